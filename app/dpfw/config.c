@@ -1,0 +1,405 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <ini.h>
+#include <rte_lcore.h>
+#include <rte_mempool.h>
+#include <rte_string_fns.h>
+
+#include "config.h"
+
+/* State of one load: the reader counts lines so errors can name them. */
+struct cfg_load {
+	struct dpfw_config *c;
+	FILE *f;
+	int line;
+	int errors;
+	char section[64];
+	struct dpfw_port_conf *port; /* port of the current section */
+};
+
+void
+dpfw_config_defaults(struct dpfw_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->mbufs = 16384;
+	c->mbuf_cache = 256;
+	c->rx_desc = 1024;
+	c->tx_desc = 1024;
+	c->burst = 32;
+	c->helper_ring_size = 1024;
+	c->check_l3_csum = true;
+	c->check_l4_csum = true;
+}
+
+static void __rte_format_printf(3, 4)
+cfg_error(struct cfg_load *l, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "dpfw: %s:%d: [%s] %s: ", l->c->path, l->line,
+		l->section, key);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	l->errors++;
+}
+
+static int
+parse_u64(const char *v, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long x;
+
+	if (*v == '\0' || *v == '-' || *v == '+')
+		return -1;
+	errno = 0;
+	x = strtoull(v, &end, 0);
+	if (errno != 0 || *end != '\0' || x < min || x > max)
+		return -1;
+	*out = x;
+	return 0;
+}
+
+static int
+parse_bool(const char *v, bool *out)
+{
+	static const char *const yes[] = {"yes", "true", "on", "1"};
+	static const char *const no[] = {"no", "false", "off", "0"};
+	unsigned i;
+
+	for (i = 0; i < RTE_DIM(yes); i++) {
+		if (strcasecmp(v, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+		if (strcasecmp(v, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* "1,3-5" into a bitmap over lcore ids; empty means none. */
+static int
+parse_lcores(const char *v, bool set[RTE_MAX_LCORE])
+{
+	const char *p = v;
+
+	memset(set, 0, sizeof(bool) * RTE_MAX_LCORE);
+	while (*p == ' ')
+		p++;
+	if (*p == '\0')
+		return 0;
+	for (;;) {
+		char *end;
+		unsigned long a, b;
+
+		if (*p < '0' || *p > '9')
+			return -1;
+		a = strtoul(p, &end, 10);
+		b = a;
+		p = end;
+		if (*p == '-') {
+			p++;
+			if (*p < '0' || *p > '9')
+				return -1;
+			b = strtoul(p, &end, 10);
+			p = end;
+		}
+		if (a > b || b >= RTE_MAX_LCORE)
+			return -1;
+		for (; a <= b; a++)
+			set[a] = true;
+		while (*p == ' ')
+			p++;
+		if (*p == '\0')
+			return 0;
+		if (*p != ',')
+			return -1;
+		p++;
+		while (*p == ' ')
+			p++;
+	}
+}
+
+/* Integer keys of [dpfw]: name, where, range. */
+#define U32_KEY(k, field, lo, hi) {k, offsetof(struct dpfw_config, field), sizeof(((struct dpfw_config *)0)->field), lo, hi}
+static const struct {
+	const char *key;
+	size_t off, size;
+	uint64_t min, max;
+} dpfw_int_keys[] = {
+	U32_KEY("mbufs", mbufs, 1024, 1u << 30),
+	U32_KEY("mbuf_cache", mbuf_cache, 0, RTE_MEMPOOL_CACHE_MAX_SIZE),
+	U32_KEY("rx_desc", rx_desc, 32, 32768),
+	U32_KEY("tx_desc", tx_desc, 32, 32768),
+	U32_KEY("burst", burst, 1, DPFW_MAX_BURST),
+	U32_KEY("helper_ring_size", helper_ring_size, 64, 1u << 20),
+	U32_KEY("helper_tcp_port", helper_tcp_port, 0, 65535),
+	U32_KEY("stats_period", stats_period, 0, 86400),
+};
+
+static int
+set_dpfw_key(struct cfg_load *l, const char *name, const char *value)
+{
+	struct dpfw_config *c = l->c;
+	uint64_t x;
+	unsigned i;
+
+	if (strcmp(name, "workers") == 0 || strcmp(name, "helpers") == 0) {
+		bool *set = name[0] == 'w' ? c->worker : c->helper;
+
+		if (parse_lcores(value, set) < 0) {
+			cfg_error(l, name, "'%s' is not a list of lcore ids "
+				  "(e.g. 1,3-4, each below %d)", value, RTE_MAX_LCORE);
+			return 0;
+		}
+		if (name[0] == 'w')
+			c->workers_set = true;
+		return 1;
+	}
+	if (strcmp(name, "check_l3_csum") == 0 || strcmp(name, "check_l4_csum") == 0) {
+		if (parse_bool(value, name[7] == '3' ? &c->check_l3_csum :
+			       &c->check_l4_csum) < 0) {
+			cfg_error(l, name, "'%s' is not yes or no", value);
+			return 0;
+		}
+		return 1;
+	}
+	for (i = 0; i < RTE_DIM(dpfw_int_keys); i++) {
+		if (strcmp(name, dpfw_int_keys[i].key) != 0)
+			continue;
+		if (parse_u64(value, dpfw_int_keys[i].min, dpfw_int_keys[i].max, &x) < 0) {
+			cfg_error(l, name, "'%s' is not a whole number from %" PRIu64
+				  " to %" PRIu64, value, dpfw_int_keys[i].min,
+				  dpfw_int_keys[i].max);
+			return 0;
+		}
+		if (dpfw_int_keys[i].size == 2)
+			*(uint16_t *)((char *)c + dpfw_int_keys[i].off) = (uint16_t)x;
+		else
+			*(uint32_t *)((char *)c + dpfw_int_keys[i].off) = (uint32_t)x;
+		return 1;
+	}
+	cfg_error(l, name, "unknown key in [dpfw]");
+	return 0;
+}
+
+static int
+set_port_key(struct cfg_load *l, const char *name, const char *value)
+{
+	struct dpfw_port_conf *p = l->port;
+	uint64_t x;
+
+	if (strcmp(name, "device") == 0) {
+		if (value[0] == '\0' || strlen(value) >= sizeof(p->device)) {
+			cfg_error(l, name, "device must be a PCI address or a vdev "
+				  "name with arguments, at most %zu characters",
+				  sizeof(p->device) - 1);
+			return 0;
+		}
+		rte_strscpy(p->device, value, sizeof(p->device));
+		return 1;
+	}
+	if (strcmp(name, "mtu") == 0) {
+		if (parse_u64(value, 68, 9600, &x) < 0) {
+			cfg_error(l, name, "'%s' is not an MTU from 68 to 9600", value);
+			return 0;
+		}
+		p->mtu = (uint16_t)x;
+		return 1;
+	}
+	if (strcmp(name, "rx_queues") == 0) {
+		if (parse_u64(value, 1, 128, &x) < 0) {
+			cfg_error(l, name, "'%s' is not a queue count from 1 to 128", value);
+			return 0;
+		}
+		p->rx_queues = (uint16_t)x;
+		return 1;
+	}
+	cfg_error(l, name, "unknown key in a port section (device, mtu, rx_queues)");
+	return 0;
+}
+
+/* A new [port NAME] section: check the name, claim a slot. */
+static int
+begin_port(struct cfg_load *l, const char *section)
+{
+	struct dpfw_config *c = l->c;
+	const char *name = section + 5;
+	unsigned i;
+
+	while (*name == ' ')
+		name++;
+	if (*name == '\0' || strlen(name) >= DPFW_NAME_LEN ||
+	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		   "0123456789_.-") != strlen(name)) {
+		cfg_error(l, "port", "port name '%s' must be 1 to %d letters, "
+			  "digits, '_', '.' or '-'", name, DPFW_NAME_LEN - 1);
+		return -1;
+	}
+	for (i = 0; i < c->nb_ports; i++) {
+		if (strcmp(c->port[i].name, name) == 0) {
+			cfg_error(l, "port", "duplicate port name '%s' (first at line %d)",
+				  name, c->port[i].line);
+			return -1;
+		}
+	}
+	if (c->nb_ports == DPFW_MAX_PORTS) {
+		cfg_error(l, "port", "at most %d ports (a bump in the wire has two)",
+			  DPFW_MAX_PORTS);
+		return -1;
+	}
+	l->port = &c->port[c->nb_ports++];
+	rte_strscpy(l->port->name, name, sizeof(l->port->name));
+	l->port->mtu = 1500;
+	l->port->line = l->line;
+	return 0;
+}
+
+static int
+cfg_handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct cfg_load *l = user;
+
+	if (strcmp(section, l->section) != 0) {
+		rte_strscpy(l->section, section, sizeof(l->section));
+		l->port = NULL;
+		if (strncmp(section, "port ", 5) == 0 && begin_port(l, section) < 0)
+			return 0;
+	}
+	if (strcmp(section, "dpfw") == 0)
+		return set_dpfw_key(l, name, value);
+	if (l->port != NULL)
+		return set_port_key(l, name, value);
+	if (strncmp(section, "port ", 5) == 0)
+		return 0; /* the section name was already reported */
+	cfg_error(l, name, "unknown section (expected [dpfw] or [port NAME])");
+	return 0;
+}
+
+/* ini reader that counts lines for error messages. */
+static char *
+cfg_read_line(char *str, int num, void *stream)
+{
+	struct cfg_load *l = stream;
+	char *s = fgets(str, num, l->f);
+
+	if (s != NULL)
+		l->line++;
+	return s;
+}
+
+static int
+cfg_check(struct cfg_load *l)
+{
+	struct dpfw_config *c = l->c;
+	unsigned i;
+
+	l->line = 0;
+	rte_strscpy(l->section, "dpfw", sizeof(l->section));
+	if (c->nb_ports != DPFW_MAX_PORTS) {
+		cfg_error(l, "port", "%u port section(s); dpfw forwards between "
+			  "exactly two ([port NAME] sections)", c->nb_ports);
+		return -1;
+	}
+	for (i = 0; i < c->nb_ports; i++) {
+		if (c->port[i].device[0] == '\0') {
+			l->line = c->port[i].line;
+			snprintf(l->section, sizeof(l->section), "port %s", c->port[i].name);
+			cfg_error(l, "device", "missing (a PCI address or a vdev, "
+				  "e.g. net_af_packet0,iface=eth0)");
+			return -1;
+		}
+	}
+	if ((uint64_t)c->mbuf_cache * 3 / 2 > c->mbufs) {
+		cfg_error(l, "mbuf_cache", "%u is too large for mbufs = %u "
+			  "(at most two thirds of it)", c->mbuf_cache, c->mbufs);
+		return -1;
+	}
+	if (c->helper_ring_size < c->burst) {
+		cfg_error(l, "helper_ring_size", "%u is smaller than burst %u",
+			  c->helper_ring_size, c->burst);
+		return -1;
+	}
+	for (i = 0; i < RTE_MAX_LCORE; i++) {
+		if (c->worker[i] && c->helper[i]) {
+			cfg_error(l, "helpers", "lcore %u is also listed in workers", i);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+dpfw_config_load(struct dpfw_config *c, const char *path)
+{
+	struct cfg_load l = {.c = c};
+	int rc;
+
+	dpfw_config_defaults(c);
+	rte_strscpy(c->path, path, sizeof(c->path));
+	l.f = fopen(path, "r");
+	if (l.f == NULL) {
+		fprintf(stderr, "dpfw: cannot open config file %s: %s\n", path,
+			strerror(errno));
+		return -1;
+	}
+	rc = ini_parse_stream(cfg_read_line, &l, cfg_handler, &l);
+	fclose(l.f);
+	if (rc > 0 && l.errors == 0) {
+		/* a syntax error inih found itself (no '=' or ']') */
+		l.line = rc;
+		cfg_error(&l, "syntax", "expected 'key = value' or '[section]'");
+	}
+	if (rc != 0 || l.errors != 0)
+		return -1;
+	return cfg_check(&l);
+}
+
+int
+dpfw_config_resolve_lcores(struct dpfw_config *c)
+{
+	unsigned main_lcore = rte_get_main_lcore();
+	unsigned i, nb_workers = 0;
+
+	for (i = 0; i < RTE_MAX_LCORE; i++) {
+		const char *role = c->worker[i] ? "workers" : "helpers";
+
+		if (!c->worker[i] && !c->helper[i])
+			continue;
+		if (!rte_lcore_is_enabled(i)) {
+			fprintf(stderr, "dpfw: %s: [dpfw] %s: lcore %u is not enabled "
+				"by the EAL core list (-l / --lcores)\n", c->path, role, i);
+			return -1;
+		}
+		if (i == main_lcore) {
+			fprintf(stderr, "dpfw: %s: [dpfw] %s: lcore %u is the main lcore, "
+				"which runs the control loop\n", c->path, role, i);
+			return -1;
+		}
+	}
+	if (!c->workers_set) {
+		RTE_LCORE_FOREACH_WORKER(i)
+			c->worker[i] = !c->helper[i];
+	}
+	for (i = 0; i < RTE_MAX_LCORE; i++)
+		nb_workers += c->worker[i];
+	if (nb_workers == 0) {
+		fprintf(stderr, "dpfw: %s: [dpfw] workers: no worker lcore; give the "
+			"EAL at least one lcore besides the main one (e.g. -l 0-1)\n",
+			c->path);
+		return -1;
+	}
+	return 0;
+}

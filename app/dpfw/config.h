@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The appliance configuration (config/dpfw.conf): an INI file read with
+ * libinih. Every value is checked where it is read; a bad one is reported
+ * with the file, line, section and key, and loading fails.
+ */
+#ifndef DPFW_CONFIG_H
+#define DPFW_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_lcore.h>
+
+#define DPFW_MAX_PORTS 2
+#define DPFW_NAME_LEN 32
+#define DPFW_DEVARGS_LEN 256
+#define DPFW_MAX_BURST 64
+
+struct dpfw_port_conf {
+	char name[DPFW_NAME_LEN];        /**< used by -i / -o in rulesets */
+	char device[DPFW_DEVARGS_LEN];   /**< PCI address or vdev with args */
+	uint16_t mtu;
+	uint16_t rx_queues;              /**< 0: one per worker */
+	int line;                        /**< where the section started */
+};
+
+struct dpfw_config {
+	char path[256];
+	/* lcore roles: bitmaps over lcore ids */
+	bool worker[RTE_MAX_LCORE];
+	bool helper[RTE_MAX_LCORE];
+	bool workers_set;                /**< "workers" given explicitly */
+	uint32_t mbufs;
+	uint32_t mbuf_cache;
+	uint16_t rx_desc;
+	uint16_t tx_desc;
+	uint16_t burst;
+	uint32_t helper_ring_size;
+	uint16_t helper_tcp_port;        /**< 0: no flow goes through a helper */
+	uint32_t stats_period;           /**< seconds; 0: only at exit */
+	bool check_l3_csum;
+	bool check_l4_csum;
+	unsigned nb_ports;
+	struct dpfw_port_conf port[DPFW_MAX_PORTS];
+};
+
+/** Defaults for every key. */
+void dpfw_config_defaults(struct dpfw_config *c);
+
+/**
+ * Read path into c (defaults first). Errors are printed to stderr naming the
+ * file, line and key. Returns 0 or -1.
+ */
+int dpfw_config_load(struct dpfw_config *c, const char *path);
+
+/**
+ * Check what can only be checked once EAL is up: lcore roles against the
+ * enabled lcores (defaulting workers to every enabled lcore that is neither
+ * the main lcore nor a helper). Returns 0 or -1 with a message.
+ */
+int dpfw_config_resolve_lcores(struct dpfw_config *c);
+
+#endif

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Runtime state of the dataplane, shared by main, port setup, the worker
+ * and helper loops and the statistics printer. Per-lcore state lives in a
+ * cache-aligned array indexed by lcore id, so no two lcores write one line.
+ */
+#ifndef DPFW_H
+#define DPFW_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mempool.h>
+#include <rte_ring.h>
+
+#include "config.h"
+#include "pkt.h"
+
+#define DPFW_MAX_RXQ_PER_LCORE 16
+
+enum dpfw_role {
+	DPFW_ROLE_NONE = 0,
+	DPFW_ROLE_WORKER,
+	DPFW_ROLE_HELPER,
+};
+
+/* Counters one lcore writes and the control thread reads (relaxed). */
+struct dpfw_lcore_stats {
+	uint64_t rx[DPFW_MAX_PORTS];        /* received, by port index */
+	uint64_t rxq[DPFW_MAX_RXQ_PER_LCORE]; /* received, by polled queue */
+	uint64_t tx[DPFW_MAX_PORTS];        /* handed to the NIC, by out port */
+	uint64_t tx_drop[DPFW_MAX_PORTS];   /* NIC TX queue full */
+	uint64_t reason[PKT_R_MAX];         /* malformed packets by reason */
+	uint64_t dropped;                   /* L2/L3-malformed packets dropped */
+	uint64_t to_helper;                 /* enqueued to a helper ring */
+	uint64_t ring_drop;                 /* helper ring full */
+	uint64_t helper_pkts;               /* helper: dequeued from its ring */
+	uint64_t busy_cycles;               /* loop iterations that did work */
+	uint64_t idle_cycles;               /* loop iterations that found none */
+};
+
+struct dpfw_rxq {
+	uint16_t port_idx;
+	uint16_t queue;
+};
+
+struct dpfw_lcore {
+	enum dpfw_role role;
+	uint16_t index;                     /* among workers, or among helpers */
+	uint16_t nb_rxq;
+	struct dpfw_rxq rxq[DPFW_MAX_RXQ_PER_LCORE];
+	uint16_t txq;                       /* own TX queue id, same on both ports */
+	struct rte_eth_dev_tx_buffer *txbuf[DPFW_MAX_PORTS];
+	struct rte_ring *ring;              /* helper: its input ring */
+	struct dpfw_lcore_stats stats;
+} __rte_cache_aligned;
+
+struct dpfw {
+	struct dpfw_config cfg;
+	struct pkt_parse_opts parse_opts;
+	uint16_t port_id[DPFW_MAX_PORTS];   /* ethdev port of each port index */
+	uint8_t port_ready[DPFW_MAX_PORTS]; /* configured (needs close) */
+	uint8_t port_started[DPFW_MAX_PORTS];
+	uint8_t port_idx[RTE_MAX_ETHPORTS]; /* ethdev port id -> port index */
+	uint16_t nb_rxq[DPFW_MAX_PORTS];
+	uint16_t nb_txq;                    /* workers + helpers */
+	uint16_t nb_workers;
+	uint16_t nb_helpers;
+	uint16_t helper_lcore[RTE_MAX_LCORE]; /* helper index -> lcore id */
+	struct rte_mempool *pool;
+	uint64_t drain_tsc;                 /* flush partial TX bursts this often */
+	uint64_t stats_tsc;                 /* when statistics were last printed */
+	uint64_t stats_last_rx[DPFW_MAX_PORTS];
+	uint64_t stats_last_tx[DPFW_MAX_PORTS];
+	atomic_bool stop_workers;
+	atomic_bool stop_helpers;
+	struct dpfw_lcore lcore[RTE_MAX_LCORE];
+};
+
+/* port.c */
+int dpfw_ports_init(struct dpfw *d);
+void dpfw_ports_close(struct dpfw *d);
+void dpfw_ports_log_link(struct dpfw *d, bool only_changes);
+
+/* lcores.c: roles, queues, rings, TX buffers */
+int dpfw_lcores_init(struct dpfw *d);
+void dpfw_lcores_free(struct dpfw *d);
+
+/* worker.c, helper.c: lcore main loops (arg is struct dpfw *) */
+int dpfw_worker_main(void *arg);
+int dpfw_helper_main(void *arg);
+
+/* stats.c */
+void dpfw_stats_print(struct dpfw *d, FILE *f);
+uint64_t dpfw_stats_rx_total(const struct dpfw *d);
+/* Returns true when every mbuf is back in the pool. */
+bool dpfw_stats_check_mbufs(const struct dpfw *d, FILE *f);
+
+#endif

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Helper lcore: the slow path for connections that need payload work
+ * (FTP, TFTP application-layer gateways). Workers enqueue every packet of
+ * such a flow to one helper's ring, so per-flow order holds; the helper
+ * transmits on its own TX queue of the other port. Until the gateways land
+ * it forwards what it dequeues. On shutdown it drains its ring only after
+ * every worker has stopped, so nothing enqueued is lost.
+ */
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_ring.h>
+
+#include "dpfw.h"
+
+int
+dpfw_helper_main(void *arg)
+{
+	struct dpfw *d = arg;
+	struct dpfw_lcore *l = &d->lcore[rte_lcore_id()];
+	struct rte_mbuf *pkts[DPFW_MAX_BURST];
+	uint64_t now, prev = rte_rdtsc(), last_flush = prev;
+	unsigned i, idx;
+
+	for (;;) {
+		/* read the flag before dequeuing: an empty ring after it is final */
+		bool stopping = atomic_load_explicit(&d->stop_helpers, memory_order_acquire);
+		unsigned n = rte_ring_sc_dequeue_burst(l->ring, (void **)pkts,
+						       d->cfg.burst, NULL);
+
+		l->stats.helper_pkts += n;
+		for (i = 0; i < n; i++) {
+			unsigned out = d->port_idx[pkts[i]->port] ^ 1;
+
+			l->stats.tx[out] += rte_eth_tx_buffer(d->port_id[out], l->txq,
+							      l->txbuf[out], pkts[i]);
+		}
+		now = rte_rdtsc();
+		if (now - last_flush > d->drain_tsc || n == 0) {
+			for (idx = 0; idx < DPFW_MAX_PORTS; idx++)
+				l->stats.tx[idx] += rte_eth_tx_buffer_flush(
+					d->port_id[idx], l->txq, l->txbuf[idx]);
+			last_flush = now;
+		}
+		if (n)
+			l->stats.busy_cycles += now - prev;
+		else
+			l->stats.idle_cycles += now - prev;
+		prev = now;
+		if (stopping && n == 0)
+			break;
+	}
+	return 0;
+}

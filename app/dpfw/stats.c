@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Statistics: per port (the device's own counters and ours), per polled
+ * queue, per lcore (packets, drops by reason, ring drops, busy share of
+ * cycles), and the mbuf pool check done at shutdown.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_mempool.h>
+
+#include "dpfw.h"
+
+static const char *const role_name[] = {
+	[DPFW_ROLE_NONE] = "none",
+	[DPFW_ROLE_WORKER] = "worker",
+	[DPFW_ROLE_HELPER] = "helper",
+};
+
+uint64_t
+dpfw_stats_rx_total(const struct dpfw *d)
+{
+	uint64_t sum = 0;
+	unsigned lc, idx;
+
+	RTE_LCORE_FOREACH_WORKER(lc)
+		for (idx = 0; idx < DPFW_MAX_PORTS; idx++)
+			sum += d->lcore[lc].stats.rx[idx];
+	return sum;
+}
+
+/* Packet rates since the previous print, by port; 0 on the first print. */
+static void
+print_ports(struct dpfw *d, FILE *f)
+{
+	uint64_t now = rte_get_tsc_cycles();
+	double secs = d->stats_tsc ? (double)(now - d->stats_tsc) / (double)rte_get_tsc_hz() : 0;
+	unsigned idx, lc;
+
+	for (idx = 0; idx < DPFW_MAX_PORTS; idx++) {
+		struct rte_eth_stats es;
+		uint64_t rx = 0, tx = 0, txd = 0;
+
+		RTE_LCORE_FOREACH_WORKER(lc) {
+			rx += d->lcore[lc].stats.rx[idx];
+			tx += d->lcore[lc].stats.tx[idx];
+			txd += d->lcore[lc].stats.tx_drop[idx];
+		}
+		fprintf(f, "port %s: rx=%" PRIu64 " tx=%" PRIu64 " tx_drop=%" PRIu64
+			" rx_pps=%.0f tx_pps=%.0f", d->cfg.port[idx].name, rx, tx, txd,
+			secs > 0 ? (double)(rx - d->stats_last_rx[idx]) / secs : 0.0,
+			secs > 0 ? (double)(tx - d->stats_last_tx[idx]) / secs : 0.0);
+		d->stats_last_rx[idx] = rx;
+		d->stats_last_tx[idx] = tx;
+		if (d->port_ready[idx] && rte_eth_stats_get(d->port_id[idx], &es) == 0)
+			fprintf(f, " dev_ipackets=%" PRIu64 " dev_opackets=%" PRIu64
+				" dev_ibytes=%" PRIu64 " dev_obytes=%" PRIu64
+				" dev_imissed=%" PRIu64 " dev_ierrors=%" PRIu64
+				" dev_oerrors=%" PRIu64 " dev_rx_nombuf=%" PRIu64,
+				es.ipackets, es.opackets, es.ibytes, es.obytes,
+				es.imissed, es.ierrors, es.oerrors, es.rx_nombuf);
+		fputc('\n', f);
+	}
+	d->stats_tsc = now;
+}
+
+static void
+print_lcores(const struct dpfw *d, FILE *f)
+{
+	unsigned lc, q;
+
+	RTE_LCORE_FOREACH_WORKER(lc) {
+		const struct dpfw_lcore *l = &d->lcore[lc];
+		const struct dpfw_lcore_stats *s = &l->stats;
+		uint64_t cyc = s->busy_cycles + s->idle_cycles;
+		uint64_t pkts = l->role == DPFW_ROLE_HELPER ? s->helper_pkts :
+				s->rx[0] + s->rx[1];
+
+		if (l->role == DPFW_ROLE_NONE)
+			continue;
+		fprintf(f, "lcore %u %s %u: pkts=%" PRIu64 " tx=%" PRIu64
+			" tx_drop=%" PRIu64 " dropped=%" PRIu64 " to_helper=%" PRIu64
+			" ring_drop=%" PRIu64 " busy=%.1f%% busy_cycles_per_pkt=%.1f\n",
+			lc, role_name[l->role], l->index, pkts,
+			s->tx[0] + s->tx[1], s->tx_drop[0] + s->tx_drop[1], s->dropped,
+			s->to_helper, s->ring_drop,
+			cyc ? 100.0 * (double)s->busy_cycles / (double)cyc : 0.0,
+			pkts ? (double)s->busy_cycles / (double)pkts : 0.0);
+		for (q = 0; q < l->nb_rxq; q++)
+			fprintf(f, "  rxq %s/%u: rx=%" PRIu64 "\n",
+				d->cfg.port[l->rxq[q].port_idx].name, l->rxq[q].queue,
+				s->rxq[q]);
+	}
+}
+
+static void
+print_reasons(const struct dpfw *d, FILE *f)
+{
+	unsigned lc, r;
+	bool any = false;
+
+	for (r = 1; r < PKT_R_MAX; r++) {
+		uint64_t n = 0;
+
+		RTE_LCORE_FOREACH_WORKER(lc)
+			n += d->lcore[lc].stats.reason[r];
+		if (n == 0)
+			continue;
+		if (!any)
+			fprintf(f, "malformed:");
+		any = true;
+		fprintf(f, " %s=%" PRIu64, pkt_reason_name(r), n);
+	}
+	if (any)
+		fprintf(f, "\n");
+}
+
+void
+dpfw_stats_print(struct dpfw *d, FILE *f)
+{
+	print_ports(d, f);
+	print_lcores(d, f);
+	print_reasons(d, f);
+	fflush(f);
+}
+
+bool
+dpfw_stats_check_mbufs(const struct dpfw *d, FILE *f)
+{
+	unsigned avail, size;
+
+	if (d->pool == NULL)
+		return true;
+	avail = rte_mempool_avail_count(d->pool);
+	size = d->pool->size;
+	if (avail == size) {
+		fprintf(f, "mbufs: %u of %u returned to pool\n", avail, size);
+	} else {
+		fprintf(f, "mbufs: LEAK: %u of %u returned to pool, %u missing\n",
+			avail, size, size - avail);
+	}
+	fflush(f);
+	return avail == size;
+}

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Worker lcore: run to completion. Poll each assigned RX queue for a burst,
+ * parse every packet, drop what the IP layer would discard, send flows
+ * chosen for a helper to that helper's ring, and buffer the rest for TX on
+ * the other port. Partial TX bursts are flushed every drain_tsc cycles.
+ * No locks, no system calls, no allocation.
+ */
+#include <rte_branch_prediction.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_prefetch.h>
+#include <rte_ring.h>
+
+#include "dpfw.h"
+
+#define PREFETCH_AHEAD 3
+
+/* True when the packet belongs to a flow handled by a helper lcore. */
+static inline bool
+wants_helper(const struct dpfw *d, const struct pkt_meta *m)
+{
+	uint16_t port = rte_cpu_to_be_16(d->cfg.helper_tcp_port);
+
+	return d->cfg.helper_tcp_port != 0 && m->tuple.proto == IPPROTO_TCP &&
+	       (m->flags & PKT_F_L4) &&
+	       (m->tuple.sport == port || m->tuple.dport == port);
+}
+
+/* Both directions of a flow hash alike, so one helper sees all of it. */
+static inline void
+to_helper(struct dpfw *d, struct dpfw_lcore *l, const struct pkt_meta *meta,
+	  struct rte_mbuf *m)
+{
+	uint32_t h = pkt_tuple_hash_sym(&meta->tuple) % d->nb_helpers;
+	struct rte_ring *r = d->lcore[d->helper_lcore[h]].ring;
+
+	if (likely(rte_ring_mp_enqueue(r, m) == 0)) {
+		l->stats.to_helper++;
+	} else {
+		l->stats.ring_drop++;
+		rte_pktmbuf_free(m);
+	}
+}
+
+static inline void
+worker_burst(struct dpfw *d, struct dpfw_lcore *l, unsigned in,
+	     struct rte_mbuf **pkts, unsigned n)
+{
+	unsigned out = in ^ 1, i;
+	uint16_t out_port = d->port_id[out];
+
+	for (i = 0; i < n && i < PREFETCH_AHEAD; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct pkt_meta meta;
+		enum pkt_reason r;
+
+		if (i + PREFETCH_AHEAD < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_AHEAD], void *));
+		r = pkt_parse_mbuf(m, &d->parse_opts, &meta);
+		if (unlikely(r != PKT_R_OK)) {
+			l->stats.reason[r]++;
+			/* the IP layer discards these before netfilter sees them */
+			if (!pkt_reason_is_l4(r)) {
+				l->stats.dropped++;
+				rte_pktmbuf_free(m);
+				continue;
+			}
+		}
+		if (unlikely(wants_helper(d, &meta))) {
+			to_helper(d, l, &meta, m);
+			continue;
+		}
+		l->stats.tx[out] += rte_eth_tx_buffer(out_port, l->txq, l->txbuf[out], m);
+	}
+}
+
+static inline void
+flush_all(struct dpfw *d, struct dpfw_lcore *l)
+{
+	unsigned idx;
+
+	for (idx = 0; idx < DPFW_MAX_PORTS; idx++)
+		l->stats.tx[idx] += rte_eth_tx_buffer_flush(d->port_id[idx], l->txq,
+							   l->txbuf[idx]);
+}
+
+int
+dpfw_worker_main(void *arg)
+{
+	struct dpfw *d = arg;
+	struct dpfw_lcore *l = &d->lcore[rte_lcore_id()];
+	struct rte_mbuf *pkts[DPFW_MAX_BURST];
+	const uint16_t burst = d->cfg.burst;
+	uint64_t now, prev = rte_rdtsc(), last_flush = prev;
+	unsigned q;
+
+	while (!atomic_load_explicit(&d->stop_workers, memory_order_relaxed)) {
+		unsigned got = 0;
+
+		for (q = 0; q < l->nb_rxq; q++) {
+			const struct dpfw_rxq *rq = &l->rxq[q];
+			uint16_t n = rte_eth_rx_burst(d->port_id[rq->port_idx], rq->queue,
+						      pkts, burst);
+
+			if (n == 0)
+				continue;
+			got += n;
+			l->stats.rx[rq->port_idx] += n;
+			l->stats.rxq[q] += n;
+			worker_burst(d, l, rq->port_idx, pkts, n);
+		}
+		now = rte_rdtsc();
+		if (now - last_flush > d->drain_tsc) {
+			flush_all(d, l);
+			last_flush = now;
+		}
+		if (got)
+			l->stats.busy_cycles += now - prev;
+		else
+			l->stats.idle_cycles += now - prev;
+		prev = now;
+	}
+	flush_all(d, l);
+	return 0;
+}

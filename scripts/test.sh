@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Build and run the whole test suite: unit, golden pcap and end-to-end tests
+# (meson test), then the unit tests again under AddressSanitizer and
+# UndefinedBehaviorSanitizer. Prints one closing line "tests: N passed, N failed".
+# Needs root (network namespaces, af_packet). Usage: scripts/test.sh [--quick]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+passed=0
+failed=0
+tally() { # meson test log -> counts
+	local log=$1 ok fail
+	ok=$(sed -n 's/^Ok: *\([0-9]*\).*/\1/p' "$log" | tail -1)
+	fail=$(sed -n 's/^Fail: *\([0-9]*\).*/\1/p' "$log" | tail -1)
+	to=$(sed -n 's/^Timeout: *\([0-9]*\).*/\1/p' "$log" | tail -1)
+	passed=$((passed + ${ok:-0}))
+	failed=$((failed + ${fail:-0} + ${to:-0}))
+	if [ -z "$ok" ]; then failed=$((failed + 1)); fi
+}
+
+scripts/build.sh build >/dev/null
+set +e
+meson test -C build --print-errorlogs --num-processes 1 2>&1 | tee build/test-main.log
+set -e
+tally build/test-main.log
+
+if [ "${1:-}" != "--quick" ]; then
+	scripts/build.sh build-san -Db_sanitize=address,undefined -Dbuildtype=debug \
+		-Db_lundef=false >/dev/null
+	set +e
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		meson test -C build-san --suite unit --print-errorlogs 2>&1 | tee build-san/test-san.log
+	set -e
+	tally build-san/test-san.log
+fi
+
+echo "tests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
