@@ -17,6 +17,8 @@
 #include "dpfw.h"
 
 #define DPFW_RSS_HF (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP)
+#define DPFW_RX_CKSUM (RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM | \
+		       RTE_ETH_RX_OFFLOAD_UDP_CKSUM)
 
 /*
  * Repeating 0x6d5a makes the Toeplitz hash symmetric: swapping source and
@@ -145,6 +147,8 @@ port_configure(struct dpfw *d, unsigned idx)
 		printf("dpfw: port %s: no RSS on this device; its %u RX queues "
 		       "are filled as the device decides\n", pc->name, d->nb_rxq[idx]);
 	}
+	/* the parser trusts RX_*_CKSUM_GOOD/BAD flags and skips its own check */
+	conf.rxmode.offloads = info.rx_offload_capa & DPFW_RX_CKSUM;
 	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE)
 		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
 
