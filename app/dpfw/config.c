@@ -23,6 +23,12 @@ struct cfg_load {
 	int errors;
 	char section[64];
 	struct dpfw_port_conf *port; /* port of the current section */
+	/* "section/key" of every key set so far, to refuse a key set twice */
+	struct {
+		char name[96];
+		int line;
+	} seen[64];
+	unsigned nb_seen;
 };
 
 void
@@ -44,8 +50,11 @@ cfg_error(struct cfg_load *l, const char *key, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "dpfw: %s:%d: [%s] %s: ", l->c->path, l->line,
-		l->section, key);
+	if (l->line > 0)
+		fprintf(stderr, "dpfw: %s:%d: [%s] %s: ", l->c->path, l->line,
+			l->section, key);
+	else
+		fprintf(stderr, "dpfw: %s: [%s] %s: ", l->c->path, l->section, key);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -267,6 +276,33 @@ begin_port(struct cfg_load *l, const char *section)
 	return 0;
 }
 
+/*
+ * inih merges two sections of the same name when they follow each other, so
+ * a repeated key is also how a duplicated [port NAME] shows.
+ */
+static int
+check_repeat(struct cfg_load *l, const char *section, const char *name)
+{
+	char key[96];
+	unsigned i;
+
+	snprintf(key, sizeof(key), "%s/%s", section, name);
+	for (i = 0; i < l->nb_seen; i++) {
+		if (strcmp(l->seen[i].name, key) == 0) {
+			cfg_error(l, name, "set twice in [%s] (first at line %d)%s",
+				  section, l->seen[i].line,
+				  strncmp(section, "port ", 5) == 0 ?
+				  "; is the port section duplicated?" : "");
+			return -1;
+		}
+	}
+	if (l->nb_seen < RTE_DIM(l->seen)) {
+		rte_strscpy(l->seen[l->nb_seen].name, key, sizeof(key));
+		l->seen[l->nb_seen++].line = l->line;
+	}
+	return 0;
+}
+
 static int
 cfg_handler(void *user, const char *section, const char *name, const char *value)
 {
@@ -278,6 +314,8 @@ cfg_handler(void *user, const char *section, const char *name, const char *value
 		if (strncmp(section, "port ", 5) == 0 && begin_port(l, section) < 0)
 			return 0;
 	}
+	if (check_repeat(l, section, name) < 0)
+		return 0;
 	if (strcmp(section, "dpfw") == 0)
 		return set_dpfw_key(l, name, value);
 	if (l->port != NULL)

@@ -63,8 +63,11 @@ port_probe(struct dpfw *d, unsigned idx)
 		if (rc < 0) {
 			char msg[RTE_DEV_NAME_MAX_LEN + 64];
 
-			snprintf(msg, sizeof(msg), "cannot probe device '%s'", devargs);
-			return port_error(d, idx, "device", msg, rc);
+			/* drivers often return -1, which is no errno worth printing */
+			snprintf(msg, sizeof(msg), "cannot probe device '%s' (no such "
+				 "device, or bad arguments: see the EAL lines above)",
+				 devargs);
+			return port_error(d, idx, "device", msg, rc < -1 ? rc : 0);
 		}
 		if (rte_eth_dev_get_port_by_name(name, &pid) != 0)
 			return port_error(d, idx, "device",

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Bad configurations: each must make dpfw exit non-zero (not crash, not hang)
+# with a message on stderr that names the bad key. A good base config (two
+# net_pcap ports reading an empty capture, --idle-exit 1) must run and exit 0,
+# so each bad variant differs from a working config in one thing only.
+# No testbed needed.
+# usage: e2e_badconfig.sh DPFW_BINARY SOURCE_ROOT
+. "$(dirname "$0")/lib.sh"
+e2e_init "$@"
+if [ "$E2E_FORWARDER" != dpfw ]; then
+	echo "SKIP: e2e_badconfig tests dpfw's config checks ($E2E_FORWARDER has none)"
+	exit 77
+fi
+dir=$E2E_TMP/conf
+mkdir -p "$dir"
+
+# empty capture: pcap global header only (little endian, v2.4, snaplen 65535, Ethernet)
+printf '\xd4\xc3\xb2\xa1\x02\x00\x04\x00\x00\x00\x00\x00\x00\x00\x00\x00\xff\xff\x00\x00\x01\x00\x00\x00' \
+	>"$dir/empty.pcap"
+
+cat >"$dir/base.conf" <<CONF
+[dpfw]
+workers = 1            ; the worker lcore
+helpers =
+mbufs = 16384
+mbuf_cache = 256
+rx_desc = 1024
+tx_desc = 1024
+burst = 32
+helper_ring_size = 1024
+helper_tcp_port = 0
+stats_period = 0
+check_l3_csum = yes
+check_l4_csum = yes
+
+[port eth0]
+device = net_pcap0,rx_pcap=$dir/empty.pcap,tx_pcap=$dir/out0.pcap
+mtu = 1500
+rx_queues = 1
+
+[port eth1]
+device = net_pcap1,rx_pcap=$dir/empty.pcap,tx_pcap=$dir/out1.pcap
+mtu = 1500
+rx_queues = 1
+CONF
+
+# run_dpfw CONFIG: dpfw with a bounded run time; sets RC, output in $dir/last.*
+run_dpfw() {
+	timeout -k 5 30 "$E2E_DPFW" -l 0-1 --no-huge -m 256 --no-pci \
+		--file-prefix "$E2E_PREFIX" --log-level=lib.eal:error \
+		-- -c "$1" --idle-exit 1 </dev/null >"$dir/last.out" 2>"$dir/last.err"
+	RC=$?
+}
+
+run_dpfw "$dir/base.conf"
+check_eq "the good base config runs and exits 0 (--idle-exit 1)" 0 "$RC" ||
+	sed 's/^/#   /' "$dir/last.err" "$dir/last.out" | tail -n 20
+
+# bad NAME KEY-REGEX SED-SCRIPT: base config edited by SED-SCRIPT must be refused
+# with a message matching KEY-REGEX (grep -iE) on stderr.
+bad() {
+	local name=$1 key=$2 script=$3 conf=$dir/$1.conf
+	sed -e "$script" "$dir/base.conf" >"$conf"
+	if cmp -s "$conf" "$dir/base.conf"; then
+		check_true "$name: the edit changed the config" 1 "sed script '$script' did nothing"
+		return
+	fi
+	bad_run "$name" "$key" "$conf"
+}
+
+# bad_run NAME KEY-REGEX CONFIG-PATH
+bad_run() {
+	local name=$1 key=$2 conf=$3 ok=0 why=
+	run_dpfw "$conf"
+	if [ "$RC" -eq 0 ]; then
+		ok=1 why="exit code 0"
+	elif [ "$RC" -eq 124 ] || [ "$RC" -eq 137 ]; then
+		ok=1 why="still running after 30 s"
+	elif [ "$RC" -gt 128 ]; then
+		ok=1 why="killed by signal $((RC - 128))"
+	elif ! grep -qiE -- "$key" "$dir/last.err"; then
+		ok=1 why="exit $RC but stderr does not mention /$key/"
+	fi
+	check_true "$name: refused (exit $RC), stderr names /$key/" $ok "$why"
+	if [ $ok -ne 0 ]; then
+		sed 's/^/#   stderr: /' "$dir/last.err" | grep -v 'EAL: ' | tail -n 8
+	else
+		echo "#   $(grep -iE -- "$key" "$dir/last.err" | head -n 1)"
+	fi
+}
+
+bad unknown_key      'frobnicate'       '/^\[dpfw\]/a frobnicate = 1'
+bad workers_lcore    'workers'          's/^workers *=.*/workers = 5/'
+bad mbufs_not_number 'mbufs'            's/^mbufs *=.*/mbufs = abc/'
+bad mbufs_too_small  'mbufs'            's/^mbufs *=.*/mbufs = 1024/; s/^rx_desc *=.*/rx_desc = 4096/; s/^tx_desc *=.*/tx_desc = 4096/'
+bad burst_zero       'burst'            's/^burst *=.*/burst = 0/'
+bad mtu_too_big      'mtu'              '0,/^mtu *=/s/^mtu *=.*/mtu = 70000/'
+bad rx_queues_zero   'rx_queues'        's/^rx_queues *=.*/rx_queues = 0/'
+bad device_missing   'device.*net_af_packet9' \
+	's|^device = net_pcap1,.*|device = net_af_packet9,iface=nope|'
+bad one_port         'port'             '/^\[port eth1\]/,$d'
+# the same name twice: sections next to each other (a copied section not
+# renamed) and apart
+bad duplicate_port   'eth0'             's/^\[port eth1\]/[port eth0]/'
+bad duplicate_port_apart 'eth0'         '$a [port eth0]\
+device = net_null2'
+bad helper_port_big  'helper_tcp_port'  's/^helper_tcp_port *=.*/helper_tcp_port = 70000/'
+bad_run missing_file 'nosuchfile'       "$dir/nosuchdir/nosuchfile.conf"
+# more of the same kind
+bad csum_not_bool    'check_l3_csum'    's/^check_l3_csum *=.*/check_l3_csum = maybe/'
+bad helper_on_worker 'helpers|workers'  's/^helpers *=.*/helpers = 1/'
+bad unknown_section  'frob'             's/^\[port eth1\]/[frob eth1]/'
+bad mbuf_cache_big   'mbuf_cache'       's/^mbuf_cache *=.*/mbuf_cache = 100000/'
+bad negative_period  'stats_period'     's/^stats_period *=.*/stats_period = -1/'
+bad no_device        'device'           '0,/^device *=/{/^device *=/d}'
+e2e_finish
