@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build and run the whole test suite: unit, golden pcap and end-to-end tests
-# (meson test), then the unit tests again under AddressSanitizer and
+# (meson test), then the unit and golden tests again under AddressSanitizer and
 # UndefinedBehaviorSanitizer. Prints one closing line "tests: N passed, N failed".
 # Needs root (network namespaces, af_packet). Usage: scripts/test.sh [--quick]
 set -euo pipefail
@@ -18,18 +18,31 @@ tally() { # meson test log -> counts
 	if [ -z "$ok" ]; then failed=$((failed + 1)); fi
 }
 
-scripts/build.sh build >/dev/null
+# build quietly; show the log when it fails
+quiet_build() {
+	local log
+	log=$(mktemp)
+	if ! scripts/build.sh "$@" >"$log" 2>&1; then
+		cat "$log"
+		rm -f "$log"
+		echo "tests: 0 passed, 1 failed (build $1 failed)"
+		exit 1
+	fi
+	rm -f "$log"
+}
+
+quiet_build build
 set +e
 meson test -C build --print-errorlogs --num-processes 1 2>&1 | tee build/test-main.log
 set -e
 tally build/test-main.log
 
 if [ "${1:-}" != "--quick" ]; then
-	scripts/build.sh build-san -Db_sanitize=address,undefined -Dbuildtype=debug \
-		-Db_lundef=false >/dev/null
+	quiet_build build-san -Db_sanitize=address,undefined -Dbuildtype=debug \
+		-Db_lundef=false
 	set +e
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-		meson test -C build-san --suite unit --print-errorlogs 2>&1 | tee build-san/test-san.log
+		meson test -C build-san --suite unit --suite golden --print-errorlogs 2>&1 | tee build-san/test-san.log
 	set -e
 	tally build-san/test-san.log
 fi

@@ -61,7 +61,7 @@ port_probe(struct dpfw *d, unsigned idx)
 	if (rte_eth_dev_get_port_by_name(name, &pid) != 0) {
 		rc = rte_dev_probe(devargs);
 		if (rc < 0) {
-			char msg[RTE_DEV_NAME_MAX_LEN + 64];
+			char msg[DPFW_DEVARGS_LEN + 128];
 
 			/* drivers often return -1, which is no errno worth printing */
 			snprintf(msg, sizeof(msg), "cannot probe device '%s' (no such "
