@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Forwarding rate of one dpfw worker between two net_pcap infinite_rx=1 vdevs,
 # side by side with dpdk-testpmd io forwarding on the same capture pair in the
-# same run. Prints figures; asserts nothing.
+# same run. Prints figures; asserts nothing. dpfw runs twice: with its default
+# software checksum checks, and with them off ("nocsum"), which is what a NIC
+# with RX checksum offload gives it (pcap vdevs have none).
 #
 # usage: scripts/bench_fwd.sh [--flows N[,N...]] [--seconds S] [--size BYTES] [--csv]
 #   defaults: --flows 10000,100000 --seconds 5 --size 64
@@ -60,12 +62,14 @@ testpmd_rate() {
 # dpfw's periodic "rx_pps=" figures, summed over both ports, from its last
 # periodic print, and the worker's busy cycles per packet.
 dpfw_rate() {
-	local n=$1 pcaps=$2 log=$work/dpfw.log conf=$work/bench.conf
+	local n=$1 pcaps=$2 csum=$3 log=$work/dpfw.log conf=$work/bench.conf
 	cat >"$conf" <<EOF
 [dpfw]
 workers = 1
 mbufs = $((n * 2 + 65536))
 stats_period = $secs
+check_l3_csum = $csum
+check_l4_csum = $csum
 [port eth0]
 device = net_pcap0,rx_pcap=$pcaps/flows-a.pcap,infinite_rx=1
 [port eth1]
@@ -86,19 +90,23 @@ EOF
 [ $csv = 1 ] && echo "name,value,unit,ceiling_value,ratio"
 [ $csv = 0 ] && printf "dpfw forwarding bench: %s, %d-byte frames, %ss per run, DPDK %s, %s\n" \
 	"$mode" "$size" "$secs" "$(pkg-config --modversion libdpdk)" "$(date -u +%F)"
-[ $csv = 0 ] && printf "%-10s %14s %14s %8s %14s\n" flows "testpmd-io" "dpfw" ratio "cycles/pkt"
+[ $csv = 0 ] && printf "%-8s %12s | %12s %6s %10s | %12s %6s %10s\n" flows "testpmd-io" \
+	"dpfw" ratio "cyc/pkt" "dpfw-nocsum" ratio "cyc/pkt"
 IFS=, read -ra flows_arr <<<"$flows_list"
 for n in "${flows_arr[@]}"; do
 	pcaps=$work/flows-$n-$size
 	[ -f "$pcaps/flows-b.pcap" ] || python3 scripts/gen_flows_pcap.py "$n" "$pcaps" --size "$size"
 	tp=$(testpmd_rate "$n" "$pcaps")
-	read -r fw cyc <<<"$(dpfw_rate "$n" "$pcaps")"
-	ratio=$(awk -v a="$fw" -v b="$tp" 'BEGIN { printf "%.2f", b > 0 ? a / b : 0 }')
+	read -r fw cyc <<<"$(dpfw_rate "$n" "$pcaps" yes)"
+	read -r fw0 cyc0 <<<"$(dpfw_rate "$n" "$pcaps" no)"
+	mpps() { awk -v x="$1" 'BEGIN { printf "%.2f", x / 1e6 }'; }
+	ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 	if [ $csv = 1 ]; then
-		echo "forward_$n,$(awk -v x="$fw" 'BEGIN{printf "%.3f", x/1e6}'),Mpps,$(awk -v x="$tp" 'BEGIN{printf "%.3f", x/1e6}'),$ratio"
+		echo "forward_$n,$(mpps "$fw"),Mpps,$(mpps "$tp"),$(ratio "$fw" "$tp")"
+		echo "forward_nocsum_$n,$(mpps "$fw0"),Mpps,$(mpps "$tp"),$(ratio "$fw0" "$tp")"
 	else
-		printf "%-10s %9.2f Mpps %9.2f Mpps %8s %14s\n" "$n" \
-			"$(awk -v x="$tp" 'BEGIN{print x/1e6}')" "$(awk -v x="$fw" 'BEGIN{print x/1e6}')" \
-			"$ratio" "${cyc:-n/a}"
+		printf "%-8s %7s Mpps | %7s Mpps %6s %10s | %7s Mpps %6s %10s\n" "$n" "$(mpps "$tp")" \
+			"$(mpps "$fw")" "$(ratio "$fw" "$tp")" "${cyc:-n/a}" \
+			"$(mpps "$fw0")" "$(ratio "$fw0" "$tp")" "${cyc0:-n/a}"
 	fi
 done

@@ -113,4 +113,6 @@ bad unknown_section  'frob'             's/^\[port eth1\]/[frob eth1]/'
 bad mbuf_cache_big   'mbuf_cache'       's/^mbuf_cache *=.*/mbuf_cache = 100000/'
 bad negative_period  'stats_period'     's/^stats_period *=.*/stats_period = -1/'
 bad no_device        'device'           '0,/^device *=/{/^device *=/d}'
+bad too_many_rxq     'rx_queues.*offers' 's/^rx_queues *=.*/rx_queues = 4/'
+bad helper_port_no_helper 'helper_tcp_port' 's/^helper_tcp_port *=.*/helper_tcp_port = 21/'
 e2e_finish
