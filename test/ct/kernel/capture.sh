@@ -1,5 +1,8 @@
 #!/bin/bash
-# Kernel conntrack capture in private namespaces ctA (client) - ctR (router) - ctB (server)
+# Kernel conntrack captures used by test_ct_format / test_ct_table as golden strings.
+# Namespaces ctA (client 10.10.1.2, fd00:1::2) - ctR (router, conntrack) - ctB (server).
+# list.txt/events.txt: ACCT=0 default timeouts (ENDW=1). *_acct.txt: ACCT=1 TW=2 UT=3 ENDW=9.
+# Kernel 6.18, conntrack-tools 1.4.7. Writes to $OUT (default .).
 set -x
 for n in ctA ctR ctB; do ip netns del $n 2>/dev/null; ip netns add $n; done
 ip link add va type veth peer name ra
@@ -19,9 +22,9 @@ ip netns exec ctR sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_time_wait=${
 ip netns exec ctR iptables -A FORWARD -m conntrack --ctstate INVALID -j DROP
 ip netns exec ctR ip6tables -A FORWARD -m conntrack --ctstate INVALID -j DROP
 sleep 1
-ip netns exec ctR conntrack -E -o timestamp > /tmp/kcap/events_ts.txt 2>&1 &
+ip netns exec ctR conntrack -E -o timestamp > ${OUT:-.}/events_ts.txt 2>&1 &
 EV1=$!
-ip netns exec ctR conntrack -E > /tmp/kcap/events.txt 2>&1 &
+ip netns exec ctR conntrack -E > ${OUT:-.}/events.txt 2>&1 &
 EV=$!
 sleep 0.5
 # TCP: server on 8080, short connection with data then close
@@ -74,8 +77,8 @@ ip netns exec ctA python3 -c '
 import socket,time
 s=socket.socket(socket.AF_INET6); s.bind(("fd00:1::2",40002)); s.connect(("fd00:2::2",8082)); time.sleep(6)' &
 sleep 1
-ip netns exec ctR conntrack -L > /tmp/kcap/list.txt 2>/tmp/kcap/list_stderr.txt
-ip netns exec ctR conntrack -L -f ipv6 > /tmp/kcap/list6.txt 2>>/tmp/kcap/list_stderr.txt
+ip netns exec ctR conntrack -L > ${OUT:-.}/list.txt 2>${OUT:-.}/list_stderr.txt
+ip netns exec ctR conntrack -L -f ipv6 > ${OUT:-.}/list6.txt 2>>${OUT:-.}/list_stderr.txt
 sleep 1
 sleep ${ENDW:-1}
 kill $EV $EV1

@@ -1,0 +1,342 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * dpfw connection tracker: the public interface of lib/ct.
+ *
+ * One table shared by all workers (an rte_hash with lock-free readers and
+ * RCU QSBR reclamation), connection records from one preallocated array,
+ * per-protocol trackers (TCP, UDP, ICMP, ICMPv6, any other protocol) with
+ * netfilter's semantics (shared/reference/netfilter.md), a timer wheel per
+ * worker, per-worker event rings and `conntrack -L` / `-E` formatting.
+ *
+ * Threads:
+ *  - Each worker lcore owns one struct ct_worker and calls, per loop:
+ *    ct_classify_burst() on its RX burst, then ct_confirm() or ct_abort()
+ *    for every result with CT_RES_UNCONFIRMED once the rules have decided,
+ *    ct_worker_expire() and ct_worker_quiescent().
+ *  - One control thread calls the table functions (list, count, delete,
+ *    flush, event drain). They must not run concurrently with each other.
+ *  - Nothing here blocks a worker. The only lock a worker takes is the
+ *    one-byte guard of a TCP connection (held for one ct_tcp_packet()) and,
+ *    inside ct_confirm(), a striped lock over the two tuples being inserted;
+ *    rte_hash itself serialises writers internally (see doc/ct-record.md).
+ *
+ * Time is in ticks of 1/hz second (struct ct_table_conf.hz); callers pass
+ * the current tick, so tests drive a fake clock.
+ *
+ * Errors are negative errno values.
+ */
+#ifndef DPFW_CT_H
+#define DPFW_CT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <rte_mbuf.h>
+
+#include "pkt.h"
+#include "ct_tcp.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Status bits beyond those of ct_tcp.h (netfilter's IPS_*_BIT numbering). */
+#define CT_STATUS_DYING (1u << 9) /**< being deleted: keys gone or going */
+
+/** Packet state, netfilter's enum ip_conntrack_info numbering. */
+enum ct_info {
+	CT_INFO_ESTABLISHED = 0,
+	CT_INFO_RELATED = 1,
+	CT_INFO_NEW = 2,
+	CT_INFO_ESTABLISHED_REPLY = 3,
+	CT_INFO_RELATED_REPLY = 4,
+	CT_INFO_UNTRACKED = 7,
+	CT_INFO_INVALID = 255, /**< no entry attached (netfilter: no nfct) */
+};
+
+/**
+ * State-match bits as xt_conntrack numbers them: `-m conntrack --ctstate`
+ * (and `-m state`, whose UNTRACKED bit is 1 << 6 instead) test
+ * res->state_bits & mask. ESTABLISHED/RELATED/NEW are
+ * 1 << (ctinfo % 3 + 1).
+ */
+#define CT_SB_INVALID     (1u << 0)
+#define CT_SB_ESTABLISHED (1u << 1)
+#define CT_SB_RELATED     (1u << 2)
+#define CT_SB_NEW         (1u << 3)
+#define CT_SB_SNAT        (1u << 6)
+#define CT_SB_DNAT        (1u << 7)
+#define CT_SB_UNTRACKED   (1u << 8)
+
+/**
+ * Hash key: the parser's struct pkt_tuple with its pad field holding the
+ * conntrack zone. 40 bytes; hashed with rte_hash_crc(key, 40, 0), so with
+ * zone 0 pkt_meta.hash is the key's hash.
+ */
+struct ct_key {
+	uint32_t src[4];
+	uint32_t dst[4];
+	uint16_t sport; /**< port, or ICMP identifier; network order */
+	uint16_t dport; /**< port, or ICMP type << 8 | code as on the wire */
+	uint8_t proto;
+	uint8_t family; /**< 4 or 6 */
+	uint16_t zone;  /**< conntrack zone, host order (0 default) */
+} __rte_aligned(8); /* rte_hash_crc reads it 8 bytes at a time */
+
+/** Connection record (opaque; 128 bytes, see doc/ct-record.md). */
+struct ct_conn;
+struct ct_table;
+struct ct_worker;
+
+/* ---- configuration ---- */
+
+/**
+ * Run-time timeouts X(field, default seconds) besides TCP's (which live in
+ * struct ct_tcp_params), as net.netfilter.nf_conntrack_*_timeout.
+ */
+#define CT_TIMEOUTS(X)            \
+	X(udp, 30)                \
+	X(udp_stream, 120)        \
+	X(icmp, 30)               \
+	X(icmpv6, 30)             \
+	X(generic, 600)
+
+/**
+ * Tunables read by the workers at every packet (plain loads: a change is
+ * seen within a burst or two; torn multi-field updates are harmless).
+ * Change them with the table's ct_table_params() pointer.
+ */
+struct ct_params {
+	uint32_t ct_max;             /**< nf_conntrack_max; <= conf.max_conns */
+#define CT_TIMEOUT_FIELD(name, def) uint32_t name##_timeout;
+	CT_TIMEOUTS(CT_TIMEOUT_FIELD)
+#undef CT_TIMEOUT_FIELD
+	uint8_t acct;                /**< count packets/bytes (needs conf.acct) */
+	uint8_t events;              /**< produce events */
+	struct ct_tcp_params tcp;    /**< TCP knobs and timeouts */
+};
+
+/** How to build the table. */
+struct ct_table_conf {
+	uint32_t max_conns;   /**< records per worker slice sum; ct_max default */
+	uint16_t n_workers;   /**< workers (1..64) */
+	uint32_t hz;          /**< ticks per second (e.g. 1000) */
+	int socket_id;        /**< NUMA socket for allocations (SOCKET_ID_ANY) */
+	uint32_t event_ring_size; /**< events per worker ring (power of 2; 0: 1024) */
+	bool acct;            /**< allocate packet/byte counters */
+	uint64_t now;         /**< initial tick (timer wheels start here) */
+};
+
+int ct_table_create(const struct ct_table_conf *conf, struct ct_table **tp);
+void ct_table_free(struct ct_table *t);
+
+/** Shared tunables; writes take effect at the next packet. */
+struct ct_params *ct_table_params(struct ct_table *t);
+
+/**
+ * Set up worker `id` (0..n_workers-1): its record slice, timer wheel,
+ * rings and RCU registration (online). Call on the worker's lcore or
+ * before launching it.
+ */
+int ct_worker_create(struct ct_table *t, uint16_t id, struct ct_worker **wp);
+/** Tear down a worker (after it stopped; the table must still exist). */
+void ct_worker_free(struct ct_worker *w);
+
+/* ---- fast path ---- */
+
+#define CT_BURST_MAX 64 /**< most packets per ct_classify_burst() */
+
+/* struct ct_result.flags */
+#define CT_RES_UNCONFIRMED 0x01 /**< NEW: call ct_confirm() or ct_abort() */
+#define CT_RES_DROP        0x02 /**< drop the packet (table full) */
+#define CT_RES_REPLY       0x04 /**< packet in the reply direction */
+#define CT_RES_IGNORED     0x08 /**< tracker ignored it (TCP IG): no refresh */
+
+/** Why a packet got no entry or was special, X(name, text). */
+#define CT_REASONS(X)                                          \
+	X(OK, "ok")                                            \
+	X(NOT_IP, "not ip")                                    \
+	X(FRAG, "non-first fragment (not reassembled)")        \
+	X(MALFORMED, "malformed l4 header")                    \
+	X(TRACKER, "protocol tracker said invalid")            \
+	X(NO_NEW, "packet may not create an entry")            \
+	X(ICMP_NO_MATCH, "icmp error for an unknown flow")     \
+	X(ICMP_BAD_INNER, "icmp error with unusable inner packet") \
+	X(ICMP_TYPE, "icmp type not tracked")                  \
+	X(TABLE_FULL, "table full, dropping packet")
+
+enum ct_reason {
+#define CT_REASON_ENUM(n, s) CT_R_##n,
+	CT_REASONS(CT_REASON_ENUM)
+#undef CT_REASON_ENUM
+	CT_R_MAX
+};
+const char *ct_reason_str(enum ct_reason r);
+
+/** Per-packet outcome of ct_classify_burst(). */
+struct ct_result {
+	struct ct_conn *conn; /**< NULL for INVALID / UNTRACKED */
+	uint16_t state_bits;  /**< CT_SB_* for the state matches */
+	uint8_t ctinfo;       /**< enum ct_info */
+	uint8_t flags;        /**< CT_RES_* */
+	uint8_t reason;       /**< enum ct_reason */
+	uint8_t pend;         /**< internal: pending-insert slot */
+	uint16_t pad;
+};
+
+/**
+ * Classify a burst: build keys, one bulk lookup, run the trackers, fill
+ * res[i] for each packet. A packet that may start a connection gets an
+ * unconfirmed record (CT_RES_UNCONFIRMED): pass it to ct_confirm() when
+ * the verdict accepts the packet, ct_abort() otherwise, before the next
+ * call. Packets of the same new flow later in the burst share that record
+ * (as they would find it confirmed in netfilter); each of their results
+ * needs its own confirm/abort too.
+ *
+ * @param meta  parsed packets (pkt_parse_mbuf); L2/L3-malformed packets
+ *              must not be passed (the dataplane drops them first)
+ * @param n     at most CT_BURST_MAX
+ */
+void ct_classify_burst(struct ct_worker *w, struct rte_mbuf **pkts,
+		       const struct pkt_meta *meta, uint16_t n,
+		       uint64_t now_ticks, struct ct_result *res);
+
+/**
+ * Insert the result's new connection in the table (netfilter's confirm).
+ * @return 0 (also when nothing was pending or a burst sibling confirmed it
+ *         already), -EEXIST when another worker confirmed the same tuple
+ *         first: drop the packet (counted as clash).
+ */
+int ct_confirm(struct ct_worker *w, struct ct_result *res);
+
+/** The packet of an unconfirmed result was dropped: leave no entry. */
+void ct_abort(struct ct_worker *w, struct ct_result *res);
+
+/**
+ * Once per loop: re-arm hand-offs from other threads, run the timer wheel
+ * (at most budget units), free records whose grace period ended.
+ * @return timer work units done
+ */
+unsigned ct_worker_expire(struct ct_worker *w, uint64_t now_ticks, unsigned budget);
+
+/** Once per loop: report an RCU quiescent state for this worker. */
+void ct_worker_quiescent(struct ct_worker *w);
+
+/* ---- counters ---- */
+
+/** Per-worker counters X(name, description). */
+#define CT_COUNTERS(X)                                                     \
+	X(found, "packets that matched an entry")                          \
+	X(new, "unconfirmed entries created")                              \
+	X(invalid, "packets left without entry (INVALID)")                 \
+	X(ignore, "packets the tracker ignored (no refresh)")              \
+	X(related, "icmp errors matched to a flow")                        \
+	X(untracked, "packets marked UNTRACKED (ICMPv6 ND/MLD)")           \
+	X(insert, "entries confirmed")                                     \
+	X(abort, "unconfirmed entries discarded")                          \
+	X(insert_failed, "confirm lost a race: packet dropped")            \
+	X(drop, "table full, nothing to early-drop: packet dropped")       \
+	X(early_drop, "non-assured entries evicted for a new one")         \
+	X(expired, "entries expired by the timer wheel")                   \
+	X(deleted, "entries deleted otherwise (RST, reopen, control)")     \
+	X(reopen, "entries replaced by a reopening SYN")                   \
+	X(event_overflow, "events lost: ring full")                        \
+	X(handoff, "timer re-arm requests sent to another worker")         \
+	X(handoff_overflow, "re-arm requests lost: ring full (cap bounds)")
+
+enum ct_counter {
+#define CT_CNT_ENUM(n, d) CT_CNT_##n,
+	CT_COUNTERS(CT_CNT_ENUM)
+#undef CT_CNT_ENUM
+	CT_CNT_MAX
+};
+const char *ct_counter_name(enum ct_counter c);
+/** Sum of a counter over all workers and the control thread. */
+uint64_t ct_counter_get(const struct ct_table *t, enum ct_counter c);
+
+/* ---- views (control thread) ---- */
+
+/* ct_format flags */
+#define CT_FMT_ACCT 0x01 /**< print packets=/bytes= (conntrack with acct on) */
+
+/** Snapshot of a connection, as listings and events print it. */
+struct ct_snapshot {
+	struct ct_key tuple[2]; /**< original, reply */
+	uint64_t packets[2], bytes[2];
+	uint32_t status;
+	uint32_t timeout_s;     /**< seconds left */
+	uint32_t mark;
+	uint8_t tcp_state;
+	uint8_t type;           /**< event type (enum ct_event_type) */
+	uint16_t pad;
+};
+
+/** Fill a snapshot of a confirmed connection at tick now. */
+void ct_snapshot(const struct ct_table *t, const struct ct_conn *c,
+		 uint64_t now, struct ct_snapshot *s);
+
+/**
+ * One `conntrack -L` line (no newline) for connection c at tick now.
+ * (The table argument is needed to reach the keys the hash holds.)
+ * @return length as snprintf, or -EINVAL for an unconfirmed record
+ */
+int ct_format(const struct ct_table *t, const struct ct_conn *c, uint64_t now,
+	      char *buf, size_t len, unsigned flags);
+/** Same from a snapshot. */
+int ct_format_snapshot(const struct ct_snapshot *s, char *buf, size_t len,
+		       unsigned flags);
+
+/** Visit every confirmed connection once (hash order, like the kernel). */
+int ct_list(struct ct_table *t, int (*cb)(const struct ct_conn *c, void *arg),
+	    void *arg);
+/** Connections in the table (confirmed, not dying). */
+uint32_t ct_count(const struct ct_table *t);
+/** Delete the connection one of whose tuples is k. @return 0 or -ENOENT */
+int ct_delete(struct ct_table *t, const struct ct_key *k);
+/** Delete all connections. @return number deleted */
+uint32_t ct_flush(struct ct_table *t);
+/** Find the connection of a tuple (control thread). dir gets 0/1. */
+struct ct_conn *ct_find(struct ct_table *t, const struct ct_key *k, int *dir);
+
+/** Read accessors. */
+uint32_t ct_conn_status(const struct ct_conn *c);
+unsigned ct_conn_tcp_state(const struct ct_conn *c);
+/** Seconds left at tick now (0 once due). */
+uint32_t ct_conn_timeout(const struct ct_table *t, const struct ct_conn *c,
+			 uint64_t now);
+
+/** Build a key (zone 0) from a parsed tuple. */
+static inline void
+ct_key_from_tuple(struct ct_key *k, const struct pkt_tuple *t, uint16_t zone)
+{
+	memcpy(k, t, sizeof(*k));
+	k->zone = zone;
+}
+
+/* ---- events ---- */
+
+enum ct_event_type {
+	CT_EV_NEW = 1,
+	CT_EV_UPDATE,
+	CT_EV_DESTROY,
+};
+
+/** `conntrack -E` line (no newline): "    [NEW] tcp      6 120 ...". */
+int ct_format_event(const struct ct_snapshot *ev, char *buf, size_t len,
+		    unsigned flags);
+
+/**
+ * Drain events of all workers and of the control thread (control thread
+ * only; each ring keeps its own order).
+ * @return events stored in ev (at most max)
+ */
+unsigned ct_events_drain(struct ct_table *t, struct ct_snapshot *ev, unsigned max);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DPFW_CT_H */

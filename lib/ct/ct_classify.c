@@ -1,0 +1,394 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The per-burst path: keys, one bulk lookup, the protocol trackers, a
+ * result per packet (netfilter's nf_conntrack_in, burst at a time).
+ */
+#include <errno.h>
+
+#include "ct_internal.h"
+
+static inline void
+set_result(struct ct_result *r, uint8_t ctinfo, struct ct_conn *c, uint32_t status)
+{
+	r->ctinfo = ctinfo;
+	r->conn = c;
+	if (ctinfo == CT_INFO_INVALID)
+		r->state_bits = CT_SB_INVALID;
+	else if (ctinfo == CT_INFO_UNTRACKED)
+		r->state_bits = CT_SB_UNTRACKED;
+	else
+		r->state_bits = (uint16_t)(1u << (ctinfo % 3 + 1) |
+			(status & CT_STATUS_SRC_NAT ? CT_SB_SNAT : 0) |
+			(status & CT_STATUS_DST_NAT ? CT_SB_DNAT : 0));
+}
+
+static inline void
+set_invalid(struct ct_worker *w, struct ct_result *r, enum ct_reason why)
+{
+	set_result(r, CT_INFO_INVALID, NULL, 0);
+	r->reason = why;
+	w->cnt[CT_CNT_invalid]++;
+}
+
+static inline void
+account(const struct ct_table *t, const struct ct_conn *c, int dir,
+	const struct pkt_meta *m)
+{
+	struct ct_acct *a;
+
+	if (!t->acct || !t->params.acct)
+		return;
+	a = &t->acct[ct_rec_idx(t, c)];
+	__atomic_fetch_add(&a->packets[dir], 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&a->bytes[dir], m->l3_len, __ATOMIC_RELAXED);
+}
+
+static inline uint32_t
+secs_left(const struct ct_table *t, uint64_t expires, uint64_t now)
+{
+	return expires > now ? (uint32_t)((expires - now) / t->hz) : 0;
+}
+
+/* Store a new deadline; tell the owner when it moved earlier than the one
+ * its wheel may hold (the wheel only re-reads deadlines when they fire). */
+static void
+set_expires(struct ct_worker *w, struct ct_conn *c, uint64_t exp, bool confirmed)
+{
+	uint64_t old = ct_expires_load(c);
+
+	__atomic_store_n(&c->expires, exp, __ATOMIC_RELAXED);
+	if (exp >= old || !confirmed)
+		return;
+	if (c->owner == w->id) {
+		if (ct_timer_is_armed(&c->timer) && exp < c->timer.deadline)
+			ct_timer_arm(w->wheel, &c->timer, exp);
+	} else {
+		ct_handoff(w->t, c, w->cnt);
+	}
+}
+
+/* The entry is gone (RST before reply, reopen): delete it now. */
+static void
+kill_now(struct ct_worker *w, struct ct_conn *c, uint64_t now)
+{
+	if (!ct_kill(w->t, c, now, w->events, w->cnt))
+		return;
+	w->cnt[CT_CNT_deleted]++;
+	if (c->owner == w->id)
+		ct_reap(w, c);
+	else
+		ct_handoff(w->t, c, w->cnt);
+}
+
+/* Allocate a record for a first packet; NULL when the table is full. */
+static struct ct_conn *
+alloc_conn(struct ct_worker *w)
+{
+	struct ct_table *t = w->t;
+	uint32_t n;
+
+	n = atomic_fetch_add_explicit(&t->count, 1, memory_order_relaxed) + 1;
+	if (n > t->params.ct_max && !ct_early_drop(w))
+		goto full;
+	if (w->n_free == 0) {
+		ct_reclaim(w);
+		if (w->n_free == 0)
+			goto full;
+	}
+	return ct_rec(t, w->free_stack[--w->n_free]);
+full:
+	atomic_fetch_sub_explicit(&t->count, 1, memory_order_relaxed);
+	return NULL;
+}
+
+static void
+free_new(struct ct_worker *w, struct ct_conn *c)
+{
+	atomic_fetch_sub_explicit(&w->t->count, 1, memory_order_relaxed);
+	c->flags = 0;
+	w->free_stack[w->n_free++] = ct_rec_idx(w->t, c);
+}
+
+/* First packet of a would-be connection. */
+static void
+handle_new(struct ct_worker *w, const struct ct_proto_ops *ops, struct ct_pkt *p,
+	   const struct ct_key *key, uint32_t hash, struct ct_result *r)
+{
+	struct ct_table *t = w->t;
+	const struct ct_params *prm = &t->params;
+	struct ct_pend *pd;
+	struct ct_conn *c;
+	uint32_t status = 0, timeout = 0;
+	enum ct_pv v;
+
+	c = alloc_conn(w);
+	if (!c) {
+		set_invalid(w, r, CT_R_TABLE_FULL);
+		r->flags |= CT_RES_DROP;
+		w->cnt[CT_CNT_invalid]--;
+		w->cnt[CT_CNT_drop]++;
+		return;
+	}
+	memset(c, 0, sizeof(*c));
+	c->flags = CT_F_ALLOC;
+	c->owner = (uint8_t)w->id;
+	c->l4proto = key->proto;
+	c->family = key->family;
+	c->zone = key->zone;
+	c->start = p->now;
+	c->ed_prev = c->ed_next = CT_NONE;
+
+	pd = &w->pend[w->n_pend];
+	pd->key[0] = *key;
+	pd->hash[0] = hash;
+	if (!ct_key_invert(key, &pd->key[1]) || !ops->new(c, p, prm)) {
+		free_new(w, c);
+		set_invalid(w, r, CT_R_NO_NEW);
+		return;
+	}
+	pd->hash[1] = ct_key_hash(&pd->key[1]);
+	pd->idx = ct_rec_idx(t, c);
+	/* netfilter runs the normal packet path on the first packet too */
+	v = ops->packet(c, 0, p, prm, &status, &timeout);
+	if (v != CT_PV_ACCEPT && v != CT_PV_IGNORE) {
+		free_new(w, c);
+		set_invalid(w, r, CT_R_TRACKER);
+		return;
+	}
+	c->status = status;
+	c->expires = p->now + (uint64_t)timeout * t->hz;
+	c->refs = 1;
+	if (t->acct)
+		memset(&t->acct[pd->idx], 0, sizeof(t->acct[0]));
+	account(t, c, 0, p->meta);
+	set_result(r, CT_INFO_NEW, c, status);
+	r->flags |= CT_RES_UNCONFIRMED;
+	r->pend = w->n_pend++;
+	w->cnt[CT_CNT_new]++;
+}
+
+/* A packet of a known (or burst-pending) connection. @return false when
+ * the entry was reopened and the packet must be handled as a new one. */
+static bool
+handle_known(struct ct_worker *w, const struct ct_proto_ops *ops, struct ct_pkt *p,
+	     struct ct_conn *c, int dir, struct ct_result *r)
+{
+	struct ct_table *t = w->t;
+	const struct ct_params *prm = &t->params;
+	uint32_t st = ct_status_load(c), status = st, left, timeout;
+	bool confirmed = st & CT_STATUS_CONFIRMED;
+	uint64_t exp;
+	uint8_t ctinfo, old_state = 0;
+	enum ct_pv v;
+
+	if (dir)
+		ctinfo = CT_INFO_ESTABLISHED_REPLY;
+	else if (st & CT_STATUS_SEEN_REPLY)
+		ctinfo = CT_INFO_ESTABLISHED;
+	else if (st & CT_STATUS_EXPECTED)
+		ctinfo = CT_INFO_RELATED;
+	else
+		ctinfo = CT_INFO_NEW;
+
+	if (ops->locked)
+		ct_lock(c);
+	old_state = c->l4proto == IPPROTO_TCP ? c->proto.tcp.state : 0;
+	exp = ct_expires_load(c);
+	left = timeout = secs_left(t, exp, p->now);
+	v = ops->packet(c, dir, p, prm, &status, &timeout);
+	if (v == CT_PV_REOPEN) {
+		if (ops->locked)
+			ct_unlock(c);
+		if (!confirmed)
+			goto invalid; /* cannot happen: reopen needs TIME_WAIT/CLOSE */
+		w->cnt[CT_CNT_reopen]++;
+		kill_now(w, c, p->now);
+		return false;
+	}
+	if (v == CT_PV_INVALID) {
+		/* the tracker may have lowered the timeout (handle_invalid) */
+		if (timeout < left)
+			set_expires(w, c, p->now + (uint64_t)timeout * t->hz, confirmed);
+		if (ops->locked)
+			ct_unlock(c);
+		goto invalid;
+	}
+	if (dir)
+		status |= CT_STATUS_SEEN_REPLY;
+	if (status & ~st)
+		__atomic_fetch_or(&c->status, status & ~st, __ATOMIC_RELEASE);
+	/* A tracker that must not refresh leaves timeout unchanged (TCP);
+	 * the others refresh on every accepted packet. */
+	if (v != CT_PV_IGNORE && (!ops->locked || timeout != left))
+		set_expires(w, c, p->now + (uint64_t)timeout * t->hz, confirmed);
+	{
+		uint8_t new_state = c->l4proto == IPPROTO_TCP ? c->proto.tcp.state : 0;
+
+		if (ops->locked)
+			ct_unlock(c);
+		if (confirmed && prm->events &&
+		    ((status & ~st & (CT_STATUS_SEEN_REPLY | CT_STATUS_ASSURED)) ||
+		     new_state != old_state))
+			ct_event_emit(t, w->events, w->cnt, c, CT_EV_UPDATE, p->now);
+	}
+	account(t, c, dir, p->meta);
+	set_result(r, ctinfo, c, status);
+	if (dir)
+		r->flags |= CT_RES_REPLY;
+	if (v == CT_PV_IGNORE) {
+		r->flags |= CT_RES_IGNORED;
+		w->cnt[CT_CNT_ignore]++;
+	}
+	w->cnt[CT_CNT_found]++;
+	/* RST before any reply: accept this packet, then the entry goes. An
+	 * unconfirmed one (same burst as its SYN) just keeps its CLOSE timer. */
+	if (v == CT_PV_DESTROY && confirmed)
+		kill_now(w, c, p->now);
+	return true;
+invalid:
+	set_invalid(w, r, CT_R_TRACKER);
+	return true;
+}
+
+/* Earlier packet of this burst created an unconfirmed entry for key? */
+static struct ct_conn *
+pending_find(struct ct_worker *w, const struct ct_key *k, uint32_t hash, uint8_t *slot)
+{
+	unsigned i;
+
+	for (i = 0; i < w->n_pend; i++) {
+		struct ct_pend *pd = &w->pend[i];
+		struct ct_conn *c = ct_rec(w->t, pd->idx);
+
+		if (pd->hash[0] == hash && c->refs &&
+		    memcmp(&pd->key[0], k, sizeof(*k)) == 0) {
+			*slot = (uint8_t)i;
+			return c;
+		}
+	}
+	return NULL;
+}
+
+void
+ct_classify_burst(struct ct_worker *w, struct rte_mbuf **pkts,
+		  const struct pkt_meta *meta, uint16_t n, uint64_t now_ticks,
+		  struct ct_result *res)
+{
+	struct ct_table *t = w->t;
+	struct ct_key keys[CT_BURST_MAX];
+	const void *kp[CT_BURST_MAX];
+	hash_sig_t sig[CT_BURST_MAX];
+	void *data[CT_BURST_MAX];
+	uint8_t at[CT_BURST_MAX];
+	const struct ct_proto_ops *ops_of[CT_BURST_MAX];
+	uint64_t hits = 0;
+	unsigned i, j, nk = 0;
+
+	if (n > CT_BURST_MAX)
+		n = CT_BURST_MAX;
+	w->now = now_ticks;
+	w->n_pend = 0;
+	for (i = 0; i < n; i++) {
+		const struct pkt_meta *m = &meta[i];
+		struct ct_result *r = &res[i];
+		struct ct_pkt p = { .m = pkts[i], .meta = m, .seg = &w->seg[i],
+				    .now = now_ticks, .hz = t->hz };
+		const struct ct_proto_ops *ops;
+		enum ct_pre pre = CT_PRE_TRACK;
+
+		*r = (struct ct_result){ .ctinfo = CT_INFO_INVALID,
+					 .state_bits = CT_SB_INVALID };
+		if (m->l3 != PKT_L3_IPV4 && m->l3 != PKT_L3_IPV6) {
+			r->state_bits = 0;
+			r->reason = CT_R_NOT_IP;
+			continue;
+		}
+		if (m->flags & PKT_F_FRAG_LATER) {
+			/* The kernel reassembles before conntrack; we do not
+			 * (yet): a later fragment has no ports to track. */
+			set_invalid(w, r, CT_R_FRAG);
+			continue;
+		}
+		if (m->reason != PKT_R_OK) {
+			set_invalid(w, r, CT_R_MALFORMED);
+			continue;
+		}
+		ops = ct_proto_find(m->tuple.proto, m->tuple.family);
+		if (ops->pre)
+			pre = ops->pre(&p);
+		if (pre == CT_PRE_INVALID) {
+			set_invalid(w, r, (enum ct_reason)p.reason);
+			continue;
+		}
+		if (pre == CT_PRE_UNTRACKED) {
+			set_result(r, CT_INFO_UNTRACKED, NULL, 0);
+			w->cnt[CT_CNT_untracked]++;
+			continue;
+		}
+		if (pre == CT_PRE_ERROR) {
+			enum ct_reason why = CT_R_OK;
+			int dir = 0;
+			struct ct_conn *c = ct_icmp_related(w, &p, &dir, &why);
+
+			if (!c) {
+				set_invalid(w, r, why);
+				continue;
+			}
+			set_result(r, dir ? CT_INFO_RELATED_REPLY : CT_INFO_RELATED, c,
+				   ct_status_load(c));
+			if (dir)
+				r->flags |= CT_RES_REPLY;
+			w->cnt[CT_CNT_related]++;
+			continue;
+		}
+		ct_key_from_tuple(&keys[nk], &m->tuple, 0);
+		sig[nk] = m->hash;
+		if (ops == &ct_proto_generic && (keys[nk].sport || keys[nk].dport)) {
+			keys[nk].sport = keys[nk].dport = 0;
+			sig[nk] = ct_key_hash(&keys[nk]);
+		}
+		kp[nk] = &keys[nk];
+		at[nk] = (uint8_t)i;
+		ops_of[nk] = ops;
+		nk++;
+	}
+	if (nk)
+		rte_hash_lookup_with_hash_bulk_data(t->hash, kp, sig, nk, &hits, data);
+
+	for (j = 0; j < nk; j++) {
+		i = at[j];
+		struct ct_pkt p = { .m = pkts[i], .meta = &meta[i], .seg = &w->seg[i],
+				    .now = now_ticks, .hz = t->hz };
+		struct ct_result *r = &res[i];
+		struct ct_conn *c = NULL;
+		int dir = 0;
+
+		if (hits >> j & 1) {
+			c = ct_rec(t, (uint32_t)((uintptr_t)data[j] >> 1));
+			dir = (int)((uintptr_t)data[j] & 1);
+			/* not yet confirmed by its creator, or being deleted:
+			 * netfilter would not find it either */
+			if ((ct_status_load(c) & (CT_STATUS_CONFIRMED | CT_STATUS_DYING)) !=
+			    CT_STATUS_CONFIRMED)
+				c = NULL;
+		}
+		if (!c) {
+			uint8_t slot;
+
+			c = pending_find(w, &keys[j], sig[j], &slot);
+			if (c) {
+				dir = 0;
+				handle_known(w, ops_of[j], &p, c, 0, r);
+				if (r->conn) {
+					c->refs++;
+					r->flags |= CT_RES_UNCONFIRMED;
+					r->pend = slot;
+				}
+				continue;
+			}
+		}
+		if (c && handle_known(w, ops_of[j], &p, c, dir, r))
+			continue;
+		handle_new(w, ops_of[j], &p, &keys[j], sig[j], r);
+	}
+}

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Expiry: the timer wheel callback, the re-arm hand-off from other threads,
+ * the early-drop FIFO.
+ *
+ * Who does what. A packet (on any worker) only stores the record's new
+ * deadline, expires (relaxed atomic). The creating worker owns the
+ * record's timer node in its wheel. When the node fires, the owner reads
+ * expires: later than now -> re-arm there (lazy expiry: no timer work per
+ * packet); otherwise it deletes the keys and frees the record after an RCU
+ * grace period.
+ *
+ * Shortened timeouts (ct_timer.h asks the owner to re-arm explicitly): a
+ * lazily armed node fires at the old, later deadline, so an earlier one
+ * must reach the owner. Lock-free hand-off:
+ *  - the packet's worker is the owner: it re-arms at once (O(1));
+ *  - otherwise it enqueues the record index on the owner's MP/SC hand-off
+ *    ring; the owner drains the ring in ct_worker_expire(), re-reads
+ *    expires (the ring's release/acquire orders the store before the read)
+ *    and re-arms if the node is armed later than that;
+ *  - if the ring is full (counted), nothing is lost for good: no node is
+ *    ever armed more than CT_ARM_CAP_S ahead, so the owner re-reads every
+ *    deadline at least that often and the shortened timeout takes effect
+ *    at most CT_ARM_CAP_S late.
+ * A stale ring entry (the record died and was reused meanwhile) only makes
+ * the owner re-read the new record's deadline, which is harmless; entries
+ * for records on the free list or waiting for their grace period are
+ * skipped (owner-private flags).
+ * Deletion by another thread (RST, reopen, control) goes the same way: the
+ * deleter marks the record DYING, deletes its keys and hands it off; the
+ * owner unhooks and frees it.
+ */
+#include "ct_internal.h"
+
+/* ---- early-drop FIFO (owner only) ---- */
+
+void
+ct_fifo_push(struct ct_worker *w, struct ct_conn *c)
+{
+	uint32_t idx = ct_rec_idx(w->t, c);
+
+	c->ed_next = CT_NONE;
+	c->ed_prev = w->ed_tail;
+	if (w->ed_tail == CT_NONE)
+		w->ed_head = idx;
+	else
+		ct_rec(w->t, w->ed_tail)->ed_next = idx;
+	w->ed_tail = idx;
+	c->flags |= CT_F_IN_FIFO;
+}
+
+void
+ct_fifo_unlink(struct ct_worker *w, struct ct_conn *c)
+{
+	if (c->ed_prev == CT_NONE)
+		w->ed_head = c->ed_next;
+	else
+		ct_rec(w->t, c->ed_prev)->ed_next = c->ed_next;
+	if (c->ed_next == CT_NONE)
+		w->ed_tail = c->ed_prev;
+	else
+		ct_rec(w->t, c->ed_next)->ed_prev = c->ed_prev;
+	c->ed_prev = c->ed_next = CT_NONE;
+	c->flags &= (uint8_t)~CT_F_IN_FIFO;
+}
+
+/*
+ * netfilter scans up to 8 hash buckets from the new tuple's bucket and
+ * deletes the non-ASSURED entries it finds there. rte_hash cannot iterate
+ * a bucket, so each worker keeps its own confirmed non-ASSURED entries in
+ * creation order and evicts the oldest: the victim is the oldest
+ * unassured entry of this worker rather than an arbitrary one near the
+ * new tuple, and a worker cannot evict another worker's entries (it then
+ * drops the packet, "table full"). Entries that became ASSURED are dropped
+ * from the FIFO lazily, here and when their timer fires.
+ */
+bool
+ct_early_drop(struct ct_worker *w)
+{
+	uint32_t idx = w->ed_head;
+	unsigned scanned = 0;
+
+	while (idx != CT_NONE && scanned++ < CT_EARLY_DROP_SCAN) {
+		struct ct_conn *c = ct_rec(w->t, idx);
+		uint32_t st = ct_status_load(c);
+
+		idx = c->ed_next;
+		if (st & (CT_STATUS_ASSURED | CT_STATUS_DYING)) {
+			ct_fifo_unlink(w, c);
+			continue;
+		}
+		if (ct_kill(w->t, c, w->now, w->events, w->cnt)) {
+			ct_reap(w, c);
+			w->cnt[CT_CNT_early_drop]++;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* ---- timer wheel callback ---- */
+
+uint64_t
+ct_timer_cb(struct ct_timer *tm, uint64_t now, void *arg)
+{
+	struct ct_worker *w = arg;
+	struct ct_conn *c = container_of(tm, struct ct_conn, timer);
+	uint32_t st = ct_status_load(c);
+	uint64_t exp;
+
+	if (!(st & CT_STATUS_DYING)) {
+		if ((st & CT_STATUS_ASSURED) && (c->flags & CT_F_IN_FIFO))
+			ct_fifo_unlink(w, c);
+		exp = ct_expires_load(c);
+		if (exp > now)
+			return RTE_MIN(exp, now + (uint64_t)CT_ARM_CAP_S * w->t->hz);
+		if (ct_kill(w->t, c, now, w->events, w->cnt))
+			w->cnt[CT_CNT_expired]++;
+	}
+	ct_reap(w, c);
+	return 0;
+}
+
+/* ---- per loop ---- */
+
+static void
+drain_handoff(struct ct_worker *w)
+{
+	uint32_t idx[64];
+	unsigned n, i;
+
+	while ((n = rte_ring_sc_dequeue_burst_elem(w->handoff, idx, sizeof(idx[0]),
+						   RTE_DIM(idx), NULL)) > 0) {
+		for (i = 0; i < n; i++) {
+			struct ct_conn *c = ct_rec(w->t, idx[i]);
+			uint32_t st = ct_status_load(c);
+			uint64_t exp;
+
+			if ((c->flags & (CT_F_ALLOC | CT_F_REAPED)) != CT_F_ALLOC ||
+			    !(st & CT_STATUS_CONFIRMED))
+				continue;
+			if (st & CT_STATUS_DYING) {
+				ct_reap(w, c);
+				continue;
+			}
+			exp = ct_expires_load(c);
+			if (ct_timer_is_armed(&c->timer) && exp < c->timer.deadline)
+				ct_timer_arm(w->wheel, &c->timer, exp);
+		}
+		if (n < RTE_DIM(idx))
+			break;
+	}
+}
+
+unsigned
+ct_worker_expire(struct ct_worker *w, uint64_t now_ticks, unsigned budget)
+{
+	unsigned done;
+
+	w->now = now_ticks;
+	drain_handoff(w);
+	done = ct_timer_wheel_advance(w->wheel, now_ticks, budget);
+	ct_reclaim(w);
+	return done;
+}

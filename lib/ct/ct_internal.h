@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lib/ct internals: the connection record, the table and worker structs,
+ * the protocol ops. Not installed; only lib/ct sources and white-box tests
+ * include it.
+ */
+#ifndef DPFW_CT_INTERNAL_H
+#define DPFW_CT_INTERNAL_H
+
+#include <netinet/in.h>
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <stddef.h>
+
+#include <rte_common.h>
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_pause.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+#include <rte_spinlock.h>
+
+#include "ct.h"
+#include "ct_timer.h"
+
+#define CT_MAX_WORKERS 64
+#define CT_NONE UINT32_MAX
+/* Longest a timer stays armed without its owner re-reading the deadline:
+ * bounds how late a shortened timeout whose hand-off was lost takes effect. */
+#define CT_ARM_CAP_S 120
+/* Most FIFO entries one early drop looks at (8 rte_hash buckets' worth). */
+#define CT_EARLY_DROP_SCAN 64
+/* Striped locks that make "lookup both tuples, add both" atomic per tuple. */
+#define CT_INSERT_LOCKS 1024
+
+/* ct_conn.flags: owner-private (only the owning worker writes them). */
+#define CT_F_ALLOC   0x01 /* taken from the free list */
+#define CT_F_IN_FIFO 0x02 /* on the owner's early-drop FIFO */
+#define CT_F_REAPED  0x04 /* waiting for its grace period, then free */
+
+/*
+ * The connection record: 128 bytes, two cache lines (doc/ct-record.md says
+ * what each byte is for). Line 0 is what every packet reads; line 1 holds
+ * the protocol state.
+ */
+struct ct_conn {
+	/* ---- cache line 0 ---- */
+	uint64_t expires;      /* deadline in ticks; relaxed atomic, any worker */
+	uint32_t status;       /* CT_STATUS_*; atomic or / cas */
+	uint32_t key_pos[2];   /* rte_hash key positions of tuple[0], tuple[1] */
+	uint32_t mark;         /* connmark */
+	uint32_t ed_prev;      /* early-drop FIFO links (owner), CT_NONE at ends */
+	uint32_t ed_next;
+	uint8_t lock;          /* guard of proto.tcp across workers */
+	uint8_t l4proto;       /* IPPROTO_* */
+	uint8_t family;        /* 4 / 6 */
+	uint8_t owner;         /* worker id that created it and owns its timer */
+	uint8_t flags;         /* CT_F_*, owner only */
+	uint8_t refs;          /* results of this burst still unconfirmed */
+	uint16_t zone;
+	struct ct_timer timer; /* owner's wheel node; after death: grace token */
+	uint64_t start;        /* creation tick (UDP stream rule) */
+	/* ---- cache line 1 ---- */
+	union {
+		struct ct_tcp tcp;
+		uint8_t raw[52];
+	} proto;
+	uint32_t spare[3];     /* free: master index for expectations, ... */
+};
+
+_Static_assert(sizeof(struct ct_conn) == 128, "ct_conn must stay two cache lines");
+_Static_assert(offsetof(struct ct_conn, proto) == 64, "proto state starts line 1");
+_Static_assert(sizeof(struct ct_key) == 40, "ct_key is the 40-byte tuple");
+_Static_assert(offsetof(struct ct_key, zone) == offsetof(struct pkt_tuple, pad),
+	       "zone sits in the tuple's pad");
+
+/* Packet/byte counters, only with conf.acct: one per record, by direction. */
+struct ct_acct {
+	uint64_t packets[2];
+	uint64_t bytes[2];
+};
+
+/* Per-burst pending insert: the keys of an unconfirmed record. */
+struct ct_pend {
+	struct ct_key key[2];
+	uint32_t hash[2];
+	uint32_t idx;
+};
+
+struct ct_table {
+	struct rte_hash *hash;
+	struct rte_rcu_qsbr *rcu;
+	struct ct_conn *recs;       /* n_recs records, contiguous */
+	struct ct_acct *acct;       /* NULL without conf.acct */
+	uint32_t n_recs;
+	uint32_t slice;             /* records per worker */
+	uint16_t n_workers;
+	uint32_t hz;
+	struct ct_params params;
+	struct ct_worker *workers[CT_MAX_WORKERS];
+	struct rte_ring *ctl_events; /* DESTROY events of control deletions */
+	uint64_t ctl_cnt[CT_CNT_MAX];
+	rte_spinlock_t ins_lock[CT_INSERT_LOCKS];
+	/* connections allocated (unconfirmed + confirmed, not yet deleted) */
+	alignas(RTE_CACHE_LINE_SIZE) atomic_uint count;
+	alignas(RTE_CACHE_LINE_SIZE) atomic_uint live; /* confirmed, not deleted */
+};
+
+struct ct_worker {
+	struct ct_table *t;
+	uint16_t id;
+	uint32_t lo, hi;            /* record index slice [lo, hi) */
+	uint32_t *free_stack;       /* free record indices */
+	uint32_t n_free;
+	uint32_t ed_head, ed_tail;  /* early-drop FIFO, oldest at head */
+	uint32_t dq_head, dq_tail;  /* reaped records waiting for a grace period */
+	struct ct_timer_wheel *wheel;
+	struct rte_ring *handoff;   /* MP/SC: record indices to re-examine */
+	struct rte_ring *events;    /* SP/SC: struct ct_snapshot */
+	uint64_t now;
+	uint8_t n_pend;
+	struct ct_pend pend[CT_BURST_MAX];
+	struct ct_tcp_seg seg[CT_BURST_MAX];
+	uint64_t cnt[CT_CNT_MAX];   /* written by this worker only */
+};
+
+/* ---- protocol trackers ---- */
+
+/* What the tracker tells the table. */
+enum ct_pv {
+	CT_PV_ACCEPT,   /* update done; refresh to *timeout_s */
+	CT_PV_IGNORE,   /* usual ctinfo, no refresh */
+	CT_PV_INVALID,  /* no entry for this packet */
+	CT_PV_REOPEN,   /* delete the entry, handle as a first packet */
+	CT_PV_DESTROY,  /* accept, then delete the entry */
+};
+
+/* Pre-lookup classification of a packet. */
+enum ct_pre {
+	CT_PRE_TRACK,     /* look up its own tuple */
+	CT_PRE_INVALID,   /* INVALID before any lookup */
+	CT_PRE_UNTRACKED, /* UNTRACKED (ICMPv6 ND/MLD) */
+	CT_PRE_ERROR,     /* ICMP error: RELATED lookup of the inner tuple */
+};
+
+struct ct_pkt {
+	const struct rte_mbuf *m;
+	const struct pkt_meta *meta;
+	struct ct_tcp_seg *seg;   /* TCP only */
+	uint64_t now;
+	uint32_t hz;
+	uint8_t reason;           /* enum ct_reason, set with CT_PRE_INVALID */
+};
+
+struct ct_proto_ops {
+	const char *name;  /* as conntrack prints it */
+	uint8_t proto;     /* IPPROTO_*, 0 for generic */
+	/* Optional: classify before lookup (default TRACK). */
+	enum ct_pre (*pre)(struct ct_pkt *p);
+	/* Reply tuple of an original tuple (addresses swapped by the caller
+	 * already); false when there is none (ICMP type without reply). */
+	bool (*invert)(struct ct_key *k);
+	/* First packet: initialise the record's proto state. false: the
+	 * packet may not create an entry (INVALID). */
+	bool (*new)(struct ct_conn *c, const struct ct_pkt *p, const struct ct_params *prm);
+	/* Packet of a known connection in direction dir. status: in/out
+	 * (reads SEEN_REPLY; may set ASSURED). timeout_s: in seconds left,
+	 * out seconds to run. Called with c->lock held for TCP. */
+	enum ct_pv (*packet)(struct ct_conn *c, int dir, const struct ct_pkt *p,
+			     const struct ct_params *prm, uint32_t *status,
+			     uint32_t *timeout_s);
+	/* Needs the per-connection guard. */
+	bool locked;
+	/* Print the protocol part of a tuple ("sport=1 dport=2 "). */
+	int (*fmt_tuple)(const struct ct_key *k, char *buf, size_t len);
+};
+
+extern const struct ct_proto_ops ct_proto_tcp;
+extern const struct ct_proto_ops ct_proto_udp;
+extern const struct ct_proto_ops ct_proto_icmp;
+extern const struct ct_proto_ops ct_proto_icmp6;
+extern const struct ct_proto_ops ct_proto_generic;
+
+const struct ct_proto_ops *ct_proto_find(uint8_t proto, uint8_t family);
+
+/* Shared pieces of the port-based trackers. */
+bool ct_ports_invert(struct ct_key *k);
+int ct_fmt_ports(const struct ct_key *k, char *buf, size_t len);
+int ct_fmt_icmp(const struct ct_key *k, char *buf, size_t len);
+
+/* Reply tuple of k (addresses swapped, ops->invert): false if none. */
+bool ct_key_invert(const struct ct_key *k, struct ct_key *out);
+
+/* ICMP type/code as stored in the key's dport (wire order bytes). */
+static inline uint8_t
+ct_icmp_type(const struct ct_key *k)
+{
+	return ((const uint8_t *)&k->dport)[0];
+}
+
+static inline uint8_t
+ct_icmp_code(const struct ct_key *k)
+{
+	return ((const uint8_t *)&k->dport)[1];
+}
+
+static inline void
+ct_icmp_set_type(struct ct_key *k, uint8_t type)
+{
+	((uint8_t *)&k->dport)[0] = type;
+}
+
+/* ICMP/ICMPv6 errors: find the flow of the embedded packet.
+ * Returns the record and sets *dir to the direction of the error packet,
+ * or NULL with *reason set. */
+struct ct_conn *ct_icmp_related(struct ct_worker *w, const struct ct_pkt *p,
+				int *dir, enum ct_reason *reason);
+
+/* ---- table internals ---- */
+
+static inline struct ct_conn *
+ct_rec(const struct ct_table *t, uint32_t idx)
+{
+	return &t->recs[idx];
+}
+
+static inline uint32_t
+ct_rec_idx(const struct ct_table *t, const struct ct_conn *c)
+{
+	return (uint32_t)(c - t->recs);
+}
+
+static inline uint32_t
+ct_key_hash(const struct ct_key *k)
+{
+	return rte_hash_crc(k, sizeof(*k), 0);
+}
+
+/* Look one key up: record and direction, or NULL (dying entries skipped). */
+struct ct_conn *ct_lookup(const struct ct_table *t, const struct ct_key *k,
+			  uint32_t hash, int *dir);
+
+/* Mark dying, emit DESTROY into ring ev (may be NULL), delete both keys.
+ * Any thread. @return true if this call did it. */
+bool ct_kill(struct ct_table *t, struct ct_conn *c, uint64_t now,
+	     struct rte_ring *ev, uint64_t *cnt);
+
+/* Owner: unhook the record (timer, FIFO) and free it after a grace period. */
+void ct_reap(struct ct_worker *w, struct ct_conn *c);
+
+/* Tell c's owner to re-read c (shorter deadline, or dying). Any thread. */
+void ct_handoff(struct ct_table *t, struct ct_conn *c, uint64_t *cnt);
+
+/* Owner: free records whose grace period ended. */
+void ct_reclaim(struct ct_worker *w);
+
+/* Owner: early-drop one non-assured entry. @return true if one went. */
+bool ct_early_drop(struct ct_worker *w);
+
+/* Owner: FIFO maintenance. */
+void ct_fifo_push(struct ct_worker *w, struct ct_conn *c);
+void ct_fifo_unlink(struct ct_worker *w, struct ct_conn *c);
+
+/* Timer wheel callback (ct_expire.c). */
+uint64_t ct_timer_cb(struct ct_timer *tm, uint64_t now, void *arg);
+
+/* Events. */
+void ct_event_emit(struct ct_table *t, struct rte_ring *r, uint64_t *cnt,
+		   const struct ct_conn *c, enum ct_event_type type, uint64_t now);
+
+static inline uint32_t
+ct_status_load(const struct ct_conn *c)
+{
+	return __atomic_load_n(&c->status, __ATOMIC_ACQUIRE);
+}
+
+static inline uint64_t
+ct_expires_load(const struct ct_conn *c)
+{
+	return __atomic_load_n(&c->expires, __ATOMIC_RELAXED);
+}
+
+static inline void
+ct_lock(struct ct_conn *c)
+{
+	while (__atomic_test_and_set(&c->lock, __ATOMIC_ACQUIRE))
+		while (__atomic_load_n(&c->lock, __ATOMIC_RELAXED))
+			rte_pause();
+}
+
+static inline void
+ct_unlock(struct ct_conn *c)
+{
+	__atomic_clear(&c->lock, __ATOMIC_RELEASE);
+}
+
+#endif /* DPFW_CT_INTERNAL_H */

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Control-thread views: list, count, find, delete one, flush. The control
+ * thread is an RCU reader (the last QSBR id) while it walks records, and
+ * its deletions hand the records to their owners, who free them.
+ */
+#include <errno.h>
+
+#include "ct_internal.h"
+
+static inline void
+ctl_online(struct ct_table *t)
+{
+	rte_rcu_qsbr_thread_online(t->rcu, t->n_workers);
+}
+
+static inline void
+ctl_offline(struct ct_table *t)
+{
+	rte_rcu_qsbr_thread_offline(t->rcu, t->n_workers);
+}
+
+uint32_t
+ct_conn_status(const struct ct_conn *c)
+{
+	return ct_status_load(c);
+}
+
+unsigned
+ct_conn_tcp_state(const struct ct_conn *c)
+{
+	return c->l4proto == IPPROTO_TCP ? c->proto.tcp.state : 0;
+}
+
+uint32_t
+ct_conn_timeout(const struct ct_table *t, const struct ct_conn *c, uint64_t now)
+{
+	uint64_t e = ct_expires_load(c);
+
+	return e > now ? (uint32_t)((e - now) / t->hz) : 0;
+}
+
+uint32_t
+ct_count(const struct ct_table *t)
+{
+	return atomic_load_explicit(&((struct ct_table *)(uintptr_t)t)->live,
+				    memory_order_relaxed);
+}
+
+int
+ct_list(struct ct_table *t, int (*cb)(const struct ct_conn *c, void *arg), void *arg)
+{
+	const void *key;
+	void *data;
+	uint32_t next = 0;
+	int rc = 0;
+
+	ctl_online(t);
+	while (rte_hash_iterate(t->hash, &key, &data, &next) >= 0) {
+		struct ct_conn *c = ct_rec(t, (uint32_t)((uintptr_t)data >> 1));
+
+		if ((uintptr_t)data & 1)
+			continue; /* each connection once, by its original key */
+		if ((ct_status_load(c) & (CT_STATUS_CONFIRMED | CT_STATUS_DYING)) !=
+		    CT_STATUS_CONFIRMED)
+			continue;
+		rc = cb(c, arg);
+		if (rc)
+			break;
+	}
+	ctl_offline(t);
+	return rc;
+}
+
+struct ct_conn *
+ct_find(struct ct_table *t, const struct ct_key *k, int *dir)
+{
+	struct ct_conn *c;
+
+	ctl_online(t);
+	c = ct_lookup(t, k, ct_key_hash(k), dir);
+	ctl_offline(t);
+	return c;
+}
+
+static bool
+ctl_kill(struct ct_table *t, struct ct_conn *c)
+{
+	if (!ct_kill(t, c, 0, t->ctl_events, t->ctl_cnt))
+		return false;
+	t->ctl_cnt[CT_CNT_deleted]++;
+	ct_handoff(t, c, t->ctl_cnt);
+	return true;
+}
+
+int
+ct_delete(struct ct_table *t, const struct ct_key *k)
+{
+	struct ct_conn *c;
+	int dir, rc = -ENOENT;
+
+	ctl_online(t);
+	c = ct_lookup(t, k, ct_key_hash(k), &dir);
+	if (c && ctl_kill(t, c))
+		rc = 0;
+	ctl_offline(t);
+	return rc;
+}
+
+uint32_t
+ct_flush(struct ct_table *t)
+{
+	const void *key;
+	void *data;
+	uint32_t next = 0, n = 0;
+
+	ctl_online(t);
+	while (rte_hash_iterate(t->hash, &key, &data, &next) >= 0) {
+		struct ct_conn *c = ct_rec(t, (uint32_t)((uintptr_t)data >> 1));
+
+		if ((uintptr_t)data & 1)
+			continue;
+		if (ctl_kill(t, c))
+			n++;
+	}
+	ctl_offline(t);
+	return n;
+}

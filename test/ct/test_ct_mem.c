@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Bytes per connection of a table sized for N connections: heap in use
+ * after creating the table and its workers, divided by N (so it includes
+ * the hash table's buckets, key store, free-slot ring and RCU defer queue,
+ * and the record slack for grace periods). Prints the figure; asserts only
+ * the record layout. Fills the table completely once to show it holds N.
+ */
+#include <rte_malloc.h>
+
+#include "ct_internal.h"
+#include "ct_test_util.h"
+#include "test.h"
+
+static size_t
+heap_used(void)
+{
+	struct rte_malloc_socket_stats st;
+	size_t sum = 0;
+	unsigned s;
+
+	for (s = 0; s < rte_socket_count(); s++)
+		if (rte_malloc_get_socket_stats(rte_socket_id_by_idx(s), &st) == 0)
+			sum += st.heap_allocsz_bytes;
+	return sum;
+}
+
+int
+main(void)
+{
+	const uint32_t n = 1u << 18;
+	struct ct_table_conf c = { .max_conns = n, .n_workers = 2, .hz = HZ,
+				   .socket_id = SOCKET_ID_ANY };
+	struct ct_table *t;
+	struct ct_worker *w[2];
+	size_t before, after_tbl, after;
+	uint32_t i, ok = 0;
+
+	CHECK_EQ(sizeof(struct ct_conn), 128);
+	tu_eal_mem("0", "768");
+	before = heap_used();
+	if (ct_table_create(&c, &t))
+		return 2;
+	after_tbl = heap_used();
+	if (ct_worker_create(t, 0, &w[0]) || ct_worker_create(t, 1, &w[1]))
+		return 2;
+	after = heap_used();
+	printf("connections %u: table %.1f B/conn, workers %.1f B/conn, total %.1f B/conn\n",
+	       n, (double)(after_tbl - before) / n, (double)(after - after_tbl) / n,
+	       (double)(after - before) / n);
+	printf("  records %.1f B/conn (128 B + %.1f%% slack), hash table %.1f B/conn\n",
+	       (double)t->n_recs * sizeof(struct ct_conn) / n,
+	       100.0 * (t->n_recs - n) / n,
+	       (double)(after_tbl - before - (size_t)t->n_recs * sizeof(struct ct_conn)) / n);
+	/* fill it: n UDP connections from worker 0 and 1 alternately */
+	for (i = 0; i < n; i++) {
+		struct ct_result r;
+		char s[32];
+		struct tu_flow f = { s, "10.9.9.9", IPPROTO_UDP, (uint16_t)(1024 + i % 60000), 53 };
+
+		snprintf(s, sizeof(s), "10.%u.%u.%u", (i >> 16) & 255, (i >> 8) & 255, i & 255);
+		r = tu_one(w[i & 1], tu_udp(&f, 0, 1), SEC(1));
+		ok += r.ctinfo == CT_INFO_NEW && ct_count(t) == i + 1;
+	}
+	CHECK_EQ(ok, n);
+	CHECK_EQ(ct_count(t), n);
+	printf("filled: %u connections, heap now %.1f B/conn\n", ct_count(t),
+	       (double)(heap_used() - before) / n);
+	ct_worker_free(w[0]);
+	ct_worker_free(w[1]);
+	ct_table_free(t);
+	TEST_MAIN_END();
+}
