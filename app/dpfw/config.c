@@ -43,6 +43,7 @@ dpfw_config_defaults(struct dpfw_config *c)
 	c->helper_ring_size = 1024;
 	c->check_l3_csum = true;
 	c->check_l4_csum = true;
+	c->ct_max = 65536;
 }
 
 static void __rte_format_printf(3, 4)
@@ -156,6 +157,19 @@ static const struct {
 	U32_KEY("helper_ring_size", helper_ring_size, 64, 1u << 20),
 	U32_KEY("helper_tcp_port", helper_tcp_port, 0, 65535),
 	U32_KEY("stats_period", stats_period, 0, 86400),
+	U32_KEY("ct_max", ct_max, 64, 1u << 26),
+};
+
+/* yes/no keys of [dpfw] */
+#define BOOL_KEY(k, field) {k, offsetof(struct dpfw_config, field)}
+static const struct {
+	const char *key;
+	size_t off;
+} dpfw_bool_keys[] = {
+	BOOL_KEY("check_l3_csum", check_l3_csum),
+	BOOL_KEY("check_l4_csum", check_l4_csum),
+	BOOL_KEY("ct_acct", ct_acct),
+	BOOL_KEY("ct_events", ct_events),
 };
 
 static int
@@ -177,9 +191,10 @@ set_dpfw_key(struct cfg_load *l, const char *name, const char *value)
 			c->workers_set = true;
 		return 1;
 	}
-	if (strcmp(name, "check_l3_csum") == 0 || strcmp(name, "check_l4_csum") == 0) {
-		if (parse_bool(value, name[7] == '3' ? &c->check_l3_csum :
-			       &c->check_l4_csum) < 0) {
+	for (i = 0; i < RTE_DIM(dpfw_bool_keys); i++) {
+		if (strcmp(name, dpfw_bool_keys[i].key) != 0)
+			continue;
+		if (parse_bool(value, (bool *)((char *)c + dpfw_bool_keys[i].off)) < 0) {
 			cfg_error(l, name, "'%s' is not yes or no", value);
 			return 0;
 		}

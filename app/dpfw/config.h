@@ -41,6 +41,9 @@ struct dpfw_config {
 	uint32_t stats_period;           /**< seconds; 0: only at exit */
 	bool check_l3_csum;
 	bool check_l4_csum;
+	uint32_t ct_max;                 /**< most connections (nf_conntrack_max) */
+	bool ct_acct;                    /**< packets=/bytes= per direction */
+	bool ct_events;                  /**< print conntrack -E lines */
 	unsigned nb_ports;
 	struct dpfw_port_conf port[DPFW_MAX_PORTS];
 };

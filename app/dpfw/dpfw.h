@@ -11,15 +11,19 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_mempool.h>
 #include <rte_ring.h>
 
 #include "config.h"
+#include "ct.h"
 #include "pkt.h"
 
 #define DPFW_MAX_RXQ_PER_LCORE 16
+#define DPFW_CT_HZ 1000          /* conntrack clock: milliseconds */
+#define DPFW_CT_EXPIRE_BUDGET 64 /* timer work per worker loop */
 
 enum dpfw_role {
 	DPFW_ROLE_NONE = 0,
@@ -35,6 +39,7 @@ struct dpfw_lcore_stats {
 	uint64_t tx_drop[DPFW_MAX_PORTS];   /* NIC TX queue full */
 	uint64_t reason[PKT_R_MAX];         /* malformed packets by reason */
 	uint64_t dropped;                   /* L2/L3-malformed packets dropped */
+	uint64_t ct_dropped;                /* conntrack said drop (table full, clash) */
 	uint64_t to_helper;                 /* enqueued to a helper ring */
 	uint64_t ring_drop;                 /* helper ring full */
 	uint64_t helper_pkts;               /* helper: dequeued from its ring */
@@ -55,6 +60,7 @@ struct dpfw_lcore {
 	uint16_t txq;                       /* own TX queue id, same on both ports */
 	struct rte_eth_dev_tx_buffer *txbuf[DPFW_MAX_PORTS];
 	struct rte_ring *ring;              /* helper: its input ring */
+	struct ct_worker *ct;               /* worker: its conntrack state */
 	struct dpfw_lcore_stats stats;
 } __rte_cache_aligned;
 
@@ -72,6 +78,8 @@ struct dpfw {
 	uint16_t helper_lcore[RTE_MAX_LCORE]; /* helper index -> lcore id */
 	struct rte_mempool *pool;
 	uint64_t drain_tsc;                 /* flush partial TX bursts this often */
+	struct ct_table *ct;                /* the connection table */
+	uint64_t tsc_per_tick;              /* conntrack ticks are DPFW_CT_HZ per second */
 	uint64_t stats_tsc;                 /* when statistics were last printed */
 	uint64_t stats_last_rx[DPFW_MAX_PORTS];
 	uint64_t stats_last_tx[DPFW_MAX_PORTS];
@@ -88,6 +96,20 @@ void dpfw_ports_log_link(struct dpfw *d, bool only_changes);
 /* lcores.c: roles, queues, rings, TX buffers */
 int dpfw_lcores_init(struct dpfw *d);
 void dpfw_lcores_free(struct dpfw *d);
+
+/* conntrack clock, in DPFW_CT_HZ ticks */
+static inline uint64_t
+dpfw_ct_now(const struct dpfw *d)
+{
+	return rte_rdtsc() / d->tsc_per_tick;
+}
+
+/* ct_setup.c: the table, one conntrack worker per worker lcore, views */
+int dpfw_ct_init(struct dpfw *d);
+void dpfw_ct_free(struct dpfw *d);
+void dpfw_ct_print_list(struct dpfw *d, FILE *f);
+void dpfw_ct_print_events(struct dpfw *d, FILE *f);
+void dpfw_ct_print_stats(const struct dpfw *d, FILE *f);
 
 /* worker.c, helper.c: lcore main loops (arg is struct dpfw *) */
 int dpfw_worker_main(void *arg);

@@ -26,11 +26,19 @@
 #define EXIT_LEAK 3
 
 static volatile sig_atomic_t quit_signal;
+static volatile sig_atomic_t list_signal;
 
 static void
 on_signal(int sig)
 {
 	quit_signal = sig;
+}
+
+/* SIGUSR1: print the connection table (conntrack -L) */
+static void
+on_list_signal(int sig)
+{
+	list_signal = sig;
 }
 
 struct dpfw_args {
@@ -164,6 +172,11 @@ control_loop(struct dpfw *d, const struct dpfw_args *a)
 		rte_delay_us_sleep(100 * 1000);
 		now = rte_get_timer_cycles();
 		dpfw_ports_log_link(d, true);
+		dpfw_ct_print_events(d, stdout);
+		if (list_signal) {
+			list_signal = 0;
+			dpfw_ct_print_list(d, stdout);
+		}
 		if (period && now - last_stats >= period * hz) {
 			dpfw_stats_print(d, stdout);
 			last_stats = now;
@@ -228,11 +241,12 @@ main(int argc, char **argv)
 		goto out;
 	d->parse_opts.check_l3_csum = d->cfg.check_l3_csum;
 	d->parse_opts.check_l4_csum = d->cfg.check_l4_csum;
-	if (dpfw_lcores_init(d) < 0 || dpfw_ports_init(d) < 0)
+	if (dpfw_lcores_init(d) < 0 || dpfw_ct_init(d) < 0 || dpfw_ports_init(d) < 0)
 		goto out;
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGUSR1, on_list_signal);
 	print_summary(d);
 	dpfw_ports_log_link(d, false);
 	launch(d);
@@ -242,9 +256,12 @@ main(int argc, char **argv)
 out:
 	if (launched) {
 		stop_lcores(d);
+		dpfw_ct_print_events(d, stdout);
 		dpfw_stats_print(d, stdout);
+		dpfw_ct_print_stats(d, stdout);
 	}
 	dpfw_ports_close(d);
+	dpfw_ct_free(d);
 	dpfw_lcores_free(d);
 	if (!dpfw_stats_check_mbufs(d, stdout) && status == EXIT_SUCCESS)
 		status = EXIT_LEAK;

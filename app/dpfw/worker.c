@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Worker lcore: run to completion. Poll each assigned RX queue for a burst,
- * parse every packet, drop what the IP layer would discard, send flows
- * chosen for a helper to that helper's ring, and buffer the rest for TX on
- * the other port. Partial TX bursts are flushed every drain_tsc cycles.
- * No locks, no system calls, no allocation.
+ * parse every packet, drop what the IP layer would discard, classify the
+ * rest through the connection tracker, take the verdict, send flows chosen
+ * for a helper to that helper's ring, and buffer the rest for TX on the
+ * other port. Partial TX bursts are flushed every drain_tsc cycles; once per
+ * loop the worker runs its share of connection expiry and reports an RCU
+ * quiescent state. No system calls, no allocation outside mempools.
  */
 #include <rte_branch_prediction.h>
 #include <rte_cycles.h>
@@ -43,23 +45,42 @@ to_helper(struct dpfw *d, struct dpfw_lcore *l, const struct pkt_meta *meta,
 	}
 }
 
+/*
+ * The verdict hook: what the rules say of a packet given its conntrack
+ * result. Until the ruleset engine fills it in, everything is accepted.
+ */
+static inline bool
+verdict_accept(const struct pkt_meta *meta, const struct ct_result *res)
+{
+	RTE_SET_USED(meta);
+	RTE_SET_USED(res);
+	return true;
+}
+
+/*
+ * One burst from port `in`: parse (dropping what the IP layer would),
+ * classify through conntrack in bulk, take the verdict, confirm new
+ * connections whose first packet is accepted, then send to a helper or to
+ * the other port.
+ */
 static inline void
 worker_burst(struct dpfw *d, struct dpfw_lcore *l, unsigned in,
-	     struct rte_mbuf **pkts, unsigned n)
+	     struct rte_mbuf **pkts, unsigned n, uint64_t now)
 {
-	unsigned out = in ^ 1, i;
+	struct pkt_meta meta[DPFW_MAX_BURST];
+	struct ct_result res[DPFW_MAX_BURST];
+	unsigned out = in ^ 1, i, k = 0;
 	uint16_t out_port = d->port_id[out];
 
 	for (i = 0; i < n && i < PREFETCH_AHEAD; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
-		struct pkt_meta meta;
 		enum pkt_reason r;
 
 		if (i + PREFETCH_AHEAD < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_AHEAD], void *));
-		r = pkt_parse_mbuf(m, &d->parse_opts, &meta);
+		r = pkt_parse_mbuf(m, &d->parse_opts, &meta[k]);
 		if (unlikely(r != PKT_R_OK)) {
 			l->stats.reason[r]++;
 			/* the IP layer discards these before netfilter sees them */
@@ -69,11 +90,34 @@ worker_burst(struct dpfw *d, struct dpfw_lcore *l, unsigned in,
 				continue;
 			}
 		}
-		if (unlikely(wants_helper(d, &meta))) {
-			to_helper(d, l, &meta, m);
+		pkts[k++] = m;
+	}
+	if (k == 0)
+		return;
+	ct_classify_burst(l->ct, pkts, meta, (uint16_t)k, now, res);
+	for (i = 0; i < k; i++) {
+		struct rte_mbuf *m = pkts[i];
+
+		if (unlikely(res[i].flags & CT_RES_DROP))
+			goto ct_drop;
+		if (unlikely(!verdict_accept(&meta[i], &res[i]))) {
+			if (res[i].flags & CT_RES_UNCONFIRMED)
+				ct_abort(l->ct, &res[i]);
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		/* netfilter confirms when the first packet is let through */
+		if ((res[i].flags & CT_RES_UNCONFIRMED) && ct_confirm(l->ct, &res[i]) < 0)
+			goto ct_drop;
+		if (unlikely(wants_helper(d, &meta[i]))) {
+			to_helper(d, l, &meta[i], m);
 			continue;
 		}
 		l->stats.tx[out] += rte_eth_tx_buffer(out_port, l->txq, l->txbuf[out], m);
+		continue;
+ct_drop:
+		l->stats.ct_dropped++;
+		rte_pktmbuf_free(m);
 	}
 }
 
@@ -98,6 +142,7 @@ dpfw_worker_main(void *arg)
 	unsigned q;
 
 	while (!atomic_load_explicit(&d->stop_workers, memory_order_relaxed)) {
+		uint64_t ticks = prev / d->tsc_per_tick;
 		unsigned got = 0;
 
 		for (q = 0; q < l->nb_rxq; q++) {
@@ -110,8 +155,10 @@ dpfw_worker_main(void *arg)
 			got += n;
 			l->stats.rx[rq->port_idx] += n;
 			l->stats.rxq[q] += n;
-			worker_burst(d, l, rq->port_idx, pkts, n);
+			worker_burst(d, l, rq->port_idx, pkts, n, ticks);
 		}
+		ct_worker_expire(l->ct, ticks, DPFW_CT_EXPIRE_BUDGET);
+		ct_worker_quiescent(l->ct);
 		now = rte_rdtsc();
 		if (now - last_flush > d->drain_tsc) {
 			flush_all(d, l);

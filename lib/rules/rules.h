@@ -1,0 +1,478 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * dpfw rulesets: an iptables-save / iptables-restore text (IPv4 or IPv6)
+ * parsed into a typed, index-based representation, and dumped back in
+ * exactly the form `iptables-save` (v1.8.9, nf_tables) prints.
+ *
+ * Shape, chosen so a compiler can flatten it without touching strings:
+ *
+ *   ruleset -> tables[RULES_TABLE_MAX] (raw, filter, nat: iptables-save order)
+ *     table -> chains[]: the table's built-in chains first, in hook order,
+ *              then user chains sorted by name (the order iptables-save
+ *              prints); jumps refer to chains by index in this array
+ *     chain -> rules[] in evaluation order, policy (built-ins), the set of
+ *              hooks it is reachable from (user chains: through jumps/gotos)
+ *     rule  -> the "ip" part (-s -d -i -o -p, each optional and negatable),
+ *              an ordered array of typed matches (struct rules_match), one
+ *              target (struct rules_target), counters and its source line.
+ *
+ * A parsed ruleset is fully checked: every jump resolves, the chain graph
+ * of each table is acyclic, every target is legal in its table and in every
+ * hook its chain is reachable from. A text with any error yields no ruleset
+ * at all; errors (up to RULES_MAX_ERRORS) each name the file, the line, the
+ * offending token and what was expected.
+ *
+ * Plain C, no DPDK dependency; not for the fast path.
+ */
+#ifndef DPFW_RULES_H
+#define DPFW_RULES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define RULES_CHAIN_MAXLEN 28    /**< longest chain name iptables accepts */
+#define RULES_IFNAMSIZ 16        /**< interface name incl. NUL (and '+') */
+#define RULES_COMMENT_MAXLEN 255 /**< longer comments are cut, as iptables does */
+#define RULES_LOG_PREFIX_MAXLEN 29 /**< longer prefixes are cut, as iptables does */
+#define RULES_MULTIPORT_MAX 15   /**< port slots in -m multiport; a range takes 2 */
+#define RULES_MAX_ERRORS 32      /**< errors kept per parse (more are counted) */
+#define RULES_ERRMSG_LEN 320
+
+/** Address family of a ruleset: iptables-save or ip6tables-save text. */
+enum rules_family {
+	RULES_FAMILY_IPV4 = 4,
+	RULES_FAMILY_IPV6 = 6,
+};
+
+/** Tables we load, in the order iptables-save prints them: X(id, name). */
+#define RULES_TABLES(X)                                                       \
+	X(RAW, "raw")                                                         \
+	X(FILTER, "filter")                                                   \
+	X(NAT, "nat")
+
+enum rules_table_id {
+#define RULES_TABLE_ENUM(id, name) RULES_TABLE_##id,
+	RULES_TABLES(RULES_TABLE_ENUM)
+#undef RULES_TABLE_ENUM
+	RULES_TABLE_MAX
+};
+
+/** Netfilter hooks, in iptables-save's built-in chain order. */
+#define RULES_HOOKS(X)                                                        \
+	X(PREROUTING)                                                         \
+	X(INPUT)                                                              \
+	X(FORWARD)                                                            \
+	X(OUTPUT)                                                             \
+	X(POSTROUTING)
+
+enum rules_hook {
+#define RULES_HOOK_ENUM(h) RULES_HOOK_##h,
+	RULES_HOOKS(RULES_HOOK_ENUM)
+#undef RULES_HOOK_ENUM
+	RULES_HOOK_MAX
+};
+
+#define RULES_HOOK_BIT(h) (1u << (h))
+
+/** Policy of a built-in chain. */
+enum rules_policy {
+	RULES_POLICY_ACCEPT = 0,
+	RULES_POLICY_DROP,
+};
+
+struct rules_counters {
+	uint64_t packets;
+	uint64_t bytes;
+};
+
+/** An address with prefix length; network byte order, host bits zero.
+ *  IPv4 uses addr[0..3]. */
+struct rules_addr {
+	uint8_t addr[16];
+	uint8_t plen;
+};
+
+/** Inclusive port range; a single port has lo == hi. */
+struct rules_port_range {
+	uint16_t lo;
+	uint16_t hi;
+};
+
+/* ---- matches ---------------------------------------------------------- */
+
+/** Match modules: X(id, name as after -m). */
+#define RULES_MATCHES(X)                                                      \
+	X(TCP, "tcp")                                                         \
+	X(UDP, "udp")                                                         \
+	X(MULTIPORT, "multiport")                                             \
+	X(ICMP, "icmp")                                                       \
+	X(ICMP6, "icmp6")                                                     \
+	X(STATE, "state")                                                     \
+	X(CONNTRACK, "conntrack")                                             \
+	X(COMMENT, "comment")                                                 \
+	X(LIMIT, "limit")
+
+enum rules_match_kind {
+#define RULES_MATCH_ENUM(id, name) RULES_MATCH_##id,
+	RULES_MATCHES(RULES_MATCH_ENUM)
+#undef RULES_MATCH_ENUM
+	RULES_MATCH_MAX
+};
+
+/* TCP flag bits, as on the wire. */
+#define RULES_TCP_FIN 0x01
+#define RULES_TCP_SYN 0x02
+#define RULES_TCP_RST 0x04
+#define RULES_TCP_PSH 0x08
+#define RULES_TCP_ACK 0x10
+#define RULES_TCP_URG 0x20
+#define RULES_TCP_ALL 0x3f
+
+/* rules_match_l4.has / .inv */
+#define RULES_L4_SPORT 0x01
+#define RULES_L4_DPORT 0x02
+#define RULES_L4_FLAGS 0x04 /**< tcp only: (flags & mask) == cmp */
+
+/** -m tcp / -m udp: source and destination port ranges, TCP flags. */
+struct rules_match_l4 {
+	uint8_t has;
+	uint8_t inv;
+	uint8_t flags_mask;
+	uint8_t flags_cmp;
+	struct rules_port_range sport;
+	struct rules_port_range dport;
+};
+
+enum rules_multiport_dir {
+	RULES_MP_SRC, /**< --sports */
+	RULES_MP_DST, /**< --dports */
+	RULES_MP_ANY, /**< --ports: source or destination */
+};
+
+/** -m multiport: up to 15 ports or ranges (a range takes two slots). */
+struct rules_match_multiport {
+	uint8_t dir; /**< enum rules_multiport_dir */
+	bool inv;
+	uint8_t n;   /**< entries used in p[] */
+	struct rules_port_range p[RULES_MULTIPORT_MAX];
+};
+
+/** -m icmp / -m icmp6: type and code range. IPv4 "any" is type 255 with
+ *  codes 0-255. */
+struct rules_match_icmp {
+	uint8_t type;
+	uint8_t code_lo;
+	uint8_t code_hi;
+	bool inv;
+};
+
+/** Conntrack state bits shared by -m state and -m conntrack --ctstate.
+ *  A packet's bit: INVALID when no conntrack entry, UNTRACKED for notrack,
+ *  otherwise ESTABLISHED/RELATED/NEW from ctinfo % 3 (netfilter.md 1);
+ *  SNAT/DNAT (conntrack only) from the connection's NAT status. */
+#define RULES_STATES(X)                                                       \
+	X(INVALID, 0x01)                                                      \
+	X(NEW, 0x08)                                                          \
+	X(RELATED, 0x04)                                                      \
+	X(ESTABLISHED, 0x02)                                                  \
+	X(UNTRACKED, 0x10)                                                    \
+	X(SNAT, 0x20)                                                         \
+	X(DNAT, 0x40)
+/* (listed in iptables-save's printing order) */
+
+enum {
+#define RULES_STATE_ENUM(n, bit) RULES_ST_##n = bit,
+	RULES_STATES(RULES_STATE_ENUM)
+#undef RULES_STATE_ENUM
+};
+
+/** Connection status bits of --ctstatus (kernel IPS_* values). */
+#define RULES_CTSTATUS(X)                                                     \
+	X(EXPECTED, 0x01)                                                     \
+	X(SEEN_REPLY, 0x02)                                                   \
+	X(ASSURED, 0x04)                                                      \
+	X(CONFIRMED, 0x08)
+
+enum {
+#define RULES_CTSTATUS_ENUM(n, bit) RULES_CTS_##n = bit,
+	RULES_CTSTATUS(RULES_CTSTATUS_ENUM)
+#undef RULES_CTSTATUS_ENUM
+};
+
+/** -m state --state: (packet's state bit & mask) != 0, xor inv. */
+struct rules_match_state {
+	uint8_t mask;
+	bool inv;
+};
+
+/* rules_match_conntrack.has / .inv */
+#define RULES_CT_STATE 0x01
+#define RULES_CT_STATUS 0x02
+#define RULES_CT_DIR 0x04
+
+enum rules_ctdir {
+	RULES_CTDIR_ORIGINAL = 0,
+	RULES_CTDIR_REPLY = 1,
+};
+
+/** -m conntrack: --ctstate (bits above), --ctstatus (0 is NONE), --ctdir. */
+struct rules_match_conntrack {
+	uint8_t has;
+	uint8_t inv; /**< RULES_CT_STATE / RULES_CT_STATUS; --ctdir cannot be */
+	uint8_t state;
+	uint8_t status;
+	uint8_t dir; /**< enum rules_ctdir */
+};
+
+/** -m comment. */
+struct rules_match_comment {
+	char text[RULES_COMMENT_MAXLEN + 1];
+};
+
+#define RULES_LIMIT_SCALE 10000u /**< avg unit: 1/10000 second */
+#define RULES_LIMIT_DEFAULT_AVG (RULES_LIMIT_SCALE * 3600 / 3) /**< 3/hour */
+#define RULES_LIMIT_DEFAULT_BURST 5
+
+/** -m limit: token bucket, one token per avg/10000 s, bucket of burst. */
+struct rules_match_limit {
+	uint32_t avg;
+	uint32_t burst;
+};
+
+struct rules_match {
+	enum rules_match_kind kind;
+	union {
+		struct rules_match_l4 l4;         /**< TCP, UDP */
+		struct rules_match_multiport mp;  /**< MULTIPORT */
+		struct rules_match_icmp icmp;     /**< ICMP, ICMP6 */
+		struct rules_match_state state;   /**< STATE */
+		struct rules_match_conntrack ct;  /**< CONNTRACK */
+		struct rules_match_comment comment; /**< COMMENT */
+		struct rules_match_limit limit;   /**< LIMIT */
+	};
+};
+
+/* ---- targets ---------------------------------------------------------- */
+
+#define RULES_TARGETS(X)                                                      \
+	X(NONE, "")     /* -A CHAIN with no -j: counts only */               \
+	X(ACCEPT, "ACCEPT")                                                   \
+	X(DROP, "DROP")                                                       \
+	X(RETURN, "RETURN")                                                   \
+	X(JUMP, "")     /* -j USERCHAIN */                                    \
+	X(GOTO, "")     /* -g USERCHAIN */                                    \
+	X(REJECT, "REJECT")                                                   \
+	X(LOG, "LOG")                                                         \
+	X(CT, "CT")                                                           \
+	X(NOTRACK, "NOTRACK")                                                 \
+	X(SNAT, "SNAT")                                                       \
+	X(DNAT, "DNAT")                                                       \
+	X(MASQUERADE, "MASQUERADE")
+
+enum rules_target_kind {
+#define RULES_TARGET_ENUM(id, name) RULES_T_##id,
+	RULES_TARGETS(RULES_TARGET_ENUM)
+#undef RULES_TARGET_ENUM
+	RULES_T_MAX
+};
+
+/** --reject-with: X(id, family, ICMP type, code, name iptables-save
+ *  prints). TCP_RESET is valid in both families. */
+#define RULES_REJECTS(X)                                                      \
+	X(NET_UNREACH, 4, 3, 0, "icmp-net-unreachable")                       \
+	X(HOST_UNREACH, 4, 3, 1, "icmp-host-unreachable")                     \
+	X(PROTO_UNREACH, 4, 3, 2, "icmp-proto-unreachable")                   \
+	X(PORT_UNREACH, 4, 3, 3, "icmp-port-unreachable")                     \
+	X(NET_PROHIB, 4, 3, 9, "icmp-net-prohibited")                         \
+	X(HOST_PROHIB, 4, 3, 10, "icmp-host-prohibited")                      \
+	X(ADMIN_PROHIB, 4, 3, 13, "icmp-admin-prohibited")                    \
+	X(TCP_RESET, 0, 0, 0, "tcp-reset")                                    \
+	X(ICMP6_NO_ROUTE, 6, 1, 0, "icmp6-no-route")                          \
+	X(ICMP6_ADM_PROHIB, 6, 1, 1, "icmp6-adm-prohibited")                  \
+	X(ICMP6_ADDR_UNREACH, 6, 1, 3, "icmp6-addr-unreachable")              \
+	X(ICMP6_PORT_UNREACH, 6, 1, 4, "icmp6-port-unreachable")              \
+	X(ICMP6_POLICY_FAIL, 6, 1, 5, "icmp6-policy-fail")                    \
+	X(ICMP6_REJECT_ROUTE, 6, 1, 6, "icmp6-reject-route")
+
+enum rules_reject {
+#define RULES_REJECT_ENUM(id, fam, type, code, name) RULES_REJ_##id,
+	RULES_REJECTS(RULES_REJECT_ENUM)
+#undef RULES_REJECT_ENUM
+	RULES_REJ_MAX
+};
+
+/* rules_target.log.flags */
+#define RULES_LOG_TCP_SEQ 0x01  /**< --log-tcp-sequence */
+#define RULES_LOG_TCP_OPT 0x02  /**< --log-tcp-options */
+#define RULES_LOG_IP_OPT 0x04   /**< --log-ip-options */
+#define RULES_LOG_UID 0x08      /**< --log-uid */
+#define RULES_LOG_MACDECODE 0x20 /**< --log-macdecode */
+#define RULES_LOG_DEFAULT_LEVEL 4
+
+/** Connection helpers CT --helper accepts (the ALGs dpfw has). */
+enum rules_helper {
+	RULES_HELPER_NONE = 0,
+	RULES_HELPER_FTP,  /**< needs -p tcp */
+	RULES_HELPER_TFTP, /**< needs -p udp */
+};
+
+/* rules_nat.flags */
+#define RULES_NAT_ADDR 0x01         /**< addr_lo..addr_hi given */
+#define RULES_NAT_PORT 0x02         /**< port_lo..port_hi given */
+#define RULES_NAT_RANDOM 0x04       /**< --random */
+#define RULES_NAT_RANDOM_FULLY 0x08 /**< --random-fully */
+#define RULES_NAT_PERSISTENT 0x10   /**< --persistent */
+
+/** SNAT --to-source / DNAT --to-destination / MASQUERADE --to-ports. */
+struct rules_nat {
+	uint8_t flags;
+	uint8_t addr_lo[16];
+	uint8_t addr_hi[16];
+	uint16_t port_lo;
+	uint16_t port_hi;
+};
+
+struct rules_target {
+	enum rules_target_kind kind;
+	union {
+		uint32_t chain;            /**< JUMP, GOTO: index in table's chains */
+		enum rules_reject reject;  /**< REJECT */
+		struct {
+			char prefix[RULES_LOG_PREFIX_MAXLEN + 1];
+			uint8_t level;     /**< syslog level 0-7 */
+			uint8_t flags;     /**< RULES_LOG_* */
+		} log;                     /**< LOG */
+		struct {
+			bool notrack;
+			enum rules_helper helper;
+		} ct;                      /**< CT */
+		struct rules_nat nat;      /**< SNAT, DNAT, MASQUERADE */
+	};
+};
+
+/* ---- rules, chains, tables -------------------------------------------- */
+
+/* rules_rule.has / .inv */
+#define RULES_IP_SRC 0x01
+#define RULES_IP_DST 0x02
+#define RULES_IP_IIF 0x04
+#define RULES_IP_OIF 0x08
+#define RULES_IP_PROTO 0x10
+
+struct rules_rule {
+	uint32_t line;      /**< source line (the first of an -s/-d expansion) */
+	uint8_t has;        /**< RULES_IP_* present */
+	uint8_t inv;        /**< RULES_IP_* negated with '!' */
+	uint8_t proto;      /**< IP protocol number (RULES_IP_PROTO) */
+	bool iif_wild;      /**< -i name ended in '+': prefix match on iif */
+	bool oif_wild;
+	char iif[RULES_IFNAMSIZ]; /**< without the '+' */
+	char oif[RULES_IFNAMSIZ];
+	struct rules_addr src;
+	struct rules_addr dst;
+	uint32_t n_matches;
+	struct rules_match *matches; /**< in iptables-save order */
+	struct rules_target target;
+	struct rules_counters cnt;
+};
+
+struct rules_chain {
+	char name[RULES_CHAIN_MAXLEN + 1];
+	bool builtin;
+	enum rules_hook hook;      /**< built-in chains */
+	enum rules_policy policy;  /**< built-in chains */
+	struct rules_counters cnt; /**< policy counters (built-in chains) */
+	uint32_t line;             /**< declaration line, 0 if implicit */
+	uint32_t hooks;            /**< RULES_HOOK_BIT()s this chain is reached from */
+	uint32_t n_rules;
+	uint32_t cap_rules;
+	struct rules_rule *rules;
+};
+
+struct rules_table {
+	bool present; /**< the text had this table (iptables-save prints it) */
+	uint32_t n_chains;
+	uint32_t n_builtin; /**< chains[0..n_builtin-1] are the built-ins */
+	struct rules_chain *chains;
+};
+
+struct rules_ruleset {
+	enum rules_family family;
+	struct rules_table tables[RULES_TABLE_MAX];
+};
+
+/* ---- API --------------------------------------------------------------- */
+
+struct rules_error {
+	uint32_t line; /**< 1-based line the error is about */
+	char msg[RULES_ERRMSG_LEN]; /**< "file:line: 'token': what was expected" */
+};
+
+/** Errors of one parse. Filled in order of lines. */
+struct rules_errors {
+	uint32_t n;       /**< entries in e[] */
+	uint32_t dropped; /**< further errors not kept */
+	struct rules_error e[RULES_MAX_ERRORS];
+};
+
+struct rules_parse_opts {
+	enum rules_family family; /**< 0 means IPv4 */
+	uint32_t max_errors;      /**< stop after this many (0: RULES_MAX_ERRORS) */
+};
+
+/**
+ * Parse an iptables-restore text held in memory.
+ *
+ * @param buf   text (need not be NUL-terminated)
+ * @param len   its length in bytes
+ * @param name  name used in error messages (NULL: "<buffer>")
+ * @param opts  family and error limit (NULL: IPv4, RULES_MAX_ERRORS)
+ * @param out   receives the ruleset on success, NULL on failure
+ * @param errs  receives the errors (may be NULL)
+ * @return 0, -EINVAL if the text has errors (nothing is kept), -ENOMEM.
+ */
+int rules_parse_buffer(const char *buf, size_t len, const char *name,
+		       const struct rules_parse_opts *opts,
+		       struct rules_ruleset **out, struct rules_errors *errs);
+
+/**
+ * Parse a file; errors are named after @p path.
+ * @return as rules_parse_buffer(), or -errno if the file cannot be read
+ *         (then errs holds one error with line 0).
+ */
+int rules_parse_file(const char *path, const struct rules_parse_opts *opts,
+		     struct rules_ruleset **out, struct rules_errors *errs);
+
+/** Free a ruleset (NULL is fine). */
+void rules_free(struct rules_ruleset *rs);
+
+/**
+ * Write @p rs as iptables-save does, without its "# Generated by" and
+ * "# Completed on" comment lines. With @p counters, rules get the
+ * "[packets:bytes] " prefix and built-in chains their policy counters, as
+ * `iptables-save -c`; without, chain counters print as [0:0].
+ * @return 0, or -EIO if writing failed.
+ */
+int rules_dump(const struct rules_ruleset *rs, FILE *f, bool counters);
+
+/** Names for logs and tools. */
+const char *rules_table_name(enum rules_table_id t);
+const char *rules_hook_name(enum rules_hook h);
+const char *rules_match_name(enum rules_match_kind k);
+const char *rules_reject_name(enum rules_reject r);
+
+/** Look a chain up by name in a table; returns its index or -1. */
+int rules_chain_find(const struct rules_table *t, const char *name);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,1077 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The iptables-restore text, line by line: tables (*name ... COMMIT),
+ * chain declarations (:NAME POLICY [p:b]), -N/-P, rules (-A with optional
+ * [p:b] prefix or -c P B), comments and blank lines; then the checks that
+ * need a whole table (chain order, loops, targets against the hooks each
+ * user chain is reachable from).
+ *
+ * Every error is recorded with file, line and token and parsing carries on
+ * with the next line, so one pass reports as many errors as it can (up to
+ * the limit); any error discards the whole ruleset.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules_priv.h"
+
+/* ---- errors ---------------------------------------------------------- */
+
+static void verr(struct rules_ctx *c, uint32_t line, const char *tok,
+		 const char *fmt, va_list ap)
+{
+	struct rules_error *e;
+	int off;
+
+	c->n_errors++;
+	if (c->errs == NULL)
+		return;
+	if (c->errs->n >= c->max_errors || c->errs->n >= RULES_MAX_ERRORS) {
+		c->errs->dropped++;
+		return;
+	}
+	e = &c->errs->e[c->errs->n++];
+	e->line = line;
+	if (tok != NULL)
+		off = snprintf(e->msg, sizeof(e->msg), "%s:%u: '%.64s': ", c->file,
+			       line, tok);
+	else
+		off = snprintf(e->msg, sizeof(e->msg), "%s:%u: ", c->file, line);
+	if (off >= 0 && (size_t)off < sizeof(e->msg))
+		vsnprintf(e->msg + off, sizeof(e->msg) - (size_t)off, fmt, ap);
+}
+
+void rules_err(struct rules_ctx *c, const char *tok, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verr(c, c->line, tok, fmt, ap);
+	va_end(ap);
+}
+
+void rules_err_at(struct rules_ctx *c, uint32_t line, const char *tok,
+		  const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	verr(c, line, tok, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- tables and chains ------------------------------------------------- */
+
+static const struct {
+	uint8_t n;
+	enum rules_hook hooks[5];
+} builtin_chains[RULES_TABLE_MAX] = {
+	[RULES_TABLE_RAW] = { 2, { RULES_HOOK_PREROUTING, RULES_HOOK_OUTPUT } },
+	[RULES_TABLE_FILTER] = { 3, { RULES_HOOK_INPUT, RULES_HOOK_FORWARD,
+				      RULES_HOOK_OUTPUT } },
+	[RULES_TABLE_NAT] = { 4, { RULES_HOOK_PREROUTING, RULES_HOOK_INPUT,
+				   RULES_HOOK_OUTPUT, RULES_HOOK_POSTROUTING } },
+};
+
+struct parser {
+	struct rules_ctx c;
+	struct rules_tokens tok;
+	int table;              /* open table id, -1 none */
+	bool skipping;          /* inside a table we do not load */
+	bool skip_reports;      /* ... and its rules are errors */
+	char skip_name[32];
+	uint32_t table_line;
+	uint32_t seen_line[RULES_TABLE_MAX];
+};
+
+int rules_chain_find(const struct rules_table *t, const char *name)
+{
+	uint32_t i;
+
+	for (i = 0; i < t->n_chains; i++)
+		if (!strcmp(t->chains[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+static struct rules_chain *add_chain(struct parser *p, struct rules_table *t,
+				     const char *name)
+{
+	struct rules_chain *ch;
+	uint32_t cap = t->n_chains;
+
+	/* chains[] grows one at a time; tables have few chains */
+	if (!rules_grow((void **)&t->chains, &cap, t->n_chains + 1,
+			sizeof(*t->chains))) {
+		p->c.nomem = true;
+		return NULL;
+	}
+	ch = &t->chains[t->n_chains++];
+	memset(ch, 0, sizeof(*ch));
+	snprintf(ch->name, sizeof(ch->name), "%s", name);
+	return ch;
+}
+
+static bool open_table(struct parser *p, enum rules_table_id id)
+{
+	struct rules_table *t = &p->c.rs->tables[id];
+	unsigned i;
+
+	if (t->n_chains > 0)
+		return true;
+	for (i = 0; i < builtin_chains[id].n; i++) {
+		struct rules_chain *ch = add_chain(
+			p, t, rules_hook_name(builtin_chains[id].hooks[i]));
+
+		if (ch == NULL)
+			return false;
+		ch->builtin = true;
+		ch->hook = builtin_chains[id].hooks[i];
+		ch->hooks = RULES_HOOK_BIT(ch->hook);
+	}
+	t->n_builtin = builtin_chains[id].n;
+	return true;
+}
+
+static int cmp_chain_name(const void *a, const void *b)
+{
+	return strcmp(((const struct rules_chain *)a)->name,
+		      ((const struct rules_chain *)b)->name);
+}
+
+/* Sort user chains by name (iptables-save's order) and renumber jumps. */
+static bool sort_chains(struct parser *p, struct rules_table *t)
+{
+	uint32_t n = t->n_chains, nb = t->n_builtin, i, j;
+	uint32_t *newidx;
+	char (*names)[RULES_CHAIN_MAXLEN + 1];
+
+	if (n - nb < 2)
+		return true;
+	newidx = calloc(n, sizeof(*newidx));
+	names = calloc(n, sizeof(*names));
+	if (newidx == NULL || names == NULL) {
+		free(newidx);
+		free(names);
+		p->c.nomem = true;
+		return false;
+	}
+	for (i = 0; i < n; i++)
+		memcpy(names[i], t->chains[i].name, sizeof(names[i]));
+	qsort(t->chains + nb, n - nb, sizeof(*t->chains), cmp_chain_name);
+	for (i = 0; i < n; i++)
+		for (j = 0; j < n; j++)
+			if (!strcmp(names[i], t->chains[j].name)) {
+				newidx[i] = j;
+				break;
+			}
+	for (i = 0; i < n; i++)
+		for (j = 0; j < t->chains[i].n_rules; j++) {
+			struct rules_target *tg = &t->chains[i].rules[j].target;
+
+			if (tg->kind == RULES_T_JUMP || tg->kind == RULES_T_GOTO)
+				tg->chain = newidx[tg->chain];
+		}
+	free(newidx);
+	free(names);
+	return true;
+}
+
+/* DFS for cycles: 0 white, 1 on stack, 2 done. */
+static bool find_loop(struct parser *p, struct rules_table *t, uint32_t ci,
+		      uint8_t *color)
+{
+	struct rules_chain *ch = &t->chains[ci];
+	uint32_t j;
+
+	color[ci] = 1;
+	for (j = 0; j < ch->n_rules; j++) {
+		struct rules_rule *r = &ch->rules[j];
+		uint32_t to;
+
+		if (r->target.kind != RULES_T_JUMP && r->target.kind != RULES_T_GOTO)
+			continue;
+		to = r->target.chain;
+		if (color[to] == 1) {
+			rules_err_at(&p->c, r->line, t->chains[to].name,
+				     "jump from '%s' to '%s' closes a loop of chains",
+				     ch->name, t->chains[to].name);
+			return true;
+		}
+		if (color[to] == 0 && find_loop(p, t, to, color))
+			return true;
+	}
+	color[ci] = 2;
+	return false;
+}
+
+static void check_table(struct parser *p, enum rules_table_id id)
+{
+	struct rules_table *t = &p->c.rs->tables[id];
+	uint32_t i, j;
+	uint8_t *color;
+	bool changed;
+
+	if (!sort_chains(p, t))
+		return;
+	color = calloc(t->n_chains ? t->n_chains : 1, 1);
+	if (color == NULL) {
+		p->c.nomem = true;
+		return;
+	}
+	for (i = 0; i < t->n_chains; i++)
+		if (color[i] == 0 && find_loop(p, t, i, color))
+			break;
+	free(color);
+	if (i < t->n_chains)
+		return; /* reachability below assumes no loop */
+
+	/* hooks each chain is reached from */
+	do {
+		changed = false;
+		for (i = 0; i < t->n_chains; i++)
+			for (j = 0; j < t->chains[i].n_rules; j++) {
+				struct rules_target *tg = &t->chains[i].rules[j].target;
+				struct rules_chain *to;
+
+				if (tg->kind != RULES_T_JUMP && tg->kind != RULES_T_GOTO)
+					continue;
+				to = &t->chains[tg->chain];
+				if ((to->hooks | t->chains[i].hooks) != to->hooks) {
+					to->hooks |= t->chains[i].hooks;
+					changed = true;
+				}
+			}
+	} while (changed);
+
+	for (i = t->n_builtin; i < t->n_chains; i++) {
+		struct rules_chain *ch = &t->chains[i];
+
+		for (j = 0; j < ch->n_rules; j++) {
+			struct rules_rule *r = &ch->rules[j];
+			uint32_t ok = rules_target_hooks(r->target.kind);
+			unsigned h;
+
+			if (ok == 0 || (ch->hooks & ~ok) == 0)
+				continue;
+			for (h = 0; h < RULES_HOOK_MAX; h++)
+				if (ch->hooks & ~ok & RULES_HOOK_BIT(h))
+					break;
+			rules_err_at(&p->c, r->line, ch->name,
+				     "chain '%s' is reached from %s, where its target %s is not allowed",
+				     ch->name, rules_hook_name((enum rules_hook)h),
+				     r->target.kind == RULES_T_SNAT ? "SNAT"
+				     : r->target.kind == RULES_T_DNAT ? "DNAT"
+				     : r->target.kind == RULES_T_MASQUERADE ? "MASQUERADE"
+				     : "REJECT");
+		}
+	}
+}
+
+/* ---- counters ------------------------------------------------------- */
+
+/* "[p:b]" at s; returns characters consumed, 0 if malformed. */
+static size_t parse_counters(const char *s, size_t len, struct rules_counters *cnt)
+{
+	size_t i = 0;
+	uint64_t v[2] = { 0, 0 };
+	unsigned k;
+
+	if (len == 0 || s[0] != '[')
+		return 0;
+	i = 1;
+	for (k = 0; k < 2; k++) {
+		size_t start = i;
+
+		while (i < len && s[i] >= '0' && s[i] <= '9') {
+			uint64_t d = (uint64_t)(s[i] - '0');
+
+			if (v[k] > (UINT64_MAX - d) / 10)
+				return 0;
+			v[k] = v[k] * 10 + d;
+			i++;
+		}
+		if (i == start || i >= len)
+			return 0;
+		if (s[i] != (k == 0 ? ':' : ']'))
+			return 0;
+		i++;
+	}
+	cnt->packets = v[0];
+	cnt->bytes = v[1];
+	return i;
+}
+
+static bool parse_u64(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (*s == '\0')
+		return false;
+	for (; *s; s++) {
+		uint64_t d;
+
+		if (*s < '0' || *s > '9')
+			return false;
+		d = (uint64_t)(*s - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return false;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return true;
+}
+
+/* ---- chain names ----------------------------------------------------- */
+
+static bool check_chain_name(struct parser *p, const char *name, const char *tok)
+{
+	if (*name == '\0') {
+		rules_err(&p->c, tok, "expected a chain name");
+		return false;
+	}
+	if (strlen(name) > RULES_CHAIN_MAXLEN) {
+		rules_err(&p->c, tok, "chain name '%s' is longer than %d characters",
+			  name, RULES_CHAIN_MAXLEN);
+		return false;
+	}
+	if (name[0] == '-' || name[0] == '!') {
+		rules_err(&p->c, tok, "chain name may not start with '%c'", name[0]);
+		return false;
+	}
+	if (rules_is_target_name(name)) {
+		rules_err(&p->c, tok, "chain name '%s' is the name of a target", name);
+		return false;
+	}
+	return true;
+}
+
+static bool policy_word(struct parser *p, const char *w, const char *tok,
+			enum rules_policy *pol)
+{
+	if (!strcmp(w, "ACCEPT"))
+		*pol = RULES_POLICY_ACCEPT;
+	else if (!strcmp(w, "DROP"))
+		*pol = RULES_POLICY_DROP;
+	else {
+		rules_err(&p->c, tok, "expected policy ACCEPT or DROP, got '%s'", w);
+		return false;
+	}
+	return true;
+}
+
+static void mark_present(struct parser *p)
+{
+	p->c.rs->tables[p->table].present = true;
+}
+
+/* :NAME POLICY [p:b] */
+static void chain_line(struct parser *p)
+{
+	struct rules_table *t = &p->c.rs->tables[p->table];
+	char **v = p->tok.v;
+	const char *name = v[0] + 1;
+	struct rules_counters cnt = { 0, 0 };
+	struct rules_chain *ch;
+	int idx;
+
+	if (p->tok.n < 2) {
+		rules_err(&p->c, v[0], "expected ':NAME POLICY [packets:bytes]'");
+		return;
+	}
+	if (p->tok.n > 3) {
+		rules_err(&p->c, v[3], "unexpected text after the chain counters");
+		return;
+	}
+	if (p->tok.n == 3) {
+		size_t len = strlen(v[2]);
+
+		if (parse_counters(v[2], len, &cnt) != len) {
+			rules_err(&p->c, v[2], "expected counters [packets:bytes]");
+			return;
+		}
+	}
+	mark_present(p);
+	idx = rules_chain_find(t, name);
+	if (idx >= 0 && t->chains[idx].builtin) {
+		ch = &t->chains[idx];
+		if (ch->line != 0) {
+			rules_err(&p->c, v[0], "chain '%s' declared twice (first at line %u)",
+				  name, ch->line);
+			return;
+		}
+		if (!strcmp(v[1], "-"))
+			ch->policy = RULES_POLICY_ACCEPT; /* as iptables-restore */
+		else if (!policy_word(p, v[1], v[1], &ch->policy))
+			return;
+		ch->line = p->c.line;
+		ch->cnt = cnt;
+		return;
+	}
+	if (idx >= 0) {
+		rules_err(&p->c, v[0], "chain '%s' declared twice (first at line %u)",
+			  name, t->chains[idx].line);
+		return;
+	}
+	if (!check_chain_name(p, name, v[0]))
+		return;
+	if (strcmp(v[1], "-")) {
+		rules_err(&p->c, v[1],
+			  "user chain '%s' cannot have a policy: expected '-', got '%s'",
+			  name, v[1]);
+		return;
+	}
+	ch = add_chain(p, t, name);
+	if (ch != NULL)
+		ch->line = p->c.line;
+}
+
+/* ---- rules ------------------------------------------------------------ */
+
+static bool parse_addr_list(struct rules_rule_state *st, const char *opt,
+			    const char *val, bool inv, bool src)
+{
+	struct rules_ctx *c = st->c;
+	struct rules_addr **list = src ? &st->srcs : &st->dsts;
+	uint32_t *n = src ? &st->n_src : &st->n_dst;
+	uint32_t cap = 0;
+	const char *s = val;
+
+	if (*n > 0) {
+		rules_err(c, opt, "only one %s per rule", src ? "-s" : "-d");
+		return false;
+	}
+	if (*val == '\0') {
+		rules_err(c, opt, "expected an address after %s, got ''", opt);
+		return false;
+	}
+	for (;;) {
+		const char *comma = strchr(s, ',');
+		size_t len = comma ? (size_t)(comma - s) : strlen(s);
+		char item[128];
+		const char *why;
+		struct rules_addr a;
+
+		if (len >= sizeof(item)) {
+			rules_err(c, opt, "address after %s is too long", opt);
+			return false;
+		}
+		memcpy(item, s, len);
+		item[len] = '\0';
+		why = rules_parse_prefix(c->family, item, &a);
+		if (why != NULL) {
+			rules_err(c, opt, "%s after %s, got '%s'", why, opt, item);
+			return false;
+		}
+		if (inv && a.plen == 0) {
+			rules_err(c, opt, "'! %s %s' can never match", opt, item);
+			return false;
+		}
+		if (!rules_grow((void **)list, &cap, *n + 1, sizeof(**list))) {
+			c->nomem = true;
+			return false;
+		}
+		(*list)[(*n)++] = a;
+		if (comma == NULL)
+			break;
+		s = comma + 1;
+	}
+	if (inv && *n > 1) {
+		rules_err(c, opt, "'!' cannot be used with a list of addresses");
+		return false;
+	}
+	return true;
+}
+
+static bool parse_iface(struct rules_rule_state *st, const char *opt,
+			const char *val, bool inv, bool in)
+{
+	struct rules_rule *r = st->r;
+	char *name = in ? r->iif : r->oif;
+	bool *wild = in ? &r->iif_wild : &r->oif_wild;
+	size_t len = strlen(val);
+
+	if (len == 0 || len >= RULES_IFNAMSIZ) {
+		rules_err(st->c, opt, "expected an interface name of 1-%d characters after %s, got '%s'",
+			  RULES_IFNAMSIZ - 1, opt, val);
+		return false;
+	}
+	if (val[len - 1] == '+') {
+		*wild = true;
+		len--;
+	}
+	memcpy(name, val, len);
+	name[len] = '\0';
+	if (len == 0 && *wild && !inv)
+		return true; /* "-i +" matches every interface: iptables drops it */
+	r->has |= in ? RULES_IP_IIF : RULES_IP_OIF;
+	if (inv)
+		r->inv |= in ? RULES_IP_IIF : RULES_IP_OIF;
+	return true;
+}
+
+enum { SEEN_S = 1, SEEN_D = 2, SEEN_I = 4, SEEN_O = 8, SEEN_P = 16, SEEN_C = 32 };
+
+static bool seen_once(struct rules_rule_state *st, unsigned *seen, unsigned bit,
+		      const char *opt, const char *flag)
+{
+	if (*seen & bit) {
+		rules_err(st->c, opt, "only one %s per rule", flag);
+		return false;
+	}
+	*seen |= bit;
+	return true;
+}
+
+static void rule_args(struct rules_rule_state *st, char **v, uint32_t n)
+{
+	struct rules_ctx *c = st->c;
+	struct rules_rule *r = st->r;
+	uint32_t errs0 = c->n_errors, i = 0;
+	unsigned seen = 0;
+	bool inv = false;
+
+	while (i < n && c->n_errors == errs0 && !c->nomem) {
+		char *tok = v[i], *eq = NULL;
+		char *tmp[3];
+		char *const *vals;
+		uint32_t nvals, used = 0;
+		enum rules_opt_result res;
+
+		if (!strcmp(tok, "!")) {
+			if (inv) {
+				rules_err(c, tok, "two '!' in a row");
+				return;
+			}
+			inv = true;
+			i++;
+			continue;
+		}
+		if (tok[0] != '-' || tok[1] == '\0') {
+			rules_err(c, tok, "expected an option, got '%s'", tok);
+			return;
+		}
+		if (tok[1] == '-' && (eq = strchr(tok, '=')) != NULL) {
+			*eq++ = '\0';
+			tmp[0] = eq;
+			tmp[1] = i + 1 < n ? v[i + 1] : NULL;
+			tmp[2] = i + 2 < n ? v[i + 2] : NULL;
+			vals = tmp;
+			nvals = 1 + (n - i - 1 > 2 ? 2 : n - i - 1);
+		} else {
+			vals = &v[i + 1];
+			nvals = n - i - 1;
+		}
+
+		if (!strcmp(tok, "-s") || !strcmp(tok, "--source") || !strcmp(tok, "--src") ||
+		    !strcmp(tok, "-d") || !strcmp(tok, "--destination") || !strcmp(tok, "--dst")) {
+			bool src = tok[1] == 's' || !strcmp(tok, "--source") || !strcmp(tok, "--src");
+
+			if (nvals < 1) {
+				rules_err(c, tok, "expected an address after %s, got end of line", tok);
+				return;
+			}
+			if (!seen_once(st, &seen, src ? SEEN_S : SEEN_D, tok, src ? "-s" : "-d") ||
+			    !parse_addr_list(st, tok, vals[0], inv, src))
+				return;
+			if (inv)
+				r->inv |= src ? RULES_IP_SRC : RULES_IP_DST;
+			used = 1;
+		} else if (!strcmp(tok, "-p") || !strcmp(tok, "--protocol")) {
+			int pr;
+
+			if (nvals < 1) {
+				rules_err(c, tok, "expected a protocol after %s, got end of line", tok);
+				return;
+			}
+			if (!seen_once(st, &seen, SEEN_P, tok, "-p"))
+				return;
+			pr = rules_parse_proto(vals[0]);
+			if (pr < 0) {
+				rules_err(c, tok, "expected a protocol name or number 0-255 after %s, got '%s'",
+					  tok, vals[0]);
+				return;
+			}
+			if (pr == 0 && inv) {
+				rules_err(c, tok, "'! %s %s' can never match", tok, vals[0]);
+				return;
+			}
+			if (pr != 0) {
+				r->has |= RULES_IP_PROTO;
+				r->proto = (uint8_t)pr;
+				if (inv)
+					r->inv |= RULES_IP_PROTO;
+			}
+			used = 1;
+		} else if (!strcmp(tok, "-i") || !strcmp(tok, "--in-interface") ||
+			   !strcmp(tok, "-o") || !strcmp(tok, "--out-interface")) {
+			bool in = tok[1] == 'i' || !strcmp(tok, "--in-interface");
+
+			if (nvals < 1) {
+				rules_err(c, tok, "expected an interface name after %s, got end of line", tok);
+				return;
+			}
+			if (!seen_once(st, &seen, in ? SEEN_I : SEEN_O, tok, in ? "-i" : "-o") ||
+			    !parse_iface(st, tok, vals[0], inv, in))
+				return;
+			used = 1;
+		} else if (!strcmp(tok, "-m") || !strcmp(tok, "--match")) {
+			if (inv) {
+				rules_err(c, tok, "'!' cannot come before %s", tok);
+				return;
+			}
+			if (nvals < 1) {
+				rules_err(c, tok, "expected a match name after %s, got end of line", tok);
+				return;
+			}
+			if (rules_match_load(st, vals[0], vals[0]) < 0)
+				return;
+			used = 1;
+		} else if (!strcmp(tok, "-j") || !strcmp(tok, "--jump") ||
+			   !strcmp(tok, "-g") || !strcmp(tok, "--goto")) {
+			bool go = tok[1] == 'g' || !strcmp(tok, "--goto");
+
+			if (inv) {
+				rules_err(c, tok, "'!' cannot come before %s", tok);
+				return;
+			}
+			if (nvals < 1) {
+				rules_err(c, tok, "expected a %s after %s, got end of line",
+					  go ? "chain" : "target or chain", tok);
+				return;
+			}
+			if (!rules_target_set(st, vals[0], go, tok))
+				return;
+			used = 1;
+		} else if (!strcmp(tok, "-c") || !strcmp(tok, "--set-counters")) {
+			if (nvals < 2 || !parse_u64(vals[0], &r->cnt.packets) ||
+			    !parse_u64(vals[1], &r->cnt.bytes)) {
+				rules_err(c, tok, "expected packet and byte counts after %s", tok);
+				return;
+			}
+			if (!seen_once(st, &seen, SEEN_C, tok, "-c"))
+				return;
+			used = 2;
+		} else if (!strcmp(tok, "-f") || !strcmp(tok, "--fragment")) {
+			rules_err(c, tok, "fragment matching (-f) is not supported");
+			return;
+		} else {
+			res = rules_target_option(st, tok, vals, nvals, inv, &used);
+			if (res == RULES_OPT_UNKNOWN)
+				res = rules_match_option(st, tok, vals, nvals, inv, &used);
+			if (res == RULES_OPT_ERROR)
+				return;
+			if (res == RULES_OPT_UNKNOWN) {
+				if (tok[1] != '-')
+					rules_err(c, tok, "unknown or unsupported option");
+				else
+					rules_err(c, tok, "unknown option: no match loaded with -m (or implied by -p tcp/udp/icmp%s before it) and not an option of the target",
+						  c->family == RULES_FAMILY_IPV6 ? "v6" : "");
+				return;
+			}
+		}
+		inv = false;
+		if (eq != NULL)
+			i += used; /* the value after '=' was part of the token */
+		else
+			i += 1 + used;
+	}
+	if (c->n_errors == errs0 && inv)
+		rules_err(c, "!", "'!' at the end of the rule negates nothing");
+}
+
+static bool append_rule(struct parser *p, struct rules_chain *ch,
+			const struct rules_rule *r)
+{
+	if (!rules_grow((void **)&ch->rules, &ch->cap_rules, ch->n_rules + 1,
+			sizeof(*ch->rules))) {
+		p->c.nomem = true;
+		return false;
+	}
+	ch->rules[ch->n_rules++] = *r;
+	return true;
+}
+
+/* -A CHAIN args...; v[0] is "-A". */
+static void rule_line(struct parser *p, char **v, uint32_t n,
+		      const struct rules_counters *cnt)
+{
+	struct rules_table *t = &p->c.rs->tables[p->table];
+	struct rules_rule_state st;
+	struct rules_rule r;
+	uint32_t errs0 = p->c.n_errors, is, id;
+	int idx;
+
+	if (n < 2) {
+		rules_err(&p->c, v[0], "expected a chain name after %s", v[0]);
+		return;
+	}
+	idx = rules_chain_find(t, v[1]);
+	if (idx < 0) {
+		rules_err(&p->c, v[1], "chain '%s' does not exist in table '%s'", v[1],
+			  rules_table_name((enum rules_table_id)p->table));
+		return;
+	}
+	mark_present(p);
+	memset(&r, 0, sizeof(r));
+	memset(&st, 0, sizeof(st));
+	r.line = p->c.line;
+	if (cnt != NULL)
+		r.cnt = *cnt;
+	st.c = &p->c;
+	st.r = &r;
+	st.table = (enum rules_table_id)p->table;
+	st.chain = (uint32_t)idx;
+
+	rule_args(&st, v + 2, n - 2);
+	if (p->c.n_errors == errs0 && !p->c.nomem && rules_match_finish(&st))
+		rules_target_finish(&st);
+
+	if (p->c.n_errors != errs0 || p->c.nomem)
+		goto out;
+
+	/* one rule per source x destination, as iptables expands lists */
+	for (is = 0; is < (st.n_src ? st.n_src : 1); is++)
+		for (id = 0; id < (st.n_dst ? st.n_dst : 1); id++) {
+			struct rules_rule one = r;
+
+			if (st.n_src && st.srcs[is].plen > 0) {
+				one.src = st.srcs[is];
+				one.has |= RULES_IP_SRC;
+			}
+			if (st.n_dst && st.dsts[id].plen > 0) {
+				one.dst = st.dsts[id];
+				one.has |= RULES_IP_DST;
+			}
+			one.n_matches = st.n_matches;
+			one.matches = NULL;
+			if (st.n_matches > 0) {
+				one.matches = malloc(st.n_matches * sizeof(*one.matches));
+				if (one.matches == NULL) {
+					p->c.nomem = true;
+					goto out;
+				}
+				memcpy(one.matches, st.matches,
+				       st.n_matches * sizeof(*one.matches));
+			}
+			if (!append_rule(p, &t->chains[idx], &one)) {
+				free(one.matches);
+				goto out;
+			}
+		}
+out:
+	free(st.matches);
+	free(st.seen);
+	free(st.srcs);
+	free(st.dsts);
+}
+
+/* -N NAME / -P CHAIN POLICY */
+static void command_line(struct parser *p, char **v, uint32_t n)
+{
+	struct rules_table *t = &p->c.rs->tables[p->table];
+	int idx;
+
+	if (!strcmp(v[0], "-N") || !strcmp(v[0], "--new-chain")) {
+		struct rules_chain *ch;
+
+		if (n != 2) {
+			rules_err(&p->c, v[0], "expected exactly one chain name after %s", v[0]);
+			return;
+		}
+		mark_present(p);
+		idx = rules_chain_find(t, v[1]);
+		if (idx >= 0) {
+			rules_err(&p->c, v[1], "chain '%s' already exists", v[1]);
+			return;
+		}
+		if (!check_chain_name(p, v[1], v[1]))
+			return;
+		ch = add_chain(p, t, v[1]);
+		if (ch != NULL)
+			ch->line = p->c.line;
+		return;
+	}
+	/* -P */
+	if (n != 3) {
+		rules_err(&p->c, v[0], "expected a chain and a policy after %s", v[0]);
+		return;
+	}
+	mark_present(p);
+	idx = rules_chain_find(t, v[1]);
+	if (idx < 0 || !t->chains[idx].builtin) {
+		rules_err(&p->c, v[1], "%s needs a built-in chain of table '%s', got '%s'",
+			  v[0], rules_table_name((enum rules_table_id)p->table), v[1]);
+		return;
+	}
+	policy_word(p, v[2], v[2], &t->chains[idx].policy);
+}
+
+/* ---- lines ------------------------------------------------------------ */
+
+static bool table_by_name(const char *name, enum rules_table_id *id)
+{
+	unsigned i;
+
+	for (i = 0; i < RULES_TABLE_MAX; i++)
+		if (!strcmp(rules_table_name((enum rules_table_id)i), name)) {
+			*id = (enum rules_table_id)i;
+			return true;
+		}
+	return false;
+}
+
+static void close_table(struct parser *p)
+{
+	if (p->table >= 0)
+		check_table(p, (enum rules_table_id)p->table);
+	p->table = -1;
+	p->skipping = false;
+}
+
+static void table_line(struct parser *p, const char *s, size_t len)
+{
+	char name[32];
+	enum rules_table_id id;
+
+	if (p->table >= 0 || p->skipping) {
+		rules_err(&p->c, NULL, "new table before COMMIT of table '%s' (line %u)",
+			  p->skipping ? p->skip_name
+				      : rules_table_name((enum rules_table_id)p->table),
+			  p->table_line);
+		close_table(p);
+	}
+	p->table_line = p->c.line;
+	if (len < 2 || len - 1 >= sizeof(name) || memchr(s, ' ', len) ||
+	    memchr(s, '\t', len)) {
+		rules_err(&p->c, NULL, "expected '*filter', '*nat' or '*raw'");
+		p->skipping = true;
+		p->skip_reports = false;
+		snprintf(p->skip_name, sizeof(p->skip_name), "?");
+		return;
+	}
+	memcpy(name, s + 1, len - 1);
+	name[len - 1] = '\0';
+	if (table_by_name(name, &id)) {
+		if (p->seen_line[id]) {
+			rules_err(&p->c, s, "table '%s' given twice (first at line %u)",
+				  name, p->seen_line[id]);
+			p->skipping = true;
+			p->skip_reports = false;
+			snprintf(p->skip_name, sizeof(p->skip_name), "%s", name);
+			return;
+		}
+		p->seen_line[id] = p->c.line;
+		if (!open_table(p, id))
+			return;
+		p->table = (int)id;
+		return;
+	}
+	p->skipping = true;
+	snprintf(p->skip_name, sizeof(p->skip_name), "%s", name);
+	if (!strcmp(name, "mangle") || !strcmp(name, "security")) {
+		p->skip_reports = true; /* reported on each rule */
+	} else {
+		p->skip_reports = false;
+		rules_err(&p->c, s, "unknown table '%s' (filter, nat and raw are supported)",
+			  name);
+	}
+}
+
+static void one_line(struct parser *p, const char *s, size_t len)
+{
+	struct rules_counters cnt;
+	size_t col = 0, skip = 0;
+	bool has_cnt = false;
+	char next;
+	int rc;
+
+	/* blanks around the line are harmless (iptables-restore is stricter) */
+	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t' ||
+			   s[len - 1] == '\r'))
+		len--;
+	while (len > 0 && (*s == ' ' || *s == '\t')) {
+		s++;
+		len--;
+	}
+	if (len == 0 || s[0] == '#')
+		return;
+	if (memchr(s, '\0', len) != NULL) {
+		rules_err(&p->c, NULL, "NUL byte in line");
+		return;
+	}
+	if (s[0] == '*') {
+		table_line(p, s, len);
+		return;
+	}
+	if (len == 6 && !memcmp(s, "COMMIT", 6)) {
+		if (p->table < 0 && !p->skipping) {
+			rules_err(&p->c, "COMMIT", "COMMIT without a table (*filter, *nat or *raw) before it");
+			return;
+		}
+		close_table(p);
+		return;
+	}
+	if (s[0] == '[') {
+		skip = parse_counters(s, len, &cnt);
+		if (skip == 0) {
+			rules_err(&p->c, NULL, "expected counters [packets:bytes] at the start of the line");
+			return;
+		}
+		has_cnt = true;
+	}
+	next = skip < len ? s[skip] : '\0';
+	if (s[0] != ':' && next != '-' && !(has_cnt && (next == ' ' || next == '\t'))) {
+		char word[40];
+		size_t n = 0;
+
+		while (n < len && s[n] != ' ' && s[n] != '\t')
+			n++;
+
+		snprintf(word, sizeof(word), "%.*s", (int)(n < 32 ? n : 32), s);
+		rules_err(&p->c, word, "expected '*table', ':chain', a rule (-A), -N, -P or COMMIT");
+		return;
+	}
+	rc = rules_lex_line(s + skip, len - skip, &p->tok, &col);
+	if (rc == -ENOMEM) {
+		p->c.nomem = true;
+		return;
+	}
+	if (rc < 0) {
+		rules_err(&p->c, "\"", "unterminated quote (opened at column %zu)",
+			  col + skip + 1);
+		return;
+	}
+	if (p->tok.n == 0) {
+		rules_err(&p->c, NULL, "expected a rule after the counters");
+		return;
+	}
+	if (p->skipping) {
+		if (p->skip_reports && p->tok.v[0][0] == '-' &&
+		    strcmp(p->tok.v[0], "-N") && strcmp(p->tok.v[0], "-P"))
+			rules_err(&p->c, p->tok.v[0], "table '%s' is not supported",
+				  p->skip_name);
+		return;
+	}
+	if (p->table < 0) {
+		rules_err(&p->c, p->tok.v[0], "'%s' before any table header (*filter, *nat or *raw)",
+			  s[0] == ':' ? "chain declaration" : "rule");
+		return;
+	}
+	if (s[0] == ':') {
+		if (has_cnt) {
+			rules_err(&p->c, NULL, "expected a rule after the counters");
+			return;
+		}
+		chain_line(p);
+		return;
+	}
+	if (!strcmp(p->tok.v[0], "-A") || !strcmp(p->tok.v[0], "--append")) {
+		rule_line(p, p->tok.v, p->tok.n, has_cnt ? &cnt : NULL);
+		return;
+	}
+	if (!has_cnt && (!strcmp(p->tok.v[0], "-N") || !strcmp(p->tok.v[0], "--new-chain") ||
+			 !strcmp(p->tok.v[0], "-P") || !strcmp(p->tok.v[0], "--policy"))) {
+		command_line(p, p->tok.v, p->tok.n);
+		return;
+	}
+	rules_err(&p->c, p->tok.v[0], "command not supported here (only -A, -N and -P are)");
+}
+
+int rules_parse_buffer(const char *buf, size_t len, const char *name,
+		       const struct rules_parse_opts *opts,
+		       struct rules_ruleset **out, struct rules_errors *errs)
+{
+	struct parser p;
+	size_t pos = 0;
+
+	*out = NULL;
+	memset(&p, 0, sizeof(p));
+	if (errs != NULL)
+		memset(errs, 0, sizeof(*errs));
+	p.c.file = name ? name : "<buffer>";
+	p.c.family = opts && opts->family == RULES_FAMILY_IPV6 ? RULES_FAMILY_IPV6
+							     : RULES_FAMILY_IPV4;
+	p.c.max_errors = opts && opts->max_errors ? opts->max_errors : RULES_MAX_ERRORS;
+	p.c.errs = errs;
+	p.table = -1;
+	p.c.rs = calloc(1, sizeof(*p.c.rs));
+	if (p.c.rs == NULL)
+		return -ENOMEM;
+	p.c.rs->family = p.c.family;
+
+	while (pos < len && !p.c.nomem && p.c.n_errors < p.c.max_errors) {
+		const char *nl = memchr(buf + pos, '\n', len - pos);
+		size_t end = nl ? (size_t)(nl - buf) : len;
+
+		p.c.line++;
+		one_line(&p, buf + pos, end - pos);
+		pos = end + 1;
+	}
+	if (!p.c.nomem && p.c.n_errors < p.c.max_errors &&
+	    (p.table >= 0 || p.skipping))
+		rules_err_at(&p.c, p.table_line, NULL,
+			     "table '%s' is not closed with COMMIT",
+			     p.table >= 0 ? rules_table_name((enum rules_table_id)p.table)
+					  : p.skip_name);
+	rules_tokens_release(&p.tok);
+	if (p.c.nomem || p.c.n_errors > 0) {
+		rules_free(p.c.rs);
+		return p.c.nomem ? -ENOMEM : -EINVAL;
+	}
+	*out = p.c.rs;
+	return 0;
+}
+
+int rules_parse_file(const char *path, const struct rules_parse_opts *opts,
+		     struct rules_ruleset **out, struct rules_errors *errs)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	int rc;
+
+	*out = NULL;
+	if (f == NULL) {
+		rc = -errno;
+		if (errs != NULL) {
+			memset(errs, 0, sizeof(*errs));
+			errs->n = 1;
+			errs->e[0].line = 0;
+			snprintf(errs->e[0].msg, sizeof(errs->e[0].msg), "%s: %s", path,
+				 strerror(-rc));
+		}
+		return rc;
+	}
+	for (;;) {
+		size_t got;
+
+		if (len == cap) {
+			char *nb;
+
+			cap = cap ? cap * 2 : 65536;
+			nb = realloc(buf, cap);
+			if (nb == NULL) {
+				free(buf);
+				fclose(f);
+				return -ENOMEM;
+			}
+			buf = nb;
+		}
+		got = fread(buf + len, 1, cap - len, f);
+		len += got;
+		if (got == 0)
+			break;
+	}
+	if (ferror(f)) {
+		rc = -EIO;
+		free(buf);
+		fclose(f);
+		return rc;
+	}
+	fclose(f);
+	rc = rules_parse_buffer(buf, len, path, opts, out, errs);
+	free(buf);
+	return rc;
+}
