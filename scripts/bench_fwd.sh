@@ -68,6 +68,7 @@ dpfw_rate() {
 workers = 1
 mbufs = $((n * 2 + 65536))
 stats_period = $secs
+ct_max = $((n * 2 > 65536 ? n * 2 : 65536))
 check_l3_csum = $csum
 check_l4_csum = $csum
 [port eth0]
