@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <rte_common.h>
 #include <rte_mbuf.h>
 
 #ifdef __cplusplus
@@ -91,7 +92,7 @@ struct pkt_tuple {
 	uint8_t proto;  /**< IPPROTO_* of the L4 header (after IPv6 ext headers) */
 	uint8_t family; /**< 4 or 6; 0 when not IP */
 	uint16_t pad;   /**< always zero, so the tuple can be hashed as bytes */
-};
+} __rte_aligned(8); /* same layout and alignment as lib/ct's struct ct_key */
 
 /** Everything later stages need to know about one packet. */
 struct pkt_meta {
