@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build and run the whole test suite: unit, golden pcap and end-to-end tests
-# (meson test), then the unit and golden tests again under AddressSanitizer and
+# (meson test), then the unit, golden and e2e tests again under AddressSanitizer and
 # UndefinedBehaviorSanitizer. Prints one closing line "tests: N passed, N failed".
 # Needs root (network namespaces, af_packet). Usage: scripts/test.sh [--quick]
 set -euo pipefail
@@ -42,7 +42,7 @@ if [ "${1:-}" != "--quick" ]; then
 		-Db_lundef=false
 	set +e
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-		meson test -C build-san --suite unit --suite golden --print-errorlogs 2>&1 | tee build-san/test-san.log
+		meson test -C build-san --suite unit --suite golden --suite e2e --num-processes 1 --print-errorlogs 2>&1 | tee build-san/test-san.log
 	set -e
 	tally build-san/test-san.log
 fi
