@@ -104,6 +104,28 @@ dpfw_ct_now(const struct dpfw *d)
 	return rte_rdtsc() / d->tsc_per_tick;
 }
 
+/* Send what an lcore's TX buffers hold, on both ports. */
+static inline void
+dpfw_tx_flush_all(struct dpfw *d, struct dpfw_lcore *l)
+{
+	unsigned idx;
+
+	for (idx = 0; idx < DPFW_MAX_PORTS; idx++)
+		l->stats.tx[idx] += rte_eth_tx_buffer_flush(d->port_id[idx], l->txq,
+							   l->txbuf[idx]);
+}
+
+/* Charge the cycles since prev to busy or idle; returns now. */
+static inline uint64_t
+dpfw_account_cycles(struct dpfw_lcore *l, bool busy, uint64_t prev, uint64_t now)
+{
+	if (busy)
+		l->stats.busy_cycles += now - prev;
+	else
+		l->stats.idle_cycles += now - prev;
+	return now;
+}
+
 /* ct_setup.c: the table, one conntrack worker per worker lcore, views */
 int dpfw_ct_init(struct dpfw *d);
 void dpfw_ct_free(struct dpfw *d);

@@ -20,7 +20,7 @@ dpfw_helper_main(void *arg)
 	struct dpfw_lcore *l = &d->lcore[rte_lcore_id()];
 	struct rte_mbuf *pkts[DPFW_MAX_BURST];
 	uint64_t now, prev = rte_rdtsc(), last_flush = prev;
-	unsigned i, idx;
+	unsigned i;
 
 	for (;;) {
 		/* read the flag before dequeuing: an empty ring after it is final */
@@ -37,16 +37,10 @@ dpfw_helper_main(void *arg)
 		}
 		now = rte_rdtsc();
 		if (now - last_flush > d->drain_tsc || n == 0) {
-			for (idx = 0; idx < DPFW_MAX_PORTS; idx++)
-				l->stats.tx[idx] += rte_eth_tx_buffer_flush(
-					d->port_id[idx], l->txq, l->txbuf[idx]);
+			dpfw_tx_flush_all(d, l);
 			last_flush = now;
 		}
-		if (n)
-			l->stats.busy_cycles += now - prev;
-		else
-			l->stats.idle_cycles += now - prev;
-		prev = now;
+		prev = dpfw_account_cycles(l, n != 0, prev, now);
 		if (stopping && n == 0)
 			break;
 	}

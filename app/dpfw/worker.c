@@ -121,16 +121,6 @@ ct_drop:
 	}
 }
 
-static inline void
-flush_all(struct dpfw *d, struct dpfw_lcore *l)
-{
-	unsigned idx;
-
-	for (idx = 0; idx < DPFW_MAX_PORTS; idx++)
-		l->stats.tx[idx] += rte_eth_tx_buffer_flush(d->port_id[idx], l->txq,
-							   l->txbuf[idx]);
-}
-
 int
 dpfw_worker_main(void *arg)
 {
@@ -161,15 +151,11 @@ dpfw_worker_main(void *arg)
 		ct_worker_quiescent(l->ct);
 		now = rte_rdtsc();
 		if (now - last_flush > d->drain_tsc) {
-			flush_all(d, l);
+			dpfw_tx_flush_all(d, l);
 			last_flush = now;
 		}
-		if (got)
-			l->stats.busy_cycles += now - prev;
-		else
-			l->stats.idle_cycles += now - prev;
-		prev = now;
+		prev = dpfw_account_cycles(l, got != 0, prev, now);
 	}
-	flush_all(d, l);
+	dpfw_tx_flush_all(d, l);
 	return 0;
 }
