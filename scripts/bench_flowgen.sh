@@ -8,7 +8,10 @@
 #                total packets per second through one forwarding core
 #   cps:         connections per second, each slot doing SYN, SYN/ACK, ACK,
 #                one request, one response, FIN, FIN/ACK, ACK and opening
-#                again at once: 8 packets per connection, so cps = pps / 8
+#                again at once: 8 packets per connection, so cps = pps / 8.
+#                Closed connections stay in dpfw's table (TIME_WAIT, as in
+#                netfilter), so this run gives dpfw a 1M-entry table; the
+#                conntrack line of its log tells whether it filled up.
 #
 # usage: scripts/bench_flowgen.sh [--flows N[,N...]] [--cps-flows N] [--seconds S]
 #                                 [--size BYTES] [--build DIR]
@@ -84,7 +87,7 @@ mem_args() {
 	free=$(awk '/HugePages_Free/ { print $2 }' /proc/meminfo)
 	need=$((300 + n / 2000))      # 2 MB pages: mbufs, flow tables, conntrack
 	if mountpoint -q /dev/hugepages 2>/dev/null && [ "${free:-0}" -ge "$need" ]; then
-		echo ""
+		echo "--huge-unlink"        # leave no page files behind
 	else
 		echo "--no-huge -m $((2048 + n / 500))"
 	fi
@@ -95,14 +98,14 @@ fg_args() { echo "flows=$1,size=$size,$2"; }
 
 # dpfw: sum of both ports' rx_pps from the last periodic statistics print
 dpfw_rate() {
-	local n=$1 extra=$2 log=$work/dpfw-$1-${2//[,=]/_}.log conf=$work/dpfw.conf mem
-	mem=$(mem_args "$n")
+	local n=$1 extra=$2 ct=$3 log=$work/dpfw-$1-${2//[,=]/_}.log conf=$work/dpfw.conf mem
+	mem=$(mem_args "$ct")
 	cat >"$conf" <<EOF
 [dpfw]
 workers = 1
 mbufs = 65536
 stats_period = $secs
-ct_max = $((n * 2 > 65536 ? n * 2 : 65536))
+ct_max = $ct
 [port eth0]
 device = net_flowgen0,pair=bench,role=client,$(fg_args "$n" "$extra")
 [port eth1]
@@ -154,16 +157,16 @@ printf "dpfw flowgen bench: %d-byte frames, %ss per period, DPDK %s, %s, %s\n" "
 [ $tp_ok = 1 ] || echo "testpmd: n/a ($tp_why)"
 printf "%-22s %-10s %14s %14s %7s\n" figure memory testpmd-io dpfw ratio
 
-row() {      # name n extra unit(mpps|kcps)
-	local name=$1 n=$2 extra=$3 unit=$4 tp=0 fw=0 tps=n/a fws=n/a mem
-	mem=$(mem_args "$n")
-	[ -n "$mem" ] && mem=no-huge || mem=hugepages
+row() {      # name n extra unit(mpps|kcps) dpfw_ct_max
+	local name=$1 n=$2 extra=$3 unit=$4 ct=$5 tp=0 fw=0 tps=n/a fws=n/a mem
+	mem=$(mem_args "$ct")
+	case "$mem" in --no-huge*) mem=no-huge ;; *) mem=hugepages ;; esac
 	if [ $tp_ok = 1 ]; then
 		tp=$(testpmd_rate "$n" "$extra")
 		[ "$unit" = mpps ] && tps="$(mpps "$tp") Mpps" || tps="$(kcps "$tp") kcps"
 	fi
 	if [ $dpfw_ok = 1 ]; then
-		fw=$(dpfw_rate "$n" "$extra")
+		fw=$(dpfw_rate "$n" "$extra" "$ct")
 		[ "$unit" = mpps ] && fws="$(mpps "$fw") Mpps" || fws="$(kcps "$fw") kcps"
 	fi
 	printf "%-22s %-10s %14s %14s %7s\n" "$name" "$mem" "$tps" "$fws" "$(ratio "$fw" "$tp")"
@@ -171,7 +174,8 @@ row() {      # name n extra unit(mpps|kcps)
 
 IFS=, read -ra flows_arr <<<"$flows_list"
 for n in "${flows_arr[@]}"; do
-	row "established_$n" "$n" "proto=tcp,new_rate=0,data=0" mpps
+	row "established_$n" "$n" "proto=tcp,new_rate=0,data=0" mpps \
+		$((n * 2 > 65536 ? n * 2 : 65536))
 done
-row "cps_$cps_flows" "$cps_flows" "proto=tcp,new_rate=0,data=1" kcps
+row "cps_$cps_flows" "$cps_flows" "proto=tcp,new_rate=0,data=1" kcps 1048576
 echo "logs: $work/"

@@ -37,7 +37,15 @@ for p in "${pkgs[@]}"; do
 	*) missing+=("$p") ;;
 	esac
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+# DPDK's driver SDK headers (not in Debian's libdpdk-dev) for our own PMDs
+sdk_headers() {
+	$SUDO "$(dirname "$0")/../drivers/net/flowgen/sdk-headers.sh"
+}
+
+if [ ${#missing[@]} -eq 0 ]; then
+	sdk_headers
+	exit 0
+fi
 
 log=$(mktemp /tmp/dpfw-deps.XXXXXX)
 trap 'rm -f "$log"' EXIT
@@ -84,3 +92,4 @@ if ! install "${missing[@]}"; then
 	fi
 fi
 echo "deps: installed ${missing[*]}"
+sdk_headers
