@@ -271,7 +271,9 @@ struct ct_snapshot {
 	uint32_t mark;
 	uint8_t tcp_state;
 	uint8_t type;           /**< event type (enum ct_event_type) */
-	uint16_t pad;
+	uint8_t no_state;       /**< UPDATE that left the TCP state as it was:
+				 *   conntrack -E prints no state then */
+	uint8_t pad;
 };
 
 /** Fill a snapshot of a confirmed connection at tick now. */

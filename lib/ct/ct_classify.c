@@ -179,6 +179,7 @@ handle_known(struct ct_worker *w, const struct ct_proto_ops *ops, struct ct_pkt 
 	bool confirmed = st & CT_STATUS_CONFIRMED;
 	uint64_t exp;
 	uint8_t ctinfo, old_state = 0;
+	bool kill;
 	enum ct_pv v;
 
 	if (dir)
@@ -213,23 +214,28 @@ handle_known(struct ct_worker *w, const struct ct_proto_ops *ops, struct ct_pkt 
 			ct_unlock(c);
 		goto invalid;
 	}
-	if (dir)
+	/* RST before any reply: netfilter kills a confirmed entry at once,
+	 * before marking the reply seen, re-timing it or reporting an UPDATE,
+	 * so its DESTROY shows the old timeout and [UNREPLIED]. */
+	kill = v == CT_PV_DESTROY && confirmed;
+	if (dir && !kill)
 		status |= CT_STATUS_SEEN_REPLY;
-	if (status & ~st)
+	if (!kill && (status & ~st))
 		__atomic_fetch_or(&c->status, status & ~st, __ATOMIC_RELEASE);
 	/* A tracker that must not refresh leaves timeout unchanged (TCP);
 	 * the others refresh on every accepted packet. */
-	if (v != CT_PV_IGNORE && (!ops->locked || timeout != left))
+	if (!kill && v != CT_PV_IGNORE && (!ops->locked || timeout != left))
 		set_expires(w, c, p->now + (uint64_t)timeout * t->hz, confirmed);
 	{
 		uint8_t new_state = c->l4proto == IPPROTO_TCP ? c->proto.tcp.state : 0;
 
 		if (ops->locked)
 			ct_unlock(c);
-		if (confirmed && prm->events &&
+		if (!kill && confirmed && prm->events &&
 		    ((status & ~st & (CT_STATUS_SEEN_REPLY | CT_STATUS_ASSURED)) ||
 		     new_state != old_state))
-			ct_event_emit(t, w->events, w->cnt, c, CT_EV_UPDATE, p->now);
+			ct_event_emit(t, w->events, w->cnt, new_state == old_state, c,
+				      CT_EV_UPDATE, p->now);
 	}
 	account(t, c, dir, p->meta);
 	set_result(r, ctinfo, c, status);
@@ -242,7 +248,7 @@ handle_known(struct ct_worker *w, const struct ct_proto_ops *ops, struct ct_pkt 
 	w->cnt[CT_CNT_found]++;
 	/* RST before any reply: accept this packet, then the entry goes. An
 	 * unconfirmed one (same burst as its SYN) just keeps its CLOSE timer. */
-	if (v == CT_PV_DESTROY && confirmed)
+	if (kill)
 		kill_now(w, c, p->now);
 	return true;
 invalid:

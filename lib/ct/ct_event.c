@@ -36,13 +36,14 @@ ct_snapshot(const struct ct_table *t, const struct ct_conn *c, uint64_t now,
 }
 
 void
-ct_event_emit(struct ct_table *t, struct rte_ring *r, uint64_t *cnt,
+ct_event_emit(struct ct_table *t, struct rte_ring *r, uint64_t *cnt, bool no_state,
 	      const struct ct_conn *c, enum ct_event_type type, uint64_t now)
 {
 	struct ct_snapshot s;
 
 	ct_snapshot(t, c, now, &s);
 	s.type = (uint8_t)type;
+	s.no_state = no_state;
 	if (rte_ring_sp_enqueue_elem(r, &s, sizeof(s)) != 0)
 		cnt[CT_CNT_event_overflow]++;
 }

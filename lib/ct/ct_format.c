@@ -10,7 +10,8 @@
  * left, the TCP state; [UNREPLIED] between the tuples until a reply was
  * seen (every protocol, "unknown" too); events prefix "[NEW]" etc.
  * right-aligned in 9 columns, stop after [ASSURED] (no mark/use), and
- * DESTROY has no timeout. Counters, with accounting on, follow each tuple
+ * DESTROY has a timeout only when the entry was deleted before it ran out
+ * (kernel 6.18). Counters, with accounting on, follow each tuple
  * in listings and in DESTROY events only (NEW/UPDATE events have none).
  */
 #include <arpa/inet.h>
@@ -73,9 +74,11 @@ format(const struct ct_snapshot *s, char *out, size_t len, unsigned flags, int m
 	if (mode == MODE_EVENT)
 		put(&b, "%9s ", s->type <= CT_EV_DESTROY && s->type ? ev_names[s->type] : "[?]");
 	put(&b, "%-8s %u ", ops->name, o->proto);
-	if (!destroy)
+	/* an entry killed before its time shows what it had left; an
+	 * expired one (nothing left) shows no timeout */
+	if (!destroy || s->timeout_s > 0)
 		put(&b, "%u ", s->timeout_s);
-	if (o->proto == IPPROTO_TCP)
+	if (o->proto == IPPROTO_TCP && !(mode == MODE_EVENT && s->no_state))
 		put(&b, "%s ", ct_tcp_state_name(s->tcp_state));
 	for (d = 0; d < 2; d++) {
 		put_tuple(&b, &s->tuple[d], ops);

@@ -265,7 +265,7 @@ void ct_fifo_unlink(struct ct_worker *w, struct ct_conn *c);
 uint64_t ct_timer_cb(struct ct_timer *tm, uint64_t now, void *arg);
 
 /* Events. */
-void ct_event_emit(struct ct_table *t, struct rte_ring *r, uint64_t *cnt,
+void ct_event_emit(struct ct_table *t, struct rte_ring *r, uint64_t *cnt, bool no_state,
 		   const struct ct_conn *c, enum ct_event_type type, uint64_t now);
 
 static inline uint32_t

@@ -393,7 +393,7 @@ ct_confirm(struct ct_worker *w, struct ct_result *res)
 	if (!(c->status & CT_STATUS_ASSURED))
 		ct_fifo_push(w, c);
 	if (t->params.events)
-		ct_event_emit(t, w->events, w->cnt, c, CT_EV_NEW, w->now);
+		ct_event_emit(t, w->events, w->cnt, false, c, CT_EV_NEW, w->now);
 	return 0;
 }
 
@@ -429,7 +429,7 @@ ct_kill(struct ct_table *t, struct ct_conn *c, uint64_t now, struct rte_ring *ev
 	} while (!__atomic_compare_exchange_n(&c->status, &st, st | CT_STATUS_DYING, true,
 					      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
 	if (ev && t->params.events)
-		ct_event_emit(t, ev, cnt, c, CT_EV_DESTROY, now);
+		ct_event_emit(t, ev, cnt, false, c, CT_EV_DESTROY, now);
 	for (d = 0; d < 2; d++) {
 		if (rte_hash_get_key_with_position(t->hash, (int32_t)c->key_pos[d],
 						   (void **)(uintptr_t)&kp) != 0)
