@@ -72,8 +72,19 @@ ct_fifo_unlink(struct ct_worker *w, struct ct_conn *c)
  * unassured entry of this worker rather than an arbitrary one near the
  * new tuple, and a worker cannot evict another worker's entries (it then
  * drops the packet, "table full"). Entries that became ASSURED are dropped
- * from the FIFO lazily, here and when their timer fires.
+ * from the FIFO lazily, here and when their timer fires, except TCP ones:
+ * netfilter's collector also evicts ASSURED TCP entries that are closing
+ * (FIN_WAIT to CLOSE) when the table is nearly full, so those stay on the
+ * FIFO, and a still-open one met by the scan goes to the back.
  */
+static bool
+closing_tcp(const struct ct_conn *c)
+{
+	uint8_t s = c->proto.tcp.state;
+
+	return c->l4proto == IPPROTO_TCP && s >= CT_TCP_S_FIN_WAIT && s <= CT_TCP_S_CLOSE;
+}
+
 bool
 ct_early_drop(struct ct_worker *w)
 {
@@ -85,8 +96,14 @@ ct_early_drop(struct ct_worker *w)
 		uint32_t st = ct_status_load(c);
 
 		idx = c->ed_next;
-		if (st & (CT_STATUS_ASSURED | CT_STATUS_DYING)) {
+		if (st & CT_STATUS_DYING) {
 			ct_fifo_unlink(w, c);
+			continue;
+		}
+		if ((st & CT_STATUS_ASSURED) && !closing_tcp(c)) {
+			ct_fifo_unlink(w, c);
+			if (c->l4proto == IPPROTO_TCP)
+				ct_fifo_push(w, c); /* may close later */
 			continue;
 		}
 		if (ct_kill(w->t, c, w->now, w->events, w->cnt)) {
@@ -109,7 +126,8 @@ ct_timer_cb(struct ct_timer *tm, uint64_t now, void *arg)
 	uint64_t exp;
 
 	if (!(st & CT_STATUS_DYING)) {
-		if ((st & CT_STATUS_ASSURED) && (c->flags & CT_F_IN_FIFO))
+		if ((st & CT_STATUS_ASSURED) && (c->flags & CT_F_IN_FIFO) &&
+		    c->l4proto != IPPROTO_TCP)
 			ct_fifo_unlink(w, c);
 		exp = ct_expires_load(c);
 		if (exp > now)

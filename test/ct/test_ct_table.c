@@ -558,6 +558,66 @@ test_table_full(void)
 	teardown();
 }
 
+/* A TCP handshake, and with close set, the FIN exchange to TIME_WAIT. */
+static void
+tcp_conn(struct tu_flow *f, uint64_t t, bool close)
+{
+	tu_one(w0, tu_tcp(f, 0, SYN, 1000, 0, 0, 0), t);
+	tu_one(w0, tu_tcp(f, 1, SYN | ACK, 5000, 1001, 0, 0), t);
+	tu_one(w0, tu_tcp(f, 0, ACK, 1001, 5001, 0, 0), t);
+	if (!close)
+		return;
+	tu_one(w0, tu_tcp(f, 1, FIN | ACK, 5001, 1001, 0, 0), t);
+	tu_one(w0, tu_tcp(f, 0, ACK, 1001, 5002, 0, 0), t);
+	tu_one(w0, tu_tcp(f, 0, FIN | ACK, 1001, 5002, 0, 0), t);
+	tu_one(w0, tu_tcp(f, 1, ACK, 5002, 1002, 0, 0), t);
+}
+
+/*
+ * Table full of ASSURED TCP entries: a closing one (TIME_WAIT) may go for a
+ * new connection, as netfilter's collector evicts them; an open one may not.
+ */
+static void
+test_table_full_tcp_closing(void)
+{
+	struct tu_flow open = tcpf, closed = tcpf, fresh = tcpf;
+	uint64_t t = SEC(1);
+	struct ct_result r;
+	struct ct_key k;
+	int d;
+
+	setup(64, false);
+	ct_table_params(tbl)->ct_max = 2;
+	open.sport = 41000;
+	closed.sport = 42000;
+	tcp_conn(&open, t, false);
+	tcp_conn(&closed, t + 1, true);
+	tu_key(&k, &closed);
+	CHECK_EQ(ct_conn_tcp_state(ct_find(tbl, &k, &d)), CT_TCP_S_TIME_WAIT);
+	CHECK_EQ(ct_count(tbl), 2);
+	fresh.sport = 43000;
+	r = tu_one(w0, tu_tcp(&fresh, 0, SYN, 1000, 0, 0, 0), t + 2);
+	CHECK_EQ(r.ctinfo, CT_INFO_NEW);
+	CHECK_EQ(ct_counter_get(tbl, CT_CNT_early_drop), 1);
+	CHECK(ct_find(tbl, &k, &d) == NULL);
+	tu_key(&k, &open);
+	CHECK(ct_find(tbl, &k, &d) != NULL);
+	/* now: open (ESTABLISHED, ASSURED) and fresh (SYN_SENT): the next new
+	 * connection evicts the unassured one, never the open one */
+	fresh.sport = 44000;
+	r = tu_one(w0, tu_tcp(&fresh, 0, SYN, 1000, 0, 0, 0), t + 3);
+	CHECK_EQ(r.ctinfo, CT_INFO_NEW);
+	CHECK_EQ(ct_counter_get(tbl, CT_CNT_early_drop), 2);
+	CHECK(ct_find(tbl, &k, &d) != NULL);
+	/* and with only open ASSURED entries left, a new one is dropped */
+	tcp_conn(&fresh, t + 4, false);
+	fresh.sport = 45000;
+	r = tu_one(w0, tu_tcp(&fresh, 0, SYN, 1000, 0, 0, 0), t + 5);
+	CHECK(r.flags & CT_RES_DROP);
+	CHECK(ct_find(tbl, &k, &d) != NULL);
+	teardown();
+}
+
 int
 main(void)
 {
@@ -568,5 +628,6 @@ main(void)
 	test_icmp();
 	test_icmp6_generic();
 	test_table_full();
+	test_table_full_tcp_closing();
 	TEST_MAIN_END();
 }
