@@ -44,6 +44,8 @@ dpfw_config_defaults(struct dpfw_config *c)
 	c->check_l3_csum = true;
 	c->check_l4_csum = true;
 	c->ct_max = 65536;
+	rte_strscpy(c->ctl_socket, "/run/dpfw/dpfw.sock", sizeof(c->ctl_socket));
+	c->ctl_max_clients = 16;
 }
 
 static void __rte_format_printf(3, 4)
@@ -158,6 +160,7 @@ static const struct {
 	U32_KEY("helper_tcp_port", helper_tcp_port, 0, 65535),
 	U32_KEY("stats_period", stats_period, 0, 86400),
 	U32_KEY("ct_max", ct_max, 64, 1u << 26),
+	U32_KEY("ctl_max_clients", ctl_max_clients, 1, 256),
 };
 
 /* yes/no keys of [dpfw] */
@@ -189,6 +192,28 @@ set_dpfw_key(struct cfg_load *l, const char *name, const char *value)
 		}
 		if (name[0] == 'w')
 			c->workers_set = true;
+		return 1;
+	}
+	if (strcmp(name, "ctl_socket") == 0) {
+		if (strlen(value) >= sizeof(c->ctl_socket) ||
+		    (value[0] != '\0' && value[0] != '/')) {
+			cfg_error(l, name, "'%s' is not an absolute path of at most %zu "
+				  "characters (empty: no control socket)", value,
+				  sizeof(c->ctl_socket) - 1);
+			return 0;
+		}
+		rte_strscpy(c->ctl_socket, value, sizeof(c->ctl_socket));
+		return 1;
+	}
+	if (strcmp(name, "ctl_group") == 0) {
+		if (strlen(value) >= sizeof(c->ctl_group) ||
+		    strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			   "0123456789_.-") != strlen(value)) {
+			cfg_error(l, name, "'%s' is not a group name or number "
+				  "(empty: the socket keeps dpfw's group)", value);
+			return 0;
+		}
+		rte_strscpy(c->ctl_group, value, sizeof(c->ctl_group));
 		return 1;
 	}
 	for (i = 0; i < RTE_DIM(dpfw_bool_keys); i++) {

@@ -44,6 +44,9 @@ struct dpfw_config {
 	uint32_t ct_max;                 /**< most connections (nf_conntrack_max) */
 	bool ct_acct;                    /**< packets=/bytes= per direction */
 	bool ct_events;                  /**< print conntrack -E lines */
+	char ctl_socket[108];            /**< control socket path; "" = none */
+	char ctl_group[64];              /**< group of the socket; "" = unchanged */
+	uint32_t ctl_max_clients;        /**< control clients at once */
 	unsigned nb_ports;
 	struct dpfw_port_conf port[DPFW_MAX_PORTS];
 };

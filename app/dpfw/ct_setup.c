@@ -3,7 +3,7 @@
  * The connection tracker in the dataplane: one table for all workers, one
  * conntrack worker (record slice, timer wheel, event ring) per worker lcore,
  * and what the control loop prints of it: the `conntrack -L` listing (on
- * SIGUSR1), `conntrack -E` lines (with ct_events = yes) and the counters.
+ * SIGUSR1) and the counters (events go through ctl_server.c).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -97,25 +97,6 @@ dpfw_ct_print_list(struct dpfw *d, FILE *f)
 		return;
 	ct_list(d->ct, print_one, &x);
 	fprintf(f, "conntrack: %u flow entries have been shown.\n", x.n);
-	fflush(f);
-}
-
-void
-dpfw_ct_print_events(struct dpfw *d, FILE *f)
-{
-	struct ct_snapshot ev[64];
-	char line[512];
-	unsigned n, i;
-
-	if (d->ct == NULL || !d->cfg.ct_events)
-		return;
-	do {
-		n = ct_events_drain(d->ct, ev, RTE_DIM(ev));
-		for (i = 0; i < n; i++)
-			if (ct_format_event(&ev[i], line, sizeof(line),
-					    d->cfg.ct_acct ? CT_FMT_ACCT : 0) >= 0)
-				fprintf(f, "%s\n", line);
-	} while (n == RTE_DIM(ev));
 	fflush(f);
 }
 

@@ -79,6 +79,7 @@ struct dpfw {
 	struct rte_mempool *pool;
 	uint64_t drain_tsc;                 /* flush partial TX bursts this often */
 	struct ct_table *ct;                /* the connection table */
+	struct dpfw_ctl *ctl;               /* control socket (ctl_server.c) */
 	uint64_t tsc_per_tick;              /* conntrack ticks are DPFW_CT_HZ per second */
 	uint64_t stats_tsc;                 /* when statistics were last printed */
 	uint64_t stats_last_rx[DPFW_MAX_PORTS];
@@ -130,7 +131,6 @@ dpfw_account_cycles(struct dpfw_lcore *l, bool busy, uint64_t prev, uint64_t now
 int dpfw_ct_init(struct dpfw *d);
 void dpfw_ct_free(struct dpfw *d);
 void dpfw_ct_print_list(struct dpfw *d, FILE *f);
-void dpfw_ct_print_events(struct dpfw *d, FILE *f);
 void dpfw_ct_print_stats(const struct dpfw *d, FILE *f);
 
 /* worker.c, helper.c: lcore main loops (arg is struct dpfw *) */

@@ -20,6 +20,7 @@
 #include <rte_launch.h>
 #include <rte_malloc.h>
 
+#include "ctl_server.h"
 #include "dpfw.h"
 
 #define DPFW_DEFAULT_CONFIG "/etc/dpfw/dpfw.conf"
@@ -169,10 +170,11 @@ control_loop(struct dpfw *d, const struct dpfw_args *a)
 	while (!quit_signal) {
 		uint64_t now, rx;
 
-		rte_delay_us_sleep(100 * 1000);
+		dpfw_ctl_sleep(d, 100);
 		now = rte_get_timer_cycles();
 		dpfw_ports_log_link(d, true);
-		dpfw_ct_print_events(d, stdout);
+		dpfw_ctl_events(d, stdout);
+		dpfw_ctl_poll(d);
 		if (list_signal) {
 			list_signal = 0;
 			dpfw_ct_print_list(d, stdout);
@@ -241,7 +243,8 @@ main(int argc, char **argv)
 		goto out;
 	d->parse_opts.check_l3_csum = d->cfg.check_l3_csum;
 	d->parse_opts.check_l4_csum = d->cfg.check_l4_csum;
-	if (dpfw_lcores_init(d) < 0 || dpfw_ct_init(d) < 0 || dpfw_ports_init(d) < 0)
+	if (dpfw_lcores_init(d) < 0 || dpfw_ct_init(d) < 0 || dpfw_ports_init(d) < 0 ||
+	    dpfw_ctl_init(d) < 0)
 		goto out;
 
 	signal(SIGINT, on_signal);
@@ -256,10 +259,11 @@ main(int argc, char **argv)
 out:
 	if (launched) {
 		stop_lcores(d);
-		dpfw_ct_print_events(d, stdout);
+		dpfw_ctl_events(d, stdout);
 		dpfw_stats_print(d, stdout);
 		dpfw_ct_print_stats(d, stdout);
 	}
+	dpfw_ctl_fini(d);
 	dpfw_ports_close(d);
 	dpfw_ct_free(d);
 	dpfw_lcores_free(d);

@@ -115,4 +115,6 @@ bad negative_period  'stats_period'     's/^stats_period *=.*/stats_period = -1/
 bad no_device        'device'           '0,/^device *=/{/^device *=/d}'
 bad too_many_rxq     'rx_queues.*offers' 's/^rx_queues *=.*/rx_queues = 4/'
 bad helper_port_no_helper 'helper_tcp_port' 's/^helper_tcp_port *=.*/helper_tcp_port = 21/'
+bad ctl_socket_relative 'ctl_socket' '/^\[dpfw\]/a ctl_socket = run/dpfw.sock'
+bad ctl_clients_zero 'ctl_max_clients' '/^\[dpfw\]/a ctl_max_clients = 0'
 e2e_finish

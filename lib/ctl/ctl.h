@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * dpfw control protocol: the public interface of lib/ctl, shared by the
+ * control socket server inside dpfw and by dpfwctl. No DPDK here: the
+ * client links it alone.
+ *
+ * Transport: a Unix stream socket. Every message is a frame:
+ *
+ *   offset 0  4 bytes  magic "DPFW"
+ *          4  1 byte   protocol version (CTL_VERSION)
+ *          5  1 byte   type (enum ctl_frame_type)
+ *          6  2 bytes  flags, zero (reserved)
+ *          8  4 bytes  payload length, big endian
+ *         12  payload
+ *
+ * Why length-prefixed frames rather than newline-delimited text: a reader
+ * knows from the first 12 bytes whether the message is ours, which version
+ * it speaks and how big it is, so an oversized request is refused before
+ * its body is read, and a response can carry any text (listing lines with
+ * their newlines, JSON) in chunks without escaping. The request payload
+ * itself is plain text, so requests stay easy to write by hand (see
+ * test/e2e/e2e_ctl.sh) and to fuzz.
+ *
+ * A request is one CTL_T_REQUEST frame (at most CTL_MAX_REQUEST bytes,
+ * header included) whose payload is lines separated by '\n' (a final '\n'
+ * is optional): the command, then one "key=value" line per argument:
+ *
+ *   ct.list\nproto=tcp\nsrc=10.0.0.1\ndport=80\nformat=json\n
+ *
+ * The response is zero or more CTL_T_DATA frames (payload: text to print
+ * as is, at most CTL_MAX_CHUNK bytes each) closed by one CTL_T_END frame
+ * whose payload is a 2-byte big-endian status (enum ctl_status) followed by
+ * a message for the operator (may be empty). `ct.events` never ends: DATA
+ * frames follow until the client closes. A connection carries any number
+ * of requests, one after the other. After a protocol error (bad magic,
+ * version, type or size) the server answers with an END frame and closes,
+ * since it can no longer find the next frame boundary.
+ */
+#ifndef DPFW_CTL_H
+#define DPFW_CTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CTL_MAGIC "DPFW"
+#define CTL_VERSION 1
+#define CTL_HDR_LEN 12
+/** Largest request frame, header included. */
+#define CTL_MAX_REQUEST 65536u
+/** Largest payload of a response frame. */
+#define CTL_MAX_CHUNK 16384u
+/** Most arguments in a request, longest key and value. */
+#define CTL_MAX_ARGS 32
+#define CTL_MAX_KEY 31
+#define CTL_MAX_VALUE 255
+
+/** Default path of the control socket. */
+#define CTL_DEFAULT_SOCKET "/run/dpfw/dpfw.sock"
+
+enum ctl_frame_type {
+	CTL_T_REQUEST = 1,
+	CTL_T_DATA = 2,
+	CTL_T_END = 3,
+};
+
+/**
+ * Response status X(name, value, text). The client's exit code: 0 for OK,
+ * 2 for the usage errors (UNKNOWN_COMMAND, BAD_ARGUMENT), 1 otherwise.
+ */
+#define CTL_STATUSES(X)                                          \
+	X(OK, 0, "ok")                                           \
+	X(NOT_FOUND, 1, "not found")                             \
+	X(FAILED, 2, "operation failed")                         \
+	X(BAD_MAGIC, 3, "not a dpfw control message")            \
+	X(BAD_VERSION, 4, "unsupported protocol version")        \
+	X(BAD_TYPE, 5, "unexpected frame type")                  \
+	X(TOO_BIG, 6, "request too large")                       \
+	X(MALFORMED, 7, "malformed request")                     \
+	X(UNKNOWN_COMMAND, 8, "unknown command")                 \
+	X(BAD_ARGUMENT, 9, "bad argument")                       \
+	X(BUSY, 10, "too many clients")                          \
+	X(TRUNCATED, 11, "request truncated")
+
+enum ctl_status {
+#define CTL_STATUS_ENUM(n, v, s) CTL_S_##n = v,
+	CTL_STATUSES(CTL_STATUS_ENUM)
+#undef CTL_STATUS_ENUM
+	CTL_S_MAX
+};
+
+/** Short text of a status ("unknown command"); "unknown status" if out of range. */
+const char *ctl_status_str(unsigned status);
+/** Symbolic name ("UNKNOWN_COMMAND"), for JSON and logs. */
+const char *ctl_status_name(unsigned status);
+
+/** Commands X(enum suffix, wire name, client spelling). */
+#define CTL_COMMANDS(X)                              \
+	X(STATUS, "status", "status")                \
+	X(STATS, "stats", "stats")                   \
+	X(CT_LIST, "ct.list", "ct list")             \
+	X(CT_COUNT, "ct.count", "ct count")          \
+	X(CT_GET, "ct.get", "ct get")                \
+	X(CT_DELETE, "ct.delete", "ct delete")       \
+	X(CT_FLUSH, "ct.flush", "ct flush")          \
+	X(CT_EVENTS, "ct.events", "ct events")       \
+	X(SET_TIMEOUT, "set.timeout", "set timeout") \
+	X(SET_CT_MAX, "set.ct-max", "set ct-max")
+
+enum ctl_cmd {
+	CTL_CMD_NONE = 0,
+#define CTL_CMD_ENUM(e, w, c) CTL_CMD_##e,
+	CTL_COMMANDS(CTL_CMD_ENUM)
+#undef CTL_CMD_ENUM
+	CTL_CMD_MAX
+};
+
+/** Wire name of a command ("ct.list"), NULL when out of range. */
+const char *ctl_cmd_name(enum ctl_cmd c);
+
+/**
+ * Run-time timeouts X(enum suffix, name) settable with set.timeout, named
+ * as the net.netfilter.nf_conntrack_* sysctls without that prefix (the
+ * parser also accepts the prefix).
+ */
+#define CTL_TIMEOUTS(X)                                        \
+	X(TCP_SYN_SENT, "tcp_timeout_syn_sent")                \
+	X(TCP_SYN_RECV, "tcp_timeout_syn_recv")                \
+	X(TCP_ESTABLISHED, "tcp_timeout_established")          \
+	X(TCP_FIN_WAIT, "tcp_timeout_fin_wait")                \
+	X(TCP_CLOSE_WAIT, "tcp_timeout_close_wait")            \
+	X(TCP_LAST_ACK, "tcp_timeout_last_ack")                \
+	X(TCP_TIME_WAIT, "tcp_timeout_time_wait")              \
+	X(TCP_CLOSE, "tcp_timeout_close")                      \
+	X(TCP_MAX_RETRANS, "tcp_timeout_max_retrans")          \
+	X(TCP_UNACK, "tcp_timeout_unacknowledged")             \
+	X(UDP, "udp_timeout")                                  \
+	X(UDP_STREAM, "udp_timeout_stream")                    \
+	X(ICMP, "icmp_timeout")                                \
+	X(ICMPV6, "icmpv6_timeout")                            \
+	X(GENERIC, "generic_timeout")
+
+enum ctl_timeout {
+#define CTL_TO_ENUM(e, n) CTL_TO_##e,
+	CTL_TIMEOUTS(CTL_TO_ENUM)
+#undef CTL_TO_ENUM
+	CTL_TO_MAX
+};
+
+/** Name of a timeout ("udp_timeout"), NULL when out of range. */
+const char *ctl_timeout_name(enum ctl_timeout t);
+/** Longest timeout set.timeout accepts, in seconds (as the kernel: INT_MAX / HZ-ish, here 2^31-1 / 1000). */
+#define CTL_TIMEOUT_MAX 2147483u
+
+/**
+ * TCP states as conntrack prints them, in netfilter's order (the state
+ * filter carries the index).
+ */
+#define CTL_TCP_STATES(X) \
+	X(NONE) X(SYN_SENT) X(SYN_RECV) X(ESTABLISHED) X(FIN_WAIT) \
+	X(CLOSE_WAIT) X(LAST_ACK) X(TIME_WAIT) X(CLOSE) X(SYN_SENT2)
+/** State name by index; NULL when out of range. */
+const char *ctl_tcp_state_name(unsigned idx);
+/** Number of TCP state names. */
+unsigned ctl_tcp_state_count(void);
+
+/** An address: family 4 or 6, bytes in network order (IPv4 in a[0..3]). */
+struct ctl_addr {
+	uint8_t family;
+	uint8_t a[16];
+};
+
+/* struct ctl_filter.have */
+#define CTL_F_PROTO  0x0001
+#define CTL_F_SRC    0x0002
+#define CTL_F_DST    0x0004
+#define CTL_F_SPORT  0x0008
+#define CTL_F_DPORT  0x0010
+#define CTL_F_STATE  0x0020
+#define CTL_F_MARK   0x0040
+#define CTL_F_FAMILY 0x0080
+
+/** conntrack's selectors; a field counts only when its CTL_F_* bit is set. */
+struct ctl_filter {
+	uint32_t have;
+	uint8_t proto;      /**< IP protocol number */
+	uint8_t family;     /**< 4 or 6 (from family= or from an address) */
+	uint8_t state;      /**< index into the TCP state names */
+	struct ctl_addr src, dst; /**< original-direction addresses */
+	uint16_t sport, dport;    /**< original-direction ports, host order */
+	uint32_t mark, mark_mask; /**< (mark & mark_mask) == mark value */
+};
+
+/** A validated request. */
+struct ctl_request {
+	enum ctl_cmd cmd;
+	bool json;            /**< format=json: JSON instead of text */
+	bool timestamp;       /**< timestamp=yes (ct.events) */
+	struct ctl_filter filter;
+	enum ctl_timeout timeout; /**< set.timeout name= */
+	uint64_t value;       /**< set.timeout / set.ct-max value= */
+};
+
+/**
+ * Read a frame header. Reads exactly CTL_HDR_LEN bytes of hdr (the caller
+ * has that many).
+ * @param type  gets the frame type
+ * @param len   gets the payload length
+ * @return CTL_S_OK, CTL_S_BAD_MAGIC or CTL_S_BAD_VERSION (type and len
+ *         are still filled for BAD_VERSION)
+ */
+enum ctl_status ctl_frame_header(const uint8_t *hdr, uint8_t *type, uint32_t *len);
+
+/** Write a frame header for a payload of len bytes into hdr[CTL_HDR_LEN]. */
+void ctl_frame_header_put(uint8_t *hdr, uint8_t type, uint32_t len);
+
+/**
+ * Parse and validate one whole request frame (header and payload).
+ * Never reads past buf + len, needs no terminating NUL, allocates nothing.
+ *
+ * @param buf, len  the frame as received
+ * @param out       the request, valid when CTL_S_OK is returned
+ * @param err       message for the operator on failure (always terminated
+ *                  when errlen > 0), e.g. "ct.list: unknown argument 'foo'"
+ * @return CTL_S_OK or the error status to answer with
+ */
+enum ctl_status ctl_parse_request(const char *buf, size_t len,
+				  struct ctl_request *out, char *err, size_t errlen);
+
+/**
+ * Encode a request as a frame (the inverse of ctl_parse_request).
+ * @return frame length, or -1 when it does not fit in buflen bytes
+ */
+int ctl_encode_request(const struct ctl_request *r, uint8_t *buf, size_t buflen);
+
+/* ---- argument parsers, shared by the client (usage checks) and the server ---- */
+
+/** "tcp", "udp", "icmp", "icmpv6" (or "ipv6-icmp"), "sctp", "gre", ... or 0..255. */
+int ctl_parse_proto(const char *s, uint8_t *proto);
+/** Name of a protocol number for messages ("tcp"), or NULL. */
+const char *ctl_proto_name(uint8_t proto);
+/** IPv4 or IPv6 address. @return 0 or -1 */
+int ctl_parse_addr(const char *s, struct ctl_addr *a);
+/** Port 0..65535, decimal. @return 0 or -1 */
+int ctl_parse_port(const char *s, uint16_t *port);
+/** TCP state name (case-insensitive). @return 0 or -1 */
+int ctl_parse_state(const char *s, uint8_t *state);
+/** MARK or MARK/MASK, decimal or 0x hex, 32 bits each. @return 0 or -1 */
+int ctl_parse_mark(const char *s, uint32_t *mark, uint32_t *mask);
+/** Unsigned decimal number from min to max. @return 0 or -1 */
+int ctl_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+/** Timeout name, with or without "nf_conntrack_" prefix. @return 0 or -1 */
+int ctl_parse_timeout_name(const char *s, enum ctl_timeout *t);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DPFW_CTL_H */
