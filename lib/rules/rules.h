@@ -23,7 +23,10 @@
  * at all; errors (up to RULES_MAX_ERRORS) each name the file, the line, the
  * offending token and what was expected.
  *
- * Plain C, no DPDK dependency; not for the fast path.
+ * The parser and dump are plain C, not for the fast path. The compiled
+ * runtime (rules_runtime_*, rules_eval_*; see the end of this file and
+ * doc/rules.md) is built on DPDK's rte_acl; this header itself includes
+ * nothing from DPDK.
  */
 #ifndef DPFW_RULES_H
 #define DPFW_RULES_H
@@ -470,6 +473,185 @@ const char *rules_reject_name(enum rules_reject r);
 
 /** Look a chain up by name in a table; returns its index or -1. */
 int rules_chain_find(const struct rules_table *t, const char *name);
+
+
+/* ---- compiled runtime (rules_compile.c, rules_eval.c; needs DPDK) ------ */
+
+/*
+ * A parsed ruleset compiled for the bump-in-the-wire hooks: raw PREROUTING,
+ * nat PREROUTING, filter FORWARD, nat POSTROUTING (INPUT and OUTPUT load but
+ * do not apply and are reported as warnings). Each hook is flattened into a
+ * priority-ordered list and classified with one rte_acl context; what the
+ * ACL cannot decide alone (LOG, RETURN, limit, CT in raw, ...) is resolved
+ * by an exact interpreter of the original chains (doc/rules.md).
+ *
+ * The runtime is immutable once built and refers to the ruleset it was
+ * built from: keep that ruleset alive until rules_runtime_free(). The fast
+ * path takes no lock and allocates nothing; per-lcore counters and limit
+ * buckets are indexed by the caller's slot (0 .. n_slots-1).
+ */
+struct pkt_meta; /* lib/pkt/pkt.h */
+struct rules_runtime;
+
+/** Final decision for a packet. */
+enum rules_verdict_kind {
+	RULES_VERDICT_ACCEPT = 0,
+	RULES_VERDICT_DROP,
+	RULES_VERDICT_REJECT, /**< drop and answer: rules_verdict.reject says how */
+};
+
+/** One packet as the rules see it. */
+struct rules_pkt {
+	const struct pkt_meta *meta; /**< parsed packet */
+	uint16_t state_bits; /**< ct_result.state_bits (CT_SB_*: INVALID 1<<0,
+			      *   ESTABLISHED 1<<1, RELATED 1<<2, NEW 1<<3,
+			      *   SNAT 1<<6, DNAT 1<<7, UNTRACKED 1<<8);
+			      *   ignored by the raw hook */
+	uint32_t ct_status;  /**< ct_conn_status() (IPS_* bits), 0 without entry */
+	uint8_t dir;         /**< 0 original, 1 reply (CT_RES_REPLY) */
+	uint8_t in_port;     /**< 0 or 1 */
+	uint8_t out_port;    /**< 0 or 1 (in_port ^ 1 in a bump in the wire) */
+	uint32_t len;        /**< bytes counted: the IP total length (meta->l3_len),
+			      *   as iptables counts */
+};
+
+/** What the rules decided for one packet. */
+struct rules_verdict {
+	uint8_t verdict;  /**< enum rules_verdict_kind */
+	uint8_t reject;   /**< enum rules_reject when verdict is REJECT */
+	uint8_t notrack;  /**< raw: CT --notrack / NOTRACK matched (UNTRACKED) */
+	uint8_t helper;   /**< raw: enum rules_helper from CT --helper */
+	uint8_t hook;     /**< enum rules_hook that decided (last one evaluated) */
+	uint8_t table;    /**< enum rules_table_id of that hook */
+	uint8_t slow;     /**< decided by the interpreter (statistics) */
+	uint8_t pad;
+	int32_t rule;     /**< rule id that gave the verdict, -1: chain policy
+			   *   or no rules (see rules_runtime_rule()) */
+	int32_t log_rule; /**< first LOG rule that matched, -1 if none */
+	int32_t dnat_rule; /**< nat PREROUTING rule with DNAT, -1 if none */
+	int32_t snat_rule; /**< nat POSTROUTING rule with SNAT/MASQUERADE, -1 */
+	const struct rules_target *dnat; /**< its target (kind DNAT) or NULL */
+	const struct rules_target *snat; /**< its target (SNAT/MASQUERADE) or NULL */
+};
+
+/** Optional build parameters. */
+struct rules_runtime_opts {
+	uint32_t n_slots;   /**< per-lcore slots for counters and limits
+			     *   (0: rte_lcore_count()) */
+	int socket_id;      /**< NUMA socket for allocations (SOCKET_ID_ANY: -1) */
+	uint32_t max_entries; /**< flattened entries per hook (0: 1 << 20) */
+	uint32_t max_acl_rules; /**< ACL rules per hook (0: 1 << 22) */
+	bool no_acl;        /**< no rte_acl: every packet through the
+			     *   interpreter (reference for tests) */
+	size_t acl_max_size; /**< rte_acl_config.max_size per hook (0: no
+			      *   limit). Whenever rte_acl_build fails (memory,
+			      *   this limit) the hook is interpreted instead,
+			      *   with a warning. A limit makes rte_acl retry
+			      *   with smaller tries, which can be slow. */
+};
+
+/**
+ * Compile @p rs for the two ports named @p port_names (-i/-o match them
+ * with iptables' '+' wildcard; a name matching neither port makes the rule
+ * never match, or always match when negated, and is reported as a warning).
+ * Needs an initialised EAL.
+ * @return 0, -EINVAL (message in @p err: blow-up limits, naming the chain),
+ *         -ENOMEM, or an rte_acl error.
+ */
+int rules_runtime_build(const struct rules_ruleset *rs,
+			const char *const port_names[2],
+			struct rules_runtime **rt, char *err, size_t errlen);
+int rules_runtime_build_opts(const struct rules_ruleset *rs,
+			     const char *const port_names[2],
+			     const struct rules_runtime_opts *opts,
+			     struct rules_runtime **rt, char *err, size_t errlen);
+
+/** Free a runtime (NULL is fine). Call after an RCU grace period. */
+void rules_runtime_free(struct rules_runtime *rt);
+
+/** Warnings of the build (interface names, INPUT/OUTPUT rules, ...). */
+uint32_t rules_runtime_n_warnings(const struct rules_runtime *rt);
+const char *rules_runtime_warning(const struct rules_runtime *rt, uint32_t i);
+
+/**
+ * raw PREROUTING for a burst, before conntrack. Sets verdict (ACCEPT or
+ * DROP), notrack and helper; the state match sees INVALID as in the kernel.
+ * Packets that are not of the ruleset's family get ACCEPT.
+ */
+void rules_eval_raw_burst(const struct rules_runtime *rt, unsigned lcore_slot,
+			  const struct rules_pkt *pkts, uint16_t n,
+			  struct rules_verdict *v);
+
+/**
+ * After conntrack: nat PREROUTING (packets with state NEW), filter FORWARD
+ * (all), nat POSTROUTING (NEW), each on the packet as given (NAT rewriting
+ * is the caller's: see rules_eval_hook_burst() to rewrite between hooks).
+ * Stops at the first hook that does not accept.
+ */
+void rules_eval_burst(const struct rules_runtime *rt, unsigned lcore_slot,
+		      const struct rules_pkt *pkts, uint16_t n,
+		      struct rules_verdict *v);
+
+/**
+ * One hook for a burst: @p table/@p hook one of raw/PREROUTING,
+ * nat/PREROUTING, filter/FORWARD, nat/POSTROUTING. Fills v[i] afresh except
+ * log_rule, dnat*, snat* (kept if already set: initialise v with
+ * rules_verdict_init()). Every packet is evaluated (no NEW filtering).
+ * @return 0, -EINVAL for another hook.
+ */
+int rules_eval_hook_burst(const struct rules_runtime *rt, unsigned lcore_slot,
+			  enum rules_table_id table, enum rules_hook hook,
+			  const struct rules_pkt *pkts, uint16_t n,
+			  struct rules_verdict *v);
+
+/** An ACCEPT verdict with no rule. */
+void rules_verdict_init(struct rules_verdict *v);
+
+/** Where a rule id points. */
+struct rules_rule_ref {
+	enum rules_table_id table;
+	uint32_t chain;   /**< index in the table's chains */
+	uint32_t index;   /**< 0-based position in the chain */
+	const struct rules_chain *ch;
+	const struct rules_rule *rule;
+};
+
+/** @return 0, or -ENOENT for an id out of range (-1 included). */
+int rules_runtime_rule(const struct rules_runtime *rt, int32_t id,
+		       struct rules_rule_ref *ref);
+/** Id of rule @p index (0-based) of chain @p chain in @p table, or -1. */
+int32_t rules_runtime_rule_id(const struct rules_runtime *rt,
+			      enum rules_table_id table, const char *chain,
+			      uint32_t index);
+
+/**
+ * Counters: write into @p rs (the ruleset @p rt was built from) the counters
+ * it was loaded with plus what every slot counted, rules and built-in chain
+ * policies; then rules_dump(rs, f, true) prints `iptables-save -c`.
+ * Safe while workers run (a slightly stale sum).
+ * @return 0, -EINVAL if @p rs is not the runtime's ruleset.
+ */
+int rules_runtime_counters(const struct rules_runtime *rt,
+			   struct rules_ruleset *rs);
+
+/**
+ * Clock for -m limit (default: TSC). For tests: a fake clock; set before the
+ * runtime is published.
+ */
+void rules_runtime_set_clock(struct rules_runtime *rt,
+			     uint64_t (*now)(void *arg), void *arg,
+			     uint64_t hz);
+
+/** Flattening statistics of one hook (for logs and tests). */
+struct rules_hook_stats {
+	bool present;       /**< table loaded: the hook is evaluated */
+	uint32_t entries;   /**< flattened entries */
+	uint32_t slow_entries; /**< entries handing over to the interpreter */
+	uint32_t acl_rules; /**< rte_acl rules after expansion */
+};
+int rules_runtime_hook_stats(const struct rules_runtime *rt,
+			     enum rules_table_id table, enum rules_hook hook,
+			     struct rules_hook_stats *st);
 
 #ifdef __cplusplus
 }

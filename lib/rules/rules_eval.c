@@ -1,0 +1,659 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Verdicts per burst: one rte_acl_classify() per hook over the packets that
+ * reach it; a packet whose best entry is final gets its verdict and counters
+ * straight away, any other (LOG, a RETURN not expanded by negation, limit,
+ * CT in raw, truncated L4 header, a hook rte_acl could not build) is run
+ * through the interpreter below, which walks the original chains exactly as
+ * ipt_do_table() does.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include <rte_acl.h>
+#include <rte_branch_prediction.h>
+#include <rte_byteorder.h>
+
+#include "pkt.h"
+#include "ct.h"
+#include "rules_rt.h"
+
+/* Our copies of the CT_SB_* bits must agree with lib/ct. */
+_Static_assert(RT_SB_INVALID == CT_SB_INVALID && RT_SB_ESTABLISHED == CT_SB_ESTABLISHED &&
+	       RT_SB_RELATED == CT_SB_RELATED && RT_SB_NEW == CT_SB_NEW &&
+	       RT_SB_SNAT == CT_SB_SNAT && RT_SB_DNAT == CT_SB_DNAT &&
+	       RT_SB_UNTRACKED == CT_SB_UNTRACKED, "CT_SB_* bits changed");
+_Static_assert(sizeof(struct rt_key) == 24, "rt_key layout");
+_Static_assert(sizeof(struct rt_key6) == 48, "rt_key6 layout");
+
+#define RT_CHUNK 64
+
+enum { L4_NONE = 0, L4_OK = 1, L4_TRUNC = 2 };
+
+/* Everything the matchers look at. */
+struct rt_view {
+	const uint32_t *src, *dst; /* network order, family words */
+	uint16_t sport, dport;     /* host order; ICMP: type << 8 | code */
+	uint16_t state;            /* CT_SB_* */
+	uint8_t proto, tflags, l4, family;
+	uint8_t in_port, out_port, dir;
+	uint32_t status;
+	uint32_t len;
+};
+
+struct rt_now {
+	const struct rules_runtime *rt;
+	uint64_t t;
+	bool have;
+};
+
+static inline uint64_t now_get(struct rt_now *n)
+{
+	if (!n->have) {
+		n->t = n->rt->clock(n->rt->clock_arg);
+		n->have = true;
+	}
+	return n->t;
+}
+
+static inline bool pkt_family_ok(const struct rules_runtime *rt,
+				 const struct pkt_meta *m)
+{
+	return m->l3 == (uint8_t)rt->family && m->tuple.family == (uint8_t)rt->family;
+}
+
+static inline void make_view(const struct rules_pkt *p, bool raw, struct rt_view *v)
+{
+	const struct pkt_meta *m = p->meta;
+	uint8_t proto = m->tuple.proto;
+
+	v->src = m->tuple.src;
+	v->dst = m->tuple.dst;
+	v->proto = proto;
+	v->family = m->tuple.family;
+	if (m->flags & PKT_F_L4)
+		v->l4 = L4_OK;
+	else if (!(m->flags & PKT_F_FRAG_LATER) &&
+		 (proto == IPPROTO_TCP || proto == IPPROTO_UDP ||
+		  (proto == IPPROTO_ICMP && v->family == 4) ||
+		  (proto == IPPROTO_ICMPV6 && v->family == 6)))
+		v->l4 = L4_TRUNC;
+	else
+		v->l4 = L4_NONE;
+	v->sport = v->l4 == L4_OK ? rte_be_to_cpu_16(m->tuple.sport) : 0;
+	v->dport = v->l4 == L4_OK ? rte_be_to_cpu_16(m->tuple.dport) : 0;
+	v->tflags = v->l4 == L4_OK && proto == IPPROTO_TCP ? m->tcp_flags : 0;
+	v->in_port = p->in_port & 1;
+	v->out_port = p->out_port & 1;
+	if (raw) {
+		/* before conntrack: no entry attached, state INVALID */
+		v->state = RT_SB_INVALID;
+		v->status = 0;
+		v->dir = 0;
+	} else {
+		v->state = p->state_bits;
+		v->status = p->ct_status;
+		v->dir = p->dir & 1;
+	}
+	v->len = p->len;
+}
+
+static inline uint8_t key_misc(const struct rt_view *v)
+{
+	return (uint8_t)((v->l4 == L4_OK ? RT_MISC_L4 : 0) |
+			 (v->dir ? RT_MISC_REPLY : 0) |
+			 (v->in_port ? RT_MISC_IN1 : 0) |
+			 (v->out_port ? RT_MISC_OUT1 : 0) |
+			 ((v->status & 0x0f) << RT_MISC_STATUS_SHIFT));
+}
+
+static inline void make_key6(const struct rt_view *v, struct rt_key6 *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->proto = v->proto;
+	memcpy(k->src, v->src, sizeof(k->src));
+	memcpy(k->dst, v->dst, sizeof(k->dst));
+	k->sport = rte_cpu_to_be_16(v->sport);
+	k->dport = rte_cpu_to_be_16(v->dport);
+	k->state = rte_cpu_to_be_16(v->state);
+	k->tflags = v->tflags;
+	k->misc = key_misc(v);
+}
+
+static inline void make_key(const struct rt_view *v, struct rt_key *k)
+{
+	k->proto = v->proto;
+	k->pad[0] = k->pad[1] = k->pad[2] = 0;
+	k->src = v->src[0];
+	k->dst = v->dst[0];
+	k->sport = rte_cpu_to_be_16(v->sport);
+	k->dport = rte_cpu_to_be_16(v->dport);
+	k->state = rte_cpu_to_be_16(v->state);
+	k->tflags = v->tflags;
+	k->misc = key_misc(v);
+	k->pad2 = 0;
+}
+
+static inline void count(const struct rules_runtime *rt, unsigned slot,
+			 uint32_t id, uint32_t len)
+{
+	struct rt_cnt *c = &rt->slots[slot].cnt[id];
+
+	c->pkts++;
+	c->bytes += len;
+}
+
+/* ---- the interpreter's matchers ------------------------------------------ */
+
+static bool addr_match(const uint32_t *a, const struct rules_addr *p,
+		       unsigned words)
+{
+	const uint8_t *x = (const uint8_t *)a;
+	unsigned full = p->plen / 8, rest = p->plen % 8;
+
+	if (full > words * 4)
+		full = words * 4;
+	if (memcmp(x, p->addr, full) != 0)
+		return false;
+	if (rest == 0)
+		return true;
+	return ((x[full] ^ p->addr[full]) & (uint8_t)(0xff << (8 - rest))) == 0;
+}
+
+static inline bool in_range(uint16_t v, const struct rules_port_range *r)
+{
+	return v >= r->lo && v <= r->hi;
+}
+
+static uint8_t state_to_rules(uint16_t sb)
+{
+	uint8_t r = 0;
+
+	if (sb & RT_SB_INVALID)
+		r |= RULES_ST_INVALID;
+	if (sb & RT_SB_ESTABLISHED)
+		r |= RULES_ST_ESTABLISHED;
+	if (sb & RT_SB_RELATED)
+		r |= RULES_ST_RELATED;
+	if (sb & RT_SB_NEW)
+		r |= RULES_ST_NEW;
+	if (sb & RT_SB_UNTRACKED)
+		r |= RULES_ST_UNTRACKED;
+	if (sb & RT_SB_SNAT)
+		r |= RULES_ST_SNAT;
+	if (sb & RT_SB_DNAT)
+		r |= RULES_ST_DNAT;
+	return r;
+}
+
+/* One match; *hotdrop when the L4 header it needs is unreadable. */
+static bool match_one(const struct rules_match *m, const struct rt_view *v,
+		      bool *hotdrop)
+{
+	uint32_t i;
+
+	switch (m->kind) {
+	case RULES_MATCH_TCP:
+	case RULES_MATCH_UDP: {
+		const struct rules_match_l4 *l = &m->l4;
+
+		if (v->l4 != L4_OK) {
+			*hotdrop = v->l4 == L4_TRUNC;
+			return false;
+		}
+		if ((l->has & RULES_L4_SPORT) &&
+		    in_range(v->sport, &l->sport) == !!(l->inv & RULES_L4_SPORT))
+			return false;
+		if ((l->has & RULES_L4_DPORT) &&
+		    in_range(v->dport, &l->dport) == !!(l->inv & RULES_L4_DPORT))
+			return false;
+		if ((l->has & RULES_L4_FLAGS) &&
+		    ((v->tflags & l->flags_mask) == l->flags_cmp) ==
+			    !!(l->inv & RULES_L4_FLAGS))
+			return false;
+		return true;
+	}
+	case RULES_MATCH_MULTIPORT: {
+		const struct rules_match_multiport *mp = &m->mp;
+
+		if (v->l4 != L4_OK) {
+			*hotdrop = v->l4 == L4_TRUNC;
+			return false;
+		}
+		for (i = 0; i < mp->n; i++) {
+			bool s = in_range(v->sport, &mp->p[i]);
+			bool d = in_range(v->dport, &mp->p[i]);
+
+			if ((mp->dir == RULES_MP_SRC && s) ||
+			    (mp->dir == RULES_MP_DST && d) ||
+			    (mp->dir == RULES_MP_ANY && (s || d)))
+				return !mp->inv;
+		}
+		return mp->inv;
+	}
+	case RULES_MATCH_ICMP:
+	case RULES_MATCH_ICMP6: {
+		const struct rules_match_icmp *ic = &m->icmp;
+		uint8_t type = (uint8_t)(v->dport >> 8), code = (uint8_t)v->dport;
+		bool any = m->kind == RULES_MATCH_ICMP && ic->type == 255;
+
+		if (v->l4 != L4_OK) {
+			*hotdrop = v->l4 == L4_TRUNC;
+			return false;
+		}
+		return (any || (type == ic->type && code >= ic->code_lo &&
+				code <= ic->code_hi)) != ic->inv;
+	}
+	case RULES_MATCH_STATE:
+		return ((state_to_rules(v->state) & m->state.mask) != 0) !=
+		       m->state.inv;
+	case RULES_MATCH_CONNTRACK: {
+		const struct rules_match_conntrack *c = &m->ct;
+
+		if ((c->has & RULES_CT_STATE) &&
+		    ((state_to_rules(v->state) & c->state) != 0) ==
+			    !!(c->inv & RULES_CT_STATE))
+			return false;
+		if (v->state & RT_SB_CTLESS)
+			return c->has & RULES_CT_STATE;
+		if ((c->has & RULES_CT_DIR) && v->dir != c->dir)
+			return false;
+		if ((c->has & RULES_CT_STATUS) &&
+		    ((v->status & c->status) != 0) == !!(c->inv & RULES_CT_STATUS))
+			return false;
+		return true;
+	}
+	case RULES_MATCH_COMMENT:
+	case RULES_MATCH_LIMIT: /* evaluated last, by rule_match() */
+	case RULES_MATCH_MAX:
+		return true;
+	}
+	return true;
+}
+
+static bool limit_take(const struct rules_runtime *rt, unsigned slot,
+		       uint32_t l, struct rt_now *now)
+{
+	struct rt_bucket *b = &rt->slots[slot].buckets[l];
+	const struct rt_limit *lim = &rt->limits[l];
+	uint64_t t = now_get(now);
+
+	if (!b->started) {
+		b->started = 1;
+		b->credit = lim->cap;
+	} else {
+		uint64_t add = t - b->prev;
+
+		b->credit = add > lim->cap - b->credit ? lim->cap : b->credit + add;
+	}
+	b->prev = t;
+	if (b->credit >= lim->cost) {
+		b->credit -= lim->cost;
+		return true;
+	}
+	return false;
+}
+
+/* A whole rule: the ip part, the matches in order, -m limit last. */
+static bool rule_match(const struct rules_runtime *rt, unsigned slot,
+		       uint32_t id, const struct rt_view *v, struct rt_now *now,
+		       bool *hotdrop)
+{
+	const struct rt_rule *rr = &rt->rules[id];
+	const struct rules_rule *r = rr->r;
+	unsigned words = v->family == 6 ? 4 : 1;
+	uint32_t i, l;
+
+	if ((r->has & RULES_IP_SRC) &&
+	    addr_match(v->src, &r->src, words) == !!(r->inv & RULES_IP_SRC))
+		return false;
+	if ((r->has & RULES_IP_DST) &&
+	    addr_match(v->dst, &r->dst, words) == !!(r->inv & RULES_IP_DST))
+		return false;
+	if ((r->has & RULES_IP_PROTO) && r->proto != 0 &&
+	    (v->proto == r->proto) == !!(r->inv & RULES_IP_PROTO))
+		return false;
+	if (!(rr->iif_set & (1u << v->in_port)) ||
+	    !(rr->oif_set & (1u << v->out_port)))
+		return false;
+	for (i = 0; i < r->n_matches; i++)
+		if (!match_one(&r->matches[i], v, hotdrop))
+			return false;
+	if (rr->limit < 0)
+		return true;
+	l = (uint32_t)rr->limit;
+	for (i = 0; i < r->n_matches; i++)
+		if (r->matches[i].kind == RULES_MATCH_LIMIT &&
+		    !limit_take(rt, slot, l++, now))
+			return false;
+	return true;
+}
+
+/* What one hook decided. */
+struct rt_out {
+	uint8_t verdict, reject;
+	uint8_t ct_set, notrack, helper;
+	bool nat;
+	int32_t rule;
+	int32_t log_rule;
+};
+
+/* Walk the hook's chains for one packet as ipt_do_table() does. */
+static void interp(const struct rules_runtime *rt, unsigned slot,
+		   const struct rt_hook_rt *hk, const struct rt_view *v,
+		   struct rt_now *now, struct rt_out *o)
+{
+	const struct rules_table *tbl = &rt->rs->tables[hk->table];
+	struct {
+		uint32_t chain, next;
+	} stack[RT_MAX_DEPTH + 1];
+	uint32_t sp = 0, chain = hk->chain, i = 0;
+
+	for (;;) {
+		const struct rules_chain *ch = &tbl->chains[chain];
+		const struct rules_target *tg;
+		bool hotdrop = false;
+		uint32_t id;
+
+		if (i >= ch->n_rules) {
+			if (ch->builtin || sp == 0)
+				goto policy;
+			sp--;
+			chain = stack[sp].chain;
+			i = stack[sp].next;
+			continue;
+		}
+		id = rt->chain_base[hk->table][chain] + i;
+		if (!rule_match(rt, slot, id, v, now, &hotdrop)) {
+			if (unlikely(hotdrop)) {
+				o->verdict = RULES_VERDICT_DROP;
+				o->rule = (int32_t)id;
+				return;
+			}
+			i++;
+			continue;
+		}
+		count(rt, slot, id, v->len);
+		tg = &rt->rules[id].r->target;
+		switch (tg->kind) {
+		case RULES_T_ACCEPT:
+			o->verdict = RULES_VERDICT_ACCEPT;
+			o->rule = (int32_t)id;
+			return;
+		case RULES_T_DROP:
+			o->verdict = RULES_VERDICT_DROP;
+			o->rule = (int32_t)id;
+			return;
+		case RULES_T_REJECT:
+			o->verdict = RULES_VERDICT_REJECT;
+			o->reject = (uint8_t)tg->reject;
+			o->rule = (int32_t)id;
+			return;
+		case RULES_T_SNAT:
+		case RULES_T_DNAT:
+		case RULES_T_MASQUERADE:
+			o->verdict = RULES_VERDICT_ACCEPT;
+			o->nat = true;
+			o->rule = (int32_t)id;
+			return;
+		case RULES_T_LOG:
+			if (o->log_rule < 0)
+				o->log_rule = (int32_t)id;
+			i++;
+			break;
+		case RULES_T_CT:
+		case RULES_T_NOTRACK:
+			/* the first CT target attaches a template/untracked
+			 * entry; later ones see it and do nothing */
+			if (!o->ct_set) {
+				o->ct_set = 1;
+				if (tg->kind == RULES_T_NOTRACK || tg->ct.notrack)
+					o->notrack = 1;
+				else
+					o->helper = (uint8_t)tg->ct.helper;
+			}
+			i++;
+			break;
+		case RULES_T_RETURN:
+			if (sp == 0)
+				goto policy;
+			sp--;
+			chain = stack[sp].chain;
+			i = stack[sp].next;
+			break;
+		case RULES_T_JUMP:
+			stack[sp].chain = chain;
+			stack[sp].next = i + 1;
+			sp++;
+			chain = tg->chain;
+			i = 0;
+			break;
+		case RULES_T_GOTO:
+			chain = tg->chain;
+			i = 0;
+			break;
+		case RULES_T_NONE:
+		default:
+			i++;
+			break;
+		}
+	}
+policy:
+	count(rt, slot, rt_policy_cnt(rt, hk->table, hk->hook), v->len);
+	o->verdict = hk->policy;
+	o->rule = -1;
+}
+
+/* ---- bursts ------------------------------------------------------------------ */
+
+static void apply(const struct rules_runtime *rt, enum rt_hook h,
+		  const struct rt_out *o, bool single, struct rules_verdict *v)
+{
+	const struct rt_hook_rt *hk = &rt->hooks[h];
+
+	if (o->log_rule >= 0 && v->log_rule < 0)
+		v->log_rule = o->log_rule;
+	if (h == RT_RAW_PRE) {
+		v->notrack = o->notrack;
+		v->helper = o->helper;
+	}
+	if (o->nat && o->rule >= 0) {
+		const struct rules_target *tg = &rt->rules[o->rule].r->target;
+
+		if (h == RT_NAT_PRE) {
+			v->dnat_rule = o->rule;
+			v->dnat = tg;
+		} else {
+			v->snat_rule = o->rule;
+			v->snat = tg;
+		}
+	}
+	v->verdict = o->verdict;
+	v->reject = o->verdict == RULES_VERDICT_REJECT ? o->reject : 0;
+	/* the verdict's rule: FORWARD's, or a nat/raw hook that dropped */
+	if (single || h == RT_FILTER_FWD || h == RT_RAW_PRE ||
+	    o->verdict != RULES_VERDICT_ACCEPT) {
+		v->rule = o->rule;
+		v->hook = (uint8_t)hk->hook;
+		v->table = (uint8_t)hk->table;
+	}
+}
+
+/*
+ * Evaluate hook h for the packets sel[0..m) (indices into pkts/views/keys).
+ */
+static void eval_sel(const struct rules_runtime *rt, unsigned slot,
+		     enum rt_hook h, const struct rt_view *views,
+		     const union rt_anykey *keys, const uint16_t *sel, uint16_t m,
+		     bool single, struct rt_now *now, struct rules_verdict *v)
+{
+	const struct rt_hook_rt *hk = &rt->hooks[h];
+	const uint8_t *data[RT_CHUNK];
+	uint32_t res[RT_CHUNK];
+	uint16_t j;
+
+	if (m == 0)
+		return;
+	if (!hk->present) {
+		for (j = 0; j < m; j++) {
+			struct rt_out o = { .verdict = RULES_VERDICT_ACCEPT,
+					    .rule = -1, .log_rule = -1 };
+
+			apply(rt, h, &o, single, &v[sel[j]]);
+		}
+		return;
+	}
+	if (hk->acl != NULL) {
+		for (j = 0; j < m; j++)
+			data[j] = (const uint8_t *)&keys[sel[j]];
+		rte_acl_classify(hk->acl, data, res, m, 1);
+	}
+	for (j = 0; j < m; j++) {
+		const struct rt_view *pv = &views[sel[j]];
+		struct rt_out o = { .rule = -1, .log_rule = -1 };
+		const struct rt_entry *e = NULL;
+		uint32_t k;
+
+		if (hk->trivial) {
+			count(rt, slot, rt_policy_cnt(rt, hk->table, hk->hook),
+			      pv->len);
+			o.verdict = hk->policy;
+			apply(rt, h, &o, single, &v[sel[j]]);
+			continue;
+		}
+		if (hk->acl != NULL && res[j] != 0)
+			e = &hk->entries[res[j] - 1];
+		if (e == NULL || e->slow || pv->l4 == L4_TRUNC) {
+			interp(rt, slot, hk, pv, now, &o);
+			v[sel[j]].slow = 1;
+		} else {
+			for (k = 0; k < e->n_cnt; k++)
+				count(rt, slot, rt->cnt_ids[e->cnt_off + k], pv->len);
+			o.verdict = e->verdict;
+			o.reject = e->reject;
+			o.nat = e->nat;
+			o.rule = e->rule;
+		}
+		apply(rt, h, &o, single, &v[sel[j]]);
+	}
+}
+
+void rules_verdict_init(struct rules_verdict *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->verdict = RULES_VERDICT_ACCEPT;
+	v->rule = -1;
+	v->log_rule = -1;
+	v->dnat_rule = -1;
+	v->snat_rule = -1;
+}
+
+/* Views and keys of one chunk; sel gets the packets of our family. */
+static uint16_t prepare(const struct rules_runtime *rt, const struct rules_pkt *pkts,
+			uint16_t n, bool raw, struct rt_view *views,
+			union rt_anykey *keys, uint16_t *sel)
+{
+	uint16_t i, m = 0;
+
+	for (i = 0; i < n; i++) {
+		if (!pkt_family_ok(rt, pkts[i].meta))
+			continue;
+		make_view(&pkts[i], raw, &views[i]);
+		if (rt->family == RULES_FAMILY_IPV4)
+			make_key(&views[i], &keys[i].k4);
+		else
+			make_key6(&views[i], &keys[i].k6);
+		sel[m++] = i;
+	}
+	return m;
+}
+
+static inline unsigned slot_of(const struct rules_runtime *rt, unsigned slot)
+{
+	return likely(slot < rt->n_slots) ? slot : 0;
+}
+
+void rules_eval_raw_burst(const struct rules_runtime *rt, unsigned lcore_slot,
+			  const struct rules_pkt *pkts, uint16_t n,
+			  struct rules_verdict *v)
+{
+	struct rt_view views[RT_CHUNK];
+	union rt_anykey keys[RT_CHUNK];
+	uint16_t sel[RT_CHUNK], base, i, c, m;
+	struct rt_now now = { .rt = rt };
+	unsigned slot = slot_of(rt, lcore_slot);
+
+	for (base = 0; base < n; base += c) {
+		c = n - base < RT_CHUNK ? n - base : RT_CHUNK;
+		for (i = 0; i < c; i++)
+			rules_verdict_init(&v[base + i]);
+		m = prepare(rt, pkts + base, c, true, views, keys, sel);
+		eval_sel(rt, slot, RT_RAW_PRE, views, keys, sel, m, true, &now,
+			 v + base);
+	}
+}
+
+void rules_eval_burst(const struct rules_runtime *rt, unsigned lcore_slot,
+		      const struct rules_pkt *pkts, uint16_t n,
+		      struct rules_verdict *v)
+{
+	struct rt_view views[RT_CHUNK];
+	union rt_anykey keys[RT_CHUNK];
+	uint16_t sel[RT_CHUNK], sub[RT_CHUNK], base, i, c, m, k;
+	struct rt_now now = { .rt = rt };
+	unsigned slot = slot_of(rt, lcore_slot);
+
+	for (base = 0; base < n; base += c) {
+		struct rules_verdict *vv = v + base;
+
+		c = n - base < RT_CHUNK ? n - base : RT_CHUNK;
+		for (i = 0; i < c; i++)
+			rules_verdict_init(&vv[i]);
+		m = prepare(rt, pkts + base, c, false, views, keys, sel);
+		/* nat PREROUTING: first packet of a connection only */
+		for (i = 0, k = 0; i < m; i++)
+			if (views[sel[i]].state & RT_SB_NEW)
+				sub[k++] = sel[i];
+		eval_sel(rt, slot, RT_NAT_PRE, views, keys, sub, k, false, &now, vv);
+		for (i = 0, k = 0; i < m; i++)
+			if (vv[sel[i]].verdict == RULES_VERDICT_ACCEPT)
+				sub[k++] = sel[i];
+		eval_sel(rt, slot, RT_FILTER_FWD, views, keys, sub, k, false, &now, vv);
+		for (i = 0, k = 0; i < m; i++)
+			if ((views[sel[i]].state & RT_SB_NEW) &&
+			    vv[sel[i]].verdict == RULES_VERDICT_ACCEPT)
+				sub[k++] = sel[i];
+		eval_sel(rt, slot, RT_NAT_POST, views, keys, sub, k, false, &now, vv);
+	}
+}
+
+int rules_eval_hook_burst(const struct rules_runtime *rt, unsigned lcore_slot,
+			  enum rules_table_id table, enum rules_hook hook,
+			  const struct rules_pkt *pkts, uint16_t n,
+			  struct rules_verdict *v)
+{
+	struct rt_view views[RT_CHUNK];
+	union rt_anykey keys[RT_CHUNK];
+	uint16_t sel[RT_CHUNK], base, c, m;
+	struct rt_now now = { .rt = rt };
+	unsigned slot = slot_of(rt, lcore_slot);
+	enum rt_hook h;
+
+	for (h = 0; h < RT_HOOK_NUM; h++) {
+		enum rules_table_id t;
+		enum rules_hook k;
+
+		rt_hook_ids(h, &t, &k);
+		if (t == table && k == hook)
+			break;
+	}
+	if (h == RT_HOOK_NUM)
+		return -EINVAL;
+	for (base = 0; base < n; base += c) {
+		c = n - base < RT_CHUNK ? n - base : RT_CHUNK;
+		m = prepare(rt, pkts + base, c, h == RT_RAW_PRE, views, keys, sel);
+		eval_sel(rt, slot, h, views, keys, sel, m, true, &now, v + base);
+	}
+	return 0;
+}

@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Internals of the compiled runtime shared by rules_compile.c (build) and
+ * rules_eval.c (fast path and interpreter). Not installed.
+ */
+#ifndef DPFW_RULES_RT_H
+#define DPFW_RULES_RT_H
+
+#include <stdint.h>
+
+#include <rte_acl.h>
+#include <rte_common.h>
+
+#include "rules.h"
+
+/* ---- the rte_acl key ----------------------------------------------------
+ * Built per packet, all multi-byte fields big-endian (rte_acl reads input
+ * bytes in memory order and compares them with host-order rule values).
+ * Input groups: proto alone (rte_acl's one-byte first field), then four
+ * groups of four bytes.
+ */
+struct rt_key {
+	uint8_t proto;     /* 0: IP protocol */
+	uint8_t pad[3];
+	uint32_t src;      /* 4: IPv4 source */
+	uint32_t dst;      /* 8: IPv4 destination */
+	uint16_t sport;    /* 12: source port (0 without L4) */
+	uint16_t dport;    /* 14: destination port; ICMP type << 8 | code */
+	uint16_t state;    /* 16: CT_SB_* state bits */
+	uint8_t tflags;    /* 18: TCP flags */
+	uint8_t misc;      /* 19: RT_MISC_* */
+	uint32_t pad2;     /* rte_acl may read a little past the last group */
+};
+
+/* rt_key.misc bits */
+#define RT_MISC_L4 0x01     /* L4 header readable, not a later fragment */
+#define RT_MISC_REPLY 0x02  /* reply direction */
+#define RT_MISC_IN1 0x04    /* arrived on port 1 */
+#define RT_MISC_OUT1 0x08   /* leaves on port 1 */
+#define RT_MISC_STATUS_SHIFT 4 /* IPS_EXPECTED..IPS_CONFIRMED in bits 4-7 */
+
+enum {
+	RT_F_PROTO, RT_F_SRC, RT_F_DST, RT_F_SPORT, RT_F_DPORT, RT_F_STATE,
+	RT_F_TFLAGS, RT_F_MISC, RT_F_NUM
+};
+
+RTE_ACL_RULE_DEF(rt_acl_rule, RT_F_NUM);
+
+/* The IPv6 key: addresses as four 32-bit MASK fields each. */
+struct rt_key6 {
+	uint8_t proto;     /* 0 */
+	uint8_t pad[3];
+	uint32_t src[4];   /* 4: four input groups */
+	uint32_t dst[4];   /* 20: four input groups */
+	uint16_t sport;    /* 36 */
+	uint16_t dport;    /* 38: ICMPv6 type << 8 | code */
+	uint16_t state;    /* 40 */
+	uint8_t tflags;    /* 42 */
+	uint8_t misc;      /* 43 */
+	uint32_t pad2;
+};
+
+enum {
+	RT6_F_PROTO, RT6_F_SRC0, RT6_F_DST0 = RT6_F_SRC0 + 4,
+	RT6_F_SPORT = RT6_F_DST0 + 4, RT6_F_DPORT, RT6_F_STATE, RT6_F_TFLAGS,
+	RT6_F_MISC, RT6_F_NUM
+};
+
+RTE_ACL_RULE_DEF(rt_acl_rule6, RT6_F_NUM);
+
+union rt_anykey {
+	struct rt_key k4;
+	struct rt_key6 k6;
+};
+
+/* CT_SB_* (lib/ct/ct.h), repeated so this header needs no ct.h */
+#define RT_SB_INVALID 0x001
+#define RT_SB_ESTABLISHED 0x002
+#define RT_SB_RELATED 0x004
+#define RT_SB_NEW 0x008
+#define RT_SB_SNAT 0x040
+#define RT_SB_DNAT 0x080
+#define RT_SB_UNTRACKED 0x100
+#define RT_SB_BASE (RT_SB_INVALID | RT_SB_ESTABLISHED | RT_SB_RELATED | \
+		    RT_SB_NEW | RT_SB_UNTRACKED)
+#define RT_SB_CTLESS (RT_SB_INVALID | RT_SB_UNTRACKED)
+
+/* The hooks we evaluate. */
+enum rt_hook {
+	RT_RAW_PRE, RT_NAT_PRE, RT_FILTER_FWD, RT_NAT_POST, RT_HOOK_NUM
+};
+
+/* ---- flattened entries ---------------------------------------------------- */
+
+/* One flattened entry: what a packet whose best ACL match is this gets. */
+struct rt_entry {
+	uint8_t slow;     /* 1: hand the packet to the interpreter */
+	uint8_t verdict;  /* enum rules_verdict_kind */
+	uint8_t reject;
+	uint8_t nat;      /* 1: rule is SNAT/DNAT/MASQUERADE */
+	int32_t rule;     /* deciding rule id, -1: policy */
+	uint32_t cnt_off; /* counter ids in rt->cnt_ids[cnt_off..+n_cnt) */
+	uint32_t n_cnt;
+};
+
+struct rt_hook_rt {
+	bool present;          /* table loaded */
+	enum rules_table_id table;
+	enum rules_hook hook;
+	uint32_t chain;        /* built-in chain index */
+	uint8_t policy;        /* enum rules_verdict_kind of the policy */
+	bool trivial;          /* no rules: policy for all (no classify) */
+	struct rte_acl_ctx *acl;
+	uint32_t n_entries;
+	uint32_t n_slow;
+	uint32_t n_acl_rules;
+	struct rt_entry *entries;
+};
+
+/* Per original rule (id order: raw, filter, nat; chains; rules). */
+struct rt_rule {
+	const struct rules_rule *r;
+	uint8_t table;
+	uint8_t iif_set;   /* bit p: -i matches port p (after '!') */
+	uint8_t oif_set;
+	uint8_t has_limit;
+	uint32_t chain;
+	uint32_t index;
+	int32_t limit;     /* index in limits[] of its first -m limit, -1 */
+};
+
+/* -m limit: one bucket per (slot, limit). Credits in clock ticks. */
+struct rt_limit {
+	uint64_t cost;     /* ticks per token */
+	uint64_t cap;      /* burst * cost */
+};
+
+struct rt_bucket {
+	uint64_t credit;
+	uint64_t prev;
+	uint64_t started;
+};
+
+struct rt_cnt {
+	uint64_t pkts;
+	uint64_t bytes;
+};
+
+struct rt_slot {
+	struct rt_cnt *cnt;        /* n_cnt entries */
+	struct rt_bucket *buckets; /* n_limits entries */
+} __rte_cache_aligned;
+
+#define RT_MAX_DEPTH 64 /* nested jumps the interpreter follows */
+
+struct rules_runtime {
+	const struct rules_ruleset *rs;
+	enum rules_family family;
+	uint32_t n_rules;
+	struct rt_rule *rules;
+	uint32_t *chain_base[RULES_TABLE_MAX]; /* first rule id per chain */
+	uint32_t n_cnt;            /* n_rules + policy counters */
+	struct rules_counters *init_cnt; /* counters loaded with the ruleset */
+	uint32_t *cnt_ids;         /* counter id lists of entries */
+	struct rt_hook_rt hooks[RT_HOOK_NUM];
+	uint32_t n_limits;
+	struct rt_limit *limits;
+	uint32_t n_slots;
+	struct rt_slot *slots;
+	uint64_t (*clock)(void *arg);
+	void *clock_arg;
+	uint64_t hz;
+	uint32_t n_warn;
+	char **warn;
+};
+
+static inline uint32_t
+rt_policy_cnt(const struct rules_runtime *rt, enum rules_table_id t,
+	      enum rules_hook h)
+{
+	return rt->n_rules + (uint32_t)t * RULES_HOOK_MAX + (uint32_t)h;
+}
+
+/* Table and hook of an rt_hook. */
+void rt_hook_ids(enum rt_hook h, enum rules_table_id *t, enum rules_hook *hook);
+
+#endif
