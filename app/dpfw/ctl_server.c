@@ -595,14 +595,14 @@ cmd_stats(struct dpfw *d, struct ctl_client *cl)
 		buf_printf(b, "{\"ports\":[");
 	for (idx = 0; idx < DPFW_MAX_PORTS; idx++) {
 		struct rte_eth_stats es;
-		uint64_t rx = 0, tx = 0, txd = 0;
+		struct dpfw_port_sum ps;
+		uint64_t rx, tx, txd;
 		bool dev = d->port_ready[idx] && rte_eth_stats_get(d->port_id[idx], &es) == 0;
 
-		RTE_LCORE_FOREACH_WORKER(lc) {
-			rx += RD(d->lcore[lc].stats.rx[idx]);
-			tx += RD(d->lcore[lc].stats.tx[idx]);
-			txd += RD(d->lcore[lc].stats.tx_drop[idx]);
-		}
+		dpfw_stats_port_sum(d, idx, &ps);
+		rx = ps.rx;
+		tx = ps.tx;
+		txd = ps.tx_drop;
 		tx_drop += txd;
 		if (j) {
 			buf_printf(b, "%s{\"name\":", idx ? "," : "");

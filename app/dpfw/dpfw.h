@@ -140,6 +140,11 @@ int dpfw_helper_main(void *arg);
 /* stats.c */
 void dpfw_stats_print(struct dpfw *d, FILE *f);
 uint64_t dpfw_stats_rx_total(const struct dpfw *d);
+/* One port's counters added up over all lcores (relaxed reads). */
+struct dpfw_port_sum {
+	uint64_t rx, tx, tx_drop;
+};
+void dpfw_stats_port_sum(const struct dpfw *d, unsigned idx, struct dpfw_port_sum *s);
 /* Returns true when every mbuf is back in the pool. */
 bool dpfw_stats_check_mbufs(const struct dpfw *d, FILE *f);
 

@@ -6,6 +6,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -31,23 +32,38 @@ dpfw_stats_rx_total(const struct dpfw *d)
 	return sum;
 }
 
+void
+dpfw_stats_port_sum(const struct dpfw *d, unsigned idx, struct dpfw_port_sum *s)
+{
+	unsigned lc;
+
+	memset(s, 0, sizeof(*s));
+	RTE_LCORE_FOREACH_WORKER(lc) {
+		const struct dpfw_lcore_stats *ls = &d->lcore[lc].stats;
+
+		s->rx += __atomic_load_n(&ls->rx[idx], __ATOMIC_RELAXED);
+		s->tx += __atomic_load_n(&ls->tx[idx], __ATOMIC_RELAXED);
+		s->tx_drop += __atomic_load_n(&ls->tx_drop[idx], __ATOMIC_RELAXED);
+	}
+}
+
 /* Packet rates since the previous print, by port; 0 on the first print. */
 static void
 print_ports(struct dpfw *d, FILE *f)
 {
 	uint64_t now = rte_get_tsc_cycles();
 	double secs = d->stats_tsc ? (double)(now - d->stats_tsc) / (double)rte_get_tsc_hz() : 0;
-	unsigned idx, lc;
+	unsigned idx;
 
 	for (idx = 0; idx < DPFW_MAX_PORTS; idx++) {
 		struct rte_eth_stats es;
-		uint64_t rx = 0, tx = 0, txd = 0;
+		struct dpfw_port_sum ps;
+		uint64_t rx, tx, txd;
 
-		RTE_LCORE_FOREACH_WORKER(lc) {
-			rx += d->lcore[lc].stats.rx[idx];
-			tx += d->lcore[lc].stats.tx[idx];
-			txd += d->lcore[lc].stats.tx_drop[idx];
-		}
+		dpfw_stats_port_sum(d, idx, &ps);
+		rx = ps.rx;
+		tx = ps.tx;
+		txd = ps.tx_drop;
 		fprintf(f, "port %s: rx=%" PRIu64 " tx=%" PRIu64 " tx_drop=%" PRIu64
 			" rx_pps=%.0f tx_pps=%.0f", d->cfg.port[idx].name, rx, tx, txd,
 			secs > 0 ? (double)(rx - d->stats_last_rx[idx]) / secs : 0.0,
