@@ -46,6 +46,7 @@ dpfw_config_defaults(struct dpfw_config *c)
 	c->ct_max = 65536;
 	rte_strscpy(c->ctl_socket, "/run/dpfw/dpfw.sock", sizeof(c->ctl_socket));
 	c->ctl_max_clients = 16;
+	c->log_rate = 100;
 }
 
 static void __rte_format_printf(3, 4)
@@ -161,6 +162,7 @@ static const struct {
 	U32_KEY("stats_period", stats_period, 0, 86400),
 	U32_KEY("ct_max", ct_max, 64, 1u << 26),
 	U32_KEY("ctl_max_clients", ctl_max_clients, 1, 256),
+	U32_KEY("log_rate", log_rate, 0, 1000000),
 };
 
 /* yes/no keys of [dpfw] */
@@ -174,6 +176,32 @@ static const struct {
 	BOOL_KEY("ct_acct", ct_acct),
 	BOOL_KEY("ct_events", ct_events),
 };
+
+/*
+ * ruleset / ruleset6: a file iptables-restore would take. A relative path is
+ * taken from the config file's directory, so a config and its rulesets move
+ * together. The file is read (and every error reported) when dpfw starts.
+ */
+static int
+set_ruleset_path(struct cfg_load *l, const char *name, const char *value)
+{
+	struct dpfw_config *c = l->c;
+	char *dst = name[7] == '6' ? c->ruleset6 : c->ruleset;
+	const char *slash = strrchr(c->path, '/');
+	int dirlen = value[0] == '/' || !slash ? 0 : (int)(slash - c->path) + 1;
+	int n;
+
+	n = snprintf(dst, sizeof(c->ruleset), "%.*s%s", dirlen, c->path, value);
+	if (n < 0 || (size_t)n >= sizeof(c->ruleset)) {
+		cfg_error(l, name, "path '%s' is longer than %zu characters", value,
+			  sizeof(c->ruleset) - 1);
+		dst[0] = '\0';
+		return 0;
+	}
+	if (value[0] == '\0')
+		dst[0] = '\0';
+	return 1;
+}
 
 static int
 set_dpfw_key(struct cfg_load *l, const char *name, const char *value)
@@ -216,6 +244,8 @@ set_dpfw_key(struct cfg_load *l, const char *name, const char *value)
 		rte_strscpy(c->ctl_group, value, sizeof(c->ctl_group));
 		return 1;
 	}
+	if (strcmp(name, "ruleset") == 0 || strcmp(name, "ruleset6") == 0)
+		return set_ruleset_path(l, name, value);
 	for (i = 0; i < RTE_DIM(dpfw_bool_keys); i++) {
 		if (strcmp(name, dpfw_bool_keys[i].key) != 0)
 			continue;

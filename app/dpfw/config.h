@@ -47,6 +47,9 @@ struct dpfw_config {
 	char ctl_socket[108];            /**< control socket path; "" = none */
 	char ctl_group[64];              /**< group of the socket; "" = unchanged */
 	uint32_t ctl_max_clients;        /**< control clients at once */
+	char ruleset[256];               /**< iptables-save file; "" = accept all */
+	char ruleset6[256];              /**< ip6tables-save file; "" = accept all */
+	uint32_t log_rate;               /**< LOG lines per second per worker */
 	unsigned nb_ports;
 	struct dpfw_port_conf port[DPFW_MAX_PORTS];
 };

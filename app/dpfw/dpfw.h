@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -40,6 +41,15 @@ struct dpfw_lcore_stats {
 	uint64_t reason[PKT_R_MAX];         /* malformed packets by reason */
 	uint64_t dropped;                   /* L2/L3-malformed packets dropped */
 	uint64_t ct_dropped;                /* conntrack said drop (table full, clash) */
+	uint64_t rules_dropped;             /* the ruleset said DROP */
+	uint64_t rules_rejected;            /* ... REJECT (packet dropped) */
+	uint64_t reject_sent;               /* REJECT replies handed to TX */
+	uint64_t reject_none;               /* REJECT with no reply due (RST to a
+					     * RST, ICMP error, fragment, ...) */
+	uint64_t reject_nombuf;             /* no mbuf for a REJECT reply */
+	uint64_t log_lines;                 /* LOG records queued */
+	uint64_t log_suppressed;            /* LOG over log_rate */
+	uint64_t log_ring_full;             /* LOG ring full */
 	uint64_t to_helper;                 /* enqueued to a helper ring */
 	uint64_t ring_drop;                 /* helper ring full */
 	uint64_t helper_pkts;               /* helper: dequeued from its ring */
@@ -61,8 +71,29 @@ struct dpfw_lcore {
 	struct rte_eth_dev_tx_buffer *txbuf[DPFW_MAX_PORTS];
 	struct rte_ring *ring;              /* helper: its input ring */
 	struct ct_worker *ct;               /* worker: its conntrack state */
+	struct rte_ring *log_ring;          /* worker: LOG records to the control loop */
+	uint64_t log_tokens;                /* worker: LOG token bucket (in tsc units) */
+	uint64_t log_last;                  /* worker: tsc of the last refill */
+	uint16_t reject_ip_id;              /* worker: IPv4 ID of its ICMP errors */
 	struct dpfw_lcore_stats stats;
 } __rte_cache_aligned;
+
+/*
+ * One ruleset generation (rules_setup.c): both families' parsed rulesets
+ * and compiled runtimes; immutable once published in dpfw.rules.
+ */
+struct rules_ruleset;
+struct rules_runtime;
+struct dpfw_rules {
+	struct rules_ruleset *rs[2];        /* [0] IPv4, [1] IPv6; NULL: none */
+	struct rules_runtime *rt[2];
+	bool raw;                           /* some family has raw PREROUTING */
+	uint64_t generation;
+	char path[2][256];
+};
+
+struct rte_rcu_qsbr;
+struct rte_ring;
 
 struct dpfw {
 	struct dpfw_config cfg;
@@ -80,6 +111,10 @@ struct dpfw {
 	uint64_t drain_tsc;                 /* flush partial TX bursts this often */
 	struct ct_table *ct;                /* the connection table */
 	struct dpfw_ctl *ctl;               /* control socket (ctl_server.c) */
+	struct dpfw_rules *rules;           /* current ruleset (atomic pointer) */
+	struct rte_rcu_qsbr *rules_qsbr;    /* workers' quiescent states */
+	uint64_t rules_generation;          /* last published generation */
+	char rules_path[2][256];            /* files of the current generation */
 	uint64_t tsc_per_tick;              /* conntrack ticks are DPFW_CT_HZ per second */
 	uint64_t stats_tsc;                 /* when statistics were last printed */
 	uint64_t stats_last_rx[DPFW_MAX_PORTS];
@@ -132,6 +167,24 @@ int dpfw_ct_init(struct dpfw *d);
 void dpfw_ct_free(struct dpfw *d);
 void dpfw_ct_print_list(struct dpfw *d, FILE *f);
 void dpfw_ct_print_stats(const struct dpfw *d, FILE *f);
+
+/* rules_setup.c: ruleset generations and their RCU replacement */
+int dpfw_rules_init(struct dpfw *d);
+void dpfw_rules_fini(struct dpfw *d);
+/* Parse and compile both files ("" or NULL: none); errors to err. */
+int dpfw_rules_build(struct dpfw *d, const char *path4, const char *path6,
+		     struct dpfw_rules **out, FILE *err);
+void dpfw_rules_discard(struct dpfw_rules *r);
+/* Swap r in, wait for the workers, free the previous generation. */
+void dpfw_rules_publish(struct dpfw *d, struct dpfw_rules *r);
+/* build + publish; on error the running generation stays. */
+int dpfw_rules_reload(struct dpfw *d, const char *path4, const char *path6, FILE *err);
+
+/* rules_log.c: LOG records from workers, printed by the control loop */
+int dpfw_log_init(struct dpfw *d);
+void dpfw_log_fini(struct dpfw *d);
+/* Print what the workers queued; returns lines printed. */
+unsigned dpfw_log_drain(struct dpfw *d, FILE *f);
 
 /* worker.c, helper.c: lcore main loops (arg is struct dpfw *) */
 int dpfw_worker_main(void *arg);

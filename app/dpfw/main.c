@@ -9,6 +9,7 @@
  * checked for leaks (exit status 3 when an mbuf is missing).
  */
 #include <getopt.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,7 @@
 
 static volatile sig_atomic_t quit_signal;
 static volatile sig_atomic_t list_signal;
+static volatile sig_atomic_t reload_signal;
 
 static void
 on_signal(int sig)
@@ -40,6 +42,13 @@ static void
 on_list_signal(int sig)
 {
 	list_signal = sig;
+}
+
+/* SIGHUP: load the config's ruleset files again */
+static void
+on_reload_signal(int sig)
+{
+	reload_signal = sig;
 }
 
 struct dpfw_args {
@@ -179,6 +188,14 @@ control_loop(struct dpfw *d, const struct dpfw_args *a)
 			list_signal = 0;
 			dpfw_ct_print_list(d, stdout);
 		}
+		if (reload_signal) {
+			reload_signal = 0;
+			if (dpfw_rules_reload(d, d->cfg.ruleset, d->cfg.ruleset6, stdout) == 0)
+				printf("dpfw: SIGHUP: ruleset generation %" PRIu64 " loaded\n",
+				       d->rules_generation);
+			fflush(stdout);
+		}
+		dpfw_log_drain(d, stdout);
 		if (period && now - last_stats >= period * hz) {
 			dpfw_stats_print(d, stdout);
 			last_stats = now;
@@ -243,13 +260,14 @@ main(int argc, char **argv)
 		goto out;
 	d->parse_opts.check_l3_csum = d->cfg.check_l3_csum;
 	d->parse_opts.check_l4_csum = d->cfg.check_l4_csum;
-	if (dpfw_lcores_init(d) < 0 || dpfw_ct_init(d) < 0 || dpfw_ports_init(d) < 0 ||
-	    dpfw_ctl_init(d) < 0)
+	if (dpfw_lcores_init(d) < 0 || dpfw_ct_init(d) < 0 || dpfw_rules_init(d) < 0 ||
+	    dpfw_log_init(d) < 0 || dpfw_ports_init(d) < 0 || dpfw_ctl_init(d) < 0)
 		goto out;
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGUSR1, on_list_signal);
+	signal(SIGHUP, on_reload_signal);
 	print_summary(d);
 	dpfw_ports_log_link(d, false);
 	launch(d);
@@ -260,11 +278,14 @@ out:
 	if (launched) {
 		stop_lcores(d);
 		dpfw_ctl_events(d, stdout);
+		dpfw_log_drain(d, stdout);
 		dpfw_stats_print(d, stdout);
 		dpfw_ct_print_stats(d, stdout);
 	}
 	dpfw_ctl_fini(d);
 	dpfw_ports_close(d);
+	dpfw_rules_fini(d);
+	dpfw_log_fini(d);
 	dpfw_ct_free(d);
 	dpfw_lcores_free(d);
 	if (!dpfw_stats_check_mbufs(d, stdout) && status == EXIT_SUCCESS)

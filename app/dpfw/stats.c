@@ -134,12 +134,44 @@ print_reasons(const struct dpfw *d, FILE *f)
 		fprintf(f, "\n");
 }
 
+/* What the ruleset did, over all workers (printed once there is a ruleset). */
+static void
+print_rules(const struct dpfw *d, FILE *f)
+{
+	struct dpfw_lcore_stats t = {0};
+	unsigned lc;
+
+	if (d->rules_generation == 0 ||
+	    (d->rules != NULL && !d->rules->rt[0] && !d->rules->rt[1] &&
+	     d->rules_generation == 1))
+		return;
+	RTE_LCORE_FOREACH_WORKER(lc) {
+		const struct dpfw_lcore_stats *s = &d->lcore[lc].stats;
+
+		t.rules_dropped += s->rules_dropped;
+		t.rules_rejected += s->rules_rejected;
+		t.reject_sent += s->reject_sent;
+		t.reject_none += s->reject_none;
+		t.reject_nombuf += s->reject_nombuf;
+		t.log_lines += s->log_lines;
+		t.log_suppressed += s->log_suppressed;
+		t.log_ring_full += s->log_ring_full;
+	}
+	fprintf(f, "rules: generation=%" PRIu64 " dropped=%" PRIu64 " rejected=%" PRIu64
+		" reject_sent=%" PRIu64 " reject_unanswered=%" PRIu64
+		" reject_nombuf=%" PRIu64 " log=%" PRIu64 " log_suppressed=%" PRIu64
+		" log_ring_full=%" PRIu64 "\n", d->rules_generation, t.rules_dropped,
+		t.rules_rejected, t.reject_sent, t.reject_none, t.reject_nombuf,
+		t.log_lines, t.log_suppressed, t.log_ring_full);
+}
+
 void
 dpfw_stats_print(struct dpfw *d, FILE *f)
 {
 	print_ports(d, f);
 	print_lcores(d, f);
 	print_reasons(d, f);
+	print_rules(d, f);
 	fflush(f);
 }
 

@@ -1,20 +1,24 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Worker lcore: run to completion. Poll each assigned RX queue for a burst,
- * parse every packet, drop what the IP layer would discard, classify the
- * rest through the connection tracker, take the verdict, send flows chosen
- * for a helper to that helper's ring, and buffer the rest for TX on the
- * other port. Partial TX bursts are flushed every drain_tsc cycles; once per
- * loop the worker runs its share of connection expiry and reports an RCU
- * quiescent state. No system calls, no allocation outside mempools.
+ * parse every packet, drop what the IP layer would discard, run the raw
+ * table, classify the rest through the connection tracker, run the other
+ * tables (worker_rules.h), confirm or abort new connections by the verdict,
+ * answer REJECTs, send flows chosen for a helper to that helper's ring, and
+ * buffer the rest for TX on the other port. Partial TX bursts are flushed
+ * every drain_tsc cycles; once per loop the worker runs its share of
+ * connection expiry and reports RCU quiescent states (conntrack records,
+ * ruleset generations). No system calls, no allocation outside mempools.
  */
 #include <rte_branch_prediction.h>
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_prefetch.h>
+#include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
 #include "dpfw.h"
+#include "worker_rules.h"
 
 #define PREFETCH_AHEAD 3
 
@@ -46,31 +50,24 @@ to_helper(struct dpfw *d, struct dpfw_lcore *l, const struct pkt_meta *meta,
 }
 
 /*
- * The verdict hook: what the rules say of a packet given its conntrack
- * result. Until the ruleset engine fills it in, everything is accepted.
- */
-static inline bool
-verdict_accept(const struct pkt_meta *meta, const struct ct_result *res)
-{
-	RTE_SET_USED(meta);
-	RTE_SET_USED(res);
-	return true;
-}
-
-/*
- * One burst from port `in`: parse (dropping what the IP layer would),
- * classify through conntrack in bulk, take the verdict, confirm new
- * connections whose first packet is accepted, then send to a helper or to
- * the other port.
+ * One burst from port `in`: parse (dropping what the IP layer would), raw
+ * table, conntrack in bulk, the other tables, then per packet: confirm new
+ * connections whose first packet is accepted (abort the others), and send
+ * to a helper or to the other port. Without a ruleset every packet is
+ * accepted, as netfilter with empty tables.
  */
 static inline void
 worker_burst(struct dpfw *d, struct dpfw_lcore *l, unsigned in,
-	     struct rte_mbuf **pkts, unsigned n, uint64_t now)
+	     struct rte_mbuf **pkts, unsigned n, uint64_t now, uint64_t tsc)
 {
 	struct pkt_meta meta[DPFW_MAX_BURST];
 	struct ct_result res[DPFW_MAX_BURST];
+	struct rules_verdict v[DPFW_MAX_BURST];
+	const struct dpfw_rules *rules = __atomic_load_n(&d->rules, __ATOMIC_ACQUIRE);
+	bool filter = rules && (rules->rt[0] || rules->rt[1]);
 	unsigned out = in ^ 1, i, k = 0;
 	uint16_t out_port = d->port_id[out];
+	uint64_t notrack = 0;
 
 	for (i = 0; i < n && i < PREFETCH_AHEAD; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
@@ -92,19 +89,30 @@ worker_burst(struct dpfw *d, struct dpfw_lcore *l, unsigned in,
 		}
 		pkts[k++] = m;
 	}
+	if (filter && rules->raw)
+		k = rules_raw_stage(d, l, rules, in, pkts, meta, (uint16_t)k, tsc, &notrack);
 	if (k == 0)
 		return;
-	ct_classify_burst(l->ct, pkts, meta, (uint16_t)k, now, res);
+	ct_classify_burst_notrack(l->ct, pkts, meta, (uint16_t)k, now, notrack, res);
+	if (filter)
+		rules_filter_stage(rules, l, in, meta, res, (uint16_t)k, v);
 	for (i = 0; i < k; i++) {
 		struct rte_mbuf *m = pkts[i];
 
 		if (unlikely(res[i].flags & CT_RES_DROP))
 			goto ct_drop;
-		if (unlikely(!verdict_accept(&meta[i], &res[i]))) {
-			if (res[i].flags & CT_RES_UNCONFIRMED)
-				ct_abort(l->ct, &res[i]);
-			rte_pktmbuf_free(m);
-			continue;
+		if (filter) {
+			rules_log_verdict(d, l, rules, &v[i], m, &meta[i], in, tsc);
+			if (v[i].verdict != RULES_VERDICT_ACCEPT) {
+				if (res[i].flags & CT_RES_UNCONFIRMED)
+					ct_abort(l->ct, &res[i]);
+				if (v[i].verdict == RULES_VERDICT_REJECT)
+					rules_reject(d, l, in, m, &meta[i], v[i].reject);
+				else
+					l->stats.rules_dropped++;
+				rte_pktmbuf_free(m);
+				continue;
+			}
 		}
 		/* netfilter confirms when the first packet is let through */
 		if ((res[i].flags & CT_RES_UNCONFIRMED) && ct_confirm(l->ct, &res[i]) < 0)
@@ -131,6 +139,8 @@ dpfw_worker_main(void *arg)
 	uint64_t now, prev = rte_rdtsc(), last_flush = prev;
 	unsigned q;
 
+	rte_rcu_qsbr_thread_register(d->rules_qsbr, l->index);
+	rte_rcu_qsbr_thread_online(d->rules_qsbr, l->index);
 	while (!atomic_load_explicit(&d->stop_workers, memory_order_relaxed)) {
 		uint64_t ticks = prev / d->tsc_per_tick;
 		unsigned got = 0;
@@ -145,10 +155,11 @@ dpfw_worker_main(void *arg)
 			got += n;
 			l->stats.rx[rq->port_idx] += n;
 			l->stats.rxq[q] += n;
-			worker_burst(d, l, rq->port_idx, pkts, n, ticks);
+			worker_burst(d, l, rq->port_idx, pkts, n, ticks, prev);
 		}
 		ct_worker_expire(l->ct, ticks, DPFW_CT_EXPIRE_BUDGET);
 		ct_worker_quiescent(l->ct);
+		rte_rcu_qsbr_quiescent(d->rules_qsbr, l->index);
 		now = rte_rdtsc();
 		if (now - last_flush > d->drain_tsc) {
 			dpfw_tx_flush_all(d, l);
@@ -156,6 +167,8 @@ dpfw_worker_main(void *arg)
 		}
 		prev = dpfw_account_cycles(l, got != 0, prev, now);
 	}
+	rte_rcu_qsbr_thread_offline(d->rules_qsbr, l->index);
+	rte_rcu_qsbr_thread_unregister(d->rules_qsbr, l->index);
 	dpfw_tx_flush_all(d, l);
 	return 0;
 }

@@ -205,6 +205,16 @@ void ct_classify_burst(struct ct_worker *w, struct rte_mbuf **pkts,
 		       uint64_t now_ticks, struct ct_result *res);
 
 /**
+ * ct_classify_burst() where bit i of @p notrack marks packet i as raw's
+ * `CT --notrack` / NOTRACK left it: it gets UNTRACKED (no entry, no
+ * tracker), as netfilter's template does, whatever it holds.
+ */
+void ct_classify_burst_notrack(struct ct_worker *w, struct rte_mbuf **pkts,
+			       const struct pkt_meta *meta, uint16_t n,
+			       uint64_t now_ticks, uint64_t notrack,
+			       struct ct_result *res);
+
+/**
  * Insert the result's new connection in the table (netfilter's confirm).
  * @return 0 (also when nothing was pending or a burst sibling confirmed it
  *         already), -EEXIST when another worker confirmed the same tuple
@@ -234,7 +244,7 @@ void ct_worker_quiescent(struct ct_worker *w);
 	X(invalid, "packets left without entry (INVALID)")                 \
 	X(ignore, "packets the tracker ignored (no refresh)")              \
 	X(related, "icmp errors matched to a flow")                        \
-	X(untracked, "packets marked UNTRACKED (ICMPv6 ND/MLD)")           \
+	X(untracked, "packets UNTRACKED (ICMPv6 ND/MLD, raw NOTRACK)")           \
 	X(insert, "entries confirmed")                                     \
 	X(abort, "unconfirmed entries discarded")                          \
 	X(insert_failed, "confirm lost a race: packet dropped")            \

@@ -280,6 +280,15 @@ ct_classify_burst(struct ct_worker *w, struct rte_mbuf **pkts,
 		  const struct pkt_meta *meta, uint16_t n, uint64_t now_ticks,
 		  struct ct_result *res)
 {
+	ct_classify_burst_notrack(w, pkts, meta, n, now_ticks, 0, res);
+}
+
+void
+ct_classify_burst_notrack(struct ct_worker *w, struct rte_mbuf **pkts,
+			  const struct pkt_meta *meta, uint16_t n,
+			  uint64_t now_ticks, uint64_t notrack,
+			  struct ct_result *res)
+{
 	struct ct_table *t = w->t;
 	struct ct_key keys[CT_BURST_MAX];
 	const void *kp[CT_BURST_MAX];
@@ -307,6 +316,11 @@ ct_classify_burst(struct ct_worker *w, struct rte_mbuf **pkts,
 		if (m->l3 != PKT_L3_IPV4 && m->l3 != PKT_L3_IPV6) {
 			r->state_bits = 0;
 			r->reason = CT_R_NOT_IP;
+			continue;
+		}
+		if (unlikely(notrack >> i & 1)) {
+			set_result(r, CT_INFO_UNTRACKED, NULL, 0);
+			w->cnt[CT_CNT_untracked]++;
 			continue;
 		}
 		if (m->flags & PKT_F_FRAG_LATER) {

@@ -187,6 +187,36 @@ uint16_t pkt_cksum_update16(uint16_t cksum, uint16_t old, uint16_t new_);
 /** Same for a 32-bit word (an IPv4 address), network byte order. */
 uint16_t pkt_cksum_update32(uint16_t cksum, uint32_t old, uint32_t new_);
 
+/* ---- REJECT answers (pkt_reply.c) ---- */
+
+/** What a REJECT answers with. */
+enum pkt_reply_kind {
+	PKT_REPLY_TCP_RST,
+	PKT_REPLY_ICMP4,  /**< ICMP destination unreachable, given code */
+	PKT_REPLY_ICMP6,  /**< ICMPv6 error, given type and code */
+};
+
+/**
+ * True when Linux would answer this packet: not a TCP reset (for a
+ * reset), not a later fragment, not malformed or badly checksummed, not an
+ * ICMP error (for an error), not to a multicast or broadcast destination.
+ */
+bool pkt_reject_answerable(const struct pkt_meta *meta, const uint8_t *frame,
+			   enum pkt_reply_kind kind);
+
+/**
+ * Build in @p out (any mbuf, reset here) the answer to @p in: Ethernet and
+ * VLAN tags of @p in with the MACs swapped, then a TCP reset or an ICMP /
+ * ICMPv6 error from @p in's destination to its source (format: pkt_reply.c).
+ * Send it out of the port @p in arrived on.
+ *
+ * @param ip_id  IPv4 ID of an ICMP error (the reset's is 0, as Linux's)
+ * @return 0, -EINVAL when no answer is due, -ENOSPC when @p out is too small
+ */
+int pkt_build_reject(const struct rte_mbuf *in, const struct pkt_meta *meta,
+		     enum pkt_reply_kind kind, uint8_t icmp_type, uint8_t icmp_code,
+		     uint16_t ip_id, struct rte_mbuf *out);
+
 #ifdef __cplusplus
 }
 #endif

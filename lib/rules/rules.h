@@ -653,6 +653,18 @@ int rules_runtime_hook_stats(const struct rules_runtime *rt,
 			     enum rules_table_id table, enum rules_hook hook,
 			     struct rules_hook_stats *st);
 
+/**
+ * One LOG line as the kernel's nf_log_syslog writes it for a forwarded
+ * packet: @p prefix, IN=/OUT= port names, MAC=, then the IPv4/IPv6 and
+ * TCP/UDP/ICMP fields (RULES_LOG_* @p flags add TCP sequence, options, IP
+ * options, MAC decoding). @p frame is the packet from its Ethernet header,
+ * @p caplen bytes of it (headers are enough).
+ * @return length written to @p buf (always NUL-terminated when len > 0)
+ */
+int rules_log_format(char *buf, size_t len, const char *prefix, uint8_t flags,
+		     const char *in, const char *out, const uint8_t *frame,
+		     uint32_t caplen);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The ruleset the workers classify with: loaded from the config's
+ * `ruleset` / `ruleset6` files at start, and replaced whole while traffic
+ * flows (SIGHUP, `dpfwctl rules load`).
+ *
+ * A generation (struct dpfw_rules) holds the parsed rulesets and their
+ * compiled runtimes for both families and is immutable once published.
+ * Replacing it: parse and compile everything off the fast path (any error
+ * and nothing changes), swap d->rules with one atomic store, wait for every
+ * worker to pass a quiescent state (RCU QSBR; workers report once per
+ * loop, after the bursts that may still hold the old pointer), free the
+ * old generation. A worker loads the pointer once per burst, so a burst is
+ * classified by exactly one generation, never by a half-built one.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_malloc.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_string_fns.h>
+
+#include "dpfw.h"
+#include "rules.h"
+
+static void
+generation_free(struct dpfw_rules *r)
+{
+	unsigned f;
+
+	if (r == NULL)
+		return;
+	for (f = 0; f < 2; f++) {
+		rules_runtime_free(r->rt[f]);
+		rules_free(r->rs[f]);
+	}
+	rte_free(r);
+}
+
+/* Parse and compile one family's file into r; messages go to err. */
+static int
+load_family(struct dpfw *d, struct dpfw_rules *r, unsigned f, const char *path,
+	    FILE *err)
+{
+	const char *ports[2] = { d->cfg.port[0].name, d->cfg.port[1].name };
+	struct rules_parse_opts po = {
+		.family = f ? RULES_FAMILY_IPV6 : RULES_FAMILY_IPV4,
+	};
+	struct rules_runtime_opts ro = {
+		.n_slots = d->nb_workers ? d->nb_workers : 1,
+		.socket_id = SOCKET_ID_ANY,
+	};
+	struct rules_errors *errs;
+	struct rules_hook_stats st;
+	char msg[RULES_ERRMSG_LEN];
+	uint32_t i;
+	int ret;
+
+	errs = calloc(1, sizeof(*errs));
+	if (errs == NULL)
+		return -ENOMEM;
+	ret = rules_parse_file(path, &po, &r->rs[f], errs);
+	if (ret < 0) {
+		for (i = 0; i < errs->n; i++)
+			fprintf(err, "%s\n", errs->e[i].msg);
+		if (errs->dropped)
+			fprintf(err, "%s: %" PRIu32 " more error(s)\n", path, errs->dropped);
+		if (errs->n == 0)
+			fprintf(err, "%s: %s\n", path, strerror(-ret));
+		free(errs);
+		return ret;
+	}
+	free(errs);
+	ret = rules_runtime_build_opts(r->rs[f], ports, &ro, &r->rt[f], msg, sizeof(msg));
+	if (ret < 0) {
+		fprintf(err, "%s: cannot compile: %s\n", path, msg[0] ? msg : strerror(-ret));
+		return ret;
+	}
+	for (i = 0; i < rules_runtime_n_warnings(r->rt[f]); i++)
+		fprintf(err, "%s: warning: %s\n", path, rules_runtime_warning(r->rt[f], i));
+	if (rules_runtime_hook_stats(r->rt[f], RULES_TABLE_RAW, RULES_HOOK_PREROUTING,
+				     &st) == 0 && st.present)
+		r->raw = true;
+	rte_strscpy(r->path[f], path, sizeof(r->path[f]));
+	return 0;
+}
+
+int
+dpfw_rules_build(struct dpfw *d, const char *path4, const char *path6,
+		 struct dpfw_rules **out, FILE *err)
+{
+	struct dpfw_rules *r;
+	const char *path[2] = { path4, path6 };
+	unsigned f;
+	int ret;
+
+	*out = NULL;
+	r = rte_zmalloc("dpfw_rules", sizeof(*r), RTE_CACHE_LINE_SIZE);
+	if (r == NULL)
+		return -ENOMEM;
+	for (f = 0; f < 2; f++) {
+		if (path[f] == NULL || path[f][0] == '\0')
+			continue;
+		ret = load_family(d, r, f, path[f], err);
+		if (ret < 0) {
+			generation_free(r);
+			return ret;
+		}
+	}
+	*out = r;
+	return 0;
+}
+
+void
+dpfw_rules_discard(struct dpfw_rules *r)
+{
+	generation_free(r);
+}
+
+void
+dpfw_rules_publish(struct dpfw *d, struct dpfw_rules *r)
+{
+	struct dpfw_rules *old;
+
+	r->generation = ++d->rules_generation;
+	old = __atomic_exchange_n(&d->rules, r, __ATOMIC_ACQ_REL);
+	/* every worker has left the bursts that could see old */
+	rte_rcu_qsbr_synchronize(d->rules_qsbr, RTE_QSBR_THRID_INVALID);
+	generation_free(old);
+}
+
+int
+dpfw_rules_reload(struct dpfw *d, const char *path4, const char *path6, FILE *err)
+{
+	struct dpfw_rules *r;
+	int ret;
+
+	ret = dpfw_rules_build(d, path4, path6, &r, err);
+	if (ret < 0) {
+		fprintf(err, "dpfw: ruleset not loaded, generation %" PRIu64
+			" keeps running\n", d->rules_generation);
+		return ret;
+	}
+	dpfw_rules_publish(d, r);
+	rte_strscpy(d->rules_path[0], path4 ? path4 : "", sizeof(d->rules_path[0]));
+	rte_strscpy(d->rules_path[1], path6 ? path6 : "", sizeof(d->rules_path[1]));
+	return 0;
+}
+
+int
+dpfw_rules_init(struct dpfw *d)
+{
+	size_t sz;
+	int ret;
+
+	sz = rte_rcu_qsbr_get_memsize(d->nb_workers ? d->nb_workers : 1);
+	d->rules_qsbr = rte_zmalloc("dpfw_rules_qsbr", sz, RTE_CACHE_LINE_SIZE);
+	if (d->rules_qsbr == NULL ||
+	    rte_rcu_qsbr_init(d->rules_qsbr, d->nb_workers ? d->nb_workers : 1) != 0) {
+		fprintf(stderr, "dpfw: out of memory for the ruleset RCU state\n");
+		return -1;
+	}
+	ret = dpfw_rules_reload(d, d->cfg.ruleset, d->cfg.ruleset6, stderr);
+	if (ret < 0) {
+		fprintf(stderr, "dpfw: %s: the ruleset named by the config does not load\n",
+			d->cfg.path);
+		return -1;
+	}
+	if (d->rules->rt[0] || d->rules->rt[1])
+		printf("dpfw: ruleset loaded:%s%s%s%s\n",
+		       d->rules->rt[0] ? " ipv4 " : "", d->rules->path[0],
+		       d->rules->rt[1] ? " ipv6 " : "", d->rules->path[1]);
+	else
+		printf("dpfw: no ruleset: every packet is accepted\n");
+	return 0;
+}
+
+void
+dpfw_rules_fini(struct dpfw *d)
+{
+	generation_free(d->rules);
+	d->rules = NULL;
+	rte_free(d->rules_qsbr);
+	d->rules_qsbr = NULL;
+}

@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The ruleset's part of a worker burst (worker.c), in netfilter's order for
+ * a bridged packet: raw PREROUTING before conntrack (DROP, NOTRACK), then
+ * nat PREROUTING, filter FORWARD and nat POSTROUTING on the conntrack
+ * result (lib/rules decides which packets each hook sees). A burst is
+ * classified by one ruleset generation, loaded once by the caller.
+ *
+ * Both families may have a ruleset; each runtime answers ACCEPT for the
+ * other family's packets (and for non-IP frames), so the verdicts of the
+ * two are merged by the packet's family.
+ */
+#ifndef DPFW_WORKER_RULES_H
+#define DPFW_WORKER_RULES_H
+
+#include <rte_branch_prediction.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+
+#include "dpfw.h"
+#include "rules.h"
+#include "rules_log.h"
+
+/* How each --reject-with is answered (see rules.h RULES_REJECTS). */
+static const struct {
+	uint8_t kind; /* enum pkt_reply_kind */
+	uint8_t type, code;
+} dpfw_reject_how[RULES_REJ_MAX] = {
+#define REJECT_HOW(id, fam, t, c, name)                                        \
+	[RULES_REJ_##id] = { (fam) == 0 ? PKT_REPLY_TCP_RST :                   \
+			     (fam) == 4 ? PKT_REPLY_ICMP4 : PKT_REPLY_ICMP6, t, c },
+	RULES_REJECTS(REJECT_HOW)
+#undef REJECT_HOW
+};
+
+/* Family index of a packet's runtime: 1 for IPv6, 0 otherwise. */
+static inline unsigned
+rules_fam(const struct pkt_meta *m)
+{
+	return m->l3 == PKT_L3_IPV6;
+}
+
+/* Evaluate with whichever runtimes exist; v gets each packet's own. */
+static inline void
+rules_eval_both(const struct dpfw_rules *r, unsigned slot, bool raw,
+		const struct rules_pkt *rp, uint16_t n, struct rules_verdict *v)
+{
+	struct rules_verdict v6[DPFW_MAX_BURST];
+	uint16_t i;
+
+	if (r->rt[0] && r->rt[1]) {
+		if (raw) {
+			rules_eval_raw_burst(r->rt[0], slot, rp, n, v);
+			rules_eval_raw_burst(r->rt[1], slot, rp, n, v6);
+		} else {
+			rules_eval_burst(r->rt[0], slot, rp, n, v);
+			rules_eval_burst(r->rt[1], slot, rp, n, v6);
+		}
+		for (i = 0; i < n; i++)
+			if (rules_fam(rp[i].meta))
+				v[i] = v6[i];
+		return;
+	}
+	if (raw)
+		rules_eval_raw_burst(r->rt[0] ? r->rt[0] : r->rt[1], slot, rp, n, v);
+	else
+		rules_eval_burst(r->rt[0] ? r->rt[0] : r->rt[1], slot, rp, n, v);
+}
+
+/* Queue the LOG record of the first LOG rule the packet matched. */
+static inline void
+rules_log_verdict(struct dpfw *d, struct dpfw_lcore *l, const struct dpfw_rules *r,
+		  const struct rules_verdict *v, const struct rte_mbuf *m,
+		  const struct pkt_meta *meta, unsigned in, uint64_t tsc)
+{
+	struct rules_rule_ref ref;
+
+	if (likely(v->log_rule < 0) || l->log_ring == NULL)
+		return;
+	if (rules_runtime_rule(r->rt[rules_fam(meta)], v->log_rule, &ref) == 0 &&
+	    ref.rule->target.kind == RULES_T_LOG)
+		dpfw_log_packet(d, l, &ref.rule->target, m, in, tsc);
+}
+
+/*
+ * raw PREROUTING: drop what it drops (the burst is compacted in place,
+ * order kept), and mark what it leaves untracked (bit i of *notrack).
+ * Returns the packets left.
+ */
+static inline uint16_t
+rules_raw_stage(struct dpfw *d, struct dpfw_lcore *l, const struct dpfw_rules *r,
+		unsigned in, struct rte_mbuf **pkts, struct pkt_meta *meta,
+		uint16_t n, uint64_t tsc, uint64_t *notrack)
+{
+	struct rules_pkt rp[DPFW_MAX_BURST];
+	struct rules_verdict v[DPFW_MAX_BURST];
+	uint16_t i, k = 0;
+
+	for (i = 0; i < n; i++)
+		rp[i] = (struct rules_pkt){ .meta = &meta[i], .state_bits = CT_SB_INVALID,
+					    .in_port = (uint8_t)in,
+					    .out_port = (uint8_t)(in ^ 1),
+					    .len = meta[i].l3_len };
+	rules_eval_both(r, l->index, true, rp, n, v);
+	*notrack = 0;
+	for (i = 0; i < n; i++) {
+		rules_log_verdict(d, l, r, &v[i], pkts[i], &meta[i], in, tsc);
+		if (v[i].verdict != RULES_VERDICT_ACCEPT) {
+			l->stats.rules_dropped++;
+			rte_pktmbuf_free(pkts[i]);
+			continue;
+		}
+		if (v[i].notrack)
+			*notrack |= 1ull << k;
+		if (k != i) {
+			pkts[k] = pkts[i];
+			meta[k] = meta[i];
+		}
+		k++;
+	}
+	return k;
+}
+
+/* The rules after conntrack, for the whole burst. */
+static inline void
+rules_filter_stage(const struct dpfw_rules *r, struct dpfw_lcore *l, unsigned in,
+		   const struct pkt_meta *meta, const struct ct_result *res,
+		   uint16_t n, struct rules_verdict *v)
+{
+	struct rules_pkt rp[DPFW_MAX_BURST];
+	uint16_t i;
+
+	for (i = 0; i < n; i++)
+		rp[i] = (struct rules_pkt){
+			.meta = &meta[i],
+			.state_bits = res[i].state_bits,
+			.ct_status = res[i].conn ? ct_conn_status(res[i].conn) : 0,
+			.dir = (res[i].flags & CT_RES_REPLY) != 0,
+			.in_port = (uint8_t)in,
+			.out_port = (uint8_t)(in ^ 1),
+			.len = meta[i].l3_len,
+		};
+	rules_eval_both(r, l->index, false, rp, n, v);
+}
+
+/* REJECT: answer out of the ingress port when an answer is due. */
+static inline void
+rules_reject(struct dpfw *d, struct dpfw_lcore *l, unsigned in,
+	     const struct rte_mbuf *m, const struct pkt_meta *meta, uint8_t how)
+{
+	struct rte_mbuf *r;
+	int ret;
+
+	l->stats.rules_rejected++;
+	if (how >= RULES_REJ_MAX ||
+	    !pkt_reject_answerable(meta, rte_pktmbuf_mtod(m, const uint8_t *),
+				   dpfw_reject_how[how].kind)) {
+		l->stats.reject_none++;
+		return;
+	}
+	r = rte_pktmbuf_alloc(d->pool);
+	if (unlikely(r == NULL)) {
+		l->stats.reject_nombuf++;
+		return;
+	}
+	ret = pkt_build_reject(m, meta, dpfw_reject_how[how].kind,
+			       dpfw_reject_how[how].type, dpfw_reject_how[how].code,
+			       l->reject_ip_id++, r);
+	if (unlikely(ret < 0)) {
+		l->stats.reject_none++;
+		rte_pktmbuf_free(r);
+		return;
+	}
+	l->stats.reject_sent++;
+	l->stats.tx[in] += rte_eth_tx_buffer(d->port_id[in], l->txq, l->txbuf[in], r);
+}
+
+#endif
