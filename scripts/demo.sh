@@ -4,10 +4,12 @@
 #
 #   scripts/deps.sh && scripts/build.sh && scripts/demo.sh
 #
-# Brings the testbed up, starts dpfw on config/testbed.conf, then shows ping,
-# a 10 MB TCP transfer with nc (sha256 at both ends), an iperf3 TCP and an
-# iperf3 UDP run of 5 s each, stops dpfw with SIGINT and prints its
-# statistics, and takes the testbed down. Cleans up on any exit.
+# Brings the testbed up, starts dpfw on config/testbed-firewall.conf (the
+# ruleset config/testbed.rules), then shows ping, a 10 MB TCP transfer with
+# nc (sha256 at both ends), an iperf3 TCP and an iperf3 UDP run of 5 s
+# each, what the ruleset refuses (b opening towards a, telnet answered with
+# a reset and logged), the connection table, stops dpfw with SIGINT and
+# prints its statistics, and takes the testbed down. Cleans up on any exit.
 # Environment: DPFW=path of the binary (default build/app/dpfw/dpfw),
 #              DEMO_FORWARDER=testpmd to run dpdk-testpmd instead (a check of
 #              the testbed itself).
@@ -90,7 +92,7 @@ if [ "$FORWARDER" = testpmd ]; then
 	cmd=(dpdk-testpmd "${eal[@]}" --vdev net_af_packet0,iface=dpa --vdev net_af_packet1,iface=dpb
 		-- --forward-mode=io --auto-start --stats-period 60 --total-num-mbufs=16384)
 else
-	cmd=("$DPFW" "${eal[@]}" -- -c config/testbed.conf)
+	cmd=("$DPFW" "${eal[@]}" -- -c config/testbed-firewall.conf)
 fi
 echo "\$ ${cmd[*]}"
 "${cmd[@]}" </dev/null >"$work/dp.out" 2>"$work/dp.err" &
@@ -150,6 +152,27 @@ ip netns exec $NS_B iperf3 -s -1 -p 5201 >/dev/null 2>&1 &
 bg_pids+=($!)
 sleep 0.5
 ip netns exec $NS_A timeout 30 iperf3 -c $IP_B -p 5201 -u -b 100M -t 5 -f m
+
+if [ "$FORWARDER" = dpfw ]; then
+	heading "The ruleset (config/testbed.rules): b may only answer"
+	grep '^-A' config/testbed.rules | sed 's/^/  /'
+	echo "ping b -> a:"
+	if ip netns exec $NS_B ping -c 2 -W 1 -q $IP_A >/dev/null 2>&1; then
+		echo "  answered: the ruleset did not apply" >&2
+		exit 1
+	fi
+	echo "  no answer: FORWARD's policy dropped the echo requests"
+	echo "telnet a -> b:23 (nc -v):"
+	ip netns exec $NS_A nc -v -n -w 2 $IP_B 23 </dev/null 2>&1 | sed 's/^/  /' || true
+	sleep 0.3
+	echo "dpfw's LOG lines:"
+	grep '^telnet: ' "$work/dp.out" | sed 's/^/  /' || true
+
+	heading "Connection table (kill -USR1: conntrack -L format)"
+	kill -USR1 "$dp_pid"
+	sleep 0.5
+	sed -n '/^\(tcp\|udp\|icmp\) /p; /^conntrack: [0-9]* flow entries/p' "$work/dp.out" | tail -n 12 | sed 's/^/  /'
+fi
 
 heading "Stopping $FORWARDER (SIGINT): its statistics"
 kill -INT "$dp_pid"
