@@ -179,6 +179,11 @@ void dpfw_rules_discard(struct dpfw_rules *r);
 void dpfw_rules_publish(struct dpfw *d, struct dpfw_rules *r);
 /* build + publish; on error the running generation stays. */
 int dpfw_rules_reload(struct dpfw *d, const char *path4, const char *path6, FILE *err);
+/* The running ruleset of family fam (0 IPv4, 1 IPv6) as iptables-save
+ * [-c] prints it; -ENOENT when that family has none. Control thread. */
+int dpfw_rules_show(struct dpfw *d, unsigned fam, bool counters, FILE *f);
+/* Parse and compile without loading; errors to err. */
+int dpfw_rules_check(struct dpfw *d, const char *path4, const char *path6, FILE *err);
 
 /* rules_log.c: LOG records from workers, printed by the control loop */
 int dpfw_log_init(struct dpfw *d);

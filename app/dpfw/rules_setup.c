@@ -185,3 +185,26 @@ dpfw_rules_fini(struct dpfw *d)
 	rte_free(d->rules_qsbr);
 	d->rules_qsbr = NULL;
 }
+
+int
+dpfw_rules_show(struct dpfw *d, unsigned fam, bool counters, FILE *f)
+{
+	struct dpfw_rules *r = d->rules;
+
+	if (r == NULL || fam > 1 || r->rs[fam] == NULL)
+		return -ENOENT;
+	if (counters && rules_runtime_counters(r->rt[fam], r->rs[fam]) < 0)
+		return -EINVAL;
+	return rules_dump(r->rs[fam], f, counters);
+}
+
+int
+dpfw_rules_check(struct dpfw *d, const char *path4, const char *path6, FILE *err)
+{
+	struct dpfw_rules *r;
+	int ret;
+
+	ret = dpfw_rules_build(d, path4, path6, &r, err);
+	dpfw_rules_discard(r);
+	return ret;
+}

@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -87,6 +88,23 @@ static const struct command commands[] = {
 	{"set ct-max", CTL_CMD_SET_CT_MAX, "N",
 	 "Set the most connections tracked (nf_conntrack_max), at most the\n"
 	 "table's capacity (ct_max in dpfw.conf).\n"},
+	{"rules show", CTL_CMD_RULES_SHOW, "[-c] [-6]",
+	 "Print the running ruleset as iptables-save does (-6: the IPv6 one,\n"
+	 "as ip6tables-save).\n\n"
+	 "  -c, --counters   with [packets:bytes] counters, as iptables-save -c\n"
+	 "  -6, --ipv6       the IPv6 ruleset\n"},
+	{"rules check", CTL_CMD_RULES_CHECK, "[-4 FILE] [-6 FILE]",
+	 "Parse and compile rulesets as dpfw would load them, without loading\n"
+	 "them; print every error. Exit status 1 when a file does not load.\n\n"
+	 "  -4 FILE   an iptables-save file\n"
+	 "  -6 FILE   an ip6tables-save file\n"},
+	{"rules load", CTL_CMD_RULES_LOAD, "[-4 FILE] [-6 FILE]",
+	 "Replace the running rulesets while traffic flows (as SIGHUP does).\n"
+	 "Without files, the ones named by the configuration are read again;\n"
+	 "with, they replace both (a family not given runs with no rules). A\n"
+	 "ruleset with an error is refused whole and the running one stays.\n\n"
+	 "  -4 FILE   an iptables-save file\n"
+	 "  -6 FILE   an ip6tables-save file\n"},
 };
 
 static void
@@ -138,7 +156,23 @@ enum {
 	OPT_SPORT = 256,
 	OPT_DPORT,
 	OPT_STATE,
+	OPT_IPV6,
 };
+
+/* A ruleset file for the server, whose working directory is not ours. */
+static int
+rules_path(const struct command *c, const char *arg, char *out, size_t len)
+{
+	char buf[PATH_MAX];
+	const char *p = realpath(arg, buf);
+
+	if (p == NULL)
+		return usage_error(c, "%s: %s", arg, strerror(errno));
+	if (strlen(p) >= len)
+		return usage_error(c, "%s: path longer than %zu characters", arg, len - 1);
+	snprintf(out, len, "%s", p);
+	return 0;
+}
 
 static int
 parse_command_options(const struct command *c, int argc, char **argv,
@@ -159,6 +193,8 @@ parse_command_options(const struct command *c, int argc, char **argv,
 		{"state", required_argument, NULL, OPT_STATE},
 		{"mark", required_argument, NULL, 'm'},
 		{"output", required_argument, NULL, 'o'},
+		{"counters", no_argument, NULL, 'c'},
+		{"ipv6", no_argument, NULL, OPT_IPV6},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -170,7 +206,13 @@ parse_command_options(const struct command *c, int argc, char **argv,
 
 	opterr = 0;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "+:f:p:s:d:m:o:h", longopts, NULL)) != -1) {
+	bool rules = c->cmd == CTL_CMD_RULES_SHOW || c->cmd == CTL_CMD_RULES_CHECK ||
+		     c->cmd == CTL_CMD_RULES_LOAD;
+
+	const char *optstr = c->cmd == CTL_CMD_RULES_SHOW ? "+:c6h" :
+			     rules ? "+:4:6:h" : "+:f:p:s:d:m:o:h";
+
+	while ((opt = getopt_long(argc, argv, optstr, longopts, NULL)) != -1) {
 		if (opt == 'h') {
 			command_help(c);
 			exit(EXIT_OK);
@@ -187,6 +229,23 @@ parse_command_options(const struct command *c, int argc, char **argv,
 				return usage_error(c, "output format '%s' is not supported "
 						   "(timestamp)", optarg);
 			r->timestamp = true;
+			continue;
+		}
+		if (c->cmd == CTL_CMD_RULES_SHOW && opt == 'c') {
+			r->counters = true;
+			continue;
+		}
+		if (c->cmd == CTL_CMD_RULES_SHOW && (opt == '6' || opt == OPT_IPV6)) {
+			f->have |= CTL_F_FAMILY;
+			f->family = 6;
+			continue;
+		}
+		if (rules && (opt == '4' || opt == '6')) {
+			int ret = rules_path(c, optarg, opt == '4' ? r->path : r->path6,
+					     sizeof(r->path));
+
+			if (ret != 0)
+				return ret;
 			continue;
 		}
 		if (!filters)

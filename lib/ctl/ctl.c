@@ -297,7 +297,10 @@ ctl_parse_timeout_name(const char *s, enum ctl_timeout *t)
 	X(MARK, "mark")          \
 	X(TIMESTAMP, "timestamp") \
 	X(NAME, "name")          \
-	X(VALUE, "value")
+	X(VALUE, "value")        \
+	X(COUNTERS, "counters")  \
+	X(PATH, "path")          \
+	X(PATH6, "path6")
 
 enum ctl_arg {
 #define CTL_ARG_ENUM(e, k) A_##e,
@@ -328,6 +331,9 @@ static const uint32_t cmd_args[CTL_CMD_MAX] = {
 	[CTL_CMD_CT_EVENTS] = B(FORMAT) | FILTER_ARGS | B(TIMESTAMP),
 	[CTL_CMD_SET_TIMEOUT] = B(FORMAT) | B(NAME) | B(VALUE),
 	[CTL_CMD_SET_CT_MAX] = B(FORMAT) | B(VALUE),
+	[CTL_CMD_RULES_SHOW] = B(FORMAT) | B(FAMILY) | B(COUNTERS),
+	[CTL_CMD_RULES_CHECK] = B(FORMAT) | B(PATH) | B(PATH6),
+	[CTL_CMD_RULES_LOAD] = B(FORMAT) | B(PATH) | B(PATH6),
 };
 
 static enum ctl_status __attribute__((format(printf, 4, 5)))
@@ -444,6 +450,22 @@ set_arg(struct ctl_request *r, enum ctl_arg a, const char *v, const char *cmd,
 			goto bad;
 		r->value = x;
 		return CTL_S_OK;
+	case A_COUNTERS:
+		if (strcmp(v, "yes") == 0)
+			r->counters = true;
+		else if (strcmp(v, "no") == 0)
+			r->counters = false;
+		else
+			goto bad;
+		return CTL_S_OK;
+	case A_PATH:
+	case A_PATH6:
+		/* the server's working directory is not the client's */
+		if (v[0] != '/')
+			return fail(CTL_S_BAD_ARGUMENT, err, errlen,
+				    "%s: %s '%s' is not an absolute path", cmd, arg_keys[a], v);
+		snprintf(a == A_PATH ? r->path : r->path6, sizeof(r->path), "%s", v);
+		return CTL_S_OK;
 	case A_MAX:
 		break;
 	}
@@ -512,6 +534,12 @@ check_request(struct ctl_request *r, uint32_t seen, const char *cmd, char *err,
 				    "%s: %s: %llu is not a number of seconds from 1 to %u",
 				    cmd, ctl_timeout_name(r->timeout),
 				    (unsigned long long)r->value, CTL_TIMEOUT_MAX);
+		break;
+	case CTL_CMD_RULES_CHECK:
+		if (!(seen & (B(PATH) | B(PATH6))))
+			return fail(CTL_S_BAD_ARGUMENT, err, errlen,
+				    "%s: needs path (iptables-save file) or path6 "
+				    "(ip6tables-save file)", cmd);
 		break;
 	case CTL_CMD_SET_CT_MAX:
 		if (!(seen & B(VALUE)))
@@ -720,6 +748,12 @@ ctl_encode_request(const struct ctl_request *r, uint8_t *buf, size_t buflen)
 			ctl_timeout_name(r->timeout) : "");
 	if (r->cmd == CTL_CMD_SET_TIMEOUT || r->cmd == CTL_CMD_SET_CT_MAX)
 		enc_put(&e, "\nvalue=%llu", (unsigned long long)r->value);
+	if (r->cmd == CTL_CMD_RULES_SHOW && r->counters)
+		enc_put(&e, "\ncounters=yes");
+	if (r->path[0])
+		enc_put(&e, "\npath=%s", r->path);
+	if (r->path6[0])
+		enc_put(&e, "\npath6=%s", r->path6);
 	enc_put(&e, "\n");
 	if (e.overflow)
 		return -1;

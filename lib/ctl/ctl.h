@@ -110,7 +110,10 @@ const char *ctl_status_name(unsigned status);
 	X(CT_FLUSH, "ct.flush", "ct flush")          \
 	X(CT_EVENTS, "ct.events", "ct events")       \
 	X(SET_TIMEOUT, "set.timeout", "set timeout") \
-	X(SET_CT_MAX, "set.ct-max", "set ct-max")
+	X(SET_CT_MAX, "set.ct-max", "set ct-max")   \
+	X(RULES_SHOW, "rules.show", "rules show")    \
+	X(RULES_CHECK, "rules.check", "rules check") \
+	X(RULES_LOAD, "rules.load", "rules load")
 
 enum ctl_cmd {
 	CTL_CMD_NONE = 0,
@@ -204,6 +207,9 @@ struct ctl_request {
 	struct ctl_filter filter;
 	enum ctl_timeout timeout; /**< set.timeout name= */
 	uint64_t value;       /**< set.timeout / set.ct-max value= */
+	bool counters;        /**< rules.show counters=yes: iptables-save -c */
+	char path[CTL_MAX_VALUE + 1];  /**< rules.check/load path= (absolute), "" none */
+	char path6[CTL_MAX_VALUE + 1]; /**< ... path6= (ip6tables-save file) */
 };
 
 /**
