@@ -11,7 +11,10 @@ end's eth0 and caught at the other end's eth0 (AF_PACKET sockets opened in
 the end namespaces), real clients run in the end namespaces. Afterwards the
 kernel's `conntrack -L` / `conntrack -E` lines and INVALID rule counter are
 compared with dpfw's listing (SIGUSR1), events (ct_events = yes) and, at
-exit, its `invalid=` counter.
+exit, its `invalid=` counter. A scenario with a ruleset (ruleset4/ruleset6)
+has it loaded on both sides for its steps (iptables-restore in the middle,
+the config's ruleset files + SIGHUP for dpfw); REJECT answers that come back
+to the senders and LOG lines are compared as well.
 
 usage: diff.py [options] -- DPFW COMMAND...   (see run.sh)
 """
@@ -53,6 +56,7 @@ CRAFT_NET6 = "fd00:77:%x::%x"
 STACK_NET4 = "10.78.%d.%d"
 STACK_NET6 = "fd00:78:%x::%x"
 SNIFF_FILTER = "net 10.77.0.0/16 or net fd00:77::/32"
+KPORT = {"a": "ka", "b": "kb"}   # dpfwk-m's bridge ports towards dpfwk-a / dpfwk-b
 
 
 def setns(name):
@@ -153,8 +157,10 @@ PROTOS = ("tcp", "udp", "icmp", "icmp6", "ip")
 
 
 class Scenario:
-    def __init__(self, path, index):
+    def __init__(self, path, index, rulesets_dir=None):
         self.path = path
+        self.rulesets_dir = rulesets_dir or os.path.join(os.path.dirname(path), "..", "rulesets")
+        self.rules = {}           # family -> ruleset text (iptables-save syntax)
         self.name = os.path.basename(path)[:-4]
         self.k = index
         self.family = 4
@@ -177,7 +183,19 @@ class Scenario:
     def parse(self):
         with open(self.path) as f:
             lines = f.read().splitlines()
+        block = None              # (family, first line number, lines) of an inline ruleset
         for n, raw in enumerate(lines, 1):
+            if block is not None:
+                if raw.strip() == "}":
+                    self.add_rules(block[1], block[0], "\n".join(block[2]) + "\n")
+                    block = None
+                else:
+                    block[2].append(raw.strip())
+                continue
+            m = re.match(r"^\s*ruleset([46])\s*\{\s*$", raw)
+            if m:
+                block = (int(m.group(1)), n, [])
+                continue
             line = raw.split("#", 1)[0].strip() if not raw.lstrip().startswith(("run ", "bg ")) \
                 else raw.strip()
             if not line:
@@ -196,6 +214,13 @@ class Scenario:
                     self.events_mode = val
                 elif key == "dpfw-invalid":
                     self.dpfw_invalid = int(val)
+                elif key in ("ruleset4", "ruleset6"):
+                    fn = os.path.join(self.rulesets_dir, val)
+                    try:
+                        with open(fn) as f:
+                            self.add_rules(n, int(key[-1]), f.read())
+                    except OSError as e:
+                        self.err(n, "%s: %s" % (key, e))
                 else:
                     self.err(n, "unknown key %s" % key)
             elif kw == "family":
@@ -238,7 +263,14 @@ class Scenario:
                                        flags=flags, params=params))
             else:
                 self.err(n, "cannot parse: %s" % line)
+        if block is not None:
+            self.err(block[1], "ruleset%d { without its closing }" % block[0])
         self.fixed_ports = {str(self.sport), str(self.dport)}
+
+    def add_rules(self, lineno, fam, text):
+        if fam in self.rules:
+            self.err(lineno, "a second ruleset%d" % fam)
+        self.rules[fam] = text
 
     # addresses of this scenario
     def addr(self, host, family=None, stack=False):
@@ -256,6 +288,11 @@ class Scenario:
             cmd = cmd.replace(k, v)
         return cmd
 
+    def mine_log(self, line):
+        """Is a LOG line about this scenario's addresses?"""
+        return bool(re.search(r"\bSRC=(?:10\.7[78]\.%d\.\d+|fd00:007[78]:%04x:)" % (self.k, self.k),
+                              line))
+
     def mine(self, line):
         """Does a conntrack line belong to this scenario (its addresses)?"""
         pats = [CRAFT_NET4 % (self.k, 0), STACK_NET4 % (self.k, 0)]
@@ -265,6 +302,74 @@ class Scenario:
                      re.escape("fd00:78:%x::" % self.k) + "[0-9a-f]+"]
             self._re = re.compile(r"(?:src|dst)=(?:%s)(?:\s|$)" % "|".join(alts))
         return bool(self._re.search(line))
+
+
+# ---- rulesets ----------------------------------------------------------------------------------
+
+# Every table the harness may meet, with its built-in chains (for the
+# accept-all baseline restored after a ruleset scenario).
+TABLE_CHAINS = {
+    "raw": ("PREROUTING", "OUTPUT"),
+    "mangle": ("PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"),
+    "nat": ("PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"),
+    "filter": ("INPUT", "FORWARD", "OUTPUT"),
+}
+# The kernel's INVALID / UNTRACKED counters: rules without a target at the
+# head of FORWARD (they count and go on), found again by their comment.
+COUNT_TAG = "dpfw-diff-count"
+COUNT_RULES = ["-A FORWARD -m conntrack --ctstate %s -m comment --comment %s" % (st, COUNT_TAG)
+               for st in ("INVALID", "UNTRACKED")]
+# Interface placeholders of a scenario's ruleset: @a is the side of the a
+# end, @b the side of b.
+IFACE_RE = re.compile(r"(?:(!)\s+)?-([io])\s+@([ab])(?=\s|$)")
+
+
+def ruleset_tables(text):
+    return [ln[1:].strip() for ln in text.splitlines() if ln.startswith("*")]
+
+
+def baseline_rules(tables, count=True):
+    """iptables-restore input that puts the tables back to accept-all (with
+    the kernel's counting rules, unless count is False)."""
+    out = []
+    for t in sorted(set(tables) | {"filter"}, key=list(TABLE_CHAINS).index):
+        out.append("*" + t)
+        out += [":%s ACCEPT [0:0]" % c for c in TABLE_CHAINS[t]]
+        if t == "filter":
+            out += (COUNT_RULES if count else []) + ["-A FORWARD -j ACCEPT"]
+        out.append("COMMIT")
+    return "\n".join(out) + "\n"
+
+
+def rules_for_kernel(text, port_a, port_b):
+    """The scenario's ruleset for dpfwk-m: @a/@b become physdev matches on the
+    bridge ports (with br_netfilter, -i/-o see br0 for bridged packets), and
+    the counting rules go first in filter FORWARD."""
+    def iface(mo):
+        neg, io, side = mo.group(1), mo.group(2), mo.group(3)
+        port = port_a if side == "a" else port_b
+        return "-m physdev %s--physdev-%s %s" % ("! " if neg else "", "in" if io == "i" else "out",
+                                                  port)
+    out = []
+    table = None
+    counted = False
+    for ln in text.splitlines():
+        st = ln.strip()
+        if st.startswith("*"):
+            table = st[1:]
+            counted = False
+        elif table == "filter" and not counted and (st.startswith("-") or st == "COMMIT"):
+            out += COUNT_RULES
+            counted = True
+        out.append(IFACE_RE.sub(iface, ln))
+    return "\n".join(out) + "\n"
+
+
+def rules_for_dpfw(text, port_a="eth0", port_b="eth1"):
+    """The scenario's ruleset for dpfw: @a/@b become its port names."""
+    return IFACE_RE.sub(lambda mo: "%s-%s %s" % ("! " if mo.group(1) else "", mo.group(2),
+                                                 port_a if mo.group(3) == "a" else port_b),
+                        text)
 
 
 class Builder:
@@ -427,6 +532,7 @@ class End:
         self.sock = s
         self.mac = s.getsockname()[4]
         self.seen = []
+        self.frames = []    # every frame received, for the REJECT answers
 
     def drain(self):
         while True:
@@ -436,6 +542,7 @@ class End:
                 return
             if addr[2] == PACKET_OUTGOING:
                 continue
+            self.frames.append(fr)
             k = frame_key(fr)
             if k:
                 self.seen.append(k)
@@ -516,17 +623,85 @@ class KernelSide(Side):
         n = 0
         for tool in ("iptables", "ip6tables"):
             for ln in sh([tool, "-L", "FORWARD", "-v", "-x", "-n"], self.ns_m).splitlines():
-                if "ctstate " + state in ln:
+                if "ctstate " + state in ln and COUNT_TAG in ln:
                     n += int(ln.split()[0])
         return n
+
+    # rulesets: iptables-restore in the middle namespace (whole tables)
+    def restore(self, fam, text):
+        tool = "iptables-restore" if fam == 4 else "ip6tables-restore"
+        r = subprocess.run(["ip", "netns", "exec", self.ns_m, tool], input=text,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                           timeout=30)
+        if r.returncode != 0:
+            raise RuntimeError("%s in %s: %s" % (tool, self.ns_m, r.stdout.strip()))
+
+    def load_rules(self, sc):
+        self.neigh(sc)
+        for fam, text in sorted(sc.rules.items()):
+            self.restore(fam, rules_for_kernel(text, KPORT["a"], KPORT["b"]))
+
+    def unload_rules(self, sc):
+        err = None
+        for fam, text in sorted(sc.rules.items()):
+            try:
+                self.restore(fam, baseline_rules(ruleset_tables(text)))
+            except RuntimeError as e:
+                err = err or e
+        if err:
+            raise err
+
+    def neigh(self, sc):
+        """The middle answers from br0 (ICMP errors): permanent neighbours for
+        the scenario's crafted addresses, the ends' stacks never answer ARP/ND
+        for them."""
+        cmds = []
+        for host in ("a", "b"):
+            mac = ":".join("%02x" % x for x in self.end[host].mac)
+            for fam in (4, 6):
+                cmds.append("neigh replace %s lladdr %s dev br0 nud permanent"
+                            % (sc.addr(host, fam), mac))
+        r = subprocess.run(["ip", "-n", self.ns_m, "-batch", "-"], input="\n".join(cmds) + "\n",
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if r.returncode != 0:
+            raise RuntimeError("ip neigh in %s: %s" % (self.ns_m, r.stdout.strip()))
+
+    # LOG lines: the kernel's ring buffer (needs nf_log_all_netns=1)
+    def log_open(self):
+        try:
+            fd = os.open("/dev/kmsg", os.O_RDONLY | os.O_NONBLOCK)
+            os.lseek(fd, 0, os.SEEK_END)
+        except OSError:
+            return None
+        return fd
+
+    def log_lines(self, fd):
+        out = []
+        while True:
+            try:
+                rec = os.read(fd, 8192)
+            except BlockingIOError:
+                break
+            except OSError as e:
+                if e.errno == 32:       # EPIPE: records overwritten, go on
+                    continue
+                break
+            if not rec:
+                break
+            txt = rec.decode(errors="replace").split(";", 1)[-1].split("\n", 1)[0]
+            if " IN=" in " " + txt or txt.startswith("IN="):
+                out.append(txt)
+        os.close(fd)
+        return out
 
 
 class DpfwSide(Side):
     name = "dpfw"
 
-    def __init__(self, ns_a, ns_b, cmd, outfile):
+    def __init__(self, ns_a, ns_b, cmd, outfile, rule_files):
         super().__init__(ns_a, ns_b)
         self.cmd, self.outfile = cmd, outfile
+        self.rule_files = rule_files      # family -> the file the config names
         self.proc = None
         self.runs = 0
         self.exit_counters = []
@@ -574,6 +749,40 @@ class DpfwSide(Side):
         with open(self.cur_out) as f:
             return [ln.rstrip("\n") for ln in f]
 
+    # rulesets: the files the config names, then SIGHUP
+    def write_rules(self, rules):
+        for fam in (4, 6):
+            text = rules.get(fam)
+            text = rules_for_dpfw(text) if text is not None else baseline_rules([], False)
+            with open(self.rule_files[fam] + ".new", "w") as f:
+                f.write(text)
+            os.rename(self.rule_files[fam] + ".new", self.rule_files[fam])
+
+    def reload(self, rules):
+        self.write_rules(rules)
+        if self.proc is None:
+            return
+        ok = re.compile(r"^dpfw: SIGHUP: ruleset generation (\d+) loaded")
+        before = len(self.lines())
+        self.proc.send_signal(signal.SIGHUP)
+        t0 = time.time()
+        while time.time() - t0 < 10:
+            new = self.lines()[before:]
+            for i, ln in enumerate(new):
+                if ok.match(ln):
+                    return
+                if ln.startswith("dpfw: ruleset not loaded"):
+                    raise RuntimeError("dpfw refused the ruleset: "
+                                       + " | ".join(new[:i + 1])[-600:])
+            time.sleep(0.05)
+        raise RuntimeError("dpfw printed no 'ruleset generation N loaded' within 10 s of SIGHUP")
+
+    def log_mark(self):
+        return len(self.lines())
+
+    def log_lines(self, mark):
+        return [ln for ln in self.lines()[mark:] if " IN=" in ln or ln.startswith("IN=")]
+
     def events(self):
         return [ln for ln in self.lines() if CT_EV_RE.match(ln)]
 
@@ -620,6 +829,197 @@ def normalize(sc, lines):
             m[key] = "%s%d" % (tag, 1 + sum(1 for x in m if x[0] == tag))
         return "%s=%s" % (k, m[key])
     return [re.sub(r"\b(sport|dport|id)=(\d+)", rep, ln) for ln in lines]
+
+
+# ---- REJECT answers and LOG lines ---------------------------------------------------------------
+
+def ip_bytes(fr):
+    """The IP datagram of an Ethernet frame, without the padding of short frames."""
+    et = struct.unpack("!H", fr[12:14])[0]
+    if et == 0x0800 and len(fr) >= 34:
+        return fr[14:14 + struct.unpack("!H", fr[16:18])[0]]
+    if et == 0x86dd and len(fr) >= 54:
+        return fr[14:14 + 40 + struct.unpack("!H", fr[18:20])[0]]
+    return None
+
+
+def is_answer(ip):
+    """A TCP reset or an ICMP/ICMPv6 error: what a REJECT sends."""
+    if ip[0] >> 4 == 4:
+        hl = (ip[0] & 0xf) * 4
+        if struct.unpack("!H", ip[6:8])[0] & 0x1fff:
+            return False
+        if ip[9] == 6 and len(ip) >= hl + 14:
+            return bool(ip[hl + 13] & 0x04)
+        return ip[9] == 1 and len(ip) > hl and ip[hl] in (3, 4, 5, 11, 12)
+    if ip[6] == 6 and len(ip) >= 54:
+        return bool(ip[53] & 0x04)
+    return ip[6] == 58 and len(ip) > 40 and ip[40] < 128
+
+
+def answers(side, sent_raws):
+    """The frames that reached an end without having been sent by the harness
+    and that are REJECT answers: {end: [frame]} in arrival order."""
+    out = {}
+    for host, e in side.end.items():
+        for fr in e.frames:
+            ip = ip_bytes(fr)
+            if ip is None or ip in sent_raws or not is_answer(ip):
+                continue
+            out.setdefault(host, []).append(fr)
+    return out
+
+
+def inet_csum(b):
+    if len(b) % 2:
+        b += b"\0"
+    t = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while t >> 16:
+        t = (t & 0xffff) + (t >> 16)
+    return t
+
+
+def csum_ok(ip):
+    """Are the IPv4 header and the L4 checksums of an answer right?"""
+    if ip[0] >> 4 == 4:
+        hl = (ip[0] & 0xf) * 4
+        l4 = ip[hl:]
+        ok = inet_csum(ip[:hl]) == 0xffff
+        if ip[9] == 1:
+            return ok and inet_csum(l4) == 0xffff
+        ph = ip[12:20] + struct.pack("!BBH", 0, ip[9], len(l4))
+        return ok and inet_csum(ph + l4) == 0xffff
+    l4 = ip[40:]
+    ph = ip[8:40] + struct.pack("!IxxxB", len(l4), ip[6])
+    return inet_csum(ph + l4) == 0xffff
+
+
+def mac_role(side, mac):
+    for host, e in side.end.items():
+        if e.mac == mac:
+            return host
+    return "br0" if side.name == "kernel" else ":".join("%02x" % x for x in mac)
+
+
+def answer_fields(side, fr):
+    """An answer as an ordered list of (field, value). TCP resets: the MACs (as
+    the roles a/b) and every byte of the datagram. ICMP errors: every field
+    but the source MAC and address and the IPv4 ID (the kernel's middle answers
+    from br0's MAC and address, dpfw from the original destination's) and the
+    checksums that cover them (checked for correctness instead)."""
+    ip = ip_bytes(fr)
+    v4 = ip[0] >> 4 == 4
+    hl = (ip[0] & 0xf) * 4 if v4 else 40
+    proto = ip[9] if v4 else ip[6]
+    rst = proto == 6
+    f = [("kind", ("tcp-reset" if rst else "icmp" if v4 else "icmp6")),
+         ("eth.dst", mac_role(side, fr[0:6]))]
+    if rst:
+        f.append(("eth.src", mac_role(side, fr[6:12])))
+        f.append(("ip", ip.hex()))
+        f.append(("checksums", "good" if csum_ok(ip) else "bad"))
+        return f
+    if v4:
+        f += [("ip.tos", ip[1]), ("ip.len", struct.unpack("!H", ip[2:4])[0]),
+              ("ip.frag", "%04x" % struct.unpack("!H", ip[6:8])[0]), ("ip.ttl", ip[8]),
+              ("ip.proto", ip[9]), ("ip.dst", socket.inet_ntop(socket.AF_INET, ip[16:20])),
+              ("ip.options", ip[20:hl].hex())]
+    else:
+        f += [("ip6.vtcfl", ip[0:4].hex()), ("ip6.plen", struct.unpack("!H", ip[4:6])[0]),
+              ("ip6.nh", ip[6]), ("ip6.hlim", ip[7]),
+              ("ip6.dst", socket.inet_ntop(socket.AF_INET6, ip[24:40]))]
+    l4 = ip[hl:]
+    f += [("icmp.type", l4[0]), ("icmp.code", l4[1])]
+    if v4:   # no pseudo-header: the same on both sides
+        f.append(("icmp.cksum", "%04x" % struct.unpack("!H", l4[2:4])[0]))
+    f += [("icmp.rest", l4[4:8].hex()), ("icmp.quote", l4[8:].hex()),
+          ("checksums", "good" if csum_ok(ip) else "bad")]
+    return f
+
+
+def answer_summary(side, fr):
+    ip = ip_bytes(fr)
+    v4 = ip[0] >> 4 == 4
+    fam = socket.AF_INET if v4 else socket.AF_INET6
+    src = socket.inet_ntop(fam, ip[12:16] if v4 else ip[8:24])
+    dst = socket.inet_ntop(fam, ip[16:20] if v4 else ip[24:40])
+    hl = (ip[0] & 0xf) * 4 if v4 else 40
+    proto = ip[9] if v4 else ip[6]
+    l4 = ip[hl:]
+    if proto == 6:
+        what = "tcp %d>%d flags=%02x seq=%d ack=%d" % (
+            struct.unpack("!H", l4[0:2])[0], struct.unpack("!H", l4[2:4])[0], l4[13],
+            struct.unpack("!I", l4[4:8])[0], struct.unpack("!I", l4[8:12])[0])
+    else:
+        what = "%s type=%d code=%d" % ("icmp" if v4 else "icmp6", l4[0], l4[1])
+    return "%s>%s %s (%s>%s)" % (src, dst, what, mac_role(side, fr[6:12]), mac_role(side, fr[0:6]))
+
+
+def compare_answers(res, kern, dp, ka, da):
+    for host in sorted(set(ka) | set(da)):
+        a, b = ka.get(host, []), da.get(host, [])
+        for i in range(max(len(a), len(b))):
+            if i >= len(b):
+                res.diffs.append("answer %d to %s: only the kernel sent: %s"
+                                 % (i + 1, host, answer_summary(kern, a[i])))
+                continue
+            if i >= len(a):
+                res.diffs.append("answer %d to %s: only dpfw sent: %s"
+                                 % (i + 1, host, answer_summary(dp, b[i])))
+                continue
+            fa, fb = answer_fields(kern, a[i]), answer_fields(dp, b[i])
+            for (k, x), (_, y) in zip(fa, fb):
+                if x != y:
+                    if k in ("ip", "icmp.quote"):
+                        off = next(j for j in range(min(len(x), len(y)) + 1)
+                                   if j >= min(len(x), len(y)) or x[j] != y[j]) // 2
+                        x, y = "%s (%d bytes, first difference at byte %d)" % (
+                            x[off * 2:off * 2 + 16], len(x) // 2, off), \
+                            "%s (%d bytes)" % (y[off * 2:off * 2 + 16], len(y) // 2)
+                    res.diffs.append("answer %d to %s %s: kernel=%s dpfw=%s"
+                                     % (i + 1, host, k, x, y))
+                    if k == "kind":
+                        break
+
+
+LOG_IFACES_RE = re.compile(r"IN=(\S*) OUT=(\S*) (?:PHYSIN=(\S+) )?(?:PHYSOUT=(\S+) )?")
+LOG_MAC_RE = re.compile(r"MAC=((?:[0-9a-f]{2}:){5}[0-9a-f]{2}):((?:[0-9a-f]{2}:){5}[0-9a-f]{2})")
+
+
+def norm_log(side, line):
+    """A LOG line with the interfaces as the sides a/b and the MACs as roles:
+    the kernel's `IN=br0 OUT=br0 PHYSIN=ka PHYSOUT=kb` and dpfw's
+    `IN=eth0 OUT=eth1` both become `IN=@a OUT=@b`."""
+    if side.name == "kernel":
+        names = {v: "@" + k for k, v in KPORT.items()}
+
+        def ifs(mo):
+            return "IN=%s OUT=%s " % (names.get(mo.group(3) or "", mo.group(3) or mo.group(1)),
+                                      names.get(mo.group(4) or "", mo.group(4) or mo.group(2)))
+    else:
+        names = {"eth0": "@a", "eth1": "@b"}
+
+        def ifs(mo):
+            return "IN=%s OUT=%s " % (names.get(mo.group(1), mo.group(1)),
+                                      names.get(mo.group(2), mo.group(2)))
+    line = LOG_IFACES_RE.sub(ifs, line, count=1)
+
+    def macs(mo):
+        def role(txt):
+            return mac_role(side, bytes.fromhex(txt.replace(":", "")))
+        return "MAC=%s:%s" % (role(mo.group(1)), role(mo.group(2)))
+    return LOG_MAC_RE.sub(macs, line, count=1).rstrip()
+
+
+def compare_logs(res, kl, dl):
+    for i in range(max(len(kl), len(dl))):
+        if i >= len(dl):
+            res.diffs.append("LOG %d: only the kernel: %s" % (i + 1, kl[i]))
+        elif i >= len(kl):
+            res.diffs.append("LOG %d: only dpfw: %s" % (i + 1, dl[i]))
+        elif kl[i] != dl[i]:
+            res.diffs.append("LOG %d: kernel: %s" % (i + 1, kl[i]))
+            res.diffs.append("LOG %d: dpfw:   %s" % (i + 1, dl[i]))
 
 
 def compare(res, kl, dl, ke, de):
@@ -689,6 +1089,17 @@ def check_expect(res, kl, ke):
         elif what == "events":
             got = ",".join(CT_EV_RE.match(ln).group(1) for ln in ke)
             ok = got == args[0]
+        elif what == "delivered":
+            got = str(getattr(res, "kdelivered", "?"))
+            ok = got == args[0]
+        elif what == "answers":
+            got = str(getattr(res, "kanswers", "?"))
+            ok = got == args[0]
+        elif what == "log":
+            if getattr(res, "klog", None) is None:
+                continue
+            got = str(len(res.klog))
+            ok = got == args[0]
         elif what == "timeout":
             got = ",".join(str(d.get("timeout")) for d in parsed)
             ok = any(abs(d.get("timeout", -99) - int(args[0])) <= TIMEOUT_TOL for d in parsed)
@@ -701,18 +1112,39 @@ def check_expect(res, kl, ke):
 
 
 def run_scenario(sc, kern, dp, builder, isolate):
-    res = Result(sc)
-    sides = (kern, dp)
     if isolate:
         dp.start()
+    if not sc.rules:
+        return run_steps(sc, kern, dp, builder, isolate)
+    loaded = False
+    try:
+        kern.load_rules(sc)
+        loaded = True
+        dp.reload(sc.rules)
+        return run_steps(sc, kern, dp, builder, isolate)
+    finally:
+        # accept-all again on both sides, whatever happened
+        if loaded:
+            kern.unload_rules(sc)
+        dp.reload({})
+
+
+def run_steps(sc, kern, dp, builder, isolate):
+    res = Result(sc)
+    sides = (kern, dp)
+    logs = any(re.search(r"-j\s+LOG\b", t) for t in sc.rules.values())
+    kmsg = kern.log_open() if logs else None
+    dmark = dp.log_mark()
     ke0, de0 = len(kern.events()), len(dp.events())
     kinv0 = kern.counter("INVALID")
     sent = []             # (lineno, key)
+    sent_raws = set()     # the datagrams sent (what is not one of them is an answer)
     last_sent = {}
     for s in sides:
         for e in s.end.values():
             e.drain()
             e.seen = []
+            e.frames = []
     t_start = time.time()
     for st in sc.steps:
         if st.kind == "sleep":
@@ -725,6 +1157,7 @@ def run_scenario(sc, kern, dp, builder, isolate):
             last_sent[(st.src, st.dst)] = raws[0]
             for raw in raws:
                 sent.append((st.lineno, st.dst, ip_key(raw)))
+                sent_raws.add(raw)
             time.sleep(STEP_GAP)
         elif st.kind in ("run", "bg"):
             cmd = sc.subst(st.cmd)
@@ -757,8 +1190,10 @@ def run_scenario(sc, kern, dp, builder, isolate):
     for s in sides:
         for e in s.end.values():
             e.drain()
+    res.kdelivered = 0
     for lineno, dst, key in sent:
         got = [key in s.end[dst].seen for s in sides]
+        res.kdelivered += got[0]
         if got[0] != got[1]:
             res.diffs.append("delivery: line %d packet %s: kernel %s, dpfw %s" % (
                 lineno, key, "delivered" if got[0] else "dropped",
@@ -771,6 +1206,22 @@ def run_scenario(sc, kern, dp, builder, isolate):
     ke = [ln for ln in kern.events()[ke0:] if sc.mine(ln)]
     de = [ln for ln in dp.events()[de0:] if sc.mine(ln)]
     res.kinvalid = kern.counter("INVALID") - kinv0
+    # REJECT answers that came back to the senders
+    ka, da = answers(kern, sent_raws), answers(dp, sent_raws)
+    res.kanswers = sum(len(v) for v in ka.values())
+    compare_answers(res, kern, dp, ka, da)
+    res.raw_answers = [("kernel", kern, ka), ("dpfw", dp, da)]
+    # LOG lines
+    res.klog = res.dlog = []
+    if logs:
+        if kmsg is None:
+            res.notes.append("LOG lines not compared: /dev/kmsg cannot be read")
+            res.klog = None
+        else:
+            time.sleep(0.2)     # dpfw's control loop prints its records every 100 ms
+            res.klog = [norm_log(kern, ln) for ln in kern.log_lines(kmsg) if sc.mine_log(ln)]
+            res.dlog = [norm_log(dp, ln) for ln in dp.log_lines(dmark) if sc.mine_log(ln)]
+            compare_logs(res, res.klog, res.dlog)
     if isolate:
         res.dinvalid = dp.stop().get("invalid")
         if res.dinvalid is not None and res.dinvalid != res.kinvalid:
@@ -793,6 +1244,8 @@ def main():
     ap.add_argument("--tmp", required=True)
     ap.add_argument("--isolate", action="store_true",
                     help="restart dpfw for each scenario: per-scenario INVALID counts")
+    ap.add_argument("--ruleset4", required=True, help="the file dpfw's config names as ruleset")
+    ap.add_argument("--ruleset6", required=True, help="... and as ruleset6")
     ap.add_argument("--verbose", "-v", action="store_true")
     ap.add_argument("names", nargs="*")
     args = ap.parse_args(argv)
@@ -824,7 +1277,11 @@ def main():
                       "net.bridge.bridge-nf-call-iptables"], "dpfwk-m").splitlines()))
     sys.stdout.flush()
     kern = KernelSide("dpfwk-a", "dpfwk-m", "dpfwk-b", os.path.join(args.tmp, "kernel-events.txt"))
-    dp = DpfwSide("dpfw-a", "dpfw-b", cmd, os.path.join(args.tmp, "dpfw.out"))
+    dp = DpfwSide("dpfw-a", "dpfw-b", cmd, os.path.join(args.tmp, "dpfw.out"),
+                  {4: args.ruleset4, 6: args.ruleset6})
+    dp.write_rules({})
+    for fam in (4, 6):
+        kern.restore(fam, baseline_rules([]))
     builder = Builder()
     t0 = time.time()
     counts = {"ok": 0, "FAIL": 0, "xfail": 0, "xpass": 0}
@@ -866,6 +1323,15 @@ def main():
                                           res.raw):
                         for ln in lines:
                             print("      %-9s | %s" % (tag, ln))
+                for tag, side, ans in getattr(res, "raw_answers", []):
+                    for host in sorted(ans):
+                        for fr in ans[host]:
+                            print("      %-9s | to %s: %s" % (tag + " ans", host,
+                                                             answer_summary(side, fr)))
+                for tag, lines in (("kernel LOG", getattr(res, "klog", None) or []),
+                                   ("dpfw LOG", getattr(res, "dlog", None) or [])):
+                    for ln in lines:
+                        print("      %-9s | %s" % (tag, ln))
             for n in res.notes:
                 if args.verbose:
                     print("      . " + n)

@@ -18,7 +18,10 @@
 # 10.77.K.0/24 and fd00:77:K::/64, which the ends drop in raw PREROUTING (their
 # stacks never answer them; AF_PACKET sockets still see them).
 # In dpfwk-m the FORWARD chains accept everything and count INVALID (and
-# UNTRACKED) packets with -m conntrack. Output: one line per scenario, ok /
+# UNTRACKED) packets with -m conntrack. A scenario may carry a ruleset
+# (ruleset4/ruleset6): loaded on both sides for its steps (iptables-restore
+# in dpfwk-m, SIGHUP for dpfw), accept-all again after; REJECT answers and
+# LOG lines are compared too. Output: one line per scenario, ok /
 # FAIL / xfail (known difference) / xpass, the differences under it, then
 # "N passed, N failed, N xfail". Exit 0 when nothing failed, 77 without root.
 # Takes the testbed lock of test/e2e/lib.sh.
@@ -33,7 +36,7 @@ while [ $# -gt 0 ]; do
 	--dpfw) DPFW=$2; shift 2 ;;
 	--dpfw=*) DPFW=${1#*=}; shift ;;
 	--isolate | -v | --verbose) PYARGS+=("$1"); shift ;;
-	-h | --help) sed -n '2,25p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,27p' "$0"; exit 0 ;;
 	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	*) NAMES+=("$1"); shift ;;
 	esac
@@ -89,10 +92,21 @@ ktopo_up() {
 		ip netns add "$ns" || return 1
 		ip -n "$ns" link set lo up
 	done
-	# The middle sends nothing of its own: no IPv6 on its devices.
+	# The middle sends nothing of its own but REJECT answers: no IPv6 on the
+	# bridge ports; br0 has 10.79.0.254/16 and fd00:79::fe/64 (no link-local
+	# address, no DAD, no router solicitation) and routes to the crafted
+	# ranges, so that the kernel's REJECT can route its answers at all
+	# (diff.py adds permanent neighbours for the scenario's addresses). ICMP
+	# errors are not rate-limited (a scenario sends several in a second), and
+	# ICMPv6 errors get flow label 0 as dpfw's (the kernel's automatic label
+	# hashes the flow, source address included, with a per-boot secret).
 	ip netns exec $K_M sysctl -qw net.ipv6.conf.default.disable_ipv6=1 \
-		net.ipv6.conf.all.disable_ipv6=1
+		net.ipv6.conf.all.disable_ipv6=1 net.ipv4.icmp_ratelimit=0 \
+		net.ipv6.icmp.ratelimit=0 net.ipv6.auto_flowlabels=0
 	ip -n $K_M link add br0 type bridge mcast_snooping 0 || return 1
+	ip -n $K_M link set br0 address 02:00:00:00:00:fe addrgenmode none
+	ip netns exec $K_M sysctl -qw net.ipv6.conf.br0.accept_dad=0 \
+		net.ipv6.conf.br0.router_solicitations=0 net.ipv6.conf.br0.disable_ipv6=0 || return 1
 	ip link add ka netns $K_M type veth peer name eth0 netns $K_A || return 1
 	ip link add kb netns $K_M type veth peer name eth0 netns $K_B || return 1
 	for t in ka kb; do
@@ -101,11 +115,19 @@ ktopo_up() {
 		ip -n $K_M link set $t up
 	done
 	ip -n $K_M link set br0 up
+	ip -n $K_M addr add 10.79.0.254/16 dev br0 || return 1
+	ip -n $K_M -6 addr add fd00:79::fe/64 dev br0 nodad || return 1
+	ip -n $K_M route add 10.77.0.0/16 dev br0 || return 1
+	ip -n $K_M -6 route add fd00:77::/32 dev br0 || return 1
 	ip netns exec $K_M sysctl -qw net.bridge.bridge-nf-call-iptables=1 \
 		net.bridge.bridge-nf-call-ip6tables=1 || return 1
+	# diff.py's baseline (baseline_rules()): counting rules without a target
+	# (tagged with a comment), then ACCEPT
 	for t in iptables ip6tables; do
-		ip netns exec $K_M $t -A FORWARD -m conntrack --ctstate INVALID -j ACCEPT || return 1
-		ip netns exec $K_M $t -A FORWARD -m conntrack --ctstate UNTRACKED -j ACCEPT
+		for s in INVALID UNTRACKED; do
+			ip netns exec $K_M $t -A FORWARD -m conntrack --ctstate $s \
+				-m comment --comment dpfw-diff-count || return 1
+		done
 		ip netns exec $K_M $t -A FORWARD -j ACCEPT
 	done
 	kend_up $K_A "$IP_A" "$IP6_A" || return 1
@@ -128,16 +150,25 @@ ends_prepare() {
 	done
 }
 
+# LOG lines of a namespace reach the kernel's ring buffer only with
+# nf_log_all_netns=1 (a global sysctl: set for the run, put back after).
+LOG_ALL_NETNS=/proc/sys/net/netfilter/nf_log_all_netns
+LOG_ALL_OLD=
 # shellcheck disable=SC2317  # the EXIT trap
 diff_cleanup() {
 	local rc=$?
 	ktopo_down
+	[ -n "$LOG_ALL_OLD" ] && [ "$LOG_ALL_OLD" != 1 ] && echo "$LOG_ALL_OLD" >"$LOG_ALL_NETNS"
 	(exit "$rc")
 	e2e_cleanup
 }
 trap diff_cleanup EXIT
 
 e2e_testbed_up
+if [ -w "$LOG_ALL_NETNS" ]; then
+	LOG_ALL_OLD=$(cat "$LOG_ALL_NETNS")
+	echo 1 >"$LOG_ALL_NETNS" 2>/dev/null || LOG_ALL_OLD=
+fi
 ktopo_up || e2e_bail "kernel topology ($K_A, $K_M, $K_B) could not be set up"
 ends_prepare "$NS_A" "$NS_B" || e2e_bail "could not prepare the testbed's ends"
 ends_prepare $K_A $K_B || e2e_bail "could not prepare the kernel topology's ends"
@@ -148,10 +179,16 @@ ip netns exec $K_A ping -c 1 -W 2 -q "$IP_B" >/dev/null 2>&1 ||
 # starts dpfw once per scenario).
 cp "$E2E_DPFW" "$E2E_TMP/dpfw" || e2e_bail "cannot copy $E2E_DPFW"
 conf=$E2E_TMP/diff.conf
-sed 's/^\[dpfw\]/[dpfw]\nct_events = yes/' "$E2E_SRC/config/testbed.conf" >"$conf"
+# The ruleset files are written by diff.py: accept-all, a scenario's
+# ruleset (then SIGHUP), accept-all again. No control socket: another
+# dpfw may hold the default one.
+keys="ct_events = yes\\nruleset = $E2E_TMP/ruleset4\\nruleset6 = $E2E_TMP/ruleset6"
+keys="$keys\\nlog_rate = 1000\\nctl_socket ="
+sed "s|^\\[dpfw\\]|[dpfw]\\n$keys|" "$E2E_SRC/config/testbed.conf" >"$conf"
 # shellcheck disable=SC2206
 mem=($E2E_MEM $E2E_EAL)
-$PY "$HERE/diff.py" --scenarios "$HERE/scenarios" --tmp "$E2E_TMP" "${PYARGS[@]}" "${NAMES[@]}" \
+$PY "$HERE/diff.py" --scenarios "$HERE/scenarios" --tmp "$E2E_TMP" \
+	--ruleset4 "$E2E_TMP/ruleset4" --ruleset6 "$E2E_TMP/ruleset6" "${PYARGS[@]}" "${NAMES[@]}" \
 	-- "$E2E_TMP/dpfw" -l 0-1 "${mem[@]}" --file-prefix "$E2E_PREFIX" -- -c "$conf"
 rc=$?
 [ $rc -ne 0 ] && E2E_FAILS=$((E2E_FAILS + 1))
