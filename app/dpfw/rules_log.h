@@ -19,6 +19,7 @@
 #include "rules.h"
 
 #define DPFW_LOG_CAPLEN 160 /* Ethernet + IPv6 + extension headers + TCP */
+#define DPFW_LOG_NO_OUT 0xff /* logged before routing: the kernel prints OUT= */
 
 struct dpfw_log_rec {
 	char prefix[RULES_LOG_PREFIX_MAXLEN + 1];
@@ -36,7 +37,8 @@ dpfw_log_format(const struct dpfw_log_rec *r, const char *const names[2],
 		char *line, size_t len)
 {
 	rules_log_format(line, len, r->prefix, r->flags, names[r->in_port & 1],
-			 names[r->out_port & 1], r->frame, r->caplen);
+			 r->out_port == DPFW_LOG_NO_OUT ? "" : names[r->out_port & 1],
+			 r->frame, r->caplen);
 }
 
 /*
@@ -46,7 +48,7 @@ dpfw_log_format(const struct dpfw_log_rec *r, const char *const names[2],
  */
 static inline void
 dpfw_log_packet(struct dpfw *d, struct dpfw_lcore *l, const struct rules_target *t,
-		const struct rte_mbuf *m, unsigned in, uint64_t tsc)
+		const struct rte_mbuf *m, unsigned in, unsigned out, uint64_t tsc)
 {
 	uint64_t hz = rte_get_tsc_hz(), cap = (uint64_t)d->cfg.log_rate * hz;
 	uint64_t dt = tsc - l->log_last;
@@ -70,7 +72,7 @@ dpfw_log_packet(struct dpfw *d, struct dpfw_lcore *l, const struct rules_target 
 	rec.level = t->log.level;
 	rec.flags = t->log.flags;
 	rec.in_port = (uint8_t)in;
-	rec.out_port = (uint8_t)(in ^ 1);
+	rec.out_port = (uint8_t)out;
 	rec.caplen = (uint16_t)RTE_MIN(rte_pktmbuf_pkt_len(m), (uint32_t)DPFW_LOG_CAPLEN);
 	p = rte_pktmbuf_read(m, 0, rec.caplen, rec.frame);
 	if (p != NULL && p != rec.frame)

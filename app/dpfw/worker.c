@@ -104,12 +104,16 @@ worker_burst(struct dpfw *d, struct dpfw_lcore *l, unsigned in,
 		if (filter) {
 			rules_log_verdict(d, l, rules, &v[i], m, &meta[i], in, tsc);
 			if (v[i].verdict != RULES_VERDICT_ACCEPT) {
-				if (res[i].flags & CT_RES_UNCONFIRMED)
+				bool pending = res[i].flags & CT_RES_UNCONFIRMED;
+
+				if (pending)
 					ct_abort(l->ct, &res[i]);
-				if (v[i].verdict == RULES_VERDICT_REJECT)
-					rules_reject(d, l, in, m, &meta[i], v[i].reject);
-				else
+				if (v[i].verdict != RULES_VERDICT_REJECT)
 					l->stats.rules_dropped++;
+				/* a reset closes the connection it answers */
+				else if (rules_reject(d, l, in, m, &meta[i], v[i].reject) &&
+					 !pending)
+					ct_set_closing(l->ct, &res[i], now);
 				rte_pktmbuf_free(m);
 				continue;
 			}

@@ -67,6 +67,22 @@ rules_eval_both(const struct dpfw_rules *r, unsigned slot, bool raw,
 		rules_eval_burst(r->rt[0] ? r->rt[0] : r->rt[1], slot, rp, n, v);
 }
 
+/*
+ * PREROUTING comes before the routing decision: a LOG rule there (raw, or
+ * nat PREROUTING and the user chains only it reaches) prints an empty OUT=,
+ * as the kernel's does.
+ */
+static inline bool
+rules_log_before_routing(const struct rules_rule_ref *ref)
+{
+	if (ref->table == RULES_TABLE_RAW)
+		return true;
+	if (ref->table != RULES_TABLE_NAT)
+		return false;
+	return ref->ch->builtin ? ref->ch->hook == RULES_HOOK_PREROUTING :
+	       ref->ch->hooks == RULES_HOOK_BIT(RULES_HOOK_PREROUTING);
+}
+
 /* Queue the LOG record of the first LOG rule the packet matched. */
 static inline void
 rules_log_verdict(struct dpfw *d, struct dpfw_lcore *l, const struct dpfw_rules *r,
@@ -79,7 +95,8 @@ rules_log_verdict(struct dpfw *d, struct dpfw_lcore *l, const struct dpfw_rules 
 		return;
 	if (rules_runtime_rule(r->rt[rules_fam(meta)], v->log_rule, &ref) == 0 &&
 	    ref.rule->target.kind == RULES_T_LOG)
-		dpfw_log_packet(d, l, &ref.rule->target, m, in, tsc);
+		dpfw_log_packet(d, l, &ref.rule->target, m, in,
+				rules_log_before_routing(&ref) ? DPFW_LOG_NO_OUT : in ^ 1, tsc);
 }
 
 /*
@@ -143,8 +160,11 @@ rules_filter_stage(const struct dpfw_rules *r, struct dpfw_lcore *l, unsigned in
 	rules_eval_both(r, l->index, false, rp, n, v);
 }
 
-/* REJECT: answer out of the ingress port when an answer is due. */
-static inline void
+/*
+ * REJECT: answer out of the ingress port when an answer is due. Returns
+ * true when a TCP reset went out (its connection then closes).
+ */
+static inline bool
 rules_reject(struct dpfw *d, struct dpfw_lcore *l, unsigned in,
 	     const struct rte_mbuf *m, const struct pkt_meta *meta, uint8_t how)
 {
@@ -156,12 +176,12 @@ rules_reject(struct dpfw *d, struct dpfw_lcore *l, unsigned in,
 	    !pkt_reject_answerable(meta, rte_pktmbuf_mtod(m, const uint8_t *),
 				   dpfw_reject_how[how].kind)) {
 		l->stats.reject_none++;
-		return;
+		return false;
 	}
 	r = rte_pktmbuf_alloc(d->pool);
 	if (unlikely(r == NULL)) {
 		l->stats.reject_nombuf++;
-		return;
+		return false;
 	}
 	ret = pkt_build_reject(m, meta, dpfw_reject_how[how].kind,
 			       dpfw_reject_how[how].type, dpfw_reject_how[how].code,
@@ -169,10 +189,11 @@ rules_reject(struct dpfw *d, struct dpfw_lcore *l, unsigned in,
 	if (unlikely(ret < 0)) {
 		l->stats.reject_none++;
 		rte_pktmbuf_free(r);
-		return;
+		return false;
 	}
 	l->stats.reject_sent++;
 	l->stats.tx[in] += rte_eth_tx_buffer(d->port_id[in], l->txq, l->txbuf[in], r);
+	return dpfw_reject_how[how].kind == PKT_REPLY_TCP_RST;
 }
 
 #endif

@@ -226,6 +226,14 @@ int ct_confirm(struct ct_worker *w, struct ct_result *res);
 void ct_abort(struct ct_worker *w, struct ct_result *res);
 
 /**
+ * A TCP reset was sent for the result's packet (REJECT --reject-with
+ * tcp-reset): a confirmed TCP connection goes to CLOSE with the CLOSE
+ * timeout, as netfilter's nf_ct_set_closing() does; no event. Anything
+ * else is left alone.
+ */
+void ct_set_closing(struct ct_worker *w, const struct ct_result *res, uint64_t now_ticks);
+
+/**
  * Once per loop: re-arm hand-offs from other threads, run the timer wheel
  * (at most budget units), free records whose grace period ended.
  * @return timer work units done

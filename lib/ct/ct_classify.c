@@ -412,3 +412,22 @@ ct_classify_burst_notrack(struct ct_worker *w, struct rte_mbuf **pkts,
 		handle_new(w, ops_of[j], &p, &keys[j], sig[j], r);
 	}
 }
+
+void
+ct_set_closing(struct ct_worker *w, const struct ct_result *res, uint64_t now)
+{
+	struct ct_table *t = w->t;
+	struct ct_conn *c = res->conn;
+	uint8_t old;
+
+	if (c == NULL || c->l4proto != IPPROTO_TCP || (res->flags & CT_RES_UNCONFIRMED) ||
+	    !(ct_status_load(c) & CT_STATUS_CONFIRMED))
+		return;
+	ct_lock(c);
+	old = c->proto.tcp.state;
+	c->proto.tcp.state = CT_TCP_S_CLOSE;
+	ct_unlock(c);
+	if (old != CT_TCP_S_CLOSE)
+		set_expires(w, c, now + (uint64_t)t->params.tcp.timeout[CT_TCP_S_CLOSE] * t->hz,
+			    true);
+}
