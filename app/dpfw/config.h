@@ -25,6 +25,14 @@ struct dpfw_port_conf {
 	int line;                        /**< where the section started */
 };
 
+/** A TCP listening address (prometheus_listen). */
+struct dpfw_listen {
+	int family;                      /**< AF_INET or AF_INET6; 0 = none */
+	uint8_t addr[16];                /**< network order */
+	uint16_t port;                   /**< host order */
+	int line;                        /**< config line, for later errors */
+};
+
 struct dpfw_config {
 	char path[256];
 	/* lcore roles: bitmaps over lcore ids */
@@ -47,6 +55,10 @@ struct dpfw_config {
 	char ctl_socket[108];            /**< control socket path; "" = none */
 	char ctl_group[64];              /**< group of the socket; "" = unchanged */
 	uint32_t ctl_max_clients;        /**< control clients at once */
+	char prometheus_listen[64];      /**< "ADDR:PORT" as written; "" = off */
+	struct dpfw_listen prometheus;   /**< prometheus_listen parsed */
+	bool prometheus_allow_remote;    /**< a non-loopback address is allowed */
+	bool pdump;                      /**< rte_pdump_init: dpdk-dumpcap can attach */
 	unsigned nb_ports;
 	struct dpfw_port_conf port[DPFW_MAX_PORTS];
 };

@@ -80,6 +80,7 @@ struct dpfw {
 	uint64_t drain_tsc;                 /* flush partial TX bursts this often */
 	struct ct_table *ct;                /* the connection table */
 	struct dpfw_ctl *ctl;               /* control socket (ctl_server.c) */
+	struct dpfw_prom *prom;             /* Prometheus endpoint (prom.c) */
 	uint64_t tsc_per_tick;              /* conntrack ticks are DPFW_CT_HZ per second */
 	uint64_t stats_tsc;                 /* when statistics were last printed */
 	uint64_t stats_last_rx[DPFW_MAX_PORTS];
@@ -136,6 +137,9 @@ void dpfw_ct_print_stats(const struct dpfw *d, FILE *f);
 /* worker.c, helper.c: lcore main loops (arg is struct dpfw *) */
 int dpfw_worker_main(void *arg);
 int dpfw_helper_main(void *arg);
+
+/* summary.c: the start-up paragraph in the log */
+void dpfw_summary_log(const struct dpfw *d);
 
 /* stats.c */
 void dpfw_stats_print(struct dpfw *d, FILE *f);
