@@ -116,7 +116,8 @@ for _ in $(seq 60); do
 done
 echo
 [ $ok -eq 1 ] || { echo "demo: no forwarding after 30 s" >&2; exit 1; }
-sed -n 's/^/  /; /^  dpfw: /p' "$work/dp.out"
+# dpfw's start-up summary is logged (rte_log, type dpfw), on stderr with EAL's lines
+sed -n 's/^/  /; /^  dpfw: /p' "$work/dp.err" "$work/dp.out"
 
 heading "ping a -> b (5 pings)"
 ip netns exec $NS_A ping -c 5 -i 0.2 $IP_B
@@ -183,8 +184,8 @@ dp_rc=$?
 set -e
 dp_pid=
 if [ "$FORWARDER" = dpfw ]; then
-	# everything after the start-up summary: port, lcore and mbuf lines
-	sed -n '/^dpfw: signal/,$p' "$work/dp.out"
+	# the statistics printed at exit: port, lcore, conntrack and mbuf lines
+	grep -E '^(port |lcore |  rxq |malformed:|rules:|conntrack:|mbufs:)' "$work/dp.out"
 else
 	sed -n '/Forward statistics for port 0/,/+++++*$/p' "$work/dp.out" | tail -n 20
 fi

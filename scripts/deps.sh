@@ -11,7 +11,7 @@ pkgs=(
 	dpdk dpdk-dev libdpdk-dev meson ninja-build libnuma-dev libpcap-dev
 	libinih-dev pkg-config gcc
 	# testbed, tests and demo
-	iproute2 ethtool iperf3 tcpdump tshark python3 python3-scapy
+	iproute2 ethtool iperf3 tcpdump tshark python3 python3-scapy curl
 	netcat-openbsd iputils-ping procps coreutils util-linux
 	# the kernel as the reference for conntrack and ruleset behaviour
 	iptables conntrack

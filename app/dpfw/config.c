@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -47,6 +48,7 @@ dpfw_config_defaults(struct dpfw_config *c)
 	rte_strscpy(c->ctl_socket, "/run/dpfw/dpfw.sock", sizeof(c->ctl_socket));
 	c->ctl_max_clients = 16;
 	c->log_rate = 100;
+	c->pdump = true;
 }
 
 static void __rte_format_printf(3, 4)
@@ -175,6 +177,8 @@ static const struct {
 	BOOL_KEY("check_l4_csum", check_l4_csum),
 	BOOL_KEY("ct_acct", ct_acct),
 	BOOL_KEY("ct_events", ct_events),
+	BOOL_KEY("prometheus_allow_remote", prometheus_allow_remote),
+	BOOL_KEY("pdump", pdump),
 };
 
 /*
@@ -201,6 +205,48 @@ set_ruleset_path(struct cfg_load *l, const char *name, const char *value)
 	if (value[0] == '\0')
 		dst[0] = '\0';
 	return 1;
+}
+
+/* "127.0.0.1:9101" or "[::1]:9101" into l. @return 0 or -1 */
+static int
+parse_listen(const char *v, struct dpfw_listen *l)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *colon = strrchr(v, ':');
+	uint64_t port;
+	size_t n;
+
+	if (colon == NULL || colon == v || parse_u64(colon + 1, 1, 65535, &port) < 0)
+		return -1;
+	n = (size_t)(colon - v);
+	if (v[0] == '[') {
+		/* [IPv6]:port */
+		if (n < 3 || v[n - 1] != ']' || n - 2 >= sizeof(host))
+			return -1;
+		memcpy(host, v + 1, n - 2);
+		host[n - 2] = '\0';
+		l->family = AF_INET6;
+	} else {
+		if (n >= sizeof(host))
+			return -1;
+		memcpy(host, v, n);
+		host[n] = '\0';
+		l->family = AF_INET;
+	}
+	if (inet_pton(l->family, host, l->addr) != 1)
+		return -1;
+	l->port = (uint16_t)port;
+	return 0;
+}
+
+static bool
+listen_is_loopback(const struct dpfw_listen *l)
+{
+	static const uint8_t v6_lo[16] = {[15] = 1};
+
+	if (l->family == AF_INET)
+		return l->addr[0] == 127;
+	return memcmp(l->addr, v6_lo, sizeof(v6_lo)) == 0;
 }
 
 static int
@@ -246,6 +292,18 @@ set_dpfw_key(struct cfg_load *l, const char *name, const char *value)
 	}
 	if (strcmp(name, "ruleset") == 0 || strcmp(name, "ruleset6") == 0)
 		return set_ruleset_path(l, name, value);
+	if (strcmp(name, "prometheus_listen") == 0) {
+		memset(&c->prometheus, 0, sizeof(c->prometheus));
+		if (strlen(value) >= sizeof(c->prometheus_listen) ||
+		    (value[0] != '\0' && parse_listen(value, &c->prometheus) < 0)) {
+			cfg_error(l, name, "'%s' is not ADDRESS:PORT (e.g. 127.0.0.1:9101 "
+				  "or [::1]:9101, port 1 to 65535; empty: off)", value);
+			return 0;
+		}
+		c->prometheus.line = l->line;
+		rte_strscpy(c->prometheus_listen, value, sizeof(c->prometheus_listen));
+		return 1;
+	}
 	for (i = 0; i < RTE_DIM(dpfw_bool_keys); i++) {
 		if (strcmp(name, dpfw_bool_keys[i].key) != 0)
 			continue;
@@ -438,6 +496,15 @@ cfg_check(struct cfg_load *l)
 	if (c->helper_ring_size < c->burst) {
 		cfg_error(l, "helper_ring_size", "%u is smaller than burst %u",
 			  c->helper_ring_size, c->burst);
+		return -1;
+	}
+	if (c->prometheus.family != 0 && !c->prometheus_allow_remote &&
+	    !listen_is_loopback(&c->prometheus)) {
+		/* metrics tell a lot about the traffic: remote only when asked for */
+		l->line = c->prometheus.line;
+		cfg_error(l, "prometheus_listen", "%s is not a loopback address; "
+			  "set prometheus_allow_remote = yes to serve metrics beyond "
+			  "this host", c->prometheus_listen);
 		return -1;
 	}
 	for (i = 0; i < RTE_MAX_LCORE; i++) {

@@ -25,6 +25,14 @@ struct dpfw_port_conf {
 	int line;                        /**< where the section started */
 };
 
+/** A TCP listening address (prometheus_listen). */
+struct dpfw_listen {
+	int family;                      /**< AF_INET or AF_INET6; 0 = none */
+	uint8_t addr[16];                /**< network order */
+	uint16_t port;                   /**< host order */
+	int line;                        /**< config line, for later errors */
+};
+
 struct dpfw_config {
 	char path[256];
 	/* lcore roles: bitmaps over lcore ids */
@@ -50,6 +58,10 @@ struct dpfw_config {
 	char ruleset[256];               /**< iptables-save file; "" = accept all */
 	char ruleset6[256];              /**< ip6tables-save file; "" = accept all */
 	uint32_t log_rate;               /**< LOG lines per second per worker */
+	char prometheus_listen[64];      /**< "ADDR:PORT" as written; "" = off */
+	struct dpfw_listen prometheus;   /**< prometheus_listen parsed */
+	bool prometheus_allow_remote;    /**< a non-loopback address is allowed */
+	bool pdump;                      /**< rte_pdump_init: dpdk-dumpcap can attach */
 	unsigned nb_ports;
 	struct dpfw_port_conf port[DPFW_MAX_PORTS];
 };

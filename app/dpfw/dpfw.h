@@ -115,6 +115,7 @@ struct dpfw {
 	struct rte_rcu_qsbr *rules_qsbr;    /* workers' quiescent states */
 	uint64_t rules_generation;          /* last published generation */
 	char rules_path[2][256];            /* files of the current generation */
+	struct dpfw_prom *prom;             /* Prometheus endpoint (prom.c) */
 	uint64_t tsc_per_tick;              /* conntrack ticks are DPFW_CT_HZ per second */
 	uint64_t stats_tsc;                 /* when statistics were last printed */
 	uint64_t stats_last_rx[DPFW_MAX_PORTS];
@@ -186,14 +187,17 @@ int dpfw_rules_show(struct dpfw *d, unsigned fam, bool counters, FILE *f);
 int dpfw_rules_check(struct dpfw *d, const char *path4, const char *path6, FILE *err);
 
 /* rules_log.c: LOG records from workers, printed by the control loop */
-int dpfw_log_init(struct dpfw *d);
-void dpfw_log_fini(struct dpfw *d);
+int dpfw_rules_log_init(struct dpfw *d);
+void dpfw_rules_log_fini(struct dpfw *d);
 /* Print what the workers queued; returns lines printed. */
-unsigned dpfw_log_drain(struct dpfw *d, FILE *f);
+unsigned dpfw_rules_log_drain(struct dpfw *d, FILE *f);
 
 /* worker.c, helper.c: lcore main loops (arg is struct dpfw *) */
 int dpfw_worker_main(void *arg);
 int dpfw_helper_main(void *arg);
+
+/* summary.c: the start-up paragraph in the log */
+void dpfw_summary_log(const struct dpfw *d);
 
 /* stats.c */
 void dpfw_stats_print(struct dpfw *d, FILE *f);

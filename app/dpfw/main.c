@@ -23,6 +23,8 @@
 
 #include "ctl_server.h"
 #include "dpfw.h"
+#include "log.h"
+#include "observe.h"
 
 #define DPFW_DEFAULT_CONFIG "/etc/dpfw/dpfw.conf"
 #define EXIT_LEAK 3
@@ -129,31 +131,6 @@ parse_args(int argc, char **argv, struct dpfw_args *a)
 }
 
 static void
-print_summary(const struct dpfw *d)
-{
-	unsigned lc, idx;
-
-	printf("dpfw: %u worker(s), %u helper(s), %u mbufs of %u bytes, burst %u\n",
-	       d->nb_workers, d->nb_helpers, d->pool->size,
-	       rte_pktmbuf_data_room_size(d->pool), d->cfg.burst);
-	for (idx = 0; idx < DPFW_MAX_PORTS; idx++)
-		printf("dpfw: port %s = ethdev %u (%s): %u rx queue(s), %u tx queue(s), mtu %u\n",
-		       d->cfg.port[idx].name, d->port_id[idx], d->cfg.port[idx].device,
-		       d->nb_rxq[idx], d->nb_txq, d->cfg.port[idx].mtu);
-	RTE_LCORE_FOREACH_WORKER(lc) {
-		const struct dpfw_lcore *l = &d->lcore[lc];
-
-		if (l->role == DPFW_ROLE_WORKER)
-			printf("dpfw: lcore %u: worker %u, %u rx queue(s), tx queue %u\n",
-			       lc, l->index, l->nb_rxq, l->txq);
-		else if (l->role == DPFW_ROLE_HELPER)
-			printf("dpfw: lcore %u: helper %u, ring of %u, tx queue %u\n",
-			       lc, l->index, d->cfg.helper_ring_size, l->txq);
-	}
-	fflush(stdout);
-}
-
-static void
 launch(struct dpfw *d)
 {
 	unsigned lc;
@@ -184,6 +161,7 @@ control_loop(struct dpfw *d, const struct dpfw_args *a)
 		dpfw_ports_log_link(d, true);
 		dpfw_ctl_events(d, stdout);
 		dpfw_ctl_poll(d);
+		dpfw_observe_poll(d);
 		if (list_signal) {
 			list_signal = 0;
 			dpfw_ct_print_list(d, stdout);
@@ -195,7 +173,7 @@ control_loop(struct dpfw *d, const struct dpfw_args *a)
 				       d->rules_generation);
 			fflush(stdout);
 		}
-		dpfw_log_drain(d, stdout);
+		dpfw_rules_log_drain(d, stdout);
 		if (period && now - last_stats >= period * hz) {
 			dpfw_stats_print(d, stdout);
 			last_stats = now;
@@ -205,12 +183,12 @@ control_loop(struct dpfw *d, const struct dpfw_args *a)
 			last_rx = rx;
 			last_rx_change = now;
 		} else if (a->idle_exit && now - last_rx_change >= (uint64_t)a->idle_exit * hz) {
-			printf("dpfw: no packet for %ld s, exiting\n", a->idle_exit);
+			DPFW_LOG(INFO, "no packet for %ld s, exiting", a->idle_exit);
 			break;
 		}
 	}
 	if (quit_signal)
-		printf("dpfw: signal %d, shutting down\n", (int)quit_signal);
+		DPFW_LOG(INFO, "signal %d, shutting down", (int)quit_signal);
 }
 
 /* Workers first (no more RX, TX flushed), then helpers drain their rings. */
@@ -244,6 +222,7 @@ main(int argc, char **argv)
 	argc -= ret;
 	argv += ret;
 	argv[0] = (char *)"dpfw";
+	dpfw_log_init();
 
 	d = rte_zmalloc("dpfw", sizeof(*d), RTE_CACHE_LINE_SIZE);
 	if (d == NULL) {
@@ -261,14 +240,15 @@ main(int argc, char **argv)
 	d->parse_opts.check_l3_csum = d->cfg.check_l3_csum;
 	d->parse_opts.check_l4_csum = d->cfg.check_l4_csum;
 	if (dpfw_lcores_init(d) < 0 || dpfw_ct_init(d) < 0 || dpfw_rules_init(d) < 0 ||
-	    dpfw_log_init(d) < 0 || dpfw_ports_init(d) < 0 || dpfw_ctl_init(d) < 0)
+	    dpfw_rules_log_init(d) < 0 || dpfw_ports_init(d) < 0 || dpfw_ctl_init(d) < 0 ||
+	    dpfw_observe_init(d) < 0)
 		goto out;
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGUSR1, on_list_signal);
 	signal(SIGHUP, on_reload_signal);
-	print_summary(d);
+	dpfw_summary_log(d);
 	dpfw_ports_log_link(d, false);
 	launch(d);
 	launched = true;
@@ -278,14 +258,15 @@ out:
 	if (launched) {
 		stop_lcores(d);
 		dpfw_ctl_events(d, stdout);
-		dpfw_log_drain(d, stdout);
+		dpfw_rules_log_drain(d, stdout);
 		dpfw_stats_print(d, stdout);
 		dpfw_ct_print_stats(d, stdout);
 	}
 	dpfw_ctl_fini(d);
+	dpfw_observe_fini(d);
 	dpfw_ports_close(d);
 	dpfw_rules_fini(d);
-	dpfw_log_fini(d);
+	dpfw_rules_log_fini(d);
 	dpfw_ct_free(d);
 	dpfw_lcores_free(d);
 	if (!dpfw_stats_check_mbufs(d, stdout) && status == EXIT_SUCCESS)

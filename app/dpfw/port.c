@@ -15,6 +15,7 @@
 #include <rte_mbuf.h>
 
 #include "dpfw.h"
+#include "log.h"
 
 #define DPFW_RSS_HF (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP)
 #define DPFW_RX_CKSUM (RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM | \
@@ -147,8 +148,8 @@ port_configure(struct dpfw *d, unsigned idx)
 		conf.rx_adv_conf.rss_conf.rss_key_len = (uint8_t)klen;
 		conf.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads & DPFW_RSS_HF;
 	} else if (d->nb_rxq[idx] > 1) {
-		printf("dpfw: port %s: no RSS on this device; its %u RX queues "
-		       "are filled as the device decides\n", pc->name, d->nb_rxq[idx]);
+		DPFW_LOG(NOTICE, "port %s: no RSS on this device; its %u RX queues "
+			 "are filled as the device decides", pc->name, d->nb_rxq[idx]);
 	}
 	/* the parser trusts RX_*_CKSUM_GOOD/BAD flags and skips its own check */
 	conf.rxmode.offloads = info.rx_offload_capa & DPFW_RX_CKSUM;
@@ -332,8 +333,7 @@ dpfw_ports_log_link(struct dpfw *d, bool only_changes)
 			continue;
 		last[idx] = link;
 		rte_eth_link_to_str(text, sizeof(text), &link);
-		printf("dpfw: port %s (%s): %s\n", d->cfg.port[idx].name,
-		       d->cfg.port[idx].device, text);
+		DPFW_LOG(INFO, "port %s (%s): %s", d->cfg.port[idx].name,
+			 d->cfg.port[idx].device, text);
 	}
-	fflush(stdout);
 }

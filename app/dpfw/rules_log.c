@@ -23,7 +23,7 @@
 #define LOG_RING_SIZE 1024
 
 int
-dpfw_log_init(struct dpfw *d)
+dpfw_rules_log_init(struct dpfw *d)
 {
 	unsigned lc;
 
@@ -49,7 +49,7 @@ dpfw_log_init(struct dpfw *d)
 }
 
 void
-dpfw_log_fini(struct dpfw *d)
+dpfw_rules_log_fini(struct dpfw *d)
 {
 	unsigned lc;
 
@@ -60,7 +60,7 @@ dpfw_log_fini(struct dpfw *d)
 }
 
 unsigned
-dpfw_log_drain(struct dpfw *d, FILE *f)
+dpfw_rules_log_drain(struct dpfw *d, FILE *f)
 {
 	const char *names[2] = { d->cfg.port[0].name, d->cfg.port[1].name };
 	struct dpfw_log_rec rec;

@@ -32,6 +32,7 @@ helper_tcp_port = 0
 stats_period = 0
 check_l3_csum = yes
 check_l4_csum = yes
+ctl_socket = $dir/dpfw.sock   ; not the default: a running dpfw may hold that
 
 [port eth0]
 device = net_pcap0,rx_pcap=$dir/empty.pcap,tx_pcap=$dir/out0.pcap
@@ -115,6 +116,30 @@ bad negative_period  'stats_period'     's/^stats_period *=.*/stats_period = -1/
 bad no_device        'device'           '0,/^device *=/{/^device *=/d}'
 bad too_many_rxq     'rx_queues.*offers' 's/^rx_queues *=.*/rx_queues = 4/'
 bad helper_port_no_helper 'helper_tcp_port' 's/^helper_tcp_port *=.*/helper_tcp_port = 21/'
-bad ctl_socket_relative 'ctl_socket' '/^\[dpfw\]/a ctl_socket = run/dpfw.sock'
+bad ctl_socket_relative 'ctl_socket' 's|^ctl_socket *=.*|ctl_socket = run/dpfw.sock|'
 bad ctl_clients_zero 'ctl_max_clients' '/^\[dpfw\]/a ctl_max_clients = 0'
+# the Prometheus endpoint and pdump
+bad prom_remote      'prometheus_listen.*prometheus_allow_remote' '/^\[dpfw\]/a prometheus_listen = 10.0.0.1:9101'
+bad prom_any         'prometheus_listen.*loopback' '/^\[dpfw\]/a prometheus_listen = 0.0.0.0:9101'
+bad prom_no_port     'prometheus_listen' '/^\[dpfw\]/a prometheus_listen = 127.0.0.1'
+bad prom_port_big    'prometheus_listen' '/^\[dpfw\]/a prometheus_listen = 127.0.0.1:70000'
+bad prom_hostname    'prometheus_listen' '/^\[dpfw\]/a prometheus_listen = localhost:9101'
+bad prom_v6_brackets 'prometheus_listen' '/^\[dpfw\]/a prometheus_listen = ::1:9101'
+bad prom_remote_bool 'prometheus_allow_remote' '/^\[dpfw\]/a prometheus_allow_remote = maybe'
+bad pdump_bool       'pdump'            '/^\[dpfw\]/a pdump = perhaps'
+# a port that is taken: refused at start with the key named
+$PY -c 'import socket, time; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", 39102)); s.listen(1); time.sleep(60)' &
+busy_pid=$!
+E2E_BG_PIDS+=("$busy_pid")
+wait_until 5 sh -c "ss -ltnH 'sport = :39102' | grep -q ."
+bad prom_port_in_use 'prometheus_listen.*in use' '/^\[dpfw\]/a prometheus_listen = 127.0.0.1:39102'
+kill "$busy_pid" 2>/dev/null
+# the good variants run
+sed -e '/^\[dpfw\]/a prometheus_listen = [::1]:39103' "$dir/base.conf" >"$dir/prom_v6.conf"
+run_dpfw "$dir/prom_v6.conf"
+check_eq "prometheus_listen = [::1]:39103 runs" 0 "$RC"
+sed -e '/^\[dpfw\]/a prometheus_listen = 0.0.0.0:39104\nprometheus_allow_remote = yes\npdump = no' \
+	"$dir/base.conf" >"$dir/prom_remote.conf"
+run_dpfw "$dir/prom_remote.conf"
+check_eq "0.0.0.0 with prometheus_allow_remote = yes runs" 0 "$RC"
 e2e_finish

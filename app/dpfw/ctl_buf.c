@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Growable text buffers and the JSON string escape (ctl_buf.h). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl_buf.h"
+
+int
+ctl_buf_reserve(struct ctl_buf *b, size_t n)
+{
+	size_t cap;
+	char *p;
+
+	if (b->len + n <= b->cap)
+		return 0;
+	cap = b->cap ? b->cap : 4096;
+	while (cap < b->len + n)
+		cap *= 2;
+	p = realloc(b->p, cap);
+	if (p == NULL) {
+		b->oom = true;
+		return -1;
+	}
+	b->p = p;
+	b->cap = cap;
+	return 0;
+}
+
+void
+ctl_buf_add(struct ctl_buf *b, const void *s, size_t n)
+{
+	if (ctl_buf_reserve(b, n) < 0)
+		return;
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+}
+
+void
+ctl_buf_printf(struct ctl_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || ctl_buf_reserve(b, (size_t)n + 1) < 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+void
+ctl_buf_free(struct ctl_buf *b)
+{
+	free(b->p);
+	memset(b, 0, sizeof(*b));
+}
+
+/* JSON string with the escapes JSON needs. */
+void
+ctl_json_str(struct ctl_buf *b, const char *s)
+{
+	ctl_buf_add(b, "\"", 1);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			ctl_buf_printf(b, "\\%c", c);
+		else if (c < 0x20)
+			ctl_buf_printf(b, "\\u%04x", c);
+		else
+			ctl_buf_add(b, s, 1);
+	}
+	ctl_buf_add(b, "\"", 1);
+}

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Inside the control socket server (ctl_server.h is its face to main.c):
+ * the server and client state shared by the files ctl_*.c, and how an
+ * answer is written. A command handler (ctl_cmd.h) appends text to
+ * cl->txt and closes the answer with ctl_end(); the server frames it and
+ * sends it as fast as the client reads. Everything here runs on the control
+ * loop's thread.
+ */
+#ifndef DPFW_CTL_CLIENT_H
+#define DPFW_CTL_CLIENT_H
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/un.h>
+
+#include <rte_common.h>
+
+#include "ct.h"
+#include "ctl.h"
+#include "ctl_buf.h"
+
+#define CTL_OUT_LIMIT (1u << 20)    /* pushed output a client may leave unread (1 MiB) */
+#define CTL_OUT_HIGH (256u << 10)   /* a listing is formatted up to this */
+#define CTL_STALL_S 30              /* output not moving this long: dropped */
+#define CTL_BUDGET_US 20000         /* most time one poll spends writing */
+#define CTL_BACKLOG 16
+
+/* Relaxed read of a counter another lcore writes. */
+#define RD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+
+enum cl_state {
+	CL_IDLE,    /* waiting for a request */
+	CL_LIST,    /* streaming snapshots (ct.list, ct.delete) */
+	CL_EVENTS,  /* subscribed to events until it goes */
+	CL_CLOSING, /* protocol error: flush the answer, then close */
+	CL_DEAD,    /* to be closed */
+};
+
+struct ctl_client {
+	int fd;
+	unsigned id;
+	enum cl_state state;
+	uint8_t *in;
+	size_t in_len;
+	struct ctl_buf txt; /* answer text not yet framed */
+	struct ctl_buf out; /* framed, not yet sent from out_off on */
+	size_t out_off;
+	uint64_t stall_tsc; /* when output last moved, or was queued while idle */
+	struct ctl_request req;
+	/* listing */
+	struct ct_snapshot *snap;
+	uint32_t nsnap, snap_pos, snap_cap;
+	enum ctl_status end_status;
+	char end_msg[128];
+	const char *why; /* reason it is dropped, for the log */
+	bool eof;        /* the client closed its sending side */
+};
+
+struct dpfw_ctl {
+	int fd;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	dev_t dev;
+	ino_t ino;
+	unsigned max_clients;
+	unsigned next_id;
+	unsigned nb_clients;
+	unsigned nb_subs;
+	uint64_t start_tsc;
+	uint64_t accepted, dropped, refused;
+	struct ctl_client **cl; /* max_clients slots */
+	struct pollfd *pfd;     /* 1 + max_clients */
+};
+
+struct dpfw;
+
+/* ctl_answer.c: framing */
+
+/** Framed bytes the socket has not taken yet. */
+static inline size_t
+ctl_out_pending(const struct ctl_client *cl)
+{
+	return cl->out.len - cl->out_off;
+}
+
+/** Append one frame to the output. */
+void ctl_out_frame(struct ctl_client *cl, uint8_t type, const void *p, size_t n);
+/** Frame what the answer produced so far. */
+void ctl_flush_text(struct ctl_client *cl);
+/** Close the answer with a status and a message. */
+void ctl_end(struct ctl_client *cl, enum ctl_status st, const char *fmt, ...)
+	__rte_format_printf(3, 4);
+
+/* ctl_server.c: clients */
+
+void ctl_client_free(struct ctl_client *cl);
+/** Mark for closing at the next reap, logging why. */
+void ctl_client_drop(struct ctl_client *cl, const char *why);
+/** Send what the socket takes. @return bytes sent, -1 when the client is gone */
+ssize_t ctl_client_write(struct ctl_client *cl);
+/** Close the dead clients. */
+void ctl_reap(struct dpfw *d);
+/** Recount event subscribers, turning event production on or off. */
+void ctl_count_subs(struct dpfw *d);
+
+/* ctl_events.c */
+
+/** Events on while ct_events is set or anyone subscribes. */
+void ctl_events_update(struct dpfw *d);
+
+#endif

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Conntrack events: drained once per control loop iteration, printed when
+ * ct_events = yes and pushed to `ct events` subscribers. A subscriber with
+ * more than CTL_OUT_LIMIT bytes waiting is dropped rather than waited for.
+ */
+#include <stdio.h>
+#include <sys/time.h>
+
+#include "ctl_cmd.h"
+#include "ctl_server.h"
+#include "dpfw.h"
+
+void
+ctl_events_update(struct dpfw *d)
+{
+	bool want = d->cfg.ct_events || (d->ctl != NULL && d->ctl->nb_subs > 0);
+
+	if (d->ct != NULL)
+		ct_table_params(d->ct)->events = want;
+}
+
+
+void
+dpfw_ctl_events(struct dpfw *d, FILE *f)
+{
+	struct dpfw_ctl *s = d->ctl;
+	struct ct_snapshot ev[64];
+	char line[768];
+	bool print = d->cfg.ct_events && f != NULL;
+	unsigned n, i, k;
+	struct timeval tv;
+
+	if (d->ct == NULL)
+		return;
+	gettimeofday(&tv, NULL);
+	do {
+		n = ct_events_drain(d->ct, ev, RTE_DIM(ev));
+		for (i = 0; i < n; i++) {
+			bool have_line = ct_format_event(&ev[i], line, sizeof(line),
+							 ctl_fmt_flags(d)) >= 0;
+
+			if (print && have_line)
+				fprintf(f, "%s\n", line);
+			if (s == NULL || s->nb_subs == 0)
+				continue;
+			for (k = 0; k < s->max_clients; k++) {
+				struct ctl_client *cl = s->cl[k];
+
+				if (cl == NULL || cl->state != CL_EVENTS ||
+				    !ctl_filter_match(&cl->req.filter, &ev[i]))
+					continue;
+				if (cl->req.json) {
+					ctl_json_snapshot(&cl->txt, d, &ev[i], true,
+							  cl->req.timestamp ? &tv : NULL);
+					ctl_buf_add(&cl->txt, "\n", 1);
+				} else if (have_line) {
+					if (cl->req.timestamp)
+						ctl_buf_printf(&cl->txt, "[%ld.%06ld]\t", (long)tv.tv_sec,
+							       (long)tv.tv_usec);
+					ctl_text_line(&cl->txt, line);
+				}
+				if (ctl_out_pending(cl) + cl->txt.len > CTL_OUT_LIMIT) {
+					cl->txt.len = 0;
+					ctl_client_drop(cl, "more than 1 MiB of events not read");
+				} else if (cl->txt.len >= CTL_MAX_CHUNK) {
+					ctl_flush_text(cl);
+				}
+			}
+		}
+	} while (n == RTE_DIM(ev));
+	if (print)
+		fflush(f);
+	if (s == NULL)
+		return;
+	for (k = 0; k < s->max_clients; k++) {
+		struct ctl_client *cl = s->cl[k];
+
+		if (cl == NULL || cl->state != CL_EVENTS)
+			continue;
+		ctl_flush_text(cl);
+		if (ctl_client_write(cl) < 0)
+			cl->state = CL_DEAD;
+	}
+	ctl_reap(d);
+	ctl_count_subs(d);
+}
+
+/* Resolve a group name or number. */
