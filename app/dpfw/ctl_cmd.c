@@ -15,6 +15,9 @@ const struct ctl_cmd_handler ctl_cmd_table[] = {
 	{CTL_CMD_CT_EVENTS, ctl_cmd_events},
 	{CTL_CMD_SET_TIMEOUT, ctl_cmd_set_timeout},
 	{CTL_CMD_SET_CT_MAX, ctl_cmd_set_ct_max},
+	{CTL_CMD_RULES_SHOW, ctl_cmd_rules_show},
+	{CTL_CMD_RULES_CHECK, ctl_cmd_rules_check},
+	{CTL_CMD_RULES_LOAD, ctl_cmd_rules_load},
 };
 const unsigned ctl_cmd_table_len = RTE_DIM(ctl_cmd_table);
 

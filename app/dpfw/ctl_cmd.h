@@ -5,6 +5,7 @@
  *   ctl_cmd_stats.c   status, stats
  *   ctl_cmd_ct.c      ct list/count/get/delete/flush/events
  *   ctl_cmd_set.c     set timeout, set ct-max
+ *   ctl_cmd_rules.c   rules show/check/load
  *
  * A handler runs on the control loop's thread when a request parsed
  * (cl->req is valid and d->ct is set up). It appends its answer to cl->txt
@@ -60,6 +61,11 @@ ctl_cmd_fn ctl_cmd_set_timeout;
 ctl_cmd_fn ctl_cmd_set_ct_max;
 /** The field of p a timeout name stands for. */
 uint32_t *ctl_timeout_field(struct ct_params *p, enum ctl_timeout t);
+
+/* ctl_cmd_rules.c */
+ctl_cmd_fn ctl_cmd_rules_show;
+ctl_cmd_fn ctl_cmd_rules_check;
+ctl_cmd_fn ctl_cmd_rules_load;
 
 /* ctl_ct_fmt.c: conntrack entries for clients */
 bool ctl_filter_match(const struct ctl_filter *f, const struct ct_snapshot *s);

@@ -4,21 +4,22 @@
 # port unreachable: field by field as Linux sends them), LOG lines in the
 # kernel's format, raw NOTRACK and DROP, IPv6, and a live reload on SIGHUP
 # (a good file replaces the ruleset, a broken one is refused whole and the
-# running one stays).
-# usage: e2e_rules.sh DPFW_BINARY SOURCE_ROOT
+# running one stays); dpfwctl rules show [-c] / check / load.
+# usage: e2e_rules.sh DPFW_BINARY SOURCE_ROOT [DPFWCTL_BINARY]
 . "$(dirname "$0")/lib.sh"
 e2e_init "$@"
 if [ "$E2E_FORWARDER" != dpfw ]; then
 	skip "rules are dpfw's: nothing to check with $E2E_FORWARDER"
 	e2e_finish
 fi
+CTL_BIN=${3:-$(dirname "$E2E_DPFW")/../dpfwctl/dpfwctl}
 e2e_testbed_up
 PROBE="$PY $E2E_SRC/test/e2e/rules_probe.py"
 R=$E2E_SRC/test/e2e/rules
 
 cp "$R/filter.rules" "$E2E_TMP/ruleset"
 cp "$R/filter6.rules" "$E2E_TMP/ruleset6"
-sed "/^\[dpfw\]/a ruleset = $E2E_TMP/ruleset\nruleset6 = $E2E_TMP/ruleset6\nlog_rate = 1000" \
+sed "/^\[dpfw\]/a ruleset = $E2E_TMP/ruleset\nruleset6 = $E2E_TMP/ruleset6\nlog_rate = 1000\nctl_socket = $E2E_TMP/ctl.sock" \
 	"$E2E_SRC/config/testbed.conf" >"$E2E_TMP/dpfw.conf"
 dp_start "$E2E_TMP/dpfw.conf"
 dp_wait_forwarding
@@ -82,6 +83,23 @@ check_not "no conntrack entry for the untracked flow" grep -q "dport=7000" "$DP_
 check "the listing shows the accepted TCP flow to 5000" grep -q "dport=5000" "$DP_OUT"
 check_not "no entry for the flow REJECTed before it was confirmed" grep -q "dport=81 " "$DP_OUT"
 
+# --- dpfwctl rules ---------------------------------------------------------------
+ctl() { "$CTL_BIN" -s "$E2E_TMP/ctl.sock" "$@"; }
+# the running ruleset as iptables-save prints it: the file less its comments
+grep -v '^#' "$R/filter.rules" >"$E2E_TMP/want.rules"
+check "rules show prints the running ruleset as iptables-save does" \
+	bash -c "'$CTL_BIN' -s '$E2E_TMP/ctl.sock' rules show | diff -u '$E2E_TMP/want.rules' -"
+check "rules show -6 prints the IPv6 one" \
+	bash -c "'$CTL_BIN' -s '$E2E_TMP/ctl.sock' rules show -6 | diff -u <(grep -v '^#' '$R/filter6.rules') -"
+ctl rules show -c >"$E2E_TMP/counters" 2>&1
+check "rules show -c counts the REJECTed TCP packets (iptables-save -c form)" \
+	grep -Eq '^\[[1-9][0-9]*:[1-9][0-9]*\] -A FORWARD -p tcp -m tcp --dport 81 -j REJECT --reject-with tcp-reset$' "$E2E_TMP/counters"
+check "... and the policy's drops" grep -Eq '^:FORWARD DROP \[[1-9][0-9]*:[1-9][0-9]*\]$' "$E2E_TMP/counters"
+check_not "rules check refuses a broken file" ctl rules check -4 "$R/broken.rules"
+check "... naming its line and token" bash -c "'$CTL_BIN' -s '$E2E_TMP/ctl.sock' rules check -4 '$R/broken.rules' 2>&1 | grep -q 'broken.rules:7: .*99999'"
+check "rules check accepts a good one" ctl rules check -4 "$R/reload.rules"
+check_eq "a check loads nothing: b:81 still refused" refused "$(ns_a $PROBE tcp $IP_B 81)"
+
 # --- reload -----------------------------------------------------------------
 ns_b bash -c "timeout 20 nc -l -n -k 81 >/dev/null" &
 E2E_BG_PIDS+=($!)
@@ -110,10 +128,15 @@ check "a broken ruleset is refused with its line and token" \
 check "... and the running generation is kept" grep -q "generation 2 keeps running" "$DP_OUT"
 check_eq "b:81 still accepts (generation 2, not the broken file's DROP)" connected \
 	"$(ns_a $PROBE tcp $IP_B 81)"
+check "dpfwctl rules load -4 FILE loads generation 3 (filter.rules again)" \
+	ctl rules load -4 "$R/filter.rules"
+check_eq "b:81 refused again" refused "$(ns_a $PROBE tcp $IP_B 81)"
+check_not "dpfwctl rules load of a broken file fails" ctl rules load -4 "$R/broken.rules"
+check_eq "... and generation 3 stays: b:81 refused" refused "$(ns_a $PROBE tcp $IP_B 81)"
 
 dp_stop INT
 check_eq "dpfw exits 0" 0 "$DP_RC"
 check "the rules line counts drops and rejects" \
-	grep -Eq "^rules: generation=2 dropped=[1-9][0-9]* rejected=[1-9][0-9]* reject_sent=[1-9]" "$DP_OUT"
+	grep -Eq "^rules: generation=3 dropped=[1-9][0-9]* rejected=[1-9][0-9]* reject_sent=[1-9]" "$DP_OUT"
 check "every mbuf back in the pool (REJECT answers included)" grep -Eq "$E2E_MBUFS_OK_RE" "$DP_OUT"
 e2e_finish
