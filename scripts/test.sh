@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Build and run the whole test suite: unit, golden pcap and end-to-end tests
-# (meson test), then the unit, golden and e2e tests again under AddressSanitizer and
+# Build and run the whole test suite: unit, golden pcap, end-to-end, diff and
+# bench (scripts/bench_check.sh) tests (meson test), then the unit, golden and e2e tests again under AddressSanitizer and
 # UndefinedBehaviorSanitizer. Prints one closing line "tests: N passed, N failed".
 # Needs root (network namespaces, af_packet). Usage: scripts/test.sh [--quick]
 set -euo pipefail

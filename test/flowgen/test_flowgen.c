@@ -729,6 +729,43 @@ test_latency(void)
 	pair_close(&pp);
 }
 
+/* The percentiles come from the histogram, not from an average: with one
+ * round trip in ten taking 25 times longer, p50 is the short one and p99
+ * the long one (each within the buckets' 1/16 resolution). */
+static void
+test_latency_tail(void)
+{
+	struct rte_mbuf *pkts[BURST];
+	struct pair pp;
+	uint64_t hz = rte_get_tsc_hz(), t = 1000000, p50, p99, max, fast, slow;
+	unsigned r;
+	uint16_t n;
+
+	if (pair_open(&pp, "lq", "flows=8,proto=udp,timestamps=1") != 0) {
+		CHECK(!"pair_open");
+		return;
+	}
+	for (r = 0; r < 40; r++) {
+		rte_pmd_flowgen_clock_set(pp.c, t);
+		n = rte_eth_rx_burst(pp.c, 0, pkts, BURST);
+		rte_eth_tx_burst(pp.s, 0, pkts, n);
+		n = rte_eth_rx_burst(pp.s, 0, pkts, BURST);
+		t += r % 10 == 9 ? 50000 : 2000;
+		rte_pmd_flowgen_clock_set(pp.c, t);
+		rte_eth_tx_burst(pp.c, 0, pkts, n);
+	}
+	fast = 2000 * 1000000000ULL / hz;
+	slow = 50000 * 1000000000ULL / hz;
+	p50 = xs(pp.c, "latency_p50_ns");
+	p99 = xs(pp.c, "latency_p99_ns");
+	CHECK(xs(pp.c, "latency_samples") >= 200);
+	CHECK(p50 * 100 >= fast * 95 && p50 * 100 <= fast * 105);
+	CHECK(p99 * 100 >= slow * 95 && p99 * 100 <= slow * 105);
+	max = xs(pp.c, "latency_max_ns");      /* exact, not a bucket */
+	CHECK(max * 100 >= slow * 99 && max <= slow + 1);
+	pair_close(&pp);
+}
+
 /* ---- devargs ---- */
 
 static void
@@ -782,6 +819,7 @@ main(int argc, char **argv)
 	test_concurrent();
 	test_timeout();
 	test_latency();
+	test_latency_tail();
 	/* every mbuf back in the pool once the ports are closed */
 	CHECK_EQ(rte_mempool_avail_count(pool), POOL_SIZE);
 	CHECK_EQ(rte_mempool_in_use_count(pool), 0);

@@ -1,0 +1,154 @@
+#!/usr/bin/env python3
+"""Measure a running DPDK process through its telemetry socket.
+
+scripts/bench.sh starts dpdk-testpmd or dpfw between two net_flowgen ports
+and runs this next to it. The same counters are read from either process
+(ethdev statistics and flowgen's extended statistics, EAL heap), so both
+columns of a row are measured the same way:
+
+  1. wait for the socket /var/run/dpdk/PREFIX/dpdk_telemetry.v2;
+  2. warm-up: with --flows N, until the client port has seen N connections
+     established (at most --wait seconds), then --warm seconds more;
+  3. two samples --secs apart; rates are the differences.
+
+Prints key=value lines:
+  pps        packets handed back to the generator per second, both ports
+             (what the forwarder forwarded)
+  cps        connections established per second (client port)
+  p50_ns p99_ns lat_samples   round-trip latency of timestamped packets,
+             flowgen's histogram since the start (client port)
+  conn_active conn_established loss   client port, at the second sample
+  heap_alloc bytes allocated from the EAL heap at the second sample
+Prints "error=..." and exits 1 when the process never answered.
+usage: bench_probe.py PREFIX [--flows N] [--wait S] [--warm S] [--secs S] [--pid PID]
+"""
+import argparse
+import glob
+import json
+import os
+import socket
+import sys
+import time
+
+
+class Tel:
+    def __init__(self, path):
+        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.s.connect(path)
+        info = json.loads(self.s.recv(4096).decode())
+        self.max = int(info.get("max_output_len", 16384))
+
+    def get(self, cmd):
+        self.s.send(cmd.encode())
+        reply = json.loads(self.s.recv(self.max).decode())
+        return reply.get(cmd.split(",")[0])
+
+
+def alive(pid):
+    """False once pid has exited (a zombie not yet reaped counts as gone)."""
+    if pid == 0:
+        return True
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def runtime_dir(prefix):
+    """EAL's runtime directory of a file prefix (eal_get_runtime_dir)."""
+    if os.geteuid() == 0:
+        base = "/var/run"
+    else:
+        base = os.environ.get("XDG_RUNTIME_DIR", "/tmp")
+    return os.path.join(base, "dpdk", prefix)
+
+
+def connect(prefix, timeout, pid):
+    pattern = os.path.join(runtime_dir(prefix), "dpdk_telemetry.v*")
+    end = time.time() + timeout
+    while time.time() < end and alive(pid):
+        for path in sorted(glob.glob(pattern), reverse=True):
+            try:
+                return Tel(path)
+            except (OSError, ValueError):
+                pass
+        time.sleep(0.2)
+    return None
+
+
+def flowgen_ports(tel):
+    """(client, server) ethdev ids, by the vdev names net_flowgen0/1."""
+    ports = {}
+    for pid in tel.get("/ethdev/list") or []:
+        info = tel.get("/ethdev/info,%d" % pid) or {}
+        ports[info.get("name", "")] = pid
+    cli = [p for n, p in ports.items() if n.startswith("net_flowgen") and n.endswith("0")]
+    srv = [p for n, p in ports.items() if n.startswith("net_flowgen") and n.endswith("1")]
+    return (cli[0] if cli else 0), (srv[0] if srv else 1)
+
+
+def sample(tel, cli, srv):
+    xc = tel.get("/ethdev/xstats,%d" % cli) or {}
+    xs = tel.get("/ethdev/xstats,%d" % srv) or {}
+    heap = tel.get("/eal/heap_info,0") or {}
+    return {"t": time.monotonic(), "cli": xc, "srv": xs,
+            "heap": heap.get("Alloc_size", 0)}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("prefix")
+    ap.add_argument("--flows", type=int, default=0)
+    ap.add_argument("--wait", type=float, default=30)
+    ap.add_argument("--warm", type=float, default=1)
+    ap.add_argument("--secs", type=float, default=3)
+    ap.add_argument("--start-timeout", type=float, default=60)
+    ap.add_argument("--pid", type=int, default=0, help="give up when it exits")
+    a = ap.parse_args()
+
+    tel = connect(a.prefix, a.start_timeout, a.pid)
+    if tel is None:
+        print("error=%s" % ("exited before it served telemetry" if not alive(a.pid)
+                            else "no telemetry socket for prefix " + a.prefix))
+        return 1
+    try:
+        cli, srv = flowgen_ports(tel)
+        end = time.time() + a.wait
+        while a.flows and time.time() < end:
+            x = tel.get("/ethdev/xstats,%d" % cli) or {}
+            if x.get("conn_established", 0) >= a.flows:
+                break
+            time.sleep(0.2)
+        time.sleep(a.warm)
+        s1 = sample(tel, cli, srv)
+        time.sleep(a.secs)
+        s2 = sample(tel, cli, srv)
+    except (OSError, ValueError) as e:
+        print("error=telemetry: %s" % e)
+        return 1
+
+    dt = s2["t"] - s1["t"]
+
+    def rate(side, key):
+        return (s2[side].get(key, 0) - s1[side].get(key, 0)) / dt
+
+    c = s2["cli"]
+    out = {
+        "pps": rate("cli", "checked_packets") + rate("srv", "checked_packets"),
+        "cps": rate("cli", "conn_established"),
+        "p50_ns": c.get("latency_p50_ns", 0),
+        "p99_ns": c.get("latency_p99_ns", 0),
+        "lat_samples": c.get("latency_samples", 0),
+        "conn_active": c.get("conn_active", 0),
+        "conn_established": c.get("conn_established", 0),
+        "loss": c.get("loss_packets", 0) + s2["srv"].get("loss_packets", 0),
+        "heap_alloc": s2["heap"],
+    }
+    for k, v in out.items():
+        print("%s=%s" % (k, round(v) if isinstance(v, float) else v))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
