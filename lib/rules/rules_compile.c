@@ -720,7 +720,19 @@ struct bctx {
 	uint32_t n_ids, cap_ids;
 	uint32_t *ids;
 	uint32_t path[RT_MAX_DEPTH + 1];
+	uint8_t n_lead;        /* see rt_hook_rt.n_lead */
+	uint16_t lead_v[RT_LEAD_MAX], lead_m[RT_LEAD_MAX];
 };
+
+/* Boxes that test the conntrack state and nothing else. */
+static bool box_is_state_only(const struct box *x)
+{
+	struct box y = *x;
+
+	y.stv = 0;
+	y.stm = 0;
+	return x->stm != 0 && box_is_any(&y);
+}
 
 static void berr(struct bctx *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -978,6 +990,15 @@ static int emit(struct bctx *b, const struct dnf *cond, bool slow,
 		b->cap_ids = cap;
 	}
 	eid = b->n_entries++;
+	if (eid == 0 && !slow && verdict == RULES_VERDICT_ACCEPT && !nat &&
+	    cond->n <= RT_LEAD_MAX) {
+		for (i = 0; i < cond->n && box_is_state_only(&cond->b[i]); i++) {
+			b->lead_v[i] = cond->b[i].stv;
+			b->lead_m[i] = cond->b[i].stm;
+		}
+		if (i == cond->n)
+			b->n_lead = (uint8_t)cond->n;
+	}
 	e = &b->entries[eid];
 	e->slow = slow;
 	e->verdict = verdict;
@@ -1272,6 +1293,7 @@ static int build_hook(struct bctx *b, enum rt_hook h, int socket)
 		return 0; /* interpreter only */
 	b->closed = false;
 	b->n_entries = b->n_acl = b->n_ids = 0;
+	b->n_lead = 0;
 	rc = one_box(&any, &box_any);
 	if (rc == 0)
 		rc = flatten(b, c, &any, 0);
@@ -1280,6 +1302,9 @@ static int build_hook(struct bctx *b, enum rt_hook h, int socket)
 		return rc;
 	hk->n_entries = b->n_entries;
 	hk->n_acl_rules = b->n_acl;
+	hk->n_lead = b->n_lead;
+	memcpy(hk->lead_v, b->lead_v, sizeof(hk->lead_v));
+	memcpy(hk->lead_m, b->lead_m, sizeof(hk->lead_m));
 	hk->entries = rte_zmalloc_socket("rules_entries",
 					 b->n_entries * sizeof(*hk->entries),
 					 RTE_CACHE_LINE_SIZE, socket);

@@ -483,14 +483,51 @@ static void apply(const struct rules_runtime *rt, enum rt_hook h,
 /*
  * Evaluate hook h for the packets sel[0..m) (indices into pkts/views/keys).
  */
+/*
+ * Packets whose state the hook's first entry accepts take it here, as the
+ * ACL would give it (it has the top priority): same counters, same
+ * verdict. The others are left in rest[] for the classifier.
+ */
+static uint16_t lead_shortcut(const struct rules_runtime *rt, unsigned slot,
+			      enum rt_hook h, const struct rt_hook_rt *hk,
+			      const struct rt_view *views, const uint16_t *sel,
+			      uint16_t m, bool single, struct rules_verdict *v,
+			      uint16_t *rest)
+{
+	const struct rt_entry *e = &hk->entries[0];
+	uint16_t j, n = 0;
+	uint32_t k;
+	unsigned b;
+
+	for (j = 0; j < m; j++) {
+		const struct rt_view *pv = &views[sel[j]];
+		struct rt_out o = { .rule = -1, .log_rule = -1 };
+
+		for (b = 0; b < hk->n_lead; b++)
+			if ((pv->state & hk->lead_m[b]) == hk->lead_v[b])
+				break;
+		if (b == hk->n_lead || pv->l4 == L4_TRUNC) {
+			rest[n++] = sel[j];
+			continue;
+		}
+		for (k = 0; k < e->n_cnt; k++)
+			count(rt, slot, rt->cnt_ids[e->cnt_off + k], pv->len);
+		o.verdict = e->verdict;
+		o.rule = e->rule;
+		apply(rt, h, &o, single, &v[sel[j]]);
+	}
+	return n;
+}
+
 static void eval_sel(const struct rules_runtime *rt, unsigned slot,
 		     enum rt_hook h, const struct rt_view *views,
-		     const union rt_anykey *keys, const uint16_t *sel, uint16_t m,
+		     union rt_anykey *keys, const uint16_t *sel, uint16_t m,
 		     bool single, struct rt_now *now, struct rules_verdict *v)
 {
 	const struct rt_hook_rt *hk = &rt->hooks[h];
 	const uint8_t *data[RT_CHUNK];
 	uint32_t res[RT_CHUNK];
+	uint16_t rest[RT_CHUNK];
 	uint16_t j;
 
 	if (m == 0)
@@ -504,9 +541,21 @@ static void eval_sel(const struct rules_runtime *rt, unsigned slot,
 		}
 		return;
 	}
+	if (hk->n_lead != 0) {
+		m = lead_shortcut(rt, slot, h, hk, views, sel, m, single, v, rest);
+		sel = rest;
+		if (m == 0)
+			return;
+	}
 	if (hk->acl != NULL) {
-		for (j = 0; j < m; j++)
+		/* keys only for what is classified (not the shortcut's) */
+		for (j = 0; j < m; j++) {
+			if (rt->family == RULES_FAMILY_IPV4)
+				make_key(&views[sel[j]], &keys[sel[j]].k4);
+			else
+				make_key6(&views[sel[j]], &keys[sel[j]].k6);
 			data[j] = (const uint8_t *)&keys[sel[j]];
+		}
 		rte_acl_classify(hk->acl, data, res, m, 1);
 	}
 	for (j = 0; j < m; j++) {
@@ -549,10 +598,11 @@ void rules_verdict_init(struct rules_verdict *v)
 	v->snat_rule = -1;
 }
 
-/* Views and keys of one chunk; sel gets the packets of our family. */
+/* Views of one chunk (keys are made when classifying); sel gets the
+ * packets of our family. */
 static uint16_t prepare(const struct rules_runtime *rt, const struct rules_pkt *pkts,
 			uint16_t n, bool raw, struct rt_view *views,
-			union rt_anykey *keys, uint16_t *sel)
+			uint16_t *sel)
 {
 	uint16_t i, m = 0;
 
@@ -560,10 +610,6 @@ static uint16_t prepare(const struct rules_runtime *rt, const struct rules_pkt *
 		if (!pkt_family_ok(rt, pkts[i].meta))
 			continue;
 		make_view(&pkts[i], raw, &views[i]);
-		if (rt->family == RULES_FAMILY_IPV4)
-			make_key(&views[i], &keys[i].k4);
-		else
-			make_key6(&views[i], &keys[i].k6);
 		sel[m++] = i;
 	}
 	return m;
@@ -588,7 +634,7 @@ void rules_eval_raw_burst(const struct rules_runtime *rt, unsigned lcore_slot,
 		c = n - base < RT_CHUNK ? n - base : RT_CHUNK;
 		for (i = 0; i < c; i++)
 			rules_verdict_init(&v[base + i]);
-		m = prepare(rt, pkts + base, c, true, views, keys, sel);
+		m = prepare(rt, pkts + base, c, true, views, sel);
 		eval_sel(rt, slot, RT_RAW_PRE, views, keys, sel, m, true, &now,
 			 v + base);
 	}
@@ -610,7 +656,7 @@ void rules_eval_burst(const struct rules_runtime *rt, unsigned lcore_slot,
 		c = n - base < RT_CHUNK ? n - base : RT_CHUNK;
 		for (i = 0; i < c; i++)
 			rules_verdict_init(&vv[i]);
-		m = prepare(rt, pkts + base, c, false, views, keys, sel);
+		m = prepare(rt, pkts + base, c, false, views, sel);
 		/* nat PREROUTING: first packet of a connection only */
 		for (i = 0, k = 0; i < m; i++)
 			if (views[sel[i]].state & RT_SB_NEW)
@@ -652,7 +698,7 @@ int rules_eval_hook_burst(const struct rules_runtime *rt, unsigned lcore_slot,
 		return -EINVAL;
 	for (base = 0; base < n; base += c) {
 		c = n - base < RT_CHUNK ? n - base : RT_CHUNK;
-		m = prepare(rt, pkts + base, c, h == RT_RAW_PRE, views, keys, sel);
+		m = prepare(rt, pkts + base, c, h == RT_RAW_PRE, views, sel);
 		eval_sel(rt, slot, h, views, keys, sel, m, true, &now, v + base);
 	}
 	return 0;

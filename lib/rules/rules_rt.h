@@ -103,6 +103,8 @@ struct rt_entry {
 	uint32_t n_cnt;
 };
 
+#define RT_LEAD_MAX 5 /* one box per base state bit */
+
 struct rt_hook_rt {
 	bool present;          /* table loaded */
 	enum rules_table_id table;
@@ -115,6 +117,12 @@ struct rt_hook_rt {
 	uint32_t n_slow;
 	uint32_t n_acl_rules;
 	struct rt_entry *entries;
+	/* When the hook's first entry accepts on conntrack state alone (the
+	 * usual `-m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT` at the
+	 * top), packets in those states take entries[0] without classifying:
+	 * it has the highest priority, so the ACL would answer the same. */
+	uint8_t n_lead;        /* 0: no such entry */
+	uint16_t lead_v[RT_LEAD_MAX], lead_m[RT_LEAD_MAX]; /* (state & m) == v */
 };
 
 /* Per original rule (id order: raw, filter, nat; chains; rules). */
