@@ -68,6 +68,8 @@ worker_burst(struct dpfw *d, struct dpfw_lcore *l, unsigned in,
 	unsigned out = in ^ 1, i, k = 0;
 	uint16_t out_port = d->port_id[out];
 	uint64_t notrack = 0;
+	uint8_t helper[DPFW_MAX_BURST];
+	bool raw = filter && rules->raw;
 
 	for (i = 0; i < n && i < PREFETCH_AHEAD; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
@@ -89,11 +91,16 @@ worker_burst(struct dpfw *d, struct dpfw_lcore *l, unsigned in,
 		}
 		pkts[k++] = m;
 	}
-	if (filter && rules->raw)
-		k = rules_raw_stage(d, l, rules, in, pkts, meta, (uint16_t)k, tsc, &notrack);
+	if (raw)
+		k = rules_raw_stage(d, l, rules, in, pkts, meta, (uint16_t)k, tsc, &notrack,
+				    helper);
 	if (k == 0)
 		return;
 	ct_classify_burst_notrack(l->ct, pkts, meta, (uint16_t)k, now, notrack, res);
+	if (raw)
+		for (i = 0; i < k; i++)
+			if (unlikely(helper[i] != 0))
+				ct_set_helper(&res[i], (enum ct_helper)helper[i]);
 	if (filter)
 		rules_filter_stage(rules, l, in, meta, res, (uint16_t)k, v);
 	for (i = 0; i < k; i++) {

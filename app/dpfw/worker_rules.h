@@ -101,13 +101,14 @@ rules_log_verdict(struct dpfw *d, struct dpfw_lcore *l, const struct dpfw_rules 
 
 /*
  * raw PREROUTING: drop what it drops (the burst is compacted in place,
- * order kept), and mark what it leaves untracked (bit i of *notrack).
- * Returns the packets left.
+ * order kept), mark what it leaves untracked (bit i of *notrack) and note
+ * the helper CT --helper gives (helper[i], for a new connection). Returns
+ * the packets left.
  */
 static inline uint16_t
 rules_raw_stage(struct dpfw *d, struct dpfw_lcore *l, const struct dpfw_rules *r,
 		unsigned in, struct rte_mbuf **pkts, struct pkt_meta *meta,
-		uint16_t n, uint64_t tsc, uint64_t *notrack)
+		uint16_t n, uint64_t tsc, uint64_t *notrack, uint8_t *helper)
 {
 	struct rules_pkt rp[DPFW_MAX_BURST];
 	struct rules_verdict v[DPFW_MAX_BURST];
@@ -129,6 +130,7 @@ rules_raw_stage(struct dpfw *d, struct dpfw_lcore *l, const struct dpfw_rules *r
 		}
 		if (v[i].notrack)
 			*notrack |= 1ull << k;
+		helper[k] = v[i].helper;
 		if (k != i) {
 			pkts[k] = pkts[i];
 			meta[k] = meta[i];

@@ -225,6 +225,21 @@ int ct_confirm(struct ct_worker *w, struct ct_result *res);
 /** The packet of an unconfirmed result was dropped: leave no entry. */
 void ct_abort(struct ct_worker *w, struct ct_result *res);
 
+/** Connection helpers (raw's CT --helper), numbered as rules.h's. */
+enum ct_helper {
+	CT_HELPER_NONE = 0,
+	CT_HELPER_FTP,
+	CT_HELPER_TFTP,
+	CT_HELPER_MAX
+};
+
+/**
+ * Attach a helper to the new connection of an unconfirmed result, as
+ * netfilter's CT template does when the connection is created; listings
+ * and events then show `helper=NAME`. Other results are left alone.
+ */
+void ct_set_helper(struct ct_result *res, enum ct_helper h);
+
 /**
  * A TCP reset was sent for the result's packet (REJECT --reject-with
  * tcp-reset): a confirmed TCP connection goes to CLOSE with the CLOSE
@@ -291,7 +306,7 @@ struct ct_snapshot {
 	uint8_t type;           /**< event type (enum ct_event_type) */
 	uint8_t no_state;       /**< UPDATE that left the TCP state as it was:
 				 *   conntrack -E prints no state then */
-	uint8_t pad;
+	uint8_t helper;         /**< enum ct_helper */
 };
 
 /** Fill a snapshot of a confirmed connection at tick now. */

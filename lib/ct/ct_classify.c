@@ -431,3 +431,11 @@ ct_set_closing(struct ct_worker *w, const struct ct_result *res, uint64_t now)
 		set_expires(w, c, now + (uint64_t)t->params.tcp.timeout[CT_TCP_S_CLOSE] * t->hz,
 			    true);
 }
+
+void
+ct_set_helper(struct ct_result *res, enum ct_helper h)
+{
+	/* the record is this worker's alone until ct_confirm() */
+	if (res->conn != NULL && (res->flags & CT_RES_UNCONFIRMED) && h < CT_HELPER_MAX)
+		res->conn->helper = (uint8_t)h;
+}

@@ -32,6 +32,7 @@ ct_snapshot(const struct ct_table *t, const struct ct_conn *c, uint64_t now,
 	s->status = ct_status_load(c);
 	s->timeout_s = ct_conn_timeout(t, c, now);
 	s->mark = c->mark;
+	s->helper = c->helper;
 	s->tcp_state = c->l4proto == IPPROTO_TCP ? c->proto.tcp.state : 0;
 }
 

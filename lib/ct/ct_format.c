@@ -58,6 +58,9 @@ put_tuple(struct buf *b, const struct ct_key *k, const struct ct_proto_ops *ops)
 static int
 format(const struct ct_snapshot *s, char *out, size_t len, unsigned flags, int mode)
 {
+	static const char *const helper_names[CT_HELPER_MAX] = {
+		[CT_HELPER_FTP] = "ftp", [CT_HELPER_TFTP] = "tftp",
+	};
 	static const char *const ev_names[] = {
 		[CT_EV_NEW] = "[NEW]", [CT_EV_UPDATE] = "[UPDATE]",
 		[CT_EV_DESTROY] = "[DESTROY]",
@@ -92,13 +95,19 @@ format(const struct ct_snapshot *s, char *out, size_t len, unsigned flags, int m
 		put(&b, "[ASSURED] ");
 	if (mode == MODE_LIST) {
 		put(&b, "mark=%u ", s->mark);
+		if (s->helper && s->helper < CT_HELPER_MAX)
+			put(&b, "helper=%s ", helper_names[s->helper]);
 		if (o->zone)
 			put(&b, "zone=%u ", o->zone);
 		put(&b, "use=1");
-	} else if (b.pos > 0 && b.pos <= len && out[b.pos - 1] == ' ') {
-		out[--b.pos] = '\0';
-	} else if (b.pos > 0) {
-		b.pos--; /* truncated: keep the snprintf contract */
+	} else {
+		if (s->helper && s->helper < CT_HELPER_MAX)
+			put(&b, "helper=%s ", helper_names[s->helper]);
+		/* an event line ends without the blank */
+		if (b.pos > 0 && b.pos <= len && out[b.pos - 1] == ' ')
+			out[--b.pos] = '\0';
+		else if (b.pos > 0)
+			b.pos--; /* truncated: keep the snprintf contract */
 	}
 	return (int)b.pos;
 }

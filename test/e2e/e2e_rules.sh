@@ -80,7 +80,8 @@ check_not "UDP to 7001 (raw DROP) does not" grep -q dropped "$E2E_TMP/u7001"
 kill -USR1 "$DP_PID"
 sleep 1
 check_not "no conntrack entry for the untracked flow" grep -q "dport=7000" "$DP_OUT"
-check "the listing shows the accepted TCP flow to 5000" grep -q "dport=5000" "$DP_OUT"
+check "the listing shows the accepted TCP flow to 5000, with raw's CT --helper" \
+	grep -Eq "dport=5000 .*\[ASSURED\] mark=0 helper=ftp use=1$" "$DP_OUT"
 check_not "no entry for the flow REJECTed before it was confirmed" grep -q "dport=81 " "$DP_OUT"
 
 # --- dpfwctl rules ---------------------------------------------------------------
