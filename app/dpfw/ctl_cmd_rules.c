@@ -18,13 +18,19 @@
 #include "dpfw.h"
 #include "log.h"
 
-/* A stream collecting what the loader or the dump writes. */
+/* A stream collecting what the loader or the dump writes; NULL (and the
+ * request answered) when out of memory. */
 static FILE *
-capture(char **buf, size_t *len)
+capture(struct ctl_client *cl, char **buf, size_t *len)
 {
+	FILE *f;
+
 	*buf = NULL;
 	*len = 0;
-	return open_memstream(buf, len);
+	f = open_memstream(buf, len);
+	if (f == NULL)
+		ctl_end(cl, CTL_S_FAILED, "out of memory");
+	return f;
 }
 
 static void
@@ -48,11 +54,9 @@ ctl_cmd_rules_show(struct dpfw *d, struct ctl_client *cl)
 	FILE *f;
 	int ret;
 
-	f = capture(&buf, &len);
-	if (f == NULL) {
-		ctl_end(cl, CTL_S_FAILED, "out of memory");
+	f = capture(cl, &buf, &len);
+	if (f == NULL)
 		return;
-	}
 	ret = dpfw_rules_show(d, fam, cl->req.counters, f);
 	fclose(f);
 	if (ret == -ENOENT)
@@ -80,11 +84,9 @@ load_or_check(struct dpfw *d, struct ctl_client *cl, bool load)
 	FILE *f;
 	int ret;
 
-	f = capture(&buf, &len);
-	if (f == NULL) {
-		ctl_end(cl, CTL_S_FAILED, "out of memory");
+	f = capture(cl, &buf, &len);
+	if (f == NULL)
 		return;
-	}
 	ret = load ? dpfw_rules_reload(d, p4, p6, f) : dpfw_rules_check(d, p4, p6, f);
 	if (ret == 0)
 		fprintf(f, "%s%s%s%s%s\n", load ? "loaded" : "ok",
