@@ -21,6 +21,7 @@
 #                            telemetry: the table's marginal cost per entry
 #   rules_N_established_100k established_100k with `ruleset =` an
 #                            iptables-save file of N FORWARD rules
+#   rules_N_new_conn_per_s   new_conn_per_s through the same ruleset
 #   latency_p50_us/p99_us    round trip client -> forwarder -> server ->
 #                            forwarder -> client of timestamped packets, 1k
 #                            flows, window 1 (flowgen's histogram)
@@ -285,6 +286,16 @@ for n in 10 1000 10000; do
 	ceil[$name]=${ceil[established_100k]:-n/a}
 	unit[$name]=Mpps
 	memo[$name]=$(memof "rules_$n-fw")
+	# new connections through the same ruleset (each SYN classified in full)
+	name=rules_${n}_new_conn_per_s
+	if [ $fw_ok = 1 ] && [ -z "$rules_why" ]; then
+		run_fw "rules_cps_$n" 10000 "proto=tcp,size=64,new_rate=0,data=1,timeout_ms=1000" \
+			1048576 "$work/rules_$n.rules"
+	fi
+	val[$name]=$(num "$(probe "rules_cps_$n-fw" cps)")
+	ceil[$name]=${ceil[new_conn_per_s]:-n/a}
+	unit[$name]=conn/s
+	memo[$name]=$(memof "rules_cps_$n-fw")
 done
 
 # ---- peer: Open vSwitch's DPDK datapath with conntrack ----
@@ -304,7 +315,8 @@ fi
 names=()
 for name in "${est_names[@]}"; do names+=("established_$name"); done
 names+=(new_conn_per_s concurrent_conn bytes_per_conn rules_10_established_100k
-	rules_1000_established_100k rules_10000_established_100k latency_p50_us latency_p99_us)
+	rules_1000_established_100k rules_10000_established_100k rules_10_new_conn_per_s
+	rules_1000_new_conn_per_s rules_10000_new_conn_per_s latency_p50_us latency_p99_us)
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
 hp_mode="hugepages (2 MB) where free, --no-huge otherwise (column memory)"
