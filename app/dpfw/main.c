@@ -16,10 +16,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <rte_cpuflags.h>
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_launch.h>
 #include <rte_malloc.h>
+#include <rte_vect.h>
 
 #include "ctl_server.h"
 #include "dpfw.h"
@@ -223,6 +225,12 @@ main(int argc, char **argv)
 	argv += ret;
 	argv[0] = (char *)"dpfw";
 	dpfw_log_init();
+	/* EAL caps vector code at 256 bits unless told otherwise; the ruleset
+	 * classifier (rte_acl) picks its AVX-512 variant only above that.
+	 * Fails harmlessly when --force-max-simd-bitwidth was given. */
+	if (rte_cpu_get_flag_enabled(RTE_CPUFLAG_AVX512F) > 0 &&
+	    rte_cpu_get_flag_enabled(RTE_CPUFLAG_AVX512BW) > 0)
+		rte_vect_set_max_simd_bitwidth(RTE_VECT_SIMD_512);
 
 	d = rte_zmalloc("dpfw", sizeof(*d), RTE_CACHE_LINE_SIZE);
 	if (d == NULL) {
