@@ -109,7 +109,8 @@ static struct rules_chain *add_chain(struct parser *p, struct rules_table *t,
 	}
 	ch = &t->chains[t->n_chains++];
 	memset(ch, 0, sizeof(*ch));
-	snprintf(ch->name, sizeof(ch->name), "%s", name);
+	/* names were checked against RULES_CHAIN_MAXLEN; cut, never overrun */
+	memcpy(ch->name, name, strnlen(name, sizeof(ch->name) - 1));
 	return ch;
 }
 
