@@ -91,15 +91,20 @@ static uint8_t *
 put_l2(struct rte_mbuf *out, const uint8_t *frame, const struct pkt_meta *meta,
        uint16_t total)
 {
+	const struct rte_ether_hdr *oh = (const struct rte_ether_hdr *)frame;
+	struct rte_ether_hdr *eh;
 	uint8_t *p;
 
 	rte_pktmbuf_reset(out);
-	if (total > rte_pktmbuf_tailroom(out))
-		return NULL;
 	p = (uint8_t *)rte_pktmbuf_append(out, total);
-	memcpy(p, frame, meta->l3_off);
-	memcpy(p, frame + RTE_ETHER_ADDR_LEN, RTE_ETHER_ADDR_LEN);
-	memcpy(p + RTE_ETHER_ADDR_LEN, frame, RTE_ETHER_ADDR_LEN);
+	if (p == NULL) /* no room */
+		return NULL;
+	eh = (struct rte_ether_hdr *)p;
+	rte_ether_addr_copy(&oh->src_addr, &eh->dst_addr);
+	rte_ether_addr_copy(&oh->dst_addr, &eh->src_addr);
+	/* ethertype and VLAN tags as they were */
+	memcpy(p + 2 * RTE_ETHER_ADDR_LEN, frame + 2 * RTE_ETHER_ADDR_LEN,
+	       meta->l3_off - 2 * RTE_ETHER_ADDR_LEN);
 	out->l2_len = meta->l3_off;
 	return p + meta->l3_off;
 }

@@ -1100,6 +1100,9 @@ static void test_blowup(void)
 	unsigned i;
 	int rc;
 
+	CHECK(txt != NULL);
+	if (txt == NULL)
+		return;
 	off += (size_t)sprintf(txt + off, HDR);
 	for (i = 0; i < 20; i++)
 		off += (size_t)sprintf(txt + off, ":C%02u - [0:0]\n", i);
