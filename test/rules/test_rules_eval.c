@@ -1105,8 +1105,8 @@ static void test_blowup(void)
 		off += (size_t)snprintf(txt + off, sizeof(txt) - off, ":C%02u - [0:0]\n", i);
 	off += (size_t)snprintf(txt + off, sizeof(txt) - off, "-A FORWARD -j C00\n");
 	for (i = 0; i + 1 < 20; i++)
-		off += (size_t)sprintf(txt + off,
-				       "-A C%02u -p tcp -j C%02u\n-A C%02u -p tcp -j C%02u\n",
+		off += (size_t)snprintf(txt + off, sizeof(txt) - off,
+					"-A C%02u -p tcp -j C%02u\n-A C%02u -p tcp -j C%02u\n",
 				       i, i + 1, i, i + 1);
 	off += (size_t)snprintf(txt + off, sizeof(txt) - off, "-A C19 -p tcp -j DROP\nCOMMIT\n");
 	rc = rules_parse_buffer(txt, off, "blowup", NULL, &rs, NULL);
