@@ -41,7 +41,7 @@ swaps() {
 ns_b iperf3 -s -p 5201 -1 >"$E2E_TMP/iperf_s1" 2>&1 &
 E2E_BG_PIDS+=($!)
 wait_listen $NS_B tcp 5201 5
-ns_a iperf3 -c $IP_B -p 5201 -u -b 40M -l 1200 -t 14 --json >"$E2E_TMP/udp.json" 2>&1 &
+ns_a iperf3 -c $IP_B -p 5201 -u -b 20M -l 1200 -t 14 --json >"$E2E_TMP/udp.json" 2>&1 &
 cpid=$!
 E2E_BG_PIDS+=($cpid)
 sleep 1
