@@ -425,7 +425,7 @@ ct_set_closing(struct ct_worker *w, const struct ct_result *res, uint64_t now)
 		return;
 	ct_lock(c);
 	old = c->proto.tcp.state;
-	c->proto.tcp.state = CT_TCP_S_CLOSE;
+	CT_TCP_STATE_STORE(&c->proto.tcp, CT_TCP_S_CLOSE);
 	ct_unlock(c);
 	if (old != CT_TCP_S_CLOSE)
 		set_expires(w, c, now + (uint64_t)t->params.tcp.timeout[CT_TCP_S_CLOSE] * t->hz,

@@ -80,7 +80,7 @@ ct_fifo_unlink(struct ct_worker *w, struct ct_conn *c)
 static bool
 closing_tcp(const struct ct_conn *c)
 {
-	uint8_t s = c->proto.tcp.state;
+	uint8_t s = CT_TCP_STATE_LOAD(&c->proto.tcp);
 
 	return c->l4proto == IPPROTO_TCP && s >= CT_TCP_S_FIN_WAIT && s <= CT_TCP_S_CLOSE;
 }

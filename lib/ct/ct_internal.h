@@ -63,11 +63,11 @@ struct ct_conn {
 	/* ---- cache line 1 ---- */
 	union {
 		struct ct_tcp tcp;
-		uint8_t raw[52];
+		uint8_t raw[56];
 	} proto;
 	uint8_t helper;        /* enum ct_helper: raw's CT --helper (the ALG's) */
 	uint8_t spare8[3];
-	uint32_t spare[2];     /* free: master index for expectations, ... */
+	uint32_t spare;        /* free: master index for expectations, ... */
 };
 
 _Static_assert(sizeof(struct ct_conn) == 128, "ct_conn must stay two cache lines");

@@ -376,7 +376,7 @@ ct_tcp_packet(struct ct_tcp *t, int dir, const struct ct_tcp_seg *seg,
 	/* In window from here on. */
 	t->last_index = idx;
 	t->last_dir = dir;
-	t->state = new;
+	CT_TCP_STATE_STORE(t, new);
 	if (old != new && new == FW)
 		t->flags[dir] |= CT_TCP_F_CLOSE_INIT;
 	uint32_t timeout = pick_timeout(t, idx, new, p);

@@ -168,11 +168,15 @@ struct ct_tcp_dir {
 #define CT_TCP_LF_CHALLENGE    0x8 /**< SYN ignored in LAST_ACK: expect a challenge ACK */
 
 /**
- * Tracker state of one connection: 52 bytes. netfilter's struct ip_ct_tcp
- * holds the same information in 60; the fields below are the minimum for
- * identical behaviour (4 x 32-bit window values per direction, three
- * sequence numbers and a window of the last packet), so 40 bytes cannot be
- * reached without dropping a netfilter rule.
+ * Tracker state of one connection: 53 bytes used, 56 with padding.
+ * netfilter's struct ip_ct_tcp holds the same information in 60; the
+ * fields below are the minimum for identical behaviour (4 x 32-bit window
+ * values per direction, three sequence numbers and a window of the last
+ * packet), so 40 bytes cannot be reached without dropping a netfilter rule.
+ *
+ * `state` has a byte of its own: listings, event snapshots and early drop
+ * read it without the connection's guard, so it is stored and read with
+ * relaxed atomics (CT_TCP_STATE_LOAD/STORE), which a bit-field cannot be.
  */
 struct ct_tcp {
 	struct ct_tcp_dir dir[2]; /**< [0] original, [1] reply sender */
@@ -181,7 +185,7 @@ struct ct_tcp {
 	uint32_t last_end;        /**< its seq + len */
 	uint16_t last_win;        /**< its raw window */
 	uint8_t flags[2];         /**< CT_TCP_F_* per direction */
-	uint8_t state : 4;        /**< enum ct_tcp_state */
+	uint8_t state;            /**< enum ct_tcp_state (atomic byte, see above) */
 	uint8_t last_index : 3;   /**< flag class of the last packet (enum ct_tcp_index) */
 	uint8_t last_dir : 1;     /**< its direction */
 	uint8_t retrans;          /**< identical ACKs in a row (wraps at 256, as netfilter's u8) */
@@ -191,7 +195,11 @@ struct ct_tcp {
 	uint8_t last_flags : 4;   /**< CT_TCP_LF_* */
 };
 
-_Static_assert(sizeof(struct ct_tcp) == 52, "struct ct_tcp is embedded in connection records");
+_Static_assert(sizeof(struct ct_tcp) == 56, "struct ct_tcp is embedded in connection records");
+
+/* The state byte where a reader may not hold the guard, and its writes. */
+#define CT_TCP_STATE_LOAD(t) __atomic_load_n(&(t)->state, __ATOMIC_RELAXED)
+#define CT_TCP_STATE_STORE(t, s) __atomic_store_n(&(t)->state, (uint8_t)(s), __ATOMIC_RELAXED)
 
 /** Flag class of a segment, netfilter's row index: RST, then SYN, FIN, ACK. */
 enum ct_tcp_index {

@@ -29,7 +29,7 @@ ct_conn_status(const struct ct_conn *c)
 unsigned
 ct_conn_tcp_state(const struct ct_conn *c)
 {
-	return c->l4proto == IPPROTO_TCP ? c->proto.tcp.state : 0;
+	return c->l4proto == IPPROTO_TCP ? CT_TCP_STATE_LOAD(&c->proto.tcp) : 0;
 }
 
 uint32_t
