@@ -114,7 +114,6 @@ struct dpfw {
 	struct dpfw_rules *rules;           /* current ruleset (atomic pointer) */
 	struct rte_rcu_qsbr *rules_qsbr;    /* workers' quiescent states */
 	uint64_t rules_generation;          /* last published generation */
-	char rules_path[2][256];            /* files of the current generation */
 	struct dpfw_prom *prom;             /* Prometheus endpoint (prom.c) */
 	uint64_t tsc_per_tick;              /* conntrack ticks are DPFW_CT_HZ per second */
 	uint64_t stats_tsc;                 /* when statistics were last printed */

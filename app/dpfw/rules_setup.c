@@ -144,8 +144,6 @@ dpfw_rules_reload(struct dpfw *d, const char *path4, const char *path6, FILE *er
 		return ret;
 	}
 	dpfw_rules_publish(d, r);
-	rte_strscpy(d->rules_path[0], path4 ? path4 : "", sizeof(d->rules_path[0]));
-	rte_strscpy(d->rules_path[1], path6 ? path6 : "", sizeof(d->rules_path[1]));
 	return 0;
 }
 

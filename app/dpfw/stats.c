@@ -141,9 +141,9 @@ print_rules(const struct dpfw *d, FILE *f)
 	struct dpfw_lcore_stats t = {0};
 	unsigned lc;
 
-	if (d->rules_generation == 0 ||
-	    (d->rules != NULL && !d->rules->rt[0] && !d->rules->rt[1] &&
-	     d->rules_generation == 1))
+	/* nothing to say while the start-up generation, without rules, runs */
+	if (d->rules_generation <= 1 &&
+	    (d->rules == NULL || (!d->rules->rt[0] && !d->rules->rt[1])))
 		return;
 	RTE_LCORE_FOREACH_WORKER(lc) {
 		const struct dpfw_lcore_stats *s = &d->lcore[lc].stats;

@@ -180,6 +180,17 @@ quote_copy(const struct rte_mbuf *in, const struct pkt_meta *meta, uint16_t len,
 	return 0;
 }
 
+/* ICMP / ICMPv6 error header at ic, then the quoted offender. */
+static int
+put_icmp_error(struct rte_icmp_hdr *ic, uint8_t type, uint8_t code,
+	       const struct rte_mbuf *in, const struct pkt_meta *meta, uint16_t quote)
+{
+	memset(ic, 0, sizeof(*ic));
+	ic->icmp_type = type;
+	ic->icmp_code = code;
+	return quote_copy(in, meta, quote, ic + 1);
+}
+
 int
 pkt_build_reject(const struct rte_mbuf *in, const struct pkt_meta *meta,
 		 enum pkt_reply_kind kind, uint8_t icmp_type, uint8_t icmp_code,
@@ -220,10 +231,7 @@ pkt_build_reject(const struct rte_mbuf *in, const struct pkt_meta *meta,
 			 REPLY_PREC_INTERNETCONTROL, ip_id, 0, IPPROTO_ICMP,
 			 (uint16_t)(28 + quote));
 		ic = (struct rte_icmp_hdr *)(l3 + 20);
-		memset(ic, 0, sizeof(*ic));
-		ic->icmp_type = icmp_type;
-		ic->icmp_code = icmp_code;
-		if (quote_copy(in, meta, quote, ic + 1) < 0)
+		if (put_icmp_error(ic, icmp_type, icmp_code, in, meta, quote) < 0)
 			return -EINVAL;
 		ic->icmp_cksum = (uint16_t)~rte_raw_cksum(ic, 8u + quote);
 	} else {
@@ -235,10 +243,7 @@ pkt_build_reject(const struct rte_mbuf *in, const struct pkt_meta *meta,
 			return -ENOSPC;
 		put_ipv6(l3, meta, IPPROTO_ICMPV6, (uint16_t)(8 + quote));
 		ic = (struct rte_icmp_hdr *)(l3 + 40);
-		memset(ic, 0, sizeof(*ic));
-		ic->icmp_type = icmp_type;
-		ic->icmp_code = icmp_code;
-		if (quote_copy(in, meta, quote, ic + 1) < 0)
+		if (put_icmp_error(ic, icmp_type, icmp_code, in, meta, quote) < 0)
 			return -EINVAL;
 		ic->icmp_cksum = rte_ipv6_udptcp_cksum((struct rte_ipv6_hdr *)l3, ic);
 	}
