@@ -66,7 +66,16 @@ struct alg_ftp_state {
  * @param src         the sender's address (network order, IPv4 in [0]):
  *                    an announced address must equal it, and EPSV's
  *                    `(|||port|)` announces it
- * @param out         filled on ALG_EXPECT
+ * @param out         filled on ALG_EXPECT (untouched otherwise); its family
+ *                    is the connection's (on IPv6 a PORT or 227 that names
+ *                    the first four bytes of the sender's address announces
+ *                    that address, as in the kernel)
+ * @return ALG_DROP leaves the state as it was (the sender will send the
+ *         segment again); after ALG_PASS or ALG_EXPECT the end of a
+ *         segment that ends in '\n' is remembered as a line start. The
+ *         caller drops the segment when it cannot add an expectation, as
+ *         netfilter does (the state then stays updated, as netfilter's
+ *         does).
  */
 enum alg_verdict alg_ftp_parse(struct alg_ftp_state *st, int dir, bool established,
 			       uint32_t seq, const uint8_t *data, uint32_t len,
