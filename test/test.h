@@ -8,6 +8,7 @@
 #define DPFW_TEST_H
 
 #include <stdio.h>
+#include <string.h>
 
 static unsigned test_passed, test_failed;
 
@@ -32,6 +33,20 @@ static unsigned test_passed, test_failed;
 			test_failed++;                                       \
 			fprintf(stderr, "%s:%d: CHECK_EQ failed: %s == %s (%lld != %lld)\n", \
 				__FILE__, __LINE__, #a, #b, va_, vb_);        \
+		}                                                            \
+	} while (0)
+
+/* String equality with both strings printed on failure. */
+#define CHECK_STR(a, b)                                                      \
+	do {                                                                 \
+		const char *sa_ = (a), *sb_ = (b);                           \
+		if (strcmp(sa_, sb_) == 0) {                                 \
+			test_passed++;                                       \
+		} else {                                                     \
+			test_failed++;                                       \
+			fprintf(stderr, "%s:%d: CHECK_STR failed: %s\n"       \
+				"  got:      \"%s\"\n  expected: \"%s\"\n",       \
+				__FILE__, __LINE__, #a, sa_, sb_);            \
 		}                                                            \
 	} while (0)
 

@@ -160,9 +160,9 @@ static const struct {
 	U32_KEY("tx_desc", tx_desc, 32, 32768),
 	U32_KEY("burst", burst, 1, DPFW_MAX_BURST),
 	U32_KEY("helper_ring_size", helper_ring_size, 64, 1u << 20),
-	U32_KEY("helper_tcp_port", helper_tcp_port, 0, 65535),
 	U32_KEY("stats_period", stats_period, 0, 86400),
 	U32_KEY("ct_max", ct_max, 64, 1u << 26),
+	U32_KEY("ct_expect_max", ct_expect_max, 0, 1u << 20),
 	U32_KEY("ctl_max_clients", ctl_max_clients, 1, 256),
 	U32_KEY("log_rate", log_rate, 0, 1000000),
 };
@@ -493,6 +493,9 @@ cfg_check(struct cfg_load *l)
 			  "(at most two thirds of it)", c->mbuf_cache, c->mbufs);
 		return -1;
 	}
+	/* netfilter sizes nf_conntrack_expect_max as buckets / 64 */
+	if (c->ct_expect_max == 0)
+		c->ct_expect_max = RTE_MAX(c->ct_max / 64, 16u);
 	if (c->helper_ring_size < c->burst) {
 		cfg_error(l, "helper_ring_size", "%u is smaller than burst %u",
 			  c->helper_ring_size, c->burst);

@@ -45,11 +45,11 @@ struct dpfw_config {
 	uint16_t tx_desc;
 	uint16_t burst;
 	uint32_t helper_ring_size;
-	uint16_t helper_tcp_port;        /**< 0: no flow goes through a helper */
 	uint32_t stats_period;           /**< seconds; 0: only at exit */
 	bool check_l3_csum;
 	bool check_l4_csum;
 	uint32_t ct_max;                 /**< most connections (nf_conntrack_max) */
+	uint32_t ct_expect_max;          /**< most expectations; 0: ct_max / 64 */
 	bool ct_acct;                    /**< packets=/bytes= per direction */
 	bool ct_events;                  /**< print conntrack -E lines */
 	char ctl_socket[108];            /**< control socket path; "" = none */

@@ -21,6 +21,7 @@ dpfw_ct_init(struct dpfw *d)
 		.hz = DPFW_CT_HZ,
 		.socket_id = (int)rte_socket_id(),
 		.acct = d->cfg.ct_acct,
+		.max_expect = d->cfg.ct_expect_max,
 	};
 	unsigned lc;
 	int rc;
@@ -107,7 +108,8 @@ dpfw_ct_print_stats(const struct dpfw *d, FILE *f)
 
 	if (d->ct == NULL)
 		return;
-	fprintf(f, "conntrack: entries=%u max=%u", ct_count(d->ct), d->cfg.ct_max);
+	fprintf(f, "conntrack: entries=%u max=%u expectations=%u", ct_count(d->ct),
+		d->cfg.ct_max, ct_expect_count(d->ct));
 	for (c = 0; c < CT_CNT_MAX; c++)
 		fprintf(f, " %s=%" PRIu64, ct_counter_name(c), ct_counter_get(d->ct, c));
 	fputc('\n', f);

@@ -13,6 +13,7 @@ const struct ctl_cmd_handler ctl_cmd_table[] = {
 	{CTL_CMD_CT_DELETE, ctl_cmd_delete},
 	{CTL_CMD_CT_FLUSH, ctl_cmd_flush},
 	{CTL_CMD_CT_EVENTS, ctl_cmd_events},
+	{CTL_CMD_EXPECT_LIST, ctl_cmd_expect_list},
 	{CTL_CMD_SET_TIMEOUT, ctl_cmd_set_timeout},
 	{CTL_CMD_SET_CT_MAX, ctl_cmd_set_ct_max},
 	{CTL_CMD_RULES_SHOW, ctl_cmd_rules_show},

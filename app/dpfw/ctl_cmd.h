@@ -4,6 +4,7 @@
  *
  *   ctl_cmd_stats.c   status, stats
  *   ctl_cmd_ct.c      ct list/count/get/delete/flush/events
+ *   ctl_cmd_expect.c  expect list
  *   ctl_cmd_set.c     set timeout, set ct-max
  *   ctl_cmd_rules.c   rules show/check/load
  *
@@ -55,6 +56,9 @@ ctl_cmd_fn ctl_cmd_flush;
 ctl_cmd_fn ctl_cmd_events;
 /** Format more of a listing (CL_LIST), up to CTL_OUT_HIGH of pending output. */
 void ctl_list_produce(struct dpfw *d, struct ctl_client *cl);
+
+/* ctl_cmd_expect.c */
+ctl_cmd_fn ctl_cmd_expect_list;
 
 /* ctl_cmd_set.c */
 ctl_cmd_fn ctl_cmd_set_timeout;

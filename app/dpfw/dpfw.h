@@ -53,6 +53,10 @@ struct dpfw_lcore_stats {
 	uint64_t to_helper;                 /* enqueued to a helper ring */
 	uint64_t ring_drop;                 /* helper ring full */
 	uint64_t helper_pkts;               /* helper: dequeued from its ring */
+	uint64_t alg_expect;                /* expectations the gateways made */
+	uint64_t alg_drop;                  /* gateway dropped: partial command,
+					     * expectation refused */
+	uint64_t alg_nostate;               /* FTP state table full: not parsed */
 	uint64_t busy_cycles;               /* loop iterations that did work */
 	uint64_t idle_cycles;               /* loop iterations that found none */
 };
@@ -71,6 +75,8 @@ struct dpfw_lcore {
 	struct rte_eth_dev_tx_buffer *txbuf[DPFW_MAX_PORTS];
 	struct rte_ring *ring;              /* helper: its input ring */
 	struct ct_worker *ct;               /* worker: its conntrack state */
+	struct dpfw_alg *alg;               /* helper (or worker without helpers):
+					     * gateway state (alg.c) */
 	struct rte_ring *log_ring;          /* worker: LOG records to the control loop */
 	uint64_t log_tokens;                /* worker: LOG token bucket (in tsc units) */
 	uint64_t log_last;                  /* worker: tsc of the last refill */
@@ -119,6 +125,7 @@ struct dpfw {
 	uint64_t stats_tsc;                 /* when statistics were last printed */
 	uint64_t stats_last_rx[DPFW_MAX_PORTS];
 	uint64_t stats_last_tx[DPFW_MAX_PORTS];
+	bool helpers_possible;              /* a raw table was loaded once (atomic) */
 	atomic_bool stop_workers;
 	atomic_bool stop_helpers;
 	struct dpfw_lcore lcore[RTE_MAX_LCORE];
@@ -194,6 +201,16 @@ unsigned dpfw_rules_log_drain(struct dpfw *d, FILE *f);
 /* worker.c, helper.c: lcore main loops (arg is struct dpfw *) */
 int dpfw_worker_main(void *arg);
 int dpfw_helper_main(void *arg);
+
+/* alg.c: the gateways (FTP, TFTP) on helper lcores */
+struct ct_result;
+int dpfw_alg_init(void);
+int dpfw_alg_create(struct dpfw *d, struct dpfw_lcore *l, unsigned lcore_id);
+void dpfw_alg_free(struct dpfw_lcore *l);
+/* The packet's connection has a helper: tag the mbuf for it. */
+bool dpfw_alg_wanted(const struct dpfw *d, struct rte_mbuf *m, const struct ct_result *r);
+/* Run the gateway on a tagged packet; false: drop it (counted). */
+bool dpfw_alg_packet(struct dpfw *d, struct dpfw_lcore *l, struct rte_mbuf *m);
 
 /* summary.c: the start-up paragraph in the log */
 void dpfw_summary_log(const struct dpfw *d);

@@ -3,9 +3,9 @@
  * Helper lcore: the slow path for connections that need payload work
  * (FTP, TFTP application-layer gateways). Workers enqueue every packet of
  * such a flow to one helper's ring, so per-flow order holds; the helper
- * transmits on its own TX queue of the other port. Until the gateways land
- * it forwards what it dequeues. On shutdown it drains its ring only after
- * every worker has stopped, so nothing enqueued is lost.
+ * runs the gateway on it (alg.c: expectations, or a drop) and transmits
+ * on its own TX queue of the other port. On shutdown it drains its ring
+ * only after every worker has stopped, so nothing enqueued is lost.
  */
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -32,6 +32,10 @@ dpfw_helper_main(void *arg)
 		for (i = 0; i < n; i++) {
 			unsigned out = d->port_idx[pkts[i]->port] ^ 1;
 
+			if (!dpfw_alg_packet(d, l, pkts[i])) {
+				rte_pktmbuf_free(pkts[i]);
+				continue;
+			}
 			l->stats.tx[out] += rte_eth_tx_buffer(d->port_id[out], l->txq,
 							      l->txbuf[out], pkts[i]);
 		}

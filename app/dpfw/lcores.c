@@ -77,12 +77,6 @@ dpfw_lcores_init(struct dpfw *d)
 			d->helper_lcore[d->nb_helpers++] = (uint16_t)lc;
 		}
 	}
-	if (d->cfg.helper_tcp_port != 0 && d->nb_helpers == 0) {
-		fprintf(stderr, "dpfw: %s: [dpfw] helper_tcp_port: set to %u but no "
-			"helper lcore is configured (helpers =)\n", d->cfg.path,
-			d->cfg.helper_tcp_port);
-		return -1;
-	}
 	d->nb_txq = d->nb_workers + d->nb_helpers;
 	d->drain_tsc = (rte_get_tsc_hz() + US_PER_S - 1) / US_PER_S * DPFW_DRAIN_US;
 	RTE_LCORE_FOREACH_WORKER(lc) {
@@ -98,6 +92,12 @@ dpfw_lcores_init(struct dpfw *d)
 		}
 		if (l->role == DPFW_ROLE_HELPER && helper_ring_create(d, lc) < 0)
 			return -1;
+		/* without helper lcores the workers run the gateways inline */
+		if ((l->role == DPFW_ROLE_HELPER || d->nb_helpers == 0) &&
+		    dpfw_alg_create(d, l, lc) < 0) {
+			fprintf(stderr, "dpfw: cannot allocate gateway state for lcore %u\n", lc);
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -116,5 +116,6 @@ dpfw_lcores_free(struct dpfw *d)
 		}
 		rte_ring_free(l->ring);
 		l->ring = NULL;
+		dpfw_alg_free(l);
 	}
 }

@@ -176,6 +176,7 @@ control_loop(struct dpfw *d, const struct dpfw_args *a)
 			fflush(stdout);
 		}
 		dpfw_rules_log_drain(d, stdout);
+		ct_expect_gc(d->ct, dpfw_ct_now(d));
 		if (period && now - last_stats >= period * hz) {
 			dpfw_stats_print(d, stdout);
 			last_stats = now;
@@ -247,7 +248,7 @@ main(int argc, char **argv)
 		goto out;
 	d->parse_opts.check_l3_csum = d->cfg.check_l3_csum;
 	d->parse_opts.check_l4_csum = d->cfg.check_l4_csum;
-	if (dpfw_lcores_init(d) < 0 || dpfw_ct_init(d) < 0 || dpfw_rules_init(d) < 0 ||
+	if (dpfw_alg_init() < 0 || dpfw_lcores_init(d) < 0 || dpfw_ct_init(d) < 0 || dpfw_rules_init(d) < 0 ||
 	    dpfw_rules_log_init(d) < 0 || dpfw_ports_init(d) < 0 || dpfw_ctl_init(d) < 0 ||
 	    dpfw_observe_init(d) < 0)
 		goto out;

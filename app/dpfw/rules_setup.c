@@ -125,6 +125,10 @@ dpfw_rules_publish(struct dpfw *d, struct dpfw_rules *r)
 	struct dpfw_rules *old;
 
 	r->generation = ++d->rules_generation;
+	/* connections keep their helper across reloads: once a raw table
+	 * could attach one, workers look at every connection's */
+	if (r->raw)
+		__atomic_store_n(&d->helpers_possible, true, __ATOMIC_RELEASE);
 	old = __atomic_exchange_n(&d->rules, r, __ATOMIC_ACQ_REL);
 	/* every worker has left the bursts that could see old */
 	rte_rcu_qsbr_synchronize(d->rules_qsbr, RTE_QSBR_THRID_INVALID);

@@ -99,10 +99,12 @@ print_lcores(const struct dpfw *d, FILE *f)
 		fprintf(f, "lcore %u %s %u: pkts=%" PRIu64 " tx=%" PRIu64
 			" tx_drop=%" PRIu64 " dropped=%" PRIu64 " ct_dropped=%" PRIu64
 			" to_helper=%" PRIu64
-			" ring_drop=%" PRIu64 " busy=%.1f%% busy_cycles_per_pkt=%.1f\n",
+			" ring_drop=%" PRIu64 " expect=%" PRIu64 " alg_drop=%" PRIu64
+			" alg_nostate=%" PRIu64 " busy=%.1f%% busy_cycles_per_pkt=%.1f\n",
 			lc, role_name[l->role], l->index, pkts,
 			s->tx[0] + s->tx[1], s->tx_drop[0] + s->tx_drop[1], s->dropped,
-			s->ct_dropped, s->to_helper, s->ring_drop,
+			s->ct_dropped, s->to_helper, s->ring_drop, s->alg_expect, s->alg_drop,
+			s->alg_nostate,
 			cyc ? 100.0 * (double)s->busy_cycles / (double)cyc : 0.0,
 			pkts ? (double)s->busy_cycles / (double)pkts : 0.0);
 		for (q = 0; q < l->nb_rxq; q++)

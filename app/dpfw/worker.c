@@ -22,31 +22,34 @@
 
 #define PREFETCH_AHEAD 3
 
-/* True when the packet belongs to a flow handled by a helper lcore. */
+/*
+ * A packet of a connection with a helper (raw's CT --helper): to a helper
+ * lcore's ring, or through the gateway here when there is none. Both
+ * directions of a flow hash alike, so one helper sees all of it, in order.
+ * @return true if the packet was consumed (queued or dropped)
+ */
 static inline bool
-wants_helper(const struct dpfw *d, const struct pkt_meta *m)
-{
-	uint16_t port = rte_cpu_to_be_16(d->cfg.helper_tcp_port);
-
-	return d->cfg.helper_tcp_port != 0 && m->tuple.proto == IPPROTO_TCP &&
-	       (m->flags & PKT_F_L4) &&
-	       (m->tuple.sport == port || m->tuple.dport == port);
-}
-
-/* Both directions of a flow hash alike, so one helper sees all of it. */
-static inline void
 to_helper(struct dpfw *d, struct dpfw_lcore *l, const struct pkt_meta *meta,
 	  struct rte_mbuf *m)
 {
-	uint32_t h = pkt_tuple_hash_sym(&meta->tuple) % d->nb_helpers;
-	struct rte_ring *r = d->lcore[d->helper_lcore[h]].ring;
+	uint32_t h;
+	struct rte_ring *r;
 
+	if (d->nb_helpers == 0) {
+		if (dpfw_alg_packet(d, l, m))
+			return false;
+		rte_pktmbuf_free(m);
+		return true;
+	}
+	h = pkt_tuple_hash_sym(&meta->tuple) % d->nb_helpers;
+	r = d->lcore[d->helper_lcore[h]].ring;
 	if (likely(rte_ring_mp_enqueue(r, m) == 0)) {
 		l->stats.to_helper++;
 	} else {
 		l->stats.ring_drop++;
 		rte_pktmbuf_free(m);
 	}
+	return true;
 }
 
 /*
@@ -70,6 +73,7 @@ worker_burst(struct dpfw *d, struct dpfw_lcore *l, unsigned in,
 	uint64_t notrack = 0;
 	uint8_t helper[DPFW_MAX_BURST];
 	bool raw = filter && rules->raw;
+	bool helpers = __atomic_load_n(&d->helpers_possible, __ATOMIC_RELAXED);
 
 	for (i = 0; i < n && i < PREFETCH_AHEAD; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
@@ -100,7 +104,7 @@ worker_burst(struct dpfw *d, struct dpfw_lcore *l, unsigned in,
 	if (raw)
 		for (i = 0; i < k; i++)
 			if (unlikely(helper[i] != 0))
-				ct_set_helper(&res[i], (enum ct_helper)helper[i]);
+				ct_set_helper(l->ct, &res[i], (enum ct_helper)helper[i]);
 	if (filter)
 		rules_filter_stage(rules, l, in, meta, res, (uint16_t)k, v);
 	for (i = 0; i < k; i++) {
@@ -128,10 +132,9 @@ worker_burst(struct dpfw *d, struct dpfw_lcore *l, unsigned in,
 		/* netfilter confirms when the first packet is let through */
 		if ((res[i].flags & CT_RES_UNCONFIRMED) && ct_confirm(l->ct, &res[i]) < 0)
 			goto ct_drop;
-		if (unlikely(wants_helper(d, &meta[i]))) {
-			to_helper(d, l, &meta[i], m);
+		if (unlikely(helpers && dpfw_alg_wanted(d, m, &res[i])) &&
+		    to_helper(d, l, &meta[i], m))
 			continue;
-		}
 		l->stats.tx[out] += rte_eth_tx_buffer(out_port, l->txq, l->txbuf[out], m);
 		continue;
 ct_drop:

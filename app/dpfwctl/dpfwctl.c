@@ -81,6 +81,12 @@ static const struct command commands[] = {
 	 "Print connection events as `conntrack -E` does until interrupted.\n\n"
 	 FILTER_HELP
 	 "  -o, --output timestamp  prefix each event with [seconds.microseconds]\n"},
+	{"expect list", CTL_CMD_EXPECT_LIST, "",
+	 "List the expectations the FTP and TFTP helpers made (connections they\n"
+	 "announced and that are let in as RELATED), as\n"
+	 "/proc/net/nf_conntrack_expect shows them: seconds left, the expected\n"
+	 "tuple (sport=0: any source port) and the helper. The count goes to\n"
+	 "stderr.\n"},
 	{"set timeout", CTL_CMD_SET_TIMEOUT, "NAME SECONDS",
 	 "Set a conntrack timeout, named as the net.netfilter.nf_conntrack_*\n"
 	 "sysctl (the prefix is optional). It applies to each connection from\n"

@@ -127,6 +127,8 @@ struct ct_table_conf {
 	int socket_id;        /**< NUMA socket for allocations (SOCKET_ID_ANY) */
 	uint32_t event_ring_size; /**< events per worker ring (power of 2; 0: 1024) */
 	bool acct;            /**< allocate packet/byte counters */
+	uint32_t max_expect;  /**< expectations at most (nf_conntrack_expect_max;
+			       *   0: max_conns / 64, at least 16) */
 	uint64_t now;         /**< initial tick (timer wheels start here) */
 };
 
@@ -236,9 +238,13 @@ enum ct_helper {
 /**
  * Attach a helper to the new connection of an unconfirmed result, as
  * netfilter's CT template does when the connection is created; listings
- * and events then show `helper=NAME`. Other results are left alone.
+ * and events then show `helper=NAME`, and the connection gets the id that
+ * struct ct_ref names it by. Other results are left alone.
  */
-void ct_set_helper(struct ct_result *res, enum ct_helper h);
+void ct_set_helper(struct ct_worker *w, struct ct_result *res, enum ct_helper h);
+
+/** The helper attached to a connection (CT_HELPER_NONE if none). */
+enum ct_helper ct_conn_helper(const struct ct_conn *c);
 
 /**
  * A TCP reset was sent for the result's packet (REJECT --reject-with
@@ -267,6 +273,7 @@ void ct_worker_quiescent(struct ct_worker *w);
 	X(invalid, "packets left without entry (INVALID)")                 \
 	X(ignore, "packets the tracker ignored (no refresh)")              \
 	X(related, "icmp errors matched to a flow")                        \
+	X(expected, "first packets that matched an expectation (RELATED)") \
 	X(untracked, "packets UNTRACKED (ICMPv6 ND/MLD, raw NOTRACK)")           \
 	X(insert, "entries confirmed")                                     \
 	X(abort, "unconfirmed entries discarded")                          \
@@ -350,6 +357,69 @@ ct_key_from_tuple(struct ct_key *k, const struct pkt_tuple *t, uint16_t zone)
 	memcpy(k, t, sizeof(*k));
 	k->zone = zone;
 }
+
+/* ---- expectations ---- */
+
+/**
+ * A helped connection as another lcore names it: a helper lcore gets it
+ * with each packet and checks, when it acts, that the record still holds
+ * that connection (records are reused).
+ */
+struct ct_ref {
+	uint32_t idx;
+	uint32_t id;
+};
+
+/** Reference to c. @return false if c has no helper (no id). */
+bool ct_conn_ref(const struct ct_table *t, const struct ct_conn *c, struct ct_ref *ref);
+
+/** The connection ref names if it is still that one, confirmed and not
+ * dying; NULL otherwise. */
+struct ct_conn *ct_conn_deref(const struct ct_table *t, const struct ct_ref *ref);
+
+/**
+ * Expect a connection (netfilter's nf_ct_expect_related with an FTP/TFTP
+ * policy: one expectation per master, the newest replaces the older). Any
+ * lcore. The expected connection's first packet (of the original
+ * direction) is RELATED, its entry gets CT_STATUS_EXPECTED and the
+ * master's mark; the expectation is then used up.
+ *
+ * @param master    the connection whose helper expects
+ * @param tuple     the expected original tuple; sport 0 matches any source
+ *                  port (the only mask the FTP and TFTP helpers use)
+ * @param timeout_s seconds before it lapses unused
+ * @return 0; -ENOENT master gone; -EBUSY another connection expects the
+ *         same tuple; -ENOSPC table full (netfilter drops the packet that
+ *         asked, for each of these)
+ */
+int ct_expect_create(struct ct_table *t, const struct ct_ref *master,
+		     const struct ct_key *tuple, uint32_t timeout_s, uint64_t now);
+
+/** An expectation as listed. */
+struct ct_expect_view {
+	struct ct_key tuple;  /**< sport 0: any */
+	uint32_t timeout_s;   /**< seconds left */
+	uint8_t helper;       /**< the master's enum ct_helper */
+};
+
+/**
+ * Visit every pending expectation (control thread); expired ones and
+ * those whose master is gone are removed instead.
+ */
+int ct_expect_list(struct ct_table *t, uint64_t now,
+		   int (*cb)(const struct ct_expect_view *e, void *arg), void *arg);
+
+/** Remove expired and orphaned expectations. @return how many */
+unsigned ct_expect_gc(struct ct_table *t, uint64_t now);
+
+/** Pending expectations (some may have lapsed since the last gc). */
+uint32_t ct_expect_count(const struct ct_table *t);
+
+/**
+ * One /proc/net/nf_conntrack_expect line (no newline):
+ * "299 l3proto = 2 proto=6 src=A dst=B sport=0 dport=2000 ftp".
+ */
+int ct_format_expect(const struct ct_expect_view *e, char *buf, size_t len);
 
 /* ---- events ---- */
 

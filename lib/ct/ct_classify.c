@@ -138,6 +138,17 @@ handle_new(struct ct_worker *w, const struct ct_proto_ops *ops, struct ct_pkt *p
 	c->start = p->now;
 	c->ed_prev = c->ed_next = CT_NONE;
 
+	/* netfilter looks for an expectation as it creates the entry, before
+	 * the tracker has seen the packet: a match is used up either way */
+	if (unlikely(atomic_load_explicit(&t->exp_count, memory_order_relaxed) != 0)) {
+		struct ct_exp_slot e;
+
+		if (ct_expect_take(t, key, p->now, &e)) {
+			c->status = CT_STATUS_EXPECTED;
+			c->mark = ct_rec(t, e.master)->mark;
+			w->cnt[CT_CNT_expected]++;
+		}
+	}
 	pd = &w->pend[w->n_pend];
 	pd->key[0] = *key;
 	pd->hash[0] = hash;
@@ -155,13 +166,14 @@ handle_new(struct ct_worker *w, const struct ct_proto_ops *ops, struct ct_pkt *p
 		set_invalid(w, r, CT_R_TRACKER);
 		return;
 	}
+	status |= c->status;
 	c->status = status;
 	c->expires = p->now + (uint64_t)timeout * t->hz;
 	c->refs = 1;
 	if (t->acct)
 		memset(&t->acct[pd->idx], 0, sizeof(t->acct[0]));
 	account(t, c, 0, p->meta);
-	set_result(r, CT_INFO_NEW, c, status);
+	set_result(r, status & CT_STATUS_EXPECTED ? CT_INFO_RELATED : CT_INFO_NEW, c, status);
 	r->flags |= CT_RES_UNCONFIRMED;
 	r->pend = w->n_pend++;
 	w->cnt[CT_CNT_new]++;
@@ -433,9 +445,24 @@ ct_set_closing(struct ct_worker *w, const struct ct_result *res, uint64_t now)
 }
 
 void
-ct_set_helper(struct ct_result *res, enum ct_helper h)
+ct_set_helper(struct ct_worker *w, struct ct_result *res, enum ct_helper h)
 {
+	struct ct_conn *c = res->conn;
+
 	/* the record is this worker's alone until ct_confirm() */
-	if (res->conn != NULL && (res->flags & CT_RES_UNCONFIRMED) && h < CT_HELPER_MAX)
-		res->conn->helper = (uint8_t)h;
+	if (c == NULL || !(res->flags & CT_RES_UNCONFIRMED) || h >= CT_HELPER_MAX ||
+	    (c->status & CT_STATUS_CONFIRMED))
+		return;
+	c->helper = (uint8_t)h;
+	if (h == CT_HELPER_NONE) {
+		c->help_id = 0;
+		return;
+	}
+	/* unique among live connections: a worker's own sequence, its id in
+	 * the low bits, never 0 */
+	if (++w->help_seq == 1u << 26)
+		w->help_seq = 1;
+	c->help_id = w->help_seq << 6 | w->id;
+	if (c->help_id == 0)
+		c->help_id = 1u << 6;
 }

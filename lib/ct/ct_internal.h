@@ -67,7 +67,9 @@ struct ct_conn {
 	} proto;
 	uint8_t helper;        /* enum ct_helper: raw's CT --helper (the ALG's) */
 	uint8_t spare8[3];
-	uint32_t spare;        /* free: master index for expectations, ... */
+	uint32_t help_id;      /* non-zero id of a helped connection: expectations
+				* and helper lcores name their master by
+				* (index, help_id), which a reused record fails */
 };
 
 _Static_assert(sizeof(struct ct_conn) == 128, "ct_conn must stay two cache lines");
@@ -89,6 +91,17 @@ struct ct_pend {
 	uint32_t idx;
 };
 
+/* One expectation (ct_expect.c): 64 bytes. */
+struct ct_exp_slot {
+	uint32_t state;        /* generation << 2 | CT_EXP_*; atomic */
+	uint32_t master;       /* master record index */
+	uint32_t master_id;    /* the master's help_id */
+	uint8_t helper;        /* master's enum ct_helper (listed) */
+	uint8_t pad[3];
+	uint64_t expires;      /* tick */
+	struct ct_key tuple;   /* expected original tuple; sport 0: any */
+};
+
 struct ct_table {
 	struct rte_hash *hash;
 	struct rte_rcu_qsbr *rcu;
@@ -103,9 +116,14 @@ struct ct_table {
 	struct rte_ring *ctl_events; /* DESTROY events of control deletions */
 	uint64_t ctl_cnt[CT_CNT_MAX];
 	rte_spinlock_t ins_lock[CT_INSERT_LOCKS];
+	struct ct_exp_slot *exp;    /* expectations: exp_mask + 1 slots */
+	uint32_t exp_mask;
+	uint32_t exp_max;           /* nf_conntrack_expect_max */
 	/* connections allocated (unconfirmed + confirmed, not yet deleted) */
 	alignas(RTE_CACHE_LINE_SIZE) atomic_uint count;
 	alignas(RTE_CACHE_LINE_SIZE) atomic_uint live; /* confirmed, not deleted */
+	/* live expectations; workers read it on every first packet */
+	alignas(RTE_CACHE_LINE_SIZE) atomic_uint exp_count;
 };
 
 struct ct_worker {
@@ -120,6 +138,7 @@ struct ct_worker {
 	struct rte_ring *handoff;   /* MP/SC: record indices to re-examine */
 	struct rte_ring *events;    /* SP/SC: struct ct_snapshot */
 	uint64_t now;
+	uint32_t help_seq;          /* help_id source: (seq << 6 | id) */
 	uint8_t n_pend;
 	struct ct_pend pend[CT_BURST_MAX];
 	struct ct_tcp_seg seg[CT_BURST_MAX];
@@ -235,6 +254,10 @@ ct_rec_idx(const struct ct_table *t, const struct ct_conn *c)
 static inline uint32_t
 ct_key_hash(const struct ct_key *k)
 {
+	/* rte_hash_crc reads the key as uint64_t: without the barrier, GCC's
+	 * strict aliasing lets it hoist those reads above the caller's
+	 * field stores into a key on the stack (seen: sport = 0 ignored) */
+	rte_compiler_barrier();
 	return rte_hash_crc(k, sizeof(*k), 0);
 }
 
@@ -265,6 +288,12 @@ void ct_fifo_unlink(struct ct_worker *w, struct ct_conn *c);
 
 /* Timer wheel callback (ct_expire.c). */
 uint64_t ct_timer_cb(struct ct_timer *tm, uint64_t now, void *arg);
+
+/* Expectations: take the one that matches a first packet's key (sport
+ * is a wildcard) into *out; false if none (ct_expect.c). */
+bool ct_expect_take(struct ct_table *t, const struct ct_key *k, uint64_t now,
+		    struct ct_exp_slot *out);
+int ct_expect_table_init(struct ct_table *t, uint32_t max, int socket_id);
 
 /* Events. */
 void ct_event_emit(struct ct_table *t, struct rte_ring *r, uint64_t *cnt, bool no_state,

@@ -78,6 +78,8 @@ ct_table_create(const struct ct_table_conf *conf, struct ct_table **tp)
 	for (i = 0; i < CT_INSERT_LOCKS; i++)
 		rte_spinlock_init(&t->ins_lock[i]);
 
+	if (ct_expect_table_init(t, conf->max_expect, conf->socket_id) != 0)
+		goto nomem;
 	sz = (size_t)t->n_recs * sizeof(struct ct_conn);
 	t->recs = rte_zmalloc_socket("ct_recs", sz, RTE_CACHE_LINE_SIZE, conf->socket_id);
 	if (!t->recs)
@@ -141,6 +143,7 @@ ct_table_free(struct ct_table *t)
 	rte_ring_free(t->ctl_events);
 	rte_free(t->rcu);
 	rte_free(t->acct);
+	rte_free(t->exp);
 	rte_free(t->recs);
 	rte_free(t);
 }

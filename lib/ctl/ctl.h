@@ -109,6 +109,7 @@ const char *ctl_status_name(unsigned status);
 	X(CT_DELETE, "ct.delete", "ct delete")       \
 	X(CT_FLUSH, "ct.flush", "ct flush")          \
 	X(CT_EVENTS, "ct.events", "ct events")       \
+	X(EXPECT_LIST, "expect.list", "expect list") \
 	X(SET_TIMEOUT, "set.timeout", "set timeout") \
 	X(SET_CT_MAX, "set.ct-max", "set ct-max")   \
 	X(RULES_SHOW, "rules.show", "rules show")    \

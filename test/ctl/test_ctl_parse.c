@@ -89,6 +89,9 @@ test_valid(void)
 	CHECK_EQ(parse_text("ct.delete\ndport=22\nproto=tcp"), CTL_S_OK);
 	CHECK_EQ(req.cmd, CTL_CMD_CT_DELETE);
 	CHECK_EQ(parse_text("ct.flush\n"), CTL_S_OK);
+	CHECK_EQ(parse_text("expect.list\nformat=json"), CTL_S_OK);
+	CHECK_EQ(req.cmd, CTL_CMD_EXPECT_LIST);
+	CHECK(req.json);
 	CHECK_EQ(parse_text("ct.events\ntimestamp=yes\nproto=tcp"), CTL_S_OK);
 	CHECK(req.timestamp);
 	CHECK_EQ(parse_text("set.timeout\nname=tcp_timeout_time_wait\nvalue=1\n"), CTL_S_OK);
@@ -115,6 +118,7 @@ test_unknown(void)
 	CHECK_EQ(parse_text("ct.list\nfoo=1"), CTL_S_BAD_ARGUMENT);
 	CHECK(strstr(err, "unknown argument 'foo'") != NULL);
 	CHECK_EQ(parse_text("status\nproto=tcp"), CTL_S_BAD_ARGUMENT);
+	CHECK_EQ(parse_text("expect.list\nproto=tcp"), CTL_S_BAD_ARGUMENT);
 	CHECK_EQ(parse_text("set.timeout\nname=tcp_timeout_bogus\nvalue=3"), CTL_S_BAD_ARGUMENT);
 	CHECK(strstr(err, "tcp_timeout_bogus") != NULL);
 }
