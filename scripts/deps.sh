@@ -15,6 +15,8 @@ pkgs=(
 	netcat-openbsd iputils-ping procps coreutils util-linux
 	# the kernel as the reference for conntrack and ruleset behaviour
 	iptables conntrack
+	# FTP/TFTP servers and client of the helper tests (test/e2e/e2e_alg.sh)
+	vsftpd tftpd-hpa tftp-hpa
 )
 
 SUDO=
@@ -92,4 +94,13 @@ if ! install "${missing[@]}"; then
 	fi
 fi
 echo "deps: installed ${missing[*]}"
+# The tests start their own FTP/TFTP servers in network namespaces: the
+# system-wide services these packages enable and start are not wanted.
+if [ -d /run/systemd/system ]; then
+	for p in "${missing[@]}"; do
+		case "$p" in
+		vsftpd | tftpd-hpa) $SUDO systemctl disable --now "$p" >/dev/null 2>&1 || true ;;
+		esac
+	done
+fi
 sdk_headers

@@ -218,9 +218,13 @@ void ct_classify_burst_notrack(struct ct_worker *w, struct rte_mbuf **pkts,
 
 /**
  * Insert the result's new connection in the table (netfilter's confirm).
+ * A UDP packet whose flow another worker confirmed first joins that entry
+ * (res->conn changes; netfilter's clash resolution, e.g. two DNS queries
+ * of one socket sent at once).
  * @return 0 (also when nothing was pending or a burst sibling confirmed it
  *         already), -EEXIST when another worker confirmed the same tuple
- *         first: drop the packet (counted as clash).
+ *         first and the protocol allows no clash: drop the packet
+ *         (counted as insert_failed).
  */
 int ct_confirm(struct ct_worker *w, struct ct_result *res);
 
@@ -278,6 +282,7 @@ void ct_worker_quiescent(struct ct_worker *w);
 	X(insert, "entries confirmed")                                     \
 	X(abort, "unconfirmed entries discarded")                          \
 	X(insert_failed, "confirm lost a race: packet dropped")            \
+	X(clash_resolve, "UDP confirm lost a race: packet joins the winner") \
 	X(drop, "table full, nothing to early-drop: packet dropped")       \
 	X(early_drop, "non-assured entries evicted for a new one")         \
 	X(expired, "entries expired by the timer wheel")                   \
@@ -314,6 +319,8 @@ struct ct_snapshot {
 	uint8_t no_state;       /**< UPDATE that left the TCP state as it was:
 				 *   conntrack -E prints no state then */
 	uint8_t helper;         /**< enum ct_helper */
+	uint16_t use;           /**< conntrack's use=: 1, plus the live
+				 *   connections made from its expectations */
 };
 
 /** Fill a snapshot of a confirmed connection at tick now. */

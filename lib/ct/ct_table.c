@@ -374,6 +374,21 @@ ct_confirm(struct ct_worker *w, struct ct_result *res)
 		rte_spinlock_unlock(&t->ins_lock[l1]);
 	rte_spinlock_unlock(&t->ins_lock[l0]);
 
+	if (rc == -EEXIST && c->l4proto == IPPROTO_UDP) {
+		/* netfilter's __nf_ct_resolve_clash: UDP allows the clash; the
+		 * packet goes on with the entry that won (same original tuple,
+		 * not dying, and no NAT yet in dpfw) */
+		int dir;
+		struct ct_conn *win = ct_lookup(t, &p->key[0], p->hash[0], &dir);
+
+		if (win && dir == 0) {
+			res->conn = win;
+			w->cnt[CT_CNT_clash_resolve]++;
+			if (c->refs == 0)
+				drop_unconfirmed(w, c, false);
+			return 0;
+		}
+	}
 	if (rc != 0) {
 		w->cnt[CT_CNT_insert_failed]++;
 		/* The record may have been visible under key 0 for a moment
@@ -387,6 +402,8 @@ ct_confirm(struct ct_worker *w, struct ct_result *res)
 	__atomic_fetch_or(&c->status, CT_STATUS_CONFIRMED, __ATOMIC_RELEASE);
 	atomic_fetch_add_explicit(&t->live, 1, memory_order_relaxed);
 	w->cnt[CT_CNT_insert]++;
+	if (c->status & CT_STATUS_EXPECTED)
+		ct_expect_child(t, c, 1);
 	{
 		uint64_t exp = ct_expires_load(c);
 		uint64_t cap = w->now + (uint64_t)CT_ARM_CAP_S * t->hz;
@@ -433,6 +450,8 @@ ct_kill(struct ct_table *t, struct ct_conn *c, uint64_t now, struct rte_ring *ev
 					      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
 	if (ev && t->params.events)
 		ct_event_emit(t, ev, cnt, false, c, CT_EV_DESTROY, now);
+	if (st & CT_STATUS_EXPECTED)
+		ct_expect_child(t, c, -1);
 	for (d = 0; d < 2; d++) {
 		if (rte_hash_get_key_with_position(t->hash, (int32_t)c->key_pos[d],
 						   (void **)(uintptr_t)&kp) != 0)

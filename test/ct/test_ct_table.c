@@ -249,6 +249,40 @@ test_tcp_misc(void)
 		loop(t + 5);
 		CHECK_EQ(ct_count(tbl), 3);
 	}
+	/* the same for UDP: the clash is resolved, the later packet joins
+	 * the winner's entry (netfilter's nf_ct_resolve_clash) */
+	{
+		struct tu_flow fu = { "10.10.1.2", "10.10.2.2", IPPROTO_UDP, 53000, 53 };
+		struct pkt_meta meta[2];
+		struct ct_result a, b;
+		struct rte_mbuf *x, *y;
+
+		x = tu_udp(&fu, 0, 20);
+		y = tu_udp(&fu, 0, 20);
+		pkt_parse_mbuf(x, NULL, &meta[0]);
+		pkt_parse_mbuf(y, NULL, &meta[1]);
+		ct_classify_burst(w0, &x, &meta[0], 1, t + 4, &a);
+		ct_classify_burst(w1, &y, &meta[1], 1, t + 4, &b);
+		CHECK(a.conn != b.conn);
+		CHECK_EQ(ct_confirm(w0, &a), 0);
+		CHECK_EQ(ct_confirm(w1, &b), 0);
+		CHECK(b.conn == a.conn);
+		CHECK_EQ(b.ctinfo, CT_INFO_NEW);
+		CHECK_EQ(ct_counter_get(tbl, CT_CNT_clash_resolve), 1);
+		CHECK_EQ(ct_counter_get(tbl, CT_CNT_insert_failed), 1);
+		CHECK_EQ(ct_count(tbl), 4);
+		rte_pktmbuf_free(x);
+		rte_pktmbuf_free(y);
+		loop(t + 5);
+		CHECK_EQ(ct_count(tbl), 4);
+		{
+			struct ct_key k;
+
+			tu_key(&k, &fu);
+			CHECK_EQ(ct_delete(tbl, &k), 0);
+		}
+		CHECK_EQ(ct_count(tbl), 3);
+	}
 	/* delete one, then flush */
 	{
 		struct ct_key k;

@@ -20,6 +20,7 @@ usage: diff.py [options] -- DPFW COMMAND...   (see run.sh)
 """
 import argparse
 import ctypes
+import ipaddress
 import os
 import re
 import signal
@@ -57,6 +58,7 @@ STACK_NET4 = "10.78.%d.%d"
 STACK_NET6 = "fd00:78:%x::%x"
 SNIFF_FILTER = "net 10.77.0.0/16 or net fd00:77::/32"
 KPORT = {"a": "ka", "b": "kb"}   # dpfwk-m's bridge ports towards dpfwk-a / dpfwk-b
+SRC_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def setns(name):
@@ -82,6 +84,7 @@ def sh(cmd, ns=None, check=False, timeout=30, stderr=subprocess.STDOUT):
 
 # ---- conntrack lines ----------------------------------------------------------
 
+EXP_RE = re.compile(r"^\d+ l3proto = \d+ proto=\d+ ")   # /proc/net/nf_conntrack_expect
 CT_EV_RE = re.compile(r"^\s*\[(NEW|UPDATE|DESTROY)\]\s")
 CT_LIST_RE = re.compile(r"^(tcp|udp|udplite|icmp|icmpv6|sctp|dccp|gre|unknown)\s+\d+\s")
 GLOBAL_KEYS = ("mark", "use", "zone", "helper", "secctx", "labels", "delta-time")
@@ -157,6 +160,8 @@ PROTOS = ("tcp", "udp", "icmp", "icmp6", "ip")
 
 
 class Scenario:
+    tmp = "/tmp"                  # the run's temp directory ($TMP in run/bg)
+
     def __init__(self, path, index, rulesets_dir=None):
         self.path = path
         self.rulesets_dir = rulesets_dir or os.path.join(os.path.dirname(path), "..", "rulesets")
@@ -243,6 +248,8 @@ class Scenario:
             elif kw == "wait-listen":
                 self.steps.append(Step(n, line, "wait-listen", host=w[1], l4=w[2],
                                        port=w[3]))
+            elif kw == "expectations":
+                self.steps.append(Step(n, line, "expectations"))
             elif re.match(r"^[ab]>[ab]$", kw):
                 src, dst = kw[0], kw[2]
                 rest = w[1:]
@@ -284,7 +291,7 @@ class Scenario:
         for k, v in (("$A6", self.addr("a", 6, True)), ("$B6", self.addr("b", 6, True)),
                      ("$A", self.addr("a", 4, True)), ("$B", self.addr("b", 4, True)),
                      ("$PORT", str(self.dport)), ("$SPORT", str(self.sport)),
-                     ("$PY", sys.executable)):
+                     ("$PY", sys.executable), ("$SRC", SRC_ROOT), ("$TMP", self.tmp)):
             cmd = cmd.replace(k, v)
         return cmd
 
@@ -292,6 +299,16 @@ class Scenario:
         """Is a LOG line about this scenario's addresses?"""
         return bool(re.search(r"\bSRC=(?:10\.7[78]\.%d\.\d+|fd00:007[78]:%04x:)" % (self.k, self.k),
                               line))
+
+    def mine_expect(self, line):
+        """Is an expectation line (/proc/net/nf_conntrack_expect: IPv6
+        addresses written out in full) about this scenario's addresses?"""
+        addrs = re.findall(r"\b(?:src|dst)=([0-9a-fA-F:.]+)", line)
+        try:
+            return self.mine(" ".join("src=%s" % ipaddress.ip_address(a).compressed
+                                      for a in addrs))
+        except ValueError:
+            return False
 
     def mine(self, line):
         """Does a conntrack line belong to this scenario (its addresses)?"""
@@ -619,6 +636,10 @@ class KernelSide(Side):
                     if CT_LIST_RE.match(ln)]
         return out
 
+    def expectations(self):
+        return [ln for ln in sh(["cat", "/proc/net/nf_conntrack_expect"], self.ns_m,
+                                stderr=subprocess.DEVNULL).splitlines() if EXP_RE.match(ln)]
+
     def counter(self, state):
         n = 0
         for tool in ("iptables", "ip6tables"):
@@ -698,9 +719,10 @@ class KernelSide(Side):
 class DpfwSide(Side):
     name = "dpfw"
 
-    def __init__(self, ns_a, ns_b, cmd, outfile, rule_files):
+    def __init__(self, ns_a, ns_b, cmd, outfile, rule_files, ctl=None):
         super().__init__(ns_a, ns_b)
         self.cmd, self.outfile = cmd, outfile
+        self.ctl = ctl                    # [dpfwctl, -s, SOCKET] or None
         self.rule_files = rule_files      # family -> the file the config names
         self.proc = None
         self.runs = 0
@@ -777,6 +799,20 @@ class DpfwSide(Side):
             time.sleep(0.05)
         raise RuntimeError("dpfw printed no 'ruleset generation N loaded' within 10 s of SIGHUP")
 
+    def expectations(self):
+        """dpfw's expectations (`dpfwctl expect list`): (lines, error or None)."""
+        if not self.ctl:
+            return [], "no dpfwctl / control socket (run.sh --dpfwctl)"
+        try:
+            r = subprocess.run(self.ctl + ["expect", "list"], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, timeout=10)
+        except (OSError, subprocess.TimeoutExpired) as e:
+            return [], "dpfwctl expect list: %s" % e
+        if r.returncode != 0:
+            return [], "dpfwctl expect list exited %d: %s" % (r.returncode,
+                                                              r.stdout.strip()[-200:])
+        return [ln for ln in r.stdout.splitlines() if EXP_RE.match(ln)], None
+
     def log_mark(self):
         return len(self.lines())
 
@@ -811,17 +847,20 @@ class Result:
         self.notes = []
         self.kinvalid = 0
         self.dinvalid = None
+        self.kpending = []  # the kernel's expectation count at each `expectations` step
 
 
-def normalize(sc, lines):
-    """Real-client scenarios: ephemeral ports and ICMP ids -> P1, P2 / I1 in order."""
+def normalize(sc, lines, m=None):
+    """Real-client scenarios: ephemeral ports and ICMP ids -> P1, P2 / I1 in
+    order of appearance. m: the mapping, shared by the calls for one side (its
+    events first: their order is causal, a listing's is the hash table's)."""
     if not sc.stack:
         return lines
-    m = {}
+    m = {} if m is None else m
 
     def rep(mo):
         k, v = mo.group(1), mo.group(2)
-        if k in ("sport", "dport") and v in sc.fixed_ports:
+        if k in ("sport", "dport") and (v in sc.fixed_ports or v == "0"):
             return mo.group(0)
         tag = "I" if k == "id" else "P"
         key = (tag, v)
@@ -1065,6 +1104,39 @@ def compare(res, kl, dl, ke, de):
                 res.diffs.append("event %d [%s] %s: kernel=%s dpfw=%s" % (i + 1, key, f, x, y))
 
 
+def parse_exp(line):
+    """An expectation line, `299 l3proto = 2 proto=6 src=... dst=... sport=0
+    dport=2000 ftp`, as (key, timeout, the rest: flags and helper)."""
+    toks = line.replace("l3proto = ", "l3proto=").split()
+    kv = [t for t in toks[1:] if "=" in t]
+    rest = " ".join(t for t in toks[1:] if "=" not in t)
+    return " ".join(kv), int(toks[0]), rest
+
+
+def compare_expectations(res, snaps):
+    """The expectation tables at each `expectations` step: the same entries
+    (by tuple), the same flags and helper, timeouts within TIMEOUT_TOL."""
+    for lineno, kx, dx, err in snaps:
+        if err:
+            res.diffs.append("expectations (line %d): %s" % (lineno, err))
+            continue
+        kd = {parse_exp(ln)[0]: (ln, parse_exp(ln)) for ln in kx}
+        dd = {parse_exp(ln)[0]: (ln, parse_exp(ln)) for ln in dx}
+        for key in sorted(set(kd) | set(dd)):
+            if key not in dd:
+                res.diffs.append("expectations (line %d): only the kernel has: %s"
+                                 % (lineno, kd[key][0]))
+            elif key not in kd:
+                res.diffs.append("expectations (line %d): only dpfw has: %s"
+                                 % (lineno, dd[key][0]))
+            else:
+                (_, kt, kr), (_, dt, dr) = kd[key][1], dd[key][1]
+                if abs(kt - dt) > TIMEOUT_TOL or kr != dr:
+                    res.diffs.append("expectations (line %d) [%s]: kernel=%s dpfw=%s"
+                                     % (lineno, key, kd[key][0], dd[key][0]))
+    res.raw_exp = snaps
+
+
 def check_expect(res, kl, ke):
     sc = res.sc
     parsed = [parse_ct(ln)[1] for ln in kl]
@@ -1100,6 +1172,9 @@ def check_expect(res, kl, ke):
                 continue
             got = str(len(res.klog))
             ok = got == args[0]
+        elif what == "pending":
+            got = ",".join(str(x) for x in res.kpending) or "no expectations step"
+            ok = got == ",".join(args)
         elif what == "timeout":
             got = ",".join(str(d.get("timeout")) for d in parsed)
             ok = any(abs(d.get("timeout", -99) - int(args[0])) <= TIMEOUT_TOL for d in parsed)
@@ -1145,6 +1220,7 @@ def run_steps(sc, kern, dp, builder, isolate):
             e.drain()
             e.seen = []
             e.frames = []
+    snaps = []            # (lineno, kernel's lines, dpfw's lines, dpfw's error)
     t_start = time.time()
     for st in sc.steps:
         if st.kind == "sleep":
@@ -1173,6 +1249,11 @@ def run_steps(sc, kern, dp, builder, isolate):
                         res.problems.append("%s: line %d exited %s: %s" % (
                             s.name, st.lineno, p.returncode, (out or "").strip()[-300:]))
             time.sleep(STEP_GAP)
+        elif st.kind == "expectations":
+            kx = [ln for ln in kern.expectations() if sc.mine_expect(ln)]
+            dx, err = dp.expectations()
+            snaps.append((st.lineno, kx, [ln for ln in dx if sc.mine_expect(ln)], err))
+            res.kpending.append(len(kx))
         elif st.kind == "wait-listen":
             opt = "-ltnH" if st.l4 == "tcp" else "-lunH"
             for s in sides:
@@ -1228,7 +1309,12 @@ def run_steps(sc, kern, dp, builder, isolate):
             res.diffs.append("INVALID packets: kernel=%d dpfw=%d" % (res.kinvalid, res.dinvalid))
     res.raw = (kl, dl, ke, de)
     check_expect(res, kl, ke)
-    compare(res, normalize(sc, kl), normalize(sc, dl), normalize(sc, ke), normalize(sc, de))
+    km, dm = {}, {}
+    ke, de = normalize(sc, ke, km), normalize(sc, de, dm)
+    compare(res, normalize(sc, kl, km), normalize(sc, dl, dm), ke, de)
+    if snaps:
+        compare_expectations(res, [(n, normalize(sc, kx, km), normalize(sc, dx, dm), err)
+                                   for n, kx, dx, err in snaps])
     res.secs = time.time() - t_start
     return res
 
@@ -1246,6 +1332,8 @@ def main():
                     help="restart dpfw for each scenario: per-scenario INVALID counts")
     ap.add_argument("--ruleset4", required=True, help="the file dpfw's config names as ruleset")
     ap.add_argument("--ruleset6", required=True, help="... and as ruleset6")
+    ap.add_argument("--dpfwctl", help="dpfwctl, for `expectations` steps")
+    ap.add_argument("--ctl", help="dpfw's control socket (its config's ctl_socket)")
     ap.add_argument("--verbose", "-v", action="store_true")
     ap.add_argument("names", nargs="*")
     args = ap.parse_args(argv)
@@ -1264,6 +1352,7 @@ def main():
         if n not in index:
             sys.exit("no scenario %s in %s" % (n, args.scenarios))
         want.append(n)
+    Scenario.tmp = args.tmp
     scenarios = [Scenario(os.path.join(args.scenarios, n + ".scn"), index[n]) for n in want]
 
     print("# kernel %s; %d scenario(s)%s" % (os.uname().release, len(scenarios),
@@ -1278,7 +1367,8 @@ def main():
     sys.stdout.flush()
     kern = KernelSide("dpfwk-a", "dpfwk-m", "dpfwk-b", os.path.join(args.tmp, "kernel-events.txt"))
     dp = DpfwSide("dpfw-a", "dpfw-b", cmd, os.path.join(args.tmp, "dpfw.out"),
-                  {4: args.ruleset4, 6: args.ruleset6})
+                  {4: args.ruleset4, 6: args.ruleset6},
+                  [args.dpfwctl, "-s", args.ctl] if args.dpfwctl and args.ctl else None)
     dp.write_rules({})
     for fam in (4, 6):
         kern.restore(fam, baseline_rules([]))
@@ -1323,6 +1413,10 @@ def main():
                                           res.raw):
                         for ln in lines:
                             print("      %-9s | %s" % (tag, ln))
+                for lineno, kx, dx, _ in getattr(res, "raw_exp", []):
+                    for tag, lines in (("kernel X", kx), ("dpfw X", dx)):
+                        for ln in lines:
+                            print("      %-9s | line %d: %s" % (tag, lineno, ln))
                 for tag, side, ans in getattr(res, "raw_answers", []):
                     for host in sorted(ans):
                         for fr in ans[host]:

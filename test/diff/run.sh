@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Differential test: dpfw's connection tracker against the kernel's.
 #
-# usage: test/diff/run.sh [--dpfw PATH] [--isolate] [-v] [scenario...]
+# usage: test/diff/run.sh [--dpfw PATH] [--dpfwctl PATH] [--isolate] [-v] [scenario...]
 #   scenario   names or paths of test/diff/scenarios/*.scn (default: all)
 #   --dpfw     the dpfw binary (default build/app/dpfw/dpfw)
+#   --dpfwctl  dpfwctl, for the scenarios' `expectations` steps (default:
+#              app/dpfwctl/dpfwctl of the build that has the dpfw binary)
 #   --isolate  restart dpfw for every scenario, so that dpfw's INVALID count
 #              (printed only at exit) is compared per scenario; slower
 #   -v         print both sides' lines for every scenario
@@ -29,14 +31,17 @@ set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=$(cd "$HERE/../.." && pwd)
 DPFW=$SRC/build/app/dpfw/dpfw
+CTL=
 PYARGS=()
 NAMES=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--dpfw) DPFW=$2; shift 2 ;;
 	--dpfw=*) DPFW=${1#*=}; shift ;;
+	--dpfwctl) CTL=$2; shift 2 ;;
+	--dpfwctl=*) CTL=${1#*=}; shift ;;
 	--isolate | -v | --verbose) PYARGS+=("$1"); shift ;;
-	-h | --help) sed -n '2,27p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,29p' "$0"; exit 0 ;;
 	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	*) NAMES+=("$1"); shift ;;
 	esac
@@ -165,6 +170,9 @@ diff_cleanup() {
 trap diff_cleanup EXIT
 
 e2e_testbed_up
+# the FTP and TFTP helpers of the rules-ftp-*/rules-tftp-* scenarios (built in
+# on some kernels, modules on others)
+command -v modprobe >/dev/null && modprobe -q nf_conntrack_ftp nf_conntrack_tftp
 if [ -w "$LOG_ALL_NETNS" ]; then
 	LOG_ALL_OLD=$(cat "$LOG_ALL_NETNS")
 	echo 1 >"$LOG_ALL_NETNS" 2>/dev/null || LOG_ALL_OLD=
@@ -180,15 +188,17 @@ ip netns exec $K_A ping -c 1 -W 2 -q "$IP_B" >/dev/null 2>&1 ||
 cp "$E2E_DPFW" "$E2E_TMP/dpfw" || e2e_bail "cannot copy $E2E_DPFW"
 conf=$E2E_TMP/diff.conf
 # The ruleset files are written by diff.py: accept-all, a scenario's
-# ruleset (then SIGHUP), accept-all again. No control socket: another
-# dpfw may hold the default one.
+# ruleset (then SIGHUP), accept-all again. The control socket in the temp
+# directory (another dpfw may hold the default one), for dpfwctl expect list.
 keys="ct_events = yes\\nruleset = $E2E_TMP/ruleset4\\nruleset6 = $E2E_TMP/ruleset6"
-keys="$keys\\nlog_rate = 1000\\nctl_socket ="
+keys="$keys\\nlog_rate = 1000\\nctl_socket = $E2E_TMP/ctl.sock"
+[ -n "$CTL" ] || CTL=$(dirname "$E2E_DPFW")/../dpfwctl/dpfwctl
 sed "s|^\\[dpfw\\]|[dpfw]\\n$keys|" "$E2E_SRC/config/testbed.conf" >"$conf"
 # shellcheck disable=SC2206
 mem=($E2E_MEM $E2E_EAL)
 $PY "$HERE/diff.py" --scenarios "$HERE/scenarios" --tmp "$E2E_TMP" \
-	--ruleset4 "$E2E_TMP/ruleset4" --ruleset6 "$E2E_TMP/ruleset6" "${PYARGS[@]}" "${NAMES[@]}" \
+	--ruleset4 "$E2E_TMP/ruleset4" --ruleset6 "$E2E_TMP/ruleset6" "${PYARGS[@]}" \
+	--dpfwctl "$CTL" --ctl "$E2E_TMP/ctl.sock" "${NAMES[@]}" \
 	-- "$E2E_TMP/dpfw" -l 0-1 "${mem[@]}" --file-prefix "$E2E_PREFIX" -- -c "$conf"
 rc=$?
 [ $rc -ne 0 ] && E2E_FAILS=$((E2E_FAILS + 1))
