@@ -146,6 +146,8 @@ handle_new(struct ct_worker *w, const struct ct_proto_ops *ops, struct ct_pkt *p
 		if (ct_expect_take(t, key, p->now, &e)) {
 			c->status = CT_STATUS_EXPECTED;
 			c->mark = ct_rec(t, e.master)->mark;
+			c->help_id = e.master;
+			c->children = (uint16_t)e.master_id;
 			w->cnt[CT_CNT_expected]++;
 		}
 	}
@@ -449,9 +451,11 @@ ct_set_helper(struct ct_worker *w, struct ct_result *res, enum ct_helper h)
 {
 	struct ct_conn *c = res->conn;
 
-	/* the record is this worker's alone until ct_confirm() */
+	/* the record is this worker's alone until ct_confirm(); an expected
+	 * connection takes no helper from the raw table (netfilter assigns
+	 * the template's only when no expectation matched) */
 	if (c == NULL || !(res->flags & CT_RES_UNCONFIRMED) || h >= CT_HELPER_MAX ||
-	    (c->status & CT_STATUS_CONFIRMED))
+	    (c->status & (CT_STATUS_CONFIRMED | CT_STATUS_EXPECTED)))
 		return;
 	c->helper = (uint8_t)h;
 	if (h == CT_HELPER_NONE) {

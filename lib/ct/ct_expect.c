@@ -13,6 +13,12 @@
  * then loses the CAS knows they may have changed under it. A slot lives
  * within EXP_PROBE slots of its tuple's hash.
  *
+ * A master counts its live expected connections (conntrack -L's use=):
+ * each stores its master's index and the low 16 bits of its id, checked
+ * again when it dies, since the master may have gone first and its record
+ * been reused (a 1 in 65536 chance of miscounting an unrelated record's
+ * use=, never of touching anything else).
+ *
  * A master's death does not walk the table: each slot names its master by
  * (index, help_id) and is dropped as orphaned when that no longer holds
  * (on take, list, gc) — netfilter removes them at once, so listings and
@@ -122,6 +128,29 @@ ct_conn_deref(const struct ct_table *t, const struct ct_ref *ref)
 	if (__atomic_load_n(&c->help_id, __ATOMIC_RELAXED) != ref->id)
 		return NULL;
 	return c;
+}
+
+void
+ct_expect_child(struct ct_table *t, const struct ct_conn *c, int delta)
+{
+	struct ct_conn *m;
+	uint16_t n;
+
+	if (c->help_id >= t->n_recs || c->helper != CT_HELPER_NONE)
+		return;
+	m = ct_rec(t, c->help_id);
+	/* a reader (worker or control thread online) holds off the master's
+	 * reuse while it looks: alive now means the same record throughout */
+	if ((ct_status_load(m) & (CT_STATUS_CONFIRMED | CT_STATUS_DYING)) !=
+	    CT_STATUS_CONFIRMED || m->helper == CT_HELPER_NONE ||
+	    (uint16_t)__atomic_load_n(&m->help_id, __ATOMIC_RELAXED) != c->children)
+		return;
+	n = __atomic_load_n(&m->children, __ATOMIC_RELAXED);
+	do {
+		if (delta < 0 && n == 0)
+			return;
+	} while (!__atomic_compare_exchange_n(&m->children, &n, (uint16_t)(n + delta), true,
+					      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
 }
 
 enum ct_helper

@@ -99,7 +99,7 @@ format(const struct ct_snapshot *s, char *out, size_t len, unsigned flags, int m
 			put(&b, "helper=%s ", helper_names[s->helper]);
 		if (o->zone)
 			put(&b, "zone=%u ", o->zone);
-		put(&b, "use=1");
+		put(&b, "use=%u", s->use ? s->use : 1);
 	} else {
 		if (s->helper && s->helper < CT_HELPER_MAX)
 			put(&b, "helper=%s ", helper_names[s->helper]);

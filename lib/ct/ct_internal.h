@@ -66,10 +66,15 @@ struct ct_conn {
 		uint8_t raw[56];
 	} proto;
 	uint8_t helper;        /* enum ct_helper: raw's CT --helper (the ALG's) */
-	uint8_t spare8[3];
-	uint32_t help_id;      /* non-zero id of a helped connection: expectations
-				* and helper lcores name their master by
-				* (index, help_id), which a reused record fails */
+	uint8_t spare8;
+	/* A master (helper set): data connections made from its expectations
+	 * that are alive (conntrack's use= counts them). An expected
+	 * connection: the low 16 bits of its master's help_id. Atomic. */
+	uint16_t children;
+	/* A master: its non-zero id; expectations and helper lcores name it by
+	 * (index, help_id), which a reused record fails. An expected
+	 * connection: its master's index. */
+	uint32_t help_id;
 };
 
 _Static_assert(sizeof(struct ct_conn) == 128, "ct_conn must stay two cache lines");
@@ -294,6 +299,10 @@ uint64_t ct_timer_cb(struct ct_timer *tm, uint64_t now, void *arg);
 bool ct_expect_take(struct ct_table *t, const struct ct_key *k, uint64_t now,
 		    struct ct_exp_slot *out);
 int ct_expect_table_init(struct ct_table *t, uint32_t max, int socket_id);
+
+/* An expected connection confirmed / deleted: count it on its master
+ * (ct_expect.c). Any RCU reader. */
+void ct_expect_child(struct ct_table *t, const struct ct_conn *c, int delta);
 
 /* Events. */
 void ct_event_emit(struct ct_table *t, struct rte_ring *r, uint64_t *cnt, bool no_state,

@@ -123,6 +123,9 @@ test_passive_data_connection(void)
 	CHECK_STR(fmt, "tcp      6 120 SYN_SENT src=10.10.1.2 dst=10.10.2.2 sport=41000 "
 		       "dport=30000 [UNREPLIED] src=10.10.2.2 dst=10.10.1.2 sport=30000 "
 		       "dport=41000 mark=0 use=1");
+	/* the master counts it: use=2 while it lives (the kernel's reference) */
+	ct_format(tbl, mc, t + SEC(2), fmt, sizeof(fmt), 0);
+	CHECK(strstr(fmt, " mark=0 helper=ftp use=2") != NULL);
 	/* its retransmission is still RELATED (no reply yet) */
 	r = tu_one(w0, tu_tcp(&data, 0, SYN, 5000, 0, 0, 0), t + SEC(3));
 	CHECK_EQ(r.ctinfo, CT_INFO_RELATED);
@@ -132,6 +135,19 @@ test_passive_data_connection(void)
 	r = tu_one(w0, tu_tcp(&other, 0, SYN, 6000, 0, 0, 0), t + SEC(3));
 	CHECK_EQ(r.ctinfo, CT_INFO_NEW);
 	CHECK(!(ct_conn_status(r.conn) & CT_STATUS_EXPECTED));
+	ct_format(tbl, mc, t + SEC(3), fmt, sizeof(fmt), 0);
+	CHECK(strstr(fmt, " helper=ftp use=2") != NULL);
+	/* the data connection gone: use=1 again */
+	{
+		struct ct_key dk;
+
+		tu_key(&dk, &data);
+		CHECK_EQ(ct_delete(tbl, &dk), 0);
+		tu_key(&dk, &other);
+		CHECK_EQ(ct_delete(tbl, &dk), 0);
+	}
+	ct_format(tbl, mc, t + SEC(3), fmt, sizeof(fmt), 0);
+	CHECK(strstr(fmt, " helper=ftp use=1") != NULL);
 	teardown();
 }
 

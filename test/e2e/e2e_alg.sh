@@ -33,7 +33,7 @@ cp "$R/alg.rules" "$E2E_TMP/ruleset"
 cp "$R/alg6.rules" "$E2E_TMP/ruleset6"
 # a helper lcore (2, sharing CPU 1 with the worker) carries the helped flows
 sed -e "/^\[dpfw\]/a ruleset = $E2E_TMP/ruleset\nruleset6 = $E2E_TMP/ruleset6\nctl_socket = $E2E_TMP/ctl.sock" \
-	-e 's/^helper_tcp_port = [0-9]*/helper_tcp_port = 0/' \
+	-e '/^ruleset6\? = testbed-helper.rules/d' \
 	"$E2E_SRC/config/testbed-helper.conf" >"$E2E_TMP/dpfw.conf"
 dp_start "$E2E_TMP/dpfw.conf" ${ALG_LCORES:---lcores 0@0,1@1,2@1}
 dp_wait_forwarding
