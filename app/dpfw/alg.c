@@ -165,18 +165,21 @@ ftp_state(struct dpfw *d, struct dpfw_alg *a, const struct ct_ref *r)
 	return &a->ftp[idx];
 }
 
+/* An expected tuple lives in its master's zone. */
 static void
-key_init(struct ct_key *k, const struct pkt_meta *meta, uint8_t proto)
+key_init(struct ct_key *k, const struct pkt_meta *meta, uint8_t proto,
+	 const struct ct_conn *master)
 {
 	memset(k, 0, sizeof(*k));
 	k->proto = proto;
 	k->family = meta->tuple.family;
+	k->zone = ct_conn_zone(master);
 }
 
 /* FTP: PORT/EPRT from the client, 227/229 from the server. */
 static bool
 ftp_packet(struct dpfw *d, struct dpfw_lcore *l, struct rte_mbuf *m,
-	   const struct alg_tag *t, const struct pkt_meta *meta)
+	   const struct alg_tag *t, const struct pkt_meta *meta, const struct ct_conn *c)
 {
 	struct dpfw_alg *a = l->alg;
 	const struct rte_tcp_hdr *th;
@@ -210,7 +213,7 @@ ftp_packet(struct dpfw *d, struct dpfw_lcore *l, struct rte_mbuf *m,
 	}
 	/* from the peer (the other direction's source), any port, to what
 	 * was announced (checked to be the sender's own address) */
-	key_init(&k, meta, IPPROTO_TCP);
+	key_init(&k, meta, IPPROTO_TCP, c);
 	memcpy(k.src, meta->tuple.dst, sizeof(k.src));
 	memcpy(k.dst, ep.addr, sizeof(k.dst));
 	k.dport = rte_cpu_to_be_16(ep.port);
@@ -228,7 +231,7 @@ ftp_packet(struct dpfw *d, struct dpfw_lcore *l, struct rte_mbuf *m,
  * client's address and port (the reply tuple's). */
 static bool
 tftp_packet(struct dpfw *d, struct dpfw_lcore *l, struct rte_mbuf *m,
-	    const struct alg_tag *t, const struct pkt_meta *meta)
+	    const struct alg_tag *t, const struct pkt_meta *meta, const struct ct_conn *c)
 {
 	uint8_t op[2];
 	const uint8_t *data;
@@ -240,7 +243,7 @@ tftp_packet(struct dpfw *d, struct dpfw_lcore *l, struct rte_mbuf *m,
 	data = rte_pktmbuf_read(m, meta->payload_off, sizeof(op), op);
 	if (!data || !alg_tftp_is_request(data, meta->payload_len))
 		return true;
-	key_init(&k, meta, IPPROTO_UDP);
+	key_init(&k, meta, IPPROTO_UDP, c);
 	/* reply tuple: source = original destination, to original source */
 	memcpy(k.src, t->dir ? p->src : p->dst, sizeof(k.src));
 	memcpy(k.dst, t->dir ? p->dst : p->src, sizeof(k.dst));
@@ -265,9 +268,9 @@ dpfw_alg_packet(struct dpfw *d, struct dpfw_lcore *l, struct rte_mbuf *m)
 		return true; /* connection gone meanwhile: nothing to parse for */
 	switch (ct_conn_helper(c)) {
 	case CT_HELPER_FTP:
-		return ftp_packet(d, l, m, t, &meta);
+		return ftp_packet(d, l, m, t, &meta, c);
 	case CT_HELPER_TFTP:
-		return tftp_packet(d, l, m, t, &meta);
+		return tftp_packet(d, l, m, t, &meta, c);
 	default:
 		return true;
 	}

@@ -137,6 +137,7 @@ key_from_filter(struct ct_key *k, const struct ctl_filter *f)
 		k->sport = rte_cpu_to_be_16(f->sport);
 	if (f->have & CTL_F_DPORT)
 		k->dport = rte_cpu_to_be_16(f->dport);
+	k->zone = f->zone; /* 0 unless given, as conntrack -G */
 }
 
 void

@@ -44,6 +44,8 @@ ctl_filter_match(const struct ctl_filter *f, const struct ct_snapshot *s)
 		return false;
 	if ((f->have & CTL_F_MARK) && (s->mark & f->mark_mask) != f->mark)
 		return false;
+	if ((f->have & CTL_F_ZONE) && o->zone != f->zone)
+		return false;
 	return true;
 }
 unsigned

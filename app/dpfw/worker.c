@@ -72,6 +72,7 @@ worker_burst(struct dpfw *d, struct dpfw_lcore *l, unsigned in,
 	uint16_t out_port = d->port_id[out];
 	uint64_t notrack = 0;
 	uint8_t helper[DPFW_MAX_BURST];
+	uint16_t zone[DPFW_MAX_BURST];
 	bool raw = filter && rules->raw;
 	bool helpers = __atomic_load_n(&d->helpers_possible, __ATOMIC_RELAXED);
 
@@ -97,10 +98,11 @@ worker_burst(struct dpfw *d, struct dpfw_lcore *l, unsigned in,
 	}
 	if (raw)
 		k = rules_raw_stage(d, l, rules, in, pkts, meta, (uint16_t)k, tsc, &notrack,
-				    helper);
+				    helper, zone);
 	if (k == 0)
 		return;
-	ct_classify_burst_notrack(l->ct, pkts, meta, (uint16_t)k, now, notrack, res);
+	ct_classify_burst_notrack(l->ct, pkts, meta, (uint16_t)k, now, notrack,
+				  raw ? zone : NULL, res);
 	if (raw)
 		for (i = 0; i < k; i++)
 			if (unlikely(helper[i] != 0))

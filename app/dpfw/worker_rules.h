@@ -102,13 +102,15 @@ rules_log_verdict(struct dpfw *d, struct dpfw_lcore *l, const struct dpfw_rules 
 /*
  * raw PREROUTING: drop what it drops (the burst is compacted in place,
  * order kept), mark what it leaves untracked (bit i of *notrack) and note
- * the helper CT --helper gives (helper[i], for a new connection). Returns
+ * the helper and zone its CT target gives (helper[i] for a new
+ * connection, zone[i] for the lookup). Returns
  * the packets left.
  */
 static inline uint16_t
 rules_raw_stage(struct dpfw *d, struct dpfw_lcore *l, const struct dpfw_rules *r,
 		unsigned in, struct rte_mbuf **pkts, struct pkt_meta *meta,
-		uint16_t n, uint64_t tsc, uint64_t *notrack, uint8_t *helper)
+		uint16_t n, uint64_t tsc, uint64_t *notrack, uint8_t *helper,
+		uint16_t *zone)
 {
 	struct rules_pkt rp[DPFW_MAX_BURST];
 	struct rules_verdict v[DPFW_MAX_BURST];
@@ -131,6 +133,7 @@ rules_raw_stage(struct dpfw *d, struct dpfw_lcore *l, const struct dpfw_rules *r
 		if (v[i].notrack)
 			*notrack |= 1ull << k;
 		helper[k] = v[i].helper;
+		zone[k] = v[i].zone;
 		if (k != i) {
 			pkts[k] = pkts[i];
 			meta[k] = meta[i];

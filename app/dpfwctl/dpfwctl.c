@@ -53,7 +53,8 @@ struct command {
 	"      --sport, --orig-port-src PORT   source port (needs -p)\n"    \
 	"      --dport, --orig-port-dst PORT   destination port (needs -p)\n" \
 	"      --state STATE       TCP state, e.g. ESTABLISHED (needs -p tcp)\n" \
-	"  -m, --mark MARK[/MASK]  connection mark\n"
+	"  -m, --mark MARK[/MASK]  connection mark\n"                       \
+	"  -w, --zone ZONE         conntrack zone (raw's CT --zone; get: default 0)\n"
 
 static const struct command commands[] = {
 	{"status", CTL_CMD_STATUS, "",
@@ -198,6 +199,7 @@ parse_command_options(const struct command *c, int argc, char **argv,
 		{"orig-port-dst", required_argument, NULL, OPT_DPORT},
 		{"state", required_argument, NULL, OPT_STATE},
 		{"mark", required_argument, NULL, 'm'},
+		{"zone", required_argument, NULL, 'w'},
 		{"output", required_argument, NULL, 'o'},
 		{"counters", no_argument, NULL, 'c'},
 		{"ipv6", no_argument, NULL, OPT_IPV6},
@@ -216,7 +218,7 @@ parse_command_options(const struct command *c, int argc, char **argv,
 		     c->cmd == CTL_CMD_RULES_LOAD;
 
 	const char *optstr = c->cmd == CTL_CMD_RULES_SHOW ? "+:c6h" :
-			     rules ? "+:4:6:h" : "+:f:p:s:d:m:o:h";
+			     rules ? "+:4:6:h" : "+:f:p:s:d:m:w:o:h";
 
 	while ((opt = getopt_long(argc, argv, optstr, longopts, NULL)) != -1) {
 		if (opt == 'h') {
@@ -302,6 +304,11 @@ parse_command_options(const struct command *c, int argc, char **argv,
 			if (ctl_parse_mark(optarg, &f->mark, &f->mark_mask) < 0)
 				return usage_error(c, "'%s' is not MARK or MARK/MASK", optarg);
 			f->have |= CTL_F_MARK;
+			break;
+		case 'w':
+			if (ctl_parse_port(optarg, &f->zone) < 0)
+				return usage_error(c, "'%s' is not a zone (0-65535)", optarg);
+			f->have |= CTL_F_ZONE;
 			break;
 		default:
 			return usage_error(c, "unexpected option");

@@ -207,14 +207,21 @@ void ct_classify_burst(struct ct_worker *w, struct rte_mbuf **pkts,
 		       uint64_t now_ticks, struct ct_result *res);
 
 /**
- * ct_classify_burst() where bit i of @p notrack marks packet i as raw's
- * `CT --notrack` / NOTRACK left it: it gets UNTRACKED (no entry, no
- * tracker), as netfilter's template does, whatever it holds.
+ * ct_classify_burst() with what raw PREROUTING's CT target decided: bit i
+ * of @p notrack marks packet i as `CT --notrack` / NOTRACK left it (it
+ * gets UNTRACKED: no entry, no tracker, whatever it holds, as netfilter's
+ * template does); zone[i] is its conntrack zone (`CT --zone`; @p zone
+ * NULL: all in zone 0). A zone is part of the key: the same tuple in two
+ * zones is two connections, and ICMP errors and expectations stay in
+ * their packet's zone.
  */
 void ct_classify_burst_notrack(struct ct_worker *w, struct rte_mbuf **pkts,
 			       const struct pkt_meta *meta, uint16_t n,
 			       uint64_t now_ticks, uint64_t notrack,
-			       struct ct_result *res);
+			       const uint16_t *zone, struct ct_result *res);
+
+/** A connection's zone. */
+uint16_t ct_conn_zone(const struct ct_conn *c);
 
 /**
  * Insert the result's new connection in the table (netfilter's confirm).

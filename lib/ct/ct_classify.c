@@ -294,14 +294,14 @@ ct_classify_burst(struct ct_worker *w, struct rte_mbuf **pkts,
 		  const struct pkt_meta *meta, uint16_t n, uint64_t now_ticks,
 		  struct ct_result *res)
 {
-	ct_classify_burst_notrack(w, pkts, meta, n, now_ticks, 0, res);
+	ct_classify_burst_notrack(w, pkts, meta, n, now_ticks, 0, NULL, res);
 }
 
 void
 ct_classify_burst_notrack(struct ct_worker *w, struct rte_mbuf **pkts,
 			  const struct pkt_meta *meta, uint16_t n,
 			  uint64_t now_ticks, uint64_t notrack,
-			  struct ct_result *res)
+			  const uint16_t *zone, struct ct_result *res)
 {
 	struct ct_table *t = w->t;
 	struct ct_key keys[CT_BURST_MAX];
@@ -321,7 +321,8 @@ ct_classify_burst_notrack(struct ct_worker *w, struct rte_mbuf **pkts,
 		const struct pkt_meta *m = &meta[i];
 		struct ct_result *r = &res[i];
 		struct ct_pkt p = { .m = pkts[i], .meta = m, .seg = &w->seg[i],
-				    .now = now_ticks, .hz = t->hz };
+				    .now = now_ticks, .hz = t->hz,
+				    .zone = zone ? zone[i] : 0 };
 		const struct ct_proto_ops *ops;
 		enum ct_pre pre = CT_PRE_TRACK;
 
@@ -375,10 +376,12 @@ ct_classify_burst_notrack(struct ct_worker *w, struct rte_mbuf **pkts,
 			w->cnt[CT_CNT_related]++;
 			continue;
 		}
-		ct_key_from_tuple(&keys[nk], &m->tuple, 0);
-		sig[nk] = m->hash;
-		if (ops == &ct_proto_generic && (keys[nk].sport || keys[nk].dport)) {
-			keys[nk].sport = keys[nk].dport = 0;
+		ct_key_from_tuple(&keys[nk], &m->tuple, p.zone);
+		sig[nk] = m->hash; /* the parser hashed it with zone 0 */
+		if (unlikely(p.zone != 0) ||
+		    (ops == &ct_proto_generic && (keys[nk].sport || keys[nk].dport))) {
+			if (ops == &ct_proto_generic)
+				keys[nk].sport = keys[nk].dport = 0;
 			sig[nk] = ct_key_hash(&keys[nk]);
 		}
 		kp[nk] = &keys[nk];

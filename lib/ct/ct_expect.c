@@ -153,6 +153,12 @@ ct_expect_child(struct ct_table *t, const struct ct_conn *c, int delta)
 					      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
 }
 
+uint16_t
+ct_conn_zone(const struct ct_conn *c)
+{
+	return c->zone;
+}
+
 enum ct_helper
 ct_conn_helper(const struct ct_conn *c)
 {

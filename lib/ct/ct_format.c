@@ -93,14 +93,17 @@ format(const struct ct_snapshot *s, char *out, size_t len, unsigned flags, int m
 	}
 	if (s->status & CT_STATUS_ASSURED)
 		put(&b, "[ASSURED] ");
+	/* conntrack-tools: mark=, zone= (if not 0), helper=, use= */
 	if (mode == MODE_LIST) {
 		put(&b, "mark=%u ", s->mark);
-		if (s->helper && s->helper < CT_HELPER_MAX)
-			put(&b, "helper=%s ", helper_names[s->helper]);
 		if (o->zone)
 			put(&b, "zone=%u ", o->zone);
+		if (s->helper && s->helper < CT_HELPER_MAX)
+			put(&b, "helper=%s ", helper_names[s->helper]);
 		put(&b, "use=%u", s->use ? s->use : 1);
 	} else {
+		if (o->zone)
+			put(&b, "zone=%u ", o->zone);
 		if (s->helper && s->helper < CT_HELPER_MAX)
 			put(&b, "helper=%s ", helper_names[s->helper]);
 		/* an event line ends without the blank */

@@ -214,6 +214,7 @@ ct_icmp_related(struct ct_worker *w, const struct ct_pkt *p, int *dir,
 		*reason = CT_R_ICMP_BAD_INNER;
 		return NULL;
 	}
+	inv.zone = p->zone;
 	c = ct_lookup(w->t, &inv, ct_key_hash(&inv), dir);
 	if (!c)
 		*reason = CT_R_ICMP_NO_MATCH;

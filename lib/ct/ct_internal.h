@@ -176,6 +176,7 @@ struct ct_pkt {
 	uint64_t now;
 	uint32_t hz;
 	uint8_t reason;           /* enum ct_reason, set with CT_PRE_INVALID */
+	uint16_t zone;            /* conntrack zone of the packet */
 };
 
 struct ct_proto_ops {

@@ -295,6 +295,7 @@ ctl_parse_timeout_name(const char *s, enum ctl_timeout *t)
 	X(DPORT, "dport")        \
 	X(STATE, "state")        \
 	X(MARK, "mark")          \
+	X(ZONE, "zone")          \
 	X(TIMESTAMP, "timestamp") \
 	X(NAME, "name")          \
 	X(VALUE, "value")        \
@@ -316,7 +317,7 @@ static const char *const arg_keys[A_MAX] = {
 };
 
 #define B(a) (1u << A_##a)
-#define FILTER_ARGS (B(FAMILY) | B(PROTO) | B(SRC) | B(DST) | B(SPORT) | B(DPORT) | \
+#define FILTER_ARGS (B(FAMILY) | B(PROTO) | B(SRC) | B(DST) | B(SPORT) | B(DPORT) | B(ZONE) | \
 		     B(STATE) | B(MARK))
 
 /* Which arguments each command takes (format= for all). */
@@ -431,6 +432,11 @@ set_arg(struct ctl_request *r, enum ctl_arg a, const char *v, const char *cmd,
 		if (ctl_parse_mark(v, &f->mark, &f->mark_mask) < 0)
 			goto bad;
 		f->have |= CTL_F_MARK;
+		return CTL_S_OK;
+	case A_ZONE:
+		if (ctl_parse_port(v, &f->zone) < 0)
+			goto bad;
+		f->have |= CTL_F_ZONE;
 		return CTL_S_OK;
 	case A_TIMESTAMP:
 		if (strcmp(v, "yes") == 0)
@@ -742,6 +748,8 @@ ctl_encode_request(const struct ctl_request *r, uint8_t *buf, size_t buflen)
 		enc_put(&e, "\nstate=%s", ctl_tcp_state_name(f->state));
 	if (f->have & CTL_F_MARK)
 		enc_put(&e, "\nmark=%u/%u", f->mark, f->mark_mask);
+	if (f->have & CTL_F_ZONE)
+		enc_put(&e, "\nzone=%u", f->zone);
 	if (r->cmd == CTL_CMD_CT_EVENTS && r->timestamp)
 		enc_put(&e, "\ntimestamp=yes");
 	if (r->cmd == CTL_CMD_SET_TIMEOUT)

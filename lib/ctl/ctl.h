@@ -188,6 +188,7 @@ struct ctl_addr {
 #define CTL_F_STATE  0x0020
 #define CTL_F_MARK   0x0040
 #define CTL_F_FAMILY 0x0080
+#define CTL_F_ZONE   0x0100
 
 /** conntrack's selectors; a field counts only when its CTL_F_* bit is set. */
 struct ctl_filter {
@@ -198,6 +199,7 @@ struct ctl_filter {
 	struct ctl_addr src, dst; /**< original-direction addresses */
 	uint16_t sport, dport;    /**< original-direction ports, host order */
 	uint32_t mark, mark_mask; /**< (mark & mark_mask) == mark value */
+	uint16_t zone;      /**< conntrack zone (conntrack -w) */
 };
 
 /** A validated request. */

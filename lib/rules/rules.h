@@ -355,6 +355,7 @@ struct rules_target {
 		struct {
 			bool notrack;
 			enum rules_helper helper;
+			uint16_t zone;     /**< --zone (0: default zone) */
 		} ct;                      /**< CT */
 		struct rules_nat nat;      /**< SNAT, DNAT, MASQUERADE */
 	};
@@ -528,6 +529,7 @@ struct rules_verdict {
 	int32_t rule;     /**< rule id that gave the verdict, -1: chain policy
 			   *   or no rules (see rules_runtime_rule()) */
 	int32_t log_rule; /**< first LOG rule that matched, -1 if none */
+	uint16_t zone;    /**< raw: conntrack zone from CT --zone (0 default) */
 	int32_t dnat_rule; /**< nat PREROUTING rule with DNAT, -1 if none */
 	int32_t snat_rule; /**< nat POSTROUTING rule with SNAT/MASQUERADE, -1 */
 	const struct rules_target *dnat; /**< its target (kind DNAT) or NULL */

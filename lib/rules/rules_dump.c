@@ -314,6 +314,8 @@ static void dump_target(FILE *f, const struct rules_ruleset *rs,
 		if (tg->ct.helper != RULES_HELPER_NONE)
 			fprintf(f, " --helper %s",
 				tg->ct.helper == RULES_HELPER_FTP ? "ftp" : "tftp");
+		if (tg->ct.zone)
+			fprintf(f, " --zone %u", tg->ct.zone);
 		break;
 	case RULES_T_NOTRACK:
 		fputs(" -j NOTRACK", f);

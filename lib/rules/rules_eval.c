@@ -334,6 +334,7 @@ static bool rule_match(const struct rules_runtime *rt, unsigned slot,
 struct rt_out {
 	uint8_t verdict, reject;
 	uint8_t ct_set, notrack, helper;
+	uint16_t zone;
 	bool nat;
 	int32_t rule;
 	int32_t log_rule;
@@ -410,8 +411,10 @@ static void interp(const struct rules_runtime *rt, unsigned slot,
 				o->ct_set = 1;
 				if (tg->kind == RULES_T_NOTRACK || tg->ct.notrack)
 					o->notrack = 1;
-				else
+				else {
 					o->helper = (uint8_t)tg->ct.helper;
+					o->zone = tg->ct.zone;
+				}
 			}
 			i++;
 			break;
@@ -457,6 +460,7 @@ static void apply(const struct rules_runtime *rt, enum rt_hook h,
 	if (h == RT_RAW_PRE) {
 		v->notrack = o->notrack;
 		v->helper = o->helper;
+		v->zone = o->zone;
 	}
 	if (o->nat && o->rule >= 0) {
 		const struct rules_target *tg = &rt->rules[o->rule].r->target;

@@ -26,7 +26,7 @@
 enum {
 	O_WITH = 1 << 0,
 	O_PREFIX = 1 << 0, O_LEVEL = 1 << 1, O_LOGFLAGS = 1 << 2,
-	O_NOTRACK = 1 << 0, O_HELPER = 1 << 1,
+	O_NOTRACK = 1 << 0, O_HELPER = 1 << 1, O_ZONE = 1 << 2,
 	O_TO = 1 << 0, O_RANDOM = 1 << 1, O_RANDOM_FULLY = 1 << 2,
 	O_PERSISTENT = 1 << 3,
 };
@@ -300,7 +300,7 @@ static enum rules_opt_result ct_opt(struct rules_rule_state *st,
 				    uint32_t nvals, uint32_t *used)
 {
 	static const char *const unsupported[] = {
-		"--zone", "--zone-orig", "--zone-reply", "--ctevents",
+		"--zone-orig", "--zone-reply", "--ctevents",
 		"--expevents", "--timeout",
 	};
 	struct rules_target *tg = &st->r->target;
@@ -328,9 +328,23 @@ static enum rules_opt_result ct_opt(struct rules_rule_state *st,
 		}
 		return RULES_OPT_OK;
 	}
+	if (!strcmp(opt, "--zone")) {
+		uint32_t z;
+
+		if (!topt_val(st, opt, nvals, "a zone id") || !topt_once(st, O_ZONE, opt))
+			return RULES_OPT_ERROR;
+		*used = 1;
+		/* iptables also takes "mark" (zone from the packet mark): not here */
+		if (!rules_parse_uint(vals[0], 65535, &z)) {
+			ERR(st, opt, "expected a zone id 0-65535 after %s, got '%s'", opt, vals[0]);
+			return RULES_OPT_ERROR;
+		}
+		tg->ct.zone = (uint16_t)z;
+		return RULES_OPT_OK;
+	}
 	for (i = 0; i < RULES_ARRAY_SIZE(unsupported); i++)
 		if (!strcmp(opt, unsupported[i])) {
-			ERR(st, opt, "CT option %s is not supported (--notrack, --helper are)",
+			ERR(st, opt, "CT option %s is not supported (--notrack, --helper, --zone are)",
 			    opt);
 			return RULES_OPT_ERROR;
 		}

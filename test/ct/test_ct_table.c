@@ -652,6 +652,68 @@ test_table_full_tcp_closing(void)
 	teardown();
 }
 
+/* One packet in a zone (raw's CT --zone), accepted. */
+static struct ct_result
+zoned(struct rte_mbuf *m, uint16_t zone, uint64_t now)
+{
+	struct pkt_meta meta;
+	struct ct_result r;
+
+	pkt_parse_mbuf(m, NULL, &meta);
+	ct_classify_burst_notrack(w0, &m, &meta, 1, now, 0, &zone, &r);
+	if (r.flags & CT_RES_UNCONFIRMED)
+		ct_confirm(w0, &r);
+	rte_pktmbuf_free(m);
+	return r;
+}
+
+/* The same tuple in zones 0 and 5 is two connections; a reply or an ICMP
+ * error finds only its own zone's; listings and events print zone=5 (as
+ * conntrack-tools: after mark=, before helper=). */
+static void
+test_zones(void)
+{
+	const struct tu_flow fz = { "10.10.1.2", "10.10.2.2", IPPROTO_UDP, 50007, 53 };
+	uint64_t t = SEC(3000);
+	struct ct_result r0, r5, r;
+	uint8_t inner[64];
+	uint16_t il;
+	char line[512], ev[16][512];
+	unsigned n;
+
+	setup(64, false);
+	r0 = zoned(tu_udp(&fz, 0, 4), 0, t);
+	r5 = zoned(tu_udp(&fz, 0, 4), 5, t);
+	CHECK_EQ(r0.ctinfo, CT_INFO_NEW);
+	CHECK_EQ(r5.ctinfo, CT_INFO_NEW);
+	CHECK(r0.conn != r5.conn);
+	CHECK_EQ(ct_count(tbl), 2);
+	CHECK_EQ(ct_conn_zone(r5.conn), 5);
+	/* the reply in zone 5 sees zone 5's entry only */
+	r = zoned(tu_udp(&fz, 1, 4), 5, t + 1);
+	CHECK_EQ(r.ctinfo, CT_INFO_ESTABLISHED_REPLY);
+	CHECK(r.conn == r5.conn);
+	CHECK(!(ct_conn_status(r0.conn) & CT_STATUS_SEEN_REPLY));
+	/* an ICMP error in zone 7 finds nothing; in zone 0, zone 0's flow */
+	il = tu_ip_bytes(tu_udp(&fz, 0, 4), inner, 28);
+	r = zoned(tu_icmp("10.10.2.2", "10.10.1.2", 3, 3, 0, inner, il), 7, t + 2);
+	CHECK_EQ(r.ctinfo, CT_INFO_INVALID);
+	CHECK_EQ(r.reason, CT_R_ICMP_NO_MATCH);
+	il = tu_ip_bytes(tu_udp(&fz, 0, 4), inner, 28);
+	r = zoned(tu_icmp("10.10.2.2", "10.10.1.2", 3, 3, 0, inner, il), 0, t + 2);
+	CHECK_EQ(r.ctinfo, CT_INFO_RELATED_REPLY);
+	CHECK(r.conn == r0.conn);
+	ct_format(tbl, r5.conn, t + 2, line, sizeof(line), 0);
+	CHECK(strstr(line, " dport=50007 mark=0 zone=5 use=1") != NULL);
+	ct_format(tbl, r0.conn, t + 2, line, sizeof(line), 0);
+	CHECK(strstr(line, "zone=") == NULL);
+	n = drain(ev, 16);
+	CHECK_EQ(n, 3u);
+	CHECK(strstr(ev[1], "[NEW] udp      17 30 ") != NULL);
+	CHECK(strstr(ev[1], " dport=50007 zone=5") != NULL);
+	teardown();
+}
+
 int
 main(void)
 {
@@ -663,5 +725,6 @@ main(void)
 	test_icmp6_generic();
 	test_table_full();
 	test_table_full_tcp_closing();
+	test_zones();
 	TEST_MAIN_END();
 }

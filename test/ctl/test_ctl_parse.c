@@ -89,6 +89,10 @@ test_valid(void)
 	CHECK_EQ(parse_text("ct.delete\ndport=22\nproto=tcp"), CTL_S_OK);
 	CHECK_EQ(req.cmd, CTL_CMD_CT_DELETE);
 	CHECK_EQ(parse_text("ct.flush\n"), CTL_S_OK);
+	CHECK_EQ(parse_text("ct.list\nzone=5"), CTL_S_OK);
+	CHECK_EQ(req.filter.zone, 5);
+	CHECK(req.filter.have & CTL_F_ZONE);
+	CHECK_EQ(parse_text("ct.list\nzone=65536"), CTL_S_BAD_ARGUMENT);
 	CHECK_EQ(parse_text("expect.list\nformat=json"), CTL_S_OK);
 	CHECK_EQ(req.cmd, CTL_CMD_EXPECT_LIST);
 	CHECK(req.json);

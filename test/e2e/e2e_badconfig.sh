@@ -28,7 +28,7 @@ rx_desc = 1024
 tx_desc = 1024
 burst = 32
 helper_ring_size = 1024
-helper_tcp_port = 0
+ct_expect_max = 0
 stats_period = 0
 check_l3_csum = yes
 check_l4_csum = yes
@@ -105,7 +105,7 @@ bad one_port         'port'             '/^\[port eth1\]/,$d'
 bad duplicate_port   'eth0'             's/^\[port eth1\]/[port eth0]/'
 bad duplicate_port_apart 'eth0'         '$a [port eth0]\
 device = net_null2'
-bad helper_port_big  'helper_tcp_port'  's/^helper_tcp_port *=.*/helper_tcp_port = 70000/'
+bad expect_max_big   'ct_expect_max'    's/^ct_expect_max *=.*/ct_expect_max = 2000000/'
 bad_run missing_file 'nosuchfile'       "$dir/nosuchdir/nosuchfile.conf"
 # more of the same kind
 bad csum_not_bool    'check_l3_csum'    's/^check_l3_csum *=.*/check_l3_csum = maybe/'
@@ -115,7 +115,8 @@ bad mbuf_cache_big   'mbuf_cache'       's/^mbuf_cache *=.*/mbuf_cache = 100000/
 bad negative_period  'stats_period'     's/^stats_period *=.*/stats_period = -1/'
 bad no_device        'device'           '0,/^device *=/{/^device *=/d}'
 bad too_many_rxq     'rx_queues.*offers' 's/^rx_queues *=.*/rx_queues = 4/'
-bad helper_port_no_helper 'helper_tcp_port' 's/^helper_tcp_port *=.*/helper_tcp_port = 21/'
+bad expect_max_word  'ct_expect_max'    's/^ct_expect_max *=.*/ct_expect_max = many/'
+bad old_helper_port  'helper_tcp_port'  '/^\[dpfw\]/a helper_tcp_port = 21'
 bad ctl_socket_relative 'ctl_socket' 's|^ctl_socket *=.*|ctl_socket = run/dpfw.sock|'
 bad ctl_clients_zero 'ctl_max_clients' '/^\[dpfw\]/a ctl_max_clients = 0'
 # the Prometheus endpoint and pdump
