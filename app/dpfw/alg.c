@@ -29,7 +29,7 @@ struct alg_tag {
 };
 
 struct dpfw_alg {
-	struct rte_hash *conns;        /* ct_ref -> index in ftp[] */
+	struct rte_hash *conns;        /* ref_key() -> index in ftp[] */
 	struct alg_ftp_state *ftp;
 	uint32_t *free_idx;
 	uint32_t n_free, size;
@@ -37,6 +37,14 @@ struct dpfw_alg {
 };
 
 static int tag_offset = -1;
+
+/* The table's key for a ref: a uint64_t, as rte_hash_crc reads keys 8
+ * bytes at a time (a ref in the mbuf field is only 4-byte aligned). */
+static inline uint64_t
+ref_key(const struct ct_ref *r)
+{
+	return (uint64_t)r->id << 32 | r->idx;
+}
 
 static inline struct alg_tag *
 tag_of(struct rte_mbuf *m)
@@ -91,7 +99,7 @@ dpfw_alg_create(struct dpfw *d, struct dpfw_lcore *l, unsigned lcore_id)
 	struct rte_hash_parameters hp = {
 		.name = name,
 		.entries = n,
-		.key_len = sizeof(struct ct_ref),
+		.key_len = sizeof(uint64_t),
 		.hash_func = rte_hash_crc,
 		.socket_id = (int)rte_lcore_to_socket_id(lcore_id),
 	};
@@ -133,12 +141,15 @@ sweep(struct dpfw *d, struct dpfw_alg *a)
 	uint32_t next = 0;
 
 	while (rte_hash_iterate(a->conns, &key, &data, &next) >= 0) {
+		uint64_t k;
 		struct ct_ref r;
 
-		memcpy(&r, key, sizeof(r));
+		memcpy(&k, key, sizeof(k));
+		r.idx = (uint32_t)k;
+		r.id = (uint32_t)(k >> 32);
 		if (ct_conn_deref(d->ct, &r) != NULL)
 			continue;
-		rte_hash_del_key(a->conns, &r);
+		rte_hash_del_key(a->conns, &k);
 		a->free_idx[a->n_free++] = (uint32_t)(uintptr_t)data;
 	}
 }
@@ -149,15 +160,16 @@ ftp_state(struct dpfw *d, struct dpfw_alg *a, const struct ct_ref *r)
 {
 	void *data;
 	uint32_t idx;
+	uint64_t k = ref_key(r);
 
-	if (rte_hash_lookup_data(a->conns, r, &data) >= 0)
+	if (rte_hash_lookup_data(a->conns, &k, &data) >= 0)
 		return &a->ftp[(uint32_t)(uintptr_t)data];
 	if (a->n_free == 0)
 		sweep(d, a);
 	if (a->n_free == 0)
 		return NULL;
 	idx = a->free_idx[--a->n_free];
-	if (rte_hash_add_key_data(a->conns, r, (void *)(uintptr_t)idx) < 0) {
+	if (rte_hash_add_key_data(a->conns, &k, (void *)(uintptr_t)idx) < 0) {
 		a->free_idx[a->n_free++] = idx;
 		return NULL;
 	}

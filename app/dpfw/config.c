@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include <ini.h>
+#include <rte_config.h>
 #include <rte_lcore.h>
 #include <rte_mempool.h>
 #include <rte_string_fns.h>
@@ -49,6 +50,10 @@ dpfw_config_defaults(struct dpfw_config *c)
 	c->ctl_max_clients = 16;
 	c->log_rate = 100;
 	c->pdump = true;
+	c->frag_max_flows = 4096;
+	c->frag_max_frags = 1024;
+	c->frag_timeout_ms = 30000;  /* the kernel's ipfrag_time */
+	c->frag6_timeout_ms = 60000; /* nf_conntrack_frag6_timeout */
 }
 
 static void __rte_format_printf(3, 4)
@@ -165,6 +170,10 @@ static const struct {
 	U32_KEY("ct_expect_max", ct_expect_max, 0, 1u << 20),
 	U32_KEY("ctl_max_clients", ctl_max_clients, 1, 256),
 	U32_KEY("log_rate", log_rate, 0, 1000000),
+	U32_KEY("frag_max_flows", frag_max_flows, 0, 65536),
+	U32_KEY("frag_max_frags", frag_max_frags, RTE_LIBRTE_IP_FRAG_MAX_FRAG, 1u << 20),
+	U32_KEY("frag_timeout_ms", frag_timeout_ms, 1, 3600000),
+	U32_KEY("frag6_timeout_ms", frag6_timeout_ms, 1, 3600000),
 };
 
 /* yes/no keys of [dpfw] */

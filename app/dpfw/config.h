@@ -62,6 +62,11 @@ struct dpfw_config {
 	struct dpfw_listen prometheus;   /**< prometheus_listen parsed */
 	bool prometheus_allow_remote;    /**< a non-loopback address is allowed */
 	bool pdump;                      /**< rte_pdump_init: dpdk-dumpcap can attach */
+	uint32_t frag_max_flows;         /**< datagrams in reassembly per worker and
+					  *   family; 0: no reassembly */
+	uint32_t frag_max_frags;         /**< fragments held per worker */
+	uint32_t frag_timeout_ms;        /**< IPv4 (net.ipv4.ipfrag_time) */
+	uint32_t frag6_timeout_ms;       /**< IPv6 (nf_conntrack_frag6_timeout) */
 	unsigned nb_ports;
 	struct dpfw_port_conf port[DPFW_MAX_PORTS];
 };

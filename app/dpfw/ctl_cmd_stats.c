@@ -106,7 +106,8 @@ ctl_cmd_stats(struct dpfw *d, struct ctl_client *cl)
 	unsigned idx, lc, q, r, c, n;
 	uint32_t entries = ct_count(d->ct), cap = d->cfg.ct_max;
 	uint64_t mal[PKT_R_MAX] = {0}, dropped = 0, ct_dropped = 0, tx_drop = 0,
-		 ring_drop = 0;
+		 ring_drop = 0, frag[DPFW_FRAG_CNT_MAX] = {0};
+	bool reasm = d->cfg.frag_max_flows != 0;
 
 	/* ports */
 	if (j)
@@ -166,6 +167,8 @@ ctl_cmd_stats(struct dpfw *d, struct ctl_client *cl)
 			continue;
 		for (r = 0; r < PKT_R_MAX; r++)
 			mal[r] += RD(s->reason[r]);
+		for (r = 0; r < DPFW_FRAG_CNT_MAX; r++)
+			frag[r] += RD(s->frag[r]);
 		dropped += RD(s->dropped);
 		ct_dropped += RD(s->ct_dropped);
 		ring_drop += RD(s->ring_drop);
@@ -209,7 +212,15 @@ ctl_cmd_stats(struct dpfw *d, struct ctl_client *cl)
 		for (c = 0; c < CT_CNT_MAX; c++)
 			ctl_buf_printf(b, "%s\"%s\":%" PRIu64, c ? "," : "", ct_counter_name(c),
 				       ct_counter_get(d->ct, c));
-		ctl_buf_printf(b, "}},\"rings\":[");
+		ctl_buf_printf(b, "}}");
+		if (reasm) {
+			ctl_buf_printf(b, ",\"frag\":{");
+			for (c = 0; c < DPFW_FRAG_CNT_MAX; c++)
+				ctl_buf_printf(b, "%s\"%s\":%" PRIu64, c ? "," : "",
+					       dpfw_frag_cnt_name(c), frag[c]);
+			ctl_buf_add(b, "}", 1);
+		}
+		ctl_buf_printf(b, ",\"rings\":[");
 	} else {
 		ctl_buf_printf(b, "drops: malformed=%" PRIu64 " conntrack=%" PRIu64 " tx_full=%"
 			       PRIu64 " helper_ring_full=%" PRIu64 "\n", dropped, ct_dropped,
@@ -225,6 +236,12 @@ ctl_cmd_stats(struct dpfw *d, struct ctl_client *cl)
 		for (c = 0; c < CT_CNT_MAX; c++)
 			ctl_buf_printf(b, " %s=%" PRIu64, ct_counter_name(c), ct_counter_get(d->ct, c));
 		ctl_buf_add(b, "\n", 1);
+		if (reasm) {
+			ctl_buf_printf(b, "frag:");
+			for (c = 0; c < DPFW_FRAG_CNT_MAX; c++)
+				ctl_buf_printf(b, " %s=%" PRIu64, dpfw_frag_cnt_name(c), frag[c]);
+			ctl_buf_add(b, "\n", 1);
+		}
 	}
 	/* helper rings */
 	n = 0;

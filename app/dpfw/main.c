@@ -25,6 +25,7 @@
 
 #include "ctl_server.h"
 #include "dpfw.h"
+#include "frag.h"
 #include "log.h"
 #include "observe.h"
 
@@ -248,7 +249,8 @@ main(int argc, char **argv)
 		goto out;
 	d->parse_opts.check_l3_csum = d->cfg.check_l3_csum;
 	d->parse_opts.check_l4_csum = d->cfg.check_l4_csum;
-	if (dpfw_alg_init() < 0 || dpfw_lcores_init(d) < 0 || dpfw_ct_init(d) < 0 || dpfw_rules_init(d) < 0 ||
+	if (dpfw_alg_init() < 0 || dpfw_lcores_init(d) < 0 || dpfw_frag_init(d) < 0 ||
+	    dpfw_ct_init(d) < 0 || dpfw_rules_init(d) < 0 ||
 	    dpfw_rules_log_init(d) < 0 || dpfw_ports_init(d) < 0 || dpfw_ctl_init(d) < 0 ||
 	    dpfw_observe_init(d) < 0)
 		goto out;
@@ -277,6 +279,7 @@ out:
 	dpfw_rules_fini(d);
 	dpfw_rules_log_fini(d);
 	dpfw_ct_free(d);
+	dpfw_frag_free(d);
 	dpfw_lcores_free(d);
 	if (!dpfw_stats_check_mbufs(d, stdout) && status == EXIT_SUCCESS)
 		status = EXIT_LEAK;

@@ -76,6 +76,8 @@ collect_lcores(struct dpfw *d, struct dpfw_metrics *m)
 		o->idle_cycles = RD(s->idle_cycles);
 		for (r = 0; r < PKT_R_MAX; r++)
 			m->reason[r] += RD(s->reason[r]);
+		for (r = 0; r < DPFW_FRAG_CNT_MAX; r++)
+			m->frag_cnt[r] += RD(s->frag[r]);
 		m->malformed += o->dropped;
 		m->ct_dropped += o->ct_dropped;
 		m->helper_ring_full += o->ring_drop;
@@ -95,6 +97,7 @@ dpfw_metrics_collect(struct dpfw *d, struct dpfw_metrics *m)
 		m->tx_full += m->port[idx].tx_drop;
 	}
 	collect_lcores(d, m);
+	m->frag = d->cfg.frag_max_flows != 0;
 	if (d->ct == NULL)
 		return;
 	m->ct = true;

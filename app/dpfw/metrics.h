@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "ct.h"
+#include "dpfw.h"
 #include "pkt.h"
 
 struct dpfw;
@@ -48,6 +49,8 @@ struct dpfw_metrics {
 	/* drops by cause; malformed also by reason */
 	uint64_t malformed, ct_dropped, tx_full, helper_ring_full;
 	uint64_t reason[PKT_R_MAX];
+	bool frag;                      /* reassembly on: frag_cnt below is set */
+	uint64_t frag_cnt[DPFW_FRAG_CNT_MAX];
 	bool ct;                        /* conntrack fields below are set */
 	uint32_t ct_entries, ct_max, ct_capacity;
 	uint64_t ct_cnt[CT_CNT_MAX];

@@ -15,6 +15,7 @@
 #include <rte_mbuf.h>
 
 #include "dpfw.h"
+#include "frag.h"
 #include "log.h"
 
 #define DPFW_RSS_HF (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP)
@@ -184,8 +185,8 @@ port_configure(struct dpfw *d, unsigned idx)
 
 /*
  * Every descriptor of every queue may hold an mbuf, and so may every
- * lcore's cache, TX buffers and the helper rings: fewer mbufs than that
- * can starve RX for good.
+ * lcore's cache, TX buffers, the helper rings and each worker's
+ * reassembly: fewer mbufs than that can starve RX for good.
  */
 static uint64_t
 mbufs_needed(const struct dpfw *d)
@@ -198,6 +199,7 @@ mbufs_needed(const struct dpfw *d)
 		n += (uint64_t)d->nb_rxq[i] * c->rx_desc + (uint64_t)d->nb_txq * c->tx_desc;
 	n += (uint64_t)lcores * (c->mbuf_cache + DPFW_MAX_PORTS * c->burst + c->burst);
 	n += (uint64_t)d->nb_helpers * c->helper_ring_size;
+	n += (uint64_t)d->nb_workers * dpfw_frag_mbufs(c);
 	return n;
 }
 
@@ -213,8 +215,9 @@ pool_create(struct dpfw *d)
 
 	if (need > d->cfg.mbufs) {
 		fprintf(stderr, "dpfw: %s: [dpfw] mbufs: %u is fewer than the %" PRIu64
-			" the queues, caches and rings can hold (rx_desc, tx_desc, "
-			"queues, mbuf_cache, burst, helper_ring_size)\n",
+			" the queues, caches, rings and reassembly can hold (rx_desc, "
+			"tx_desc, queues, mbuf_cache, burst, helper_ring_size, "
+			"frag_max_frags)\n",
 			d->cfg.path, d->cfg.mbufs, need);
 		return -1;
 	}

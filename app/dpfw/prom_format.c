@@ -2,7 +2,8 @@
 /*
  * dpfw's counters in Prometheus' text exposition format (version 0.0.4):
  * every family with its # HELP and # TYPE lines, counters ending in
- * _total, labels port, lcore, role, cause, reason.
+ * _total, labels port, lcore, role, cause, reason. Reassembly counters are
+ * families dpfw_frag_<name>_total when reassembly is on.
  */
 #include <inttypes.h>
 
@@ -162,6 +163,22 @@ conntrack(struct ctl_buf *b, const struct dpfw_metrics *m)
 	}
 }
 
+static void
+frag(struct ctl_buf *b, const struct dpfw_metrics *m)
+{
+	unsigned c;
+
+	if (!m->frag)
+		return;
+	for (c = 0; c < DPFW_FRAG_CNT_MAX; c++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "dpfw_frag_%s_total", dpfw_frag_cnt_name(c));
+		family(b, name, "counter", dpfw_frag_cnt_desc(c));
+		ctl_buf_printf(b, "%s %" PRIu64 "\n", name, m->frag_cnt[c]);
+	}
+}
+
 void
 dpfw_prom_format(const struct dpfw_metrics *m, struct ctl_buf *b)
 {
@@ -172,5 +189,6 @@ dpfw_prom_format(const struct dpfw_metrics *m, struct ctl_buf *b)
 	ports(b, m);
 	lcores(b, m);
 	drops(b, m);
+	frag(b, m);
 	conntrack(b, m);
 }

@@ -2,7 +2,7 @@
 /*
  * Statistics: per port (the device's own counters and ours), per polled
  * queue, per lcore (packets, drops by reason, ring drops, busy share of
- * cycles), and the mbuf pool check done at shutdown.
+ * cycles), reassembly, and the mbuf pool check done at shutdown.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -167,12 +167,31 @@ print_rules(const struct dpfw *d, FILE *f)
 		t.log_lines, t.log_suppressed, t.log_ring_full);
 }
 
+/* Reassembly over all workers (when it is on): frag.h, DPFW_FRAG_COUNTERS. */
+static void
+print_frag(const struct dpfw *d, FILE *f)
+{
+	uint64_t t[DPFW_FRAG_CNT_MAX] = {0};
+	unsigned lc, c;
+
+	if (d->cfg.frag_max_flows == 0)
+		return;
+	RTE_LCORE_FOREACH_WORKER(lc)
+		for (c = 0; c < DPFW_FRAG_CNT_MAX; c++)
+			t[c] += __atomic_load_n(&d->lcore[lc].stats.frag[c], __ATOMIC_RELAXED);
+	fprintf(f, "frag:");
+	for (c = 0; c < DPFW_FRAG_CNT_MAX; c++)
+		fprintf(f, " %s=%" PRIu64, dpfw_frag_cnt_name(c), t[c]);
+	fputc('\n', f);
+}
+
 void
 dpfw_stats_print(struct dpfw *d, FILE *f)
 {
 	print_ports(d, f);
 	print_lcores(d, f);
 	print_reasons(d, f);
+	print_frag(d, f);
 	print_rules(d, f);
 	fflush(f);
 }

@@ -77,6 +77,14 @@ dpfw_summary_log(const struct dpfw *d)
 	DPFW_LOG(INFO, "memory: %s; conntrack: ct_max %u, accounting %s, events %s",
 		 rte_eal_has_hugepages() ? "hugepages" : "no hugepages (--no-huge)",
 		 d->cfg.ct_max, d->cfg.ct_acct ? "on" : "off", d->cfg.ct_events ? "on" : "off");
+	if (d->cfg.frag_max_flows != 0)
+		DPFW_LOG(INFO, "reassembly: %u datagrams per family and %u fragments per "
+			 "worker, timeouts %u ms (IPv4) and %u ms (IPv6)",
+			 d->cfg.frag_max_flows, d->cfg.frag_max_frags, d->cfg.frag_timeout_ms,
+			 d->cfg.frag6_timeout_ms);
+	else
+		DPFW_LOG(INFO, "reassembly: off (frag_max_flows = 0): fragments are tracked "
+			 "one by one");
 	DPFW_LOG(INFO, "control socket %s; telemetry %s/dpdk_telemetry.v2; prometheus %s; "
 		 "pdump %s", d->cfg.ctl_socket[0] ? d->cfg.ctl_socket : "off",
 		 rte_eal_get_runtime_dir(),

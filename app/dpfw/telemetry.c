@@ -9,6 +9,8 @@
  *   /dpfw/ct       entries, ct_max, capacity and every conntrack counter
  *                  (early_drop, drop, insert, expired, ...)
  *   /dpfw/drops    drops by cause, malformed packets by reason
+ *   /dpfw/frag     reassembly counters (held, reassembled, failed, ...);
+ *                  empty when reassembly is off
  *
  * The callbacks run on DPDK's telemetry thread, possibly while dpfw shuts
  * down, so they never touch the runtime state: the control loop publishes
@@ -212,6 +214,21 @@ tel_drops(const char *cmd __rte_unused, const char *params __rte_unused,
 	return 0;
 }
 
+static int
+tel_frag(const char *cmd __rte_unused, const char *params __rte_unused,
+	 struct rte_tel_data *d)
+{
+	unsigned c;
+
+	rte_tel_data_start_dict(d);
+	pthread_mutex_lock(&tel_lock);
+	if (tel_have && tel_pub.frag)
+		for (c = 0; c < DPFW_FRAG_CNT_MAX; c++)
+			rte_tel_data_add_dict_u64(d, dpfw_frag_cnt_name(c), tel_pub.frag_cnt[c]);
+	pthread_mutex_unlock(&tel_lock);
+	return 0;
+}
+
 int
 dpfw_telemetry_init(struct dpfw *d)
 {
@@ -230,6 +247,8 @@ dpfw_telemetry_init(struct dpfw *d)
 		 "counters (early_drop, drop, ...). No parameters."},
 		{"/dpfw/drops", tel_drops, "dpfw: drops by cause, malformed packets "
 		 "by reason. No parameters."},
+		{"/dpfw/frag", tel_frag, "dpfw: IP reassembly counters (held, "
+		 "reassembled, failed, timeout, ...). No parameters."},
 	};
 	unsigned i;
 

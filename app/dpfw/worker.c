@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Worker lcore: run to completion. Poll each assigned RX queue for a burst,
- * parse every packet, drop what the IP layer would discard, run the raw
- * table, classify the rest through the connection tracker, run the other
- * tables (worker_rules.h), confirm or abort new connections by the verdict,
- * answer REJECTs, send flows chosen for a helper to that helper's ring, and
- * buffer the rest for TX on the other port. Partial TX bursts are flushed
- * every drain_tsc cycles; once per loop the worker runs its share of
- * connection expiry and reports RCU quiescent states (conntrack records,
- * ruleset generations). No system calls, no allocation outside mempools.
+ * parse every packet, drop what the IP layer would discard, hold fragments
+ * until their datagram is whole (frag.h) and parse that instead, run the
+ * raw table, classify the rest through the connection tracker, run the
+ * other tables (worker_rules.h), confirm or abort new connections by the
+ * verdict, answer REJECTs, send flows chosen for a helper to that helper's
+ * ring, and buffer the rest for TX on the other port (a reassembled
+ * datagram cut into fragments again). Partial TX bursts are flushed every
+ * drain_tsc cycles; once per loop the worker runs its share of connection
+ * and reassembly expiry and reports RCU quiescent states (conntrack
+ * records, ruleset generations). No system calls, no allocation outside
+ * mempools.
  */
 #include <rte_branch_prediction.h>
 #include <rte_cycles.h>
@@ -18,6 +21,7 @@
 #include <rte_ring.h>
 
 #include "dpfw.h"
+#include "frag.h"
 #include "worker_rules.h"
 
 #define PREFETCH_AHEAD 3
@@ -50,6 +54,39 @@ to_helper(struct dpfw *d, struct dpfw_lcore *l, const struct pkt_meta *meta,
 		rte_pktmbuf_free(m);
 	}
 	return true;
+}
+
+/* A reassembled datagram leaves cut into fragments again, from the worker
+ * (also for a helped connection: the gateways parse whole segments only). */
+static __rte_noinline void
+send_datagram(struct dpfw *d, struct dpfw_lcore *l, unsigned out,
+	      const struct pkt_meta *meta, struct rte_mbuf *m)
+{
+	struct rte_mbuf *frags[DPFW_FRAG_OUT_MAX];
+	unsigned i, n = dpfw_frag_split(d, l, m, meta, frags);
+
+	for (i = 0; i < n; i++)
+		l->stats.tx[out] += rte_eth_tx_buffer(d->port_id[out], l->txq,
+						      l->txbuf[out], frags[i]);
+}
+
+/*
+ * A fragment whose network header is sound, with reassembly on: false when
+ * it is held (or dropped, counted); true when the packet to go on with is
+ * in *m and meta (the whole datagram, parsed again, or the fragment as it
+ * came when it cannot be reassembled).
+ */
+static __rte_noinline bool
+worker_frag(struct dpfw *d, struct dpfw_lcore *l, struct rte_mbuf **m,
+	    struct pkt_meta *meta, enum pkt_reason *r, uint64_t now)
+{
+	enum dpfw_frag_verdict v = dpfw_frag_in(l, m, meta, now);
+
+	if (v == DPFW_FRAG_DONE) {
+		*r = pkt_parse_mbuf(*m, &d->parse_opts, meta);
+		meta->flags |= PKT_F_REASM;
+	}
+	return v != DPFW_FRAG_HELD;
 }
 
 /*
@@ -85,6 +122,11 @@ worker_burst(struct dpfw *d, struct dpfw_lcore *l, unsigned in,
 		if (i + PREFETCH_AHEAD < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_AHEAD], void *));
 		r = pkt_parse_mbuf(m, &d->parse_opts, &meta[k]);
+		/* the kernel reassembles before conntrack and the rules */
+		if (unlikely(meta[k].flags & PKT_F_FRAG) && l->frag != NULL &&
+		    (r == PKT_R_OK || pkt_reason_is_l4(r)) &&
+		    !worker_frag(d, l, &m, &meta[k], &r, now))
+			continue;
 		if (unlikely(r != PKT_R_OK)) {
 			l->stats.reason[r]++;
 			/* the IP layer discards these before netfilter sees them */
@@ -134,6 +176,10 @@ worker_burst(struct dpfw *d, struct dpfw_lcore *l, unsigned in,
 		/* netfilter confirms when the first packet is let through */
 		if ((res[i].flags & CT_RES_UNCONFIRMED) && ct_confirm(l->ct, &res[i]) < 0)
 			goto ct_drop;
+		if (unlikely(meta[i].flags & PKT_F_REASM)) {
+			send_datagram(d, l, out, &meta[i], m);
+			continue;
+		}
 		if (unlikely(helpers && dpfw_alg_wanted(d, m, &res[i])) &&
 		    to_helper(d, l, &meta[i], m))
 			continue;
@@ -161,6 +207,9 @@ dpfw_worker_main(void *arg)
 		uint64_t ticks = prev / d->tsc_per_tick;
 		unsigned got = 0;
 
+		if (l->frag != NULL)
+			dpfw_frag_tick(l->frag, l, ticks);
+
 		for (q = 0; q < l->nb_rxq; q++) {
 			const struct dpfw_rxq *rq = &l->rxq[q];
 			uint16_t n = rte_eth_rx_burst(d->port_id[rq->port_idx], rq->queue,
@@ -185,6 +234,8 @@ dpfw_worker_main(void *arg)
 	}
 	rte_rcu_qsbr_thread_offline(d->rules_qsbr, l->index);
 	rte_rcu_qsbr_thread_unregister(d->rules_qsbr, l->index);
+	if (l->frag != NULL)
+		dpfw_frag_flush(l);
 	dpfw_tx_flush_all(d, l);
 	return 0;
 }

@@ -339,8 +339,10 @@ ct_classify_burst_notrack(struct ct_worker *w, struct rte_mbuf **pkts,
 			continue;
 		}
 		if (m->flags & PKT_F_FRAG_LATER) {
-			/* The kernel reassembles before conntrack; we do not
-			 * (yet): a later fragment has no ports to track. */
+			/* The kernel reassembles before conntrack, and so does
+			 * the dataplane; a later fragment gets here only when it
+			 * was not reassembled (frag_max_flows = 0, or IPv6
+			 * behind other extension headers): no ports to track. */
 			set_invalid(w, r, CT_R_FRAG);
 			continue;
 		}

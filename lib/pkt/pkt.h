@@ -77,6 +77,8 @@ enum pkt_l3 {
 #define PKT_F_FRAG_LATER 0x08 /**< non-first fragment: no L4 header */
 #define PKT_F_IP_OPTS   0x10 /**< IPv4 options or IPv6 extension headers present */
 #define PKT_F_L4        0x20 /**< L4 header parsed; ports/flags valid */
+#define PKT_F_REASM     0x40 /**< a datagram reassembled from fragments: set by
+			      *   the dataplane after parsing, never by the parser */
 
 /**
  * Addresses and ports of a packet as seen on the wire. IPv4 addresses sit in
@@ -133,8 +135,11 @@ enum pkt_reason pkt_parse(const uint8_t *data, uint32_t len,
 
 /**
  * Parse an mbuf. Headers must sit in the first segment; a packet whose
- * headers run past it is parsed as truncated. Checksum checks are skipped
- * when the NIC already marked the checksum good in ol_flags.
+ * headers run past it is parsed as truncated. A chained mbuf (nb_segs > 1,
+ * e.g. a reassembled datagram) has its IP lengths checked against pkt_len
+ * and its L4 checksum summed over every segment (no byte past the chain is
+ * read, even when pkt_len overstates it). Checksum checks are skipped when
+ * the NIC already marked the checksum good in ol_flags.
  */
 enum pkt_reason pkt_parse_mbuf(const struct rte_mbuf *m,
 			       const struct pkt_parse_opts *opts,
@@ -177,6 +182,14 @@ uint16_t pkt_ipv4_hdr_cksum(const uint8_t *ip);
  * @param data  frame the meta was parsed from
  */
 uint16_t pkt_l4_cksum(const struct pkt_meta *meta, const uint8_t *data);
+
+/**
+ * pkt_l4_cksum() of a packet in an mbuf, also a chained one: the headers
+ * are read from the first segment, the L4 bytes summed over the chain.
+ *
+ * @param meta  pkt_parse_mbuf()'s result for m, network header accepted
+ */
+uint16_t pkt_l4_cksum_mbuf(const struct pkt_meta *meta, const struct rte_mbuf *m);
 
 /**
  * Incremental checksum update (RFC 1624) when a 16-bit word changes from

@@ -13,6 +13,7 @@
 
 #include <rte_byteorder.h>
 #include <rte_ip.h>
+#include <rte_mbuf.h>
 
 #include "pkt.h"
 
@@ -23,17 +24,45 @@ pkt_ipv4_hdr_cksum(const uint8_t *ip)
 }
 
 /*
+ * One's complement sum of len bytes from offset off of a chain, as
+ * __rte_raw_cksum would give over the same bytes laid end to end (folded
+ * to 16 bits). Each segment's sum is folded before a segment that starts
+ * at an odd position is byte-swapped into place. The caller checked that
+ * the bytes are there.
+ */
+static uint32_t
+chain_sum(const struct rte_mbuf *m, uint32_t off, uint32_t len, uint32_t sum)
+{
+	uint32_t done = 0;
+
+	while (m != NULL && off >= m->data_len) {
+		off -= m->data_len;
+		m = m->next;
+	}
+	for (; m != NULL && done < len; m = m->next, off = 0) {
+		uint32_t n = RTE_MIN((uint32_t)m->data_len - off, len - done);
+		uint16_t part = __rte_raw_cksum_reduce(
+			__rte_raw_cksum(rte_pktmbuf_mtod_offset(m, const uint8_t *, off), n, 0));
+
+		sum += (done & 1) ? rte_bswap16(part) : part;
+		done += n;
+	}
+	return sum;
+}
+
+/*
  * The meta must come from a parse that accepted the network header (family
  * set): then l3_off + l3_len and l4_off lie within the frame and every byte
- * read here was checked by the parser.
+ * read here was checked by the parser. Headers are read at data (the first
+ * segment); the L4 bytes are summed from data, or from the chain m.
  */
-uint16_t
-pkt_l4_cksum(const struct pkt_meta *meta, const uint8_t *data)
+static inline uint16_t
+l4_cksum(const struct pkt_meta *meta, const uint8_t *data, const struct rte_mbuf *m)
 {
 	const uint8_t *ip = data + meta->l3_off;
 	const uint8_t *l4 = data + meta->l4_off;
 	uint8_t proto = meta->tuple.proto;
-	uint32_t len, sum;
+	uint32_t len, sum = 0;
 	uint16_t cs, field;
 
 	if (meta->tuple.family == 0)
@@ -51,21 +80,24 @@ pkt_l4_cksum(const struct pkt_meta *meta, const uint8_t *data)
 			len = ulen;
 	}
 
-	if (meta->tuple.family == 4) {
-		if (proto == IPPROTO_ICMP)
-			return (uint16_t)~rte_raw_cksum(l4, len);
+	if (meta->tuple.family == 4 && proto != IPPROTO_ICMP) {
 		sum = __rte_raw_cksum(ip + 12, 8, 0); /* source, destination */
-	} else {
+	} else if (meta->tuple.family == 6) {
 		/*
 		 * The header's destination, not a routing header's final one:
 		 * what netfilter checks on a forwarded packet.
 		 */
 		sum = __rte_raw_cksum(ip + 8, 32, 0);
 	}
-	/* Pseudo-header: zero, protocol, length (len < 65536). */
-	sum += rte_cpu_to_be_16((uint16_t)proto);
-	sum += rte_cpu_to_be_16((uint16_t)len);
-	sum = __rte_raw_cksum(l4, len, sum);
+	if (meta->tuple.family == 6 || proto != IPPROTO_ICMP) {
+		/* Pseudo-header: zero, protocol, length (len < 65536). ICMP has none. */
+		sum += rte_cpu_to_be_16((uint16_t)proto);
+		sum += rte_cpu_to_be_16((uint16_t)len);
+	}
+	if (m == NULL)
+		sum = __rte_raw_cksum(l4, len, sum);
+	else
+		sum = chain_sum(m, meta->l4_off, len, sum);
 	cs = (uint16_t)~__rte_raw_cksum_reduce(sum);
 
 	/*
@@ -78,6 +110,19 @@ pkt_l4_cksum(const struct pkt_meta *meta, const uint8_t *data)
 			cs = 0xffff;
 	}
 	return cs;
+}
+
+uint16_t
+pkt_l4_cksum(const struct pkt_meta *meta, const uint8_t *data)
+{
+	return l4_cksum(meta, data, NULL);
+}
+
+uint16_t
+pkt_l4_cksum_mbuf(const struct pkt_meta *meta, const struct rte_mbuf *m)
+{
+	return l4_cksum(meta, rte_pktmbuf_mtod(m, const uint8_t *),
+			m->nb_segs > 1 ? m : NULL);
 }
 
 /* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'). */

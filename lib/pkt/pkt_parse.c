@@ -10,6 +10,12 @@
  * network header is sound, and ports and tcp_flags once the fixed L4 header
  * is present (an L4 reason such as a bad checksum still comes with them, as
  * netfilter still matches ports on INVALID packets).
+ *
+ * A chained mbuf (a reassembled datagram) is parsed from its first segment,
+ * len bytes, with `more` bytes in the segments after it: headers must lie in
+ * the first segment, the IP lengths may reach into the rest, and the L4
+ * checksum is summed over the chain. For a single buffer more is 0 and the
+ * extra conditions fold away.
  */
 #include <string.h>
 
@@ -144,7 +150,7 @@ parse_l2(const uint8_t *d, uint32_t len, struct pkt_meta *m)
 
 /* IPv4 header; on success sets l4_off and *l4len (IP payload bytes). */
 static inline enum pkt_reason
-parse_ipv4(const uint8_t *d, uint32_t len, unsigned int c,
+parse_ipv4(const uint8_t *d, uint32_t len, uint32_t more, unsigned int c,
 	   struct pkt_meta *m, uint32_t *l4len)
 {
 	const uint8_t *ip = d + m->l3_off;
@@ -163,7 +169,7 @@ parse_ipv4(const uint8_t *d, uint32_t len, unsigned int c,
 		return PKT_R_TRUNC_IPV4;
 	/* Shorter than the frame is fine: Ethernet pads small frames. */
 	tot = rd16(ip + 2);
-	if (unlikely(tot < hl || tot > avail))
+	if (unlikely(tot < hl || tot > avail + more))
 		return PKT_R_BAD_IPV4_LEN;
 	if (unlikely((c & C_L3_BAD) ||
 		     ((c & C_L3) && rte_raw_cksum(ip, hl) != 0xffff)))
@@ -200,7 +206,7 @@ is_ip6_ext(uint8_t nh)
 
 /* IPv6 header and extension chain; same contract as parse_ipv4(). */
 static inline enum pkt_reason
-parse_ipv6(const uint8_t *d, uint32_t len, struct pkt_meta *m,
+parse_ipv6(const uint8_t *d, uint32_t len, uint32_t more, struct pkt_meta *m,
 	   uint32_t *l4len)
 {
 	const uint8_t *ip = d + m->l3_off;
@@ -215,7 +221,7 @@ parse_ipv6(const uint8_t *d, uint32_t len, struct pkt_meta *m,
 	if (unlikely(ip[0] >> 4 != 6))
 		return PKT_R_BAD_IPV6_VERSION;
 	end = off + rd16(ip + 4);
-	if (unlikely(end > avail))
+	if (unlikely(end > avail + more))
 		return PKT_R_BAD_IPV6_LEN;
 	m->l3_len = (uint16_t)end;
 	m->ttl = ip[7];
@@ -225,7 +231,7 @@ parse_ipv6(const uint8_t *d, uint32_t len, struct pkt_meta *m,
 		const uint8_t *p = ip + off;
 
 		/* Every extension header is at least 8 bytes long. */
-		if (n == IP6_EXT_MAX || end - off < 8)
+		if (n == IP6_EXT_MAX || end - off < 8 || (more && avail - off < 8))
 			return PKT_R_BAD_IPV6_EXT;
 		m->flags |= PKT_F_IP_OPTS;
 		if (nh == IPPROTO_FRAGMENT) {
@@ -240,7 +246,8 @@ parse_ipv6(const uint8_t *d, uint32_t len, struct pkt_meta *m,
 		} else {
 			hlen = (p[1] + 1u) * 8;
 		}
-		if (hlen > end - off)
+		/* ... and a chain's headers sit in its first segment */
+		if (hlen > end - off || (more && hlen > avail - off))
 			return PKT_R_BAD_IPV6_EXT;
 		nh = p[0];
 		off += hlen;
@@ -284,14 +291,24 @@ set_payload(struct pkt_meta *m, uint32_t hlen, uint32_t len)
 	m->payload_len = (uint16_t)len;
 }
 
+/* The L4 checksum of the packet: over the buffer, or the chain mb. */
+static inline uint16_t
+l4_sum(const struct pkt_meta *m, const uint8_t *d, const struct rte_mbuf *mb)
+{
+	return mb != NULL ? pkt_l4_cksum_mbuf(m, mb) : pkt_l4_cksum(m, d);
+}
+
 /*
- * The L4 header. A first fragment gets its header parsed when the fixed
- * part is there, but is not held to lengths that span later fragments and
- * has no checksum to check. One too short for the fixed header is still OK
- * (FRAG without L4): dropping tiny fragments is the caller's policy.
+ * The L4 header: l4len bytes of IP payload, the first l4hdr of them
+ * readable at d + l4_off (all of them, except in a chain). A first fragment
+ * gets its header parsed when the fixed part is there, but is not held to
+ * lengths that span later fragments and has no checksum to check. One too
+ * short for the fixed header is still OK (FRAG without L4): dropping tiny
+ * fragments is the caller's policy.
  */
 static inline enum pkt_reason
-parse_l4(const uint8_t *d, uint32_t l4len, unsigned int c, struct pkt_meta *m)
+parse_l4(const uint8_t *d, uint32_t l4len, uint32_t l4hdr, unsigned int c,
+	 struct pkt_meta *m, const struct rte_mbuf *mb)
 {
 	const uint8_t *p = d + m->l4_off;
 	bool frag = m->flags & PKT_F_FRAG;
@@ -303,7 +320,7 @@ parse_l4(const uint8_t *d, uint32_t l4len, unsigned int c, struct pkt_meta *m)
 
 	switch (m->tuple.proto) {
 	case IPPROTO_TCP:
-		if (unlikely(l4len < 20))
+		if (unlikely(l4hdr < 20))
 			return frag ? PKT_R_OK : PKT_R_TRUNC_TCP;
 		m->tuple.sport = ld16(p);
 		m->tuple.dport = ld16(p + 2);
@@ -320,12 +337,12 @@ parse_l4(const uint8_t *d, uint32_t l4len, unsigned int c, struct pkt_meta *m)
 		set_payload(m, hl, l4len - hl);
 		if (frag || !(c & (C_L4 | C_L4_BAD)))
 			return PKT_R_OK;
-		if ((c & C_L4_BAD) || pkt_l4_cksum(m, d) != 0)
+		if ((c & C_L4_BAD) || l4_sum(m, d, mb) != 0)
 			return PKT_R_BAD_TCP_CSUM;
 		return PKT_R_OK;
 
 	case IPPROTO_UDP:
-		if (unlikely(l4len < 8))
+		if (unlikely(l4hdr < 8))
 			return frag ? PKT_R_OK : PKT_R_TRUNC_UDP;
 		m->tuple.sport = ld16(p);
 		m->tuple.dport = ld16(p + 2);
@@ -347,35 +364,35 @@ parse_l4(const uint8_t *d, uint32_t l4len, unsigned int c, struct pkt_meta *m)
 				PKT_R_BAD_UDP_CSUM : PKT_R_OK;
 		if (!(c & (C_L4 | C_L4_BAD)))
 			return PKT_R_OK;
-		if ((c & C_L4_BAD) || pkt_l4_cksum(m, d) != 0)
+		if ((c & C_L4_BAD) || l4_sum(m, d, mb) != 0)
 			return PKT_R_BAD_UDP_CSUM;
 		return PKT_R_OK;
 
 	case IPPROTO_ICMP:
 		if (m->tuple.family != 4)
 			return PKT_R_OK;
-		if (unlikely(l4len < 8))
+		if (unlikely(l4hdr < 8))
 			return frag ? PKT_R_OK : PKT_R_TRUNC_ICMP;
 		m->tuple.dport = ld16(p); /* type, code */
 		if (icmp_has_id(p[0]))
 			m->tuple.sport = ld16(p + 4);
 		m->flags |= PKT_F_L4;
 		set_payload(m, 8, l4len - 8);
-		if (!frag && (c & C_L4_REQ) && pkt_l4_cksum(m, d) != 0)
+		if (!frag && (c & C_L4_REQ) && l4_sum(m, d, mb) != 0)
 			return PKT_R_BAD_ICMP_CSUM;
 		return PKT_R_OK;
 
 	case IPPROTO_ICMPV6:
 		if (m->tuple.family != 6)
 			return PKT_R_OK;
-		if (unlikely(l4len < 8))
+		if (unlikely(l4hdr < 8))
 			return frag ? PKT_R_OK : PKT_R_TRUNC_ICMP6;
 		m->tuple.dport = ld16(p);
 		if (icmp6_has_id(p[0]))
 			m->tuple.sport = ld16(p + 4);
 		m->flags |= PKT_F_L4;
 		set_payload(m, 8, l4len - 8);
-		if (!frag && (c & C_L4_REQ) && pkt_l4_cksum(m, d) != 0)
+		if (!frag && (c & C_L4_REQ) && l4_sum(m, d, mb) != 0)
 			return PKT_R_BAD_ICMP6_CSUM;
 		return PKT_R_OK;
 
@@ -385,7 +402,8 @@ parse_l4(const uint8_t *d, uint32_t l4len, unsigned int c, struct pkt_meta *m)
 }
 
 static inline enum pkt_reason
-parse_frame(const uint8_t *d, uint32_t len, unsigned int c, struct pkt_meta *m)
+parse_frame(const uint8_t *d, uint32_t len, uint32_t more, unsigned int c,
+	    struct pkt_meta *m, const struct rte_mbuf *mb)
 {
 	enum pkt_reason r;
 	uint32_t l4len;
@@ -394,23 +412,25 @@ parse_frame(const uint8_t *d, uint32_t len, unsigned int c, struct pkt_meta *m)
 	if (unlikely(r != PKT_R_OK))
 		return r;
 	if (likely(m->ethertype == RTE_ETHER_TYPE_IPV4))
-		r = parse_ipv4(d, len, c, m, &l4len);
+		r = parse_ipv4(d, len, more, c, m, &l4len);
 	else if (m->ethertype == RTE_ETHER_TYPE_IPV6)
-		r = parse_ipv6(d, len, m, &l4len);
+		r = parse_ipv6(d, len, more, m, &l4len);
 	else
 		return PKT_R_OK; /* not IP: forwarded as is */
 	if (unlikely(r != PKT_R_OK))
 		return r;
-	return parse_l4(d, l4len, c, m);
+	return parse_l4(d, l4len, more ? RTE_MIN(l4len, len - m->l4_off) : l4len, c, m, mb);
 }
 
+/* len (and len + more) at most MAX_FRAME; mb NULL unless more != 0 */
 static __rte_always_inline enum pkt_reason
-parse(const uint8_t *d, uint32_t len, unsigned int c, struct pkt_meta *m)
+parse(const uint8_t *d, uint32_t len, uint32_t more, unsigned int c,
+      struct pkt_meta *m, const struct rte_mbuf *mb)
 {
 	enum pkt_reason r;
 
 	memset(m, 0, sizeof(*m));
-	r = parse_frame(d, RTE_MIN(len, MAX_FRAME), c, m);
+	r = parse_frame(d, len, more, c, m, mb);
 	if (m->tuple.family)
 		m->hash = tuple_crc(&m->tuple);
 	m->reason = (uint8_t)r;
@@ -429,7 +449,7 @@ pkt_parse(const uint8_t *data, uint32_t len,
 		if (opts->check_l4_csum)
 			c |= C_L4 | C_L4_REQ;
 	}
-	return parse(data, len, c, meta);
+	return parse(data, RTE_MIN(len, MAX_FRAME), 0, c, meta, NULL);
 }
 
 /*
@@ -444,6 +464,17 @@ nic_csum(uint64_t st, uint64_t good, uint64_t bad, uint64_t none,
 	if (st == good || st == none)
 		return 0;
 	return st == bad ? fail : compute;
+}
+
+/* A chained mbuf: headers from the first segment, lengths up to pkt_len. */
+static __rte_noinline enum pkt_reason
+parse_chain(const struct rte_mbuf *m, unsigned int c, struct pkt_meta *meta)
+{
+	uint32_t len = m->data_len; /* at most MAX_FRAME, as a uint16_t */
+	uint32_t more = m->pkt_len > len ? RTE_MIN(m->pkt_len - len, MAX_FRAME - len) : 0;
+
+	return parse(rte_pktmbuf_mtod(m, const uint8_t *), len, more, c, meta,
+		     more ? m : NULL);
 }
 
 enum pkt_reason
@@ -469,6 +500,7 @@ pkt_parse_mbuf(const struct rte_mbuf *m, const struct pkt_parse_opts *opts,
 				      RTE_MBUF_F_RX_L4_CKSUM_NONE,
 				      C_L4, C_L4_BAD);
 	}
-	return parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, c,
-		     meta);
+	if (unlikely(m->nb_segs > 1))
+		return parse_chain(m, c, meta);
+	return parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, 0, c, meta, NULL);
 }

@@ -128,6 +128,13 @@ bad prom_hostname    'prometheus_listen' '/^\[dpfw\]/a prometheus_listen = local
 bad prom_v6_brackets 'prometheus_listen' '/^\[dpfw\]/a prometheus_listen = ::1:9101'
 bad prom_remote_bool 'prometheus_allow_remote' '/^\[dpfw\]/a prometheus_allow_remote = maybe'
 bad pdump_bool       'pdump'            '/^\[dpfw\]/a pdump = perhaps'
+# IP reassembly
+bad frag_flows_big   'frag_max_flows'   '/^\[dpfw\]/a frag_max_flows = 100000'
+bad frag_flows_neg   'frag_max_flows'   '/^\[dpfw\]/a frag_max_flows = -1'
+bad frag_frags_small 'frag_max_frags'   '/^\[dpfw\]/a frag_max_frags = 4'
+bad frag_timeout_zero 'frag_timeout_ms' '/^\[dpfw\]/a frag_timeout_ms = 0'
+bad frag6_timeout_unit 'frag6_timeout_ms' '/^\[dpfw\]/a frag6_timeout_ms = 30s'
+bad frag_frags_mbufs 'mbufs.*frag_max_frags' '/^\[dpfw\]/a frag_max_frags = 65536'
 # a port that is taken: refused at start with the key named
 $PY -c 'import socket, time; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", 39102)); s.listen(1); time.sleep(60)' &
 busy_pid=$!
@@ -143,4 +150,7 @@ sed -e '/^\[dpfw\]/a prometheus_listen = 0.0.0.0:39104\nprometheus_allow_remote 
 	"$dir/base.conf" >"$dir/prom_remote.conf"
 run_dpfw "$dir/prom_remote.conf"
 check_eq "0.0.0.0 with prometheus_allow_remote = yes runs" 0 "$RC"
+sed -e '/^\[dpfw\]/a frag_max_flows = 0\nfrag_max_frags = 8' "$dir/base.conf" >"$dir/frag_off.conf"
+run_dpfw "$dir/frag_off.conf"
+check_eq "frag_max_flows = 0 (reassembly off) runs" 0 "$RC"
 e2e_finish

@@ -4,7 +4,8 @@
  * tuples and hashes, checksums against frames captured from the Linux stack,
  * incremental updates, reason names, a truncation sweep and a mutation loop
  * (both meant to run under ASan: every parse reads from a heap buffer of
- * exactly the frame's size), and pkt_parse_mbuf on a hand-made mbuf.
+ * exactly the frame's size), and pkt_parse_mbuf on a hand-made mbuf and on
+ * hand-made chains (a reassembled datagram) cut at every position.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -1185,6 +1186,173 @@ test_mbuf(void)
 	CHECK_EQ(parse_mb(cap_tcp_syn, 30, n, 0, &all, &m), PKT_R_TRUNC_IPV4);
 }
 
+/*
+ * The frame cut at cuts[] (ascending, inside it) into a hand-made chain,
+ * each segment in a heap buffer of exactly its size (ASan then flags any
+ * read past a segment), pkt_len as given; parsed with pkt_parse_mbuf. *sum
+ * (when asked) gets pkt_l4_cksum_mbuf of the result.
+ */
+#define CHAIN_MAX 8
+static enum pkt_reason
+parse_cut(const uint8_t *data, uint32_t len, const uint32_t *cuts, unsigned int ncuts,
+	  uint32_t pkt_len, const struct pkt_parse_opts *o, struct pkt_meta *m,
+	  uint16_t *sum)
+{
+	struct rte_mbuf mb[CHAIN_MAX];
+	uint8_t *buf[CHAIN_MAX];
+	unsigned int i, n = ncuts + 1;
+	uint32_t start = 0;
+	enum pkt_reason r;
+
+	memset(mb, 0, sizeof(mb));
+	for (i = 0; i < n; i++) {
+		uint32_t end = i < ncuts ? cuts[i] : len;
+
+		buf[i] = malloc(end - start);
+		memcpy(buf[i], data + start, end - start);
+		mb[i].buf_addr = buf[i];
+		mb[i].buf_len = (uint16_t)(end - start);
+		mb[i].data_len = (uint16_t)(end - start);
+		mb[i].nb_segs = 1;
+		mb[i].next = i + 1 < n ? &mb[i + 1] : NULL;
+		start = end;
+	}
+	mb[0].nb_segs = (uint16_t)n;
+	mb[0].pkt_len = pkt_len;
+	memset(m, 0xa5, sizeof(*m));
+	r = pkt_parse_mbuf(&mb[0], o, m);
+	CHECK_EQ(m->reason, r);
+	if ((unsigned int)r < PKT_R_MAX)
+		seen[r] = true;
+	if (sum != NULL)
+		*sum = pkt_l4_cksum_mbuf(m, &mb[0]);
+	for (i = 0; i < n; i++)
+		free(buf[i]);
+	return r;
+}
+
+/*
+ * Cut f once at every position from `from` on, and twice at pairs of
+ * positions near it: the parse must give exactly the flat parse's meta
+ * and a verifying checksum. Returns the failures.
+ */
+static unsigned int
+chain_sweep(const struct fb *f, uint32_t from)
+{
+	struct pkt_meta ref, m;
+	unsigned int bad = 0;
+	uint32_t c[2];
+	uint16_t sum;
+
+	parse_buf(f->b, f->len, &all, &ref);
+	for (c[0] = from; c[0] < f->len; c[0]++) {
+		if (parse_cut(f->b, f->len, c, 1, f->len, &all, &m, &sum) != ref.reason ||
+		    memcmp(&m, &ref, sizeof(m)) != 0 || sum != 0)
+			bad++;
+	}
+	for (c[0] = from; c[0] < from + 40 && c[0] < f->len; c[0]++)
+		for (c[1] = c[0] + 1; c[1] < f->len; c[1] += 97)
+			if (parse_cut(f->b, f->len, c, 2, f->len, &all, &m, &sum) != ref.reason ||
+			    memcmp(&m, &ref, sizeof(m)) != 0 || sum != 0)
+				bad++;
+	return bad;
+}
+
+static void
+test_chain(void)
+{
+	static const uint16_t t1[] = { 0x8100 };
+	struct pkt_meta m;
+	uint32_t c[3];
+	uint16_t sum;
+	struct fb f;
+
+	/*
+	 * UDP over IPv4 behind a VLAN tag, 1900 bytes of payload, mostly 0xff
+	 * so each segment's sum carries past 16 bits (a chain sum that drops
+	 * a carry, or swaps the wrong half at an odd cut, shows).
+	 */
+	b_eth(&f, 0x8100, 1, t1);
+	f.b[16] = 0x08; /* the tag's inner type: IPv4 */
+	f.b[17] = 0x00;
+	b_ipv4(&f, IPPROTO_UDP, 0, 0);
+	b_udp(&f, 5353, 5353);
+	memset(b_put(&f, 1900), 0xff, 1900);
+	f.b[f.len - 1] = 0x17;
+	f.b[f.len - 700] = 0x01;
+	b_finish(&f);
+	CHECK_EQ(reason_of(&f), PKT_R_OK);
+	CHECK_EQ(chain_sweep(&f, f.l4 + 8), 0);
+
+	/* headers cut: L2/L3 ones refused as truncated, the L4 one INVALID */
+	c[0] = 10;
+	CHECK_EQ(parse_cut(f.b, f.len, c, 1, f.len, &all, &m, NULL), PKT_R_TRUNC_ETH);
+	c[0] = f.l3 + 19;
+	CHECK_EQ(parse_cut(f.b, f.len, c, 1, f.len, &all, &m, NULL), PKT_R_TRUNC_IPV4);
+	c[0] = f.l4 + 7;
+	CHECK_EQ(parse_cut(f.b, f.len, c, 1, f.len, &all, &m, NULL), PKT_R_TRUNC_UDP);
+	/* the IP length is checked against the whole chain */
+	c[0] = f.l4 + 8;
+	CHECK_EQ(parse_cut(f.b, f.len - 1, c, 1, f.len - 1, &all, &m, NULL), PKT_R_BAD_IPV4_LEN);
+	CHECK_EQ(parse_cut(f.b, f.len, c, 1, f.len + 10, &all, &m, NULL), PKT_R_OK);
+	CHECK_EQ(m.l3_len, f.len - f.l3);
+	/* a byte changed in the last segment, and in a middle one */
+	c[0] = f.l4 + 8;
+	c[1] = 1000;
+	c[2] = 1601;
+	f.b[f.len - 3] ^= 0x40;
+	CHECK_EQ(parse_cut(f.b, f.len, c, 3, f.len, &all, &m, NULL), PKT_R_BAD_UDP_CSUM);
+	CHECK_EQ(m.tuple.dport, rte_cpu_to_be_16(5353));
+	CHECK_EQ(parse_cut(f.b, f.len, c, 3, f.len, NULL, &m, NULL), PKT_R_OK);
+	f.b[f.len - 3] ^= 0x40;
+	f.b[1200] ^= 0x01;
+	CHECK_EQ(parse_cut(f.b, f.len, c, 3, f.len, &all, &m, NULL), PKT_R_BAD_UDP_CSUM);
+	f.b[1200] ^= 0x01;
+	CHECK_EQ(parse_cut(f.b, f.len, c, 3, f.len, &all, &m, &sum), PKT_R_OK);
+	CHECK_EQ(sum, 0);
+
+	/*
+	 * A chain that claims more than it holds (pkt_len, IP and UDP lengths
+	 * 50 bytes too long): the sum stops at the last segment, no byte
+	 * past it is read (ASan), and it does not verify.
+	 */
+	w16(f.b + f.l3 + 2, (uint16_t)(f.len - f.l3 + 50));
+	w16(f.b + f.l4 + 4, (uint16_t)(f.len - f.l4 + 50));
+	b_fix_ip4(&f);
+	CHECK_EQ(parse_cut(f.b, f.len, c, 3, f.len + 50, &all, &m, NULL), PKT_R_BAD_UDP_CSUM);
+
+	/* TCP over IPv6 behind a destination options header */
+	b_eth(&f, 0x86dd, 0, NULL);
+	b_ipv6(&f, 0);
+	b_ext6(&f, IPPROTO_DSTOPTS, 16);
+	b_tcp(&f, 40000, 80, 0x18, 12);
+	b_data(&f, 1777);
+	b_finish(&f);
+	CHECK_EQ(reason_of(&f), PKT_R_OK);
+	CHECK_EQ(chain_sweep(&f, f.l4 + 32), 0);
+	c[0] = f.l4 + 19;
+	CHECK_EQ(parse_cut(f.b, f.len, c, 1, f.len, &all, &m, NULL), PKT_R_TRUNC_TCP);
+	c[0] = f.l3 + 40 + 9; /* inside the options header */
+	CHECK_EQ(parse_cut(f.b, f.len, c, 1, f.len, &all, &m, NULL), PKT_R_BAD_IPV6_EXT);
+	c[0] = f.l3 + 40 + 4; /* its first bytes only */
+	CHECK_EQ(parse_cut(f.b, f.len, c, 1, f.len, &all, &m, NULL), PKT_R_BAD_IPV6_EXT);
+	c[0] = f.l4 + 20;
+	f.b[f.len - 1] ^= 0x01;
+	CHECK_EQ(parse_cut(f.b, f.len, c, 1, f.len, &all, &m, NULL), PKT_R_BAD_TCP_CSUM);
+
+	/* ICMP echo: no pseudo-header, the sum still spans the chain */
+	b_eth(&f, 0x0800, 0, NULL);
+	b_ipv4(&f, IPPROTO_ICMP, 8, 0);
+	b_icmp(&f, IPPROTO_ICMP, 8, 0, 0x4242);
+	b_data(&f, 1401);
+	b_finish(&f);
+	CHECK_EQ(reason_of(&f), PKT_R_OK);
+	CHECK_EQ(chain_sweep(&f, f.l4 + 8), 0);
+	c[0] = f.l4 + 9;
+	f.b[f.len - 2] ^= 0x20;
+	CHECK_EQ(parse_cut(f.b, f.len, c, 1, f.len, &all, &m, NULL), PKT_R_BAD_ICMP_CSUM);
+}
+
 /* Offsets are 16-bit: bytes past 65535 are treated as absent. */
 static void
 test_huge(void)
@@ -1244,6 +1412,7 @@ main(void)
 	test_truncation();
 	test_mutation();
 	test_mbuf();
+	test_chain();
 	test_huge();
 	test_all_reasons_seen();
 	TEST_MAIN_END();
