@@ -28,9 +28,15 @@ struct alg_tag {
 	uint8_t ctinfo;  /* enum ct_info */
 };
 
+/* What a gateway keeps per helped connection. */
+struct alg_conn {
+	struct alg_ftp_state ftp;      /* FTP: where lines start */
+	uint32_t exp_slot;             /* its last expectation (ct_expect_create) */
+};
+
 struct dpfw_alg {
-	struct rte_hash *conns;        /* ref_key() -> index in ftp[] */
-	struct alg_ftp_state *ftp;
+	struct rte_hash *conns;        /* ref_key() -> index in conn[] */
+	struct alg_conn *conn;
 	uint32_t *free_idx;
 	uint32_t n_free, size;
 	uint8_t buf[UINT16_MAX + 1];   /* a payload that spans mbuf segments */
@@ -104,9 +110,9 @@ dpfw_alg_create(struct dpfw *d, struct dpfw_lcore *l, unsigned lcore_id)
 		.socket_id = (int)rte_lcore_to_socket_id(lcore_id),
 	};
 	a->conns = rte_hash_create(&hp);
-	a->ftp = rte_zmalloc("dpfw_alg_ftp", n * sizeof(*a->ftp), 0);
+	a->conn = rte_zmalloc("dpfw_alg_conn", n * sizeof(*a->conn), 0);
 	a->free_idx = rte_malloc("dpfw_alg_free", n * sizeof(uint32_t), 0);
-	if (!a->conns || !a->ftp || !a->free_idx) {
+	if (!a->conns || !a->conn || !a->free_idx) {
 		l->alg = a;
 		dpfw_alg_free(l);
 		return -1;
@@ -126,7 +132,7 @@ dpfw_alg_free(struct dpfw_lcore *l)
 	if (!a)
 		return;
 	rte_hash_free(a->conns);
-	rte_free(a->ftp);
+	rte_free(a->conn);
 	rte_free(a->free_idx);
 	rte_free(a);
 	l->alg = NULL;
@@ -154,16 +160,17 @@ sweep(struct dpfw *d, struct dpfw_alg *a)
 	}
 }
 
-/* The connection's FTP state, created zeroed; NULL when the table is full. */
-static struct alg_ftp_state *
-ftp_state(struct dpfw *d, struct dpfw_alg *a, const struct ct_ref *r)
+/* The connection's gateway state, created fresh; NULL when the table is
+ * full (FTP lines are then not parsed, expectations found by a search). */
+static struct alg_conn *
+conn_state(struct dpfw *d, struct dpfw_alg *a, const struct ct_ref *r)
 {
 	void *data;
 	uint32_t idx;
 	uint64_t k = ref_key(r);
 
 	if (rte_hash_lookup_data(a->conns, &k, &data) >= 0)
-		return &a->ftp[(uint32_t)(uintptr_t)data];
+		return &a->conn[(uint32_t)(uintptr_t)data];
 	if (a->n_free == 0)
 		sweep(d, a);
 	if (a->n_free == 0)
@@ -173,8 +180,9 @@ ftp_state(struct dpfw *d, struct dpfw_alg *a, const struct ct_ref *r)
 		a->free_idx[a->n_free++] = idx;
 		return NULL;
 	}
-	memset(&a->ftp[idx], 0, sizeof(a->ftp[idx]));
-	return &a->ftp[idx];
+	memset(&a->conn[idx], 0, sizeof(a->conn[idx]));
+	a->conn[idx].exp_slot = CT_EXPECT_NO_SLOT;
+	return &a->conn[idx];
 }
 
 /* An expected tuple lives in its master's zone. */
@@ -196,7 +204,7 @@ ftp_packet(struct dpfw *d, struct dpfw_lcore *l, struct rte_mbuf *m,
 	struct dpfw_alg *a = l->alg;
 	const struct rte_tcp_hdr *th;
 	struct rte_tcp_hdr th_copy;
-	struct alg_ftp_state *st;
+	struct alg_conn *st;
 	struct alg_endpoint ep;
 	const uint8_t *data;
 	enum alg_verdict v;
@@ -206,7 +214,7 @@ ftp_packet(struct dpfw *d, struct dpfw_lcore *l, struct rte_mbuf *m,
 	if (meta->tuple.proto != IPPROTO_TCP || meta->payload_len == 0 ||
 	    (t->ctinfo != CT_INFO_ESTABLISHED && t->ctinfo != CT_INFO_ESTABLISHED_REPLY))
 		return true;
-	st = ftp_state(d, a, &t->ref);
+	st = conn_state(d, a, &t->ref);
 	if (!st) {
 		l->stats.alg_nostate++;
 		return true;
@@ -215,7 +223,7 @@ ftp_packet(struct dpfw *d, struct dpfw_lcore *l, struct rte_mbuf *m,
 	data = rte_pktmbuf_read(m, meta->payload_off, meta->payload_len, a->buf);
 	if (!th || !data)
 		return true;
-	v = alg_ftp_parse(st, t->dir, true, rte_be_to_cpu_32(th->sent_seq), data,
+	v = alg_ftp_parse(&st->ftp, t->dir, true, rte_be_to_cpu_32(th->sent_seq), data,
 			  meta->payload_len, meta->tuple.family, meta->tuple.src, &ep);
 	if (v == ALG_PASS)
 		return true;
@@ -229,7 +237,8 @@ ftp_packet(struct dpfw *d, struct dpfw_lcore *l, struct rte_mbuf *m,
 	memcpy(k.src, meta->tuple.dst, sizeof(k.src));
 	memcpy(k.dst, ep.addr, sizeof(k.dst));
 	k.dport = rte_cpu_to_be_16(ep.port);
-	rc = ct_expect_create(d->ct, &t->ref, &k, ALG_FTP_EXPECT_TIMEOUT, dpfw_ct_now(d));
+	rc = ct_expect_create(d->ct, &t->ref, &k, ALG_FTP_EXPECT_TIMEOUT, dpfw_ct_now(d),
+			      &st->exp_slot);
 	if (rc < 0) {
 		/* netfilter: "cannot add expectation", the packet is dropped */
 		l->stats.alg_drop++;
@@ -248,6 +257,7 @@ tftp_packet(struct dpfw *d, struct dpfw_lcore *l, struct rte_mbuf *m,
 	uint8_t op[2];
 	const uint8_t *data;
 	const struct pkt_tuple *p = &meta->tuple;
+	struct alg_conn *st;
 	struct ct_key k;
 
 	if (p->proto != IPPROTO_UDP || meta->payload_len < sizeof(op))
@@ -260,7 +270,9 @@ tftp_packet(struct dpfw *d, struct dpfw_lcore *l, struct rte_mbuf *m,
 	memcpy(k.src, t->dir ? p->src : p->dst, sizeof(k.src));
 	memcpy(k.dst, t->dir ? p->dst : p->src, sizeof(k.dst));
 	k.dport = t->dir ? p->dport : p->sport;
-	if (ct_expect_create(d->ct, &t->ref, &k, ALG_TFTP_EXPECT_TIMEOUT, dpfw_ct_now(d)) < 0) {
+	st = conn_state(d, l->alg, &t->ref);
+	if (ct_expect_create(d->ct, &t->ref, &k, ALG_TFTP_EXPECT_TIMEOUT, dpfw_ct_now(d),
+			     st ? &st->exp_slot : NULL) < 0) {
 		l->stats.alg_drop++;
 		return false;
 	}

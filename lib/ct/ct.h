@@ -402,12 +402,18 @@ struct ct_conn *ct_conn_deref(const struct ct_table *t, const struct ct_ref *ref
  * @param tuple     the expected original tuple; sport 0 matches any source
  *                  port (the only mask the FTP and TFTP helpers use)
  * @param timeout_s seconds before it lapses unused
+ * @param slot      where the master's previous expectation went, kept by
+ *                  the caller per master: in, CT_EXPECT_NO_SLOT for a
+ *                  master that made none; out, this one's. NULL: unknown,
+ *                  the whole table is searched for the one to replace.
  * @return 0; -ENOENT master gone; -EBUSY another connection expects the
  *         same tuple; -ENOSPC table full (netfilter drops the packet that
  *         asked, for each of these)
  */
 int ct_expect_create(struct ct_table *t, const struct ct_ref *master,
-		     const struct ct_key *tuple, uint32_t timeout_s, uint64_t now);
+		     const struct ct_key *tuple, uint32_t timeout_s, uint64_t now,
+		     uint32_t *slot);
+#define CT_EXPECT_NO_SLOT UINT32_MAX
 
 /** An expectation as listed. */
 struct ct_expect_view {

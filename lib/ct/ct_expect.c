@@ -175,9 +175,22 @@ slot_remove(struct ct_table *t, struct ct_exp_slot *s, uint32_t st)
 	return true;
 }
 
+/* Remove the master's expectation in slot i, if it is there. */
+static void
+remove_masters(struct ct_table *t, const struct ct_ref *master, uint32_t i)
+{
+	struct ct_exp_slot *s = &t->exp[i];
+	uint32_t st = st_load(s);
+
+	if ((st & 3u) == CT_EXP_LIVE && s->master == master->idx &&
+	    s->master_id == master->id)
+		slot_remove(t, s, st);
+}
+
 int
 ct_expect_create(struct ct_table *t, const struct ct_ref *master,
-		 const struct ct_key *tuple, uint32_t timeout_s, uint64_t now)
+		 const struct ct_key *tuple, uint32_t timeout_s, uint64_t now,
+		 uint32_t *slot)
 {
 	const struct ct_conn *mc = ct_conn_deref(t, master);
 	uint32_t h, i, st, free_st = 0;
@@ -186,13 +199,13 @@ ct_expect_create(struct ct_table *t, const struct ct_ref *master,
 	if (!mc)
 		return -ENOENT;
 	/* One per master (the FTP and TFTP policies' max_expected): the
-	 * newest replaces the older, wherever it sits. */
-	for (i = 0; i <= t->exp_mask; i++) {
-		s = &t->exp[i];
-		st = st_load(s);
-		if ((st & 3u) == CT_EXP_LIVE && s->master == master->idx &&
-		    s->master_id == master->id)
-			slot_remove(t, s, st);
+	 * newest replaces the older, where the caller says it went, or
+	 * wherever it sits. */
+	if (slot == NULL) {
+		for (i = 0; i <= t->exp_mask; i++)
+			remove_masters(t, master, i);
+	} else if (*slot != CT_EXPECT_NO_SLOT) {
+		remove_masters(t, master, *slot & t->exp_mask);
 	}
 	h = exp_hash(tuple);
 	for (i = 0; i < EXP_PROBE; i++) {
@@ -230,6 +243,8 @@ ct_expect_create(struct ct_table *t, const struct ct_ref *master,
 	s->tuple = *tuple;
 	s->tuple.sport = 0;
 	__atomic_store_n(&s->state, (free_st & ~3u) | CT_EXP_LIVE, __ATOMIC_RELEASE);
+	if (slot)
+		*slot = (uint32_t)(s - t->exp);
 	return 0;
 full:
 	atomic_fetch_sub_explicit(&t->exp_count, 1, memory_order_relaxed);

@@ -105,7 +105,7 @@ test_passive_data_connection(void)
 	mc = master(&ctrl, t, &ref);
 	CHECK_EQ(ct_conn_helper(mc), CT_HELPER_FTP);
 	expect_key(&k, "10.10.1.2", "10.10.2.2", IPPROTO_TCP, 30000);
-	CHECK_EQ(ct_expect_create(tbl, &ref, &k, 300, t), 0);
+	CHECK_EQ(ct_expect_create(tbl, &ref, &k, 300, t, NULL), 0);
 	CHECK_EQ(ct_expect_count(tbl), 1u);
 	CHECK_EQ(list(t + SEC(1), lines), 1u);
 	CHECK_STR(lines[0], "299 l3proto = 2 proto=6 src=10.10.1.2 dst=10.10.2.2 "
@@ -163,7 +163,7 @@ test_dropped_first_packet_uses_it_up(void)
 	setup(0);
 	master(&ctrl, t, &ref);
 	expect_key(&k, "10.10.1.2", "10.10.2.2", IPPROTO_TCP, 30000);
-	CHECK_EQ(ct_expect_create(tbl, &ref, &k, 300, t), 0);
+	CHECK_EQ(ct_expect_create(tbl, &ref, &k, 300, t, NULL), 0);
 	{
 		struct rte_mbuf *m = tu_tcp(&data, 0, SYN, 5000, 0, 0, 0);
 
@@ -191,20 +191,39 @@ test_one_per_master_and_clash(void)
 	master(&ctrl2, t, &ref2);
 	expect_key(&k1, "10.10.1.2", "10.10.2.2", IPPROTO_TCP, 30000);
 	expect_key(&k2, "10.10.1.2", "10.10.2.2", IPPROTO_TCP, 30001);
-	CHECK_EQ(ct_expect_create(tbl, &ref, &k1, 300, t), 0);
+	CHECK_EQ(ct_expect_create(tbl, &ref, &k1, 300, t, NULL), 0);
 	/* the same master again (a second PASV): the newer replaces */
-	CHECK_EQ(ct_expect_create(tbl, &ref, &k2, 300, t + SEC(10)), 0);
+	CHECK_EQ(ct_expect_create(tbl, &ref, &k2, 300, t + SEC(10), NULL), 0);
 	CHECK_EQ(list(t + SEC(10), lines), 1u);
 	CHECK_STR(lines[0], "300 l3proto = 2 proto=6 src=10.10.1.2 dst=10.10.2.2 "
 			    "sport=0 dport=30001 ftp");
 	/* another master wanting the same tuple: busy */
-	CHECK_EQ(ct_expect_create(tbl, &ref2, &k2, 300, t + SEC(10)), -EBUSY);
+	CHECK_EQ(ct_expect_create(tbl, &ref2, &k2, 300, t + SEC(10), NULL), -EBUSY);
 	/* the same tuple from the same master: replaced, timer restarted */
-	CHECK_EQ(ct_expect_create(tbl, &ref, &k2, 300, t + SEC(20)), 0);
+	CHECK_EQ(ct_expect_create(tbl, &ref, &k2, 300, t + SEC(20), NULL), 0);
 	CHECK_EQ(list(t + SEC(20), lines), 1u);
 	CHECK_STR(lines[0], "300 l3proto = 2 proto=6 src=10.10.1.2 dst=10.10.2.2 "
 			    "sport=0 dport=30001 ftp");
 	CHECK_EQ(ct_expect_count(tbl), 1u);
+	/* the second master, told where its last one went (a helper keeps
+	 * that per connection): replaced without a search of the table */
+	{
+		struct ct_key k3, k4;
+		uint32_t slot = CT_EXPECT_NO_SLOT, first;
+
+		expect_key(&k3, "10.10.1.3", "10.10.2.2", IPPROTO_TCP, 31000);
+		expect_key(&k4, "10.10.1.3", "10.10.2.2", IPPROTO_TCP, 31001);
+		CHECK_EQ(ct_expect_create(tbl, &ref2, &k3, 300, t + SEC(20), &slot), 0);
+		CHECK(slot != CT_EXPECT_NO_SLOT);
+		first = slot;
+		CHECK_EQ(ct_expect_count(tbl), 2u);
+		CHECK_EQ(ct_expect_create(tbl, &ref2, &k4, 300, t + SEC(21), &slot), 0);
+		CHECK_EQ(ct_expect_count(tbl), 2u);
+		CHECK_EQ(list(t + SEC(21), lines), 2u);
+		CHECK(strstr(lines[0], "dport=31000") == NULL &&
+		      strstr(lines[1], "dport=31000") == NULL);
+		(void)first;
+	}
 	teardown();
 }
 
@@ -222,24 +241,24 @@ test_lapse_orphan_full(void)
 	setup(16);
 	master(&ctrl, t, &ref);
 	expect_key(&k, "10.10.1.2", "10.10.2.2", IPPROTO_TCP, 30000);
-	CHECK_EQ(ct_expect_create(tbl, &ref, &k, 300, t), 0);
+	CHECK_EQ(ct_expect_create(tbl, &ref, &k, 300, t, NULL), 0);
 	/* after 300 s it has lapsed: listing removes it, the SYN is NEW */
 	CHECK_EQ(list(t + SEC(300), lines), 0u);
 	CHECK_EQ(ct_expect_count(tbl), 0u);
-	CHECK_EQ(ct_expect_create(tbl, &ref, &k, 300, t + SEC(300)), 0);
+	CHECK_EQ(ct_expect_create(tbl, &ref, &k, 300, t + SEC(300), NULL), 0);
 	CHECK_EQ(ct_expect_gc(tbl, t + SEC(599)), 0u);
 	CHECK_EQ(ct_expect_gc(tbl, t + SEC(600)), 1u);
 	r = tu_one(w0, tu_tcp(&data, 0, SYN, 5000, 0, 0, 0), t + SEC(600));
 	CHECK_EQ(r.ctinfo, CT_INFO_NEW);
 
 	/* the master deleted: its expectation is orphaned, the ref stale */
-	CHECK_EQ(ct_expect_create(tbl, &ref, &k, 300, t + SEC(600)), 0);
+	CHECK_EQ(ct_expect_create(tbl, &ref, &k, 300, t + SEC(600), NULL), 0);
 	CHECK_EQ(list(t + SEC(600), lines), 1u);
 	tu_key(&ck, &ctrl);
 	CHECK_EQ(ct_delete(tbl, &ck), 0);
 	CHECK(ct_conn_deref(tbl, &ref) == NULL);
 	CHECK_EQ(list(t + SEC(601), lines), 0u);
-	CHECK_EQ(ct_expect_create(tbl, &ref, &k, 300, t + SEC(601)), -ENOENT);
+	CHECK_EQ(ct_expect_create(tbl, &ref, &k, 300, t + SEC(601), NULL), -ENOENT);
 
 	/* 16 at most (max_expect): the 17th master is refused */
 	for (i = 0; i < 17; i++) {
@@ -250,7 +269,7 @@ test_lapse_orphan_full(void)
 		f.src = src;
 		master(&f, t + SEC(700), &refs[i]);
 		expect_key(&k, src, "10.10.2.2", IPPROTO_TCP, (uint16_t)(30000 + i));
-		if (ct_expect_create(tbl, &refs[i], &k, 300, t + SEC(700)) == 0)
+		if (ct_expect_create(tbl, &refs[i], &k, 300, t + SEC(700), NULL) == 0)
 			ok++;
 		else
 			full++;
@@ -274,7 +293,7 @@ test_ipv6_and_udp_format(void)
 	setup(0);
 	master(&ctrl6, t, &ref);
 	expect_key(&k, "fd00:10::1", "fd00:10::2", IPPROTO_TCP, 2000);
-	CHECK_EQ(ct_expect_create(tbl, &ref, &k, 300, t), 0);
+	CHECK_EQ(ct_expect_create(tbl, &ref, &k, 300, t, NULL), 0);
 	{
 		char lines[8][256];
 
