@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Build and run the whole test suite: unit, golden pcap, end-to-end, diff and
-# bench (scripts/bench_check.sh) tests (meson test), then the unit, golden and e2e tests again under AddressSanitizer and
-# UndefinedBehaviorSanitizer. Prints one closing line "tests: N passed, N failed".
+# bench (scripts/bench_check.sh) tests (meson test), then the unit, golden and
+# e2e tests again under AddressSanitizer and UndefinedBehaviorSanitizer, and
+# the unit tests under ThreadSanitizer (scripts/tsan.sh has the build and the
+# suppressions). Prints one closing line "tests: N passed, N failed".
 # Needs root (network namespaces, af_packet). Usage: scripts/test.sh [--quick]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,6 +47,16 @@ if [ "${1:-}" != "--quick" ]; then
 		meson test -C build-san --suite unit --suite golden --suite e2e --num-processes 1 --print-errorlogs 2>&1 | tee build-san/test-san.log
 	set -e
 	tally build-san/test-san.log
+
+	# ThreadSanitizer: a report makes the test exit 66 (a failure)
+	quiet_build build-tsan -Db_sanitize=thread -Db_lundef=false -Dbenchmarks=false \
+		"-Dc_args=-DRTE_USE_C11_MEM_MODEL -g"
+	set +e
+	TSAN_OPTIONS="suppressions=$PWD/scripts/tsan.supp halt_on_error=0 exitcode=66" \
+		meson test -C build-tsan --suite unit --num-processes 1 --print-errorlogs 2>&1 |
+		tee build-tsan/test-tsan.log
+	set -e
+	tally build-tsan/test-tsan.log
 fi
 
 echo "tests: $passed passed, $failed failed"

@@ -2,7 +2,8 @@
 # ThreadSanitizer build of the connection tracker's multi-threaded stress
 # test (test/ct/test_ct_stress.c: workers inserting, looking up, expiring
 # and handing off the same connections while a control thread lists and
-# deletes). Not part of CI yet: it still reports races (doc/architecture.md,
+# deletes), run once here with a summary of what TSan reports; scripts/test.sh
+# (CI) runs every unit test in this build (doc/architecture.md,
 # "ThreadSanitizer").
 #
 # DPDK's rings synchronise with compiler barriers on x86, which TSan cannot
@@ -16,8 +17,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 b=${1:-build-tsan}
+# -g: reports name inlined DPDK functions (the suppressions match them)
 scripts/build.sh "$b" -Db_sanitize=thread -Db_lundef=false -Dbenchmarks=false \
-	-Dc_args=-DRTE_USE_C11_MEM_MODEL >/dev/null || exit 2
+	"-Dc_args=-DRTE_USE_C11_MEM_MODEL -g" >/dev/null || exit 2
 log=$b/tsan-ct-stress.log
 TSAN_OPTIONS="suppressions=$PWD/scripts/tsan.supp halt_on_error=0" \
 	"$b/test/ct/test_ct_stress" >"$log" 2>&1

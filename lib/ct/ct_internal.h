@@ -23,6 +23,21 @@
 #include "ct.h"
 #include "ct_timer.h"
 
+/*
+ * QSBR orders what a reader did before reporting a quiescent state before
+ * the end of any grace period that waited for it; rte_rcu_qsbr_check()
+ * may conclude that from a relaxed token compare, which ThreadSanitizer
+ * cannot follow. These tell it (and compile to nothing otherwise).
+ */
+#ifdef __SANITIZE_THREAD__
+#include <sanitizer/tsan_interface.h>
+#define CT_TSAN_QS_RELEASE(v) __tsan_release(v)
+#define CT_TSAN_GP_ACQUIRE(v) __tsan_acquire(v)
+#else
+#define CT_TSAN_QS_RELEASE(v) do { } while (0)
+#define CT_TSAN_GP_ACQUIRE(v) do { } while (0)
+#endif
+
 #define CT_MAX_WORKERS 64
 #define CT_NONE UINT32_MAX
 /* Longest a timer stays armed without its owner re-reading the deadline:

@@ -217,6 +217,7 @@ ct_worker_free(struct ct_worker *w)
 	if (!w)
 		return;
 	if (w->t->workers[w->id] == w) {
+		CT_TSAN_QS_RELEASE(w->t->rcu);
 		rte_rcu_qsbr_thread_offline(w->t->rcu, w->id);
 		rte_rcu_qsbr_thread_unregister(w->t->rcu, w->id);
 		w->t->workers[w->id] = NULL;
@@ -231,6 +232,7 @@ ct_worker_free(struct ct_worker *w)
 void
 ct_worker_quiescent(struct ct_worker *w)
 {
+	CT_TSAN_QS_RELEASE(w->t->rcu);
 	rte_rcu_qsbr_quiescent(w->t->rcu, w->id);
 }
 
@@ -286,6 +288,7 @@ ct_reclaim(struct ct_worker *w)
 
 		if (rte_rcu_qsbr_check(w->t->rcu, c->timer.deadline, false) != 1)
 			break;
+		CT_TSAN_GP_ACQUIRE(w->t->rcu);
 		w->dq_head = c->timer.next;
 		if (w->dq_head == CT_NONE)
 			w->dq_tail = CT_NONE;
@@ -336,7 +339,7 @@ ct_confirm(struct ct_worker *w, struct ct_result *res)
 	res->flags &= ~CT_RES_UNCONFIRMED;
 	p = &w->pend[res->pend];
 	c->refs--;
-	if (c->status & CT_STATUS_CONFIRMED)
+	if (ct_status_load(c) & CT_STATUS_CONFIRMED)
 		return 0; /* a burst sibling confirmed it */
 	idx = p->idx;
 
@@ -402,7 +405,7 @@ ct_confirm(struct ct_worker *w, struct ct_result *res)
 	__atomic_fetch_or(&c->status, CT_STATUS_CONFIRMED, __ATOMIC_RELEASE);
 	atomic_fetch_add_explicit(&t->live, 1, memory_order_relaxed);
 	w->cnt[CT_CNT_insert]++;
-	if (c->status & CT_STATUS_EXPECTED)
+	if (ct_status_load(c) & CT_STATUS_EXPECTED)
 		ct_expect_child(t, c, 1);
 	{
 		uint64_t exp = ct_expires_load(c);
@@ -410,7 +413,7 @@ ct_confirm(struct ct_worker *w, struct ct_result *res)
 
 		ct_timer_arm(w->wheel, &c->timer, RTE_MIN(exp, cap));
 	}
-	if (!(c->status & CT_STATUS_ASSURED))
+	if (!(ct_status_load(c) & CT_STATUS_ASSURED))
 		ct_fifo_push(w, c);
 	if (t->params.events)
 		ct_event_emit(t, w->events, w->cnt, false, c, CT_EV_NEW, w->now);
@@ -426,7 +429,7 @@ ct_abort(struct ct_worker *w, struct ct_result *res)
 		return;
 	res->flags &= ~CT_RES_UNCONFIRMED;
 	c->refs--;
-	if (c->refs == 0 && !(c->status & CT_STATUS_CONFIRMED)) {
+	if (c->refs == 0 && !(ct_status_load(c) & CT_STATUS_CONFIRMED)) {
 		w->cnt[CT_CNT_abort]++;
 		drop_unconfirmed(w, c, false);
 	}

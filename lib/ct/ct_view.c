@@ -17,6 +17,7 @@ ctl_online(struct ct_table *t)
 static inline void
 ctl_offline(struct ct_table *t)
 {
+	CT_TSAN_QS_RELEASE(t->rcu);
 	rte_rcu_qsbr_thread_offline(t->rcu, t->n_workers);
 }
 

@@ -24,6 +24,10 @@
 static struct ct_table *tbl;
 static struct ct_worker *wk[2];
 static atomic_int stop;
+/* Set by each worker as it returns: rte_eal_wait_lcore() synchronises in
+ * uninstrumented EAL code, so this release/acquire pair is what shows
+ * ThreadSanitizer that the main thread may then use worker 1's state. */
+static atomic_int finished[2];
 
 static void
 flow_of(unsigned i, struct tu_flow *f, char *src, char *dst)
@@ -102,6 +106,7 @@ worker_main(void *arg)
 				;
 		}
 	}
+	atomic_store_explicit(&finished[id], 1, memory_order_release);
 	return 0;
 }
 
@@ -182,6 +187,8 @@ main(void)
 	worker_main((void *)(uintptr_t)0);
 	atomic_store(&stop, 1);
 	rte_eal_wait_lcore(lc);
+	while (!atomic_load_explicit(&finished[1], memory_order_acquire))
+		rte_pause();
 	CHECK(ct_counter_get(tbl, CT_CNT_insert) > 0);
 	CHECK(ct_counter_get(tbl, CT_CNT_expired) > 0);
 	printf("insert %" PRIu64 " insert_failed %" PRIu64 " expired %" PRIu64
