@@ -225,16 +225,16 @@ ct_expect_create(struct ct_table *t, const struct ct_ref *master,
 	if (atomic_fetch_add_explicit(&t->exp_count, 1, memory_order_relaxed) >= t->exp_max)
 		goto full;
 	/* the free slot found may have been taken meanwhile: try the others */
-	for (i = 0; i < EXP_PROBE; i++) {
+	for (i = 0;; i++) {
 		if (free_slot && st_cas(free_slot, free_st, (free_st & ~3u) | CT_EXP_BUSY))
 			break;
+		if (i == EXP_PROBE)
+			goto full;
 		free_slot = &t->exp[(h + i) & t->exp_mask];
 		free_st = st_load(free_slot);
 		if ((free_st & 3u) != CT_EXP_FREE)
 			free_slot = NULL;
 	}
-	if (i == EXP_PROBE)
-		goto full;
 	s = free_slot;
 	s->master = master->idx;
 	s->master_id = master->id;
