@@ -38,7 +38,7 @@ struct dpfw_alg {
 	struct rte_hash *conns;        /* ref_key() -> index in conn[] */
 	struct alg_conn *conn;
 	uint32_t *free_idx;
-	uint32_t n_free, size;
+	uint32_t n_free;
 	uint8_t buf[UINT16_MAX + 1];   /* a payload that spans mbuf segments */
 };
 
@@ -119,7 +119,7 @@ dpfw_alg_create(struct dpfw *d, struct dpfw_lcore *l, unsigned lcore_id)
 	}
 	for (i = 0; i < n; i++)
 		a->free_idx[i] = n - 1 - i;
-	a->n_free = a->size = n;
+	a->n_free = n;
 	l->alg = a;
 	return 0;
 }

@@ -19,11 +19,11 @@ struct expect_out {
 };
 
 static void
-json_expect(struct ctl_buf *b, const struct ct_expect_view *e, const char *line)
+json_expect(struct ctl_buf *b, const struct ct_expect_view *e)
 {
 	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
 	int af = e->tuple.family == 6 ? AF_INET6 : AF_INET;
-	const char *helper = strrchr(line, ' ');
+	const char *helper = ct_helper_name(e->helper);
 
 	inet_ntop(af, e->tuple.src, s, sizeof(s));
 	inet_ntop(af, e->tuple.dst, d, sizeof(d));
@@ -31,7 +31,7 @@ json_expect(struct ctl_buf *b, const struct ct_expect_view *e, const char *line)
 		       "\"dst\":\"%s\",\"sport\":%u,\"dport\":%u,\"helper\":",
 		       e->timeout_s, af, e->tuple.proto, s, d,
 		       rte_be_to_cpu_16(e->tuple.sport), rte_be_to_cpu_16(e->tuple.dport));
-	ctl_json_str(b, e->helper && helper ? helper + 1 : "");
+	ctl_json_str(b, helper ? helper : "");
 	ctl_buf_add(b, "}", 1);
 }
 
@@ -42,13 +42,13 @@ expect_one(const struct ct_expect_view *e, void *arg)
 	struct ctl_client *cl = x->cl;
 	char line[256];
 
-	if (ct_format_expect(e, line, sizeof(line)) < 0)
-		return 0;
 	if (cl->req.json) {
 		ctl_buf_add(&cl->txt, x->n ? ",\n" : "[\n", 2);
-		json_expect(&cl->txt, e, line);
-	} else {
+		json_expect(&cl->txt, e);
+	} else if (ct_format_expect(e, line, sizeof(line)) >= 0) {
 		ctl_text_line(&cl->txt, line);
+	} else {
+		return 0;
 	}
 	x->n++;
 	if (cl->txt.len >= CTL_MAX_CHUNK)

@@ -254,6 +254,9 @@ enum ct_helper {
  */
 void ct_set_helper(struct ct_worker *w, struct ct_result *res, enum ct_helper h);
 
+/** A helper's name as conntrack prints it ("ftp"), NULL for none. */
+const char *ct_helper_name(unsigned h);
+
 /** The helper attached to a connection (CT_HELPER_NONE if none). */
 enum ct_helper ct_conn_helper(const struct ct_conn *c);
 

@@ -153,18 +153,6 @@ ct_expect_child(struct ct_table *t, const struct ct_conn *c, int delta)
 					      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
 }
 
-uint16_t
-ct_conn_zone(const struct ct_conn *c)
-{
-	return c->zone;
-}
-
-enum ct_helper
-ct_conn_helper(const struct ct_conn *c)
-{
-	return (enum ct_helper)c->helper;
-}
-
 /* Remove the LIVE slot s (state st) if it is still in that state. */
 static bool
 slot_remove(struct ct_table *t, struct ct_exp_slot *s, uint32_t st)
@@ -351,9 +339,7 @@ fmt_addr(const struct ct_key *k, const uint32_t *a, char *buf, size_t len)
 int
 ct_format_expect(const struct ct_expect_view *e, char *buf, size_t len)
 {
-	static const char *const names[CT_HELPER_MAX] = {
-		[CT_HELPER_FTP] = "ftp", [CT_HELPER_TFTP] = "tftp",
-	};
+	const char *name = ct_helper_name(e->helper);
 	const struct ct_key *k = &e->tuple;
 	char s[48], d[48];
 
@@ -362,6 +348,5 @@ ct_format_expect(const struct ct_expect_view *e, char *buf, size_t len)
 	return snprintf(buf, len, "%u l3proto = %u proto=%u src=%s dst=%s sport=%u dport=%u%s%s",
 			e->timeout_s, k->family == 6 ? AF_INET6 : AF_INET, k->proto, s, d,
 			rte_be_to_cpu_16(k->sport), rte_be_to_cpu_16(k->dport),
-			e->helper && e->helper < CT_HELPER_MAX ? " " : "",
-			e->helper && e->helper < CT_HELPER_MAX ? names[e->helper] : "");
+			name ? " " : "", name ? name : "");
 }

@@ -52,15 +52,22 @@ put_tuple(struct buf *b, const struct ct_key *k, const struct ct_proto_ops *ops)
 	put(b, "src=%s dst=%s %s", s, d, pr);
 }
 
+const char *
+ct_helper_name(unsigned h)
+{
+	static const char *const names[CT_HELPER_MAX] = {
+		[CT_HELPER_FTP] = "ftp", [CT_HELPER_TFTP] = "tftp",
+	};
+
+	return h < CT_HELPER_MAX ? names[h] : NULL;
+}
+
 #define MODE_LIST 0
 #define MODE_EVENT 1
 
 static int
 format(const struct ct_snapshot *s, char *out, size_t len, unsigned flags, int mode)
 {
-	static const char *const helper_names[CT_HELPER_MAX] = {
-		[CT_HELPER_FTP] = "ftp", [CT_HELPER_TFTP] = "tftp",
-	};
 	static const char *const ev_names[] = {
 		[CT_EV_NEW] = "[NEW]", [CT_EV_UPDATE] = "[UPDATE]",
 		[CT_EV_DESTROY] = "[DESTROY]",
@@ -98,14 +105,14 @@ format(const struct ct_snapshot *s, char *out, size_t len, unsigned flags, int m
 		put(&b, "mark=%u ", s->mark);
 		if (o->zone)
 			put(&b, "zone=%u ", o->zone);
-		if (s->helper && s->helper < CT_HELPER_MAX)
-			put(&b, "helper=%s ", helper_names[s->helper]);
+		if (ct_helper_name(s->helper))
+			put(&b, "helper=%s ", ct_helper_name(s->helper));
 		put(&b, "use=%u", s->use ? s->use : 1);
 	} else {
 		if (o->zone)
 			put(&b, "zone=%u ", o->zone);
-		if (s->helper && s->helper < CT_HELPER_MAX)
-			put(&b, "helper=%s ", helper_names[s->helper]);
+		if (ct_helper_name(s->helper))
+			put(&b, "helper=%s ", ct_helper_name(s->helper));
 		/* an event line ends without the blank */
 		if (b.pos > 0 && b.pos <= len && out[b.pos - 1] == ' ')
 			out[--b.pos] = '\0';

@@ -27,6 +27,18 @@ ct_conn_status(const struct ct_conn *c)
 	return ct_status_load(c);
 }
 
+uint16_t
+ct_conn_zone(const struct ct_conn *c)
+{
+	return c->zone;
+}
+
+enum ct_helper
+ct_conn_helper(const struct ct_conn *c)
+{
+	return (enum ct_helper)c->helper;
+}
+
 unsigned
 ct_conn_tcp_state(const struct ct_conn *c)
 {
