@@ -137,6 +137,7 @@ handle_new(struct ct_worker *w, const struct ct_proto_ops *ops, struct ct_pkt *p
 	c->zone = key->zone;
 	c->start = p->now;
 	c->ed_prev = c->ed_next = CT_NONE;
+	c->key_pos[0] = c->key_pos[1] = CT_NONE;
 
 	/* netfilter looks for an expectation as it creates the entry, before
 	 * the tracker has seen the packet: a match is used up either way */

@@ -45,6 +45,8 @@
 #define CT_ARM_CAP_S 120
 /* Most FIFO entries one early drop looks at (8 rte_hash buckets' worth). */
 #define CT_EARLY_DROP_SCAN 64
+/* Most FIFO entries the collector looks at per worker loop. */
+#define CT_GC_BUDGET 64
 /* Striped locks that make "lookup both tuples, add both" atomic per tuple. */
 #define CT_INSERT_LOCKS 1024
 
@@ -52,6 +54,7 @@
 #define CT_F_ALLOC   0x01 /* taken from the free list */
 #define CT_F_IN_FIFO 0x02 /* on the owner's early-drop FIFO */
 #define CT_F_REAPED  0x04 /* waiting for its grace period, then free */
+#define CT_F_NOSPACE 0x08 /* unconfirmed, its insert failed: no retry */
 
 /*
  * The connection record: 128 bytes, two cache lines (doc/ct-record.md says
@@ -62,7 +65,8 @@ struct ct_conn {
 	/* ---- cache line 0 ---- */
 	uint64_t expires;      /* deadline in ticks; relaxed atomic, any worker */
 	uint32_t status;       /* CT_STATUS_*; atomic or / cas */
-	uint32_t key_pos[2];   /* rte_hash key positions of tuple[0], tuple[1] */
+	uint32_t key_pos[2];   /* rte_hash key positions of tuple[0], tuple[1];
+				* CT_NONE when not held (freed with the record) */
 	uint32_t mark;         /* connmark */
 	uint32_t ed_prev;      /* early-drop FIFO links (owner), CT_NONE at ends */
 	uint32_t ed_next;
@@ -144,6 +148,8 @@ struct ct_table {
 	alignas(RTE_CACHE_LINE_SIZE) atomic_uint live; /* confirmed, not deleted */
 	/* live expectations; workers read it on every first packet */
 	alignas(RTE_CACHE_LINE_SIZE) atomic_uint exp_count;
+	/* bumped by each "table full" drop: the collector's next pass */
+	atomic_uint gc_gen;
 };
 
 struct ct_worker {
@@ -153,6 +159,8 @@ struct ct_worker {
 	uint32_t *free_stack;       /* free record indices */
 	uint32_t n_free;
 	uint32_t ed_head, ed_tail;  /* early-drop FIFO, oldest at head */
+	uint32_t gc_gen;            /* the collector pass last started */
+	uint32_t gc_left;           /* FIFO entries the pass may still look at */
 	uint32_t dq_head, dq_tail;  /* reaped records waiting for a grace period */
 	struct ct_timer_wheel *wheel;
 	struct rte_ring *handoff;   /* MP/SC: record indices to re-examine */

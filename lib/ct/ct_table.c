@@ -54,7 +54,7 @@ ct_table_create(const struct ct_table_conf *conf, struct ct_table **tp)
 	static unsigned instance;
 	char name[RTE_HASH_NAMESIZE];
 	struct ct_table *t;
-	uint32_t slice;
+	uint32_t slice, entries;
 	size_t sz;
 	unsigned i;
 
@@ -99,12 +99,18 @@ ct_table_create(const struct ct_table_conf *conf, struct ct_table **tp)
 	if (rte_rcu_qsbr_thread_register(t->rcu, conf->n_workers) != 0)
 		goto nomem;
 
+	/* Two key slots per record: a record holds its slots until it is
+	 * freed (free_now), so the key store never needs more (rte_hash adds
+	 * its per-lcore caches' share). The buckets get a power of two of
+	 * entries; keep them at most 8/9 full, or cuckoo displacement starts
+	 * to fail near a full table. */
+	entries = t->n_recs * 2;
+	if (rte_align32pow2(entries) < entries + entries / 8)
+		entries += entries / 8;
 	snprintf(name, sizeof(name), "ct_hash_%u", instance++);
 	struct rte_hash_parameters hp = {
 		.name = name,
-		/* two keys per record, plus slack for keys deleted but not
-		 * yet reclaimed and for cuckoo displacement near full */
-		.entries = t->n_recs * 2 + t->n_recs / 4,
+		.entries = entries,
 		.key_len = sizeof(struct ct_key),
 		.hash_func = rte_hash_crc,
 		.hash_func_init_val = 0,
@@ -112,14 +118,12 @@ ct_table_create(const struct ct_table_conf *conf, struct ct_table **tp)
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
 			      RTE_HASH_EXTRA_FLAGS_MULTI_WRITER_ADD,
 	};
+	/* Lock-free readers imply that a deleted key's slot stays taken
+	 * until rte_hash_free_key_with_position(): the record's own grace
+	 * period covers its keys too (free_now), so rte_hash needs no RCU
+	 * defer queue of its own (16 bytes per entry, sized for the table). */
 	t->hash = rte_hash_create(&hp);
 	if (!t->hash)
-		goto nomem;
-	struct rte_hash_rcu_config rc = {
-		.v = t->rcu,
-		.mode = RTE_HASH_QSBR_MODE_DQ,
-	};
-	if (rte_hash_rcu_qsbr_add(t->hash, &rc) != 0)
 		goto nomem;
 
 	snprintf(name, sizeof(name), "ct_ctlev_%u", instance - 1);
@@ -254,9 +258,18 @@ ct_lookup(const struct ct_table *t, const struct ct_key *k, uint32_t hash, int *
 
 /* ---- confirm / abort ---- */
 
+/* A record nobody can reach any more: its key slots (deleted from the
+ * table, kept by rte_hash until now) and the record go back. */
 static void
 free_now(struct ct_worker *w, struct ct_conn *c)
 {
+	int d;
+
+	for (d = 0; d < 2; d++)
+		if (c->key_pos[d] != CT_NONE) {
+			rte_hash_free_key_with_position(w->t->hash, (int32_t)c->key_pos[d]);
+			c->key_pos[d] = CT_NONE;
+		}
 	c->flags = 0;
 	__atomic_store_n(&c->status, 0, __ATOMIC_RELAXED);
 	ct_timer_init(&c->timer);
@@ -341,6 +354,14 @@ ct_confirm(struct ct_worker *w, struct ct_result *res)
 	c->refs--;
 	if (ct_status_load(c) & CT_STATUS_CONFIRMED)
 		return 0; /* a burst sibling confirmed it */
+	if (c->flags & CT_F_NOSPACE) {
+		/* a burst sibling's insert failed: the table is full, and
+		 * the record holds that attempt's deleted key slot */
+		w->cnt[CT_CNT_insert_failed]++;
+		if (c->refs == 0)
+			drop_unconfirmed(w, c, true);
+		return -EEXIST;
+	}
 	idx = p->idx;
 
 	/* "Lookup both, add both" must be atomic per tuple against other
@@ -364,7 +385,11 @@ ct_confirm(struct ct_worker *w, struct ct_result *res)
 		rc = -ENOSPC;
 	} else if (rte_hash_add_key_with_hash_data(t->hash, &p->key[1], p->hash[1],
 						   (void *)(uintptr_t)(idx << 1 | 1)) != 0) {
-		rte_hash_del_key_with_hash(t->hash, &p->key[0], p->hash[0]);
+		pos0 = rte_hash_del_key_with_hash(t->hash, &p->key[0], p->hash[0]);
+		/* its slot goes back with the record, after a grace period */
+		if (pos0 >= 0)
+			c->key_pos[0] = (uint32_t)pos0;
+		c->flags |= CT_F_NOSPACE;
 		rc = -ENOSPC;
 	}
 	if (rc == 0) {
@@ -431,7 +456,7 @@ ct_abort(struct ct_worker *w, struct ct_result *res)
 	c->refs--;
 	if (c->refs == 0 && !(ct_status_load(c) & CT_STATUS_CONFIRMED)) {
 		w->cnt[CT_CNT_abort]++;
-		drop_unconfirmed(w, c, false);
+		drop_unconfirmed(w, c, c->flags & CT_F_NOSPACE);
 	}
 }
 
