@@ -295,6 +295,7 @@ void ct_worker_quiescent(struct ct_worker *w);
 	X(clash_resolve, "UDP confirm lost a race: packet joins the winner") \
 	X(drop, "table full, nothing to early-drop: packet dropped")       \
 	X(early_drop, "non-assured entries evicted for a new one")         \
+	X(gc_evict, "evicted by the collector after a table-full drop")   \
 	X(expired, "entries expired by the timer wheel")                   \
 	X(deleted, "entries deleted otherwise (RST, reopen, control)")     \
 	X(reopen, "entries replaced by a reopening SYN")                   \

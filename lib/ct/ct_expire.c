@@ -65,17 +65,17 @@ ct_fifo_unlink(struct ct_worker *w, struct ct_conn *c)
 }
 
 /*
- * netfilter scans up to 8 hash buckets from the new tuple's bucket and
- * deletes the non-ASSURED entries it finds there. rte_hash cannot iterate
- * a bucket, so each worker keeps its own confirmed non-ASSURED entries in
- * creation order and evicts the oldest: the victim is the oldest
- * unassured entry of this worker rather than an arbitrary one near the
- * new tuple, and a worker cannot evict another worker's entries (it then
- * drops the packet, "table full"). Entries that became ASSURED are dropped
- * from the FIFO lazily, here and when their timer fires, except TCP ones:
- * netfilter's collector also evicts ASSURED TCP entries that are closing
- * (FIN_WAIT to CLOSE) when the table is nearly full, so those stay on the
- * FIFO, and a still-open one met by the scan goes to the back.
+ * Table full: netfilter scans up to 8 hash buckets from the new tuple's
+ * bucket and deletes the non-ASSURED entries it finds there. rte_hash
+ * cannot iterate a bucket, so each worker keeps its own confirmed entries
+ * that may be evicted in creation order (its early-drop FIFO) and evicts
+ * the oldest non-ASSURED one: the victim is the oldest unassured entry of
+ * this worker rather than an arbitrary one near the new tuple, and a
+ * worker cannot evict another worker's entries (it then drops the packet,
+ * "table full"). Entries that became ASSURED leave the FIFO lazily, here
+ * and when their timer fires, except TCP ones: the collector below also
+ * evicts ASSURED TCP entries that are closing, so those stay on the FIFO,
+ * and a still-open one met by a scan goes to the back.
  */
 static bool
 closing_tcp(const struct ct_conn *c)
@@ -85,22 +85,28 @@ closing_tcp(const struct ct_conn *c)
 	return c->l4proto == IPPROTO_TCP && s >= CT_TCP_S_FIN_WAIT && s <= CT_TCP_S_CLOSE;
 }
 
-bool
-ct_early_drop(struct ct_worker *w)
+/*
+ * Delete the oldest entry of this worker's FIFO that may go: non-ASSURED,
+ * or with `closing` also an ASSURED TCP entry from FIN_WAIT to CLOSE
+ * (netfilter's gc_worker_can_early_drop). Looks at no more than `max`
+ * entries, adding how many to *scanned. @return true if one was deleted
+ */
+static bool
+evict_one(struct ct_worker *w, bool closing, unsigned max, unsigned *scanned)
 {
 	uint32_t idx = w->ed_head;
-	unsigned scanned = 0;
 
-	while (idx != CT_NONE && scanned++ < CT_EARLY_DROP_SCAN) {
+	while (idx != CT_NONE && *scanned < max) {
 		struct ct_conn *c = ct_rec(w->t, idx);
 		uint32_t st = ct_status_load(c);
 
+		(*scanned)++;
 		idx = c->ed_next;
 		if (st & CT_STATUS_DYING) {
 			ct_fifo_unlink(w, c);
 			continue;
 		}
-		if ((st & CT_STATUS_ASSURED) && !closing_tcp(c)) {
+		if ((st & CT_STATUS_ASSURED) && !(closing && closing_tcp(c))) {
 			ct_fifo_unlink(w, c);
 			if (c->l4proto == IPPROTO_TCP)
 				ct_fifo_push(w, c); /* may close later */
@@ -108,11 +114,63 @@ ct_early_drop(struct ct_worker *w)
 		}
 		if (ct_kill(w->t, c, w->now, w->events, w->cnt)) {
 			ct_reap(w, c);
-			w->cnt[CT_CNT_early_drop]++;
 			return true;
 		}
 	}
 	return false;
+}
+
+bool
+ct_early_drop(struct ct_worker *w)
+{
+	unsigned scanned = 0;
+
+	if (!evict_one(w, false, CT_EARLY_DROP_SCAN, &scanned)) {
+		/* "table full, dropping packet": netfilter then has its
+		 * collector evict down to 95 % (collect() below) */
+		atomic_fetch_add_explicit(&w->t->gc_gen, 1, memory_order_relaxed);
+		return false;
+	}
+	w->cnt[CT_CNT_early_drop]++;
+	return true;
+}
+
+/*
+ * netfilter's collector after a "table full" drop: while more than 95 % of
+ * nf_conntrack_max (ct_max / 100 * 95, so never below 100) are in use, it
+ * deletes every entry it meets that is non-ASSURED or an ASSURED TCP one
+ * that is closing, in one pass over the table. Here each worker makes one
+ * pass over its FIFO (at most its slice of records, `budget` entries per
+ * loop), started by the table-wide generation ct_early_drop() bumps.
+ */
+static void
+collect(struct ct_worker *w, unsigned budget)
+{
+	struct ct_table *t = w->t;
+	uint32_t gen = atomic_load_explicit(&t->gc_gen, memory_order_relaxed);
+	uint32_t max95 = t->params.ct_max / 100 * 95;
+
+	if (gen != w->gc_gen) {
+		w->gc_gen = gen;
+		w->gc_left = t->slice;
+	}
+	while (w->gc_left > 0 && budget > 0) {
+		unsigned scanned = 0;
+		bool gone;
+
+		if (max95 == 0 ||
+		    atomic_load_explicit(&t->count, memory_order_relaxed) <= max95) {
+			w->gc_left = 0;
+			break;
+		}
+		gone = evict_one(w, true, RTE_MIN(budget, w->gc_left), &scanned);
+		budget -= scanned;
+		w->gc_left -= scanned;
+		if (gone)
+			w->cnt[CT_CNT_gc_evict]++;
+		else if (scanned == 0 || w->ed_head == CT_NONE)
+			w->gc_left = 0; /* nothing left to look at */
+	}
 }
 
 /* ---- timer wheel callback ---- */
@@ -178,6 +236,7 @@ ct_worker_expire(struct ct_worker *w, uint64_t now_ticks, unsigned budget)
 	w->now = now_ticks;
 	drain_handoff(w);
 	done = ct_timer_wheel_advance(w->wheel, now_ticks, budget);
+	collect(w, CT_GC_BUDGET);
 	ct_reclaim(w);
 	return done;
 }

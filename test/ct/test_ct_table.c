@@ -608,46 +608,104 @@ tcp_conn(struct tu_flow *f, uint64_t t, bool close)
 }
 
 /*
- * Table full of ASSURED TCP entries: a closing one (TIME_WAIT) may go for a
- * new connection, as netfilter's collector evicts them; an open one may not.
+ * Table full of ASSURED TCP entries: the early drop takes non-ASSURED
+ * entries only, so a new connection is dropped ("table full"); the drop
+ * starts netfilter's collector, which deletes the closing ones (TIME_WAIT
+ * here) while more than 95 % of ct_max are in use, and open ones stay.
+ * Below ct_max 100 the 95 % mark is 0 and there is no collector.
  */
 static void
 test_table_full_tcp_closing(void)
 {
-	struct tu_flow open = tcpf, closed = tcpf, fresh = tcpf;
+	struct tu_flow f = tcpf, fresh = tcpf;
 	uint64_t t = SEC(1);
 	struct ct_result r;
 	struct ct_key k;
-	int d;
+	int d, i;
 
+	setup(256, false);
+	ct_table_params(tbl)->ct_max = 100;
+	for (i = 0; i < 100; i++) {
+		f.sport = (uint16_t)(41000 + i);
+		tcp_conn(&f, t + (uint64_t)i, i >= 96);
+	}
+	tu_key(&k, &f);
+	CHECK_EQ(ct_conn_tcp_state(ct_find(tbl, &k, &d)), CT_TCP_S_TIME_WAIT);
+	CHECK_EQ(ct_count(tbl), 100);
+	fresh.sport = 50000;
+	r = tu_one(w0, tu_tcp(&fresh, 0, SYN, 1000, 0, 0, 0), t + 200);
+	CHECK(r.flags & CT_RES_DROP);
+	CHECK_EQ(r.reason, CT_R_TABLE_FULL);
+	CHECK_EQ(ct_counter_get(tbl, CT_CNT_drop), 1);
+	CHECK_EQ(ct_counter_get(tbl, CT_CNT_early_drop), 0);
+	loop(t + 201);
+	CHECK_EQ(ct_counter_get(tbl, CT_CNT_gc_evict), 4);
+	CHECK_EQ(ct_count(tbl), 96);
+	CHECK(ct_find(tbl, &k, &d) == NULL);
+	f.sport = 41000;
+	tu_key(&k, &f);
+	CHECK(ct_find(tbl, &k, &d) != NULL);
+	r = tu_one(w0, tu_tcp(&fresh, 0, SYN, 1000, 0, 0, 0), t + 202);
+	CHECK_EQ(r.ctinfo, CT_INFO_NEW);
+	teardown();
+
+	/* ct_max 2: no collector; the TIME_WAIT entry waits for its timer */
 	setup(64, false);
 	ct_table_params(tbl)->ct_max = 2;
-	open.sport = 41000;
-	closed.sport = 42000;
-	tcp_conn(&open, t, false);
-	tcp_conn(&closed, t + 1, true);
-	tu_key(&k, &closed);
-	CHECK_EQ(ct_conn_tcp_state(ct_find(tbl, &k, &d)), CT_TCP_S_TIME_WAIT);
-	CHECK_EQ(ct_count(tbl), 2);
-	fresh.sport = 43000;
+	f.sport = 41000;
+	tcp_conn(&f, t, false);
+	f.sport = 42000;
+	tcp_conn(&f, t + 1, true);
 	r = tu_one(w0, tu_tcp(&fresh, 0, SYN, 1000, 0, 0, 0), t + 2);
-	CHECK_EQ(r.ctinfo, CT_INFO_NEW);
-	CHECK_EQ(ct_counter_get(tbl, CT_CNT_early_drop), 1);
-	CHECK(ct_find(tbl, &k, &d) == NULL);
-	tu_key(&k, &open);
-	CHECK(ct_find(tbl, &k, &d) != NULL);
-	/* now: open (ESTABLISHED, ASSURED) and fresh (SYN_SENT): the next new
-	 * connection evicts the unassured one, never the open one */
-	fresh.sport = 44000;
-	r = tu_one(w0, tu_tcp(&fresh, 0, SYN, 1000, 0, 0, 0), t + 3);
-	CHECK_EQ(r.ctinfo, CT_INFO_NEW);
-	CHECK_EQ(ct_counter_get(tbl, CT_CNT_early_drop), 2);
-	CHECK(ct_find(tbl, &k, &d) != NULL);
-	/* and with only open ASSURED entries left, a new one is dropped */
-	tcp_conn(&fresh, t + 4, false);
-	fresh.sport = 45000;
-	r = tu_one(w0, tu_tcp(&fresh, 0, SYN, 1000, 0, 0, 0), t + 5);
 	CHECK(r.flags & CT_RES_DROP);
+	loop(t + 3);
+	CHECK_EQ(ct_counter_get(tbl, CT_CNT_gc_evict), 0);
+	CHECK_EQ(ct_count(tbl), 2);
+	r = tu_one(w0, tu_tcp(&fresh, 0, SYN, 1000, 0, 0, 0), t + 4);
+	CHECK(r.flags & CT_RES_DROP);
+	teardown();
+}
+
+/*
+ * The collector also takes non-ASSURED entries the early drop did not
+ * reach (it looks at 64 entries, here all open ASSURED TCP ones), oldest
+ * first, and stops at 95 % of ct_max.
+ */
+static void
+test_table_full_collector_95(void)
+{
+	struct tu_flow f = tcpf, u = udpf, fresh = tcpf;
+	uint64_t t = SEC(1);
+	struct ct_result r;
+	struct ct_key k;
+	int d, i;
+
+	setup(256, false);
+	ct_table_params(tbl)->ct_max = 100;
+	for (i = 0; i < 70; i++) {
+		f.sport = (uint16_t)(41000 + i);
+		tcp_conn(&f, t, false);
+	}
+	for (i = 0; i < 30; i++) {
+		u.sport = (uint16_t)(2000 + i);
+		tu_one(w0, tu_udp(&u, 0, 1), t + 1 + (uint64_t)i);
+	}
+	CHECK_EQ(ct_count(tbl), 100);
+	fresh.sport = 50000;
+	r = tu_one(w0, tu_tcp(&fresh, 0, SYN, 1000, 0, 0, 0), t + 100);
+	CHECK(r.flags & CT_RES_DROP);
+	loop(t + 101);
+	CHECK_EQ(ct_counter_get(tbl, CT_CNT_gc_evict), 5);
+	CHECK_EQ(ct_count(tbl), 95);
+	for (i = 0; i < 30; i++) {
+		u.sport = (uint16_t)(2000 + i);
+		tu_key(&k, &u);
+		if ((ct_find(tbl, &k, &d) == NULL) != (i < 5))
+			break;
+	}
+	CHECK_EQ(i, 30); /* the five oldest went */
+	f.sport = 41000;
+	tu_key(&k, &f);
 	CHECK(ct_find(tbl, &k, &d) != NULL);
 	teardown();
 }
@@ -725,6 +783,7 @@ main(void)
 	test_icmp6_generic();
 	test_table_full();
 	test_table_full_tcp_closing();
+	test_table_full_collector_95();
 	test_zones();
 	TEST_MAIN_END();
 }
