@@ -607,6 +607,22 @@ tcp_conn(struct tu_flow *f, uint64_t t, bool close)
 	tu_one(w0, tu_tcp(f, 1, ACK, 5002, 1002, 0, 0), t);
 }
 
+/* A table for ct_max 100 with n ASSURED TCP entries (ports 41000 on), the
+ * ones from `closed` on closed to TIME_WAIT. */
+static void
+full_of_tcp(int n, int closed, uint64_t t)
+{
+	struct tu_flow f = tcpf;
+	int i;
+
+	setup(256, false);
+	ct_table_params(tbl)->ct_max = 100;
+	for (i = 0; i < n; i++) {
+		f.sport = (uint16_t)(41000 + i);
+		tcp_conn(&f, t + (uint64_t)i, i >= closed);
+	}
+}
+
 /*
  * Table full of ASSURED TCP entries: the early drop takes non-ASSURED
  * entries only, so a new connection is dropped ("table full"); the drop
@@ -621,14 +637,10 @@ test_table_full_tcp_closing(void)
 	uint64_t t = SEC(1);
 	struct ct_result r;
 	struct ct_key k;
-	int d, i;
+	int d;
 
-	setup(256, false);
-	ct_table_params(tbl)->ct_max = 100;
-	for (i = 0; i < 100; i++) {
-		f.sport = (uint16_t)(41000 + i);
-		tcp_conn(&f, t + (uint64_t)i, i >= 96);
-	}
+	full_of_tcp(100, 96, t);
+	f.sport = 41099;
 	tu_key(&k, &f);
 	CHECK_EQ(ct_conn_tcp_state(ct_find(tbl, &k, &d)), CT_TCP_S_TIME_WAIT);
 	CHECK_EQ(ct_count(tbl), 100);
@@ -680,12 +692,7 @@ test_table_full_collector_95(void)
 	struct ct_key k;
 	int d, i;
 
-	setup(256, false);
-	ct_table_params(tbl)->ct_max = 100;
-	for (i = 0; i < 70; i++) {
-		f.sport = (uint16_t)(41000 + i);
-		tcp_conn(&f, t, false);
-	}
+	full_of_tcp(70, 70, t);
 	for (i = 0; i < 30; i++) {
 		u.sport = (uint16_t)(2000 + i);
 		tu_one(w0, tu_udp(&u, 0, 1), t + 1 + (uint64_t)i);
