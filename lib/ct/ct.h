@@ -17,7 +17,8 @@
  *  - One control thread calls the table functions (list, count, delete,
  *    flush, event drain). They must not run concurrently with each other.
  *  - Nothing here blocks a worker. The only lock a worker takes is the
- *    one-byte guard of a TCP connection (held for one ct_tcp_packet()) and,
+ *    one-byte guard of a TCP connection (held for one ct_tcp_packet(), and
+ *    only when the table has more than one worker) and,
  *    inside ct_confirm(), a striped lock over the two tuples being inserted;
  *    rte_hash itself serialises writers internally (see doc/ct-record.md).
  *
@@ -270,7 +271,9 @@ void ct_set_closing(struct ct_worker *w, const struct ct_result *res, uint64_t n
 
 /**
  * Once per loop: re-arm hand-offs from other threads, run the timer wheel
- * (at most budget units), free records whose grace period ended.
+ * (at most budget units), the collector's pass after a table-full drop
+ * (a bounded share of it), free records (and their key slots) whose grace
+ * period ended.
  * @return timer work units done
  */
 unsigned ct_worker_expire(struct ct_worker *w, uint64_t now_ticks, unsigned budget);
