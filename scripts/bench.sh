@@ -25,6 +25,9 @@
 #   latency_p50_us/p99_us    round trip client -> forwarder -> server ->
 #                            forwarder -> client of timestamped packets, 1k
 #                            flows, window 1 (flowgen's histogram)
+#   conntrack alone          a note line: test/bench/ct_bench's cycles per
+#                            established packet at 1k/100k/1M flows, no port
+#                            or generator, flows in a scattered order
 # A peer row (Open vSwitch's DPDK datapath with ct(), scripts/bench_ovs.sh)
 # when the ovs-vswitchd on PATH is built with DPDK; OVS_SCHEMA names its
 # vswitch.ovsschema when it is not in /usr/share/openvswitch.
@@ -311,6 +314,18 @@ if command -v ovs-vswitchd >/dev/null && ovs-vswitchd --version 2>/dev/null | gr
 	fi
 fi
 
+# ---- conntrack alone: no port, no generator, flows in a scattered order ----
+# (flowgen sends its flows in creation order, so the records stream past the
+# hardware prefetcher; real traffic interleaves them). No testpmd column.
+ctb=""
+if [ -x "$build/test/bench/ct_bench" ]; then
+	# shellcheck disable=SC2046
+	ctb=$("$build/test/bench/ct_bench" -l 1 --no-pci $(mem_args 1000 1125000) \
+		--file-prefix "$prefix-ctb" --log-level='lib.*:error' -- 1000 100000 1000000 \
+		2>"$work/ct_bench.err" | awk '$1 ~ /^[0-9]+$/ { printf "%s%s flows %s/%s", sep, $1, $2, $3; sep = ", " }' || true)
+	[ "$(id -u)" != 0 ] || rm -rf "/var/run/dpdk/$prefix-ctb"
+fi
+
 # ---- output ----
 names=()
 for name in "${est_names[@]}"; do names+=("established_$name"); done
@@ -359,6 +374,12 @@ if [ -n "$peer" ]; then
 		head -1 | sed 's/.*) //') (DPDK netdev datapath, ct() flows, one PMD thread)"
 else
 	note "peer (Open vSwitch DPDK datapath with ct()): not run, $peer_why"
+fi
+if [ -n "$ctb" ]; then
+	note "conntrack alone (test/bench/ct_bench: parse, lookup, TCP tracking of established ACKs," \
+		"flows in a scattered order, no port or generator), cycles/packet best/median: $ctb"
+else
+	note "conntrack alone: not run, no $build/test/bench/ct_bench (or it failed: $work/ct_bench.err)"
 fi
 note "concurrent_conn: testpmd column = connections the generator kept open through testpmd;" \
 	"latency = round trip through the forwarder twice; logs: $work/"

@@ -2,7 +2,8 @@
 # CI check of the benchmark suite: runs `scripts/bench.sh --quick --csv` (or
 # reads a CSV it printed) and checks that every figure is there and
 # measured: each row name present once, each value a positive number
-# (no n/a). Asserts no speed.
+# (no n/a), and the conntrack-alone note (ct_bench) with its three flow
+# counts. Asserts no speed.
 #
 # usage: scripts/bench_check.sh [--build DIR] [--csv FILE]
 set -euo pipefail
@@ -51,5 +52,7 @@ for n in $names; do
 		bad "$n: value '$value' is not a positive number"
 	fi
 done
+grep -Eq '^# conntrack alone .*: 1000 flows [0-9.]+/[0-9.]+, 100000 flows [0-9.]+/[0-9.]+, 1000000 flows [0-9.]+/[0-9.]+$' "$csv" ||
+	bad "no 'conntrack alone' note with cycles at 1k, 100k and 1M flows (test/bench/ct_bench)"
 [ $fail = 0 ] && echo "bench_check: all figures present and measured"
 exit $fail
