@@ -275,6 +275,24 @@ invalid:
 	return true;
 }
 
+/* Records found by the bulk lookup are fetched this many packets ahead of
+ * their turn: both lines, the status word and the protocol state. */
+#ifndef CT_REC_PREFETCH
+#define CT_REC_PREFETCH 8
+#endif
+
+static inline void
+prefetch_rec(const struct ct_table *t, uint64_t hits, void *const *data, unsigned j)
+{
+	const struct ct_conn *c;
+
+	if (!(hits >> j & 1))
+		return;
+	c = ct_rec(t, (uint32_t)((uintptr_t)data[j] >> 1));
+	rte_prefetch0(c);
+	rte_prefetch0((const uint8_t *)c + RTE_CACHE_LINE_SIZE);
+}
+
 /* Earlier packet of this burst created an unconfirmed entry for key? */
 static struct ct_conn *
 pending_find(struct ct_worker *w, const struct ct_key *k, uint32_t hash, uint8_t *slot)
@@ -398,9 +416,13 @@ ct_classify_burst_notrack(struct ct_worker *w, struct rte_mbuf **pkts,
 	}
 	if (nk)
 		rte_hash_lookup_with_hash_bulk_data(t->hash, kp, sig, nk, &hits, data);
+	for (j = 0; j < nk && j < CT_REC_PREFETCH; j++)
+		prefetch_rec(t, hits, data, j);
 
 	for (j = 0; j < nk; j++) {
 		i = at[j];
+		if (j + CT_REC_PREFETCH < nk)
+			prefetch_rec(t, hits, data, j + CT_REC_PREFETCH);
 		struct ct_pkt p = { .m = pkts[i], .meta = &meta[i], .seg = &w->seg[i],
 				    .now = now_ticks, .hz = t->hz };
 		struct ct_result *r = &res[i];
