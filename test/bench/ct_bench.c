@@ -92,7 +92,7 @@ run(uint32_t n, double *best, double *median)
 	struct pkt_meta meta[BURST];
 	struct ct_result res[BURST];
 	struct ct_table *t;
-	struct ct_worker *w;
+	struct ct_worker *w = NULL;
 	double c[ROUNDS];
 	uint64_t now = SEC(1), pkts = RTE_MAX(4ull * n, 4000000ull), bad = 0;
 	uint32_t r, j, d;
