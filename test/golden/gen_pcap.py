@@ -6,6 +6,7 @@
   gen_pcap.py compare IN OUT    0 when OUT holds exactly IN's packets, byte for
                                 byte and in the same order (timestamps ignored)
   gen_pcap.py count FILE        number of packets
+  gen_pcap.py empty FILE        write a capture with no packet
 
 Each direction has about 200 packets of varied sizes (42 to 1514 bytes): ARP,
 an IPv4 TCP connection (handshake, data, FIN), UDP, ICMP echo, IPv6 TCP, UDP
@@ -229,6 +230,9 @@ def main(argv):
         return 0
     if len(argv) == 4 and argv[1] == "compare":
         return compare(argv[2], argv[3])
+    if len(argv) == 3 and argv[1] == "empty":
+        write_pcap(argv[2], [])
+        return 0
     if len(argv) == 3 and argv[1] == "count":
         print(len(read_pcap(argv[2])))
         return 0

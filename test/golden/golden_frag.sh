@@ -17,6 +17,7 @@ E2E_NEED_ROOT=0
 E2E_PREFIX=golden-frag
 E2E_FORWARDER=dpfw
 . "$(dirname "$0")/../e2e/lib.sh"
+. "$(dirname "$0")/lib.sh"
 E2E_MEM=${E2E_MEM:---no-huge -m 512}
 e2e_init "$@"
 G=$E2E_TMP
@@ -39,23 +40,9 @@ cp "$G/frag.rules" "$G/frag6.rules"
 
 # conf NAME EXTRA-LINE: a config whose port 0 reads in.pcap
 conf() {
-	cat >"$G/$1.conf" <<CONF
-[dpfw]
-workers = 1
-mbufs = 4096
-mbuf_cache = 64
-rx_desc = 256
-tx_desc = 256
-ctl_socket =
-ruleset = frag.rules
-ruleset6 = frag6.rules
-frag_timeout_ms = 1000
-$2
-[port eth0]
-device = net_pcap0,rx_pcap=$G/in.pcap,tx_pcap=$G/$1_a.pcap
-[port eth1]
-device = net_pcap1,rx_pcap=$G/empty.pcap,tx_pcap=$G/$1_b.pcap
-CONF
+	replay_conf "$G/$1.conf" "$G/in.pcap" "$G/$1_a.pcap" "$G/$1_b.pcap" \
+		"ctl_socket =" "ruleset = frag.rules" "ruleset6 = frag6.rules" \
+		"frag_timeout_ms = 1000" "$2"
 }
 
 # run NAME: replay, list the table (SIGUSR1) once every frame was received,

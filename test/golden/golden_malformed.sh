@@ -9,28 +9,13 @@ E2E_NEED_ROOT=0
 E2E_PREFIX=golden-malformed
 E2E_FORWARDER=dpfw
 . "$(dirname "$0")/../e2e/lib.sh"
+. "$(dirname "$0")/lib.sh"
 E2E_MEM=${E2E_MEM:---no-huge -m 512}
 e2e_init "$@"
 G=$E2E_TMP
 
 check "generate the malformed capture" $PY "$E2E_SRC/test/golden/gen_malformed.py" "$G"
-: >"$G/empty.pcap"
-$PY - "$G/empty.pcap" <<'PY'
-import struct, sys
-open(sys.argv[1], "wb").write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
-PY
-cat >"$G/malformed.conf" <<CONF
-[dpfw]
-workers = 1
-mbufs = 4096
-mbuf_cache = 64
-rx_desc = 256
-tx_desc = 256
-[port eth0]
-device = net_pcap0,rx_pcap=$G/in.pcap,tx_pcap=$G/out_a.pcap
-[port eth1]
-device = net_pcap1,rx_pcap=$G/empty.pcap,tx_pcap=$G/out_b.pcap
-CONF
+replay_conf "$G/malformed.conf" "$G/in.pcap" "$G/out_a.pcap" "$G/out_b.pcap"
 
 dp_start "$G/malformed.conf" -l 0-1 -- --idle-exit 2
 dp_wait_exit 60
