@@ -23,9 +23,9 @@
 #include <rte_malloc.h>
 #include <rte_vect.h>
 
-#include "ctl_server.h"
+#include "server.h"
 #include "dpfw.h"
-#include "frag.h"
+#include "defrag.h"
 #include "log.h"
 #include "observe.h"
 

@@ -218,12 +218,15 @@ int nf_timeout_parse(const char *name);
 /* ---- connection helpers ---- */
 
 /**
- * X(id, name, protocol number): the helpers `CT --helper NAME` attaches,
- * named as conntrack prints them (helper=ftp); NONE (0) is no helper.
+ * X(id, name, protocol number): the helpers `CT --helper NAME` attaches;
+ * name is a bare word, as conntrack prints it (helper=ftp) and as the
+ * helper's registered descriptor is called (lib/alg: alg_helper_ftp).
+ * NONE (0) is no helper. Adding a helper: one line here, one file in
+ * lib/alg.
  */
 #define NF_HELPERS(X)        \
-	X(FTP, "ftp", 6)     \
-	X(TFTP, "tftp", 17)
+	X(FTP, ftp, 6)     \
+	X(TFTP, tftp, 17)
 
 enum nf_helper {
 	NF_HELPER_NONE = 0,

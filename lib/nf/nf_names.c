@@ -173,7 +173,7 @@ static const struct {
 	uint8_t proto;
 } helpers[NF_HELPER_MAX] = {
 	[NF_HELPER_NONE] = { NULL, 0 },
-#define NF_HELPER_INFO(id, name, proto) [NF_HELPER_##id] = { name, proto },
+#define NF_HELPER_INFO(id, name, proto) [NF_HELPER_##id] = { #name, proto },
 	NF_HELPERS(NF_HELPER_INFO)
 #undef NF_HELPER_INFO
 };

@@ -24,8 +24,8 @@
 
 #include <rte_cycles.h>
 
-#include "ctl_cmd.h"
-#include "ctl_server.h"
+#include "cmd.h"
+#include "server.h"
 #include "dpfw.h"
 #include "log.h"
 

@@ -22,7 +22,7 @@
 #include "dpfw.h"
 #include "log.h"
 #include "metrics.h"
-#include "prom.h"
+#include "prom_server.h"
 
 #define PROM_MAX_CLIENTS 8
 #define PROM_MAX_HEAD 4096      /* request line and headers */

@@ -11,7 +11,7 @@
 #include <rte_lcore.h>
 #include <rte_ring.h>
 
-#include "ctl_cmd.h"
+#include "cmd.h"
 #include "dpfw.h"
 
 #ifndef DPFW_VERSION

@@ -39,7 +39,7 @@
 #include <rte_mbuf_dyn.h>
 
 #include "dpfw.h"
-#include "frag.h"
+#include "defrag.h"
 
 /* Table entries per bucket (associativity); the table gets twice
  * frag_max_flows entries in all, so a full bucket is rare. */

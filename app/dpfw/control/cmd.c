@@ -2,7 +2,7 @@
 /* The control socket's dispatch table: command id -> handler (ctl_cmd.h). */
 #include <rte_common.h>
 
-#include "ctl_cmd.h"
+#include "cmd.h"
 
 const struct ctl_cmd_handler ctl_cmd_table[] = {
 	{CTL_CMD_STATUS, ctl_cmd_status},

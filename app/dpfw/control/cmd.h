@@ -25,7 +25,7 @@
 #include <stdbool.h>
 #include <sys/time.h>
 
-#include "ctl_client.h"
+#include "client.h"
 
 struct dpfw;
 

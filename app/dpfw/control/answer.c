@@ -9,7 +9,7 @@
 
 #include <rte_cycles.h>
 
-#include "ctl_client.h"
+#include "client.h"
 
 void
 ctl_out_frame(struct ctl_client *cl, uint8_t type, const void *p, size_t n)

@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <sys/time.h>
 
-#include "ctl_cmd.h"
-#include "ctl_server.h"
+#include "cmd.h"
+#include "server.h"
 #include "dpfw.h"
 
 void

@@ -8,7 +8,7 @@
 #include <inttypes.h>
 
 #include "metrics.h"
-#include "prom.h"
+#include "prom_server.h"
 
 #ifndef DPFW_VERSION
 #define DPFW_VERSION "0.1.0"

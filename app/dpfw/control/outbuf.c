@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl_buf.h"
+#include "outbuf.h"
 
 int
 ctl_buf_reserve(struct ctl_buf *b, size_t n)

@@ -21,7 +21,7 @@
 
 #include "ct.h"
 #include "ctl.h"
-#include "ctl_buf.h"
+#include "outbuf.h"
 
 #define CTL_OUT_LIMIT (1u << 20)    /* pushed output a client may leave unread (1 MiB) */
 #define CTL_OUT_HIGH (256u << 10)   /* a listing is formatted up to this */

@@ -17,8 +17,8 @@
 
 #include <rte_cycles.h>
 
-#include "ctl_client.h"
-#include "ctl_server.h"
+#include "client.h"
+#include "server.h"
 #include "dpfw.h"
 #include "log.h"
 

@@ -21,8 +21,8 @@
 #include <rte_ring.h>
 
 #include "dpfw.h"
-#include "frag.h"
-#include "worker_rules.h"
+#include "defrag.h"
+#include "stages.h"
 
 #define PREFETCH_AHEAD 3
 
@@ -139,7 +139,7 @@ worker_burst(struct dpfw *d, struct dpfw_lcore *l, unsigned in,
 		pkts[k++] = m;
 	}
 	if (raw)
-		k = rules_raw_stage(d, l, rules, in, pkts, meta, (uint16_t)k, tsc, &notrack,
+		k = stage_raw_stage(d, l, rules, in, pkts, meta, (uint16_t)k, tsc, &notrack,
 				    helper, zone);
 	if (k == 0)
 		return;
@@ -150,14 +150,14 @@ worker_burst(struct dpfw *d, struct dpfw_lcore *l, unsigned in,
 			if (unlikely(helper[i] != 0))
 				ct_set_helper(l->ct, &res[i], (enum ct_helper)helper[i]);
 	if (filter)
-		rules_filter_stage(rules, l, in, meta, res, (uint16_t)k, v);
+		stage_filter_stage(rules, l, in, meta, res, (uint16_t)k, v);
 	for (i = 0; i < k; i++) {
 		struct rte_mbuf *m = pkts[i];
 
 		if (unlikely(res[i].flags & CT_RES_DROP))
 			goto ct_drop;
 		if (filter) {
-			rules_log_verdict(d, l, rules, &v[i], m, &meta[i], in, tsc);
+			stage_log_verdict(d, l, rules, &v[i], m, &meta[i], in, tsc);
 			if (v[i].verdict != RULES_VERDICT_ACCEPT) {
 				bool pending = res[i].flags & CT_RES_UNCONFIRMED;
 
@@ -166,7 +166,7 @@ worker_burst(struct dpfw *d, struct dpfw_lcore *l, unsigned in,
 				if (v[i].verdict != RULES_VERDICT_REJECT)
 					l->stats.rules_dropped++;
 				/* a reset closes the connection it answers */
-				else if (rules_reject(d, l, in, m, &meta[i], v[i].reject) &&
+				else if (stage_reject(d, l, in, m, &meta[i], v[i].reject) &&
 					 !pending)
 					ct_set_closing(l->ct, &res[i], now);
 				rte_pktmbuf_free(m);

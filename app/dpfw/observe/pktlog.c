@@ -18,7 +18,7 @@
 
 #include "dpfw.h"
 #include "rules.h"
-#include "rules_log.h"
+#include "pktlog.h"
 
 #define LOG_RING_SIZE 1024
 

@@ -19,7 +19,7 @@
 
 #include "dpfw.h"
 #include "rules.h"
-#include "rules_log.h"
+#include "pktlog.h"
 
 /* How each --reject-with is answered (see rules.h RULES_REJECTS). */
 static const struct {
@@ -35,14 +35,14 @@ static const struct {
 
 /* Family index of a packet's runtime: 1 for IPv6, 0 otherwise. */
 static inline unsigned
-rules_fam(const struct pkt_meta *m)
+stage_fam(const struct pkt_meta *m)
 {
 	return m->l3 == PKT_L3_IPV6;
 }
 
 /* Evaluate with whichever runtimes exist; v gets each packet's own. */
 static inline void
-rules_eval_both(const struct dpfw_rules *r, unsigned slot, bool raw,
+stage_eval_both(const struct dpfw_rules *r, unsigned slot, bool raw,
 		const struct rules_pkt *rp, uint16_t n, struct rules_verdict *v)
 {
 	struct rules_verdict v6[DPFW_MAX_BURST];
@@ -57,7 +57,7 @@ rules_eval_both(const struct dpfw_rules *r, unsigned slot, bool raw,
 			rules_eval_burst(r->rt[1], slot, rp, n, v6);
 		}
 		for (i = 0; i < n; i++)
-			if (rules_fam(rp[i].meta))
+			if (stage_fam(rp[i].meta))
 				v[i] = v6[i];
 		return;
 	}
@@ -73,7 +73,7 @@ rules_eval_both(const struct dpfw_rules *r, unsigned slot, bool raw,
  * as the kernel's does.
  */
 static inline bool
-rules_log_before_routing(const struct rules_rule_ref *ref)
+stage_log_before_routing(const struct rules_rule_ref *ref)
 {
 	if (ref->table == RULES_TABLE_RAW)
 		return true;
@@ -85,7 +85,7 @@ rules_log_before_routing(const struct rules_rule_ref *ref)
 
 /* Queue the LOG record of the first LOG rule the packet matched. */
 static inline void
-rules_log_verdict(struct dpfw *d, struct dpfw_lcore *l, const struct dpfw_rules *r,
+stage_log_verdict(struct dpfw *d, struct dpfw_lcore *l, const struct dpfw_rules *r,
 		  const struct rules_verdict *v, const struct rte_mbuf *m,
 		  const struct pkt_meta *meta, unsigned in, uint64_t tsc)
 {
@@ -93,10 +93,10 @@ rules_log_verdict(struct dpfw *d, struct dpfw_lcore *l, const struct dpfw_rules 
 
 	if (likely(v->log_rule < 0) || l->log_ring == NULL)
 		return;
-	if (rules_runtime_rule(r->rt[rules_fam(meta)], v->log_rule, &ref) == 0 &&
+	if (rules_runtime_rule(r->rt[stage_fam(meta)], v->log_rule, &ref) == 0 &&
 	    ref.rule->target.kind == RULES_T_LOG)
 		dpfw_log_packet(d, l, &ref.rule->target, m, in,
-				rules_log_before_routing(&ref) ? DPFW_LOG_NO_OUT : in ^ 1, tsc);
+				stage_log_before_routing(&ref) ? DPFW_LOG_NO_OUT : in ^ 1, tsc);
 }
 
 /*
@@ -107,7 +107,7 @@ rules_log_verdict(struct dpfw *d, struct dpfw_lcore *l, const struct dpfw_rules 
  * the packets left.
  */
 static inline uint16_t
-rules_raw_stage(struct dpfw *d, struct dpfw_lcore *l, const struct dpfw_rules *r,
+stage_raw_stage(struct dpfw *d, struct dpfw_lcore *l, const struct dpfw_rules *r,
 		unsigned in, struct rte_mbuf **pkts, struct pkt_meta *meta,
 		uint16_t n, uint64_t tsc, uint64_t *notrack, uint8_t *helper,
 		uint16_t *zone)
@@ -121,10 +121,10 @@ rules_raw_stage(struct dpfw *d, struct dpfw_lcore *l, const struct dpfw_rules *r
 					    .in_port = (uint8_t)in,
 					    .out_port = (uint8_t)(in ^ 1),
 					    .len = meta[i].l3_len };
-	rules_eval_both(r, l->index, true, rp, n, v);
+	stage_eval_both(r, l->index, true, rp, n, v);
 	*notrack = 0;
 	for (i = 0; i < n; i++) {
-		rules_log_verdict(d, l, r, &v[i], pkts[i], &meta[i], in, tsc);
+		stage_log_verdict(d, l, r, &v[i], pkts[i], &meta[i], in, tsc);
 		if (v[i].verdict != RULES_VERDICT_ACCEPT) {
 			l->stats.rules_dropped++;
 			rte_pktmbuf_free(pkts[i]);
@@ -145,7 +145,7 @@ rules_raw_stage(struct dpfw *d, struct dpfw_lcore *l, const struct dpfw_rules *r
 
 /* The rules after conntrack, for the whole burst. */
 static inline void
-rules_filter_stage(const struct dpfw_rules *r, struct dpfw_lcore *l, unsigned in,
+stage_filter_stage(const struct dpfw_rules *r, struct dpfw_lcore *l, unsigned in,
 		   const struct pkt_meta *meta, const struct ct_result *res,
 		   uint16_t n, struct rules_verdict *v)
 {
@@ -162,7 +162,7 @@ rules_filter_stage(const struct dpfw_rules *r, struct dpfw_lcore *l, unsigned in
 			.out_port = (uint8_t)(in ^ 1),
 			.len = meta[i].l3_len,
 		};
-	rules_eval_both(r, l->index, false, rp, n, v);
+	stage_eval_both(r, l->index, false, rp, n, v);
 }
 
 /*
@@ -170,7 +170,7 @@ rules_filter_stage(const struct dpfw_rules *r, struct dpfw_lcore *l, unsigned in
  * true when a TCP reset went out (its connection then closes).
  */
 static inline bool
-rules_reject(struct dpfw *d, struct dpfw_lcore *l, unsigned in,
+stage_reject(struct dpfw *d, struct dpfw_lcore *l, unsigned in,
 	     const struct rte_mbuf *m, const struct pkt_meta *meta, uint8_t how)
 {
 	struct rte_mbuf *r;

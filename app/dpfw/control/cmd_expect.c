@@ -10,7 +10,7 @@
 
 #include <rte_byteorder.h>
 
-#include "ctl_cmd.h"
+#include "cmd.h"
 #include "dpfw.h"
 
 struct expect_out {

@@ -15,7 +15,7 @@
 #include <rte_mbuf.h>
 
 #include "dpfw.h"
-#include "frag.h"
+#include "defrag.h"
 #include "log.h"
 
 #define DPFW_RSS_HF (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP)

@@ -6,7 +6,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-#include "ctl_cmd.h"
+#include "cmd.h"
 #include "dpfw.h"
 #include "log.h"
 

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl_cmd.h"
+#include "cmd.h"
 #include "dpfw.h"
 #include "log.h"
 

@@ -10,7 +10,7 @@
 #ifndef DPFW_PROM_H
 #define DPFW_PROM_H
 
-#include "ctl_buf.h"
+#include "outbuf.h"
 
 struct dpfw;
 struct dpfw_metrics;

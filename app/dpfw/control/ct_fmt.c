@@ -11,7 +11,7 @@
 
 #include <rte_byteorder.h>
 
-#include "ctl_cmd.h"
+#include "cmd.h"
 #include "dpfw.h"
 
 static bool

@@ -7,7 +7,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "observe.h"
-#include "prom.h"
+#include "prom_server.h"
 #include "telemetry.h"
 
 static bool pdump_on;
