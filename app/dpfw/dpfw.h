@@ -20,9 +20,8 @@
 
 #include "config.h"
 #include "ct.h"
+#include "frag.h"
 #include "pkt.h"
-
-struct dpfw_frag;
 
 #define DPFW_MAX_RXQ_PER_LCORE 16
 #define DPFW_CT_HZ 1000          /* conntrack clock: milliseconds */
@@ -33,35 +32,6 @@ enum dpfw_role {
 	DPFW_ROLE_WORKER,
 	DPFW_ROLE_HELPER,
 };
-
-/*
- * Reassembly counters (frag.c), X(name, description): the names are
- * printed (stats, telemetry, Prometheus) and must stay stable.
- */
-#define DPFW_FRAG_COUNTERS(X)                                                 \
-	X(held, "fragments taken in for reassembly")                          \
-	X(reassembled, "datagrams reassembled")                               \
-	X(failed, "fragments dropped by a failed reassembly (overlap, "       \
-	  "duplicate, too many fragments, no table slot, oversize)")          \
-	X(timeout, "fragments dropped with their datagram incomplete at "     \
-	  "the timeout or at exit")                                           \
-	X(full, "fragments dropped because frag_max_frags were held")         \
-	X(sent, "fragments sent out after re-fragmentation")                  \
-	X(out_failed, "reassembled datagrams (or pieces) lost because "      \
-	  "re-fragmenting them failed (no mbuf)")                             \
-	X(unsupported, "IPv6 fragments passed on unreassembled (extension "   \
-	  "headers before the fragment header)")
-
-enum dpfw_frag_cnt {
-#define DPFW_FRAG_CNT_ENUM(name, desc) DPFW_FRAG_##name,
-	DPFW_FRAG_COUNTERS(DPFW_FRAG_CNT_ENUM)
-#undef DPFW_FRAG_CNT_ENUM
-	DPFW_FRAG_CNT_MAX
-};
-
-/* Name ("held", ...) and description of a reassembly counter. */
-const char *dpfw_frag_cnt_name(unsigned c);
-const char *dpfw_frag_cnt_desc(unsigned c);
 
 /* Counters one lcore writes and the control thread reads (relaxed). */
 struct dpfw_lcore_stats {
@@ -88,7 +58,7 @@ struct dpfw_lcore_stats {
 	uint64_t alg_drop;                  /* gateway dropped: partial command,
 					     * expectation refused */
 	uint64_t alg_nostate;               /* FTP state table full: not parsed */
-	uint64_t frag[DPFW_FRAG_CNT_MAX];   /* worker: reassembly (frag.c) */
+	uint64_t frag[FRAG_CNT_MAX];        /* worker: reassembly (lib/frag) */
 	uint64_t busy_cycles;               /* loop iterations that did work */
 	uint64_t idle_cycles;               /* loop iterations that found none */
 };
@@ -109,7 +79,7 @@ struct dpfw_lcore {
 	struct ct_worker *ct;               /* worker: its conntrack state */
 	struct dpfw_alg *alg;               /* helper (or worker without helpers):
 					     * gateway state (alg.c) */
-	struct dpfw_frag *frag;             /* worker: reassembly; NULL: off */
+	struct frag_worker *frag;           /* worker: reassembly; NULL: off */
 	struct rte_ring *log_ring;          /* worker: LOG records to the control loop */
 	uint64_t log_tokens;                /* worker: LOG token bucket (in tsc units) */
 	uint64_t log_last;                  /* worker: tsc of the last refill */

@@ -14,6 +14,8 @@
  */
 #include <string.h>
 
+#include <arpa/inet.h>
+
 #include "alg.h"
 #include "alg_text.h"
 
@@ -319,3 +321,46 @@ alg_ftp_parse(struct alg_ftp_state *st, int dir, bool established,
 		remember_line_start(st, d, seq + len);
 	return verdict;
 }
+
+/* ---- the helper --------------------------------------------------------- */
+
+/*
+ * nf_conntrack_ftp's help(): parse the segment; what it announces is
+ * expected from the peer (the other end of the control connection), from
+ * any port, to the announced address (checked to be the sender's own) and
+ * port, over TCP, in the control connection's family.
+ */
+static enum alg_verdict
+ftp_help(const struct alg_packet *p, void *state, struct alg_expect *exp)
+{
+	struct alg_endpoint ep;
+	enum alg_verdict v;
+	bool established = p->ctinfo == NF_CTINFO_ESTABLISHED ||
+			   p->ctinfo == NF_CTINFO_ESTABLISHED_REPLY;
+
+	v = alg_ftp_parse(state, p->dir, established, p->seq, p->data, p->len,
+			  p->family, p->src, &ep);
+	if (v != ALG_EXPECT)
+		return v;
+	memset(exp, 0, sizeof(*exp));
+	exp->family = p->family;
+	exp->proto = p->proto;
+	memcpy(exp->src, p->dst, sizeof(exp->src));
+	memcpy(exp->dst, ep.addr, sizeof(exp->dst));
+	exp->sport = 0;
+	exp->dport = htons(ep.port);
+	return ALG_EXPECT;
+}
+
+/* nf_conntrack_ftp's policy: one expectation per master, 5 minutes. */
+const struct alg_helper alg_helper_ftp = {
+	.id = NF_HELPER_FTP,
+	.name = "ftp",
+	.proto = 6,
+	.established_only = true,
+	.min_payload = 1,
+	.policy = { .max_expected = 1, .timeout_s = 5 * 60 },
+	.help = ftp_help,
+	.nat_mangle = NULL,
+	.state_size = sizeof(struct alg_ftp_state),
+};

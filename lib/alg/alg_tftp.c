@@ -8,6 +8,8 @@
  * datagrams reach it is the caller's business (every one of a connection
  * the helper is attached to, in the kernel).
  */
+#include <string.h>
+
 #include "alg.h"
 
 bool
@@ -20,3 +22,37 @@ alg_tftp_is_request(const uint8_t *data, uint32_t len)
 	opcode = (uint16_t)(data[0] << 8 | data[1]);
 	return opcode == 1 || opcode == 2;
 }
+
+/*
+ * nf_conntrack_tftp's help(): a read or write request expects the server's
+ * answer, from any port, to the client's address and port: the reply
+ * tuple's source and destination, whichever direction the request took.
+ */
+static enum alg_verdict
+tftp_help(const struct alg_packet *p, void *state, struct alg_expect *exp)
+{
+	(void)state;
+	if (!alg_tftp_is_request(p->data, p->len))
+		return ALG_PASS;
+	memset(exp, 0, sizeof(*exp));
+	exp->family = p->family;
+	exp->proto = p->proto;
+	memcpy(exp->src, p->dir ? p->src : p->dst, sizeof(exp->src));
+	memcpy(exp->dst, p->dir ? p->dst : p->src, sizeof(exp->dst));
+	exp->sport = 0;
+	exp->dport = p->dir ? p->dport : p->sport;
+	return ALG_EXPECT;
+}
+
+/* nf_conntrack_tftp's policy: one expectation per master, 5 minutes. */
+const struct alg_helper alg_helper_tftp = {
+	.id = NF_HELPER_TFTP,
+	.name = "tftp",
+	.proto = 17,
+	.established_only = false,
+	.min_payload = 2,
+	.policy = { .max_expected = 1, .timeout_s = 5 * 60 },
+	.help = tftp_help,
+	.nat_mangle = NULL,
+	.state_size = 0,
+};

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Golden test of IP reassembly (app/dpfw/frag.c): fragmented IPv4 and IPv6
+# Golden test of IP reassembly (lib/frag): fragmented IPv4 and IPv6
 # datagrams (in order, out of order, duplicated, overlapping, incomplete, to
 # a dropped port, a TCP header split over two fragments, IPv6 fragments
 # behind a hop-by-hop header) replayed into port 0 of dpfw running the

@@ -106,7 +106,7 @@ ctl_cmd_stats(struct dpfw *d, struct ctl_client *cl)
 	unsigned idx, lc, q, r, c, n;
 	uint32_t entries = ct_count(d->ct), cap = d->cfg.ct_max;
 	uint64_t mal[PKT_R_MAX] = {0}, dropped = 0, ct_dropped = 0, tx_drop = 0,
-		 ring_drop = 0, frag[DPFW_FRAG_CNT_MAX] = {0};
+		 ring_drop = 0, frag[FRAG_CNT_MAX] = {0};
 	bool reasm = d->cfg.frag_max_flows != 0;
 
 	/* ports */
@@ -167,7 +167,7 @@ ctl_cmd_stats(struct dpfw *d, struct ctl_client *cl)
 			continue;
 		for (r = 0; r < PKT_R_MAX; r++)
 			mal[r] += RD(s->reason[r]);
-		for (r = 0; r < DPFW_FRAG_CNT_MAX; r++)
+		for (r = 0; r < FRAG_CNT_MAX; r++)
 			frag[r] += RD(s->frag[r]);
 		dropped += RD(s->dropped);
 		ct_dropped += RD(s->ct_dropped);
@@ -215,9 +215,9 @@ ctl_cmd_stats(struct dpfw *d, struct ctl_client *cl)
 		ctl_buf_printf(b, "}}");
 		if (reasm) {
 			ctl_buf_printf(b, ",\"frag\":{");
-			for (c = 0; c < DPFW_FRAG_CNT_MAX; c++)
+			for (c = 0; c < FRAG_CNT_MAX; c++)
 				ctl_buf_printf(b, "%s\"%s\":%" PRIu64, c ? "," : "",
-					       dpfw_frag_cnt_name(c), frag[c]);
+					       frag_cnt_name(c), frag[c]);
 			ctl_buf_add(b, "}", 1);
 		}
 		ctl_buf_printf(b, ",\"rings\":[");
@@ -238,8 +238,8 @@ ctl_cmd_stats(struct dpfw *d, struct ctl_client *cl)
 		ctl_buf_add(b, "\n", 1);
 		if (reasm) {
 			ctl_buf_printf(b, "frag:");
-			for (c = 0; c < DPFW_FRAG_CNT_MAX; c++)
-				ctl_buf_printf(b, " %s=%" PRIu64, dpfw_frag_cnt_name(c), frag[c]);
+			for (c = 0; c < FRAG_CNT_MAX; c++)
+				ctl_buf_printf(b, " %s=%" PRIu64, frag_cnt_name(c), frag[c]);
 			ctl_buf_add(b, "\n", 1);
 		}
 	}

@@ -3,11 +3,15 @@
  * The gateways in the dataplane: what a helper lcore (or, without helper
  * lcores, the worker itself) does with a packet of a connection that has
  * a helper attached. The worker tags the mbuf with the connection and the
- * packet's ctinfo (an mbuf dynamic field); here the payload goes through
- * lib/alg, and what it announces becomes an expectation in lib/ct.
+ * packet's ctinfo (an mbuf dynamic field); here the packet goes to its
+ * helper's descriptor in lib/alg (which packets it reads, its payload
+ * handler, its expectation policy), and what the handler expects becomes
+ * an expectation in lib/ct. Nothing here knows one helper from another.
  *
- * FTP needs per-connection state (where lines start). Each lcore that runs
- * gateways keeps its own table of it, keyed by the connection's struct
+ * A helper may need per-connection state (FTP: where lines start), and
+ * every helped connection remembers its last expectation (the slot
+ * ct_expect_create replaces). Each lcore that runs gateways keeps its own
+ * table of that, keyed by the connection's struct
  * ct_ref: all packets of a helped connection reach the same helper lcore,
  * and an entry whose connection is gone is swept when the table fills.
  */
@@ -25,18 +29,21 @@
 struct alg_tag {
 	struct ct_ref ref;
 	uint8_t dir;     /* 0 original, 1 reply */
-	uint8_t ctinfo;  /* enum ct_info */
+	uint8_t ctinfo;  /* enum nf_ctinfo */
 };
 
-/* What a gateway keeps per helped connection. */
+/* What a gateway keeps per helped connection: its last expectation, then
+ * its helper's state (alg_helper.state_size bytes). */
 struct alg_conn {
-	struct alg_ftp_state ftp;      /* FTP: where lines start */
 	uint32_t exp_slot;             /* its last expectation (ct_expect_create) */
+	uint32_t pad;
+	uint64_t state[];              /* the helper's, zeroed when created */
 };
 
 struct dpfw_alg {
 	struct rte_hash *conns;        /* ref_key() -> index in conn[] */
-	struct alg_conn *conn;
+	uint8_t *conn;                 /* entries of conn_size bytes */
+	size_t conn_size;
 	uint32_t *free_idx;
 	uint32_t n_free;
 	uint8_t buf[UINT16_MAX + 1];   /* a payload that spans mbuf segments */
@@ -67,6 +74,18 @@ dpfw_alg_init(void)
 		.align = __alignof__(struct alg_tag),
 	};
 
+	unsigned h;
+
+	/* lib/ct keeps one expectation per master, the newest */
+	for (h = 0; h < NF_HELPER_MAX; h++) {
+		const struct alg_helper *ah = alg_helper_get(h);
+
+		if (ah != NULL && ah->policy.max_expected != 1) {
+			fprintf(stderr, "dpfw: helper %s: %u expectations per connection, "
+				"conntrack keeps 1\n", ah->name, ah->policy.max_expected);
+			return -1;
+		}
+	}
 	tag_offset = rte_mbuf_dynfield_register(&desc);
 	if (tag_offset < 0) {
 		fprintf(stderr, "dpfw: cannot register the mbuf field of the helpers: %s\n",
@@ -81,7 +100,7 @@ dpfw_alg_wanted(const struct dpfw *d, struct rte_mbuf *m, const struct ct_result
 {
 	struct alg_tag *t;
 
-	if (r->conn == NULL || ct_conn_helper(r->conn) == CT_HELPER_NONE)
+	if (r->conn == NULL || (unsigned)ct_conn_helper(r->conn) == NF_HELPER_NONE)
 		return false;
 	t = tag_of(m);
 	if (!ct_conn_ref(d->ct, r->conn, &t->ref))
@@ -110,7 +129,9 @@ dpfw_alg_create(struct dpfw *d, struct dpfw_lcore *l, unsigned lcore_id)
 		.socket_id = (int)rte_lcore_to_socket_id(lcore_id),
 	};
 	a->conns = rte_hash_create(&hp);
-	a->conn = rte_zmalloc("dpfw_alg_conn", n * sizeof(*a->conn), 0);
+	a->conn_size = RTE_ALIGN_CEIL(sizeof(struct alg_conn) + alg_helper_state_max(),
+				      sizeof(uint64_t));
+	a->conn = rte_zmalloc("dpfw_alg_conn", n * a->conn_size, 0);
 	a->free_idx = rte_malloc("dpfw_alg_free", n * sizeof(uint32_t), 0);
 	if (!a->conns || !a->conn || !a->free_idx) {
 		l->alg = a;
@@ -160,17 +181,24 @@ sweep(struct dpfw *d, struct dpfw_alg *a)
 	}
 }
 
+static inline struct alg_conn *
+conn_at(struct dpfw_alg *a, uint32_t idx)
+{
+	return (struct alg_conn *)(a->conn + (size_t)idx * a->conn_size);
+}
+
 /* The connection's gateway state, created fresh; NULL when the table is
  * full (FTP lines are then not parsed, expectations found by a search). */
 static struct alg_conn *
 conn_state(struct dpfw *d, struct dpfw_alg *a, const struct ct_ref *r)
 {
+	struct alg_conn *c;
 	void *data;
 	uint32_t idx;
 	uint64_t k = ref_key(r);
 
 	if (rte_hash_lookup_data(a->conns, &k, &data) >= 0)
-		return &a->conn[(uint32_t)(uintptr_t)data];
+		return conn_at(a, (uint32_t)(uintptr_t)data);
 	if (a->n_free == 0)
 		sweep(d, a);
 	if (a->n_free == 0)
@@ -180,99 +208,83 @@ conn_state(struct dpfw *d, struct dpfw_alg *a, const struct ct_ref *r)
 		a->free_idx[a->n_free++] = idx;
 		return NULL;
 	}
-	memset(&a->conn[idx], 0, sizeof(a->conn[idx]));
-	a->conn[idx].exp_slot = CT_EXPECT_NO_SLOT;
-	return &a->conn[idx];
+	c = conn_at(a, idx);
+	memset(c, 0, a->conn_size);
+	c->exp_slot = CT_EXPECT_NO_SLOT;
+	return c;
 }
 
-/* An expected tuple lives in its master's zone. */
-static void
-key_init(struct ct_key *k, const struct pkt_meta *meta, uint8_t proto,
-	 const struct ct_conn *master)
-{
-	memset(k, 0, sizeof(*k));
-	k->proto = proto;
-	k->family = meta->tuple.family;
-	k->zone = ct_conn_zone(master);
-}
-
-/* FTP: PORT/EPRT from the client, 227/229 from the server. */
+/*
+ * Run the connection's helper on a packet: its payload handler (lib/alg)
+ * decides, and what it expects becomes an expectation in the master's
+ * zone, with the helper's timeout.
+ */
 static bool
-ftp_packet(struct dpfw *d, struct dpfw_lcore *l, struct rte_mbuf *m,
-	   const struct alg_tag *t, const struct pkt_meta *meta, const struct ct_conn *c)
+help_packet(struct dpfw *d, struct dpfw_lcore *l, struct rte_mbuf *m,
+	    const struct alg_tag *t, const struct pkt_meta *meta, const struct ct_conn *c,
+	    const struct alg_helper *h)
 {
 	struct dpfw_alg *a = l->alg;
-	const struct rte_tcp_hdr *th;
-	struct rte_tcp_hdr th_copy;
-	struct alg_conn *st;
-	struct alg_endpoint ep;
-	const uint8_t *data;
+	const struct pkt_tuple *tu = &meta->tuple;
+	struct alg_conn *st = NULL;
+	struct alg_packet p;
+	struct alg_expect exp;
 	enum alg_verdict v;
 	struct ct_key k;
-	int rc;
 
-	if (meta->tuple.proto != IPPROTO_TCP || meta->payload_len == 0 ||
-	    (t->ctinfo != CT_INFO_ESTABLISHED && t->ctinfo != CT_INFO_ESTABLISHED_REPLY))
+	if (tu->proto != h->proto || meta->payload_len < h->min_payload ||
+	    (h->established_only && t->ctinfo != NF_CTINFO_ESTABLISHED &&
+	     t->ctinfo != NF_CTINFO_ESTABLISHED_REPLY))
 		return true;
-	st = conn_state(d, a, &t->ref);
-	if (!st) {
-		l->stats.alg_nostate++;
-		return true;
+	if (h->state_size != 0) {
+		st = conn_state(d, a, &t->ref);
+		if (!st) {
+			l->stats.alg_nostate++;
+			return true;
+		}
 	}
-	th = rte_pktmbuf_read(m, meta->l4_off, sizeof(th_copy), &th_copy);
-	data = rte_pktmbuf_read(m, meta->payload_off, meta->payload_len, a->buf);
-	if (!th || !data)
+	p.family = tu->family;
+	p.proto = tu->proto;
+	p.dir = t->dir;
+	p.ctinfo = t->ctinfo;
+	memcpy(p.src, tu->src, sizeof(p.src));
+	memcpy(p.dst, tu->dst, sizeof(p.dst));
+	p.sport = tu->sport;
+	p.dport = tu->dport;
+	p.seq = 0;
+	if (tu->proto == IPPROTO_TCP) {
+		struct rte_tcp_hdr th_copy;
+		const struct rte_tcp_hdr *th = rte_pktmbuf_read(m, meta->l4_off,
+								 sizeof(th_copy), &th_copy);
+
+		if (!th)
+			return true;
+		p.seq = rte_be_to_cpu_32(th->sent_seq);
+	}
+	p.len = meta->payload_len;
+	p.data = rte_pktmbuf_read(m, meta->payload_off, p.len, a->buf);
+	if (!p.data)
 		return true;
-	v = alg_ftp_parse(&st->ftp, t->dir, true, rte_be_to_cpu_32(th->sent_seq), data,
-			  meta->payload_len, meta->tuple.family, meta->tuple.src, &ep);
+	v = h->help(&p, st ? st->state : NULL, &exp);
 	if (v == ALG_PASS)
 		return true;
 	if (v == ALG_DROP) {
 		l->stats.alg_drop++;
 		return false;
 	}
-	/* from the peer (the other direction's source), any port, to what
-	 * was announced (checked to be the sender's own address) */
-	key_init(&k, meta, IPPROTO_TCP, c);
-	memcpy(k.src, meta->tuple.dst, sizeof(k.src));
-	memcpy(k.dst, ep.addr, sizeof(k.dst));
-	k.dport = rte_cpu_to_be_16(ep.port);
-	rc = ct_expect_create(d->ct, &t->ref, &k, ALG_FTP_EXPECT_TIMEOUT, dpfw_ct_now(d),
-			      &st->exp_slot);
-	if (rc < 0) {
-		/* netfilter: "cannot add expectation", the packet is dropped */
-		l->stats.alg_drop++;
-		return false;
-	}
-	l->stats.alg_expect++;
-	return true;
-}
-
-/* TFTP: a request expects the server's answer from any port to the
- * client's address and port (the reply tuple's). */
-static bool
-tftp_packet(struct dpfw *d, struct dpfw_lcore *l, struct rte_mbuf *m,
-	    const struct alg_tag *t, const struct pkt_meta *meta, const struct ct_conn *c)
-{
-	uint8_t op[2];
-	const uint8_t *data;
-	const struct pkt_tuple *p = &meta->tuple;
-	struct alg_conn *st;
-	struct ct_key k;
-
-	if (p->proto != IPPROTO_UDP || meta->payload_len < sizeof(op))
-		return true;
-	data = rte_pktmbuf_read(m, meta->payload_off, sizeof(op), op);
-	if (!data || !alg_tftp_is_request(data, meta->payload_len))
-		return true;
-	key_init(&k, meta, IPPROTO_UDP, c);
-	/* reply tuple: source = original destination, to original source */
-	memcpy(k.src, t->dir ? p->src : p->dst, sizeof(k.src));
-	memcpy(k.dst, t->dir ? p->dst : p->src, sizeof(k.dst));
-	k.dport = t->dir ? p->dport : p->sport;
-	st = conn_state(d, l->alg, &t->ref);
-	if (ct_expect_create(d->ct, &t->ref, &k, ALG_TFTP_EXPECT_TIMEOUT, dpfw_ct_now(d),
+	if (st == NULL)
+		st = conn_state(d, a, &t->ref);
+	memset(&k, 0, sizeof(k));
+	memcpy(k.src, exp.src, sizeof(k.src));
+	memcpy(k.dst, exp.dst, sizeof(k.dst));
+	k.sport = exp.sport;
+	k.dport = exp.dport;
+	k.proto = exp.proto;
+	k.family = exp.family;
+	k.zone = ct_conn_zone(c);
+	if (ct_expect_create(d->ct, &t->ref, &k, h->policy.timeout_s, dpfw_ct_now(d),
 			     st ? &st->exp_slot : NULL) < 0) {
+		/* netfilter: "cannot add expectation", the packet is dropped */
 		l->stats.alg_drop++;
 		return false;
 	}
@@ -285,17 +297,12 @@ dpfw_alg_packet(struct dpfw *d, struct dpfw_lcore *l, struct rte_mbuf *m)
 {
 	const struct alg_tag *t = tag_of(m);
 	const struct ct_conn *c = ct_conn_deref(d->ct, &t->ref);
+	const struct alg_helper *h;
 	struct pkt_meta meta;
 
 	if (c == NULL || pkt_parse_mbuf(m, NULL, &meta) != PKT_R_OK ||
 	    !(meta.flags & PKT_F_L4))
 		return true; /* connection gone meanwhile: nothing to parse for */
-	switch (ct_conn_helper(c)) {
-	case CT_HELPER_FTP:
-		return ftp_packet(d, l, m, t, &meta, c);
-	case CT_HELPER_TFTP:
-		return tftp_packet(d, l, m, t, &meta, c);
-	default:
-		return true;
-	}
+	h = alg_helper_get(ct_conn_helper(c));
+	return h == NULL || help_packet(d, l, m, t, &meta, c, h);
 }

@@ -62,8 +62,8 @@ static __rte_noinline void
 send_datagram(struct dpfw *d, struct dpfw_lcore *l, unsigned out,
 	      const struct pkt_meta *meta, struct rte_mbuf *m)
 {
-	struct rte_mbuf *frags[DPFW_FRAG_OUT_MAX];
-	unsigned i, n = dpfw_frag_split(d, l, m, meta, frags);
+	struct rte_mbuf *frags[FRAG_OUT_MAX];
+	unsigned i, n = frag_split(l->frag, m, meta, d->pool, frags);
 
 	for (i = 0; i < n; i++)
 		l->stats.tx[out] += rte_eth_tx_buffer(d->port_id[out], l->txq,
@@ -80,13 +80,13 @@ static __rte_noinline bool
 worker_frag(struct dpfw *d, struct dpfw_lcore *l, struct rte_mbuf **m,
 	    struct pkt_meta *meta, enum pkt_reason *r, uint64_t now)
 {
-	enum dpfw_frag_verdict v = dpfw_frag_in(l, m, meta, now);
+	enum frag_verdict v = frag_in(l->frag, m, meta, now);
 
-	if (v == DPFW_FRAG_DONE) {
+	if (v == FRAG_DONE) {
 		*r = pkt_parse_mbuf(*m, &d->parse_opts, meta);
 		meta->flags |= PKT_F_REASM;
 	}
-	return v != DPFW_FRAG_HELD;
+	return v != FRAG_HELD;
 }
 
 /*
@@ -208,7 +208,7 @@ dpfw_worker_main(void *arg)
 		unsigned got = 0;
 
 		if (l->frag != NULL)
-			dpfw_frag_tick(l->frag, l, ticks);
+			frag_tick(l->frag, ticks);
 
 		for (q = 0; q < l->nb_rxq; q++) {
 			const struct dpfw_rxq *rq = &l->rxq[q];
@@ -235,7 +235,7 @@ dpfw_worker_main(void *arg)
 	rte_rcu_qsbr_thread_offline(d->rules_qsbr, l->index);
 	rte_rcu_qsbr_thread_unregister(d->rules_qsbr, l->index);
 	if (l->frag != NULL)
-		dpfw_frag_flush(l);
+		frag_flush(l->frag);
 	dpfw_tx_flush_all(d, l);
 	return 0;
 }

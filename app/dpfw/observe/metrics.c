@@ -76,7 +76,7 @@ collect_lcores(struct dpfw *d, struct dpfw_metrics *m)
 		o->idle_cycles = RD(s->idle_cycles);
 		for (r = 0; r < PKT_R_MAX; r++)
 			m->reason[r] += RD(s->reason[r]);
-		for (r = 0; r < DPFW_FRAG_CNT_MAX; r++)
+		for (r = 0; r < FRAG_CNT_MAX; r++)
 			m->frag_cnt[r] += RD(s->frag[r]);
 		m->malformed += o->dropped;
 		m->ct_dropped += o->ct_dropped;

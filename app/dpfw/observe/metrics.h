@@ -50,7 +50,7 @@ struct dpfw_metrics {
 	uint64_t malformed, ct_dropped, tx_full, helper_ring_full;
 	uint64_t reason[PKT_R_MAX];
 	bool frag;                      /* reassembly on: frag_cnt below is set */
-	uint64_t frag_cnt[DPFW_FRAG_CNT_MAX];
+	uint64_t frag_cnt[FRAG_CNT_MAX];
 	bool ct;                        /* conntrack fields below are set */
 	uint32_t ct_entries, ct_max, ct_capacity;
 	uint64_t ct_cnt[CT_CNT_MAX];

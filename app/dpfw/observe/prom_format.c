@@ -170,11 +170,11 @@ frag(struct ctl_buf *b, const struct dpfw_metrics *m)
 
 	if (!m->frag)
 		return;
-	for (c = 0; c < DPFW_FRAG_CNT_MAX; c++) {
+	for (c = 0; c < FRAG_CNT_MAX; c++) {
 		char name[64];
 
-		snprintf(name, sizeof(name), "dpfw_frag_%s_total", dpfw_frag_cnt_name(c));
-		family(b, name, "counter", dpfw_frag_cnt_desc(c));
+		snprintf(name, sizeof(name), "dpfw_frag_%s_total", frag_cnt_name(c));
+		family(b, name, "counter", frag_cnt_desc(c));
 		ctl_buf_printf(b, "%s %" PRIu64 "\n", name, m->frag_cnt[c]);
 	}
 }

@@ -167,21 +167,21 @@ print_rules(const struct dpfw *d, FILE *f)
 		t.log_lines, t.log_suppressed, t.log_ring_full);
 }
 
-/* Reassembly over all workers (when it is on): frag.h, DPFW_FRAG_COUNTERS. */
+/* Reassembly over all workers (when it is on): lib/frag, FRAG_COUNTERS. */
 static void
 print_frag(const struct dpfw *d, FILE *f)
 {
-	uint64_t t[DPFW_FRAG_CNT_MAX] = {0};
+	uint64_t t[FRAG_CNT_MAX] = {0};
 	unsigned lc, c;
 
 	if (d->cfg.frag_max_flows == 0)
 		return;
 	RTE_LCORE_FOREACH_WORKER(lc)
-		for (c = 0; c < DPFW_FRAG_CNT_MAX; c++)
+		for (c = 0; c < FRAG_CNT_MAX; c++)
 			t[c] += __atomic_load_n(&d->lcore[lc].stats.frag[c], __ATOMIC_RELAXED);
 	fprintf(f, "frag:");
-	for (c = 0; c < DPFW_FRAG_CNT_MAX; c++)
-		fprintf(f, " %s=%" PRIu64, dpfw_frag_cnt_name(c), t[c]);
+	for (c = 0; c < FRAG_CNT_MAX; c++)
+		fprintf(f, " %s=%" PRIu64, frag_cnt_name(c), t[c]);
 	fputc('\n', f);
 }
 

@@ -223,8 +223,8 @@ tel_frag(const char *cmd __rte_unused, const char *params __rte_unused,
 	rte_tel_data_start_dict(d);
 	pthread_mutex_lock(&tel_lock);
 	if (tel_have && tel_pub.frag)
-		for (c = 0; c < DPFW_FRAG_CNT_MAX; c++)
-			rte_tel_data_add_dict_u64(d, dpfw_frag_cnt_name(c), tel_pub.frag_cnt[c]);
+		for (c = 0; c < FRAG_CNT_MAX; c++)
+			rte_tel_data_add_dict_u64(d, frag_cnt_name(c), tel_pub.frag_cnt[c]);
 	pthread_mutex_unlock(&tel_lock);
 	return 0;
 }
