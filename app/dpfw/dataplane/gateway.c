@@ -26,7 +26,7 @@
 #include "dpfw.h"
 
 /* What the worker tells the gateway about a packet. */
-struct alg_tag {
+struct gw_tag {
 	struct ct_ref ref;
 	uint8_t dir;     /* 0 original, 1 reply */
 	uint8_t ctinfo;  /* enum nf_ctinfo */
@@ -34,7 +34,7 @@ struct alg_tag {
 
 /* What a gateway keeps per helped connection: its last expectation, then
  * its helper's state (alg_helper.state_size bytes). */
-struct alg_conn {
+struct gw_conn {
 	uint32_t exp_slot;             /* its last expectation (ct_expect_create) */
 	uint32_t pad;
 	uint64_t state[];              /* the helper's, zeroed when created */
@@ -59,10 +59,10 @@ ref_key(const struct ct_ref *r)
 	return (uint64_t)r->id << 32 | r->idx;
 }
 
-static inline struct alg_tag *
+static inline struct gw_tag *
 tag_of(struct rte_mbuf *m)
 {
-	return RTE_MBUF_DYNFIELD(m, tag_offset, struct alg_tag *);
+	return RTE_MBUF_DYNFIELD(m, tag_offset, struct gw_tag *);
 }
 
 int
@@ -70,8 +70,8 @@ dpfw_alg_init(void)
 {
 	static const struct rte_mbuf_dynfield desc = {
 		.name = "dpfw_alg_tag",
-		.size = sizeof(struct alg_tag),
-		.align = __alignof__(struct alg_tag),
+		.size = sizeof(struct gw_tag),
+		.align = __alignof__(struct gw_tag),
 	};
 
 	unsigned h;
@@ -98,7 +98,7 @@ dpfw_alg_init(void)
 bool
 dpfw_alg_wanted(const struct dpfw *d, struct rte_mbuf *m, const struct ct_result *r)
 {
-	struct alg_tag *t;
+	struct gw_tag *t;
 
 	if (r->conn == NULL || (unsigned)ct_conn_helper(r->conn) == NF_HELPER_NONE)
 		return false;
@@ -129,7 +129,7 @@ dpfw_alg_create(struct dpfw *d, struct dpfw_lcore *l, unsigned lcore_id)
 		.socket_id = (int)rte_lcore_to_socket_id(lcore_id),
 	};
 	a->conns = rte_hash_create(&hp);
-	a->conn_size = RTE_ALIGN_CEIL(sizeof(struct alg_conn) + alg_helper_state_max(),
+	a->conn_size = RTE_ALIGN_CEIL(sizeof(struct gw_conn) + alg_helper_state_max(),
 				      sizeof(uint64_t));
 	a->conn = rte_zmalloc("dpfw_alg_conn", n * a->conn_size, 0);
 	a->free_idx = rte_malloc("dpfw_alg_free", n * sizeof(uint32_t), 0);
@@ -181,18 +181,18 @@ sweep(struct dpfw *d, struct dpfw_alg *a)
 	}
 }
 
-static inline struct alg_conn *
+static inline struct gw_conn *
 conn_at(struct dpfw_alg *a, uint32_t idx)
 {
-	return (struct alg_conn *)(a->conn + (size_t)idx * a->conn_size);
+	return (struct gw_conn *)(a->conn + (size_t)idx * a->conn_size);
 }
 
 /* The connection's gateway state, created fresh; NULL when the table is
  * full (FTP lines are then not parsed, expectations found by a search). */
-static struct alg_conn *
+static struct gw_conn *
 conn_state(struct dpfw *d, struct dpfw_alg *a, const struct ct_ref *r)
 {
-	struct alg_conn *c;
+	struct gw_conn *c;
 	void *data;
 	uint32_t idx;
 	uint64_t k = ref_key(r);
@@ -221,12 +221,12 @@ conn_state(struct dpfw *d, struct dpfw_alg *a, const struct ct_ref *r)
  */
 static bool
 help_packet(struct dpfw *d, struct dpfw_lcore *l, struct rte_mbuf *m,
-	    const struct alg_tag *t, const struct pkt_meta *meta, const struct ct_conn *c,
+	    const struct gw_tag *t, const struct pkt_meta *meta, const struct ct_conn *c,
 	    const struct alg_helper *h)
 {
 	struct dpfw_alg *a = l->alg;
 	const struct pkt_tuple *tu = &meta->tuple;
-	struct alg_conn *st = NULL;
+	struct gw_conn *st = NULL;
 	struct alg_packet p;
 	struct alg_expect exp;
 	enum alg_verdict v;
@@ -295,7 +295,7 @@ help_packet(struct dpfw *d, struct dpfw_lcore *l, struct rte_mbuf *m,
 bool
 dpfw_alg_packet(struct dpfw *d, struct dpfw_lcore *l, struct rte_mbuf *m)
 {
-	const struct alg_tag *t = tag_of(m);
+	const struct gw_tag *t = tag_of(m);
 	const struct ct_conn *c = ct_conn_deref(d->ct, &t->ref);
 	const struct alg_helper *h;
 	struct pkt_meta meta;
