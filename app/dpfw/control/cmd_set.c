@@ -13,25 +13,9 @@
 uint32_t *
 ctl_timeout_field(struct ct_params *p, enum ctl_timeout t)
 {
-	switch (t) {
-	case CTL_TO_TCP_SYN_SENT: return &p->tcp.timeout[CT_TCP_S_SYN_SENT];
-	case CTL_TO_TCP_SYN_RECV: return &p->tcp.timeout[CT_TCP_S_SYN_RECV];
-	case CTL_TO_TCP_ESTABLISHED: return &p->tcp.timeout[CT_TCP_S_ESTABLISHED];
-	case CTL_TO_TCP_FIN_WAIT: return &p->tcp.timeout[CT_TCP_S_FIN_WAIT];
-	case CTL_TO_TCP_CLOSE_WAIT: return &p->tcp.timeout[CT_TCP_S_CLOSE_WAIT];
-	case CTL_TO_TCP_LAST_ACK: return &p->tcp.timeout[CT_TCP_S_LAST_ACK];
-	case CTL_TO_TCP_TIME_WAIT: return &p->tcp.timeout[CT_TCP_S_TIME_WAIT];
-	case CTL_TO_TCP_CLOSE: return &p->tcp.timeout[CT_TCP_S_CLOSE];
-	case CTL_TO_TCP_MAX_RETRANS: return &p->tcp.timeout[CT_TCP_TO_RETRANS];
-	case CTL_TO_TCP_UNACK: return &p->tcp.timeout[CT_TCP_TO_UNACK];
-	case CTL_TO_UDP: return &p->udp_timeout;
-	case CTL_TO_UDP_STREAM: return &p->udp_stream_timeout;
-	case CTL_TO_ICMP: return &p->icmp_timeout;
-	case CTL_TO_ICMPV6: return &p->icmpv6_timeout;
-	case CTL_TO_GENERIC: return &p->generic_timeout;
-	case CTL_TO_MAX: break;
-	}
-	return NULL;
+	/* lib/ctl lists the timeouts in nf.h's order */
+	_Static_assert((int)CTL_TO_MAX == (int)NF_TO_MAX, "ctl and nf timeouts");
+	return (unsigned)t < CTL_TO_MAX ? &p->timeout[t] : NULL;
 }
 
 void

@@ -25,7 +25,7 @@
 struct alg_tag {
 	struct ct_ref ref;
 	uint8_t dir;     /* 0 original, 1 reply */
-	uint8_t ctinfo;  /* enum ct_info */
+	uint8_t ctinfo;  /* enum nf_ctinfo */
 };
 
 /* What a gateway keeps per helped connection. */
@@ -81,7 +81,7 @@ dpfw_alg_wanted(const struct dpfw *d, struct rte_mbuf *m, const struct ct_result
 {
 	struct alg_tag *t;
 
-	if (r->conn == NULL || ct_conn_helper(r->conn) == CT_HELPER_NONE)
+	if (r->conn == NULL || ct_conn_helper(r->conn) == NF_HELPER_NONE)
 		return false;
 	t = tag_of(m);
 	if (!ct_conn_ref(d->ct, r->conn, &t->ref))
@@ -212,7 +212,7 @@ ftp_packet(struct dpfw *d, struct dpfw_lcore *l, struct rte_mbuf *m,
 	int rc;
 
 	if (meta->tuple.proto != IPPROTO_TCP || meta->payload_len == 0 ||
-	    (t->ctinfo != CT_INFO_ESTABLISHED && t->ctinfo != CT_INFO_ESTABLISHED_REPLY))
+	    (t->ctinfo != NF_CTINFO_ESTABLISHED && t->ctinfo != NF_CTINFO_ESTABLISHED_REPLY))
 		return true;
 	st = conn_state(d, a, &t->ref);
 	if (!st) {
@@ -291,9 +291,9 @@ dpfw_alg_packet(struct dpfw *d, struct dpfw_lcore *l, struct rte_mbuf *m)
 	    !(meta.flags & PKT_F_L4))
 		return true; /* connection gone meanwhile: nothing to parse for */
 	switch (ct_conn_helper(c)) {
-	case CT_HELPER_FTP:
+	case NF_HELPER_FTP:
 		return ftp_packet(d, l, m, t, &meta, c);
-	case CT_HELPER_TFTP:
+	case NF_HELPER_TFTP:
 		return tftp_packet(d, l, m, t, &meta, c);
 	default:
 		return true;
