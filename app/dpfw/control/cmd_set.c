@@ -10,28 +10,20 @@
 #include "dpfw.h"
 #include "log.h"
 
-uint32_t *
-ctl_timeout_field(struct ct_params *p, enum ctl_timeout t)
-{
-	/* lib/ctl lists the timeouts in nf.h's order */
-	_Static_assert((int)CTL_TO_MAX == (int)NF_TO_MAX, "ctl and nf timeouts");
-	return (unsigned)t < CTL_TO_MAX ? &p->timeout[t] : NULL;
-}
-
 void
 ctl_cmd_set_timeout(struct dpfw *d, struct ctl_client *cl)
 {
-	uint32_t *f = ctl_timeout_field(ct_table_params(d->ct), cl->req.timeout);
+	uint32_t *f = &ct_table_params(d->ct)->timeout[cl->req.timeout];
 	uint32_t old = *f;
 
 	*f = (uint32_t)cl->req.value;
 	if (cl->req.json)
 		ctl_buf_printf(&cl->txt, "{\"name\":\"%s\",\"value\":%u,\"previous\":%u}\n",
-			       ctl_timeout_name(cl->req.timeout), *f, old);
+			       nf_timeout_name(cl->req.timeout), *f, old);
 	else
-		ctl_buf_printf(&cl->txt, "%s = %u\n", ctl_timeout_name(cl->req.timeout), *f);
+		ctl_buf_printf(&cl->txt, "%s = %u\n", nf_timeout_name(cl->req.timeout), *f);
 	DPFW_LOG_CTL(INFO, "control: %s set to %u s (was %u)",
-		     ctl_timeout_name(cl->req.timeout), *f, old);
+		     nf_timeout_name(cl->req.timeout), *f, old);
 	ctl_end(cl, CTL_S_OK, "%s", "");
 }
 

@@ -83,7 +83,7 @@ ctl_json_snapshot(struct ctl_buf *b, const struct dpfw *d, const struct ct_snaps
 {
 	static const char *const ev_names[] = {"?", "NEW", "UPDATE", "DESTROY"};
 	const struct ct_key *o = &s->tuple[0];
-	const char *pn = ctl_proto_name(o->proto);
+	const char *pn = nf_proto_name(o->proto);
 
 	ctl_buf_add(b, "{", 1);
 	if (event) {
