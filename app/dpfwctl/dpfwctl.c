@@ -140,8 +140,8 @@ command_help(const struct command *c)
 	printf("usage: %s [-s SOCKET] [--json] %s %s\n\n%s", prog, c->words, c->args,
 	       c->help);
 	if (c->cmd == CTL_CMD_SET_TIMEOUT)
-		for (i = 0; i < CTL_TO_MAX; i++)
-			printf("  %s\n", ctl_timeout_name(i));
+		for (i = 0; i < NF_TO_MAX; i++)
+			printf("  %s\n", nf_timeout_name(i));
 }
 
 static int __attribute__((format(printf, 2, 3)))
@@ -322,9 +322,9 @@ parse_command_options(const struct command *c, int argc, char **argv,
 			return usage_error(c, "needs NAME and SECONDS");
 		if (ctl_parse_timeout_name(argv[0], &r->timeout) < 0)
 			return usage_error(c, "unknown timeout '%s'", argv[0]);
-		if (ctl_parse_u64(argv[1], 1, CTL_TIMEOUT_MAX, &r->value) < 0)
+		if (ctl_parse_u64(argv[1], 1, NF_TIMEOUT_LIMIT, &r->value) < 0)
 			return usage_error(c, "'%s' is not a number of seconds from 1 to %u",
-					   argv[1], CTL_TIMEOUT_MAX);
+					   argv[1], NF_TIMEOUT_LIMIT);
 		return 0;
 	case CTL_CMD_SET_CT_MAX:
 		if (argc != 1)

@@ -37,40 +37,20 @@
 
 #include <rte_mbuf.h>
 
+#include "nf.h"
 #include "pkt.h"
-#include "ct_tcp.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/** Status bits beyond those of ct_tcp.h (netfilter's IPS_*_BIT numbering). */
-#define CT_STATUS_DYING (1u << 9) /**< being deleted: keys gone or going */
-
-/** Packet state, netfilter's enum ip_conntrack_info numbering. */
-enum ct_info {
-	CT_INFO_ESTABLISHED = 0,
-	CT_INFO_RELATED = 1,
-	CT_INFO_NEW = 2,
-	CT_INFO_ESTABLISHED_REPLY = 3,
-	CT_INFO_RELATED_REPLY = 4,
-	CT_INFO_UNTRACKED = 7,
-	CT_INFO_INVALID = 255, /**< no entry attached (netfilter: no nfct) */
-};
-
-/**
- * State-match bits as xt_conntrack numbers them: `-m conntrack --ctstate`
- * (and `-m state`, whose UNTRACKED bit is 1 << 6 instead) test
- * res->state_bits & mask. ESTABLISHED/RELATED/NEW are
- * 1 << (ctinfo % 3 + 1).
+/*
+ * The netfilter vocabulary comes from nf.h: packet states (enum nf_ctinfo,
+ * NF_CTINFO_*), state-match bits (NF_CTSTATE_*: --ctstate tests
+ * res->state_bits & mask), status bits (NF_CTS_*, DYING included: being
+ * deleted, keys gone or going), TCP states (NF_TCP_*), timeouts
+ * (NF_TO_*) and helpers (enum nf_helper).
  */
-#define CT_SB_INVALID     (1u << 0)
-#define CT_SB_ESTABLISHED (1u << 1)
-#define CT_SB_RELATED     (1u << 2)
-#define CT_SB_NEW         (1u << 3)
-#define CT_SB_SNAT        (1u << 6)
-#define CT_SB_DNAT        (1u << 7)
-#define CT_SB_UNTRACKED   (1u << 8)
 
 /**
  * Hash key: the parser's struct pkt_tuple with its pad field holding the
@@ -95,30 +75,31 @@ struct ct_worker;
 /* ---- configuration ---- */
 
 /**
- * Run-time timeouts X(field, default seconds) besides TCP's (which live in
- * struct ct_tcp_params), as net.netfilter.nf_conntrack_*_timeout.
- */
-#define CT_TIMEOUTS(X)            \
-	X(udp, 30)                \
-	X(udp_stream, 120)        \
-	X(icmp, 30)               \
-	X(icmpv6, 30)             \
-	X(generic, 600)
-
-/**
  * Tunables read by the workers at every packet (plain loads: a change is
  * seen within a burst or two; torn multi-field updates are harmless).
  * Change them with the table's ct_table_params() pointer.
  */
 struct ct_params {
 	uint32_t ct_max;             /**< nf_conntrack_max; <= conf.max_conns */
-#define CT_TIMEOUT_FIELD(name, def) uint32_t name##_timeout;
-	CT_TIMEOUTS(CT_TIMEOUT_FIELD)
-#undef CT_TIMEOUT_FIELD
+	/** Run-time timeouts in seconds, as net.netfilter.nf_conntrack_*
+	 *  (nf_timeout_name() names each); TCP's SYN_SENT2 state has none
+	 *  of its own: it keeps SYN_SENT's default, as in the kernel. */
+	uint32_t timeout[NF_TO_MAX];
 	uint8_t acct;                /**< count packets/bytes (needs conf.acct) */
 	uint8_t events;              /**< produce events */
-	struct ct_tcp_params tcp;    /**< TCP knobs and timeouts */
+	/* TCP knobs, as net.netfilter.nf_conntrack_tcp_* */
+	uint8_t tcp_loose;              /**< pick up connections mid-stream (1) */
+	uint8_t tcp_be_liberal;         /**< accept all window failures (0) */
+	uint8_t tcp_ignore_invalid_rst; /**< do not mark RST below maxack INVALID (0) */
+	uint32_t tcp_max_retrans;       /**< retransmissions before the
+					 *   max_retrans timeout (3) */
 };
+
+/**
+ * Fill p with netfilter's defaults (timeouts from nf_timeout_default(),
+ * events on, accounting off) and nf_conntrack_max ct_max.
+ */
+void ct_params_default(struct ct_params *p, uint32_t ct_max);
 
 /** How to build the table. */
 struct ct_table_conf {
@@ -182,8 +163,8 @@ const char *ct_reason_str(enum ct_reason r);
 /** Per-packet outcome of ct_classify_burst(). */
 struct ct_result {
 	struct ct_conn *conn; /**< NULL for INVALID / UNTRACKED */
-	uint16_t state_bits;  /**< CT_SB_* for the state matches */
-	uint8_t ctinfo;       /**< enum ct_info */
+	uint16_t state_bits;  /**< NF_CTSTATE_* for the state matches */
+	uint8_t ctinfo;       /**< enum nf_ctinfo */
 	uint8_t flags;        /**< CT_RES_* */
 	uint8_t reason;       /**< enum ct_reason */
 	uint8_t pend;         /**< internal: pending-insert slot */
@@ -239,27 +220,17 @@ int ct_confirm(struct ct_worker *w, struct ct_result *res);
 /** The packet of an unconfirmed result was dropped: leave no entry. */
 void ct_abort(struct ct_worker *w, struct ct_result *res);
 
-/** Connection helpers (raw's CT --helper), numbered as rules.h's. */
-enum ct_helper {
-	CT_HELPER_NONE = 0,
-	CT_HELPER_FTP,
-	CT_HELPER_TFTP,
-	CT_HELPER_MAX
-};
-
 /**
  * Attach a helper to the new connection of an unconfirmed result, as
  * netfilter's CT template does when the connection is created; listings
  * and events then show `helper=NAME`, and the connection gets the id that
  * struct ct_ref names it by. Other results are left alone.
  */
-void ct_set_helper(struct ct_worker *w, struct ct_result *res, enum ct_helper h);
+void ct_set_helper(struct ct_worker *w, struct ct_result *res, enum nf_helper h);
 
-/** A helper's name as conntrack prints it ("ftp"), NULL for none. */
-const char *ct_helper_name(unsigned h);
-
-/** The helper attached to a connection (CT_HELPER_NONE if none). */
-enum ct_helper ct_conn_helper(const struct ct_conn *c);
+/** The helper attached to a connection (NF_HELPER_NONE if none);
+ * nf_helper_name() names it as conntrack prints it. */
+enum nf_helper ct_conn_helper(const struct ct_conn *c);
 
 /**
  * A TCP reset was sent for the result's packet (REJECT --reject-with
@@ -332,7 +303,7 @@ struct ct_snapshot {
 	uint8_t type;           /**< event type (enum ct_event_type) */
 	uint8_t no_state;       /**< UPDATE that left the TCP state as it was:
 				 *   conntrack -E prints no state then */
-	uint8_t helper;         /**< enum ct_helper */
+	uint8_t helper;         /**< enum nf_helper */
 	uint16_t use;           /**< conntrack's use=: 1, plus the live
 				 *   connections made from its expectations */
 };
@@ -402,7 +373,7 @@ struct ct_conn *ct_conn_deref(const struct ct_table *t, const struct ct_ref *ref
  * Expect a connection (netfilter's nf_ct_expect_related with an FTP/TFTP
  * policy: one expectation per master, the newest replaces the older). Any
  * lcore. The expected connection's first packet (of the original
- * direction) is RELATED, its entry gets CT_STATUS_EXPECTED and the
+ * direction) is RELATED, its entry gets NF_CTS_EXPECTED and the
  * master's mark; the expectation is then used up.
  *
  * @param master    the connection whose helper expects
@@ -426,7 +397,7 @@ int ct_expect_create(struct ct_table *t, const struct ct_ref *master,
 struct ct_expect_view {
 	struct ct_key tuple;  /**< sport 0: any */
 	uint32_t timeout_s;   /**< seconds left */
-	uint8_t helper;       /**< the master's enum ct_helper */
+	uint8_t helper;       /**< the master's enum nf_helper */
 };
 
 /**
@@ -466,6 +437,16 @@ int ct_format_event(const struct ct_snapshot *ev, char *buf, size_t len,
  * @return events stored in ev (at most max)
  */
 unsigned ct_events_drain(struct ct_table *t, struct ct_snapshot *ev, unsigned max);
+
+/* TEMPORARY: lib/rules still uses these; removed when lib/rules adopts lib/nf */
+#define CT_SB_INVALID     NF_CTSTATE_INVALID
+#define CT_SB_ESTABLISHED NF_CTSTATE_ESTABLISHED
+#define CT_SB_RELATED     NF_CTSTATE_RELATED
+#define CT_SB_NEW         NF_CTSTATE_NEW
+#define CT_SB_SNAT        NF_CTSTATE_SNAT
+#define CT_SB_DNAT        NF_CTSTATE_DNAT
+#define CT_SB_UNTRACKED   NF_CTSTATE_UNTRACKED
+/* end TEMPORARY */
 
 #ifdef __cplusplus
 }

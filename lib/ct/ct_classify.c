@@ -12,20 +12,16 @@ set_result(struct ct_result *r, uint8_t ctinfo, struct ct_conn *c, uint32_t stat
 {
 	r->ctinfo = ctinfo;
 	r->conn = c;
-	if (ctinfo == CT_INFO_INVALID)
-		r->state_bits = CT_SB_INVALID;
-	else if (ctinfo == CT_INFO_UNTRACKED)
-		r->state_bits = CT_SB_UNTRACKED;
-	else
-		r->state_bits = (uint16_t)(1u << (ctinfo % 3 + 1) |
-			(status & CT_STATUS_SRC_NAT ? CT_SB_SNAT : 0) |
-			(status & CT_STATUS_DST_NAT ? CT_SB_DNAT : 0));
+	/* status is 0 for INVALID and UNTRACKED (no entry) */
+	r->state_bits = (uint16_t)(nf_ctstate_of(ctinfo) |
+		(status & NF_CTS_SRC_NAT ? NF_CTSTATE_SNAT : 0) |
+		(status & NF_CTS_DST_NAT ? NF_CTSTATE_DNAT : 0));
 }
 
 static inline void
 set_invalid(struct ct_worker *w, struct ct_result *r, enum ct_reason why)
 {
-	set_result(r, CT_INFO_INVALID, NULL, 0);
+	set_result(r, NF_CTINFO_INVALID, NULL, 0);
 	r->reason = why;
 	w->cnt[CT_CNT_invalid]++;
 }
@@ -145,7 +141,7 @@ handle_new(struct ct_worker *w, const struct ct_proto_ops *ops, struct ct_pkt *p
 		struct ct_exp_slot e;
 
 		if (ct_expect_take(t, key, p->now, &e)) {
-			c->status = CT_STATUS_EXPECTED;
+			c->status = NF_CTS_EXPECTED;
 			c->mark = ct_rec(t, e.master)->mark;
 			c->help_id = e.master;
 			c->children = (uint16_t)e.master_id;
@@ -176,7 +172,7 @@ handle_new(struct ct_worker *w, const struct ct_proto_ops *ops, struct ct_pkt *p
 	if (t->acct)
 		memset(&t->acct[pd->idx], 0, sizeof(t->acct[0]));
 	account(t, c, 0, p->meta);
-	set_result(r, status & CT_STATUS_EXPECTED ? CT_INFO_RELATED : CT_INFO_NEW, c, status);
+	set_result(r, status & NF_CTS_EXPECTED ? NF_CTINFO_RELATED : NF_CTINFO_NEW, c, status);
 	r->flags |= CT_RES_UNCONFIRMED;
 	r->pend = w->n_pend++;
 	w->cnt[CT_CNT_new]++;
@@ -191,7 +187,7 @@ handle_known(struct ct_worker *w, const struct ct_proto_ops *ops, struct ct_pkt 
 	struct ct_table *t = w->t;
 	const struct ct_params *prm = &t->params;
 	uint32_t st = ct_status_load(c), status = st, left, timeout;
-	bool confirmed = st & CT_STATUS_CONFIRMED;
+	bool confirmed = st & NF_CTS_CONFIRMED;
 	/* Only workers update a tracker's state: with one there is nobody
 	 * to guard against, and the guard's atomic exchange (a full barrier)
 	 * is a tenth of an established packet's own cycles. */
@@ -202,17 +198,17 @@ handle_known(struct ct_worker *w, const struct ct_proto_ops *ops, struct ct_pkt 
 	enum ct_pv v;
 
 	if (dir)
-		ctinfo = CT_INFO_ESTABLISHED_REPLY;
-	else if (st & CT_STATUS_SEEN_REPLY)
-		ctinfo = CT_INFO_ESTABLISHED;
-	else if (st & CT_STATUS_EXPECTED)
-		ctinfo = CT_INFO_RELATED;
+		ctinfo = NF_CTINFO_ESTABLISHED_REPLY;
+	else if (st & NF_CTS_SEEN_REPLY)
+		ctinfo = NF_CTINFO_ESTABLISHED;
+	else if (st & NF_CTS_EXPECTED)
+		ctinfo = NF_CTINFO_RELATED;
 	else
-		ctinfo = CT_INFO_NEW;
+		ctinfo = NF_CTINFO_NEW;
 
 	if (guard)
 		ct_lock(c);
-	old_state = c->l4proto == IPPROTO_TCP ? c->proto.tcp.state : 0;
+	old_state = ct_conn_state(ops, c);
 	exp = ct_expires_load(c);
 	left = timeout = secs_left(t, exp, p->now);
 	v = ops->packet(c, dir, p, prm, &status, &timeout);
@@ -238,7 +234,7 @@ handle_known(struct ct_worker *w, const struct ct_proto_ops *ops, struct ct_pkt 
 	 * so its DESTROY shows the old timeout and [UNREPLIED]. */
 	kill = v == CT_PV_DESTROY && confirmed;
 	if (dir && !kill)
-		status |= CT_STATUS_SEEN_REPLY;
+		status |= NF_CTS_SEEN_REPLY;
 	if (!kill && (status & ~st))
 		__atomic_fetch_or(&c->status, status & ~st, __ATOMIC_RELEASE);
 	/* A tracker that must not refresh leaves timeout unchanged (TCP);
@@ -246,12 +242,12 @@ handle_known(struct ct_worker *w, const struct ct_proto_ops *ops, struct ct_pkt 
 	if (!kill && v != CT_PV_IGNORE && (!ops->locked || timeout != left))
 		set_expires(w, c, p->now + (uint64_t)timeout * t->hz, confirmed);
 	{
-		uint8_t new_state = c->l4proto == IPPROTO_TCP ? c->proto.tcp.state : 0;
+		uint8_t new_state = ct_conn_state(ops, c);
 
 		if (guard)
 			ct_unlock(c);
 		if (!kill && confirmed && prm->events &&
-		    ((status & ~st & (CT_STATUS_SEEN_REPLY | CT_STATUS_ASSURED)) ||
+		    ((status & ~st & (NF_CTS_SEEN_REPLY | NF_CTS_ASSURED)) ||
 		     new_state != old_state))
 			ct_event_emit(t, w->events, w->cnt, new_state == old_state, c,
 				      CT_EV_UPDATE, p->now);
@@ -349,15 +345,15 @@ ct_classify_burst_notrack(struct ct_worker *w, struct rte_mbuf **pkts,
 		const struct ct_proto_ops *ops;
 		enum ct_pre pre = CT_PRE_TRACK;
 
-		*r = (struct ct_result){ .ctinfo = CT_INFO_INVALID,
-					 .state_bits = CT_SB_INVALID };
+		*r = (struct ct_result){ .ctinfo = NF_CTINFO_INVALID,
+					 .state_bits = NF_CTSTATE_INVALID };
 		if (m->l3 != PKT_L3_IPV4 && m->l3 != PKT_L3_IPV6) {
 			r->state_bits = 0;
 			r->reason = CT_R_NOT_IP;
 			continue;
 		}
 		if (unlikely(notrack >> i & 1)) {
-			set_result(r, CT_INFO_UNTRACKED, NULL, 0);
+			set_result(r, NF_CTINFO_UNTRACKED, NULL, 0);
 			w->cnt[CT_CNT_untracked]++;
 			continue;
 		}
@@ -381,7 +377,7 @@ ct_classify_burst_notrack(struct ct_worker *w, struct rte_mbuf **pkts,
 			continue;
 		}
 		if (pre == CT_PRE_UNTRACKED) {
-			set_result(r, CT_INFO_UNTRACKED, NULL, 0);
+			set_result(r, NF_CTINFO_UNTRACKED, NULL, 0);
 			w->cnt[CT_CNT_untracked]++;
 			continue;
 		}
@@ -394,7 +390,7 @@ ct_classify_burst_notrack(struct ct_worker *w, struct rte_mbuf **pkts,
 				set_invalid(w, r, why);
 				continue;
 			}
-			set_result(r, dir ? CT_INFO_RELATED_REPLY : CT_INFO_RELATED, c,
+			set_result(r, dir ? NF_CTINFO_RELATED_REPLY : NF_CTINFO_RELATED, c,
 				   ct_status_load(c));
 			if (dir)
 				r->flags |= CT_RES_REPLY;
@@ -404,8 +400,8 @@ ct_classify_burst_notrack(struct ct_worker *w, struct rte_mbuf **pkts,
 		ct_key_from_tuple(&keys[nk], &m->tuple, p.zone);
 		sig[nk] = m->hash; /* the parser hashed it with zone 0 */
 		if (unlikely(p.zone != 0) ||
-		    (ops == &ct_proto_generic && (keys[nk].sport || keys[nk].dport))) {
-			if (ops == &ct_proto_generic)
+		    (ops->key_no_ports && (keys[nk].sport || keys[nk].dport))) {
+			if (ops->key_no_ports)
 				keys[nk].sport = keys[nk].dport = 0;
 			sig[nk] = ct_key_hash(&keys[nk]);
 		}
@@ -434,8 +430,8 @@ ct_classify_burst_notrack(struct ct_worker *w, struct rte_mbuf **pkts,
 			dir = (int)((uintptr_t)data[j] & 1);
 			/* not yet confirmed by its creator, or being deleted:
 			 * netfilter would not find it either */
-			if ((ct_status_load(c) & (CT_STATUS_CONFIRMED | CT_STATUS_DYING)) !=
-			    CT_STATUS_CONFIRMED)
+			if ((ct_status_load(c) & (NF_CTS_CONFIRMED | NF_CTS_DYING)) !=
+			    NF_CTS_CONFIRMED)
 				c = NULL;
 		}
 		if (!c) {
@@ -464,33 +460,36 @@ ct_set_closing(struct ct_worker *w, const struct ct_result *res, uint64_t now)
 {
 	struct ct_table *t = w->t;
 	struct ct_conn *c = res->conn;
-	uint8_t old;
+	const struct ct_proto_ops *ops;
+	uint32_t timeout;
+	bool rearm;
 
-	if (c == NULL || c->l4proto != IPPROTO_TCP || (res->flags & CT_RES_UNCONFIRMED) ||
-	    !(ct_status_load(c) & CT_STATUS_CONFIRMED))
+	if (c == NULL || (res->flags & CT_RES_UNCONFIRMED) ||
+	    !(ct_status_load(c) & NF_CTS_CONFIRMED))
+		return;
+	ops = ct_conn_ops(c);
+	if (ops->set_closing == NULL)
 		return;
 	ct_lock(c);
-	old = c->proto.tcp.state;
-	CT_TCP_STATE_STORE(&c->proto.tcp, CT_TCP_S_CLOSE);
+	rearm = ops->set_closing(c, &t->params, &timeout);
 	ct_unlock(c);
-	if (old != CT_TCP_S_CLOSE)
-		set_expires(w, c, now + (uint64_t)t->params.tcp.timeout[CT_TCP_S_CLOSE] * t->hz,
-			    true);
+	if (rearm)
+		set_expires(w, c, now + (uint64_t)timeout * t->hz, true);
 }
 
 void
-ct_set_helper(struct ct_worker *w, struct ct_result *res, enum ct_helper h)
+ct_set_helper(struct ct_worker *w, struct ct_result *res, enum nf_helper h)
 {
 	struct ct_conn *c = res->conn;
 
 	/* the record is this worker's alone until ct_confirm(); an expected
 	 * connection takes no helper from the raw table (netfilter assigns
 	 * the template's only when no expectation matched) */
-	if (c == NULL || !(res->flags & CT_RES_UNCONFIRMED) || h >= CT_HELPER_MAX ||
-	    (c->status & (CT_STATUS_CONFIRMED | CT_STATUS_EXPECTED)))
+	if (c == NULL || !(res->flags & CT_RES_UNCONFIRMED) || h >= NF_HELPER_MAX ||
+	    (c->status & (NF_CTS_CONFIRMED | NF_CTS_EXPECTED)))
 		return;
 	c->helper = (uint8_t)h;
-	if (h == CT_HELPER_NONE) {
+	if (h == NF_HELPER_NONE) {
 		c->help_id = 0;
 		return;
 	}

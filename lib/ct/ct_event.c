@@ -35,7 +35,7 @@ ct_snapshot(const struct ct_table *t, const struct ct_conn *c, uint64_t now,
 	s->helper = c->helper;
 	s->use = (uint16_t)(1 + (c->helper ? __atomic_load_n(&c->children, __ATOMIC_RELAXED) : 0));
 	/* unguarded: another worker may be changing it */
-	s->tcp_state = c->l4proto == IPPROTO_TCP ? CT_TCP_STATE_LOAD(&c->proto.tcp) : 0;
+	s->tcp_state = ct_conn_state(ct_conn_ops(c), c);
 }
 
 void

@@ -121,8 +121,8 @@ ct_conn_deref(const struct ct_table *t, const struct ct_ref *ref)
 	if (ref->idx >= t->n_recs)
 		return NULL;
 	c = ct_rec(t, ref->idx);
-	if ((ct_status_load(c) & (CT_STATUS_CONFIRMED | CT_STATUS_DYING)) !=
-	    CT_STATUS_CONFIRMED)
+	if ((ct_status_load(c) & (NF_CTS_CONFIRMED | NF_CTS_DYING)) !=
+	    NF_CTS_CONFIRMED)
 		return NULL;
 	/* read after the status: a record is reused only once it dies */
 	if (__atomic_load_n(&c->help_id, __ATOMIC_RELAXED) != ref->id)
@@ -136,13 +136,13 @@ ct_expect_child(struct ct_table *t, const struct ct_conn *c, int delta)
 	struct ct_conn *m;
 	uint16_t n;
 
-	if (c->help_id >= t->n_recs || c->helper != CT_HELPER_NONE)
+	if (c->help_id >= t->n_recs || c->helper != NF_HELPER_NONE)
 		return;
 	m = ct_rec(t, c->help_id);
 	/* a reader (worker or control thread online) holds off the master's
 	 * reuse while it looks: alive now means the same record throughout */
-	if ((ct_status_load(m) & (CT_STATUS_CONFIRMED | CT_STATUS_DYING)) !=
-	    CT_STATUS_CONFIRMED || m->helper == CT_HELPER_NONE ||
+	if ((ct_status_load(m) & (NF_CTS_CONFIRMED | NF_CTS_DYING)) !=
+	    NF_CTS_CONFIRMED || m->helper == NF_HELPER_NONE ||
 	    (uint16_t)__atomic_load_n(&m->help_id, __ATOMIC_RELAXED) != c->children)
 		return;
 	n = __atomic_load_n(&m->children, __ATOMIC_RELAXED);
@@ -339,7 +339,7 @@ fmt_addr(const struct ct_key *k, const uint32_t *a, char *buf, size_t len)
 int
 ct_format_expect(const struct ct_expect_view *e, char *buf, size_t len)
 {
-	const char *name = ct_helper_name(e->helper);
+	const char *name = nf_helper_name(e->helper);
 	const struct ct_key *k = &e->tuple;
 	char s[48], d[48];
 

@@ -73,23 +73,16 @@ ct_fifo_unlink(struct ct_worker *w, struct ct_conn *c)
  * this worker rather than an arbitrary one near the new tuple, and a
  * worker cannot evict another worker's entries (it then drops the packet,
  * "table full"). Entries that became ASSURED leave the FIFO lazily, here
- * and when their timer fires, except TCP ones: the collector below also
- * evicts ASSURED TCP entries that are closing, so those stay on the FIFO,
- * and a still-open one met by a scan goes to the back.
- */
-static bool
-closing_tcp(const struct ct_conn *c)
-{
-	uint8_t s = CT_TCP_STATE_LOAD(&c->proto.tcp);
-
-	return c->l4proto == IPPROTO_TCP && s >= CT_TCP_S_FIN_WAIT && s <= CT_TCP_S_CLOSE;
-}
-
-/*
+ * and when their timer fires, except those of a protocol that can close
+ * (ops->closing, TCP): the collector below also evicts ASSURED entries
+ * that are closing, so those stay on the FIFO, and a still-open one met
+ * by a scan goes to the back.
+ *
  * Delete the oldest entry of this worker's FIFO that may go: non-ASSURED,
- * or with `closing` also an ASSURED TCP entry from FIN_WAIT to CLOSE
- * (netfilter's gc_worker_can_early_drop). Looks at no more than `max`
- * entries, adding how many to *scanned. @return true if one was deleted
+ * or with `closing` also an ASSURED one that is closing (TCP from FIN_WAIT
+ * to CLOSE; netfilter's gc_worker_can_early_drop). Looks at no more than
+ * `max` entries, adding how many to *scanned. @return true if one was
+ * deleted
  */
 static bool
 evict_one(struct ct_worker *w, bool closing, unsigned max, unsigned *scanned)
@@ -102,15 +95,19 @@ evict_one(struct ct_worker *w, bool closing, unsigned max, unsigned *scanned)
 
 		(*scanned)++;
 		idx = c->ed_next;
-		if (st & CT_STATUS_DYING) {
+		if (st & NF_CTS_DYING) {
 			ct_fifo_unlink(w, c);
 			continue;
 		}
-		if ((st & CT_STATUS_ASSURED) && !(closing && closing_tcp(c))) {
-			ct_fifo_unlink(w, c);
-			if (c->l4proto == IPPROTO_TCP)
-				ct_fifo_push(w, c); /* may close later */
-			continue;
+		if (st & NF_CTS_ASSURED) {
+			const struct ct_proto_ops *ops = ct_conn_ops(c);
+
+			if (!(closing && ops->closing && ops->closing(c))) {
+				ct_fifo_unlink(w, c);
+				if (ops->closing)
+					ct_fifo_push(w, c); /* may close later */
+				continue;
+			}
 		}
 		if (ct_kill(w->t, c, w->now, w->events, w->cnt)) {
 			ct_reap(w, c);
@@ -183,9 +180,9 @@ ct_timer_cb(struct ct_timer *tm, uint64_t now, void *arg)
 	uint32_t st = ct_status_load(c);
 	uint64_t exp;
 
-	if (!(st & CT_STATUS_DYING)) {
-		if ((st & CT_STATUS_ASSURED) && (c->flags & CT_F_IN_FIFO) &&
-		    c->l4proto != IPPROTO_TCP)
+	if (!(st & NF_CTS_DYING)) {
+		if ((st & NF_CTS_ASSURED) && (c->flags & CT_F_IN_FIFO) &&
+		    !ct_conn_ops(c)->closing)
 			ct_fifo_unlink(w, c);
 		exp = ct_expires_load(c);
 		if (exp > now)
@@ -213,9 +210,9 @@ drain_handoff(struct ct_worker *w)
 			uint64_t exp;
 
 			if ((c->flags & (CT_F_ALLOC | CT_F_REAPED)) != CT_F_ALLOC ||
-			    !(st & CT_STATUS_CONFIRMED))
+			    !(st & NF_CTS_CONFIRMED))
 				continue;
-			if (st & CT_STATUS_DYING) {
+			if (st & NF_CTS_DYING) {
 				ct_reap(w, c);
 				continue;
 			}

@@ -52,16 +52,6 @@ put_tuple(struct buf *b, const struct ct_key *k, const struct ct_proto_ops *ops)
 	put(b, "src=%s dst=%s %s", s, d, pr);
 }
 
-const char *
-ct_helper_name(unsigned h)
-{
-	static const char *const names[CT_HELPER_MAX] = {
-		[CT_HELPER_FTP] = "ftp", [CT_HELPER_TFTP] = "tftp",
-	};
-
-	return h < CT_HELPER_MAX ? names[h] : NULL;
-}
-
 #define MODE_LIST 0
 #define MODE_EVENT 1
 
@@ -88,31 +78,34 @@ format(const struct ct_snapshot *s, char *out, size_t len, unsigned flags, int m
 	 * expired one (nothing left) shows no timeout */
 	if (!destroy || s->timeout_s > 0)
 		put(&b, "%u ", s->timeout_s);
-	if (o->proto == IPPROTO_TCP && !(mode == MODE_EVENT && s->no_state))
-		put(&b, "%s ", ct_tcp_state_name(s->tcp_state));
+	if (ops->state_name && !(mode == MODE_EVENT && s->no_state)) {
+		const char *st = ops->state_name(s->tcp_state);
+
+		put(&b, "%s ", st ? st : "UNKNOWN");
+	}
 	for (d = 0; d < 2; d++) {
 		put_tuple(&b, &s->tuple[d], ops);
 		if (acct)
 			put(&b, "packets=%llu bytes=%llu ", (unsigned long long)s->packets[d],
 			    (unsigned long long)s->bytes[d]);
-		if (d == 0 && !(s->status & CT_STATUS_SEEN_REPLY))
+		if (d == 0 && !(s->status & NF_CTS_SEEN_REPLY))
 			put(&b, "[UNREPLIED] ");
 	}
-	if (s->status & CT_STATUS_ASSURED)
+	if (s->status & NF_CTS_ASSURED)
 		put(&b, "[ASSURED] ");
 	/* conntrack-tools: mark=, zone= (if not 0), helper=, use= */
 	if (mode == MODE_LIST) {
 		put(&b, "mark=%u ", s->mark);
 		if (o->zone)
 			put(&b, "zone=%u ", o->zone);
-		if (ct_helper_name(s->helper))
-			put(&b, "helper=%s ", ct_helper_name(s->helper));
+		if (nf_helper_name(s->helper))
+			put(&b, "helper=%s ", nf_helper_name(s->helper));
 		put(&b, "use=%u", s->use ? s->use : 1);
 	} else {
 		if (o->zone)
 			put(&b, "zone=%u ", o->zone);
-		if (ct_helper_name(s->helper))
-			put(&b, "helper=%s ", ct_helper_name(s->helper));
+		if (nf_helper_name(s->helper))
+			put(&b, "helper=%s ", nf_helper_name(s->helper));
 		/* an event line ends without the blank */
 		if (b.pos > 0 && b.pos <= len && out[b.pos - 1] == ' ')
 			out[--b.pos] = '\0';
@@ -140,7 +133,7 @@ ct_format(const struct ct_table *t, const struct ct_conn *c, uint64_t now,
 {
 	struct ct_snapshot s;
 
-	if (!(ct_status_load(c) & CT_STATUS_CONFIRMED))
+	if (!(ct_status_load(c) & NF_CTS_CONFIRMED))
 		return -EINVAL;
 	ct_snapshot(t, c, now, &s);
 	return format(&s, buf, len, flags, MODE_LIST);

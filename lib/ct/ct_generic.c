@@ -26,7 +26,7 @@ generic_packet(struct ct_conn *c, int dir, const struct ct_pkt *p,
 	       const struct ct_params *prm, uint32_t *status, uint32_t *timeout_s)
 {
 	(void)c, (void)dir, (void)p, (void)status;
-	*timeout_s = prm->generic_timeout;
+	*timeout_s = prm->timeout[NF_TO_GENERIC];
 	return CT_PV_ACCEPT;
 }
 
@@ -45,5 +45,6 @@ const struct ct_proto_ops ct_proto_generic = {
 	.invert = generic_invert,
 	.new = generic_new,
 	.packet = generic_packet,
+	.key_no_ports = true,
 	.fmt_tuple = generic_fmt,
 };

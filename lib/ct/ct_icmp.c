@@ -86,7 +86,7 @@ icmp_packet(struct ct_conn *c, int dir, const struct ct_pkt *p,
 	    const struct ct_params *prm, uint32_t *status, uint32_t *timeout_s)
 {
 	(void)c, (void)dir, (void)p, (void)status;
-	*timeout_s = prm->icmp_timeout;
+	*timeout_s = prm->timeout[NF_TO_ICMP];
 	return CT_PV_ACCEPT;
 }
 

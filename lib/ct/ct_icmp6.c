@@ -67,7 +67,7 @@ icmp6_packet(struct ct_conn *c, int dir, const struct ct_pkt *p,
 	     const struct ct_params *prm, uint32_t *status, uint32_t *timeout_s)
 {
 	(void)c, (void)dir, (void)p, (void)status;
-	*timeout_s = prm->icmpv6_timeout;
+	*timeout_s = prm->timeout[NF_TO_ICMPV6];
 	return CT_PV_ACCEPT;
 }
 

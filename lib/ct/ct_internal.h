@@ -21,6 +21,7 @@
 #include <rte_spinlock.h>
 
 #include "ct.h"
+#include "ct_tcp.h"
 #include "ct_timer.h"
 
 /*
@@ -64,7 +65,7 @@
 struct ct_conn {
 	/* ---- cache line 0 ---- */
 	uint64_t expires;      /* deadline in ticks; relaxed atomic, any worker */
-	uint32_t status;       /* CT_STATUS_*; atomic or / cas */
+	uint32_t status;       /* NF_CTS_*; atomic or / cas */
 	uint32_t key_pos[2];   /* rte_hash key positions of tuple[0], tuple[1];
 				* CT_NONE when not held (freed with the record) */
 	uint32_t mark;         /* connmark */
@@ -84,7 +85,7 @@ struct ct_conn {
 		struct ct_tcp tcp;
 		uint8_t raw[56];
 	} proto;
-	uint8_t helper;        /* enum ct_helper: raw's CT --helper (the ALG's) */
+	uint8_t helper;        /* enum nf_helper: raw's CT --helper (the ALG's) */
 	uint8_t spare8;
 	/* A master (helper set): data connections made from its expectations
 	 * that are alive (conntrack's use= counts them). An expected
@@ -120,7 +121,7 @@ struct ct_exp_slot {
 	uint32_t state;        /* generation << 2 | CT_EXP_*; atomic */
 	uint32_t master;       /* master record index */
 	uint32_t master_id;    /* the master's help_id */
-	uint8_t helper;        /* master's enum ct_helper (listed) */
+	uint8_t helper;        /* master's enum nf_helper (listed) */
 	uint8_t pad[3];
 	uint64_t expires;      /* tick */
 	struct ct_key tuple;   /* expected original tuple; sport 0: any */
@@ -202,6 +203,11 @@ struct ct_pkt {
 	uint16_t zone;            /* conntrack zone of the packet */
 };
 
+/*
+ * What differs per protocol. The table, the classifier, expiry, events and
+ * views never test a protocol number: they read these fields (the flags
+ * once per packet at most) and call these functions.
+ */
 struct ct_proto_ops {
 	const char *name;  /* as conntrack prints it */
 	uint8_t proto;     /* IPPROTO_*, 0 for generic */
@@ -215,12 +221,35 @@ struct ct_proto_ops {
 	bool (*new)(struct ct_conn *c, const struct ct_pkt *p, const struct ct_params *prm);
 	/* Packet of a known connection in direction dir. status: in/out
 	 * (reads SEEN_REPLY; may set ASSURED). timeout_s: in seconds left,
-	 * out seconds to run. Called with c->lock held for TCP. */
+	 * out seconds to run; the protocol picks which of prm->timeout[].
+	 * Called with c->lock held when `locked`. */
 	enum ct_pv (*packet)(struct ct_conn *c, int dir, const struct ct_pkt *p,
 			     const struct ct_params *prm, uint32_t *status,
 			     uint32_t *timeout_s);
-	/* Needs the per-connection guard. */
+	/* Needs the per-connection guard; such a tracker also leaves
+	 * timeout_s as it was when the timer must not be refreshed. */
 	bool locked;
+	/* The key holds the addresses only: the parser's ports (whatever the
+	 * protocol's first bytes are) are zeroed. */
+	bool key_no_ports;
+	/* A confirm that finds the tuple taken joins the winner's entry
+	 * instead of dropping the packet (netfilter's clash resolution). */
+	bool clash_ok;
+	/* Optional: the protocol has states, kept in the record's state byte
+	 * (ct_conn_state()); their names for listings and events. NULL: no
+	 * states (the state reads as 0, nothing is printed). */
+	const char *(*state_name)(unsigned state);
+	/* Optional: an ASSURED entry the collector may still evict because
+	 * it is closing (netfilter's can_early_drop: TCP from FIN_WAIT to
+	 * CLOSE); such entries stay on the early-drop FIFO. NULL: an ASSURED
+	 * entry is never evicted. Reads the state unguarded. */
+	bool (*closing)(const struct ct_conn *c);
+	/* Optional: a reset was sent for the connection (REJECT tcp-reset):
+	 * move it to its closed state, as nf_ct_set_closing() does. Called
+	 * with c->lock held. @return true with *timeout_s set when the timer
+	 * must run that long from now; false to leave it. NULL: nothing. */
+	bool (*set_closing)(struct ct_conn *c, const struct ct_params *prm,
+			    uint32_t *timeout_s);
 	/* Print the protocol part of a tuple ("sport=1 dport=2 "). */
 	int (*fmt_tuple)(const struct ct_key *k, char *buf, size_t len);
 };
@@ -232,6 +261,22 @@ extern const struct ct_proto_ops ct_proto_icmp6;
 extern const struct ct_proto_ops ct_proto_generic;
 
 const struct ct_proto_ops *ct_proto_find(uint8_t proto, uint8_t family);
+
+/* The ops of a record's protocol. */
+static inline const struct ct_proto_ops *
+ct_conn_ops(const struct ct_conn *c)
+{
+	return ct_proto_find(c->l4proto, c->family);
+}
+
+/* A record's protocol state (only TCP has states: its struct ct_tcp's
+ * state byte), 0 for a protocol without. Relaxed: the reader may not
+ * hold the guard. */
+static inline uint8_t
+ct_conn_state(const struct ct_proto_ops *ops, const struct ct_conn *c)
+{
+	return ops->state_name ? CT_TCP_STATE_LOAD(&c->proto.tcp) : 0;
+}
 
 /* Shared pieces of the port-based trackers. */
 bool ct_ports_invert(struct ct_key *k);

@@ -3,7 +3,9 @@
  * TCP glue: the ops of the TCP tracker (ct_tcp.c) as the table calls them.
  * ct_tcp's verdicts map 1:1 (ACCEPT, IGNORE, INVALID, REOPEN,
  * DESTROY_AFTER); the table sets SEEN_REPLY after a reply-direction packet
- * that was not INVALID, and holds the record's guard around the call.
+ * that was not INVALID, and holds the record's guard around the call. TCP
+ * is the protocol with states: listed by name, closing ones evictable,
+ * closed by a sent reset.
  */
 #include "ct_internal.h"
 
@@ -26,7 +28,7 @@ tcp_pre(struct ct_pkt *p)
 static bool
 tcp_new(struct ct_conn *c, const struct ct_pkt *p, const struct ct_params *prm)
 {
-	return ct_tcp_new(&c->proto.tcp, p->seg, &prm->tcp) == 0;
+	return ct_tcp_new(&c->proto.tcp, p->seg, prm) == 0;
 }
 
 static enum ct_pv
@@ -42,8 +44,30 @@ tcp_packet(struct ct_conn *c, int dir, const struct ct_pkt *p,
 	};
 	enum ct_tcp_verdict v;
 
-	v = ct_tcp_packet(&c->proto.tcp, dir, p->seg, &prm->tcp, status, timeout_s);
+	v = ct_tcp_packet(&c->proto.tcp, dir, p->seg, prm, status, timeout_s);
 	return map[v];
+}
+
+/* FIN_WAIT to CLOSE: the collector may evict it even when ASSURED
+ * (netfilter's tcp_can_early_drop). */
+static bool
+tcp_closing(const struct ct_conn *c)
+{
+	uint8_t s = CT_TCP_STATE_LOAD(&c->proto.tcp);
+
+	return s >= NF_TCP_FIN_WAIT && s <= NF_TCP_CLOSE;
+}
+
+/* A reset was sent: CLOSE with the CLOSE timeout (nf_ct_set_closing);
+ * the timer is left alone when it was CLOSE already. */
+static bool
+tcp_set_closing(struct ct_conn *c, const struct ct_params *prm, uint32_t *timeout_s)
+{
+	uint8_t old = c->proto.tcp.state;
+
+	CT_TCP_STATE_STORE(&c->proto.tcp, NF_TCP_CLOSE);
+	*timeout_s = prm->timeout[NF_TO_TCP_CLOSE];
+	return old != NF_TCP_CLOSE;
 }
 
 const struct ct_proto_ops ct_proto_tcp = {
@@ -54,5 +78,8 @@ const struct ct_proto_ops ct_proto_tcp = {
 	.new = tcp_new,
 	.packet = tcp_packet,
 	.locked = true,
+	.state_name = nf_tcp_state_name,
+	.closing = tcp_closing,
+	.set_closing = tcp_set_closing,
 	.fmt_tuple = ct_fmt_ports,
 };

@@ -35,17 +35,21 @@ ct_table_params(struct ct_table *t)
 	return &t->params;
 }
 
-static void
-params_default(struct ct_params *p, uint32_t ct_max)
+void
+ct_params_default(struct ct_params *p, uint32_t ct_max)
 {
+	unsigned i;
+
 	*p = (struct ct_params){
 		.ct_max = ct_max,
-#define CT_TIMEOUT_DEF(name, def) .name##_timeout = def,
-		CT_TIMEOUTS(CT_TIMEOUT_DEF)
-#undef CT_TIMEOUT_DEF
 		.events = 1,
+		.tcp_loose = 1,
+		.tcp_be_liberal = 0,
+		.tcp_ignore_invalid_rst = 0,
+		.tcp_max_retrans = 3,
 	};
-	ct_tcp_params_default(&p->tcp);
+	for (i = 0; i < NF_TO_MAX; i++)
+		p->timeout[i] = nf_timeout_default(i);
 }
 
 int
@@ -73,7 +77,7 @@ ct_table_create(const struct ct_table_conf *conf, struct ct_table **tp)
 	t->n_workers = conf->n_workers;
 	t->n_recs = slice * conf->n_workers;
 	t->hz = conf->hz;
-	params_default(&t->params, conf->max_conns);
+	ct_params_default(&t->params, conf->max_conns);
 	t->params.acct = conf->acct;
 	for (i = 0; i < CT_INSERT_LOCKS; i++)
 		rte_spinlock_init(&t->ins_lock[i]);
@@ -249,8 +253,8 @@ ct_lookup(const struct ct_table *t, const struct ct_key *k, uint32_t hash, int *
 	if (rte_hash_lookup_with_hash_data(t->hash, k, hash, &data) < 0)
 		return NULL;
 	c = ct_rec(t, (uint32_t)((uintptr_t)data >> 1));
-	if ((ct_status_load(c) & (CT_STATUS_CONFIRMED | CT_STATUS_DYING)) !=
-	    CT_STATUS_CONFIRMED)
+	if ((ct_status_load(c) & (NF_CTS_CONFIRMED | NF_CTS_DYING)) !=
+	    NF_CTS_CONFIRMED)
 		return NULL;
 	*dir = (int)((uintptr_t)data & 1);
 	return c;
@@ -352,7 +356,7 @@ ct_confirm(struct ct_worker *w, struct ct_result *res)
 	res->flags &= ~CT_RES_UNCONFIRMED;
 	p = &w->pend[res->pend];
 	c->refs--;
-	if (ct_status_load(c) & CT_STATUS_CONFIRMED)
+	if (ct_status_load(c) & NF_CTS_CONFIRMED)
 		return 0; /* a burst sibling confirmed it */
 	if (c->flags & CT_F_NOSPACE) {
 		/* a burst sibling's insert failed: the table is full, and
@@ -402,10 +406,10 @@ ct_confirm(struct ct_worker *w, struct ct_result *res)
 		rte_spinlock_unlock(&t->ins_lock[l1]);
 	rte_spinlock_unlock(&t->ins_lock[l0]);
 
-	if (rc == -EEXIST && c->l4proto == IPPROTO_UDP) {
-		/* netfilter's __nf_ct_resolve_clash: UDP allows the clash; the
-		 * packet goes on with the entry that won (same original tuple,
-		 * not dying, and no NAT yet in dpfw) */
+	if (rc == -EEXIST && ct_conn_ops(c)->clash_ok) {
+		/* netfilter's __nf_ct_resolve_clash: the protocol (UDP) allows
+		 * the clash; the packet goes on with the entry that won (same
+		 * original tuple, not dying, and no NAT yet in dpfw) */
 		int dir;
 		struct ct_conn *win = ct_lookup(t, &p->key[0], p->hash[0], &dir);
 
@@ -427,10 +431,10 @@ ct_confirm(struct ct_worker *w, struct ct_result *res)
 	}
 	/* Keys positions first, then CONFIRMED: lookups ignore records
 	 * without it, and deletion reads key_pos. */
-	__atomic_fetch_or(&c->status, CT_STATUS_CONFIRMED, __ATOMIC_RELEASE);
+	__atomic_fetch_or(&c->status, NF_CTS_CONFIRMED, __ATOMIC_RELEASE);
 	atomic_fetch_add_explicit(&t->live, 1, memory_order_relaxed);
 	w->cnt[CT_CNT_insert]++;
-	if (ct_status_load(c) & CT_STATUS_EXPECTED)
+	if (ct_status_load(c) & NF_CTS_EXPECTED)
 		ct_expect_child(t, c, 1);
 	{
 		uint64_t exp = ct_expires_load(c);
@@ -438,7 +442,7 @@ ct_confirm(struct ct_worker *w, struct ct_result *res)
 
 		ct_timer_arm(w->wheel, &c->timer, RTE_MIN(exp, cap));
 	}
-	if (!(ct_status_load(c) & CT_STATUS_ASSURED))
+	if (!(ct_status_load(c) & NF_CTS_ASSURED))
 		ct_fifo_push(w, c);
 	if (t->params.events)
 		ct_event_emit(t, w->events, w->cnt, false, c, CT_EV_NEW, w->now);
@@ -454,7 +458,7 @@ ct_abort(struct ct_worker *w, struct ct_result *res)
 		return;
 	res->flags &= ~CT_RES_UNCONFIRMED;
 	c->refs--;
-	if (c->refs == 0 && !(ct_status_load(c) & CT_STATUS_CONFIRMED)) {
+	if (c->refs == 0 && !(ct_status_load(c) & NF_CTS_CONFIRMED)) {
 		w->cnt[CT_CNT_abort]++;
 		drop_unconfirmed(w, c, c->flags & CT_F_NOSPACE);
 	}
@@ -472,13 +476,13 @@ ct_kill(struct ct_table *t, struct ct_conn *c, uint64_t now, struct rte_ring *ev
 	int d;
 
 	do {
-		if ((st & (CT_STATUS_DYING | CT_STATUS_CONFIRMED)) != CT_STATUS_CONFIRMED)
+		if ((st & (NF_CTS_DYING | NF_CTS_CONFIRMED)) != NF_CTS_CONFIRMED)
 			return false;
-	} while (!__atomic_compare_exchange_n(&c->status, &st, st | CT_STATUS_DYING, true,
+	} while (!__atomic_compare_exchange_n(&c->status, &st, st | NF_CTS_DYING, true,
 					      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
 	if (ev && t->params.events)
 		ct_event_emit(t, ev, cnt, false, c, CT_EV_DESTROY, now);
-	if (st & CT_STATUS_EXPECTED)
+	if (st & NF_CTS_EXPECTED)
 		ct_expect_child(t, c, -1);
 	for (d = 0; d < 2; d++) {
 		if (rte_hash_get_key_with_position(t->hash, (int32_t)c->key_pos[d],

@@ -7,13 +7,8 @@
  */
 #include <errno.h>
 
+#include "ct.h"
 #include "ct_tcp.h"
-
-static const char *const state_names[CT_TCP_S_MAX] = {
-#define CT_TCP_STATE_NAME(name, to) [CT_TCP_S_##name] = #name,
-	CT_TCP_STATES(CT_TCP_STATE_NAME)
-#undef CT_TCP_STATE_NAME
-};
 
 static const char *const verdict_names[CT_TCP_V_MAX] = {
 #define CT_TCP_VERDICT_NAME(name) [CT_TCP_V_##name] = #name,
@@ -22,84 +17,78 @@ static const char *const verdict_names[CT_TCP_V_MAX] = {
 };
 
 const char *
-ct_tcp_state_name(unsigned int state)
-{
-	return state < CT_TCP_S_MAX ? state_names[state] : "UNKNOWN";
-}
-
-const char *
 ct_tcp_verdict_name(unsigned int v)
 {
 	return v < CT_TCP_V_MAX ? verdict_names[v] : "UNKNOWN";
 }
 
-void
-ct_tcp_params_default(struct ct_tcp_params *p)
+/* A state's timeout: NF_TO_TCP_SYN_SENT..NF_TO_TCP_CLOSE are in state order. */
+static inline uint32_t
+state_timeout(const struct ct_params *p, unsigned int state)
 {
-	*p = (struct ct_tcp_params){
-		.tcp_loose = 1,
-		.tcp_be_liberal = 0,
-		.tcp_ignore_invalid_rst = 0,
-		.tcp_max_retrans = 3,
-		.timeout = {
-#define CT_TCP_STATE_TO(name, to) [CT_TCP_S_##name] = to,
-#define CT_TCP_EXTRA_TO(name, to) [CT_TCP_TO_##name] = to,
-			CT_TCP_STATES(CT_TCP_STATE_TO)
-			CT_TCP_EXTRA_TIMEOUTS(CT_TCP_EXTRA_TO)
-#undef CT_TCP_STATE_TO
-#undef CT_TCP_EXTRA_TO
-		},
-	};
+	_Static_assert(NF_TO_TCP_CLOSE - NF_TO_TCP_SYN_SENT == NF_TCP_CLOSE - NF_TCP_SYN_SENT,
+		       "TCP timeouts follow the states");
+	if (state - NF_TCP_SYN_SENT <= NF_TCP_CLOSE - NF_TCP_SYN_SENT)
+		return p->timeout[NF_TO_TCP_SYN_SENT + (state - NF_TCP_SYN_SENT)];
+	if (state == NF_TCP_SYN_SENT2)
+		return nf_timeout_default(NF_TO_TCP_SYN_SENT);
+	return 0;
+}
+
+uint32_t
+ct_tcp_timeout(const struct ct_params *p, unsigned int state)
+{
+	return state_timeout(p, state);
 }
 
 /* netfilter's tcp_valid_flags, indexed by the flag byte less ECE, CWR, PSH. */
-static const bool valid_flags[CT_TCP_URG << 1] = {
-	[CT_TCP_SYN] = true,
-	[CT_TCP_SYN | CT_TCP_URG] = true,
-	[CT_TCP_SYN | CT_TCP_ACK] = true,
-	[CT_TCP_RST] = true,
-	[CT_TCP_RST | CT_TCP_ACK] = true,
-	[CT_TCP_FIN | CT_TCP_ACK] = true,
-	[CT_TCP_FIN | CT_TCP_ACK | CT_TCP_URG] = true,
-	[CT_TCP_ACK] = true,
-	[CT_TCP_ACK | CT_TCP_URG] = true,
+static const bool valid_flags[NF_TCPF_URG << 1] = {
+	[NF_TCPF_SYN] = true,
+	[NF_TCPF_SYN | NF_TCPF_URG] = true,
+	[NF_TCPF_SYN | NF_TCPF_ACK] = true,
+	[NF_TCPF_RST] = true,
+	[NF_TCPF_RST | NF_TCPF_ACK] = true,
+	[NF_TCPF_FIN | NF_TCPF_ACK] = true,
+	[NF_TCPF_FIN | NF_TCPF_ACK | NF_TCPF_URG] = true,
+	[NF_TCPF_ACK] = true,
+	[NF_TCPF_ACK | NF_TCPF_URG] = true,
 };
 
 bool
 ct_tcp_flags_valid(uint8_t flags)
 {
-	return valid_flags[flags & ~(CT_TCP_ECE | CT_TCP_CWR | CT_TCP_PSH)];
+	return valid_flags[flags & ~(NF_TCPF_ECE | NF_TCPF_CWR | NF_TCPF_PSH)];
 }
 
 enum ct_tcp_index
 ct_tcp_index(uint8_t flags)
 {
-	if (flags & CT_TCP_RST)
+	if (flags & NF_TCPF_RST)
 		return CT_TCP_I_RST;
-	if (flags & CT_TCP_SYN)
-		return (flags & CT_TCP_ACK) ? CT_TCP_I_SYNACK : CT_TCP_I_SYN;
-	if (flags & CT_TCP_FIN)
+	if (flags & NF_TCPF_SYN)
+		return (flags & NF_TCPF_ACK) ? CT_TCP_I_SYNACK : CT_TCP_I_SYN;
+	if (flags & NF_TCPF_FIN)
 		return CT_TCP_I_FIN;
-	if (flags & CT_TCP_ACK)
+	if (flags & NF_TCPF_ACK)
 		return CT_TCP_I_ACK;
 	return CT_TCP_I_NONE;
 }
 
-#define NO CT_TCP_S_NONE
-#define SS CT_TCP_S_SYN_SENT
-#define SR CT_TCP_S_SYN_RECV
-#define ES CT_TCP_S_ESTABLISHED
-#define FW CT_TCP_S_FIN_WAIT
-#define CW CT_TCP_S_CLOSE_WAIT
-#define LA CT_TCP_S_LAST_ACK
-#define TW CT_TCP_S_TIME_WAIT
-#define CL CT_TCP_S_CLOSE
-#define S2 CT_TCP_S_SYN_SENT2
+#define NO NF_TCP_NONE
+#define SS NF_TCP_SYN_SENT
+#define SR NF_TCP_SYN_RECV
+#define ES NF_TCP_ESTABLISHED
+#define FW NF_TCP_FIN_WAIT
+#define CW NF_TCP_CLOSE_WAIT
+#define LA NF_TCP_LAST_ACK
+#define TW NF_TCP_TIME_WAIT
+#define CL NF_TCP_CLOSE
+#define S2 NF_TCP_SYN_SENT2
 #define IV CT_TCP_X_IV
 #define IG CT_TCP_X_IG
 
 /* [direction][flag class][old state] -> new state, as in the reference. */
-const uint8_t ct_tcp_table[2][CT_TCP_I_MAX][CT_TCP_S_MAX] = {
+const uint8_t ct_tcp_table[2][CT_TCP_I_MAX][NF_TCP_STATE_MAX] = {
 	{ /* ORIGINAL  NO  SS  SR  ES  FW  CW  LA  TW  CL  S2 */
 		[CT_TCP_I_SYN]    = { SS, SS, IG, IG, IG, IG, IG, SS, SS, S2 },
 		[CT_TCP_I_SYNACK] = { IV, IV, SR, IV, IV, IV, IV, IV, IV, SR },
@@ -119,7 +108,7 @@ const uint8_t ct_tcp_table[2][CT_TCP_I_MAX][CT_TCP_S_MAX] = {
 };
 
 int
-ct_tcp_new(struct ct_tcp *t, const struct ct_tcp_seg *seg, const struct ct_tcp_params *p)
+ct_tcp_new(struct ct_tcp *t, const struct ct_tcp_seg *seg, const struct ct_params *p)
 {
 	uint8_t s;
 
@@ -223,10 +212,10 @@ enum rst_res { RST_WINDOW, RST_NO_WINDOW, RST_INVALID };
  */
 static enum rst_res
 rst_check(const struct ct_tcp *t, int dir, const struct ct_tcp_seg *seg,
-	  unsigned int old, uint32_t status, const struct ct_tcp_params *p,
+	  unsigned int old, uint32_t status, const struct ct_params *p,
 	  unsigned int *new_state)
 {
-	bool established = old == ES && (status & CT_STATUS_ASSURED);
+	bool established = old == ES && (status & NF_CTS_ASSURED);
 
 	/* Closing: the tuple may already be reused, skip all checks. */
 	if (old >= FW && old <= CL)
@@ -249,8 +238,8 @@ rst_check(const struct ct_tcp *t, int dir, const struct ct_tcp_seg *seg,
 		*new_state = old;
 	}
 	/* RST answering a SYN (rule a) or ACK (rule c) we let through. */
-	if ((((status & CT_STATUS_SEEN_REPLY) && t->last_index == CT_TCP_I_SYN) ||
-	     (!(status & CT_STATUS_ASSURED) && t->last_index == CT_TCP_I_ACK)) &&
+	if ((((status & NF_CTS_SEEN_REPLY) && t->last_index == CT_TCP_I_SYN) ||
+	     (!(status & NF_CTS_ASSURED) && t->last_index == CT_TCP_I_ACK)) &&
 	    seg->ack == t->last_end)
 		return RST_NO_WINDOW;
 	/* RST answering a challenge ACK to our SYN. */
@@ -264,14 +253,14 @@ rst_check(const struct ct_tcp *t, int dir, const struct ct_tcp_seg *seg,
  * connection shortens its life to the UNACK timeout. */
 static void
 handle_invalid(struct ct_tcp *t, int dir, enum ct_tcp_index idx, uint32_t status,
-	       const struct ct_tcp_params *p, uint32_t *timeout_s)
+	       const struct ct_params *p, uint32_t *timeout_s)
 {
-	if (!(status & CT_STATUS_ASSURED) || (idx != CT_TCP_I_RST && idx != CT_TCP_I_FIN))
+	if (!(status & NF_CTS_ASSURED) || (idx != CT_TCP_I_RST && idx != CT_TCP_I_FIN))
 		return;
 	if (t->last_dir != dir &&
 	    (t->last_index == CT_TCP_I_FIN || t->last_index == CT_TCP_I_RST)) {
-		if (*timeout_s >= 120 && *timeout_s > p->timeout[CT_TCP_TO_UNACK])
-			*timeout_s = p->timeout[CT_TCP_TO_UNACK];
+		if (*timeout_s >= 120 && *timeout_s > p->timeout[NF_TO_TCP_UNACK])
+			*timeout_s = p->timeout[NF_TO_TCP_UNACK];
 	} else {
 		t->last_index = idx;
 		t->last_dir = dir;
@@ -281,25 +270,26 @@ handle_invalid(struct ct_tcp *t, int dir, enum ct_tcp_index idx, uint32_t status
 /* Timeout rules, first match wins. */
 static uint32_t
 pick_timeout(const struct ct_tcp *t, enum ct_tcp_index idx, unsigned int state,
-	     const struct ct_tcp_params *p)
+	     const struct ct_params *p)
 {
 	const uint32_t *to = p->timeout;
+	uint32_t st = state_timeout(p, state);
 
-	if (t->retrans >= p->tcp_max_retrans && to[state] > to[CT_TCP_TO_RETRANS])
-		return to[CT_TCP_TO_RETRANS];
+	if (t->retrans >= p->tcp_max_retrans && st > to[NF_TO_TCP_MAX_RETRANS])
+		return to[NF_TO_TCP_MAX_RETRANS];
 	if (idx == CT_TCP_I_RST)
-		return to[CL];
+		return to[NF_TO_TCP_CLOSE];
 	if (((t->flags[0] | t->flags[1]) & CT_TCP_F_DATA_UNACK) &&
-	    to[state] > to[CT_TCP_TO_UNACK])
-		return to[CT_TCP_TO_UNACK];
-	if (t->last_win == 0 && to[state] > to[CT_TCP_TO_RETRANS])
-		return to[CT_TCP_TO_RETRANS];
-	return to[state];
+	    st > to[NF_TO_TCP_UNACK])
+		return to[NF_TO_TCP_UNACK];
+	if (t->last_win == 0 && st > to[NF_TO_TCP_MAX_RETRANS])
+		return to[NF_TO_TCP_MAX_RETRANS];
+	return st;
 }
 
 enum ct_tcp_verdict
 ct_tcp_packet(struct ct_tcp *t, int dir, const struct ct_tcp_seg *seg,
-	      const struct ct_tcp_params *p, uint32_t *status, uint32_t *timeout_s)
+	      const struct ct_params *p, uint32_t *status, uint32_t *timeout_s)
 {
 	enum ct_tcp_index idx;
 	unsigned int old, new;
@@ -381,16 +371,16 @@ ct_tcp_packet(struct ct_tcp *t, int dir, const struct ct_tcp_seg *seg,
 		t->flags[dir] |= CT_TCP_F_CLOSE_INIT;
 	uint32_t timeout = pick_timeout(t, idx, new, p);
 
-	if (!(*status & CT_STATUS_SEEN_REPLY)) {
+	if (!(*status & NF_CTS_SEEN_REPLY)) {
 		if (idx == CT_TCP_I_RST)
 			return CT_TCP_V_DESTROY_AFTER; /* the only answer was a RST */
 		if (idx == CT_TCP_I_SYN && old == SS)
 			return CT_TCP_V_ACCEPT; /* a retransmitted SYN does not renew */
 		/* Picked up mid-stream and unanswered: no 5-day timeout. */
-		if (new == ES && timeout > p->timeout[CT_TCP_TO_UNACK])
-			timeout = p->timeout[CT_TCP_TO_UNACK];
-	} else if (!(*status & CT_STATUS_ASSURED) && (old == SR || old == ES) && new == ES) {
-		*status |= CT_STATUS_ASSURED;
+		if (new == ES && timeout > p->timeout[NF_TO_TCP_UNACK])
+			timeout = p->timeout[NF_TO_TCP_UNACK];
+	} else if (!(*status & NF_CTS_ASSURED) && (old == SR || old == ES) && new == ES) {
+		*status |= NF_CTS_ASSURED;
 	}
 	*timeout_s = timeout;
 	return CT_TCP_V_ACCEPT;

@@ -15,10 +15,14 @@
  *     ct_tcp_packet() with dir 0 (netfilter runs its normal packet path on
  *     the first packet too) and a remaining timeout of 0.
  *  3. ct_tcp_packet() and act on the verdict (see enum ct_tcp_verdict).
- *  4. The caller sets CT_STATUS_SEEN_REPLY after a reply-direction packet
+ *  4. The caller sets NF_CTS_SEEN_REPLY after a reply-direction packet
  *     was not INVALID (ACCEPT, IGNORE or DESTROY_AFTER), as nf_conntrack_in
  *     does after the protocol handler returned; ct_tcp_packet() only reads
- *     it. ct_tcp_packet() sets CT_STATUS_ASSURED itself.
+ *     it. ct_tcp_packet() sets NF_CTS_ASSURED itself.
+ *
+ * Status bits (NF_CTS_*), flag bits (NF_TCPF_*), states (enum
+ * nf_tcp_state) and timeouts (NF_TO_TCP_*) are nf.h's; the knobs and
+ * timeouts are read from struct ct_params (ct.h).
  */
 #ifndef DPFW_CT_TCP_H
 #define DPFW_CT_TCP_H
@@ -26,79 +30,21 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "nf.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/** Connection status bits, numbered as netfilter's IPS_*_BIT. */
-#define CT_STATUS_EXPECTED   (1u << 0)
-#define CT_STATUS_SEEN_REPLY (1u << 1)
-#define CT_STATUS_ASSURED    (1u << 2)
-#define CT_STATUS_CONFIRMED  (1u << 3)
-#define CT_STATUS_SRC_NAT    (1u << 4)
-#define CT_STATUS_DST_NAT    (1u << 5)
-
-/** TCP flag bits of the header's flag byte. */
-#define CT_TCP_FIN 0x01
-#define CT_TCP_SYN 0x02
-#define CT_TCP_RST 0x04
-#define CT_TCP_PSH 0x08
-#define CT_TCP_ACK 0x10
-#define CT_TCP_URG 0x20
-#define CT_TCP_ECE 0x40
-#define CT_TCP_CWR 0x80
+struct ct_params;
 
 /**
- * States X(name, default timeout in seconds), in netfilter's order and
- * spelled as conntrack prints them. NONE has no timeout of its own.
+ * Timeout of a state, seconds: its NF_TO_TCP_* entry of p->timeout.
+ * SYN_SENT2 has no sysctl of its own: it keeps SYN_SENT's default (the
+ * kernel's tcp_timeouts[]), whatever tcp_timeout_syn_sent is set to;
+ * NONE has none (0).
  */
-#define CT_TCP_STATES(X)        \
-	X(NONE, 0)              \
-	X(SYN_SENT, 120)        \
-	X(SYN_RECV, 60)         \
-	X(ESTABLISHED, 432000)  \
-	X(FIN_WAIT, 120)        \
-	X(CLOSE_WAIT, 60)       \
-	X(LAST_ACK, 30)         \
-	X(TIME_WAIT, 120)       \
-	X(CLOSE, 10)            \
-	X(SYN_SENT2, 120)
-
-enum ct_tcp_state {
-#define CT_TCP_STATE_ENUM(name, to) CT_TCP_S_##name,
-	CT_TCP_STATES(CT_TCP_STATE_ENUM)
-#undef CT_TCP_STATE_ENUM
-	CT_TCP_S_MAX
-};
-
-/** Name as conntrack prints it ("SYN_SENT"); "UNKNOWN" when out of range. */
-const char *ct_tcp_state_name(unsigned int state);
-
-/**
- * Timeout slots: one per state (same index), then netfilter's two extra
- * ones X(name, default seconds).
- */
-#define CT_TCP_EXTRA_TIMEOUTS(X) \
-	X(RETRANS, 300)          \
-	X(UNACK, 300)
-
-enum ct_tcp_timeout {
-	CT_TCP_TO_RETRANS = CT_TCP_S_MAX,
-	CT_TCP_TO_UNACK,
-	CT_TCP_TO_MAX
-};
-
-/** Tunables, as net.netfilter.nf_conntrack_tcp_* (timeouts in seconds). */
-struct ct_tcp_params {
-	uint8_t tcp_loose;              /**< pick up connections mid-stream (1) */
-	uint8_t tcp_be_liberal;         /**< accept all window failures (0) */
-	uint8_t tcp_ignore_invalid_rst; /**< do not mark RST below maxack INVALID (0) */
-	uint32_t tcp_max_retrans;       /**< retransmissions before RETRANS timeout (3) */
-	uint32_t timeout[CT_TCP_TO_MAX]; /**< by state, then RETRANS, UNACK */
-};
-
-/** Fill p with netfilter's defaults. */
-void ct_tcp_params_default(struct ct_tcp_params *p);
+uint32_t ct_tcp_timeout(const struct ct_params *p, unsigned int state);
 
 /**
  * What the tracker needs from one segment. Sequence numbers in host order.
@@ -112,7 +58,7 @@ struct ct_tcp_seg {
 	uint32_t sack;
 	uint16_t win;          /**< raw window field */
 	uint16_t payload_len;  /**< L4 payload bytes */
-	uint8_t flags;         /**< header flag byte, CT_TCP_* */
+	uint8_t flags;         /**< header flag byte, NF_TCPF_* */
 	uint8_t wscale;        /**< window scale option, clamped to 14 */
 	uint8_t opt;           /**< CT_TCP_OPT_* */
 	uint8_t pad;
@@ -185,7 +131,7 @@ struct ct_tcp {
 	uint32_t last_end;        /**< its seq + len */
 	uint16_t last_win;        /**< its raw window */
 	uint8_t flags[2];         /**< CT_TCP_F_* per direction */
-	uint8_t state;            /**< enum ct_tcp_state (atomic byte, see above) */
+	uint8_t state;            /**< enum nf_tcp_state (atomic byte, see above) */
 	uint8_t last_index : 3;   /**< flag class of the last packet (enum ct_tcp_index) */
 	uint8_t last_dir : 1;     /**< its direction */
 	uint8_t retrans;          /**< identical ACKs in a row (wraps at 256, as netfilter's u8) */
@@ -218,7 +164,7 @@ enum ct_tcp_index ct_tcp_index(uint8_t flags);
 /** The transition table: state, or CT_TCP_X_IV / CT_TCP_X_IG. */
 #define CT_TCP_X_IV 14 /**< invalid */
 #define CT_TCP_X_IG 15 /**< ignore */
-extern const uint8_t ct_tcp_table[2][CT_TCP_I_MAX][CT_TCP_S_MAX];
+extern const uint8_t ct_tcp_table[2][CT_TCP_I_MAX][NF_TCP_STATE_MAX];
 
 /** Outcome of one packet X(name). */
 #define CT_TCP_VERDICTS(X) \
@@ -262,13 +208,13 @@ const char *ct_tcp_verdict_name(unsigned int v);
  *         no entry (SYN/ACK, FIN, RST, no flags, invalid flags, loose off)
  */
 int ct_tcp_new(struct ct_tcp *t, const struct ct_tcp_seg *seg,
-	       const struct ct_tcp_params *p);
+	       const struct ct_params *p);
 
 /**
  * One packet of a tracked connection.
  *
  * @param dir        0 original direction, 1 reply
- * @param status     CT_STATUS_* of the connection; reads SEEN_REPLY and
+ * @param status     NF_CTS_* of the connection; reads SEEN_REPLY and
  *                   ASSURED, may set ASSURED
  * @param timeout_s  in: seconds left on the entry's timer (0 for the first
  *                   packet); out: seconds it must run from now. Unchanged
@@ -277,7 +223,7 @@ int ct_tcp_new(struct ct_tcp *t, const struct ct_tcp_seg *seg,
  */
 enum ct_tcp_verdict ct_tcp_packet(struct ct_tcp *t, int dir,
 				  const struct ct_tcp_seg *seg,
-				  const struct ct_tcp_params *p,
+				  const struct ct_params *p,
 				  uint32_t *status, uint32_t *timeout_s);
 
 /* ---- window tracking (ct_tcp_window.c), exposed for ct_tcp.c and tests ---- */
@@ -297,7 +243,7 @@ enum ct_tcp_wres {
  */
 enum ct_tcp_wres ct_tcp_in_window(struct ct_tcp *t, int dir, enum ct_tcp_index idx,
 				  const struct ct_tcp_seg *seg,
-				  const struct ct_tcp_params *p);
+				  const struct ct_params *p);
 
 /**
  * Apply a SYN's options to one direction as netfilter's tcp_options does:
@@ -311,8 +257,8 @@ void ct_tcp_syn_options(struct ct_tcp *t, int dir, const struct ct_tcp_seg *seg)
 static inline uint32_t
 ct_tcp_seg_end(const struct ct_tcp_seg *seg)
 {
-	return seg->seq + seg->payload_len + !!(seg->flags & CT_TCP_SYN) +
-	       !!(seg->flags & CT_TCP_FIN);
+	return seg->seq + seg->payload_len + !!(seg->flags & NF_TCPF_SYN) +
+	       !!(seg->flags & NF_TCPF_FIN);
 }
 
 static inline unsigned int

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <stddef.h>
 
+#include "ct.h"
 #include "ct_tcp.h"
 
 #define OPT_EOL       0
@@ -168,7 +169,7 @@ init_midstream(struct ct_tcp *t, int dir, const struct ct_tcp_seg *seg,
 }
 
 static enum ct_tcp_wres
-fail(const struct ct_tcp *t, int dir, const struct ct_tcp_params *p,
+fail(const struct ct_tcp *t, int dir, const struct ct_params *p,
      enum ct_tcp_wres res)
 {
 	if ((t->flags[dir] & CT_TCP_F_BE_LIBERAL) || p->tcp_be_liberal)
@@ -190,7 +191,7 @@ update(struct ct_tcp *t, int dir, enum ct_tcp_index idx, const struct ct_tcp_seg
 	struct ct_tcp_dir *s = &t->dir[dir], *r = &t->dir[!dir];
 	uint32_t win = seg->win;
 
-	if (!(seg->flags & CT_TCP_SYN))
+	if (!(seg->flags & NF_TCPF_SYN))
 		win <<= ct_tcp_scale(t, dir); /* SYN windows are never scaled */
 	if (s->td_maxwin < win + (sack - ack))
 		s->td_maxwin = win + (sack - ack);
@@ -198,7 +199,7 @@ update(struct ct_tcp *t, int dir, enum ct_tcp_index idx, const struct ct_tcp_seg
 		s->td_end = end;
 		t->flags[dir] |= CT_TCP_F_DATA_UNACK;
 	}
-	if (seg->flags & CT_TCP_ACK) {
+	if (seg->flags & NF_TCPF_ACK) {
 		if (!(t->flags[dir] & CT_TCP_F_MAXACK_SET)) {
 			s->td_maxack = ack;
 			t->flags[dir] |= CT_TCP_F_MAXACK_SET;
@@ -235,11 +236,11 @@ update(struct ct_tcp *t, int dir, enum ct_tcp_index idx, const struct ct_tcp_seg
 
 enum ct_tcp_wres
 ct_tcp_in_window(struct ct_tcp *t, int dir, enum ct_tcp_index idx,
-		 const struct ct_tcp_seg *seg, const struct ct_tcp_params *p)
+		 const struct ct_tcp_seg *seg, const struct ct_params *p)
 {
 	struct ct_tcp_dir *s = &t->dir[dir], *r = &t->dir[!dir];
-	bool syn = seg->flags & CT_TCP_SYN, ackf = seg->flags & CT_TCP_ACK;
-	bool rst = seg->flags & CT_TCP_RST;
+	bool syn = seg->flags & NF_TCPF_SYN, ackf = seg->flags & NF_TCPF_ACK;
+	bool rst = seg->flags & NF_TCPF_RST;
 	uint32_t seq = seg->seq, ack = seg->ack, end = ct_tcp_seg_end(seg);
 	uint32_t sack = (t->flags[!dir] & CT_TCP_F_SACK_PERM) ? seg->sack : seg->ack;
 
@@ -253,7 +254,7 @@ ct_tcp_in_window(struct ct_tcp *t, int dir, enum ct_tcp_index idx,
 			init_midstream(t, dir, seg, end, sack);
 		}
 	} else if (syn && ct_seq_after(end, s->td_end) &&
-		   (t->state == CT_TCP_S_SYN_SENT || t->state == CT_TCP_S_SYN_RECV)) {
+		   (t->state == NF_TCP_SYN_SENT || t->state == NF_TCP_SYN_RECV)) {
 		/* RFC 793: a reinitialised TCP may reuse the pair with a higher ISN. */
 		init_sender(t, dir, seg, end);
 		if (dir == 1 && !ackf)
@@ -264,7 +265,7 @@ ct_tcp_in_window(struct ct_tcp *t, int dir, enum ct_tcp_index idx,
 		/* No ack to check (or a RST|ACK with ack 0 from a broken stack). */
 		ack = sack = r->td_end;
 	}
-	if (rst && seq == 0 && t->state == CT_TCP_S_SYN_SENT)
+	if (rst && seq == 0 && t->state == NF_TCP_SYN_SENT)
 		seq = end = s->td_end; /* RST answering a SYN */
 
 	if (!ct_seq_before(seq, s->td_maxend + 1)) { /* I */

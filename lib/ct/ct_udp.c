@@ -34,12 +34,12 @@ udp_packet(struct ct_conn *c, int dir, const struct ct_pkt *p,
 	(void)dir;
 	/* SEEN_REPLY is set by the table after the first reply went through,
 	 * as nf_conntrack_in does: the first reply itself gets 30 s. */
-	if ((*status & CT_STATUS_SEEN_REPLY) &&
+	if ((*status & NF_CTS_SEEN_REPLY) &&
 	    p->now > c->start + 2 * (uint64_t)p->hz) {
-		*status |= CT_STATUS_ASSURED;
-		*timeout_s = prm->udp_stream_timeout;
+		*status |= NF_CTS_ASSURED;
+		*timeout_s = prm->timeout[NF_TO_UDP_STREAM];
 	} else {
-		*timeout_s = prm->udp_timeout;
+		*timeout_s = prm->timeout[NF_TO_UDP];
 	}
 	return CT_PV_ACCEPT;
 }
@@ -57,6 +57,8 @@ const struct ct_proto_ops ct_proto_udp = {
 	.invert = ports_invert,
 	.new = udp_new,
 	.packet = udp_packet,
+	/* two packets of one socket sent at once (DNS) both go through */
+	.clash_ok = true,
 	.fmt_tuple = ct_fmt_ports,
 };
 

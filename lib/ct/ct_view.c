@@ -33,16 +33,16 @@ ct_conn_zone(const struct ct_conn *c)
 	return c->zone;
 }
 
-enum ct_helper
+enum nf_helper
 ct_conn_helper(const struct ct_conn *c)
 {
-	return (enum ct_helper)c->helper;
+	return (enum nf_helper)c->helper;
 }
 
 unsigned
 ct_conn_tcp_state(const struct ct_conn *c)
 {
-	return c->l4proto == IPPROTO_TCP ? CT_TCP_STATE_LOAD(&c->proto.tcp) : 0;
+	return ct_conn_state(ct_conn_ops(c), c);
 }
 
 uint32_t
@@ -74,8 +74,8 @@ ct_list(struct ct_table *t, int (*cb)(const struct ct_conn *c, void *arg), void 
 
 		if ((uintptr_t)data & 1)
 			continue; /* each connection once, by its original key */
-		if ((ct_status_load(c) & (CT_STATUS_CONFIRMED | CT_STATUS_DYING)) !=
-		    CT_STATUS_CONFIRMED)
+		if ((ct_status_load(c) & (NF_CTS_CONFIRMED | NF_CTS_DYING)) !=
+		    NF_CTS_CONFIRMED)
 			continue;
 		rc = cb(c, arg);
 		if (rc)

@@ -57,38 +57,6 @@ ctl_cmd_name(enum ctl_cmd c)
 	return cmd_names[c];
 }
 
-static const char *const timeout_names[CTL_TO_MAX] = {
-#define CTL_TO_NAME(e, n) [CTL_TO_##e] = n,
-	CTL_TIMEOUTS(CTL_TO_NAME)
-#undef CTL_TO_NAME
-};
-
-const char *
-ctl_timeout_name(enum ctl_timeout t)
-{
-	if ((unsigned)t >= CTL_TO_MAX)
-		return NULL;
-	return timeout_names[t];
-}
-
-static const char *const tcp_states[] = {
-#define CTL_TCP_STATE_NAME(n) #n,
-	CTL_TCP_STATES(CTL_TCP_STATE_NAME)
-#undef CTL_TCP_STATE_NAME
-};
-
-const char *
-ctl_tcp_state_name(unsigned idx)
-{
-	return idx < DIM(tcp_states) ? tcp_states[idx] : NULL;
-}
-
-unsigned
-ctl_tcp_state_count(void)
-{
-	return DIM(tcp_states);
-}
-
 /* ---- frames ---- */
 
 enum ctl_status
@@ -120,42 +88,20 @@ ctl_frame_header_put(uint8_t *hdr, uint8_t type, uint32_t len)
 
 /* ---- argument parsers ---- */
 
-static const struct {
-	const char *name;
-	uint8_t num;
-} protos[] = {
-	{"tcp", 6}, {"udp", 17}, {"icmp", 1}, {"icmpv6", 58}, {"ipv6-icmp", 58},
-	{"udplite", 136}, {"sctp", 132}, {"dccp", 33}, {"gre", 47},
-	{"esp", 50}, {"ah", 51},
-};
-
 int
 ctl_parse_proto(const char *s, uint8_t *proto)
 {
 	uint64_t x;
-	unsigned i;
+	int n = nf_proto_parse(s);
 
-	for (i = 0; i < DIM(protos); i++) {
-		if (strcasecmp(s, protos[i].name) == 0) {
-			*proto = protos[i].num;
-			return 0;
-		}
+	if (n >= 0) {
+		*proto = (uint8_t)n;
+		return 0;
 	}
 	if (ctl_parse_u64(s, 0, 255, &x) < 0)
 		return -1;
 	*proto = (uint8_t)x;
 	return 0;
-}
-
-const char *
-ctl_proto_name(uint8_t proto)
-{
-	unsigned i;
-
-	for (i = 0; i < DIM(protos); i++)
-		if (protos[i].num == proto)
-			return protos[i].name;
-	return NULL;
 }
 
 int
@@ -208,15 +154,12 @@ ctl_parse_port(const char *s, uint16_t *port)
 int
 ctl_parse_state(const char *s, uint8_t *state)
 {
-	unsigned i;
+	int n = nf_tcp_state_parse(s);
 
-	for (i = 0; i < DIM(tcp_states); i++) {
-		if (strcasecmp(s, tcp_states[i]) == 0) {
-			*state = (uint8_t)i;
-			return 0;
-		}
-	}
-	return -1;
+	if (n < 0)
+		return -1;
+	*state = (uint8_t)n;
+	return 0;
 }
 
 /* 32-bit number, decimal or 0x hex; s..end exclusive */
@@ -267,15 +210,17 @@ ctl_parse_mark(const char *s, uint32_t *mark, uint32_t *mask)
 }
 
 int
-ctl_parse_timeout_name(const char *s, enum ctl_timeout *t)
+ctl_parse_timeout_name(const char *s, enum nf_timeout *t)
 {
 	unsigned i;
 
+	/* the sysctl name without "net.netfilter." (nf_timeout_parse takes
+	 * the whole prefix, which the protocol never did) */
 	if (strncmp(s, "nf_conntrack_", 13) == 0)
 		s += 13;
-	for (i = 0; i < CTL_TO_MAX; i++) {
-		if (strcmp(s, timeout_names[i]) == 0) {
-			*t = (enum ctl_timeout)i;
+	for (i = 0; i < NF_TO_MAX; i++) {
+		if (strcmp(s, nf_timeout_name(i)) == 0) {
+			*t = (enum nf_timeout)i;
 			return 0;
 		}
 	}
@@ -536,11 +481,11 @@ check_request(struct ctl_request *r, uint32_t seen, const char *cmd, char *err,
 		if ((seen & (B(NAME) | B(VALUE))) != (B(NAME) | B(VALUE)))
 			return fail(CTL_S_BAD_ARGUMENT, err, errlen,
 				    "%s: needs name and value", cmd);
-		if (r->value < 1 || r->value > CTL_TIMEOUT_MAX)
+		if (r->value < 1 || r->value > NF_TIMEOUT_LIMIT)
 			return fail(CTL_S_BAD_ARGUMENT, err, errlen,
 				    "%s: %s: %llu is not a number of seconds from 1 to %u",
-				    cmd, ctl_timeout_name(r->timeout),
-				    (unsigned long long)r->value, CTL_TIMEOUT_MAX);
+				    cmd, nf_timeout_name(r->timeout),
+				    (unsigned long long)r->value, NF_TIMEOUT_LIMIT);
 		break;
 	case CTL_CMD_RULES_CHECK:
 		if (!(seen & (B(PATH) | B(PATH6))))
@@ -745,7 +690,7 @@ ctl_encode_request(const struct ctl_request *r, uint8_t *buf, size_t buflen)
 	if (f->have & CTL_F_DPORT)
 		enc_put(&e, "\ndport=%u", f->dport);
 	if (f->have & CTL_F_STATE)
-		enc_put(&e, "\nstate=%s", ctl_tcp_state_name(f->state));
+		enc_put(&e, "\nstate=%s", nf_tcp_state_name(f->state));
 	if (f->have & CTL_F_MARK)
 		enc_put(&e, "\nmark=%u/%u", f->mark, f->mark_mask);
 	if (f->have & CTL_F_ZONE)
@@ -753,8 +698,8 @@ ctl_encode_request(const struct ctl_request *r, uint8_t *buf, size_t buflen)
 	if (r->cmd == CTL_CMD_CT_EVENTS && r->timestamp)
 		enc_put(&e, "\ntimestamp=yes");
 	if (r->cmd == CTL_CMD_SET_TIMEOUT)
-		enc_put(&e, "\nname=%s", ctl_timeout_name(r->timeout) ?
-			ctl_timeout_name(r->timeout) : "");
+		enc_put(&e, "\nname=%s", nf_timeout_name(r->timeout) ?
+			nf_timeout_name(r->timeout) : "");
 	if (r->cmd == CTL_CMD_SET_TIMEOUT || r->cmd == CTL_CMD_SET_CT_MAX)
 		enc_put(&e, "\nvalue=%llu", (unsigned long long)r->value);
 	if (r->cmd == CTL_CMD_RULES_SHOW && r->counters)

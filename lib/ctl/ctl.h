@@ -44,6 +44,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nf.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -127,51 +129,12 @@ enum ctl_cmd {
 /** Wire name of a command ("ct.list"), NULL when out of range. */
 const char *ctl_cmd_name(enum ctl_cmd c);
 
-/**
- * Run-time timeouts X(enum suffix, name) settable with set.timeout, named
- * as the net.netfilter.nf_conntrack_* sysctls without that prefix (the
- * parser also accepts the prefix).
+/*
+ * Names come from nf.h: the timeouts set.timeout takes (enum nf_timeout,
+ * nf_timeout_name(), at most NF_TIMEOUT_LIMIT seconds), the TCP states a
+ * filter names (nf_tcp_state_name(), the filter carries the index) and
+ * protocol names (nf_proto_name(), nf_proto_parse()).
  */
-#define CTL_TIMEOUTS(X)                                        \
-	X(TCP_SYN_SENT, "tcp_timeout_syn_sent")                \
-	X(TCP_SYN_RECV, "tcp_timeout_syn_recv")                \
-	X(TCP_ESTABLISHED, "tcp_timeout_established")          \
-	X(TCP_FIN_WAIT, "tcp_timeout_fin_wait")                \
-	X(TCP_CLOSE_WAIT, "tcp_timeout_close_wait")            \
-	X(TCP_LAST_ACK, "tcp_timeout_last_ack")                \
-	X(TCP_TIME_WAIT, "tcp_timeout_time_wait")              \
-	X(TCP_CLOSE, "tcp_timeout_close")                      \
-	X(TCP_MAX_RETRANS, "tcp_timeout_max_retrans")          \
-	X(TCP_UNACK, "tcp_timeout_unacknowledged")             \
-	X(UDP, "udp_timeout")                                  \
-	X(UDP_STREAM, "udp_timeout_stream")                    \
-	X(ICMP, "icmp_timeout")                                \
-	X(ICMPV6, "icmpv6_timeout")                            \
-	X(GENERIC, "generic_timeout")
-
-enum ctl_timeout {
-#define CTL_TO_ENUM(e, n) CTL_TO_##e,
-	CTL_TIMEOUTS(CTL_TO_ENUM)
-#undef CTL_TO_ENUM
-	CTL_TO_MAX
-};
-
-/** Name of a timeout ("udp_timeout"), NULL when out of range. */
-const char *ctl_timeout_name(enum ctl_timeout t);
-/** Longest timeout set.timeout accepts, in seconds (as the kernel: INT_MAX / HZ-ish, here 2^31-1 / 1000). */
-#define CTL_TIMEOUT_MAX 2147483u
-
-/**
- * TCP states as conntrack prints them, in netfilter's order (the state
- * filter carries the index).
- */
-#define CTL_TCP_STATES(X) \
-	X(NONE) X(SYN_SENT) X(SYN_RECV) X(ESTABLISHED) X(FIN_WAIT) \
-	X(CLOSE_WAIT) X(LAST_ACK) X(TIME_WAIT) X(CLOSE) X(SYN_SENT2)
-/** State name by index; NULL when out of range. */
-const char *ctl_tcp_state_name(unsigned idx);
-/** Number of TCP state names. */
-unsigned ctl_tcp_state_count(void);
 
 /** An address: family 4 or 6, bytes in network order (IPv4 in a[0..3]). */
 struct ctl_addr {
@@ -195,7 +158,7 @@ struct ctl_filter {
 	uint32_t have;
 	uint8_t proto;      /**< IP protocol number */
 	uint8_t family;     /**< 4 or 6 (from family= or from an address) */
-	uint8_t state;      /**< index into the TCP state names */
+	uint8_t state;      /**< TCP state (enum nf_tcp_state) */
 	struct ctl_addr src, dst; /**< original-direction addresses */
 	uint16_t sport, dport;    /**< original-direction ports, host order */
 	uint32_t mark, mark_mask; /**< (mark & mark_mask) == mark value */
@@ -208,7 +171,7 @@ struct ctl_request {
 	bool json;            /**< format=json: JSON instead of text */
 	bool timestamp;       /**< timestamp=yes (ct.events) */
 	struct ctl_filter filter;
-	enum ctl_timeout timeout; /**< set.timeout name= */
+	enum nf_timeout timeout; /**< set.timeout name= */
 	uint64_t value;       /**< set.timeout / set.ct-max value= */
 	bool counters;        /**< rules.show counters=yes: iptables-save -c */
 	char path[CTL_MAX_VALUE + 1];  /**< rules.check/load path= (absolute), "" none */
@@ -249,22 +212,22 @@ int ctl_encode_request(const struct ctl_request *r, uint8_t *buf, size_t buflen)
 
 /* ---- argument parsers, shared by the client (usage checks) and the server ---- */
 
-/** "tcp", "udp", "icmp", "icmpv6" (or "ipv6-icmp"), "sctp", "gre", ... or 0..255. */
+/** A protocol name nf_proto_parse() knows ("tcp", "icmpv6" or "ipv6-icmp",
+ * "sctp", ...) or 0..255. @return 0 or -1 */
 int ctl_parse_proto(const char *s, uint8_t *proto);
-/** Name of a protocol number for messages ("tcp"), or NULL. */
-const char *ctl_proto_name(uint8_t proto);
 /** IPv4 or IPv6 address. @return 0 or -1 */
 int ctl_parse_addr(const char *s, struct ctl_addr *a);
 /** Port 0..65535, decimal. @return 0 or -1 */
 int ctl_parse_port(const char *s, uint16_t *port);
-/** TCP state name (case-insensitive). @return 0 or -1 */
+/** TCP state name (case-insensitive, nf_tcp_state_parse). @return 0 or -1 */
 int ctl_parse_state(const char *s, uint8_t *state);
 /** MARK or MARK/MASK, decimal or 0x hex, 32 bits each. @return 0 or -1 */
 int ctl_parse_mark(const char *s, uint32_t *mark, uint32_t *mask);
 /** Unsigned decimal number from min to max. @return 0 or -1 */
 int ctl_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
-/** Timeout name, with or without "nf_conntrack_" prefix. @return 0 or -1 */
-int ctl_parse_timeout_name(const char *s, enum ctl_timeout *t);
+/** Timeout name (nf_timeout_name), with or without "nf_conntrack_" prefix.
+ * @return 0 or -1 */
+int ctl_parse_timeout_name(const char *s, enum nf_timeout *t);
 
 #ifdef __cplusplus
 }

@@ -66,7 +66,7 @@ open_flows(struct ct_worker *w, uint32_t n, uint64_t now)
 			tu_burst(w, m, nb, now, res, 1, NULL);
 			if (k == 2)
 				for (j = 0; j < nb; j++)
-					ok += res[j].ctinfo == CT_INFO_ESTABLISHED;
+					ok += res[j].ctinfo == NF_CTINFO_ESTABLISHED;
 		}
 		ct_worker_expire(w, now, 1024);
 		ct_worker_quiescent(w);
@@ -118,8 +118,8 @@ run(uint32_t n, double *best, double *median)
 			}
 			ct_classify_burst(w, tmpl[dir], meta, BURST, now, res);
 			for (j = 0; j < BURST; j++)
-				bad += res[j].ctinfo != (dir ? CT_INFO_ESTABLISHED_REPLY
-							     : CT_INFO_ESTABLISHED);
+				bad += res[j].ctinfo != (dir ? NF_CTINFO_ESTABLISHED_REPLY
+							     : NF_CTINFO_ESTABLISHED);
 			ct_worker_expire(w, now, 1024);
 			ct_worker_quiescent(w);
 		}

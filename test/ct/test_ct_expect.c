@@ -45,7 +45,7 @@ master(const struct tu_flow *f, uint64_t now, struct ct_ref *ref)
 
 	pkt_parse_mbuf(m, NULL, &meta);
 	ct_classify_burst(w0, &m, &meta, 1, now, &r);
-	ct_set_helper(w0, &r, CT_HELPER_FTP);
+	ct_set_helper(w0, &r, NF_HELPER_FTP);
 	CHECK_EQ(ct_confirm(w0, &r), 0);
 	rte_pktmbuf_free(m);
 	CHECK(ct_conn_ref(tbl, r.conn, ref));
@@ -103,7 +103,7 @@ test_passive_data_connection(void)
 
 	setup(0);
 	mc = master(&ctrl, t, &ref);
-	CHECK_EQ(ct_conn_helper(mc), CT_HELPER_FTP);
+	CHECK_EQ(ct_conn_helper(mc), NF_HELPER_FTP);
 	expect_key(&k, "10.10.1.2", "10.10.2.2", IPPROTO_TCP, 30000);
 	CHECK_EQ(ct_expect_create(tbl, &ref, &k, 300, t, NULL), 0);
 	CHECK_EQ(ct_expect_count(tbl), 1u);
@@ -113,12 +113,12 @@ test_passive_data_connection(void)
 
 	/* the client's SYN from any port: RELATED, entry EXPECTED */
 	r = tu_one(w0, tu_tcp(&data, 0, SYN, 5000, 0, 0, 0), t + SEC(2));
-	CHECK_EQ(r.ctinfo, CT_INFO_RELATED);
-	CHECK_EQ(r.state_bits, CT_SB_RELATED);
+	CHECK_EQ(r.ctinfo, NF_CTINFO_RELATED);
+	CHECK_EQ(r.state_bits, NF_CTSTATE_RELATED);
 	CHECK(r.conn != NULL);
-	CHECK(ct_conn_status(r.conn) & CT_STATUS_EXPECTED);
-	CHECK(ct_conn_status(r.conn) & CT_STATUS_CONFIRMED);
-	CHECK_EQ(ct_conn_helper(r.conn), CT_HELPER_NONE);
+	CHECK(ct_conn_status(r.conn) & NF_CTS_EXPECTED);
+	CHECK(ct_conn_status(r.conn) & NF_CTS_CONFIRMED);
+	CHECK_EQ(ct_conn_helper(r.conn), NF_HELPER_NONE);
 	ct_format(tbl, r.conn, t + SEC(2), fmt, sizeof(fmt), 0);
 	CHECK_STR(fmt, "tcp      6 120 SYN_SENT src=10.10.1.2 dst=10.10.2.2 sport=41000 "
 		       "dport=30000 [UNREPLIED] src=10.10.2.2 dst=10.10.1.2 sport=30000 "
@@ -128,13 +128,13 @@ test_passive_data_connection(void)
 	CHECK(strstr(fmt, " mark=0 helper=ftp use=2") != NULL);
 	/* its retransmission is still RELATED (no reply yet) */
 	r = tu_one(w0, tu_tcp(&data, 0, SYN, 5000, 0, 0, 0), t + SEC(3));
-	CHECK_EQ(r.ctinfo, CT_INFO_RELATED);
+	CHECK_EQ(r.ctinfo, NF_CTINFO_RELATED);
 	/* used up: a second connection to the same port is NEW */
 	CHECK_EQ(ct_expect_count(tbl), 0u);
 	CHECK_EQ(list(t + SEC(3), lines), 0u);
 	r = tu_one(w0, tu_tcp(&other, 0, SYN, 6000, 0, 0, 0), t + SEC(3));
-	CHECK_EQ(r.ctinfo, CT_INFO_NEW);
-	CHECK(!(ct_conn_status(r.conn) & CT_STATUS_EXPECTED));
+	CHECK_EQ(r.ctinfo, NF_CTINFO_NEW);
+	CHECK(!(ct_conn_status(r.conn) & NF_CTS_EXPECTED));
 	ct_format(tbl, mc, t + SEC(3), fmt, sizeof(fmt), 0);
 	CHECK(strstr(fmt, " helper=ftp use=2") != NULL);
 	/* the data connection gone: use=1 again */
@@ -169,11 +169,11 @@ test_dropped_first_packet_uses_it_up(void)
 
 		tu_burst(w0, &m, 1, t, &r, 0, NULL); /* the rules dropped it */
 	}
-	CHECK_EQ(r.ctinfo, CT_INFO_RELATED);
+	CHECK_EQ(r.ctinfo, NF_CTINFO_RELATED);
 	CHECK_EQ(ct_count(tbl), 1u); /* the master only */
 	/* as in netfilter, the expectation went with the first packet */
 	r = tu_one(w0, tu_tcp(&data, 0, SYN, 5000, 0, 0, 0), t + SEC(1));
-	CHECK_EQ(r.ctinfo, CT_INFO_NEW);
+	CHECK_EQ(r.ctinfo, NF_CTINFO_NEW);
 	teardown();
 }
 
@@ -249,7 +249,7 @@ test_lapse_orphan_full(void)
 	CHECK_EQ(ct_expect_gc(tbl, t + SEC(599)), 0u);
 	CHECK_EQ(ct_expect_gc(tbl, t + SEC(600)), 1u);
 	r = tu_one(w0, tu_tcp(&data, 0, SYN, 5000, 0, 0, 0), t + SEC(600));
-	CHECK_EQ(r.ctinfo, CT_INFO_NEW);
+	CHECK_EQ(r.ctinfo, NF_CTINFO_NEW);
 
 	/* the master deleted: its expectation is orphaned, the ref stale */
 	CHECK_EQ(ct_expect_create(tbl, &ref, &k, 300, t + SEC(600), NULL), 0);
@@ -306,7 +306,7 @@ test_ipv6_and_udp_format(void)
 	memset(&v, 0, sizeof(v));
 	expect_key(&v.tuple, "10.10.2.2", "10.10.1.2", IPPROTO_UDP, 50000);
 	v.timeout_s = 297;
-	v.helper = CT_HELPER_TFTP;
+	v.helper = NF_HELPER_TFTP;
 	ct_format_expect(&v, line, sizeof(line));
 	CHECK_STR(line, "297 l3proto = 2 proto=17 src=10.10.2.2 dst=10.10.1.2 "
 			"sport=0 dport=50000 tftp");

@@ -167,7 +167,7 @@ main(void)
 			snprintf(s, sizeof(s), "10.%u.%u.%u", (i >> 16) & 255, (i >> 8) & 255,
 				 i & 255);
 			r = tu_one(w[i & 1], tu_udp(&f, 0, 1), t0);
-			ok += r.ctinfo == CT_INFO_NEW && ct_count(t) == i + 1;
+			ok += r.ctinfo == NF_CTINFO_NEW && ct_count(t) == i + 1;
 		}
 		CHECK_EQ(ok, n);
 		CHECK_EQ(ct_count(t), n);

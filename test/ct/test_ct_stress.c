@@ -127,7 +127,7 @@ check_consistency(void)
 		struct ct_key other;
 
 		keys++;
-		if ((c->status & (CT_STATUS_CONFIRMED | CT_STATUS_DYING)) != CT_STATUS_CONFIRMED ||
+		if ((c->status & (NF_CTS_CONFIRMED | NF_CTS_DYING)) != NF_CTS_CONFIRMED ||
 		    (c->flags & (CT_F_ALLOC | CT_F_REAPED)) != CT_F_ALLOC) {
 			bad++;
 			continue;
@@ -152,7 +152,7 @@ check_consistency(void)
 		struct ct_conn *c = ct_rec(tbl, i);
 
 		if ((c->flags & (CT_F_ALLOC | CT_F_REAPED)) == CT_F_ALLOC &&
-		    (c->status & (CT_STATUS_CONFIRMED | CT_STATUS_DYING)) == CT_STATUS_CONFIRMED)
+		    (c->status & (NF_CTS_CONFIRMED | NF_CTS_DYING)) == NF_CTS_CONFIRMED)
 			recs++;
 	}
 	CHECK_EQ(bad, 0);
@@ -175,8 +175,8 @@ main(void)
 	if (ct_table_create(&c, &tbl) || ct_worker_create(tbl, 0, &wk[0]) ||
 	    ct_worker_create(tbl, 1, &wk[1]))
 		return 2;
-	ct_table_params(tbl)->udp_timeout = 1;
-	ct_table_params(tbl)->udp_stream_timeout = 2;
+	ct_table_params(tbl)->timeout[NF_TO_UDP] = 1;
+	ct_table_params(tbl)->timeout[NF_TO_UDP_STREAM] = 2;
 	ct_table_params(tbl)->events = 1;
 	lc = rte_get_next_lcore(-1, 1, 0);
 	if (lc >= RTE_MAX_LCORE) {

@@ -104,39 +104,39 @@ test_tcp_lifecycle(void)
 
 	setup(64, false);
 	r = tu_one(w0, tu_tcp(&tcpf, 0, SYN, 1000, 0, 0, 0), t);
-	CHECK_EQ(r.ctinfo, CT_INFO_NEW);
-	CHECK_EQ(r.state_bits, CT_SB_NEW);
+	CHECK_EQ(r.ctinfo, NF_CTINFO_NEW);
+	CHECK_EQ(r.state_bits, NF_CTSTATE_NEW);
 	CHECK(r.conn != NULL);
 	CHECK_EQ(ct_count(tbl), 1);
-	CHECK_EQ(ct_conn_tcp_state(r.conn), CT_TCP_S_SYN_SENT);
+	CHECK_EQ(ct_conn_tcp_state(r.conn), NF_TCP_SYN_SENT);
 	CHECK_EQ(ct_conn_timeout(tbl, r.conn, t), 120);
 
 	r = tu_one(w0, tu_tcp(&tcpf, 1, SYN | ACK, 5000, 1001, 0, 0), t);
-	CHECK_EQ(r.ctinfo, CT_INFO_ESTABLISHED_REPLY);
-	CHECK_EQ(r.state_bits, CT_SB_ESTABLISHED);
+	CHECK_EQ(r.ctinfo, NF_CTINFO_ESTABLISHED_REPLY);
+	CHECK_EQ(r.state_bits, NF_CTSTATE_ESTABLISHED);
 	CHECK(r.flags & CT_RES_REPLY);
-	CHECK_EQ(ct_conn_tcp_state(r.conn), CT_TCP_S_SYN_RECV);
-	CHECK(ct_conn_status(r.conn) & CT_STATUS_SEEN_REPLY);
+	CHECK_EQ(ct_conn_tcp_state(r.conn), NF_TCP_SYN_RECV);
+	CHECK(ct_conn_status(r.conn) & NF_CTS_SEEN_REPLY);
 
 	r = tu_one(w0, tu_tcp(&tcpf, 0, ACK, 1001, 5001, 0, 0), t);
-	CHECK_EQ(r.ctinfo, CT_INFO_ESTABLISHED);
-	CHECK_EQ(ct_conn_tcp_state(r.conn), CT_TCP_S_ESTABLISHED);
-	CHECK(ct_conn_status(r.conn) & CT_STATUS_ASSURED);
+	CHECK_EQ(r.ctinfo, NF_CTINFO_ESTABLISHED);
+	CHECK_EQ(ct_conn_tcp_state(r.conn), NF_TCP_ESTABLISHED);
+	CHECK(ct_conn_status(r.conn) & NF_CTS_ASSURED);
 	CHECK_EQ(ct_conn_timeout(tbl, r.conn, t), 432000);
 
 	r = tu_one(w0, tu_tcp(&tcpf, 0, ACK | PSH, 1001, 5001, 4, 0), t + 1);
-	CHECK_EQ(r.ctinfo, CT_INFO_ESTABLISHED);
+	CHECK_EQ(r.ctinfo, NF_CTINFO_ESTABLISHED);
 	r = tu_one(w0, tu_tcp(&tcpf, 1, ACK | PSH, 5001, 1005, 4, 0), t + 2);
-	CHECK_EQ(r.ctinfo, CT_INFO_ESTABLISHED_REPLY);
+	CHECK_EQ(r.ctinfo, NF_CTINFO_ESTABLISHED_REPLY);
 	/* the server closes first, as in the kernel capture */
 	r = tu_one(w0, tu_tcp(&tcpf, 1, FIN | ACK, 5005, 1005, 0, 0), t + 3);
-	CHECK_EQ(ct_conn_tcp_state(r.conn), CT_TCP_S_FIN_WAIT);
+	CHECK_EQ(ct_conn_tcp_state(r.conn), NF_TCP_FIN_WAIT);
 	r = tu_one(w0, tu_tcp(&tcpf, 0, ACK, 1005, 5006, 0, 0), t + 3);
-	CHECK_EQ(ct_conn_tcp_state(r.conn), CT_TCP_S_CLOSE_WAIT);
+	CHECK_EQ(ct_conn_tcp_state(r.conn), NF_TCP_CLOSE_WAIT);
 	r = tu_one(w0, tu_tcp(&tcpf, 0, FIN | ACK, 1005, 5006, 0, 0), t + 4);
-	CHECK_EQ(ct_conn_tcp_state(r.conn), CT_TCP_S_LAST_ACK);
+	CHECK_EQ(ct_conn_tcp_state(r.conn), NF_TCP_LAST_ACK);
 	r = tu_one(w0, tu_tcp(&tcpf, 1, ACK, 5006, 1006, 0, 0), t + 4);
-	CHECK_EQ(ct_conn_tcp_state(r.conn), CT_TCP_S_TIME_WAIT);
+	CHECK_EQ(ct_conn_tcp_state(r.conn), NF_TCP_TIME_WAIT);
 	CHECK_EQ(ct_conn_timeout(tbl, r.conn, t + 4), 120);
 
 	/* TIME_WAIT shortened the timeout: the owner re-armed at once */
@@ -181,12 +181,12 @@ test_tcp_misc(void)
 	/* a first packet dropped by the rules leaves no entry */
 	m[0] = tu_tcp(&tcpf, 0, SYN, 1000, 0, 0, 0);
 	tu_burst(w0, m, 1, t, rs, 0, NULL);
-	CHECK_EQ(rs[0].ctinfo, CT_INFO_NEW);
+	CHECK_EQ(rs[0].ctinfo, NF_CTINFO_NEW);
 	CHECK_EQ(ct_count(tbl), 0);
 	CHECK_EQ(ct_counter_get(tbl, CT_CNT_abort), 1);
 	/* and the next SYN is NEW again */
 	r = tu_one(w0, tu_tcp(&tcpf, 0, SYN, 1000, 0, 0, 0), t);
-	CHECK_EQ(r.ctinfo, CT_INFO_NEW);
+	CHECK_EQ(r.ctinfo, NF_CTINFO_NEW);
 	CHECK_EQ(ct_count(tbl), 1);
 	/* SYN/ACK as first packet: INVALID, no entry */
 	{
@@ -194,18 +194,18 @@ test_tcp_misc(void)
 
 		f2.sport = 40100;
 		r = tu_one(w0, tu_tcp(&f2, 0, SYN | ACK, 1, 1, 0, 0), t);
-		CHECK_EQ(r.ctinfo, CT_INFO_INVALID);
-		CHECK_EQ(r.state_bits, CT_SB_INVALID);
+		CHECK_EQ(r.ctinfo, NF_CTINFO_INVALID);
+		CHECK_EQ(r.state_bits, NF_CTSTATE_INVALID);
 		CHECK(r.conn == NULL);
 		/* mid-stream pickup: ACK creates ESTABLISHED, 300 s, unreplied */
 		r = tu_one(w0, tu_tcp(&f2, 0, ACK, 100, 200, 10, 0), t);
-		CHECK_EQ(r.ctinfo, CT_INFO_NEW);
-		CHECK_EQ(ct_conn_tcp_state(r.conn), CT_TCP_S_ESTABLISHED);
+		CHECK_EQ(r.ctinfo, NF_CTINFO_NEW);
+		CHECK_EQ(ct_conn_tcp_state(r.conn), NF_TCP_ESTABLISHED);
 		CHECK_EQ(ct_conn_timeout(tbl, r.conn, t), 300);
 	}
 	/* RST before any reply: packet accepted, entry deleted */
 	r = tu_one(w0, tu_tcp(&tcpf, 0, RST, 1001, 0, 0, 0), t + 1);
-	CHECK_EQ(r.ctinfo, CT_INFO_NEW);
+	CHECK_EQ(r.ctinfo, NF_CTINFO_NEW);
 	CHECK_EQ(ct_count(tbl), 1);
 	loop(t + 2);
 	/* a burst: SYN and its retransmission share one unconfirmed entry */
@@ -216,8 +216,8 @@ test_tcp_misc(void)
 		m[0] = tu_tcp(&f3, 0, SYN, 7, 0, 0, 0);
 		m[1] = tu_tcp(&f3, 0, SYN, 7, 0, 0, 0);
 		tu_burst(w0, m, 2, t + 3, rs, 1, rc);
-		CHECK_EQ(rs[0].ctinfo, CT_INFO_NEW);
-		CHECK_EQ(rs[1].ctinfo, CT_INFO_NEW);
+		CHECK_EQ(rs[0].ctinfo, NF_CTINFO_NEW);
+		CHECK_EQ(rs[1].ctinfo, NF_CTINFO_NEW);
 		CHECK(rs[0].conn == rs[1].conn);
 		CHECK_EQ(rc[0], 0);
 		CHECK_EQ(rc[1], 0);
@@ -267,7 +267,7 @@ test_tcp_misc(void)
 		CHECK_EQ(ct_confirm(w0, &a), 0);
 		CHECK_EQ(ct_confirm(w1, &b), 0);
 		CHECK(b.conn == a.conn);
-		CHECK_EQ(b.ctinfo, CT_INFO_NEW);
+		CHECK_EQ(b.ctinfo, NF_CTINFO_NEW);
 		CHECK_EQ(ct_counter_get(tbl, CT_CNT_clash_resolve), 1);
 		CHECK_EQ(ct_counter_get(tbl, CT_CNT_insert_failed), 1);
 		CHECK_EQ(ct_count(tbl), 4);
@@ -298,7 +298,7 @@ test_tcp_misc(void)
 		CHECK_EQ(ct_count(tbl), 0);
 		loop(t + 7);
 		r = tu_one(w0, tu_tcp(&tcpf, 0, ACK, 1001, 5001, 0, 0), t + 8);
-		CHECK_EQ(r.ctinfo, CT_INFO_NEW); /* picked up again */
+		CHECK_EQ(r.ctinfo, NF_CTINFO_NEW); /* picked up again */
 	}
 	teardown();
 }
@@ -313,19 +313,19 @@ test_udp(void)
 
 	setup(64, false);
 	r = tu_one(w0, tu_udp(&udpf, 0, 1), t);
-	CHECK_EQ(r.ctinfo, CT_INFO_NEW);
+	CHECK_EQ(r.ctinfo, NF_CTINFO_NEW);
 	CHECK_EQ(ct_conn_timeout(tbl, r.conn, t), 30);
 	r = tu_one(w0, tu_udp(&udpf, 0, 1), t + SEC(1));
-	CHECK_EQ(r.ctinfo, CT_INFO_NEW); /* unanswered stays NEW */
+	CHECK_EQ(r.ctinfo, NF_CTINFO_NEW); /* unanswered stays NEW */
 	r = tu_one(w1, tu_udp(&udpf, 1, 1), t + SEC(1)); /* reply on the other worker */
-	CHECK_EQ(r.ctinfo, CT_INFO_ESTABLISHED_REPLY);
-	CHECK(!(ct_conn_status(r.conn) & CT_STATUS_ASSURED));
+	CHECK_EQ(r.ctinfo, NF_CTINFO_ESTABLISHED_REPLY);
+	CHECK(!(ct_conn_status(r.conn) & NF_CTS_ASSURED));
 	CHECK_EQ(ct_conn_timeout(tbl, r.conn, t + SEC(1)), 30);
 	r = tu_one(w0, tu_udp(&udpf, 0, 1), t + SEC(2));
-	CHECK_EQ(r.ctinfo, CT_INFO_ESTABLISHED);
-	CHECK(!(ct_conn_status(r.conn) & CT_STATUS_ASSURED)); /* not > 2 s yet */
+	CHECK_EQ(r.ctinfo, NF_CTINFO_ESTABLISHED);
+	CHECK(!(ct_conn_status(r.conn) & NF_CTS_ASSURED)); /* not > 2 s yet */
 	r = tu_one(w0, tu_udp(&udpf, 0, 1), t + SEC(2) + 1);
-	CHECK(ct_conn_status(r.conn) & CT_STATUS_ASSURED);
+	CHECK(ct_conn_status(r.conn) & NF_CTS_ASSURED);
 	CHECK_EQ(ct_conn_timeout(tbl, r.conn, t + SEC(2) + 1), 120);
 	loop(t + SEC(100));
 	CHECK_EQ(ct_count(tbl), 1);
@@ -345,14 +345,14 @@ test_udp(void)
 		loop(t + SEC(250));
 		CHECK_EQ(ct_count(tbl), 0);
 		/* a shortened timeout from a non-owner is handed off */
-		ct_table_params(tbl)->udp_timeout = 600;
+		ct_table_params(tbl)->timeout[NF_TO_UDP] = 600;
 		r = tu_one(w1, tu_udp(&f, 0, 1), t + SEC(300));
-		ct_table_params(tbl)->udp_timeout = 5;
+		ct_table_params(tbl)->timeout[NF_TO_UDP] = 5;
 		tu_one(w0, tu_udp(&f, 0, 1), t + SEC(301));
 		CHECK_EQ(ct_counter_get(tbl, CT_CNT_handoff), 1);
 		loop(t + SEC(307));
 		CHECK_EQ(ct_count(tbl), 0);
-		ct_table_params(tbl)->udp_timeout = 30;
+		ct_table_params(tbl)->timeout[NF_TO_UDP] = 30;
 	}
 	/* a burst of one new flow: one entry */
 	{
@@ -366,7 +366,7 @@ test_udp(void)
 			m[i] = tu_udp(&f, 0, 10);
 		tu_burst(w0, m, 4, t + SEC(400), rs, 1, NULL);
 		for (i = 0; i < 4; i++)
-			CHECK_EQ(rs[i].ctinfo, CT_INFO_NEW);
+			CHECK_EQ(rs[i].ctinfo, NF_CTINFO_NEW);
 		CHECK_EQ(ct_count(tbl), 1);
 		/* first dropped, the rest accepted: the entry still goes in */
 		f.sport = 51001;
@@ -394,7 +394,7 @@ test_udp(void)
 		ip[6] = 0;
 		ip[7] = 4; /* offset 32 bytes */
 		r = tu_one(w0, m, t + SEC(402));
-		CHECK_EQ(r.ctinfo, CT_INFO_INVALID);
+		CHECK_EQ(r.ctinfo, NF_CTINFO_INVALID);
 		CHECK_EQ(r.reason, CT_R_FRAG);
 	}
 	teardown();
@@ -413,38 +413,38 @@ test_icmp(void)
 	setup(64, false);
 	/* echo */
 	r = tu_one(w0, tu_icmp("10.10.1.2", "10.10.2.2", 8, 0, 77, body, 56), t);
-	CHECK_EQ(r.ctinfo, CT_INFO_NEW);
+	CHECK_EQ(r.ctinfo, NF_CTINFO_NEW);
 	CHECK_EQ(ct_conn_timeout(tbl, r.conn, t), 30);
 	r = tu_one(w0, tu_icmp("10.10.2.2", "10.10.1.2", 0, 0, 77, body, 56), t);
-	CHECK_EQ(r.ctinfo, CT_INFO_ESTABLISHED_REPLY);
-	CHECK(!(ct_conn_status(r.conn) & CT_STATUS_ASSURED));
+	CHECK_EQ(r.ctinfo, NF_CTINFO_ESTABLISHED_REPLY);
+	CHECK(!(ct_conn_status(r.conn) & NF_CTS_ASSURED));
 	/* reply type as first packet, unknown type: INVALID */
 	r = tu_one(w0, tu_icmp("10.10.2.2", "10.10.1.2", 0, 0, 78, body, 56), t);
-	CHECK_EQ(r.ctinfo, CT_INFO_INVALID);
+	CHECK_EQ(r.ctinfo, NF_CTINFO_INVALID);
 	CHECK_EQ(ct_count(tbl), 1);
 	r = tu_one(w0, tu_icmp("10.10.1.2", "10.10.2.2", 9, 0, 0, body, 8), t);
-	CHECK_EQ(r.ctinfo, CT_INFO_INVALID);
+	CHECK_EQ(r.ctinfo, NF_CTINFO_INVALID);
 	r = tu_one(w0, tu_icmp("10.10.1.2", "10.10.2.2", 13, 0, 5, body, 12), t);
-	CHECK_EQ(r.ctinfo, CT_INFO_NEW); /* timestamp */
+	CHECK_EQ(r.ctinfo, NF_CTINFO_NEW); /* timestamp */
 	r = tu_one(w0, tu_icmp("10.10.2.2", "10.10.1.2", 14, 0, 5, body, 12), t);
-	CHECK_EQ(r.ctinfo, CT_INFO_ESTABLISHED_REPLY);
+	CHECK_EQ(r.ctinfo, NF_CTINFO_ESTABLISHED_REPLY);
 
 	/* RELATED errors for a UDP flow */
 	r = tu_one(w0, tu_udp(&udpf, 0, 4), t);
-	CHECK_EQ(r.ctinfo, CT_INFO_NEW);
+	CHECK_EQ(r.ctinfo, NF_CTINFO_NEW);
 	exp0 = ct_conn_timeout(tbl, r.conn, t + SEC(10));
 	/* port unreachable from the server about the client's datagram */
 	il = tu_ip_bytes(tu_udp(&udpf, 0, 4), inner, 28);
 	r = tu_one(w0, tu_icmp("10.10.2.2", "10.10.1.2", 3, 3, 0, inner, il), t + SEC(10));
-	CHECK_EQ(r.ctinfo, CT_INFO_RELATED_REPLY);
-	CHECK_EQ(r.state_bits, CT_SB_RELATED);
+	CHECK_EQ(r.ctinfo, NF_CTINFO_RELATED_REPLY);
+	CHECK_EQ(r.state_bits, NF_CTSTATE_RELATED);
 	CHECK(r.conn != NULL);
 	CHECK_EQ(ct_conn_timeout(tbl, r.conn, t + SEC(10)), exp0); /* not refreshed */
-	CHECK(!(ct_conn_status(r.conn) & CT_STATUS_SEEN_REPLY));  /* not changed */
+	CHECK(!(ct_conn_status(r.conn) & NF_CTS_SEEN_REPLY));  /* not changed */
 	/* an error about a server -> client datagram travels the original way */
 	il = tu_ip_bytes(tu_udp(&udpf, 1, 4), inner, 28);
 	r = tu_one(w0, tu_icmp("10.10.1.2", "10.10.2.2", 11, 0, 0, inner, il), t + SEC(10));
-	CHECK_EQ(r.ctinfo, CT_INFO_RELATED);
+	CHECK_EQ(r.ctinfo, NF_CTINFO_RELATED);
 	/* error about an unknown flow, truncated inner, error type 12 */
 	{
 		struct tu_flow f = udpf;
@@ -452,32 +452,32 @@ test_icmp(void)
 		f.dport = 1;
 		il = tu_ip_bytes(tu_udp(&f, 0, 4), inner, 28);
 		r = tu_one(w0, tu_icmp("10.10.2.2", "10.10.1.2", 3, 3, 0, inner, il), t);
-		CHECK_EQ(r.ctinfo, CT_INFO_INVALID);
+		CHECK_EQ(r.ctinfo, NF_CTINFO_INVALID);
 		CHECK_EQ(r.reason, CT_R_ICMP_NO_MATCH);
 		il = tu_ip_bytes(tu_udp(&udpf, 0, 4), inner, 22);
 		r = tu_one(w0, tu_icmp("10.10.2.2", "10.10.1.2", 3, 3, 0, inner, il), t);
-		CHECK_EQ(r.ctinfo, CT_INFO_INVALID);
+		CHECK_EQ(r.ctinfo, NF_CTINFO_INVALID);
 		CHECK_EQ(r.reason, CT_R_ICMP_BAD_INNER);
 		il = tu_ip_bytes(tu_udp(&udpf, 0, 4), inner, 28);
 		r = tu_one(w0, tu_icmp("10.10.2.2", "10.10.1.2", 12, 0, 0, inner, il), t);
-		CHECK_EQ(r.ctinfo, CT_INFO_RELATED_REPLY);
+		CHECK_EQ(r.ctinfo, NF_CTINFO_RELATED_REPLY);
 	}
 	/* TCP flow */
 	r = tu_one(w1, tu_tcp(&tcpf, 0, SYN, 1000, 0, 0, 0), t);
 	il = tu_ip_bytes(tu_tcp(&tcpf, 0, SYN, 1000, 0, 0, 0), inner, 28);
 	r = tu_one(w0, tu_icmp("10.10.9.9", "10.10.1.2", 3, 1, 0, inner, il), t);
-	CHECK_EQ(r.ctinfo, CT_INFO_RELATED_REPLY);
+	CHECK_EQ(r.ctinfo, NF_CTINFO_RELATED_REPLY);
 	il = tu_ip_bytes(tu_tcp(&tcpf, 1, SYN | ACK, 1000, 0, 0, 0), inner, 28);
 	r = tu_one(w0, tu_icmp("10.10.9.9", "10.10.2.2", 4, 0, 0, inner, il), t);
-	CHECK_EQ(r.ctinfo, CT_INFO_RELATED);
+	CHECK_EQ(r.ctinfo, NF_CTINFO_RELATED);
 	/* error about an echo request */
 	il = tu_ip_bytes(tu_icmp("10.10.1.2", "10.10.2.2", 8, 0, 77, body, 56), inner, 28);
 	r = tu_one(w0, tu_icmp("10.10.2.2", "10.10.1.2", 3, 1, 0, inner, il), t);
-	CHECK_EQ(r.ctinfo, CT_INFO_RELATED_REPLY);
+	CHECK_EQ(r.ctinfo, NF_CTINFO_RELATED_REPLY);
 	/* error about an error: INVALID */
 	il = tu_ip_bytes(tu_icmp("10.10.1.2", "10.10.2.2", 3, 1, 0, body, 28), inner, 28);
 	r = tu_one(w0, tu_icmp("10.10.2.2", "10.10.1.2", 3, 1, 0, inner, il), t);
-	CHECK_EQ(r.ctinfo, CT_INFO_INVALID);
+	CHECK_EQ(r.ctinfo, NF_CTINFO_INVALID);
 	teardown();
 }
 
@@ -493,29 +493,29 @@ test_icmp6_generic(void)
 	memset(body, 0x11, sizeof(body));
 	setup(64, false);
 	r = tu_one(w0, tu_icmp("fd00:1::2", "fd00:2::2", 128, 0, 9, body, 56), t);
-	CHECK_EQ(r.ctinfo, CT_INFO_NEW);
+	CHECK_EQ(r.ctinfo, NF_CTINFO_NEW);
 	r = tu_one(w0, tu_icmp("fd00:2::2", "fd00:1::2", 129, 0, 9, body, 56), t);
-	CHECK_EQ(r.ctinfo, CT_INFO_ESTABLISHED_REPLY);
+	CHECK_EQ(r.ctinfo, NF_CTINFO_ESTABLISHED_REPLY);
 	r = tu_one(w0, tu_icmp("fd00:2::2", "fd00:1::2", 129, 0, 10, body, 56), t);
-	CHECK_EQ(r.ctinfo, CT_INFO_INVALID);
+	CHECK_EQ(r.ctinfo, NF_CTINFO_INVALID);
 	r = tu_one(w0, tu_icmp("fd00:1::2", "fd00:2::2", 139, 0, 3, body, 16), t);
-	CHECK_EQ(r.ctinfo, CT_INFO_NEW);
+	CHECK_EQ(r.ctinfo, NF_CTINFO_NEW);
 	/* neighbour solicitation, MLD report: UNTRACKED */
 	r = tu_one(w0, tu_icmp("fd00:1::2", "ff02::1:ff00:2", 135, 0, 0, body, 16), t);
-	CHECK_EQ(r.ctinfo, CT_INFO_UNTRACKED);
-	CHECK_EQ(r.state_bits, CT_SB_UNTRACKED);
+	CHECK_EQ(r.ctinfo, NF_CTINFO_UNTRACKED);
+	CHECK_EQ(r.state_bits, NF_CTSTATE_UNTRACKED);
 	r = tu_one(w0, tu_icmp("fd00:1::2", "ff02::16", 143, 0, 0, body, 16), t);
-	CHECK_EQ(r.ctinfo, CT_INFO_UNTRACKED);
+	CHECK_EQ(r.ctinfo, NF_CTINFO_UNTRACKED);
 	r = tu_one(w0, tu_icmp("fd00:1::2", "fd00:2::2", 137, 0, 0, body, 16), t);
-	CHECK_EQ(r.ctinfo, CT_INFO_INVALID); /* redirect */
+	CHECK_EQ(r.ctinfo, NF_CTINFO_INVALID); /* redirect */
 	/* destination unreachable about a UDP flow */
 	tu_one(w0, tu_udp(&u6, 0, 1), t);
 	il = tu_ip_bytes(tu_udp(&u6, 0, 1), inner, 48);
 	r = tu_one(w0, tu_icmp("fd00:2::2", "fd00:1::2", 1, 4, 0, inner, il), t);
-	CHECK_EQ(r.ctinfo, CT_INFO_RELATED_REPLY);
+	CHECK_EQ(r.ctinfo, NF_CTINFO_RELATED_REPLY);
 	il = tu_ip_bytes(tu_udp(&u6, 1, 1), inner, 48);
 	r = tu_one(w0, tu_icmp("fd00:1::2", "fd00:2::2", 2, 0, 0, inner, il), t);
-	CHECK_EQ(r.ctinfo, CT_INFO_RELATED);
+	CHECK_EQ(r.ctinfo, NF_CTINFO_RELATED);
 	CHECK_EQ(ct_count(tbl), 3);
 
 	/* generic protocol 253 (and 132: SCTP has no tracker here) */
@@ -524,13 +524,13 @@ test_icmp6_generic(void)
 		struct ct_result g;
 
 		g = tu_one(w0, tu_frame("10.10.1.2", "10.10.2.2", 253, raw, 5), t);
-		CHECK_EQ(g.ctinfo, CT_INFO_NEW);
+		CHECK_EQ(g.ctinfo, NF_CTINFO_NEW);
 		CHECK_EQ(ct_conn_timeout(tbl, g.conn, t), 600);
 		g = tu_one(w0, tu_frame("10.10.2.2", "10.10.1.2", 253, raw, 5), t + SEC(5));
-		CHECK_EQ(g.ctinfo, CT_INFO_ESTABLISHED_REPLY);
+		CHECK_EQ(g.ctinfo, NF_CTINFO_ESTABLISHED_REPLY);
 		g = tu_one(w0, tu_frame("10.10.1.2", "10.10.2.2", 253, raw, 5), t + SEC(10));
-		CHECK_EQ(g.ctinfo, CT_INFO_ESTABLISHED);
-		CHECK(!(ct_conn_status(g.conn) & CT_STATUS_ASSURED));
+		CHECK_EQ(g.ctinfo, NF_CTINFO_ESTABLISHED);
+		CHECK(!(ct_conn_status(g.conn) & NF_CTS_ASSURED));
 		CHECK_EQ(ct_count(tbl), 4);
 	}
 	teardown();
@@ -549,13 +549,13 @@ test_table_full(void)
 	for (i = 0; i < 4; i++) {
 		f.sport = (uint16_t)(1000 + i);
 		r = tu_one(w0, tu_udp(&f, 0, 1), t + (uint64_t)i);
-		CHECK_EQ(r.ctinfo, CT_INFO_NEW);
+		CHECK_EQ(r.ctinfo, NF_CTINFO_NEW);
 	}
 	CHECK_EQ(ct_count(tbl), 4);
 	/* fifth: the oldest unassured entry (port 1000) goes */
 	f.sport = 2000;
 	r = tu_one(w0, tu_udp(&f, 0, 1), t + 10);
-	CHECK_EQ(r.ctinfo, CT_INFO_NEW);
+	CHECK_EQ(r.ctinfo, NF_CTINFO_NEW);
 	CHECK_EQ(ct_count(tbl), 4);
 	CHECK_EQ(ct_counter_get(tbl, CT_CNT_early_drop), 1);
 	{
@@ -577,11 +577,11 @@ test_table_full(void)
 		tu_one(w0, tu_udp(&f, 0, 1), t + SEC(10));
 		tu_one(w0, tu_udp(&f, 1, 1), t + SEC(10));
 		r = tu_one(w0, tu_udp(&f, 0, 1), t + SEC(13));
-		CHECK(ct_conn_status(r.conn) & CT_STATUS_ASSURED);
+		CHECK(ct_conn_status(r.conn) & NF_CTS_ASSURED);
 	}
 	f.sport = 4000;
 	r = tu_one(w0, tu_udp(&f, 0, 1), t + SEC(14));
-	CHECK_EQ(r.ctinfo, CT_INFO_INVALID);
+	CHECK_EQ(r.ctinfo, NF_CTINFO_INVALID);
 	CHECK(r.flags & CT_RES_DROP);
 	CHECK_EQ(r.reason, CT_R_TABLE_FULL);
 	CHECK_EQ(ct_counter_get(tbl, CT_CNT_drop), 1);
@@ -642,7 +642,7 @@ test_table_full_tcp_closing(void)
 	full_of_tcp(100, 96, t);
 	f.sport = 41099;
 	tu_key(&k, &f);
-	CHECK_EQ(ct_conn_tcp_state(ct_find(tbl, &k, &d)), CT_TCP_S_TIME_WAIT);
+	CHECK_EQ(ct_conn_tcp_state(ct_find(tbl, &k, &d)), NF_TCP_TIME_WAIT);
 	CHECK_EQ(ct_count(tbl), 100);
 	fresh.sport = 50000;
 	r = tu_one(w0, tu_tcp(&fresh, 0, SYN, 1000, 0, 0, 0), t + 200);
@@ -658,7 +658,7 @@ test_table_full_tcp_closing(void)
 	tu_key(&k, &f);
 	CHECK(ct_find(tbl, &k, &d) != NULL);
 	r = tu_one(w0, tu_tcp(&fresh, 0, SYN, 1000, 0, 0, 0), t + 202);
-	CHECK_EQ(r.ctinfo, CT_INFO_NEW);
+	CHECK_EQ(r.ctinfo, NF_CTINFO_NEW);
 	teardown();
 
 	/* ct_max 2: no collector; the TIME_WAIT entry waits for its timer */
@@ -749,24 +749,24 @@ test_zones(void)
 	setup(64, false);
 	r0 = zoned(tu_udp(&fz, 0, 4), 0, t);
 	r5 = zoned(tu_udp(&fz, 0, 4), 5, t);
-	CHECK_EQ(r0.ctinfo, CT_INFO_NEW);
-	CHECK_EQ(r5.ctinfo, CT_INFO_NEW);
+	CHECK_EQ(r0.ctinfo, NF_CTINFO_NEW);
+	CHECK_EQ(r5.ctinfo, NF_CTINFO_NEW);
 	CHECK(r0.conn != r5.conn);
 	CHECK_EQ(ct_count(tbl), 2);
 	CHECK_EQ(ct_conn_zone(r5.conn), 5);
 	/* the reply in zone 5 sees zone 5's entry only */
 	r = zoned(tu_udp(&fz, 1, 4), 5, t + 1);
-	CHECK_EQ(r.ctinfo, CT_INFO_ESTABLISHED_REPLY);
+	CHECK_EQ(r.ctinfo, NF_CTINFO_ESTABLISHED_REPLY);
 	CHECK(r.conn == r5.conn);
-	CHECK(!(ct_conn_status(r0.conn) & CT_STATUS_SEEN_REPLY));
+	CHECK(!(ct_conn_status(r0.conn) & NF_CTS_SEEN_REPLY));
 	/* an ICMP error in zone 7 finds nothing; in zone 0, zone 0's flow */
 	il = tu_ip_bytes(tu_udp(&fz, 0, 4), inner, 28);
 	r = zoned(tu_icmp("10.10.2.2", "10.10.1.2", 3, 3, 0, inner, il), 7, t + 2);
-	CHECK_EQ(r.ctinfo, CT_INFO_INVALID);
+	CHECK_EQ(r.ctinfo, NF_CTINFO_INVALID);
 	CHECK_EQ(r.reason, CT_R_ICMP_NO_MATCH);
 	il = tu_ip_bytes(tu_udp(&fz, 0, 4), inner, 28);
 	r = zoned(tu_icmp("10.10.2.2", "10.10.1.2", 3, 3, 0, inner, il), 0, t + 2);
-	CHECK_EQ(r.ctinfo, CT_INFO_RELATED_REPLY);
+	CHECK_EQ(r.ctinfo, NF_CTINFO_RELATED_REPLY);
 	CHECK(r.conn == r0.conn);
 	ct_format(tbl, r5.conn, t + 2, line, sizeof(line), 0);
 	CHECK(strstr(line, " dport=50007 mark=0 zone=5 use=1") != NULL);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ct.h"
 #include "ct_tcp.h"
 #include "test.h"
 
@@ -19,13 +20,13 @@
 
 enum { O = 0, R = 1 }; /* directions */
 
-#define F_S  CT_TCP_SYN
-#define F_SA (CT_TCP_SYN | CT_TCP_ACK)
-#define F_A  CT_TCP_ACK
-#define F_FA (CT_TCP_FIN | CT_TCP_ACK)
-#define F_R  CT_TCP_RST
-#define F_RA (CT_TCP_RST | CT_TCP_ACK)
-#define F_PA (CT_TCP_PSH | CT_TCP_ACK)
+#define F_S  NF_TCPF_SYN
+#define F_SA (NF_TCPF_SYN | NF_TCPF_ACK)
+#define F_A  NF_TCPF_ACK
+#define F_FA (NF_TCPF_FIN | NF_TCPF_ACK)
+#define F_R  NF_TCPF_RST
+#define F_RA (NF_TCPF_RST | NF_TCPF_ACK)
+#define F_PA (NF_TCPF_PSH | NF_TCPF_ACK)
 
 #define V_ACCEPT  CT_TCP_V_ACCEPT
 #define V_IGNORE  CT_TCP_V_IGNORE
@@ -33,10 +34,19 @@ enum { O = 0, R = 1 }; /* directions */
 #define V_REOPEN  CT_TCP_V_REOPEN
 #define V_DESTROY CT_TCP_V_DESTROY_AFTER
 
+/* A state's name for diagnostics, also when out of range. */
+static const char *
+state_name(unsigned int s)
+{
+	const char *n = nf_tcp_state_name(s);
+
+	return n ? n : "UNKNOWN";
+}
+
 /* One connection as the connection table would hold it. */
 struct conn {
 	struct ct_tcp t;
-	struct ct_tcp_params p;
+	struct ct_params p;
 	uint32_t status;
 	uint32_t to;   /* seconds left on the timer */
 	uint32_t cseq; /* next sequence number of the client */
@@ -59,7 +69,7 @@ feed_seg(struct conn *c, int dir, const struct ct_tcp_seg *s)
 	enum ct_tcp_verdict v = ct_tcp_packet(&c->t, dir, s, &c->p, &c->status, &c->to);
 
 	if (dir == R && (v == V_ACCEPT || v == V_IGNORE || v == V_DESTROY))
-		c->status |= CT_STATUS_SEEN_REPLY;
+		c->status |= NF_CTS_SEEN_REPLY;
 	return v;
 }
 
@@ -76,7 +86,7 @@ static void
 conn_init(struct conn *c)
 {
 	memset(c, 0, sizeof(*c));
-	ct_tcp_params_default(&c->p);
+	ct_params_default(&c->p, 0);
 }
 
 /* First packet: ct_tcp_new, then the normal packet path (-1: refused). */
@@ -112,37 +122,37 @@ build(struct conn *c, unsigned int st)
 	c->cseq = C_ISN + 1;
 	c->sseq = S_ISN;
 	ok &= open_with(c, F_S, C_ISN, 0, WIN, 0) == V_ACCEPT;
-	if (st == CT_TCP_S_SYN_SENT)
+	if (st == NF_TCP_SYN_SENT)
 		return ok;
-	if (st == CT_TCP_S_SYN_SENT2) {
+	if (st == NF_TCP_SYN_SENT2) {
 		ok &= feed(c, R, F_S, S_ISN, 0, WIN, 0) == V_ACCEPT;
 		c->sseq = S_ISN + 1;
 		return ok && c->t.state == st;
 	}
 	ok &= feed(c, R, F_SA, S_ISN, C_ISN + 1, WIN, 0) == V_ACCEPT;
 	c->sseq = S_ISN + 1;
-	if (st == CT_TCP_S_SYN_RECV)
+	if (st == NF_TCP_SYN_RECV)
 		return ok;
 	ok &= feed(c, O, F_A, c->cseq, c->sseq, WIN, 0) == V_ACCEPT;
-	if (st == CT_TCP_S_ESTABLISHED)
-		return ok && (c->status & CT_STATUS_ASSURED);
-	if (st == CT_TCP_S_CLOSE) {
+	if (st == NF_TCP_ESTABLISHED)
+		return ok && (c->status & NF_CTS_ASSURED);
+	if (st == NF_TCP_CLOSE) {
 		ok &= feed(c, O, F_R, c->cseq, 0, 0, 0) == V_ACCEPT;
 		return ok && c->t.state == st;
 	}
 	ok &= feed(c, O, F_FA, c->cseq, c->sseq, WIN, 0) == V_ACCEPT;
 	c->cseq++;
-	if (st == CT_TCP_S_FIN_WAIT)
+	if (st == NF_TCP_FIN_WAIT)
 		return ok && c->t.state == st;
 	ok &= feed(c, R, F_A, c->sseq, c->cseq, WIN, 0) == V_ACCEPT;
-	if (st == CT_TCP_S_CLOSE_WAIT)
+	if (st == NF_TCP_CLOSE_WAIT)
 		return ok && c->t.state == st;
 	ok &= feed(c, R, F_FA, c->sseq, c->cseq, WIN, 0) == V_ACCEPT;
 	c->sseq++;
-	if (st == CT_TCP_S_LAST_ACK)
+	if (st == NF_TCP_LAST_ACK)
 		return ok && c->t.state == st;
 	ok &= feed(c, O, F_A, c->cseq, c->sseq, WIN, 0) == V_ACCEPT;
-	return ok && c->t.state == CT_TCP_S_TIME_WAIT;
+	return ok && c->t.state == NF_TCP_TIME_WAIT;
 }
 
 /* ------------------------------------------------------------------ */
@@ -154,8 +164,8 @@ struct outcome {
 	int8_t state; /* -1: unchanged */
 };
 
-#define A(s)  { V_ACCEPT, CT_TCP_S_##s }
-#define D(s)  { V_DESTROY, CT_TCP_S_##s }
+#define A(s)  { V_ACCEPT, NF_TCP_##s }
+#define D(s)  { V_DESTROY, NF_TCP_##s }
 #define IG    { V_IGNORE, -1 }
 #define IV    { V_INVALID, -1 }
 #define RO    { V_REOPEN, -1 }
@@ -176,7 +186,7 @@ struct outcome {
  * No cell needs crafted windows: from the plain handshake of build(), the
  * segments of cell_seg() pass the window check wherever it is reached.
  */
-static const struct outcome expect[2][CT_TCP_I_MAX][CT_TCP_S_MAX] = {
+static const struct outcome expect[2][CT_TCP_I_MAX][NF_TCP_STATE_MAX] = {
 	{ /*                NO      SS      SR      ES      FW      CW      LA      TW      CL      S2 */
 	[CT_TCP_I_SYN]    = { A(SYN_SENT), A(SYN_SENT), IG, IG, IG, IG, IG, RO, RO, A(SYN_SENT2) },
 	[CT_TCP_I_SYNACK] = { IV, IV, A(SYN_RECV), IV, IV, IV, IV, IV, IV, A(SYN_RECV) },
@@ -240,7 +250,7 @@ run_cell(int dir, enum ct_tcp_index idx, unsigned int old)
 	int v;
 	int want_state;
 
-	if (old == CT_TCP_S_NONE) {
+	if (old == NF_TCP_NONE) {
 		conn_init(&c);
 		c.cseq = C_ISN;
 		c.sseq = S_ISN;
@@ -264,9 +274,9 @@ run_cell(int dir, enum ct_tcp_index idx, unsigned int old)
 	want_state = e->state < 0 ? (int)old : e->state;
 	if (v != e->verdict || (v != V_REOPEN && c.t.state != want_state))
 		fprintf(stderr, "cell %s %d %s: got %s %s, want %s %s\n", dir ? "REPLY" : "ORIG",
-			idx, ct_tcp_state_name(old), ct_tcp_verdict_name(v),
-			ct_tcp_state_name(c.t.state), ct_tcp_verdict_name(e->verdict),
-			ct_tcp_state_name(want_state));
+			idx, state_name(old), ct_tcp_verdict_name(v),
+			state_name(c.t.state), ct_tcp_verdict_name(e->verdict),
+			state_name(want_state));
 	CHECK_EQ(v, e->verdict);
 	if (v != V_REOPEN && v != V_INVALID)
 		CHECK_EQ(c.t.state, want_state);
@@ -279,7 +289,7 @@ test_table_cells(void)
 {
 	for (int dir = 0; dir < 2; dir++)
 		for (int idx = 0; idx < CT_TCP_I_MAX; idx++)
-			for (unsigned int st = 0; st < CT_TCP_S_MAX; st++)
+			for (unsigned int st = 0; st < NF_TCP_STATE_MAX; st++)
 				run_cell(dir, idx, st);
 }
 
@@ -300,7 +310,7 @@ test_table_literal(void)
 
 	for (int d = 0; d < 2; d++)
 		for (int i = 0; i < CT_TCP_I_MAX; i++)
-			for (int s = 0; s < CT_TCP_S_MAX; s++) {
+			for (int s = 0; s < NF_TCP_STATE_MAX; s++) {
 				uint8_t n = ct_tcp_table[d][i][s];
 				const char *a = n == CT_TCP_X_IV ? "IV" : n == CT_TCP_X_IG ? "IG" : abbr[n];
 
@@ -318,29 +328,36 @@ test_names_params(void)
 {
 	static const char *const names[] = { "NONE", "SYN_SENT", "SYN_RECV", "ESTABLISHED",
 		"FIN_WAIT", "CLOSE_WAIT", "LAST_ACK", "TIME_WAIT", "CLOSE", "SYN_SENT2" };
-	struct ct_tcp_params p;
+	struct ct_params p;
 
-	for (unsigned int i = 0; i < CT_TCP_S_MAX; i++)
-		CHECK(strcmp(ct_tcp_state_name(i), names[i]) == 0);
-	CHECK(strcmp(ct_tcp_state_name(CT_TCP_S_MAX), "UNKNOWN") == 0);
+	for (unsigned int i = 0; i < NF_TCP_STATE_MAX; i++)
+		CHECK(strcmp(nf_tcp_state_name(i), names[i]) == 0);
+	CHECK(nf_tcp_state_name(NF_TCP_STATE_MAX) == NULL);
 	CHECK(strcmp(ct_tcp_verdict_name(CT_TCP_V_DESTROY_AFTER), "DESTROY_AFTER") == 0);
 
-	ct_tcp_params_default(&p);
+	ct_params_default(&p, 0);
 	CHECK_EQ(p.tcp_loose, 1);
 	CHECK_EQ(p.tcp_be_liberal, 0);
 	CHECK_EQ(p.tcp_ignore_invalid_rst, 0);
 	CHECK_EQ(p.tcp_max_retrans, 3);
-	CHECK_EQ(p.timeout[CT_TCP_S_SYN_SENT], 120);
-	CHECK_EQ(p.timeout[CT_TCP_S_SYN_RECV], 60);
-	CHECK_EQ(p.timeout[CT_TCP_S_ESTABLISHED], 432000);
-	CHECK_EQ(p.timeout[CT_TCP_S_FIN_WAIT], 120);
-	CHECK_EQ(p.timeout[CT_TCP_S_CLOSE_WAIT], 60);
-	CHECK_EQ(p.timeout[CT_TCP_S_LAST_ACK], 30);
-	CHECK_EQ(p.timeout[CT_TCP_S_TIME_WAIT], 120);
-	CHECK_EQ(p.timeout[CT_TCP_S_CLOSE], 10);
-	CHECK_EQ(p.timeout[CT_TCP_S_SYN_SENT2], 120);
-	CHECK_EQ(p.timeout[CT_TCP_TO_RETRANS], 300);
-	CHECK_EQ(p.timeout[CT_TCP_TO_UNACK], 300);
+	CHECK_EQ(ct_tcp_timeout(&p, NF_TCP_NONE), 0);
+	CHECK_EQ(ct_tcp_timeout(&p, NF_TCP_SYN_SENT), 120);
+	CHECK_EQ(ct_tcp_timeout(&p, NF_TCP_SYN_RECV), 60);
+	CHECK_EQ(ct_tcp_timeout(&p, NF_TCP_ESTABLISHED), 432000);
+	CHECK_EQ(ct_tcp_timeout(&p, NF_TCP_FIN_WAIT), 120);
+	CHECK_EQ(ct_tcp_timeout(&p, NF_TCP_CLOSE_WAIT), 60);
+	CHECK_EQ(ct_tcp_timeout(&p, NF_TCP_LAST_ACK), 30);
+	CHECK_EQ(ct_tcp_timeout(&p, NF_TCP_TIME_WAIT), 120);
+	CHECK_EQ(ct_tcp_timeout(&p, NF_TCP_CLOSE), 10);
+	CHECK_EQ(ct_tcp_timeout(&p, NF_TCP_SYN_SENT2), 120);
+	CHECK_EQ(p.timeout[NF_TO_TCP_MAX_RETRANS], 300);
+	CHECK_EQ(p.timeout[NF_TO_TCP_UNACK], 300);
+	/* each state's timeout is its sysctl's; SYN_SENT2 has none of its own */
+	p.timeout[NF_TO_TCP_ESTABLISHED] = 7;
+	p.timeout[NF_TO_TCP_SYN_SENT] = 9;
+	CHECK_EQ(ct_tcp_timeout(&p, NF_TCP_ESTABLISHED), 7);
+	CHECK_EQ(ct_tcp_timeout(&p, NF_TCP_SYN_SENT), 9);
+	CHECK_EQ(ct_tcp_timeout(&p, NF_TCP_SYN_SENT2), 120);
 	/* fits line 1 of the record with the helper byte and a spare word */
 	CHECK(sizeof(struct ct_tcp) <= 56);
 }
@@ -349,13 +366,13 @@ static void
 test_flags_valid(void)
 {
 	static const uint8_t ok_list[] = {
-		F_S, F_S | CT_TCP_URG, F_SA, F_R, F_RA, F_FA, F_FA | CT_TCP_URG, F_A,
-		F_A | CT_TCP_URG,
+		F_S, F_S | NF_TCPF_URG, F_SA, F_R, F_RA, F_FA, F_FA | NF_TCPF_URG, F_A,
+		F_A | NF_TCPF_URG,
 	};
 	unsigned int wrong = 0, n_ok = 0;
 
 	for (unsigned int f = 0; f < 256; f++) {
-		uint8_t core = f & ~(CT_TCP_ECE | CT_TCP_CWR | CT_TCP_PSH);
+		uint8_t core = f & ~(NF_TCPF_ECE | NF_TCPF_CWR | NF_TCPF_PSH);
 		bool want = false;
 
 		for (size_t i = 0; i < sizeof(ok_list); i++)
@@ -366,25 +383,25 @@ test_flags_valid(void)
 	CHECK_EQ(wrong, 0);
 	CHECK_EQ(n_ok, 9 * 8); /* each valid core with any ECE/CWR/PSH */
 	CHECK(!ct_tcp_flags_valid(0));                        /* null scan */
-	CHECK(!ct_tcp_flags_valid(CT_TCP_FIN));               /* FIN without ACK */
-	CHECK(!ct_tcp_flags_valid(F_S | CT_TCP_FIN));         /* SYN/FIN */
-	CHECK(!ct_tcp_flags_valid(F_S | CT_TCP_RST));         /* SYN/RST */
+	CHECK(!ct_tcp_flags_valid(NF_TCPF_FIN));               /* FIN without ACK */
+	CHECK(!ct_tcp_flags_valid(F_S | NF_TCPF_FIN));         /* SYN/FIN */
+	CHECK(!ct_tcp_flags_valid(F_S | NF_TCPF_RST));         /* SYN/RST */
 	CHECK(!ct_tcp_flags_valid(0x3f));                     /* Christmas tree */
-	CHECK(!ct_tcp_flags_valid(CT_TCP_PSH | CT_TCP_URG | CT_TCP_FIN));
-	CHECK(ct_tcp_flags_valid(F_S | CT_TCP_ECE | CT_TCP_CWR)); /* ECN setup SYN */
+	CHECK(!ct_tcp_flags_valid(NF_TCPF_PSH | NF_TCPF_URG | NF_TCPF_FIN));
+	CHECK(ct_tcp_flags_valid(F_S | NF_TCPF_ECE | NF_TCPF_CWR)); /* ECN setup SYN */
 	CHECK(ct_tcp_flags_valid(F_PA));
 
 	/* Invalid flags never reach the table: no state change. */
 	struct conn c;
 
 
-	CHECK(build(&c, CT_TCP_S_ESTABLISHED));
-	CHECK_EQ(feed(&c, O, F_S | CT_TCP_FIN, c.cseq, 0, WIN, 0), V_INVALID);
-	CHECK_EQ(feed(&c, O, CT_TCP_FIN, c.cseq, 0, WIN, 0), V_INVALID);
-	CHECK_EQ(c.t.state, CT_TCP_S_ESTABLISHED);
-	CHECK_EQ(ct_tcp_index(F_RA | CT_TCP_SYN), CT_TCP_I_RST);
+	CHECK(build(&c, NF_TCP_ESTABLISHED));
+	CHECK_EQ(feed(&c, O, F_S | NF_TCPF_FIN, c.cseq, 0, WIN, 0), V_INVALID);
+	CHECK_EQ(feed(&c, O, NF_TCPF_FIN, c.cseq, 0, WIN, 0), V_INVALID);
+	CHECK_EQ(c.t.state, NF_TCP_ESTABLISHED);
+	CHECK_EQ(ct_tcp_index(F_RA | NF_TCPF_SYN), CT_TCP_I_RST);
 	CHECK_EQ(ct_tcp_index(F_FA), CT_TCP_I_FIN);
-	CHECK_EQ(ct_tcp_index(CT_TCP_PSH), CT_TCP_I_NONE);
+	CHECK_EQ(ct_tcp_index(NF_TCPF_PSH), CT_TCP_I_NONE);
 }
 
 /* ------------------------------------------------------------------ */
@@ -425,7 +442,7 @@ handshake(struct conn *c, const struct hs *h)
 	ok &= feed(c, O, F_A, C_ISN + 1, S_ISN + 1, h->ack_win, 0) == V_ACCEPT;
 	c->cseq = C_ISN + 1;
 	c->sseq = S_ISN + 1;
-	return ok && c->t.state == CT_TCP_S_ESTABLISHED;
+	return ok && c->t.state == NF_TCP_ESTABLISHED;
 }
 
 static void
@@ -435,17 +452,17 @@ test_handshake_assured_timeouts(void)
 
 	conn_init(&c);
 	CHECK_EQ(open_with(&c, F_S, C_ISN, 0, WIN, 0), V_ACCEPT);
-	CHECK_EQ(c.t.state, CT_TCP_S_SYN_SENT);
+	CHECK_EQ(c.t.state, NF_TCP_SYN_SENT);
 	CHECK_EQ(c.to, 120);
 	CHECK_EQ(c.status, 0);
 	CHECK_EQ(feed(&c, R, F_SA, S_ISN, C_ISN + 1, WIN, 0), V_ACCEPT);
-	CHECK_EQ(c.t.state, CT_TCP_S_SYN_RECV);
+	CHECK_EQ(c.t.state, NF_TCP_SYN_RECV);
 	CHECK_EQ(c.to, 60);
-	CHECK(!(c.status & CT_STATUS_ASSURED)); /* SEEN_REPLY only after this packet */
-	CHECK(c.status & CT_STATUS_SEEN_REPLY);
+	CHECK(!(c.status & NF_CTS_ASSURED)); /* SEEN_REPLY only after this packet */
+	CHECK(c.status & NF_CTS_SEEN_REPLY);
 	CHECK_EQ(feed(&c, O, F_A, C_ISN + 1, S_ISN + 1, WIN, 0), V_ACCEPT);
-	CHECK_EQ(c.t.state, CT_TCP_S_ESTABLISHED);
-	CHECK(c.status & CT_STATUS_ASSURED); /* third packet: SYN_RECV -> ESTABLISHED */
+	CHECK_EQ(c.t.state, NF_TCP_ESTABLISHED);
+	CHECK(c.status & NF_CTS_ASSURED); /* third packet: SYN_RECV -> ESTABLISHED */
 	CHECK_EQ(c.to, 432000);
 	/* Window data after a plain handshake. */
 	CHECK_EQ(c.t.dir[0].td_end, C_ISN + 1);
@@ -477,17 +494,17 @@ test_first_packets(void)
 	CHECK_EQ(open_with(&c, F_R, C_ISN, 0, WIN, 0), -1);
 	CHECK_EQ(open_with(&c, F_RA, C_ISN, 1, WIN, 0), -1);
 	CHECK_EQ(open_with(&c, 0, C_ISN, 0, WIN, 0), -1);
-	CHECK_EQ(open_with(&c, CT_TCP_PSH, C_ISN, 0, WIN, 0), -1);
-	CHECK_EQ(open_with(&c, F_S | CT_TCP_FIN, C_ISN, 0, WIN, 0), -1);
+	CHECK_EQ(open_with(&c, NF_TCPF_PSH, C_ISN, 0, WIN, 0), -1);
+	CHECK_EQ(open_with(&c, F_S | NF_TCPF_FIN, C_ISN, 0, WIN, 0), -1);
 	s = seg_of(F_SA, 1, 2, WIN, 0);
 	CHECK_EQ(ct_tcp_new(&c.t, &s, &c.p), -EINVAL);
 
 	/* SYN|URG and an ECN SYN open like a SYN. */
 	conn_init(&c);
-	CHECK_EQ(open_with(&c, F_S | CT_TCP_URG, C_ISN, 0, WIN, 0), V_ACCEPT);
+	CHECK_EQ(open_with(&c, F_S | NF_TCPF_URG, C_ISN, 0, WIN, 0), V_ACCEPT);
 	conn_init(&c);
-	CHECK_EQ(open_with(&c, F_S | CT_TCP_ECE | CT_TCP_CWR, C_ISN, 0, WIN, 0), V_ACCEPT);
-	CHECK_EQ(c.t.state, CT_TCP_S_SYN_SENT);
+	CHECK_EQ(open_with(&c, F_S | NF_TCPF_ECE | NF_TCPF_CWR, C_ISN, 0, WIN, 0), V_ACCEPT);
+	CHECK_EQ(c.t.state, NF_TCP_SYN_SENT);
 	CHECK_EQ(c.t.dir[0].td_end, C_ISN + 1);
 	CHECK_EQ(c.t.dir[0].td_maxend, C_ISN + 1);
 	CHECK_EQ(c.t.dir[0].td_maxwin, WIN);
@@ -515,7 +532,7 @@ test_pickup(void)
 
 	conn_init(&c);
 	CHECK_EQ(open_with(&c, F_A, 1000, 5000, 500, 0), V_ACCEPT);
-	CHECK_EQ(c.t.state, CT_TCP_S_ESTABLISHED);
+	CHECK_EQ(c.t.state, NF_TCP_ESTABLISHED);
 	CHECK_EQ(c.to, 300);
 	CHECK_EQ(c.t.flags[0], CT_TCP_F_SACK_PERM | CT_TCP_F_BE_LIBERAL);
 	CHECK_EQ(c.t.flags[1], CT_TCP_F_SACK_PERM | CT_TCP_F_BE_LIBERAL);
@@ -525,16 +542,16 @@ test_pickup(void)
 
 	CHECK_EQ(feed(&c, R, F_A, 5000, 1000, 700, 0), V_ACCEPT);
 	CHECK_EQ(c.to, 300); /* reply not yet seen while this packet ran */
-	CHECK(!(c.status & CT_STATUS_ASSURED));
+	CHECK(!(c.status & NF_CTS_ASSURED));
 	CHECK_EQ(c.t.dir[1].td_end, 5000);
 	CHECK_EQ(c.t.dir[1].td_maxwin, 700);
 	CHECK_EQ(feed(&c, O, F_A, 1000, 5000, 500, 0), V_ACCEPT);
-	CHECK(c.status & CT_STATUS_ASSURED); /* a valid answer to a picked-up connection */
+	CHECK(c.status & NF_CTS_ASSURED); /* a valid answer to a picked-up connection */
 	CHECK_EQ(c.to, 432000);
 
 	/* Liberal: anything in sequence space goes, even far outside. */
 	CHECK_EQ(feed(&c, O, F_PA, 1000 + 0x40000000u, 5000 + 0x30000000u, 500, 10), V_ACCEPT);
-	CHECK_EQ(c.t.state, CT_TCP_S_ESTABLISHED);
+	CHECK_EQ(c.t.state, NF_TCP_ESTABLISHED);
 
 	/* The reply to a keepalive (ack = td_end + 1) moves the picked-up td_end. */
 	conn_init(&c);
@@ -562,7 +579,7 @@ test_window_bounds(void)
 	uint32_t maxend;
 
 	/* In window: data within the server's window. */
-	CHECK(build(&c, CT_TCP_S_ESTABLISHED));
+	CHECK(build(&c, NF_TCP_ESTABLISHED));
 	CHECK_EQ(feed(&c, O, F_PA, C1, S1, WIN, 1000), V_ACCEPT);
 	CHECK_EQ(c.t.dir[0].td_end, C1 + 1000);
 	CHECK(c.t.flags[0] & CT_TCP_F_DATA_UNACK);
@@ -574,7 +591,7 @@ test_window_bounds(void)
 	/* I: seq past td_maxend, overshoot within the receiver's maxwin: IGNORE,
 	 * but td_end moves so the peer's ack of it passes III. Kernel: logged
 	 * "N bytes more than expected", packet not INVALID. */
-	CHECK(build(&c, CT_TCP_S_ESTABLISHED));
+	CHECK(build(&c, NF_TCP_ESTABLISHED));
 	maxend = c.t.dir[0].td_maxend;
 	c.to = 5000;
 	CHECK_EQ(feed(&c, O, F_PA, maxend + 1, S1, WIN, 100), V_IGNORE);
@@ -585,14 +602,14 @@ test_window_bounds(void)
 
 	/* I: overshoot beyond the receiver's maxwin: INVALID. Kernel: "SEQ is
 	 * over upper bound". */
-	CHECK(build(&c, CT_TCP_S_ESTABLISHED));
+	CHECK(build(&c, NF_TCP_ESTABLISHED));
 	maxend = c.t.dir[0].td_maxend;
 	CHECK_EQ(feed(&c, O, F_PA, maxend + WIN, S1, WIN, 100), V_INVALID);
 	CHECK_EQ(c.t.dir[0].td_end, C1);
 	CHECK_EQ(feed(&c, O, F_PA, maxend, S1, WIN, 100), V_ACCEPT); /* seq == maxend is in */
 
 	/* III: acking data never sent. Kernel: "ACK is over upper bound". */
-	CHECK(build(&c, CT_TCP_S_ESTABLISHED));
+	CHECK(build(&c, NF_TCP_ESTABLISHED));
 	CHECK_EQ(feed(&c, O, F_A, C1, S1 + 1, WIN, 0), V_INVALID);
 	CHECK_EQ(feed(&c, R, F_A, S1, C1 + 1, WIN, 0), V_INVALID);
 	CHECK_EQ(feed(&c, O, F_A, C1, S1, WIN, 0), V_ACCEPT);
@@ -601,7 +618,7 @@ test_window_bounds(void)
 	 * reference's table says "ack <= td_end - 66000"; the kernel ignores
 	 * td_end - 66001 and accepts td_end - 66000 ("ignored ACK under lower
 	 * bound" logged only for the first), so the bound is strict. */
-	CHECK(build(&c, CT_TCP_S_ESTABLISHED));
+	CHECK(build(&c, NF_TCP_ESTABLISHED));
 	c.to = 431997;
 	CHECK_EQ(feed(&c, O, F_A, C1, S1 - 66001, WIN, 0), V_IGNORE);
 	CHECK_EQ(c.to, 431997);
@@ -638,12 +655,12 @@ test_window_bounds(void)
 
 	/* The SYN/ACK must not ack past the SYN. Kernel: ack ISN+2 INVALID
 	 * ("ACK is over upper bound"), then ack ISN+1 gives SYN_RECV. */
-	CHECK(build(&c, CT_TCP_S_SYN_SENT));
+	CHECK(build(&c, NF_TCP_SYN_SENT));
 	CHECK_EQ(feed(&c, R, F_SA, S_ISN, C_ISN + 2, WIN, 0), V_INVALID);
-	CHECK_EQ(c.t.state, CT_TCP_S_SYN_SENT);
+	CHECK_EQ(c.t.state, NF_TCP_SYN_SENT);
 	CHECK_EQ(c.t.dir[1].td_maxwin, WIN); /* the sender was initialised all the same */
 	CHECK_EQ(feed(&c, R, F_SA, S_ISN, C_ISN + 1, WIN, 0), V_ACCEPT);
-	CHECK_EQ(c.t.state, CT_TCP_S_SYN_RECV);
+	CHECK_EQ(c.t.state, NF_TCP_SYN_RECV);
 }
 
 static void
@@ -748,7 +765,7 @@ test_be_liberal(void)
 	struct conn c;
 	uint32_t C1 = C_ISN + 1, S1 = S_ISN + 1;
 
-	CHECK(build(&c, CT_TCP_S_ESTABLISHED));
+	CHECK(build(&c, NF_TCP_ESTABLISHED));
 	c.p.tcp_be_liberal = 1;
 	CHECK_EQ(feed(&c, O, F_PA, C1 + 1000000, S1, WIN, 100), V_ACCEPT); /* I */
 	CHECK_EQ(c.t.dir[0].td_end, C1);   /* accepted without the window updates */
@@ -775,84 +792,84 @@ test_rst(void)
 
 	/* Before any reply: the entry goes. Kernel: entry gone after the RST,
 	 * in both directions (reply RST|ACK seq 0 answering the SYN too). */
-	CHECK(build(&c, CT_TCP_S_SYN_SENT));
+	CHECK(build(&c, NF_TCP_SYN_SENT));
 	CHECK_EQ(feed(&c, O, F_R, C1, 0, 0, 0), V_DESTROY);
-	CHECK(build(&c, CT_TCP_S_SYN_SENT));
+	CHECK(build(&c, NF_TCP_SYN_SENT));
 	CHECK_EQ(feed(&c, R, F_RA, 0, C1, 0, 0), V_DESTROY);
-	CHECK_EQ(c.t.state, CT_TCP_S_CLOSE);
+	CHECK_EQ(c.t.state, NF_TCP_CLOSE);
 
 	/* Exact RST in ESTABLISHED: CLOSE, 10 s. */
-	CHECK(build(&c, CT_TCP_S_ESTABLISHED));
+	CHECK(build(&c, NF_TCP_ESTABLISHED));
 	CHECK_EQ(feed(&c, O, F_R, C1, 0, 0, 0), V_ACCEPT);
-	CHECK_EQ(c.t.state, CT_TCP_S_CLOSE);
+	CHECK_EQ(c.t.state, NF_TCP_CLOSE);
 	CHECK_EQ(c.to, 10);
 
 	/* Challenge-ACK case: in window, not exact, ASSURED ESTABLISHED: the
 	 * state stays but the timeout drops to CLOSE's. Kernel: "9 ESTABLISHED"
 	 * after RST seq+100, then "9 CLOSE" after the exact one. */
-	CHECK(build(&c, CT_TCP_S_ESTABLISHED));
+	CHECK(build(&c, NF_TCP_ESTABLISHED));
 	CHECK_EQ(feed(&c, O, F_R, C1 + 100, 0, 0, 0), V_ACCEPT);
-	CHECK_EQ(c.t.state, CT_TCP_S_ESTABLISHED);
+	CHECK_EQ(c.t.state, NF_TCP_ESTABLISHED);
 	CHECK_EQ(c.to, 10);
 	CHECK_EQ(feed(&c, O, F_R, C1, 0, 0, 0), V_ACCEPT);
-	CHECK_EQ(c.t.state, CT_TCP_S_CLOSE);
+	CHECK_EQ(c.t.state, NF_TCP_CLOSE);
 
 	/* Below the peer's maxack: INVALID (kernel: "invalid rst"), unless
 	 * tcp_ignore_invalid_rst, where it is the challenge case. */
-	CHECK(build(&c, CT_TCP_S_ESTABLISHED));
+	CHECK(build(&c, NF_TCP_ESTABLISHED));
 	CHECK_EQ(feed(&c, O, F_R, C1 - 1, 0, 0, 0), V_INVALID);
 	CHECK_EQ(feed(&c, R, F_R, S1 - 1, 0, 0, 0), V_INVALID);
-	CHECK_EQ(c.t.state, CT_TCP_S_ESTABLISHED);
+	CHECK_EQ(c.t.state, NF_TCP_ESTABLISHED);
 	c.p.tcp_ignore_invalid_rst = 1;
 	CHECK_EQ(feed(&c, O, F_R, C1 - 1, 0, 0, 0), V_ACCEPT);
-	CHECK_EQ(c.t.state, CT_TCP_S_ESTABLISHED);
+	CHECK_EQ(c.t.state, NF_TCP_ESTABLISHED);
 	CHECK_EQ(c.to, 10);
 
 	/* In ESTABLISHED but far out of window: INVALID by the window check. */
-	CHECK(build(&c, CT_TCP_S_ESTABLISHED));
+	CHECK(build(&c, NF_TCP_ESTABLISHED));
 	CHECK_EQ(feed(&c, O, F_R, C1 + 500000, 0, 0, 0), V_INVALID);
 
 	/* RST ending a train: data, then RST at its end. Kernel: CLOSE. */
-	CHECK(build(&c, CT_TCP_S_ESTABLISHED));
+	CHECK(build(&c, NF_TCP_ESTABLISHED));
 	CHECK_EQ(feed(&c, R, F_PA, S1, C1, WIN, 10), V_ACCEPT);
 	CHECK_EQ(feed(&c, R, F_R, S1 + 10, 0, 0, 0), V_ACCEPT);
-	CHECK_EQ(c.t.state, CT_TCP_S_CLOSE);
+	CHECK_EQ(c.t.state, NF_TCP_CLOSE);
 
 	/* Closing states: no checks at all, even below maxack. */
-	for (unsigned int st = CT_TCP_S_FIN_WAIT; st <= CT_TCP_S_CLOSE; st++) {
+	for (unsigned int st = NF_TCP_FIN_WAIT; st <= NF_TCP_CLOSE; st++) {
 		CHECK(build(&c, st));
 		CHECK_EQ(feed(&c, R, F_R, S_ISN - 100000, 0, 0, 0), V_ACCEPT);
-		CHECK_EQ(c.t.state, CT_TCP_S_CLOSE);
+		CHECK_EQ(c.t.state, NF_TCP_CLOSE);
 	}
 
 	/* SYN_RECV (reply seen, not ASSURED): below maxack INVALID, else CLOSE. */
-	CHECK(build(&c, CT_TCP_S_SYN_RECV));
+	CHECK(build(&c, NF_TCP_SYN_RECV));
 	CHECK_EQ(feed(&c, O, F_R, C_ISN, 0, 0, 0), V_INVALID);
 	CHECK_EQ(feed(&c, O, F_R, C1 + 5, 0, 0, 0), V_ACCEPT);
-	CHECK_EQ(c.t.state, CT_TCP_S_CLOSE);
+	CHECK_EQ(c.t.state, NF_TCP_CLOSE);
 
 	/* RST answering a SYN we let through (ignore rule a): no window check.
 	 * The SYN opens a new ISN far outside the old connection's window. */
-	CHECK(build(&c, CT_TCP_S_ESTABLISHED));
+	CHECK(build(&c, NF_TCP_ESTABLISHED));
 	CHECK_EQ(feed(&c, O, F_S, 0x12345678, 0, WIN, 0), V_IGNORE);
 	CHECK_EQ(feed(&c, R, F_RA, 0, 0x12345679, 0, 0), V_ACCEPT);
-	CHECK_EQ(c.t.state, CT_TCP_S_CLOSE);
+	CHECK_EQ(c.t.state, NF_TCP_CLOSE);
 
 	/* RST answering a challenge ACK to our SYN (rule c). Kernel: reply ACK
 	 * in SYN_SENT ignored (and the entry loses [UNREPLIED]), then the
 	 * client's RST with seq = that ack gives "9 CLOSE", entry kept. */
-	CHECK(build(&c, CT_TCP_S_SYN_SENT));
+	CHECK(build(&c, NF_TCP_SYN_SENT));
 	CHECK_EQ(feed(&c, R, F_A, 123456, C_ISN - 1, WIN, 0), V_IGNORE);
 	CHECK_EQ(c.t.last_ack, C_ISN - 1);
-	CHECK(c.status & CT_STATUS_SEEN_REPLY);
+	CHECK(c.status & NF_CTS_SEEN_REPLY);
 	CHECK_EQ(feed(&c, O, F_R, C_ISN - 1, 0, 0, 0), V_ACCEPT);
-	CHECK_EQ(c.t.state, CT_TCP_S_CLOSE);
+	CHECK_EQ(c.t.state, NF_TCP_CLOSE);
 	CHECK_EQ(c.to, 10);
 
 	/* RST|ACK with ack 0 (broken stacks): the ack is not checked. */
-	CHECK(build(&c, CT_TCP_S_ESTABLISHED));
+	CHECK(build(&c, NF_TCP_ESTABLISHED));
 	CHECK_EQ(feed(&c, O, F_RA, C1, 0, 0, 0), V_ACCEPT);
-	CHECK_EQ(c.t.state, CT_TCP_S_CLOSE);
+	CHECK_EQ(c.t.state, NF_TCP_CLOSE);
 }
 
 /* ------------------------------------------------------------------ */
@@ -865,42 +882,42 @@ test_reopen(void)
 	struct conn c;
 
 	/* TIME_WAIT: a FIN was seen. Kernel: NEW SYN_SENT entry. */
-	CHECK(build(&c, CT_TCP_S_TIME_WAIT));
+	CHECK(build(&c, NF_TCP_TIME_WAIT));
 	CHECK_EQ(feed(&c, O, F_S, 0x01020304, 0, WIN, 0), V_REOPEN);
 	CHECK_EQ(open_with(&c, F_S, 0x01020304, 0, WIN, 0), V_ACCEPT); /* caller's retry */
-	CHECK_EQ(c.t.state, CT_TCP_S_SYN_SENT);
+	CHECK_EQ(c.t.state, NF_TCP_SYN_SENT);
 
 	/* TIME_WAIT, from the server. Kernel: the new entry's original
 	 * direction is the server's (src=server, SYN_SENT, UNREPLIED). */
-	CHECK(build(&c, CT_TCP_S_TIME_WAIT));
+	CHECK(build(&c, NF_TCP_TIME_WAIT));
 	CHECK_EQ(feed(&c, R, F_S, 0x01020304, 0, WIN, 0), V_REOPEN);
 
 	/* CLOSE after the client's own RST: reopen. Kernel: NEW SYN_SENT. */
-	CHECK(build(&c, CT_TCP_S_CLOSE));
+	CHECK(build(&c, NF_TCP_CLOSE));
 	CHECK_EQ(feed(&c, O, F_S, 0x01020304, 0, WIN, 0), V_REOPEN);
 
 	/* CLOSE after the server's RST and no FIN: not a reopen, the SYN is
 	 * ignored and the SYN/ACK acking it resyncs. Kernel: "packet (index 0)
 	 * in dir 0 ignored, state CLOSE", then 59 SYN_RECV, 431999 ESTABLISHED. */
-	CHECK(build(&c, CT_TCP_S_ESTABLISHED));
+	CHECK(build(&c, NF_TCP_ESTABLISHED));
 	CHECK_EQ(feed(&c, R, F_R, S_ISN + 1, 0, 0, 0), V_ACCEPT);
-	CHECK_EQ(c.t.state, CT_TCP_S_CLOSE);
+	CHECK_EQ(c.t.state, NF_TCP_CLOSE);
 	c.to = 9;
 	CHECK_EQ(feed(&c, O, F_S, 70000, 0, 2000, 0), V_IGNORE);
-	CHECK_EQ(c.t.state, CT_TCP_S_CLOSE);
+	CHECK_EQ(c.t.state, NF_TCP_CLOSE);
 	CHECK_EQ(c.to, 9);
 	CHECK_EQ(feed(&c, R, F_SA, 80000, 70001, 3000, 0), V_ACCEPT);
-	CHECK_EQ(c.t.state, CT_TCP_S_SYN_RECV);
+	CHECK_EQ(c.t.state, NF_TCP_SYN_RECV);
 	CHECK_EQ(c.to, 60);
 	CHECK_EQ(c.t.dir[0].td_end, 70001);
 	CHECK_EQ(c.t.dir[0].td_maxwin, 2000); /* the ignored SYN's window */
 	CHECK_EQ(c.t.dir[1].td_maxwin, 3000);
 	CHECK_EQ(c.t.dir[1].td_end, 80001);
 	CHECK_EQ(feed(&c, O, F_A, 70001, 80001, 2000, 0), V_ACCEPT);
-	CHECK_EQ(c.t.state, CT_TCP_S_ESTABLISHED);
+	CHECK_EQ(c.t.state, NF_TCP_ESTABLISHED);
 
 	/* The reply's SYN in CLOSE is invalid. */
-	CHECK(build(&c, CT_TCP_S_CLOSE));
+	CHECK(build(&c, NF_TCP_CLOSE));
 	CHECK_EQ(feed(&c, R, F_S, 0x01020304, 0, WIN, 0), V_INVALID);
 }
 
@@ -911,7 +928,7 @@ test_ignore_resync(void)
 	struct ct_tcp_seg s;
 
 	/* ESTABLISHED, the client restarts with a new ISN and options. */
-	CHECK(build(&c, CT_TCP_S_ESTABLISHED));
+	CHECK(build(&c, NF_TCP_ESTABLISHED));
 	s = seg_of(F_S, 0x55555555, 0, 1234, 0);
 	syn_opts(&s, 5, true);
 	CHECK_EQ(feed_seg(&c, O, &s), V_IGNORE);
@@ -922,7 +939,7 @@ test_ignore_resync(void)
 	s = seg_of(F_SA, 0x66666666, 0x55555555, 999, 0);
 	syn_opts(&s, 6, true);
 	CHECK_EQ(feed_seg(&c, R, &s), V_IGNORE);
-	CHECK_EQ(c.t.state, CT_TCP_S_ESTABLISHED);
+	CHECK_EQ(c.t.state, NF_TCP_ESTABLISHED);
 	/* ...and now last_index is the SYN/ACK: resync needs the SYN again. */
 	s = seg_of(F_S, 0x55555555, 0, 1234, 0);
 	syn_opts(&s, 5, true);
@@ -930,19 +947,19 @@ test_ignore_resync(void)
 	s = seg_of(F_SA, 0x66666666, 0x55555556, 999, 0);
 	syn_opts(&s, 6, true);
 	CHECK_EQ(feed_seg(&c, R, &s), V_ACCEPT);
-	CHECK_EQ(c.t.state, CT_TCP_S_SYN_RECV);
+	CHECK_EQ(c.t.state, NF_TCP_SYN_RECV);
 	CHECK_EQ(c.t.dir[0].td_end, 0x55555556);
 	CHECK_EQ(ct_tcp_scale(&c.t, 0), 5);
 	CHECK_EQ(ct_tcp_scale(&c.t, 1), 6);
 	CHECK(c.t.flags[0] & CT_TCP_F_SACK_PERM);
 	CHECK(c.t.flags[1] & CT_TCP_F_SACK_PERM);
 	CHECK_EQ(feed(&c, O, F_A, 0x55555556, 0x66666667, 100, 0), V_ACCEPT);
-	CHECK_EQ(c.t.state, CT_TCP_S_ESTABLISHED);
+	CHECK_EQ(c.t.state, NF_TCP_ESTABLISHED);
 	CHECK_EQ(c.t.dir[1].td_maxend, 0x66666667 + (100u << 5));
 
 	/* Reply SYN/ACK retransmitted in ESTABLISHED: ignored, timer kept.
 	 * Kernel: 431997 before and after. */
-	CHECK(build(&c, CT_TCP_S_ESTABLISHED));
+	CHECK(build(&c, NF_TCP_ESTABLISHED));
 	c.to = 431997;
 	CHECK_EQ(feed(&c, R, F_SA, S_ISN, C_ISN + 1, WIN, 0), V_IGNORE);
 	CHECK_EQ(c.to, 431997);
@@ -955,19 +972,19 @@ test_simultaneous_open(void)
 
 	/* Kernel: SYN_SENT2, SYN_RECV, then ESTABLISHED [ASSURED] on the
 	 * reply's ACK although the table says SYN_RECV for it. */
-	CHECK(build(&c, CT_TCP_S_SYN_SENT2));
+	CHECK(build(&c, NF_TCP_SYN_SENT2));
 	CHECK_EQ(c.to, 120);
 	CHECK(c.t.last_flags & CT_TCP_LF_SIMOPEN);
 	CHECK_EQ(feed(&c, O, F_SA, C_ISN, S_ISN + 1, WIN, 0), V_ACCEPT);
-	CHECK_EQ(c.t.state, CT_TCP_S_SYN_RECV);
+	CHECK_EQ(c.t.state, NF_TCP_SYN_RECV);
 	CHECK_EQ(feed(&c, R, F_A, S_ISN + 1, C_ISN + 1, WIN, 0), V_ACCEPT);
-	CHECK_EQ(c.t.state, CT_TCP_S_ESTABLISHED);
-	CHECK(c.status & CT_STATUS_ASSURED);
+	CHECK_EQ(c.t.state, NF_TCP_ESTABLISHED);
+	CHECK(c.status & NF_CTS_ASSURED);
 
 	/* Without a simultaneous open the reply's ACK in SYN_RECV stays there. */
-	CHECK(build(&c, CT_TCP_S_SYN_RECV));
+	CHECK(build(&c, NF_TCP_SYN_RECV));
 	CHECK_EQ(feed(&c, R, F_A, S_ISN + 1, C_ISN + 1, WIN, 0), V_ACCEPT);
-	CHECK_EQ(c.t.state, CT_TCP_S_SYN_RECV);
+	CHECK_EQ(c.t.state, NF_TCP_SYN_RECV);
 }
 
 static void
@@ -977,15 +994,15 @@ test_challenge_ack_last_ack(void)
 
 	/* Kernel: SYN in LAST_ACK ignored, the server's challenge ACK
 	 * "challenge-ack ignored" (29 -> 28 LAST_ACK), the next ACK -> TIME_WAIT. */
-	CHECK(build(&c, CT_TCP_S_LAST_ACK));
+	CHECK(build(&c, NF_TCP_LAST_ACK));
 	CHECK_EQ(feed(&c, O, F_S, 0x01020304, 0, WIN, 0), V_IGNORE);
 	CHECK(c.t.last_flags & CT_TCP_LF_CHALLENGE);
 	c.to = 28;
 	CHECK_EQ(feed(&c, R, F_A, c.sseq, c.cseq, WIN, 0), V_IGNORE);
-	CHECK_EQ(c.t.state, CT_TCP_S_LAST_ACK);
+	CHECK_EQ(c.t.state, NF_TCP_LAST_ACK);
 	CHECK_EQ(c.to, 28);
 	CHECK_EQ(feed(&c, R, F_A, c.sseq, c.cseq, WIN, 0), V_ACCEPT);
-	CHECK_EQ(c.t.state, CT_TCP_S_TIME_WAIT);
+	CHECK_EQ(c.t.state, NF_TCP_TIME_WAIT);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1000,7 +1017,7 @@ test_timeouts(void)
 
 	/* A retransmitted SYN does not renew the timer. Kernel: 119, then 117
 	 * after the same SYN 2 s later, 116 after a higher-ISN SYN. */
-	CHECK(build(&c, CT_TCP_S_SYN_SENT));
+	CHECK(build(&c, NF_TCP_SYN_SENT));
 	c.to = 117;
 	CHECK_EQ(feed(&c, O, F_S, C_ISN, 0, WIN, 0), V_ACCEPT);
 	CHECK_EQ(c.to, 117);
@@ -1009,23 +1026,23 @@ test_timeouts(void)
 	CHECK_EQ(c.t.dir[0].td_end, C_ISN + 1001); /* but the sender re-inits */
 
 	/* Unacknowledged data: 300 where the state allows more... */
-	CHECK(build(&c, CT_TCP_S_ESTABLISHED));
+	CHECK(build(&c, NF_TCP_ESTABLISHED));
 	CHECK_EQ(feed(&c, R, F_PA, S1, C1, WIN, 10), V_ACCEPT);
 	CHECK_EQ(c.to, 300);
 	/* ...but never more than the state's own timeout. */
-	CHECK(build(&c, CT_TCP_S_CLOSE_WAIT));
+	CHECK(build(&c, NF_TCP_CLOSE_WAIT));
 	CHECK_EQ(feed(&c, R, F_PA, S1, c.cseq, WIN, 10), V_ACCEPT);
 	CHECK_EQ(c.to, 60);
 
 	/* Zero window: 300 (the last ACK-class packet's window). */
-	CHECK(build(&c, CT_TCP_S_ESTABLISHED));
+	CHECK(build(&c, NF_TCP_ESTABLISHED));
 	CHECK_EQ(feed(&c, R, F_A, S1, C1, 0, 0), V_ACCEPT);
 	CHECK_EQ(c.to, 300);
 	CHECK_EQ(feed(&c, R, F_A, S1, C1, 10, 0), V_ACCEPT);
 	CHECK_EQ(c.to, 432000);
 
 	/* The retransmission rule comes before the RST rule. */
-	CHECK(build(&c, CT_TCP_S_ESTABLISHED));
+	CHECK(build(&c, NF_TCP_ESTABLISHED));
 	for (int i = 0; i < 3; i++)
 		CHECK_EQ(feed(&c, O, F_A, C1, S1, WIN, 0), V_ACCEPT);
 	CHECK_EQ(c.t.retrans, 3);
@@ -1034,8 +1051,8 @@ test_timeouts(void)
 	CHECK_EQ(c.to, 300); /* retrans >= max and ES's 432000 > 300 wins over RST's 10 */
 
 	/* Custom timeouts flow through. */
-	CHECK(build(&c, CT_TCP_S_ESTABLISHED));
-	c.p.timeout[CT_TCP_S_ESTABLISHED] = 3600;
+	CHECK(build(&c, NF_TCP_ESTABLISHED));
+	c.p.timeout[NF_TO_TCP_ESTABLISHED] = 3600;
 	CHECK_EQ(feed(&c, O, F_A, C1, S1, 1, 0), V_ACCEPT);
 	CHECK_EQ(c.to, 3600);
 }
@@ -1047,7 +1064,7 @@ test_retrans(void)
 	uint32_t C1 = C_ISN + 1, S1 = S_ISN + 1;
 
 	/* The handshake's ACK is the reference; identical ACKs count. */
-	CHECK(build(&c, CT_TCP_S_ESTABLISHED));
+	CHECK(build(&c, NF_TCP_ESTABLISHED));
 	CHECK_EQ(c.t.retrans, 0);
 	CHECK_EQ(feed(&c, O, F_A, C1, S1, WIN, 0), V_ACCEPT);
 	CHECK_EQ(c.t.retrans, 1);
@@ -1069,13 +1086,13 @@ test_retrans(void)
 	CHECK_EQ(c.t.last_end, S1); /* from the ACK, not the FIN */
 
 	/* A lower max_retrans. */
-	CHECK(build(&c, CT_TCP_S_ESTABLISHED));
+	CHECK(build(&c, NF_TCP_ESTABLISHED));
 	c.p.tcp_max_retrans = 1;
 	CHECK_EQ(feed(&c, O, F_A, C1, S1, WIN, 0), V_ACCEPT);
 	CHECK_EQ(c.to, 300);
 
 	/* The counter is 8 bits wide, as netfilter's: 256 repeats wrap it. */
-	CHECK(build(&c, CT_TCP_S_ESTABLISHED));
+	CHECK(build(&c, NF_TCP_ESTABLISHED));
 	for (int i = 0; i < 256; i++)
 		feed(&c, O, F_A, C1, S1, WIN, 0);
 	CHECK_EQ(c.t.retrans, 0);
@@ -1090,7 +1107,7 @@ test_invalid_shrinks_timeout(void)
 	struct conn c;
 	uint32_t C1 = C_ISN + 1, S1 = S_ISN + 1;
 
-	CHECK(build(&c, CT_TCP_S_ESTABLISHED));
+	CHECK(build(&c, NF_TCP_ESTABLISHED));
 	c.to = 431999;
 	CHECK_EQ(feed(&c, O, F_FA, C1 + 1000000, S1, WIN, 0), V_INVALID);
 	CHECK_EQ(c.to, 431999);
@@ -1098,21 +1115,21 @@ test_invalid_shrinks_timeout(void)
 	CHECK_EQ(c.t.last_dir, 0);
 	CHECK_EQ(feed(&c, R, F_FA, S1 + 1000000, C1, WIN, 0), V_INVALID);
 	CHECK_EQ(c.to, 300);
-	CHECK_EQ(c.t.state, CT_TCP_S_ESTABLISHED);
+	CHECK_EQ(c.t.state, NF_TCP_ESTABLISHED);
 
 	/* Under 120 s left: untouched. Not ASSURED: untouched. ACKs: untouched. */
-	CHECK(build(&c, CT_TCP_S_ESTABLISHED));
+	CHECK(build(&c, NF_TCP_ESTABLISHED));
 	c.to = 100;
 	feed(&c, O, F_FA, C1 + 1000000, S1, WIN, 0);
 	CHECK_EQ(feed(&c, R, F_R, S1 + 1000000, 0, 0, 0), V_INVALID);
 	CHECK_EQ(c.to, 100);
-	CHECK(build(&c, CT_TCP_S_SYN_RECV));
+	CHECK(build(&c, NF_TCP_SYN_RECV));
 	c.to = 5000;
 	feed(&c, O, F_FA, C1 + 1000000, S1, WIN, 0);
 	CHECK_EQ(feed(&c, R, F_FA, S1 + 1000000, C1, WIN, 0), V_INVALID);
 	CHECK_EQ(c.to, 5000);
 	CHECK_EQ(c.t.last_index, CT_TCP_I_SYNACK);
-	CHECK(build(&c, CT_TCP_S_ESTABLISHED));
+	CHECK(build(&c, NF_TCP_ESTABLISHED));
 	c.to = 5000;
 	CHECK_EQ(feed(&c, O, F_A, C1, S1 + 5, WIN, 0), V_INVALID);
 	CHECK_EQ(c.t.last_index, CT_TCP_I_ACK);

@@ -99,10 +99,10 @@ test_valid(void)
 	CHECK_EQ(parse_text("ct.events\ntimestamp=yes\nproto=tcp"), CTL_S_OK);
 	CHECK(req.timestamp);
 	CHECK_EQ(parse_text("set.timeout\nname=tcp_timeout_time_wait\nvalue=1\n"), CTL_S_OK);
-	CHECK_EQ(req.timeout, CTL_TO_TCP_TIME_WAIT);
+	CHECK_EQ(req.timeout, NF_TO_TCP_TIME_WAIT);
 	CHECK_EQ(req.value, 1);
 	CHECK_EQ(parse_text("set.timeout\nname=nf_conntrack_udp_timeout\nvalue=45"), CTL_S_OK);
-	CHECK_EQ(req.timeout, CTL_TO_UDP);
+	CHECK_EQ(req.timeout, NF_TO_UDP);
 	CHECK_EQ(parse_text("set.ct-max\nvalue=1000"), CTL_S_OK);
 	CHECK_EQ(req.cmd, CTL_CMD_SET_CT_MAX);
 	CHECK_EQ(req.value, 1000);
@@ -297,12 +297,12 @@ test_roundtrip(void)
 
 	memset(&r, 0, sizeof(r));
 	r.cmd = CTL_CMD_SET_TIMEOUT;
-	r.timeout = CTL_TO_GENERIC;
+	r.timeout = NF_TO_GENERIC;
 	r.value = 42;
 	n = ctl_encode_request(&r, buf, sizeof(buf));
 	CHECK_EQ(ctl_parse_request((const char *)buf, (size_t)n, &back, err, sizeof(err)),
 		 CTL_S_OK);
-	CHECK_EQ(back.timeout, CTL_TO_GENERIC);
+	CHECK_EQ(back.timeout, NF_TO_GENERIC);
 	CHECK_EQ(back.value, 42);
 	/* too small a buffer */
 	CHECK_EQ(ctl_encode_request(&r, buf, 20), -1);
@@ -314,19 +314,19 @@ static void
 test_names(void)
 {
 	unsigned i;
-	enum ctl_timeout t;
+	enum nf_timeout t;
 
 	CHECK(strcmp(ctl_status_str(CTL_S_UNKNOWN_COMMAND), "unknown command") == 0);
 	CHECK(strcmp(ctl_status_name(CTL_S_TOO_BIG), "TOO_BIG") == 0);
 	CHECK(strcmp(ctl_status_str(999), "unknown status") == 0);
 	CHECK(ctl_cmd_name(CTL_CMD_MAX) == NULL);
-	for (i = 0; i < CTL_TO_MAX; i++) {
-		CHECK_EQ(ctl_parse_timeout_name(ctl_timeout_name(i), &t), 0);
+	for (i = 0; i < NF_TO_MAX; i++) {
+		CHECK_EQ(ctl_parse_timeout_name(nf_timeout_name(i), &t), 0);
 		CHECK_EQ(t, i);
 	}
-	CHECK_EQ(ctl_tcp_state_count(), 10);
-	CHECK(strcmp(ctl_tcp_state_name(7), "TIME_WAIT") == 0);
-	CHECK(ctl_tcp_state_name(10) == NULL);
+	CHECK_EQ(NF_TCP_STATE_MAX, 10);
+	CHECK(strcmp(nf_tcp_state_name(7), "TIME_WAIT") == 0);
+	CHECK(nf_tcp_state_name(10) == NULL);
 }
 
 /* Deterministic mutations of valid frames: flipped bytes, truncations. */

@@ -63,8 +63,6 @@ ctl_cmd_fn ctl_cmd_expect_list;
 /* ctl_cmd_set.c */
 ctl_cmd_fn ctl_cmd_set_timeout;
 ctl_cmd_fn ctl_cmd_set_ct_max;
-/** The field of p a timeout name stands for. */
-uint32_t *ctl_timeout_field(struct ct_params *p, enum ctl_timeout t);
 
 /* ctl_cmd_rules.c */
 ctl_cmd_fn ctl_cmd_rules_show;

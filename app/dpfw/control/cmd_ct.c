@@ -159,7 +159,7 @@ ctl_cmd_get(struct dpfw *d, struct ctl_client *cl)
 		/* the record may have been reused since the lookup: check it */
 		if (dir < 0 || dir > 1 || memcmp(&s.tuple[dir], &k, sizeof(k)) != 0 ||
 		    !ctl_filter_match(&extra, &s) ||
-		    (s.status & (CT_STATUS_CONFIRMED | CT_STATUS_DYING)) != CT_STATUS_CONFIRMED)
+		    (s.status & (NF_CTS_CONFIRMED | NF_CTS_DYING)) != NF_CTS_CONFIRMED)
 			c = NULL;
 	}
 	if (c == NULL) {

@@ -23,7 +23,7 @@ json_expect(struct ctl_buf *b, const struct ct_expect_view *e)
 {
 	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
 	int af = e->tuple.family == 6 ? AF_INET6 : AF_INET;
-	const char *helper = ct_helper_name(e->helper);
+	const char *helper = nf_helper_name(e->helper);
 
 	inet_ntop(af, e->tuple.src, s, sizeof(s));
 	inet_ntop(af, e->tuple.dst, d, sizeof(d));

@@ -10,44 +10,20 @@
 #include "dpfw.h"
 #include "log.h"
 
-uint32_t *
-ctl_timeout_field(struct ct_params *p, enum ctl_timeout t)
-{
-	switch (t) {
-	case CTL_TO_TCP_SYN_SENT: return &p->tcp.timeout[CT_TCP_S_SYN_SENT];
-	case CTL_TO_TCP_SYN_RECV: return &p->tcp.timeout[CT_TCP_S_SYN_RECV];
-	case CTL_TO_TCP_ESTABLISHED: return &p->tcp.timeout[CT_TCP_S_ESTABLISHED];
-	case CTL_TO_TCP_FIN_WAIT: return &p->tcp.timeout[CT_TCP_S_FIN_WAIT];
-	case CTL_TO_TCP_CLOSE_WAIT: return &p->tcp.timeout[CT_TCP_S_CLOSE_WAIT];
-	case CTL_TO_TCP_LAST_ACK: return &p->tcp.timeout[CT_TCP_S_LAST_ACK];
-	case CTL_TO_TCP_TIME_WAIT: return &p->tcp.timeout[CT_TCP_S_TIME_WAIT];
-	case CTL_TO_TCP_CLOSE: return &p->tcp.timeout[CT_TCP_S_CLOSE];
-	case CTL_TO_TCP_MAX_RETRANS: return &p->tcp.timeout[CT_TCP_TO_RETRANS];
-	case CTL_TO_TCP_UNACK: return &p->tcp.timeout[CT_TCP_TO_UNACK];
-	case CTL_TO_UDP: return &p->udp_timeout;
-	case CTL_TO_UDP_STREAM: return &p->udp_stream_timeout;
-	case CTL_TO_ICMP: return &p->icmp_timeout;
-	case CTL_TO_ICMPV6: return &p->icmpv6_timeout;
-	case CTL_TO_GENERIC: return &p->generic_timeout;
-	case CTL_TO_MAX: break;
-	}
-	return NULL;
-}
-
 void
 ctl_cmd_set_timeout(struct dpfw *d, struct ctl_client *cl)
 {
-	uint32_t *f = ctl_timeout_field(ct_table_params(d->ct), cl->req.timeout);
+	uint32_t *f = &ct_table_params(d->ct)->timeout[cl->req.timeout];
 	uint32_t old = *f;
 
 	*f = (uint32_t)cl->req.value;
 	if (cl->req.json)
 		ctl_buf_printf(&cl->txt, "{\"name\":\"%s\",\"value\":%u,\"previous\":%u}\n",
-			       ctl_timeout_name(cl->req.timeout), *f, old);
+			       nf_timeout_name(cl->req.timeout), *f, old);
 	else
-		ctl_buf_printf(&cl->txt, "%s = %u\n", ctl_timeout_name(cl->req.timeout), *f);
+		ctl_buf_printf(&cl->txt, "%s = %u\n", nf_timeout_name(cl->req.timeout), *f);
 	DPFW_LOG_CTL(INFO, "control: %s set to %u s (was %u)",
-		     ctl_timeout_name(cl->req.timeout), *f, old);
+		     nf_timeout_name(cl->req.timeout), *f, old);
 	ctl_end(cl, CTL_S_OK, "%s", "");
 }
 

@@ -82,18 +82,18 @@ ctl_cmd_status(struct dpfw *d, struct ctl_client *cl)
 			       "\"events\":%s,\"acct\":%s,\"timeouts\":{", ct_count(d->ct),
 			       p->ct_max, d->cfg.ct_max, p->events ? "true" : "false",
 			       d->cfg.ct_acct ? "true" : "false");
-		for (t = 0; t < CTL_TO_MAX; t++)
-			ctl_buf_printf(b, "%s\"%s\":%u", t ? "," : "", ctl_timeout_name(t),
-				       *ctl_timeout_field(p, t));
+		for (t = 0; t < NF_TO_MAX; t++)
+			ctl_buf_printf(b, "%s\"%s\":%u", t ? "," : "", nf_timeout_name(t),
+				       p->timeout[t]);
 		ctl_buf_printf(b, "}}}\n");
 	} else {
 		ctl_buf_printf(b, "conntrack: %u entries, ct-max %u (capacity %u), events %s%s, "
 			       "accounting %s\n", ct_count(d->ct), p->ct_max, d->cfg.ct_max,
 			       p->events ? "on" : "off", d->cfg.ct_events ? " (printed)" : "",
 			       d->cfg.ct_acct ? "on" : "off");
-		for (t = 0; t < CTL_TO_MAX; t++)
-			ctl_buf_printf(b, "timeout %s = %u\n", ctl_timeout_name(t),
-				       *ctl_timeout_field(p, t));
+		for (t = 0; t < NF_TO_MAX; t++)
+			ctl_buf_printf(b, "timeout %s = %u\n", nf_timeout_name(t),
+				       p->timeout[t]);
 	}
 	ctl_end(cl, CTL_S_OK, "%s", "");
 }

@@ -83,7 +83,7 @@ ctl_json_snapshot(struct ctl_buf *b, const struct dpfw *d, const struct ct_snaps
 {
 	static const char *const ev_names[] = {"?", "NEW", "UPDATE", "DESTROY"};
 	const struct ct_key *o = &s->tuple[0];
-	const char *pn = ctl_proto_name(o->proto);
+	const char *pn = nf_proto_name(o->proto);
 
 	ctl_buf_add(b, "{", 1);
 	if (event) {
@@ -98,7 +98,7 @@ ctl_json_snapshot(struct ctl_buf *b, const struct dpfw *d, const struct ct_snaps
 	if (!(event && s->type == CT_EV_DESTROY && s->timeout_s == 0))
 		ctl_buf_printf(b, ",\"timeout\":%u", s->timeout_s);
 	if (o->proto == IPPROTO_TCP)
-		ctl_buf_printf(b, ",\"state\":\"%s\"", ct_tcp_state_name(s->tcp_state));
+		ctl_buf_printf(b, ",\"state\":\"%s\"", nf_tcp_state_name(s->tcp_state));
 	ctl_buf_add(b, ",\"orig\":", 8);
 	json_tuple(b, &s->tuple[0]);
 	ctl_buf_add(b, ",\"reply\":", 9);
@@ -108,8 +108,8 @@ ctl_json_snapshot(struct ctl_buf *b, const struct dpfw *d, const struct ct_snaps
 			       ",%" PRIu64 "]", s->packets[0], s->packets[1], s->bytes[0],
 			       s->bytes[1]);
 	ctl_buf_printf(b, ",\"unreplied\":%s,\"assured\":%s,\"mark\":%u,\"zone\":%u}",
-		       (s->status & CT_STATUS_SEEN_REPLY) ? "false" : "true",
-		       (s->status & CT_STATUS_ASSURED) ? "true" : "false", s->mark, o->zone);
+		       (s->status & NF_CTS_SEEN_REPLY) ? "false" : "true",
+		       (s->status & NF_CTS_ASSURED) ? "true" : "false", s->mark, o->zone);
 }
 
 void

@@ -117,7 +117,7 @@ stage_raw_stage(struct dpfw *d, struct dpfw_lcore *l, const struct dpfw_rules *r
 	uint16_t i, k = 0;
 
 	for (i = 0; i < n; i++)
-		rp[i] = (struct rules_pkt){ .meta = &meta[i], .state_bits = CT_SB_INVALID,
+		rp[i] = (struct rules_pkt){ .meta = &meta[i], .state_bits = NF_CTSTATE_INVALID,
 					    .in_port = (uint8_t)in,
 					    .out_port = (uint8_t)(in ^ 1),
 					    .len = meta[i].l3_len };

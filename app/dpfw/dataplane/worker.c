@@ -148,7 +148,7 @@ worker_burst(struct dpfw *d, struct dpfw_lcore *l, unsigned in,
 	if (raw)
 		for (i = 0; i < k; i++)
 			if (unlikely(helper[i] != 0))
-				ct_set_helper(l->ct, &res[i], (enum ct_helper)helper[i]);
+				ct_set_helper(l->ct, &res[i], (enum nf_helper)helper[i]);
 	if (filter)
 		stage_filter_stage(rules, l, in, meta, res, (uint16_t)k, v);
 	for (i = 0; i < k; i++) {
