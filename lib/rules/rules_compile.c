@@ -306,28 +306,6 @@ static int prefix_dnf(const struct rules_addr *a, bool inv, bool dst,
 	return 0;
 }
 
-/* Map -m state / --ctstate bits (RULES_ST_*) to CT_SB_* bits. */
-static uint16_t st_map(uint8_t m)
-{
-	uint16_t r = 0;
-
-	if (m & RULES_ST_INVALID)
-		r |= RT_SB_INVALID;
-	if (m & RULES_ST_ESTABLISHED)
-		r |= RT_SB_ESTABLISHED;
-	if (m & RULES_ST_RELATED)
-		r |= RT_SB_RELATED;
-	if (m & RULES_ST_NEW)
-		r |= RT_SB_NEW;
-	if (m & RULES_ST_UNTRACKED)
-		r |= RT_SB_UNTRACKED;
-	if (m & RULES_ST_SNAT)
-		r |= RT_SB_SNAT;
-	if (m & RULES_ST_DNAT)
-		r |= RT_SB_DNAT;
-	return r;
-}
-
 /* Boxes for "(state & m) != 0 (xor inv)". A packet carries exactly one of
  * the base bits (INVALID, ESTABLISHED, RELATED, NEW, UNTRACKED) plus maybe
  * SNAT/DNAT: "any of" is one box per bit, "none of" one box per base bit
@@ -337,7 +315,7 @@ static int state_dnf(uint16_t m, bool inv, struct dnf *d)
 	uint16_t bit;
 
 	d->n = 0;
-	for (bit = 1; bit && bit <= RT_SB_UNTRACKED; bit <<= 1) {
+	for (bit = 1; bit && bit <= NF_CTSTATE_UNTRACKED; bit <<= 1) {
 		struct box b = box_any;
 
 		if (!inv) {
@@ -346,10 +324,10 @@ static int state_dnf(uint16_t m, bool inv, struct dnf *d)
 			b.stv = bit;
 			b.stm = bit;
 		} else {
-			if (!(RT_SB_BASE & bit) || (m & bit))
+			if (!(NF_CTSTATE_BASE & bit) || (m & bit))
 				continue;
 			b.stv = bit;
-			b.stm = bit | (m & (RT_SB_SNAT | RT_SB_DNAT));
+			b.stm = bit | (m & (NF_CTSTATE_SNAT | NF_CTSTATE_DNAT));
 		}
 		if (dnf_push(d, &b) < 0)
 			return -ENOMEM;
@@ -360,7 +338,7 @@ static int state_dnf(uint16_t m, bool inv, struct dnf *d)
 /* misc bit boxes: "(misc & m) != 0 (xor inv)" over the status nibble */
 static int status_dnf(uint8_t status, bool inv, struct dnf *d)
 {
-	uint8_t m = (uint8_t)((status & 0x0f) << RT_MISC_STATUS_SHIFT), bit;
+	uint8_t m = (uint8_t)((status & NF_CTS_MATCHABLE) << RT_MISC_STATUS_SHIFT), bit;
 	struct box b = box_any;
 
 	d->n = 0;
@@ -399,14 +377,14 @@ static int conntrack_dnf(const struct rules_match_conntrack *c, struct dnf *d)
 	d->n = 0;
 	if ((c->has & (RULES_CT_DIR | RULES_CT_STATUS)) == 0) {
 		if (c->has & RULES_CT_STATE)
-			return state_dnf(st_map(c->state),
+			return state_dnf(c->state,
 					 c->inv & RULES_CT_STATE, d);
 		/* no option: any packet with a connection */
-		return state_dnf(RT_SB_ESTABLISHED | RT_SB_RELATED | RT_SB_NEW,
+		return state_dnf(NF_CTSTATE_ESTABLISHED | NF_CTSTATE_RELATED | NF_CTSTATE_NEW,
 				 false, d);
 	}
 	/* ctful AND dir AND status */
-	rc = state_dnf(RT_SB_ESTABLISHED | RT_SB_RELATED | RT_SB_NEW, false, d);
+	rc = state_dnf(NF_CTSTATE_ESTABLISHED | NF_CTSTATE_RELATED | NF_CTSTATE_NEW, false, d);
 	if (rc == 0 && (c->has & RULES_CT_DIR)) {
 		b.miv = c->dir == RULES_CTDIR_REPLY ? RT_MISC_REPLY : 0;
 		b.mim = RT_MISC_REPLY;
@@ -423,11 +401,11 @@ static int conntrack_dnf(const struct rules_match_conntrack *c, struct dnf *d)
 		/* (ctless OR ctful-part) AND state */
 		uint32_t i;
 
-		rc = state_dnf(RT_SB_CTLESS, false, &tmp);
+		rc = state_dnf(RT_CTSTATE_CTLESS, false, &tmp);
 		for (i = 0; rc == 0 && i < tmp.n; i++)
 			rc = dnf_push(d, &tmp.b[i]);
 		if (rc == 0)
-			rc = state_dnf(st_map(c->state), c->inv & RULES_CT_STATE,
+			rc = state_dnf(c->state, c->inv & RULES_CT_STATE,
 				       &part);
 		if (rc == 0)
 			rc = dnf_and_inplace(d, &part, RT_RULE_MAX_BOXES);
@@ -565,7 +543,7 @@ static int match_dnf(const struct rules_match *m, struct dnf *d)
 		return rc;
 	}
 	case RULES_MATCH_STATE:
-		return state_dnf(st_map(m->state.mask), m->state.inv, d);
+		return state_dnf(m->state.mask, m->state.inv, d);
 	case RULES_MATCH_CONNTRACK:
 		return conntrack_dnf(&m->ct, d);
 	case RULES_MATCH_COMMENT:

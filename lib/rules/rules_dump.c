@@ -33,18 +33,18 @@ static void print_inv(FILE *f, bool inv)
 		fputs(" !", f);
 }
 
+/* iptables' six flags in bit order (ECE, CWR are never set: NF_TCPF_IPT_ALL) */
 static void print_tcp_flags(FILE *f, uint8_t bits)
 {
-	static const char *const names[] = { "FIN", "SYN", "RST", "PSH", "ACK", "URG" };
-	unsigned i, n = 0;
+	unsigned bit, n = 0;
 
 	if (bits == 0) {
 		fputs("NONE", f);
 		return;
 	}
-	for (i = 0; i < RULES_ARRAY_SIZE(names); i++)
-		if (bits & (1u << i))
-			fprintf(f, "%s%s", n++ ? "," : "", names[i]);
+	for (bit = 1; bit <= NF_TCPF_IPT_ALL; bit <<= 1)
+		if (bits & bit)
+			fprintf(f, "%s%s", n++ ? "," : "", nf_tcp_flag_name(bit));
 }
 
 static void dump_l4(FILE *f, const struct rules_match *m)
@@ -102,42 +102,34 @@ static void dump_icmp(FILE *f, const struct rules_match *m)
 		fprintf(f, "%u/%u", ic->type, ic->code_lo);
 }
 
-static void print_states(FILE *f, uint8_t mask)
+/* NF_CTSTATES is in iptables-save's order */
+static void print_states(FILE *f, uint16_t mask)
 {
-	static const struct {
-		const char *name;
-		uint8_t bit;
-	} names[] = {
-#define RULES_STATE_NAME(n, bit) { #n, bit },
-		RULES_STATES(RULES_STATE_NAME)
-#undef RULES_STATE_NAME
+	static const uint16_t bits[] = {
+#define STATE_BIT(id, bit) NF_CTSTATE_##id,
+		NF_CTSTATES(STATE_BIT)
+#undef STATE_BIT
 	};
 	unsigned i, n = 0;
 
-	for (i = 0; i < RULES_ARRAY_SIZE(names); i++)
-		if (mask & names[i].bit)
-			fprintf(f, "%s%s", n++ ? "," : "", names[i].name);
+	for (i = 0; i < RULES_ARRAY_SIZE(bits); i++)
+		if (mask & bits[i])
+			fprintf(f, "%s%s", n++ ? "," : "",
+				nf_ctstate_name(bits[i]));
 }
 
+/* the NF_CTS_MATCHABLE bits, in bit order */
 static void print_status(FILE *f, uint8_t mask)
 {
-	static const struct {
-		const char *name;
-		uint8_t bit;
-	} names[] = {
-#define RULES_CTSTATUS_NAME(n, bit) { #n, bit },
-		RULES_CTSTATUS(RULES_CTSTATUS_NAME)
-#undef RULES_CTSTATUS_NAME
-	};
-	unsigned i, n = 0;
+	unsigned bit, n = 0;
 
 	if (mask == 0) {
 		fputs("NONE", f);
 		return;
 	}
-	for (i = 0; i < RULES_ARRAY_SIZE(names); i++)
-		if (mask & names[i].bit)
-			fprintf(f, "%s%s", n++ ? "," : "", names[i].name);
+	for (bit = 1; bit <= NF_CTS_MATCHABLE; bit <<= 1)
+		if (mask & bit & NF_CTS_MATCHABLE)
+			fprintf(f, "%s%s", n++ ? "," : "", nf_ctstatus_name(bit));
 }
 
 static void dump_conntrack(FILE *f, const struct rules_match_conntrack *ct)
@@ -311,9 +303,8 @@ static void dump_target(FILE *f, const struct rules_ruleset *rs,
 		fputs(" -j CT", f);
 		if (tg->ct.notrack)
 			fputs(" --notrack", f);
-		if (tg->ct.helper != RULES_HELPER_NONE)
-			fprintf(f, " --helper %s",
-				tg->ct.helper == RULES_HELPER_FTP ? "ftp" : "tftp");
+		if (tg->ct.helper != NF_HELPER_NONE)
+			fprintf(f, " --helper %s", nf_helper_name(tg->ct.helper));
 		if (tg->ct.zone)
 			fprintf(f, " --zone %u", tg->ct.zone);
 		break;

@@ -16,14 +16,10 @@
 #include <rte_byteorder.h>
 
 #include "pkt.h"
-#include "ct.h"
 #include "rules_rt.h"
 
-/* Our copies of the CT_SB_* bits must agree with lib/ct. */
-_Static_assert(RT_SB_INVALID == CT_SB_INVALID && RT_SB_ESTABLISHED == CT_SB_ESTABLISHED &&
-	       RT_SB_RELATED == CT_SB_RELATED && RT_SB_NEW == CT_SB_NEW &&
-	       RT_SB_SNAT == CT_SB_SNAT && RT_SB_DNAT == CT_SB_DNAT &&
-	       RT_SB_UNTRACKED == CT_SB_UNTRACKED, "CT_SB_* bits changed");
+/* --ctstatus' bits fit the key's misc nibble (RT_MISC_STATUS_SHIFT). */
+_Static_assert(NF_CTS_MATCHABLE == 0x0f, "NF_CTS_MATCHABLE is IPS bits 0-3");
 _Static_assert(sizeof(struct rt_key) == 24, "rt_key layout");
 _Static_assert(sizeof(struct rt_key6) == 48, "rt_key6 layout");
 
@@ -35,7 +31,7 @@ enum { L4_NONE = 0, L4_OK = 1, L4_TRUNC = 2 };
 struct rt_view {
 	const uint32_t *src, *dst; /* network order, family words */
 	uint16_t sport, dport;     /* host order; ICMP: type << 8 | code */
-	uint16_t state;            /* CT_SB_* */
+	uint16_t state;            /* NF_CTSTATE_* */
 	uint8_t proto, tflags, l4, family;
 	uint8_t in_port, out_port, dir;
 	uint32_t status;
@@ -88,7 +84,7 @@ static inline void make_view(const struct rules_pkt *p, bool raw, struct rt_view
 	v->out_port = p->out_port & 1;
 	if (raw) {
 		/* before conntrack: no entry attached, state INVALID */
-		v->state = RT_SB_INVALID;
+		v->state = NF_CTSTATE_INVALID;
 		v->status = 0;
 		v->dir = 0;
 	} else {
@@ -105,7 +101,7 @@ static inline uint8_t key_misc(const struct rt_view *v)
 			 (v->dir ? RT_MISC_REPLY : 0) |
 			 (v->in_port ? RT_MISC_IN1 : 0) |
 			 (v->out_port ? RT_MISC_OUT1 : 0) |
-			 ((v->status & 0x0f) << RT_MISC_STATUS_SHIFT));
+			 ((v->status & NF_CTS_MATCHABLE) << RT_MISC_STATUS_SHIFT));
 }
 
 static inline void make_key6(const struct rt_view *v, struct rt_key6 *k)
@@ -164,27 +160,6 @@ static bool addr_match(const uint32_t *a, const struct rules_addr *p,
 static inline bool in_range(uint16_t v, const struct rules_port_range *r)
 {
 	return v >= r->lo && v <= r->hi;
-}
-
-static uint8_t state_to_rules(uint16_t sb)
-{
-	uint8_t r = 0;
-
-	if (sb & RT_SB_INVALID)
-		r |= RULES_ST_INVALID;
-	if (sb & RT_SB_ESTABLISHED)
-		r |= RULES_ST_ESTABLISHED;
-	if (sb & RT_SB_RELATED)
-		r |= RULES_ST_RELATED;
-	if (sb & RT_SB_NEW)
-		r |= RULES_ST_NEW;
-	if (sb & RT_SB_UNTRACKED)
-		r |= RULES_ST_UNTRACKED;
-	if (sb & RT_SB_SNAT)
-		r |= RULES_ST_SNAT;
-	if (sb & RT_SB_DNAT)
-		r |= RULES_ST_DNAT;
-	return r;
 }
 
 /* One match; *hotdrop when the L4 header it needs is unreadable. */
@@ -246,16 +221,16 @@ static bool match_one(const struct rules_match *m, const struct rt_view *v,
 				code <= ic->code_hi)) != ic->inv;
 	}
 	case RULES_MATCH_STATE:
-		return ((state_to_rules(v->state) & m->state.mask) != 0) !=
+		return ((v->state & m->state.mask) != 0) !=
 		       m->state.inv;
 	case RULES_MATCH_CONNTRACK: {
 		const struct rules_match_conntrack *c = &m->ct;
 
 		if ((c->has & RULES_CT_STATE) &&
-		    ((state_to_rules(v->state) & c->state) != 0) ==
+		    ((v->state & c->state) != 0) ==
 			    !!(c->inv & RULES_CT_STATE))
 			return false;
-		if (v->state & RT_SB_CTLESS)
+		if (v->state & RT_CTSTATE_CTLESS)
 			return c->has & RULES_CT_STATE;
 		if ((c->has & RULES_CT_DIR) && v->dir != c->dir)
 			return false;
@@ -663,7 +638,7 @@ void rules_eval_burst(const struct rules_runtime *rt, unsigned lcore_slot,
 		m = prepare(rt, pkts + base, c, false, views, sel);
 		/* nat PREROUTING: first packet of a connection only */
 		for (i = 0, k = 0; i < m; i++)
-			if (views[sel[i]].state & RT_SB_NEW)
+			if (views[sel[i]].state & NF_CTSTATE_NEW)
 				sub[k++] = sel[i];
 		eval_sel(rt, slot, RT_NAT_PRE, views, keys, sub, k, false, &now, vv);
 		for (i = 0, k = 0; i < m; i++)
@@ -671,7 +646,7 @@ void rules_eval_burst(const struct rules_runtime *rt, unsigned lcore_slot,
 				sub[k++] = sel[i];
 		eval_sel(rt, slot, RT_FILTER_FWD, views, keys, sub, k, false, &now, vv);
 		for (i = 0, k = 0; i < m; i++)
-			if ((views[sel[i]].state & RT_SB_NEW) &&
+			if ((views[sel[i]].state & NF_CTSTATE_NEW) &&
 			    vv[sel[i]].verdict == RULES_VERDICT_ACCEPT)
 				sub[k++] = sel[i];
 		eval_sel(rt, slot, RT_NAT_POST, views, keys, sub, k, false, &now, vv);

@@ -69,14 +69,15 @@ static bool no_inv(struct rules_rule_state *st, const char *opt, bool inv)
 
 /* ---- tcp / udp ---------------------------------------------------------- */
 
+/* --tcp-flags names: iptables' six flags (not ECE, CWR), ALL and NONE */
 static const struct {
 	const char *name;
 	uint8_t bits;
 } tcp_flag_names[] = {
-	{ "FIN", RULES_TCP_FIN }, { "SYN", RULES_TCP_SYN },
-	{ "RST", RULES_TCP_RST }, { "PSH", RULES_TCP_PSH },
-	{ "ACK", RULES_TCP_ACK }, { "URG", RULES_TCP_URG },
-	{ "ALL", RULES_TCP_ALL }, { "NONE", 0 },
+	{ "FIN", NF_TCPF_FIN }, { "SYN", NF_TCPF_SYN },
+	{ "RST", NF_TCPF_RST }, { "PSH", NF_TCPF_PSH },
+	{ "ACK", NF_TCPF_ACK }, { "URG", NF_TCPF_URG },
+	{ "ALL", NF_TCPF_IPT_ALL }, { "NONE", 0 },
 };
 
 static bool parse_tcp_flags(struct rules_rule_state *st, const char *opt,
@@ -160,9 +161,9 @@ static enum rules_opt_result l4_parse(struct rules_rule_state *st,
 			return RULES_OPT_ERROR;
 		}
 		st->seen[idx] |= O_FLAGS;
-		m->flags_mask = RULES_TCP_FIN | RULES_TCP_SYN | RULES_TCP_RST |
-				RULES_TCP_ACK;
-		m->flags_cmp = RULES_TCP_SYN;
+		m->flags_mask = NF_TCPF_FIN | NF_TCPF_SYN | NF_TCPF_RST |
+				NF_TCPF_ACK;
+		m->flags_cmp = NF_TCPF_SYN;
 		m->has |= RULES_L4_FLAGS;
 		if (inv)
 			m->inv |= RULES_L4_FLAGS;
@@ -350,34 +351,32 @@ bad:
 
 /* ---- state / conntrack ------------------------------------------------ */
 
+/* State names in iptables-save's order; -m state takes all but SNAT, DNAT. */
 static const struct {
 	const char *name;
-	uint8_t bit;
-	bool ct_only;
+	uint16_t bit;
 } state_names[] = {
-	{ "INVALID", RULES_ST_INVALID, false },
-	{ "NEW", RULES_ST_NEW, false },
-	{ "RELATED", RULES_ST_RELATED, false },
-	{ "ESTABLISHED", RULES_ST_ESTABLISHED, false },
-	{ "UNTRACKED", RULES_ST_UNTRACKED, false },
-	{ "SNAT", RULES_ST_SNAT, true },
-	{ "DNAT", RULES_ST_DNAT, true },
+#define STATE_NAME(id, bit) { #id, NF_CTSTATE_##id },
+	NF_CTSTATES(STATE_NAME)
+#undef STATE_NAME
 };
 
+#define STATE_CT_ONLY (NF_CTSTATE_SNAT | NF_CTSTATE_DNAT)
+
+/* --ctstatus names: NONE and the NF_CTS_MATCHABLE bits (others skipped) */
 static const struct {
 	const char *name;
-	uint8_t bit;
+	uint16_t bit;
 } status_names[] = {
 	{ "NONE", 0 },
-	{ "EXPECTED", RULES_CTS_EXPECTED },
-	{ "SEEN_REPLY", RULES_CTS_SEEN_REPLY },
-	{ "ASSURED", RULES_CTS_ASSURED },
-	{ "CONFIRMED", RULES_CTS_CONFIRMED },
+#define STATUS_NAME(id, b) { #id, NF_CTS_##id },
+	NF_CTSTATUS(STATUS_NAME)
+#undef STATUS_NAME
 };
 
 /* Comma list of names; @ct: conntrack's state list (SNAT, DNAT too). */
 static bool parse_state_list(struct rules_rule_state *st, const char *opt,
-			     const char *s, bool status, bool ct, uint8_t *out)
+			     const char *s, bool status, bool ct, uint16_t *out)
 {
 	const char *p = s;
 
@@ -390,14 +389,15 @@ static bool parse_state_list(struct rules_rule_state *st, const char *opt,
 
 		if (status) {
 			for (i = 0; i < RULES_ARRAY_SIZE(status_names); i++)
-				if (strlen(status_names[i].name) == n &&
+				if ((status_names[i].bit & ~NF_CTS_MATCHABLE) == 0 &&
+				    strlen(status_names[i].name) == n &&
 				    !strncasecmp(status_names[i].name, p, n)) {
 					*out |= status_names[i].bit;
 					found = true;
 				}
 		} else {
 			for (i = 0; i < RULES_ARRAY_SIZE(state_names); i++)
-				if ((ct || !state_names[i].ct_only) &&
+				if ((ct || !(state_names[i].bit & STATE_CT_ONLY)) &&
 				    strlen(state_names[i].name) == n &&
 				    !strncasecmp(state_names[i].name, p, n)) {
 					*out |= state_names[i].bit;
@@ -451,6 +451,7 @@ static enum rules_opt_result ct_parse(struct rules_rule_state *st,
 		"--ctrepldst", "--ctorigsrcport", "--ctorigdstport",
 		"--ctreplsrcport", "--ctrepldstport", "--ctexpire",
 	};
+	uint16_t status;
 	unsigned i;
 
 	if (!strcmp(opt, "--ctstate")) {
@@ -472,8 +473,10 @@ static enum rules_opt_result ct_parse(struct rules_rule_state *st,
 		m->has |= RULES_CT_STATUS;
 		if (inv)
 			m->inv |= RULES_CT_STATUS;
-		return parse_state_list(st, opt, vals[0], true, true, &m->status)
-			? RULES_OPT_OK : RULES_OPT_ERROR;
+		if (!parse_state_list(st, opt, vals[0], true, true, &status))
+			return RULES_OPT_ERROR;
+		m->status = (uint8_t)status;
+		return RULES_OPT_OK;
 	}
 	if (!strcmp(opt, "--ctdir")) {
 		if (!need_val(st, opt, nvals, 1, "ORIGINAL or REPLY") ||

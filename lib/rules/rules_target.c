@@ -317,11 +317,8 @@ static enum rules_opt_result ct_opt(struct rules_rule_state *st,
 		    !topt_once(st, O_HELPER, opt))
 			return RULES_OPT_ERROR;
 		*used = 1;
-		if (!strcmp(vals[0], "ftp")) {
-			tg->ct.helper = RULES_HELPER_FTP;
-		} else if (!strcmp(vals[0], "tftp")) {
-			tg->ct.helper = RULES_HELPER_TFTP;
-		} else {
+		tg->ct.helper = nf_helper_parse(vals[0]);
+		if (tg->ct.helper == NF_HELPER_NONE) {
 			ERR(st, opt, "helper '%s' after %s is not supported (ftp, tftp)",
 			    vals[0], opt);
 			return RULES_OPT_ERROR;
@@ -572,13 +569,13 @@ bool rules_target_finish(struct rules_rule_state *st)
 		}
 		return true;
 	case RULES_T_CT:
-		if (tg->ct.helper != RULES_HELPER_NONE) {
-			uint8_t want = tg->ct.helper == RULES_HELPER_FTP ? 6 : 17;
+		if (tg->ct.helper != NF_HELPER_NONE) {
+			uint8_t want = nf_helper_proto(tg->ct.helper);
 
 			if (!(r->has & RULES_IP_PROTO) || (r->inv & RULES_IP_PROTO) ||
 			    r->proto != want) {
 				ERR(st, "--helper", "CT --helper %s needs '-p %s' in the rule",
-				    want == 6 ? "ftp" : "tftp", want == 6 ? "tcp" : "udp");
+				    nf_helper_name(tg->ct.helper), nf_proto_name(want));
 				return false;
 			}
 		}

@@ -169,14 +169,15 @@ const char *rules_parse_prefix(enum rules_family f, const char *s,
 	return NULL;
 }
 
-/* Protocol names iptables knows itself, before /etc/protocols. */
-static const struct {
-	const char *name;
-	uint8_t num;
-} proto_names[] = {
-	{ "tcp", 6 }, { "sctp", 132 }, { "udp", 17 }, { "udplite", 136 },
-	{ "icmp", 1 }, { "icmpv6", 58 }, { "ipv6-icmp", 58 }, { "esp", 50 },
-	{ "ah", 51 }, { "ipv6-mh", 135 }, { "mh", 135 }, { "all", 0 },
+/*
+ * Protocol names iptables knows itself (libxtables' own list), in its
+ * order, tried before /etc/protocols when parsing and after it when
+ * printing. Their numbers are lib/nf's (nf_proto_parse); "all" is
+ * iptables' own spelling of protocol 0.
+ */
+static const char *const ipt_proto_names[] = {
+	"tcp", "sctp", "udp", "udplite", "icmp", "icmpv6", "ipv6-icmp", "esp",
+	"ah", "ipv6-mh", "mh",
 };
 
 int rules_parse_proto(const char *s)
@@ -193,9 +194,11 @@ int rules_parse_proto(const char *s)
 		return -1;
 	for (i = 0; i <= n; i++)
 		low[i] = (char)tolower((unsigned char)s[i]);
-	for (i = 0; i < RULES_ARRAY_SIZE(proto_names); i++)
-		if (strcmp(low, proto_names[i].name) == 0)
-			return proto_names[i].num;
+	for (i = 0; i < RULES_ARRAY_SIZE(ipt_proto_names); i++)
+		if (strcmp(low, ipt_proto_names[i]) == 0)
+			return nf_proto_parse(ipt_proto_names[i]);
+	if (strcmp(low, "all") == 0)
+		return 0;
 	if (getprotobyname_r(low, &pe, buf, sizeof(buf), &res) == 0 &&
 	    res != NULL && res->p_proto >= 0 && res->p_proto <= 255)
 		return res->p_proto;
@@ -214,9 +217,9 @@ const char *rules_proto_name(uint8_t p, char *buf, size_t len)
 		snprintf(buf, len, "%s", res->p_name);
 		return buf;
 	}
-	for (i = 0; i < RULES_ARRAY_SIZE(proto_names); i++)
-		if (proto_names[i].num == p && p != 0) {
-			snprintf(buf, len, "%s", proto_names[i].name);
+	for (i = 0; i < RULES_ARRAY_SIZE(ipt_proto_names); i++)
+		if (p != 0 && nf_proto_parse(ipt_proto_names[i]) == p) {
+			snprintf(buf, len, "%s", ipt_proto_names[i]);
 			return buf;
 		}
 	snprintf(buf, len, "%u", p);
