@@ -15,8 +15,8 @@
 
 #include "rules_build.h"
 
-static void acl_common(struct rte_acl_field *f, unsigned sport,
-		       const struct box *x)
+static void
+acl_common(struct rte_acl_field *f, unsigned sport, const struct box *x)
 {
 	f[sport].value.u16 = x->splo;
 	f[sport].mask_range.u16 = x->sphi;
@@ -30,7 +30,8 @@ static void acl_common(struct rte_acl_field *f, unsigned sport,
 	f[sport + 4].mask_range.u8 = x->mim;
 }
 
-int add_acl(struct bctx *b, const struct box *x, uint32_t e)
+int
+add_acl(struct bctx *b, const struct box *x, uint32_t e)
 {
 	struct rte_acl_rule_data *data;
 	struct rte_acl_field *f;
@@ -123,7 +124,8 @@ static const struct rte_acl_field_def acl_defs6[RT6_F_NUM] = {
 
 static uint32_t acl_seq;
 
-int build_acl(struct bctx *b, int socket)
+int
+build_acl(struct bctx *b, int socket)
 {
 	struct rt_hook_rt *hk = &b->rt->hooks[b->h];
 	struct rte_acl_config cfg;

@@ -17,27 +17,31 @@ const struct box box_any = {
 	.phi = 255, .sphi = 65535, .dphi = 65535,
 };
 
-bool box_is_any(const struct box *b)
+bool
+box_is_any(const struct box *b)
 {
 	return b->slen == 0 && b->dlen == 0 && b->plo == 0 && b->phi == 255 &&
 	       b->splo == 0 && b->sphi == 65535 && b->dplo == 0 &&
 	       b->dphi == 65535 && b->stm == 0 && b->tfm == 0 && b->mim == 0;
 }
 
-static uint32_t plen_mask(uint8_t l)
+static uint32_t
+plen_mask(uint8_t l)
 {
 	return l == 0 ? 0 : ~0u << (32 - l);
 }
 
 /* mask of word w (0-3) of a prefix of length l */
-static uint32_t word_mask(unsigned l, unsigned w)
+static uint32_t
+word_mask(unsigned l, unsigned w)
 {
 	unsigned bits = l > 32 * w ? l - 32 * w : 0;
 
 	return plen_mask((uint8_t)(bits > 32 ? 32 : bits));
 }
 
-static bool pfx_and(uint32_t a[4], uint8_t *al, const uint32_t b[4], uint8_t bl)
+static bool
+pfx_and(uint32_t a[4], uint8_t *al, const uint32_t b[4], uint8_t bl)
 {
 	uint8_t l = *al < bl ? *al : bl;
 	unsigned w;
@@ -71,7 +75,8 @@ static bool pfx_and(uint32_t a[4], uint8_t *al, const uint32_t b[4], uint8_t bl)
 	} while (0)
 
 /* *a &= *b; false if empty */
-static bool box_and(struct box *a, const struct box *b)
+static bool
+box_and(struct box *a, const struct box *b)
 {
 	if (!pfx_and(a->src, &a->slen, b->src, b->slen) ||
 	    !pfx_and(a->dst, &a->dlen, b->dst, b->dlen))
@@ -85,14 +90,16 @@ static bool box_and(struct box *a, const struct box *b)
 	return true;
 }
 
-void dnf_free(struct dnf *d)
+void
+dnf_free(struct dnf *d)
 {
 	free(d->b);
 	d->b = NULL;
 	d->n = d->cap = 0;
 }
 
-int dnf_push(struct dnf *d, const struct box *b)
+int
+dnf_push(struct dnf *d, const struct box *b)
 {
 	if (d->n == d->cap) {
 		uint32_t cap = d->cap ? d->cap * 2 : 4;
@@ -108,8 +115,8 @@ int dnf_push(struct dnf *d, const struct box *b)
 }
 
 /* out = a AND b (pairwise intersections). -E2BIG past @max boxes. */
-int dnf_and(const struct dnf *a, const struct dnf *b, struct dnf *out,
-		   uint32_t max)
+int
+dnf_and(const struct dnf *a, const struct dnf *b, struct dnf *out, uint32_t max)
 {
 	uint32_t i, j;
 
@@ -129,7 +136,8 @@ int dnf_and(const struct dnf *a, const struct dnf *b, struct dnf *out,
 }
 
 /* d &= list */
-int dnf_and_inplace(struct dnf *d, const struct dnf *list, uint32_t max)
+int
+dnf_and_inplace(struct dnf *d, const struct dnf *list, uint32_t max)
 {
 	struct dnf out = { 0 };
 	int rc = dnf_and(d, list, &out, max);
@@ -141,8 +149,9 @@ int dnf_and_inplace(struct dnf *d, const struct dnf *list, uint32_t max)
 
 /* d &= list, unless the result would pass @max boxes: then d is left as it
  * was (a superset) and *approx is set. */
-int dnf_and_approx(struct dnf *d, const struct dnf *list, uint32_t max,
-			  bool *approx)
+int
+dnf_and_approx(struct dnf *d, const struct dnf *list, uint32_t max,
+	       bool *approx)
 {
 	struct dnf out = { 0 };
 	int rc = dnf_and(d, list, &out, max);
@@ -159,7 +168,8 @@ int dnf_and_approx(struct dnf *d, const struct dnf *list, uint32_t max,
 
 /* ---- expansions of single conditions ------------------------------------ */
 
-static int cmp_range(const void *a, const void *b)
+static int
+cmp_range(const void *a, const void *b)
 {
 	const struct range *x = a, *y = b;
 
@@ -168,8 +178,8 @@ static int cmp_range(const void *a, const void *b)
 
 /* Complement within [0, max] of the union of @n ranges; writes to out
  * (capacity n + 1), returns the count. */
-static uint32_t ranges_complement(struct range *r, uint32_t n, uint32_t max,
-				  struct range *out)
+static uint32_t
+ranges_complement(struct range *r, uint32_t n, uint32_t max, struct range *out)
 {
 	uint32_t i, k = 0;
 	uint64_t next = 0; /* first value not yet covered */
@@ -186,7 +196,8 @@ static uint32_t ranges_complement(struct range *r, uint32_t n, uint32_t max,
 	return k;
 }
 
-static void box_set_range(struct box *b, enum rfield f, uint32_t lo, uint32_t hi)
+static void
+box_set_range(struct box *b, enum rfield f, uint32_t lo, uint32_t hi)
 {
 	switch (f) {
 	case RF_PROTO:
@@ -205,8 +216,9 @@ static void box_set_range(struct box *b, enum rfield f, uint32_t lo, uint32_t hi
 }
 
 /* Boxes for "field in union(r) (xor inv)". */
-int ranges_dnf(struct range *r, uint32_t n, bool inv, enum rfield f,
-		      uint32_t max, struct dnf *d)
+int
+ranges_dnf(struct range *r, uint32_t n, bool inv, enum rfield f, uint32_t max,
+	   struct dnf *d)
 {
 	struct range comp[RULES_MULTIPORT_MAX + 2];
 	uint32_t i;
@@ -228,8 +240,8 @@ int ranges_dnf(struct range *r, uint32_t n, bool inv, enum rfield f,
 
 /* Boxes for a prefix (xor inv): a negated prefix is the set of prefixes
  * that differ from it in one of its bits and agree above that bit. */
-int prefix_dnf(const struct rules_addr *a, bool inv, bool dst,
-		      struct dnf *d)
+int
+prefix_dnf(const struct rules_addr *a, bool inv, bool dst, struct dnf *d)
 {
 	uint32_t v[4];
 	struct box b = box_any;
@@ -266,7 +278,8 @@ int prefix_dnf(const struct rules_addr *a, bool inv, bool dst,
 	return 0;
 }
 
-int one_box(struct dnf *d, const struct box *b)
+int
+one_box(struct dnf *d, const struct box *b)
 {
 	d->n = 0;
 	return dnf_push(d, b);
@@ -274,7 +287,8 @@ int one_box(struct dnf *d, const struct box *b)
 
 /* ---- complements (RETURN) -------------------------------------------------- */
 
-static int neg_prefix(struct dnf *d, const uint32_t v[4], uint8_t l, bool dst)
+static int
+neg_prefix(struct dnf *d, const uint32_t v[4], uint8_t l, bool dst)
 {
 	struct rules_addr a = { .plen = l };
 	struct dnf tmp = { 0 };
@@ -295,8 +309,8 @@ static int neg_prefix(struct dnf *d, const uint32_t v[4], uint8_t l, bool dst)
 	return rc;
 }
 
-static int neg_range(struct dnf *d, enum rfield f, uint32_t lo, uint32_t hi,
-		     uint32_t max)
+static int
+neg_range(struct dnf *d, enum rfield f, uint32_t lo, uint32_t hi, uint32_t max)
 {
 	struct box x;
 	int rc = 0;
@@ -316,7 +330,8 @@ static int neg_range(struct dnf *d, enum rfield f, uint32_t lo, uint32_t hi,
 
 enum bfield { BF_ST, BF_TF, BF_MI };
 
-static int neg_bits(struct dnf *d, enum bfield f, uint16_t v, uint16_t m)
+static int
+neg_bits(struct dnf *d, enum bfield f, uint16_t v, uint16_t m)
 {
 	uint16_t bit;
 	int rc = 0;
@@ -346,7 +361,8 @@ static int neg_bits(struct dnf *d, enum bfield f, uint16_t v, uint16_t m)
 }
 
 /* Boxes of NOT(x): some field outside x's constraint. */
-static int box_not(const struct box *x, struct dnf *d)
+static int
+box_not(const struct box *x, struct dnf *d)
 {
 	int rc = 0;
 
@@ -371,7 +387,8 @@ static int box_not(const struct box *x, struct dnf *d)
 }
 
 /* *out = NOT(d) = AND of NOT(box); -E2BIG past @max boxes. */
-int dnf_not(const struct dnf *d, struct dnf *out, uint32_t max)
+int
+dnf_not(const struct dnf *d, struct dnf *out, uint32_t max)
 {
 	struct dnf nb = { 0 };
 	uint32_t i;

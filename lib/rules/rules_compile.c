@@ -25,7 +25,8 @@
 #define RT_DEFAULT_MAX_ENTRIES (1u << 20)
 #define RT_DEFAULT_MAX_ACL (1u << 22)
 
-void bctx_err(struct bctx *b, const char *fmt, ...)
+void
+bctx_err(struct bctx *b, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -36,7 +37,8 @@ void bctx_err(struct bctx *b, const char *fmt, ...)
 	va_end(ap);
 }
 
-int rt_warn(struct rules_runtime *rt, const char *fmt, ...)
+int
+rt_warn(struct rules_runtime *rt, const char *fmt, ...)
 {
 	char **nw = realloc(rt->warn, (rt->n_warn + 1) * sizeof(*nw));
 	va_list ap;
@@ -54,7 +56,8 @@ int rt_warn(struct rules_runtime *rt, const char *fmt, ...)
 	return 0;
 }
 
-void rt_hook_ids(enum rt_hook h, enum rules_table_id *t, enum rules_hook *hook)
+void
+rt_hook_ids(enum rt_hook h, enum rules_table_id *t, enum rules_hook *hook)
 {
 	static const struct {
 		enum rules_table_id t;
@@ -70,15 +73,17 @@ void rt_hook_ids(enum rt_hook h, enum rules_table_id *t, enum rules_hook *hook)
 	*hook = map[h].h;
 }
 
-static bool ifname_match(const char *port, const char *name, bool wild)
+static bool
+ifname_match(const char *port, const char *name, bool wild)
 {
 	if (wild)
 		return strncmp(port, name, strlen(name)) == 0;
 	return strcmp(port, name) == 0;
 }
 
-static int if_set(struct bctx *b, const struct rules_rule *r, bool in,
-		  const char *where, uint8_t *set)
+static int
+if_set(struct bctx *b, const struct rules_rule *r, bool in, const char *where,
+       uint8_t *set)
 {
 	const char *name = in ? r->iif : r->oif;
 	bool wild = in ? r->iif_wild : r->oif_wild;
@@ -105,7 +110,8 @@ static int if_set(struct bctx *b, const struct rules_rule *r, bool in,
 }
 
 /* Flatten and compile hook @h. */
-static int build_hook(struct bctx *b, enum rt_hook h, int socket)
+static int
+build_hook(struct bctx *b, enum rt_hook h, int socket)
 {
 	struct rules_runtime *rt = b->rt;
 	struct rt_hook_rt *hk = &rt->hooks[h];
@@ -161,7 +167,8 @@ static int build_hook(struct bctx *b, enum rt_hook h, int socket)
 
 /* ---- build / free ------------------------------------------------------------ */
 
-static int setup_rules(struct bctx *b)
+static int
+setup_rules(struct bctx *b)
 {
 	struct rules_runtime *rt = b->rt;
 	const struct rules_ruleset *rs = b->rs;
@@ -234,7 +241,8 @@ static int setup_rules(struct bctx *b)
 	return 0;
 }
 
-static void set_limits(struct rules_runtime *rt)
+static void
+set_limits(struct rules_runtime *rt)
 {
 	uint32_t id, k, l;
 
@@ -264,14 +272,16 @@ static void set_limits(struct rules_runtime *rt)
 	}
 }
 
-static uint64_t tsc_clock(void *arg)
+static uint64_t
+tsc_clock(void *arg)
 {
 	(void)arg;
 	return rte_get_tsc_cycles();
 }
 
-void rules_runtime_set_clock(struct rules_runtime *rt,
-			     uint64_t (*now)(void *arg), void *arg, uint64_t hz)
+void
+rules_runtime_set_clock(struct rules_runtime *rt, uint64_t (*now)(void *arg),
+			void *arg, uint64_t hz)
 {
 	rt->clock = now ? now : tsc_clock;
 	rt->clock_arg = arg;
@@ -281,7 +291,8 @@ void rules_runtime_set_clock(struct rules_runtime *rt,
 	set_limits(rt);
 }
 
-void rules_runtime_free(struct rules_runtime *rt)
+void
+rules_runtime_free(struct rules_runtime *rt)
 {
 	uint32_t i;
 
@@ -311,8 +322,8 @@ void rules_runtime_free(struct rules_runtime *rt)
 }
 
 /* Deepest jump nesting from chain c (acyclic graph; memo in depth[]). */
-static uint32_t chain_depth(const struct rules_table *tbl, uint32_t c,
-			    uint32_t *depth)
+static uint32_t
+chain_depth(const struct rules_table *tbl, uint32_t c, uint32_t *depth)
 {
 	const struct rules_chain *ch = &tbl->chains[c];
 	uint32_t i, d = 1;
@@ -333,7 +344,8 @@ static uint32_t chain_depth(const struct rules_table *tbl, uint32_t c,
 	return d;
 }
 
-static int check_depth(struct bctx *b)
+static int
+check_depth(struct bctx *b)
 {
 	uint32_t t, c;
 
@@ -362,10 +374,11 @@ static int check_depth(struct bctx *b)
 	return 0;
 }
 
-int rules_runtime_build_opts(const struct rules_ruleset *rs,
-			     const char *const port_names[2],
-			     const struct rules_runtime_opts *opts,
-			     struct rules_runtime **rtp, char *err, size_t errlen)
+int
+rules_runtime_build_opts(const struct rules_ruleset *rs,
+			 const char *const port_names[2],
+			 const struct rules_runtime_opts *opts,
+			 struct rules_runtime **rtp, char *err, size_t errlen)
 {
 	struct rules_runtime_opts o = { 0 };
 	struct rules_runtime *rt;
@@ -496,27 +509,31 @@ int rules_runtime_build_opts(const struct rules_ruleset *rs,
 	return 0;
 }
 
-int rules_runtime_build(const struct rules_ruleset *rs,
-			const char *const port_names[2],
-			struct rules_runtime **rt, char *err, size_t errlen)
+int
+rules_runtime_build(const struct rules_ruleset *rs,
+		    const char *const port_names[2], struct rules_runtime **rt,
+		    char *err, size_t errlen)
 {
 	return rules_runtime_build_opts(rs, port_names, NULL, rt, err, errlen);
 }
 
 /* ---- queries --------------------------------------------------------------- */
 
-uint32_t rules_runtime_n_warnings(const struct rules_runtime *rt)
+uint32_t
+rules_runtime_n_warnings(const struct rules_runtime *rt)
 {
 	return rt ? rt->n_warn : 0;
 }
 
-const char *rules_runtime_warning(const struct rules_runtime *rt, uint32_t i)
+const char *
+rules_runtime_warning(const struct rules_runtime *rt, uint32_t i)
 {
 	return rt && i < rt->n_warn ? rt->warn[i] : NULL;
 }
 
-int rules_runtime_rule(const struct rules_runtime *rt, int32_t id,
-		       struct rules_rule_ref *ref)
+int
+rules_runtime_rule(const struct rules_runtime *rt, int32_t id,
+		   struct rules_rule_ref *ref)
 {
 	const struct rt_rule *rr;
 
@@ -531,9 +548,9 @@ int rules_runtime_rule(const struct rules_runtime *rt, int32_t id,
 	return 0;
 }
 
-int32_t rules_runtime_rule_id(const struct rules_runtime *rt,
-			      enum rules_table_id table, const char *chain,
-			      uint32_t index)
+int32_t
+rules_runtime_rule_id(const struct rules_runtime *rt, enum rules_table_id table,
+		      const char *chain, uint32_t index)
 {
 	const struct rules_table *tbl;
 	int c;
@@ -547,8 +564,8 @@ int32_t rules_runtime_rule_id(const struct rules_runtime *rt,
 	return (int32_t)(rt->chain_base[table][c] + index);
 }
 
-int rules_runtime_counters(const struct rules_runtime *rt,
-			   struct rules_ruleset *rs)
+int
+rules_runtime_counters(const struct rules_runtime *rt, struct rules_ruleset *rs)
 {
 	uint32_t id, s, t, c;
 
@@ -578,9 +595,10 @@ int rules_runtime_counters(const struct rules_runtime *rt,
 	return 0;
 }
 
-int rules_runtime_hook_stats(const struct rules_runtime *rt,
-			     enum rules_table_id table, enum rules_hook hook,
-			     struct rules_hook_stats *st)
+int
+rules_runtime_hook_stats(const struct rules_runtime *rt,
+			 enum rules_table_id table, enum rules_hook hook,
+			 struct rules_hook_stats *st)
 {
 	uint32_t h;
 

@@ -17,7 +17,8 @@
  * the base bits (INVALID, ESTABLISHED, RELATED, NEW, UNTRACKED) plus maybe
  * SNAT/DNAT: "any of" is one box per bit, "none of" one box per base bit
  * outside the mask that also requires the mask's SNAT/DNAT bits clear. */
-static int state_dnf(uint16_t m, bool inv, struct dnf *d)
+static int
+state_dnf(uint16_t m, bool inv, struct dnf *d)
 {
 	uint16_t bit;
 
@@ -43,7 +44,8 @@ static int state_dnf(uint16_t m, bool inv, struct dnf *d)
 }
 
 /* misc bit boxes: "(misc & m) != 0 (xor inv)" over the status nibble */
-static int status_dnf(uint8_t status, bool inv, struct dnf *d)
+static int
+status_dnf(uint8_t status, bool inv, struct dnf *d)
 {
 	uint8_t m = (uint8_t)((status & NF_CTS_MATCHABLE) << RT_MISC_STATUS_SHIFT), bit;
 	struct box b = box_any;
@@ -69,7 +71,8 @@ static int status_dnf(uint8_t status, bool inv, struct dnf *d)
 /* -m conntrack, as xt_conntrack v3: with --ctstate the state test applies
  * to every packet and packets without a connection (INVALID, UNTRACKED)
  * skip --ctdir/--ctstatus; without --ctstate such packets never match. */
-static int conntrack_dnf(const struct rules_match_conntrack *c, struct dnf *d)
+static int
+conntrack_dnf(const struct rules_match_conntrack *c, struct dnf *d)
 {
 	struct dnf part = { 0 }, tmp = { 0 };
 	struct box b = box_any;
@@ -119,7 +122,8 @@ static int conntrack_dnf(const struct rules_match_conntrack *c, struct dnf *d)
 /* ---- l4: -m tcp / -m udp, -m multiport ---------------------------------- */
 
 /* -m tcp / -m udp: readable L4 header AND ports AND flags. */
-static int l4_dnf(const struct rules_match_l4 *l, struct dnf *d)
+static int
+l4_dnf(const struct rules_match_l4 *l, struct dnf *d)
 {
 	struct range r[1];
 	struct box b = box_any;
@@ -177,7 +181,8 @@ static int l4_dnf(const struct rules_match_l4 *l, struct dnf *d)
 }
 
 /* -m multiport: port lists (ranges_dnf() sorts r, so it is refilled). */
-static int multiport_dnf(const struct rules_match_multiport *mp, struct dnf *d)
+static int
+multiport_dnf(const struct rules_match_multiport *mp, struct dnf *d)
 {
 	struct range r[2 * RULES_MULTIPORT_MAX];
 	struct box b;
@@ -226,7 +231,8 @@ static int multiport_dnf(const struct rules_match_multiport *mp, struct dnf *d)
 /* ---- icmp: -m icmp / -m icmp6 --------------------------------------------- */
 
 /* The destination port field carries type << 8 | code. */
-static int icmp_dnf(const struct rules_match *m, struct dnf *d)
+static int
+icmp_dnf(const struct rules_match *m, struct dnf *d)
 {
 	const struct rules_match_icmp *ic = &m->icmp;
 	struct range r[1];
@@ -255,7 +261,8 @@ static int icmp_dnf(const struct rules_match *m, struct dnf *d)
 /* ---- a match, a rule --------------------------------------------------------- */
 
 /* Boxes of one match (d is overwritten). */
-static int match_dnf(const struct rules_match *m, struct dnf *d)
+static int
+match_dnf(const struct rules_match *m, struct dnf *d)
 {
 	d->n = 0;
 	switch (m->kind) {
@@ -280,7 +287,8 @@ static int match_dnf(const struct rules_match *m, struct dnf *d)
 }
 
 /* Boxes of one original rule. */
-int rule_dnf(struct bctx *b, uint32_t id, struct dnf *d, bool *approx)
+int
+rule_dnf(struct bctx *b, uint32_t id, struct dnf *d, bool *approx)
 {
 	const struct rt_rule *rr = &b->rt->rules[id];
 	const struct rules_rule *r = rr->r;

@@ -19,7 +19,8 @@
 
 #include "rules_priv.h"
 
-static void print_ports(FILE *f, const struct rules_port_range *r)
+static void
+print_ports(FILE *f, const struct rules_port_range *r)
 {
 	if (r->lo == r->hi)
 		fprintf(f, "%u", r->lo);
@@ -27,14 +28,16 @@ static void print_ports(FILE *f, const struct rules_port_range *r)
 		fprintf(f, "%u:%u", r->lo, r->hi);
 }
 
-static void print_inv(FILE *f, bool inv)
+static void
+print_inv(FILE *f, bool inv)
 {
 	if (inv)
 		fputs(" !", f);
 }
 
 /* iptables' six flags in bit order (ECE, CWR are never set: NF_TCPF_IPT_ALL) */
-static void print_tcp_flags(FILE *f, uint8_t bits)
+static void
+print_tcp_flags(FILE *f, uint8_t bits)
 {
 	unsigned bit, n = 0;
 
@@ -47,7 +50,8 @@ static void print_tcp_flags(FILE *f, uint8_t bits)
 			fprintf(f, "%s%s", n++ ? "," : "", nf_tcp_flag_name(bit));
 }
 
-static void dump_l4(FILE *f, const struct rules_match *m)
+static void
+dump_l4(FILE *f, const struct rules_match *m)
 {
 	const struct rules_match_l4 *l = &m->l4;
 
@@ -71,7 +75,8 @@ static void dump_l4(FILE *f, const struct rules_match *m)
 	}
 }
 
-static void dump_multiport(FILE *f, const struct rules_match_multiport *m)
+static void
+dump_multiport(FILE *f, const struct rules_match_multiport *m)
 {
 	static const char *const opt[] = { "--sports", "--dports", "--ports" };
 	unsigned i;
@@ -86,7 +91,8 @@ static void dump_multiport(FILE *f, const struct rules_match_multiport *m)
 	}
 }
 
-static void dump_icmp(FILE *f, const struct rules_match *m)
+static void
+dump_icmp(FILE *f, const struct rules_match *m)
 {
 	const struct rules_match_icmp *ic = &m->icmp;
 	bool v6 = m->kind == RULES_MATCH_ICMP6;
@@ -103,7 +109,8 @@ static void dump_icmp(FILE *f, const struct rules_match *m)
 }
 
 /* NF_CTSTATES is in iptables-save's order */
-static void print_states(FILE *f, uint16_t mask)
+static void
+print_states(FILE *f, uint16_t mask)
 {
 	static const uint16_t bits[] = {
 #define STATE_BIT(id, bit) NF_CTSTATE_##id,
@@ -119,7 +126,8 @@ static void print_states(FILE *f, uint16_t mask)
 }
 
 /* the NF_CTS_MATCHABLE bits, in bit order */
-static void print_status(FILE *f, uint8_t mask)
+static void
+print_status(FILE *f, uint8_t mask)
 {
 	unsigned bit, n = 0;
 
@@ -132,7 +140,8 @@ static void print_status(FILE *f, uint8_t mask)
 			fprintf(f, "%s%s", n++ ? "," : "", nf_ctstatus_name(bit));
 }
 
-static void dump_conntrack(FILE *f, const struct rules_match_conntrack *ct)
+static void
+dump_conntrack(FILE *f, const struct rules_match_conntrack *ct)
 {
 	fputs(" -m conntrack", f);
 	if (ct->has & RULES_CT_STATE) {
@@ -155,7 +164,8 @@ static void dump_conntrack(FILE *f, const struct rules_match_conntrack *ct)
  * count (the unit is shorter than avg, or the remainder outweighs the
  * quotient); print the rate in the last unit that passed.
  */
-static void print_rate(FILE *f, uint32_t avg)
+static void
+print_rate(FILE *f, uint32_t avg)
 {
 	static const struct {
 		const char *name;
@@ -179,7 +189,8 @@ static void print_rate(FILE *f, uint32_t avg)
 	fprintf(f, " %u/%s", units[i - 1].mult / avg, units[i - 1].name);
 }
 
-static void dump_match(FILE *f, const struct rules_match *m)
+static void
+dump_match(FILE *f, const struct rules_match *m)
 {
 	switch (m->kind) {
 	case RULES_MATCH_TCP:
@@ -217,7 +228,8 @@ static void dump_match(FILE *f, const struct rules_match *m)
 	}
 }
 
-static void dump_nat_range(FILE *f, enum rules_family fam, const struct rules_nat *n)
+static void
+dump_nat_range(FILE *f, enum rules_family fam, const struct rules_nat *n)
 {
 	char a[RULES_ADDRSTRLEN], b[RULES_ADDRSTRLEN];
 	bool v6 = fam == RULES_FAMILY_IPV6;
@@ -241,7 +253,8 @@ static void dump_nat_range(FILE *f, enum rules_family fam, const struct rules_na
 	}
 }
 
-static void dump_nat_flags(FILE *f, uint8_t flags)
+static void
+dump_nat_flags(FILE *f, uint8_t flags)
 {
 	if (flags & RULES_NAT_RANDOM)
 		fputs(" --random", f);
@@ -251,8 +264,9 @@ static void dump_nat_flags(FILE *f, uint8_t flags)
 		fputs(" --persistent", f);
 }
 
-static void dump_target(FILE *f, const struct rules_ruleset *rs,
-			const struct rules_table *t, const struct rules_target *tg)
+static void
+dump_target(FILE *f, const struct rules_ruleset *rs,
+	    const struct rules_table *t, const struct rules_target *tg)
 {
 	static const struct {
 		uint8_t flag;
@@ -332,9 +346,10 @@ static void dump_target(FILE *f, const struct rules_ruleset *rs,
 	}
 }
 
-static void dump_rule(FILE *f, const struct rules_ruleset *rs,
-		      const struct rules_table *t, const struct rules_chain *ch,
-		      const struct rules_rule *r, bool counters)
+static void
+dump_rule(FILE *f, const struct rules_ruleset *rs, const struct rules_table *t,
+	  const struct rules_chain *ch, const struct rules_rule *r,
+	  bool counters)
 {
 	char buf[RULES_ADDRSTRLEN];
 	uint32_t i;
@@ -365,7 +380,8 @@ static void dump_rule(FILE *f, const struct rules_ruleset *rs,
 	fputc('\n', f);
 }
 
-int rules_dump(const struct rules_ruleset *rs, FILE *f, bool counters)
+int
+rules_dump(const struct rules_ruleset *rs, FILE *f, bool counters)
 {
 	unsigned ti;
 	uint32_t i, j;

@@ -44,7 +44,8 @@ struct rt_now {
 	bool have;
 };
 
-static inline uint64_t now_get(struct rt_now *n)
+static inline uint64_t
+now_get(struct rt_now *n)
 {
 	if (!n->have) {
 		n->t = n->rt->clock(n->rt->clock_arg);
@@ -53,13 +54,14 @@ static inline uint64_t now_get(struct rt_now *n)
 	return n->t;
 }
 
-static inline bool pkt_family_ok(const struct rules_runtime *rt,
-				 const struct pkt_meta *m)
+static inline bool
+pkt_family_ok(const struct rules_runtime *rt, const struct pkt_meta *m)
 {
 	return m->l3 == (uint8_t)rt->family && m->tuple.family == (uint8_t)rt->family;
 }
 
-static inline void make_view(const struct rules_pkt *p, bool raw, struct rt_view *v)
+static inline void
+make_view(const struct rules_pkt *p, bool raw, struct rt_view *v)
 {
 	const struct pkt_meta *m = p->meta;
 	uint8_t proto = m->tuple.proto;
@@ -95,7 +97,8 @@ static inline void make_view(const struct rules_pkt *p, bool raw, struct rt_view
 	v->len = p->len;
 }
 
-static inline uint8_t key_misc(const struct rt_view *v)
+static inline uint8_t
+key_misc(const struct rt_view *v)
 {
 	return (uint8_t)((v->l4 == L4_OK ? RT_MISC_L4 : 0) |
 			 (v->dir ? RT_MISC_REPLY : 0) |
@@ -104,7 +107,8 @@ static inline uint8_t key_misc(const struct rt_view *v)
 			 ((v->status & NF_CTS_MATCHABLE) << RT_MISC_STATUS_SHIFT));
 }
 
-static inline void make_key6(const struct rt_view *v, struct rt_key6 *k)
+static inline void
+make_key6(const struct rt_view *v, struct rt_key6 *k)
 {
 	memset(k, 0, sizeof(*k));
 	k->proto = v->proto;
@@ -117,7 +121,8 @@ static inline void make_key6(const struct rt_view *v, struct rt_key6 *k)
 	k->misc = key_misc(v);
 }
 
-static inline void make_key(const struct rt_view *v, struct rt_key *k)
+static inline void
+make_key(const struct rt_view *v, struct rt_key *k)
 {
 	k->proto = v->proto;
 	k->pad[0] = k->pad[1] = k->pad[2] = 0;
@@ -131,8 +136,8 @@ static inline void make_key(const struct rt_view *v, struct rt_key *k)
 	k->pad2 = 0;
 }
 
-static inline void count(const struct rules_runtime *rt, unsigned slot,
-			 uint32_t id, uint32_t len)
+static inline void
+count(const struct rules_runtime *rt, unsigned slot, uint32_t id, uint32_t len)
 {
 	struct rt_cnt *c = &rt->slots[slot].cnt[id];
 
@@ -142,8 +147,8 @@ static inline void count(const struct rules_runtime *rt, unsigned slot,
 
 /* ---- the interpreter's matchers ------------------------------------------ */
 
-static bool addr_match(const uint32_t *a, const struct rules_addr *p,
-		       unsigned words)
+static bool
+addr_match(const uint32_t *a, const struct rules_addr *p, unsigned words)
 {
 	const uint8_t *x = (const uint8_t *)a;
 	unsigned full = p->plen / 8, rest = p->plen % 8;
@@ -157,14 +162,15 @@ static bool addr_match(const uint32_t *a, const struct rules_addr *p,
 	return ((x[full] ^ p->addr[full]) & (uint8_t)(0xff << (8 - rest))) == 0;
 }
 
-static inline bool in_range(uint16_t v, const struct rules_port_range *r)
+static inline bool
+in_range(uint16_t v, const struct rules_port_range *r)
 {
 	return v >= r->lo && v <= r->hi;
 }
 
 /* One match; *hotdrop when the L4 header it needs is unreadable. */
-static bool match_one(const struct rules_match *m, const struct rt_view *v,
-		      bool *hotdrop)
+static bool
+match_one(const struct rules_match *m, const struct rt_view *v, bool *hotdrop)
 {
 	uint32_t i;
 
@@ -247,8 +253,9 @@ static bool match_one(const struct rules_match *m, const struct rt_view *v,
 	return true;
 }
 
-static bool limit_take(const struct rules_runtime *rt, unsigned slot,
-		       uint32_t l, struct rt_now *now)
+static bool
+limit_take(const struct rules_runtime *rt, unsigned slot, uint32_t l,
+	   struct rt_now *now)
 {
 	struct rt_bucket *b = &rt->slots[slot].buckets[l];
 	const struct rt_limit *lim = &rt->limits[l];
@@ -271,9 +278,9 @@ static bool limit_take(const struct rules_runtime *rt, unsigned slot,
 }
 
 /* A whole rule: the ip part, the matches in order, -m limit last. */
-static bool rule_match(const struct rules_runtime *rt, unsigned slot,
-		       uint32_t id, const struct rt_view *v, struct rt_now *now,
-		       bool *hotdrop)
+static bool
+rule_match(const struct rules_runtime *rt, unsigned slot, uint32_t id,
+	   const struct rt_view *v, struct rt_now *now, bool *hotdrop)
 {
 	const struct rt_rule *rr = &rt->rules[id];
 	const struct rules_rule *r = rr->r;
@@ -316,9 +323,10 @@ struct rt_out {
 };
 
 /* Walk the hook's chains for one packet as ipt_do_table() does. */
-static void interp(const struct rules_runtime *rt, unsigned slot,
-		   const struct rt_hook_rt *hk, const struct rt_view *v,
-		   struct rt_now *now, struct rt_out *o)
+static void
+interp(const struct rules_runtime *rt, unsigned slot,
+       const struct rt_hook_rt *hk, const struct rt_view *v, struct rt_now *now,
+       struct rt_out *o)
 {
 	const struct rules_table *tbl = &rt->rs->tables[hk->table];
 	struct {
@@ -425,8 +433,9 @@ policy:
 
 /* ---- bursts ------------------------------------------------------------------ */
 
-static void apply(const struct rules_runtime *rt, enum rt_hook h,
-		  const struct rt_out *o, bool single, struct rules_verdict *v)
+static void
+apply(const struct rules_runtime *rt, enum rt_hook h, const struct rt_out *o,
+      bool single, struct rules_verdict *v)
 {
 	const struct rt_hook_rt *hk = &rt->hooks[h];
 
@@ -467,11 +476,11 @@ static void apply(const struct rules_runtime *rt, enum rt_hook h,
  * ACL would give it (it has the top priority): same counters, same
  * verdict. The others are left in rest[] for the classifier.
  */
-static uint16_t lead_shortcut(const struct rules_runtime *rt, unsigned slot,
-			      enum rt_hook h, const struct rt_hook_rt *hk,
-			      const struct rt_view *views, const uint16_t *sel,
-			      uint16_t m, bool single, struct rules_verdict *v,
-			      uint16_t *rest)
+static uint16_t
+lead_shortcut(const struct rules_runtime *rt, unsigned slot, enum rt_hook h,
+	      const struct rt_hook_rt *hk, const struct rt_view *views,
+	      const uint16_t *sel, uint16_t m, bool single,
+	      struct rules_verdict *v, uint16_t *rest)
 {
 	const struct rt_entry *e = &hk->entries[0];
 	uint16_t j, n = 0;
@@ -498,10 +507,11 @@ static uint16_t lead_shortcut(const struct rules_runtime *rt, unsigned slot,
 	return n;
 }
 
-static void eval_sel(const struct rules_runtime *rt, unsigned slot,
-		     enum rt_hook h, const struct rt_view *views,
-		     union rt_anykey *keys, const uint16_t *sel, uint16_t m,
-		     bool single, struct rt_now *now, struct rules_verdict *v)
+static void
+eval_sel(const struct rules_runtime *rt, unsigned slot, enum rt_hook h,
+	 const struct rt_view *views, union rt_anykey *keys,
+	 const uint16_t *sel, uint16_t m, bool single, struct rt_now *now,
+	 struct rules_verdict *v)
 {
 	const struct rt_hook_rt *hk = &rt->hooks[h];
 	const uint8_t *data[RT_CHUNK];
@@ -567,7 +577,8 @@ static void eval_sel(const struct rules_runtime *rt, unsigned slot,
 	}
 }
 
-void rules_verdict_init(struct rules_verdict *v)
+void
+rules_verdict_init(struct rules_verdict *v)
 {
 	memset(v, 0, sizeof(*v));
 	v->verdict = RULES_VERDICT_ACCEPT;
@@ -579,9 +590,9 @@ void rules_verdict_init(struct rules_verdict *v)
 
 /* Views of one chunk (keys are made when classifying); sel gets the
  * packets of our family. */
-static uint16_t prepare(const struct rules_runtime *rt, const struct rules_pkt *pkts,
-			uint16_t n, bool raw, struct rt_view *views,
-			uint16_t *sel)
+static uint16_t
+prepare(const struct rules_runtime *rt, const struct rules_pkt *pkts,
+	uint16_t n, bool raw, struct rt_view *views, uint16_t *sel)
 {
 	uint16_t i, m = 0;
 
@@ -594,14 +605,16 @@ static uint16_t prepare(const struct rules_runtime *rt, const struct rules_pkt *
 	return m;
 }
 
-static inline unsigned slot_of(const struct rules_runtime *rt, unsigned slot)
+static inline unsigned
+slot_of(const struct rules_runtime *rt, unsigned slot)
 {
 	return likely(slot < rt->n_slots) ? slot : 0;
 }
 
-void rules_eval_raw_burst(const struct rules_runtime *rt, unsigned lcore_slot,
-			  const struct rules_pkt *pkts, uint16_t n,
-			  struct rules_verdict *v)
+void
+rules_eval_raw_burst(const struct rules_runtime *rt, unsigned lcore_slot,
+		     const struct rules_pkt *pkts, uint16_t n,
+		     struct rules_verdict *v)
 {
 	struct rt_view views[RT_CHUNK];
 	union rt_anykey keys[RT_CHUNK];
@@ -619,9 +632,10 @@ void rules_eval_raw_burst(const struct rules_runtime *rt, unsigned lcore_slot,
 	}
 }
 
-void rules_eval_burst(const struct rules_runtime *rt, unsigned lcore_slot,
-		      const struct rules_pkt *pkts, uint16_t n,
-		      struct rules_verdict *v)
+void
+rules_eval_burst(const struct rules_runtime *rt, unsigned lcore_slot,
+		 const struct rules_pkt *pkts, uint16_t n,
+		 struct rules_verdict *v)
 {
 	struct rt_view views[RT_CHUNK];
 	union rt_anykey keys[RT_CHUNK];
@@ -653,10 +667,11 @@ void rules_eval_burst(const struct rules_runtime *rt, unsigned lcore_slot,
 	}
 }
 
-int rules_eval_hook_burst(const struct rules_runtime *rt, unsigned lcore_slot,
-			  enum rules_table_id table, enum rules_hook hook,
-			  const struct rules_pkt *pkts, uint16_t n,
-			  struct rules_verdict *v)
+int
+rules_eval_hook_burst(const struct rules_runtime *rt, unsigned lcore_slot,
+		      enum rules_table_id table, enum rules_hook hook,
+		      const struct rules_pkt *pkts, uint16_t n,
+		      struct rules_verdict *v)
 {
 	struct rt_view views[RT_CHUNK];
 	union rt_anykey keys[RT_CHUNK];

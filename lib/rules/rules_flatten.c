@@ -14,7 +14,8 @@
 #include "rules_build.h"
 
 /* Boxes that test the conntrack state and nothing else. */
-static bool box_is_state_only(const struct box *x)
+static bool
+box_is_state_only(const struct box *x)
 {
 	struct box y = *x;
 
@@ -23,8 +24,8 @@ static bool box_is_state_only(const struct box *x)
 	return x->stm != 0 && box_is_any(&y);
 }
 
-static const char *chain_name(const struct bctx *b, enum rules_table_id t,
-			      uint32_t chain)
+static const char *
+chain_name(const struct bctx *b, enum rules_table_id t, uint32_t chain)
 {
 	return b->rs->tables[t].chains[chain].name;
 }
@@ -34,9 +35,10 @@ static const char *chain_name(const struct bctx *b, enum rules_table_id t,
 /*
  * Append an entry matching @cond. @ids/@n_ids: counters it bumps.
  */
-static int emit(struct bctx *b, const struct dnf *cond, bool slow,
-		uint8_t verdict, uint8_t reject, bool nat, int32_t rule,
-		const uint32_t *ids, uint32_t n_ids, uint32_t chain)
+static int
+emit(struct bctx *b, const struct dnf *cond, bool slow, uint8_t verdict,
+     uint8_t reject, bool nat, int32_t rule, const uint32_t *ids,
+     uint32_t n_ids, uint32_t chain)
 {
 	struct rt_entry *e;
 	uint32_t i, eid;
@@ -109,8 +111,8 @@ static int emit(struct bctx *b, const struct dnf *cond, bool slow,
 	return 0;
 }
 
-int flatten(struct bctx *b, uint32_t chain, const struct dnf *path,
-		   uint32_t depth)
+int
+flatten(struct bctx *b, uint32_t chain, const struct dnf *path, uint32_t depth)
 {
 	const struct rules_table *tbl = &b->rs->tables[b->t];
 	const struct rules_chain *ch = &tbl->chains[chain];

@@ -33,13 +33,15 @@ enum {
 
 #define ERR(st, tok, ...) rules_err((st)->c, (tok), __VA_ARGS__)
 
-static struct rules_match *M(struct rules_rule_state *st, uint32_t idx)
+static struct rules_match *
+M(struct rules_rule_state *st, uint32_t idx)
 {
 	return &st->matches[idx];
 }
 
-static bool need_val(struct rules_rule_state *st, const char *opt,
-		     uint32_t nvals, uint32_t n, const char *what)
+static bool
+need_val(struct rules_rule_state *st, const char *opt, uint32_t nvals,
+	 uint32_t n, const char *what)
 {
 	if (nvals >= n)
 		return true;
@@ -47,8 +49,8 @@ static bool need_val(struct rules_rule_state *st, const char *opt,
 	return false;
 }
 
-static bool once(struct rules_rule_state *st, uint32_t idx, uint16_t bit,
-		 const char *opt)
+static bool
+once(struct rules_rule_state *st, uint32_t idx, uint16_t bit, const char *opt)
 {
 	if (st->seen[idx] & bit) {
 		ERR(st, opt, "%s given twice in one -m %s", opt,
@@ -59,7 +61,8 @@ static bool once(struct rules_rule_state *st, uint32_t idx, uint16_t bit,
 	return true;
 }
 
-static bool no_inv(struct rules_rule_state *st, const char *opt, bool inv)
+static bool
+no_inv(struct rules_rule_state *st, const char *opt, bool inv)
 {
 	if (!inv)
 		return true;
@@ -80,8 +83,9 @@ static const struct {
 	{ "ALL", NF_TCPF_IPT_ALL }, { "NONE", 0 },
 };
 
-static bool parse_tcp_flags(struct rules_rule_state *st, const char *opt,
-			    const char *s, uint8_t *out)
+static bool
+parse_tcp_flags(struct rules_rule_state *st, const char *opt, const char *s,
+		uint8_t *out)
 {
 	const char *p = s;
 
@@ -108,10 +112,10 @@ static bool parse_tcp_flags(struct rules_rule_state *st, const char *opt,
 	}
 }
 
-static enum rules_opt_result l4_port(struct rules_rule_state *st, uint32_t idx,
-				     const char *opt, char *const *vals,
-				     uint32_t nvals, bool inv, uint32_t *used,
-				     uint8_t bit)
+static enum rules_opt_result
+l4_port(struct rules_rule_state *st, uint32_t idx, const char *opt,
+	char *const *vals, uint32_t nvals, bool inv, uint32_t *used,
+	uint8_t bit)
 {
 	struct rules_match_l4 *m = &M(st, idx)->l4;
 	const char *proto = M(st, idx)->kind == RULES_MATCH_TCP ? "tcp" : "udp";
@@ -139,10 +143,9 @@ static enum rules_opt_result l4_port(struct rules_rule_state *st, uint32_t idx,
 	return RULES_OPT_OK;
 }
 
-static enum rules_opt_result l4_parse(struct rules_rule_state *st,
-				      uint32_t idx, const char *opt,
-				      char *const *vals, uint32_t nvals,
-				      bool inv, uint32_t *used)
+static enum rules_opt_result
+l4_parse(struct rules_rule_state *st, uint32_t idx, const char *opt,
+	 char *const *vals, uint32_t nvals, bool inv, uint32_t *used)
 {
 	struct rules_match_l4 *m = &M(st, idx)->l4;
 	bool tcp = M(st, idx)->kind == RULES_MATCH_TCP;
@@ -195,7 +198,8 @@ static enum rules_opt_result l4_parse(struct rules_rule_state *st,
 
 /* ---- multiport ----------------------------------------------------------- */
 
-static const char *proto_l4_name(struct rules_rule_state *st)
+static const char *
+proto_l4_name(struct rules_rule_state *st)
 {
 	if (!(st->r->has & RULES_IP_PROTO))
 		return NULL;
@@ -209,10 +213,9 @@ static const char *proto_l4_name(struct rules_rule_state *st)
 	}
 }
 
-static enum rules_opt_result mp_parse(struct rules_rule_state *st,
-				      uint32_t idx, const char *opt,
-				      char *const *vals, uint32_t nvals,
-				      bool inv, uint32_t *used)
+static enum rules_opt_result
+mp_parse(struct rules_rule_state *st, uint32_t idx, const char *opt,
+	 char *const *vals, uint32_t nvals, bool inv, uint32_t *used)
 {
 	struct rules_match_multiport *m = &M(st, idx)->mp;
 	const char *proto, *p;
@@ -292,10 +295,9 @@ bad:
 
 /* ---- icmp / icmp6 ----------------------------------------------------- */
 
-static enum rules_opt_result icmp_parse(struct rules_rule_state *st,
-					uint32_t idx, const char *opt,
-					char *const *vals, uint32_t nvals,
-					bool inv, uint32_t *used)
+static enum rules_opt_result
+icmp_parse(struct rules_rule_state *st, uint32_t idx, const char *opt,
+	   char *const *vals, uint32_t nvals, bool inv, uint32_t *used)
 {
 	struct rules_match_icmp *m = &M(st, idx)->icmp;
 	bool v6 = M(st, idx)->kind == RULES_MATCH_ICMP6;
@@ -375,8 +377,9 @@ static const struct {
 };
 
 /* Comma list of names; @ct: conntrack's state list (SNAT, DNAT too). */
-static bool parse_state_list(struct rules_rule_state *st, const char *opt,
-			     const char *s, bool status, bool ct, uint16_t *out)
+static bool
+parse_state_list(struct rules_rule_state *st, const char *opt, const char *s,
+		 bool status, bool ct, uint16_t *out)
 {
 	const char *p = s;
 
@@ -422,10 +425,9 @@ static bool parse_state_list(struct rules_rule_state *st, const char *opt,
 	}
 }
 
-static enum rules_opt_result state_parse(struct rules_rule_state *st,
-					 uint32_t idx, const char *opt,
-					 char *const *vals, uint32_t nvals,
-					 bool inv, uint32_t *used)
+static enum rules_opt_result
+state_parse(struct rules_rule_state *st, uint32_t idx, const char *opt,
+	    char *const *vals, uint32_t nvals, bool inv, uint32_t *used)
 {
 	struct rules_match_state *m = &M(st, idx)->state;
 
@@ -440,10 +442,9 @@ static enum rules_opt_result state_parse(struct rules_rule_state *st,
 		? RULES_OPT_OK : RULES_OPT_ERROR;
 }
 
-static enum rules_opt_result ct_parse(struct rules_rule_state *st,
-				      uint32_t idx, const char *opt,
-				      char *const *vals, uint32_t nvals,
-				      bool inv, uint32_t *used)
+static enum rules_opt_result
+ct_parse(struct rules_rule_state *st, uint32_t idx, const char *opt,
+	 char *const *vals, uint32_t nvals, bool inv, uint32_t *used)
 {
 	struct rules_match_conntrack *m = &M(st, idx)->ct;
 	static const char *const unsupported[] = {
@@ -506,10 +507,9 @@ static enum rules_opt_result ct_parse(struct rules_rule_state *st,
 
 /* ---- comment / limit -------------------------------------------------- */
 
-static enum rules_opt_result comment_parse(struct rules_rule_state *st,
-					   uint32_t idx, const char *opt,
-					   char *const *vals, uint32_t nvals,
-					   bool inv, uint32_t *used)
+static enum rules_opt_result
+comment_parse(struct rules_rule_state *st, uint32_t idx, const char *opt,
+	      char *const *vals, uint32_t nvals, bool inv, uint32_t *used)
 {
 	struct rules_match_comment *m = &M(st, idx)->comment;
 
@@ -524,10 +524,9 @@ static enum rules_opt_result comment_parse(struct rules_rule_state *st,
 	return RULES_OPT_OK;
 }
 
-static enum rules_opt_result limit_parse(struct rules_rule_state *st,
-					 uint32_t idx, const char *opt,
-					 char *const *vals, uint32_t nvals,
-					 bool inv, uint32_t *used)
+static enum rules_opt_result
+limit_parse(struct rules_rule_state *st, uint32_t idx, const char *opt,
+	    char *const *vals, uint32_t nvals, bool inv, uint32_t *used)
 {
 	struct rules_match_limit *m = &M(st, idx)->limit;
 	static const struct {
@@ -597,8 +596,9 @@ bad_rate:
 
 /* ---- finish checks ---------------------------------------------------- */
 
-static bool need_proto(struct rules_rule_state *st, uint32_t idx, uint8_t proto,
-		       const char *pname)
+static bool
+need_proto(struct rules_rule_state *st, uint32_t idx, uint8_t proto,
+	   const char *pname)
 {
 	if ((st->r->has & RULES_IP_PROTO) && st->r->proto == proto)
 		return true;
@@ -608,8 +608,9 @@ static bool need_proto(struct rules_rule_state *st, uint32_t idx, uint8_t proto,
 	return false;
 }
 
-static bool need_opt(struct rules_rule_state *st, uint32_t idx, uint16_t bits,
-		     const char *what)
+static bool
+need_opt(struct rules_rule_state *st, uint32_t idx, uint16_t bits,
+	 const char *what)
 {
 	if (st->seen[idx] & bits)
 		return true;
@@ -618,17 +619,20 @@ static bool need_opt(struct rules_rule_state *st, uint32_t idx, uint16_t bits,
 	return false;
 }
 
-static bool tcp_finish(struct rules_rule_state *st, uint32_t idx)
+static bool
+tcp_finish(struct rules_rule_state *st, uint32_t idx)
 {
 	return need_proto(st, idx, 6, "tcp");
 }
 
-static bool udp_finish(struct rules_rule_state *st, uint32_t idx)
+static bool
+udp_finish(struct rules_rule_state *st, uint32_t idx)
 {
 	return need_proto(st, idx, 17, "udp");
 }
 
-static bool mp_finish(struct rules_rule_state *st, uint32_t idx)
+static bool
+mp_finish(struct rules_rule_state *st, uint32_t idx)
 {
 	if (proto_l4_name(st) == NULL || (st->r->inv & RULES_IP_PROTO)) {
 		ERR(st, "multiport",
@@ -638,30 +642,35 @@ static bool mp_finish(struct rules_rule_state *st, uint32_t idx)
 	return need_opt(st, idx, O_MP, "--sports, --dports or --ports");
 }
 
-static bool icmp_finish(struct rules_rule_state *st, uint32_t idx)
+static bool
+icmp_finish(struct rules_rule_state *st, uint32_t idx)
 {
 	return need_proto(st, idx, 1, "icmp") &&
 	       need_opt(st, idx, O_TYPE, "--icmp-type");
 }
 
-static bool icmp6_finish(struct rules_rule_state *st, uint32_t idx)
+static bool
+icmp6_finish(struct rules_rule_state *st, uint32_t idx)
 {
 	return need_proto(st, idx, 58, "icmpv6") &&
 	       need_opt(st, idx, O_TYPE, "--icmpv6-type");
 }
 
-static bool state_finish(struct rules_rule_state *st, uint32_t idx)
+static bool
+state_finish(struct rules_rule_state *st, uint32_t idx)
 {
 	return need_opt(st, idx, O_STATE, "--state");
 }
 
-static bool ct_finish(struct rules_rule_state *st, uint32_t idx)
+static bool
+ct_finish(struct rules_rule_state *st, uint32_t idx)
 {
 	return need_opt(st, idx, O_STATE | O_STATUS | O_DIR,
 			"--ctstate, --ctstatus or --ctdir");
 }
 
-static bool comment_finish(struct rules_rule_state *st, uint32_t idx)
+static bool
+comment_finish(struct rules_rule_state *st, uint32_t idx)
 {
 	return need_opt(st, idx, O_COMMENT, "--comment");
 }
@@ -689,7 +698,8 @@ static const struct match_ops {
 	[RULES_MATCH_LIMIT] = { .name = "limit", .parse = limit_parse },
 };
 
-static int append_match(struct rules_rule_state *st, enum rules_match_kind k)
+static int
+append_match(struct rules_rule_state *st, enum rules_match_kind k)
 {
 	struct rules_match *m;
 
@@ -717,8 +727,8 @@ static int append_match(struct rules_rule_state *st, enum rules_match_kind k)
 	return (int)st->n_matches++;
 }
 
-int rules_match_load(struct rules_rule_state *st, const char *name,
-		     const char *tok)
+int
+rules_match_load(struct rules_rule_state *st, const char *name, const char *tok)
 {
 	unsigned k;
 
@@ -744,7 +754,8 @@ int rules_match_load(struct rules_rule_state *st, const char *name,
 	return append_match(st, k);
 }
 
-static int implicit_match(struct rules_rule_state *st)
+static int
+implicit_match(struct rules_rule_state *st)
 {
 	if (!(st->r->has & RULES_IP_PROTO))
 		return -1;
@@ -757,10 +768,9 @@ static int implicit_match(struct rules_rule_state *st)
 	}
 }
 
-enum rules_opt_result rules_match_option(struct rules_rule_state *st,
-					 const char *opt, char *const *vals,
-					 uint32_t nvals, bool inv,
-					 uint32_t *used)
+enum rules_opt_result
+rules_match_option(struct rules_rule_state *st, const char *opt,
+		   char *const *vals, uint32_t nvals, bool inv, uint32_t *used)
 {
 	uint32_t i;
 	int k, idx;
@@ -790,7 +800,8 @@ enum rules_opt_result rules_match_option(struct rules_rule_state *st,
 	}
 }
 
-bool rules_match_finish(struct rules_rule_state *st)
+bool
+rules_match_finish(struct rules_rule_state *st)
 {
 	uint32_t i;
 	bool ok = true;
