@@ -5,7 +5,8 @@
  * straight away, any other (LOG, a RETURN not expanded by negation, limit,
  * CT in raw, truncated L4 header, a hook rte_acl could not build) is run
  * through the interpreter below, which walks the original chains exactly as
- * ipt_do_table() does.
+ * ipt_do_table() does. match_one() evaluates every match kind; where each
+ * kind is parsed, printed and compiled: lib/rules/meson.build.
  */
 #include <errno.h>
 #include <netinet/in.h>
