@@ -36,6 +36,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "nf.h" /* the netfilter vocabulary: NF_CTSTATE_*, NF_CTS_*, NF_TCPF_*, NF_HELPER_* */
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -129,19 +131,10 @@ enum rules_match_kind {
 	RULES_MATCH_MAX
 };
 
-/* TCP flag bits, as on the wire. */
-#define RULES_TCP_FIN 0x01
-#define RULES_TCP_SYN 0x02
-#define RULES_TCP_RST 0x04
-#define RULES_TCP_PSH 0x08
-#define RULES_TCP_ACK 0x10
-#define RULES_TCP_URG 0x20
-#define RULES_TCP_ALL 0x3f
-
 /* rules_match_l4.has / .inv */
 #define RULES_L4_SPORT 0x01
 #define RULES_L4_DPORT 0x02
-#define RULES_L4_FLAGS 0x04 /**< tcp only: (flags & mask) == cmp */
+#define RULES_L4_FLAGS 0x04 /**< tcp only: (flags & mask) == cmp (NF_TCPF_*) */
 
 /** -m tcp / -m udp: source and destination port ranges, TCP flags. */
 struct rules_match_l4 {
@@ -176,42 +169,13 @@ struct rules_match_icmp {
 	bool inv;
 };
 
-/** Conntrack state bits shared by -m state and -m conntrack --ctstate.
- *  A packet's bit: INVALID when no conntrack entry, UNTRACKED for notrack,
- *  otherwise ESTABLISHED/RELATED/NEW from ctinfo % 3 (netfilter.md 1);
- *  SNAT/DNAT (conntrack only) from the connection's NAT status. */
-#define RULES_STATES(X)                                                       \
-	X(INVALID, 0x01)                                                      \
-	X(NEW, 0x08)                                                          \
-	X(RELATED, 0x04)                                                      \
-	X(ESTABLISHED, 0x02)                                                  \
-	X(UNTRACKED, 0x10)                                                    \
-	X(SNAT, 0x20)                                                         \
-	X(DNAT, 0x40)
-/* (listed in iptables-save's printing order) */
-
-enum {
-#define RULES_STATE_ENUM(n, bit) RULES_ST_##n = bit,
-	RULES_STATES(RULES_STATE_ENUM)
-#undef RULES_STATE_ENUM
-};
-
-/** Connection status bits of --ctstatus (kernel IPS_* values). */
-#define RULES_CTSTATUS(X)                                                     \
-	X(EXPECTED, 0x01)                                                     \
-	X(SEEN_REPLY, 0x02)                                                   \
-	X(ASSURED, 0x04)                                                      \
-	X(CONFIRMED, 0x08)
-
-enum {
-#define RULES_CTSTATUS_ENUM(n, bit) RULES_CTS_##n = bit,
-	RULES_CTSTATUS(RULES_CTSTATUS_ENUM)
-#undef RULES_CTSTATUS_ENUM
-};
-
-/** -m state --state: (packet's state bit & mask) != 0, xor inv. */
+/** -m state --state: (packet's state bits & mask) != 0, xor inv. The mask
+ *  is in xt_conntrack's numbering (NF_CTSTATE_*, lib/nf/nf.h): a packet's
+ *  bit is INVALID when it has no conntrack entry, UNTRACKED for notrack,
+ *  otherwise ESTABLISHED/RELATED/NEW from its ctinfo (nf_ctstate_of()),
+ *  plus SNAT/DNAT (conntrack only) from the connection's NAT status. */
 struct rules_match_state {
-	uint8_t mask;
+	uint16_t mask;
 	bool inv;
 };
 
@@ -225,11 +189,12 @@ enum rules_ctdir {
 	RULES_CTDIR_REPLY = 1,
 };
 
-/** -m conntrack: --ctstate (bits above), --ctstatus (0 is NONE), --ctdir. */
+/** -m conntrack: --ctstate (NF_CTSTATE_* bits), --ctstatus (NF_CTS_* bits
+ *  within NF_CTS_MATCHABLE; 0 is NONE), --ctdir. */
 struct rules_match_conntrack {
 	uint8_t has;
 	uint8_t inv; /**< RULES_CT_STATE / RULES_CT_STATUS; --ctdir cannot be */
-	uint8_t state;
+	uint16_t state;
 	uint8_t status;
 	uint8_t dir; /**< enum rules_ctdir */
 };
@@ -319,13 +284,6 @@ enum rules_reject {
 #define RULES_LOG_MACDECODE 0x20 /**< --log-macdecode */
 #define RULES_LOG_DEFAULT_LEVEL 4
 
-/** Connection helpers CT --helper accepts (the ALGs dpfw has). */
-enum rules_helper {
-	RULES_HELPER_NONE = 0,
-	RULES_HELPER_FTP,  /**< needs -p tcp */
-	RULES_HELPER_TFTP, /**< needs -p udp */
-};
-
 /* rules_nat.flags */
 #define RULES_NAT_ADDR 0x01         /**< addr_lo..addr_hi given */
 #define RULES_NAT_PORT 0x02         /**< port_lo..port_hi given */
@@ -354,7 +312,7 @@ struct rules_target {
 		} log;                     /**< LOG */
 		struct {
 			bool notrack;
-			enum rules_helper helper;
+			enum nf_helper helper; /**< NF_HELPER_NONE: none */
 			uint16_t zone;     /**< --zone (0: default zone) */
 		} ct;                      /**< CT */
 		struct rules_nat nat;      /**< SNAT, DNAT, MASQUERADE */
@@ -504,12 +462,13 @@ enum rules_verdict_kind {
 /** One packet as the rules see it. */
 struct rules_pkt {
 	const struct pkt_meta *meta; /**< parsed packet */
-	uint16_t state_bits; /**< ct_result.state_bits (CT_SB_*: INVALID 1<<0,
-			      *   ESTABLISHED 1<<1, RELATED 1<<2, NEW 1<<3,
-			      *   SNAT 1<<6, DNAT 1<<7, UNTRACKED 1<<8);
-			      *   ignored by the raw hook */
-	uint32_t ct_status;  /**< ct_conn_status() (IPS_* bits), 0 without entry */
-	uint8_t dir;         /**< 0 original, 1 reply (CT_RES_REPLY) */
+	uint16_t state_bits; /**< the packet's NF_CTSTATE_* bits (one of
+			      *   NF_CTSTATE_BASE plus SNAT/DNAT), as
+			      *   conntrack reports them; ignored by the raw
+			      *   hook */
+	uint32_t ct_status;  /**< the connection's NF_CTS_* (IPS_*) bits, 0
+			      *   without an entry */
+	uint8_t dir;         /**< 0 original, 1 reply (the ctinfo's direction) */
 	uint8_t in_port;     /**< 0 or 1 */
 	uint8_t out_port;    /**< 0 or 1 (in_port ^ 1 in a bump in the wire) */
 	uint32_t len;        /**< bytes counted: the IP total length (meta->l3_len),
@@ -521,7 +480,7 @@ struct rules_verdict {
 	uint8_t verdict;  /**< enum rules_verdict_kind */
 	uint8_t reject;   /**< enum rules_reject when verdict is REJECT */
 	uint8_t notrack;  /**< raw: CT --notrack / NOTRACK matched (UNTRACKED) */
-	uint8_t helper;   /**< raw: enum rules_helper from CT --helper */
+	uint8_t helper;   /**< raw: enum nf_helper from CT --helper */
 	uint8_t hook;     /**< enum rules_hook that decided (last one evaluated) */
 	uint8_t table;    /**< enum rules_table_id of that hook */
 	uint8_t slow;     /**< decided by the interpreter (statistics) */

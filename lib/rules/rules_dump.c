@@ -12,6 +12,9 @@
  * unit that keeps them whole (60/min prints as 1/sec); the default
  * --limit-burst 5 and --log-level 4 left out; comments and log prefixes
  * quoted unless they are only letters, digits, '-' and '_'.
+ *
+ * Here tables, chains, rules and targets; each match's text is printed by
+ * its module (rules_match_dump(), rules_match_*.c).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -19,213 +22,8 @@
 
 #include "rules_priv.h"
 
-static void print_ports(FILE *f, const struct rules_port_range *r)
-{
-	if (r->lo == r->hi)
-		fprintf(f, "%u", r->lo);
-	else
-		fprintf(f, "%u:%u", r->lo, r->hi);
-}
-
-static void print_inv(FILE *f, bool inv)
-{
-	if (inv)
-		fputs(" !", f);
-}
-
-static void print_tcp_flags(FILE *f, uint8_t bits)
-{
-	static const char *const names[] = { "FIN", "SYN", "RST", "PSH", "ACK", "URG" };
-	unsigned i, n = 0;
-
-	if (bits == 0) {
-		fputs("NONE", f);
-		return;
-	}
-	for (i = 0; i < RULES_ARRAY_SIZE(names); i++)
-		if (bits & (1u << i))
-			fprintf(f, "%s%s", n++ ? "," : "", names[i]);
-}
-
-static void dump_l4(FILE *f, const struct rules_match *m)
-{
-	const struct rules_match_l4 *l = &m->l4;
-
-	fprintf(f, " -m %s", m->kind == RULES_MATCH_TCP ? "tcp" : "udp");
-	if ((l->has & RULES_L4_SPORT) && !(l->sport.lo == 0 && l->sport.hi == 65535)) {
-		print_inv(f, l->inv & RULES_L4_SPORT);
-		fputs(" --sport ", f);
-		print_ports(f, &l->sport);
-	}
-	if ((l->has & RULES_L4_DPORT) && !(l->dport.lo == 0 && l->dport.hi == 65535)) {
-		print_inv(f, l->inv & RULES_L4_DPORT);
-		fputs(" --dport ", f);
-		print_ports(f, &l->dport);
-	}
-	if ((l->has & RULES_L4_FLAGS) && l->flags_mask != 0) {
-		print_inv(f, l->inv & RULES_L4_FLAGS);
-		fputs(" --tcp-flags ", f);
-		print_tcp_flags(f, l->flags_mask);
-		fputc(' ', f);
-		print_tcp_flags(f, l->flags_cmp);
-	}
-}
-
-static void dump_multiport(FILE *f, const struct rules_match_multiport *m)
-{
-	static const char *const opt[] = { "--sports", "--dports", "--ports" };
-	unsigned i;
-
-	fputs(" -m multiport", f);
-	print_inv(f, m->inv);
-	fprintf(f, " %s ", opt[m->dir]);
-	for (i = 0; i < m->n; i++) {
-		if (i)
-			fputc(',', f);
-		print_ports(f, &m->p[i]);
-	}
-}
-
-static void dump_icmp(FILE *f, const struct rules_match *m)
-{
-	const struct rules_match_icmp *ic = &m->icmp;
-	bool v6 = m->kind == RULES_MATCH_ICMP6;
-
-	fprintf(f, " -m %s", v6 ? "icmp6" : "icmp");
-	print_inv(f, ic->inv);
-	fputs(v6 ? " --icmpv6-type " : " --icmp-type ", f);
-	if (!v6 && ic->type == 0xff && ic->code_lo == 0 && ic->code_hi == 0xff)
-		fputs("any", f);
-	else if (ic->code_lo == 0 && ic->code_hi == 0xff)
-		fprintf(f, "%u", ic->type);
-	else
-		fprintf(f, "%u/%u", ic->type, ic->code_lo);
-}
-
-static void print_states(FILE *f, uint8_t mask)
-{
-	static const struct {
-		const char *name;
-		uint8_t bit;
-	} names[] = {
-#define RULES_STATE_NAME(n, bit) { #n, bit },
-		RULES_STATES(RULES_STATE_NAME)
-#undef RULES_STATE_NAME
-	};
-	unsigned i, n = 0;
-
-	for (i = 0; i < RULES_ARRAY_SIZE(names); i++)
-		if (mask & names[i].bit)
-			fprintf(f, "%s%s", n++ ? "," : "", names[i].name);
-}
-
-static void print_status(FILE *f, uint8_t mask)
-{
-	static const struct {
-		const char *name;
-		uint8_t bit;
-	} names[] = {
-#define RULES_CTSTATUS_NAME(n, bit) { #n, bit },
-		RULES_CTSTATUS(RULES_CTSTATUS_NAME)
-#undef RULES_CTSTATUS_NAME
-	};
-	unsigned i, n = 0;
-
-	if (mask == 0) {
-		fputs("NONE", f);
-		return;
-	}
-	for (i = 0; i < RULES_ARRAY_SIZE(names); i++)
-		if (mask & names[i].bit)
-			fprintf(f, "%s%s", n++ ? "," : "", names[i].name);
-}
-
-static void dump_conntrack(FILE *f, const struct rules_match_conntrack *ct)
-{
-	fputs(" -m conntrack", f);
-	if (ct->has & RULES_CT_STATE) {
-		print_inv(f, ct->inv & RULES_CT_STATE);
-		fputs(" --ctstate ", f);
-		print_states(f, ct->state);
-	}
-	if (ct->has & RULES_CT_STATUS) {
-		print_inv(f, ct->inv & RULES_CT_STATUS);
-		fputs(" --ctstatus ", f);
-		print_status(f, ct->status);
-	}
-	if (ct->has & RULES_CT_DIR)
-		fprintf(f, " --ctdir %s", ct->dir == RULES_CTDIR_REPLY ? "REPLY" : "ORIGINAL");
-}
-
-/*
- * avg is the time per packet in 1/10000 s. Walk from days down to seconds
- * and stop before the first unit in which the rate is no longer a clean
- * count (the unit is shorter than avg, or the remainder outweighs the
- * quotient); print the rate in the last unit that passed.
- */
-static void print_rate(FILE *f, uint32_t avg)
-{
-	static const struct {
-		const char *name;
-		uint32_t mult;
-	} units[] = {
-		{ "day", RULES_LIMIT_SCALE * 86400u },
-		{ "hour", RULES_LIMIT_SCALE * 3600u },
-		{ "min", RULES_LIMIT_SCALE * 60u },
-		{ "sec", RULES_LIMIT_SCALE },
-	};
-	unsigned i;
-
-	if (avg == 0) {
-		fputs(" inf", f);
-		return;
-	}
-	for (i = 1; i < RULES_ARRAY_SIZE(units); i++)
-		if (avg > units[i].mult ||
-		    units[i].mult / avg < units[i].mult % avg)
-			break;
-	fprintf(f, " %u/%s", units[i - 1].mult / avg, units[i - 1].name);
-}
-
-static void dump_match(FILE *f, const struct rules_match *m)
-{
-	switch (m->kind) {
-	case RULES_MATCH_TCP:
-	case RULES_MATCH_UDP:
-		dump_l4(f, m);
-		break;
-	case RULES_MATCH_MULTIPORT:
-		dump_multiport(f, &m->mp);
-		break;
-	case RULES_MATCH_ICMP:
-	case RULES_MATCH_ICMP6:
-		dump_icmp(f, m);
-		break;
-	case RULES_MATCH_STATE:
-		fputs(" -m state", f);
-		print_inv(f, m->state.inv);
-		fputs(" --state ", f);
-		print_states(f, m->state.mask);
-		break;
-	case RULES_MATCH_CONNTRACK:
-		dump_conntrack(f, &m->ct);
-		break;
-	case RULES_MATCH_COMMENT:
-		fputs(" -m comment --comment ", f);
-		rules_print_string(f, m->comment.text);
-		break;
-	case RULES_MATCH_LIMIT:
-		fputs(" -m limit --limit", f);
-		print_rate(f, m->limit.avg);
-		if (m->limit.burst != RULES_LIMIT_DEFAULT_BURST && m->limit.burst != 0)
-			fprintf(f, " --limit-burst %u", m->limit.burst);
-		break;
-	default:
-		break;
-	}
-}
-
-static void dump_nat_range(FILE *f, enum rules_family fam, const struct rules_nat *n)
+static void
+dump_nat_range(FILE *f, enum rules_family fam, const struct rules_nat *n)
 {
 	char a[RULES_ADDRSTRLEN], b[RULES_ADDRSTRLEN];
 	bool v6 = fam == RULES_FAMILY_IPV6;
@@ -249,7 +47,8 @@ static void dump_nat_range(FILE *f, enum rules_family fam, const struct rules_na
 	}
 }
 
-static void dump_nat_flags(FILE *f, uint8_t flags)
+static void
+dump_nat_flags(FILE *f, uint8_t flags)
 {
 	if (flags & RULES_NAT_RANDOM)
 		fputs(" --random", f);
@@ -259,8 +58,9 @@ static void dump_nat_flags(FILE *f, uint8_t flags)
 		fputs(" --persistent", f);
 }
 
-static void dump_target(FILE *f, const struct rules_ruleset *rs,
-			const struct rules_table *t, const struct rules_target *tg)
+static void
+dump_target(FILE *f, const struct rules_ruleset *rs,
+	    const struct rules_table *t, const struct rules_target *tg)
 {
 	static const struct {
 		uint8_t flag;
@@ -311,9 +111,8 @@ static void dump_target(FILE *f, const struct rules_ruleset *rs,
 		fputs(" -j CT", f);
 		if (tg->ct.notrack)
 			fputs(" --notrack", f);
-		if (tg->ct.helper != RULES_HELPER_NONE)
-			fprintf(f, " --helper %s",
-				tg->ct.helper == RULES_HELPER_FTP ? "ftp" : "tftp");
+		if (tg->ct.helper != NF_HELPER_NONE)
+			fprintf(f, " --helper %s", nf_helper_name(tg->ct.helper));
 		if (tg->ct.zone)
 			fprintf(f, " --zone %u", tg->ct.zone);
 		break;
@@ -341,9 +140,10 @@ static void dump_target(FILE *f, const struct rules_ruleset *rs,
 	}
 }
 
-static void dump_rule(FILE *f, const struct rules_ruleset *rs,
-		      const struct rules_table *t, const struct rules_chain *ch,
-		      const struct rules_rule *r, bool counters)
+static void
+dump_rule(FILE *f, const struct rules_ruleset *rs, const struct rules_table *t,
+	  const struct rules_chain *ch, const struct rules_rule *r,
+	  bool counters)
 {
 	char buf[RULES_ADDRSTRLEN];
 	uint32_t i;
@@ -369,12 +169,13 @@ static void dump_rule(FILE *f, const struct rules_ruleset *rs,
 		fprintf(f, "%s -p %s", r->inv & RULES_IP_PROTO ? " !" : "",
 			rules_proto_name(r->proto, buf, sizeof(buf)));
 	for (i = 0; i < r->n_matches; i++)
-		dump_match(f, &r->matches[i]);
+		rules_match_dump(f, &r->matches[i]);
 	dump_target(f, rs, t, &r->target);
 	fputc('\n', f);
 }
 
-int rules_dump(const struct rules_ruleset *rs, FILE *f, bool counters)
+int
+rules_dump(const struct rules_ruleset *rs, FILE *f, bool counters)
 {
 	unsigned ti;
 	uint32_t i, j;

@@ -5,7 +5,8 @@
  * straight away, any other (LOG, a RETURN not expanded by negation, limit,
  * CT in raw, truncated L4 header, a hook rte_acl could not build) is run
  * through the interpreter below, which walks the original chains exactly as
- * ipt_do_table() does.
+ * ipt_do_table() does. match_one() evaluates every match kind; where each
+ * kind is parsed, printed and compiled: lib/rules/meson.build.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -16,14 +17,10 @@
 #include <rte_byteorder.h>
 
 #include "pkt.h"
-#include "ct.h"
 #include "rules_rt.h"
 
-/* Our copies of the CT_SB_* bits must agree with lib/ct. */
-_Static_assert(RT_SB_INVALID == CT_SB_INVALID && RT_SB_ESTABLISHED == CT_SB_ESTABLISHED &&
-	       RT_SB_RELATED == CT_SB_RELATED && RT_SB_NEW == CT_SB_NEW &&
-	       RT_SB_SNAT == CT_SB_SNAT && RT_SB_DNAT == CT_SB_DNAT &&
-	       RT_SB_UNTRACKED == CT_SB_UNTRACKED, "CT_SB_* bits changed");
+/* --ctstatus' bits fit the key's misc nibble (RT_MISC_STATUS_SHIFT). */
+_Static_assert(NF_CTS_MATCHABLE == 0x0f, "NF_CTS_MATCHABLE is IPS bits 0-3");
 _Static_assert(sizeof(struct rt_key) == 24, "rt_key layout");
 _Static_assert(sizeof(struct rt_key6) == 48, "rt_key6 layout");
 
@@ -35,7 +32,7 @@ enum { L4_NONE = 0, L4_OK = 1, L4_TRUNC = 2 };
 struct rt_view {
 	const uint32_t *src, *dst; /* network order, family words */
 	uint16_t sport, dport;     /* host order; ICMP: type << 8 | code */
-	uint16_t state;            /* CT_SB_* */
+	uint16_t state;            /* NF_CTSTATE_* */
 	uint8_t proto, tflags, l4, family;
 	uint8_t in_port, out_port, dir;
 	uint32_t status;
@@ -48,7 +45,8 @@ struct rt_now {
 	bool have;
 };
 
-static inline uint64_t now_get(struct rt_now *n)
+static inline uint64_t
+now_get(struct rt_now *n)
 {
 	if (!n->have) {
 		n->t = n->rt->clock(n->rt->clock_arg);
@@ -57,13 +55,14 @@ static inline uint64_t now_get(struct rt_now *n)
 	return n->t;
 }
 
-static inline bool pkt_family_ok(const struct rules_runtime *rt,
-				 const struct pkt_meta *m)
+static inline bool
+pkt_family_ok(const struct rules_runtime *rt, const struct pkt_meta *m)
 {
 	return m->l3 == (uint8_t)rt->family && m->tuple.family == (uint8_t)rt->family;
 }
 
-static inline void make_view(const struct rules_pkt *p, bool raw, struct rt_view *v)
+static inline void
+make_view(const struct rules_pkt *p, bool raw, struct rt_view *v)
 {
 	const struct pkt_meta *m = p->meta;
 	uint8_t proto = m->tuple.proto;
@@ -88,7 +87,7 @@ static inline void make_view(const struct rules_pkt *p, bool raw, struct rt_view
 	v->out_port = p->out_port & 1;
 	if (raw) {
 		/* before conntrack: no entry attached, state INVALID */
-		v->state = RT_SB_INVALID;
+		v->state = NF_CTSTATE_INVALID;
 		v->status = 0;
 		v->dir = 0;
 	} else {
@@ -99,16 +98,18 @@ static inline void make_view(const struct rules_pkt *p, bool raw, struct rt_view
 	v->len = p->len;
 }
 
-static inline uint8_t key_misc(const struct rt_view *v)
+static inline uint8_t
+key_misc(const struct rt_view *v)
 {
 	return (uint8_t)((v->l4 == L4_OK ? RT_MISC_L4 : 0) |
 			 (v->dir ? RT_MISC_REPLY : 0) |
 			 (v->in_port ? RT_MISC_IN1 : 0) |
 			 (v->out_port ? RT_MISC_OUT1 : 0) |
-			 ((v->status & 0x0f) << RT_MISC_STATUS_SHIFT));
+			 ((v->status & NF_CTS_MATCHABLE) << RT_MISC_STATUS_SHIFT));
 }
 
-static inline void make_key6(const struct rt_view *v, struct rt_key6 *k)
+static inline void
+make_key6(const struct rt_view *v, struct rt_key6 *k)
 {
 	memset(k, 0, sizeof(*k));
 	k->proto = v->proto;
@@ -121,7 +122,8 @@ static inline void make_key6(const struct rt_view *v, struct rt_key6 *k)
 	k->misc = key_misc(v);
 }
 
-static inline void make_key(const struct rt_view *v, struct rt_key *k)
+static inline void
+make_key(const struct rt_view *v, struct rt_key *k)
 {
 	k->proto = v->proto;
 	k->pad[0] = k->pad[1] = k->pad[2] = 0;
@@ -135,8 +137,8 @@ static inline void make_key(const struct rt_view *v, struct rt_key *k)
 	k->pad2 = 0;
 }
 
-static inline void count(const struct rules_runtime *rt, unsigned slot,
-			 uint32_t id, uint32_t len)
+static inline void
+count(const struct rules_runtime *rt, unsigned slot, uint32_t id, uint32_t len)
 {
 	struct rt_cnt *c = &rt->slots[slot].cnt[id];
 
@@ -146,8 +148,8 @@ static inline void count(const struct rules_runtime *rt, unsigned slot,
 
 /* ---- the interpreter's matchers ------------------------------------------ */
 
-static bool addr_match(const uint32_t *a, const struct rules_addr *p,
-		       unsigned words)
+static bool
+addr_match(const uint32_t *a, const struct rules_addr *p, unsigned words)
 {
 	const uint8_t *x = (const uint8_t *)a;
 	unsigned full = p->plen / 8, rest = p->plen % 8;
@@ -161,35 +163,15 @@ static bool addr_match(const uint32_t *a, const struct rules_addr *p,
 	return ((x[full] ^ p->addr[full]) & (uint8_t)(0xff << (8 - rest))) == 0;
 }
 
-static inline bool in_range(uint16_t v, const struct rules_port_range *r)
+static inline bool
+in_range(uint16_t v, const struct rules_port_range *r)
 {
 	return v >= r->lo && v <= r->hi;
 }
 
-static uint8_t state_to_rules(uint16_t sb)
-{
-	uint8_t r = 0;
-
-	if (sb & RT_SB_INVALID)
-		r |= RULES_ST_INVALID;
-	if (sb & RT_SB_ESTABLISHED)
-		r |= RULES_ST_ESTABLISHED;
-	if (sb & RT_SB_RELATED)
-		r |= RULES_ST_RELATED;
-	if (sb & RT_SB_NEW)
-		r |= RULES_ST_NEW;
-	if (sb & RT_SB_UNTRACKED)
-		r |= RULES_ST_UNTRACKED;
-	if (sb & RT_SB_SNAT)
-		r |= RULES_ST_SNAT;
-	if (sb & RT_SB_DNAT)
-		r |= RULES_ST_DNAT;
-	return r;
-}
-
 /* One match; *hotdrop when the L4 header it needs is unreadable. */
-static bool match_one(const struct rules_match *m, const struct rt_view *v,
-		      bool *hotdrop)
+static bool
+match_one(const struct rules_match *m, const struct rt_view *v, bool *hotdrop)
 {
 	uint32_t i;
 
@@ -246,16 +228,16 @@ static bool match_one(const struct rules_match *m, const struct rt_view *v,
 				code <= ic->code_hi)) != ic->inv;
 	}
 	case RULES_MATCH_STATE:
-		return ((state_to_rules(v->state) & m->state.mask) != 0) !=
+		return ((v->state & m->state.mask) != 0) !=
 		       m->state.inv;
 	case RULES_MATCH_CONNTRACK: {
 		const struct rules_match_conntrack *c = &m->ct;
 
 		if ((c->has & RULES_CT_STATE) &&
-		    ((state_to_rules(v->state) & c->state) != 0) ==
+		    ((v->state & c->state) != 0) ==
 			    !!(c->inv & RULES_CT_STATE))
 			return false;
-		if (v->state & RT_SB_CTLESS)
+		if (v->state & RT_CTSTATE_CTLESS)
 			return c->has & RULES_CT_STATE;
 		if ((c->has & RULES_CT_DIR) && v->dir != c->dir)
 			return false;
@@ -272,8 +254,9 @@ static bool match_one(const struct rules_match *m, const struct rt_view *v,
 	return true;
 }
 
-static bool limit_take(const struct rules_runtime *rt, unsigned slot,
-		       uint32_t l, struct rt_now *now)
+static bool
+limit_take(const struct rules_runtime *rt, unsigned slot, uint32_t l,
+	   struct rt_now *now)
 {
 	struct rt_bucket *b = &rt->slots[slot].buckets[l];
 	const struct rt_limit *lim = &rt->limits[l];
@@ -296,9 +279,9 @@ static bool limit_take(const struct rules_runtime *rt, unsigned slot,
 }
 
 /* A whole rule: the ip part, the matches in order, -m limit last. */
-static bool rule_match(const struct rules_runtime *rt, unsigned slot,
-		       uint32_t id, const struct rt_view *v, struct rt_now *now,
-		       bool *hotdrop)
+static bool
+rule_match(const struct rules_runtime *rt, unsigned slot, uint32_t id,
+	   const struct rt_view *v, struct rt_now *now, bool *hotdrop)
 {
 	const struct rt_rule *rr = &rt->rules[id];
 	const struct rules_rule *r = rr->r;
@@ -341,9 +324,10 @@ struct rt_out {
 };
 
 /* Walk the hook's chains for one packet as ipt_do_table() does. */
-static void interp(const struct rules_runtime *rt, unsigned slot,
-		   const struct rt_hook_rt *hk, const struct rt_view *v,
-		   struct rt_now *now, struct rt_out *o)
+static void
+interp(const struct rules_runtime *rt, unsigned slot,
+       const struct rt_hook_rt *hk, const struct rt_view *v, struct rt_now *now,
+       struct rt_out *o)
 {
 	const struct rules_table *tbl = &rt->rs->tables[hk->table];
 	struct {
@@ -450,8 +434,9 @@ policy:
 
 /* ---- bursts ------------------------------------------------------------------ */
 
-static void apply(const struct rules_runtime *rt, enum rt_hook h,
-		  const struct rt_out *o, bool single, struct rules_verdict *v)
+static void
+apply(const struct rules_runtime *rt, enum rt_hook h, const struct rt_out *o,
+      bool single, struct rules_verdict *v)
 {
 	const struct rt_hook_rt *hk = &rt->hooks[h];
 
@@ -492,11 +477,11 @@ static void apply(const struct rules_runtime *rt, enum rt_hook h,
  * ACL would give it (it has the top priority): same counters, same
  * verdict. The others are left in rest[] for the classifier.
  */
-static uint16_t lead_shortcut(const struct rules_runtime *rt, unsigned slot,
-			      enum rt_hook h, const struct rt_hook_rt *hk,
-			      const struct rt_view *views, const uint16_t *sel,
-			      uint16_t m, bool single, struct rules_verdict *v,
-			      uint16_t *rest)
+static uint16_t
+lead_shortcut(const struct rules_runtime *rt, unsigned slot, enum rt_hook h,
+	      const struct rt_hook_rt *hk, const struct rt_view *views,
+	      const uint16_t *sel, uint16_t m, bool single,
+	      struct rules_verdict *v, uint16_t *rest)
 {
 	const struct rt_entry *e = &hk->entries[0];
 	uint16_t j, n = 0;
@@ -523,10 +508,11 @@ static uint16_t lead_shortcut(const struct rules_runtime *rt, unsigned slot,
 	return n;
 }
 
-static void eval_sel(const struct rules_runtime *rt, unsigned slot,
-		     enum rt_hook h, const struct rt_view *views,
-		     union rt_anykey *keys, const uint16_t *sel, uint16_t m,
-		     bool single, struct rt_now *now, struct rules_verdict *v)
+static void
+eval_sel(const struct rules_runtime *rt, unsigned slot, enum rt_hook h,
+	 const struct rt_view *views, union rt_anykey *keys,
+	 const uint16_t *sel, uint16_t m, bool single, struct rt_now *now,
+	 struct rules_verdict *v)
 {
 	const struct rt_hook_rt *hk = &rt->hooks[h];
 	const uint8_t *data[RT_CHUNK];
@@ -592,7 +578,8 @@ static void eval_sel(const struct rules_runtime *rt, unsigned slot,
 	}
 }
 
-void rules_verdict_init(struct rules_verdict *v)
+void
+rules_verdict_init(struct rules_verdict *v)
 {
 	memset(v, 0, sizeof(*v));
 	v->verdict = RULES_VERDICT_ACCEPT;
@@ -604,9 +591,9 @@ void rules_verdict_init(struct rules_verdict *v)
 
 /* Views of one chunk (keys are made when classifying); sel gets the
  * packets of our family. */
-static uint16_t prepare(const struct rules_runtime *rt, const struct rules_pkt *pkts,
-			uint16_t n, bool raw, struct rt_view *views,
-			uint16_t *sel)
+static uint16_t
+prepare(const struct rules_runtime *rt, const struct rules_pkt *pkts,
+	uint16_t n, bool raw, struct rt_view *views, uint16_t *sel)
 {
 	uint16_t i, m = 0;
 
@@ -619,14 +606,16 @@ static uint16_t prepare(const struct rules_runtime *rt, const struct rules_pkt *
 	return m;
 }
 
-static inline unsigned slot_of(const struct rules_runtime *rt, unsigned slot)
+static inline unsigned
+slot_of(const struct rules_runtime *rt, unsigned slot)
 {
 	return likely(slot < rt->n_slots) ? slot : 0;
 }
 
-void rules_eval_raw_burst(const struct rules_runtime *rt, unsigned lcore_slot,
-			  const struct rules_pkt *pkts, uint16_t n,
-			  struct rules_verdict *v)
+void
+rules_eval_raw_burst(const struct rules_runtime *rt, unsigned lcore_slot,
+		     const struct rules_pkt *pkts, uint16_t n,
+		     struct rules_verdict *v)
 {
 	struct rt_view views[RT_CHUNK];
 	union rt_anykey keys[RT_CHUNK];
@@ -644,9 +633,10 @@ void rules_eval_raw_burst(const struct rules_runtime *rt, unsigned lcore_slot,
 	}
 }
 
-void rules_eval_burst(const struct rules_runtime *rt, unsigned lcore_slot,
-		      const struct rules_pkt *pkts, uint16_t n,
-		      struct rules_verdict *v)
+void
+rules_eval_burst(const struct rules_runtime *rt, unsigned lcore_slot,
+		 const struct rules_pkt *pkts, uint16_t n,
+		 struct rules_verdict *v)
 {
 	struct rt_view views[RT_CHUNK];
 	union rt_anykey keys[RT_CHUNK];
@@ -663,7 +653,7 @@ void rules_eval_burst(const struct rules_runtime *rt, unsigned lcore_slot,
 		m = prepare(rt, pkts + base, c, false, views, sel);
 		/* nat PREROUTING: first packet of a connection only */
 		for (i = 0, k = 0; i < m; i++)
-			if (views[sel[i]].state & RT_SB_NEW)
+			if (views[sel[i]].state & NF_CTSTATE_NEW)
 				sub[k++] = sel[i];
 		eval_sel(rt, slot, RT_NAT_PRE, views, keys, sub, k, false, &now, vv);
 		for (i = 0, k = 0; i < m; i++)
@@ -671,17 +661,18 @@ void rules_eval_burst(const struct rules_runtime *rt, unsigned lcore_slot,
 				sub[k++] = sel[i];
 		eval_sel(rt, slot, RT_FILTER_FWD, views, keys, sub, k, false, &now, vv);
 		for (i = 0, k = 0; i < m; i++)
-			if ((views[sel[i]].state & RT_SB_NEW) &&
+			if ((views[sel[i]].state & NF_CTSTATE_NEW) &&
 			    vv[sel[i]].verdict == RULES_VERDICT_ACCEPT)
 				sub[k++] = sel[i];
 		eval_sel(rt, slot, RT_NAT_POST, views, keys, sub, k, false, &now, vv);
 	}
 }
 
-int rules_eval_hook_burst(const struct rules_runtime *rt, unsigned lcore_slot,
-			  enum rules_table_id table, enum rules_hook hook,
-			  const struct rules_pkt *pkts, uint16_t n,
-			  struct rules_verdict *v)
+int
+rules_eval_hook_burst(const struct rules_runtime *rt, unsigned lcore_slot,
+		      enum rules_table_id table, enum rules_hook hook,
+		      const struct rules_pkt *pkts, uint16_t n,
+		      struct rules_verdict *v)
 {
 	struct rt_view views[RT_CHUNK];
 	union rt_anykey keys[RT_CHUNK];

@@ -6,7 +6,8 @@
 
 #include "rules_priv.h"
 
-bool rules_grow(void **v, uint32_t *cap, uint32_t need, size_t size)
+bool
+rules_grow(void **v, uint32_t *cap, uint32_t need, size_t size)
 {
 	uint32_t ncap;
 	void *nv;
@@ -27,14 +28,16 @@ bool rules_grow(void **v, uint32_t *cap, uint32_t need, size_t size)
 	return true;
 }
 
-void rules_rule_release(struct rules_rule *r)
+void
+rules_rule_release(struct rules_rule *r)
 {
 	free(r->matches);
 	r->matches = NULL;
 	r->n_matches = 0;
 }
 
-void rules_chain_release(struct rules_chain *ch)
+void
+rules_chain_release(struct rules_chain *ch)
 {
 	uint32_t i;
 
@@ -45,7 +48,8 @@ void rules_chain_release(struct rules_chain *ch)
 	ch->n_rules = ch->cap_rules = 0;
 }
 
-void rules_free(struct rules_ruleset *rs)
+void
+rules_free(struct rules_ruleset *rs)
 {
 	unsigned t;
 	uint32_t i;

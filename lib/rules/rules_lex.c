@@ -17,7 +17,8 @@
 
 #include "rules_priv.h"
 
-static bool push_token(struct rules_tokens *t, char *start)
+static bool
+push_token(struct rules_tokens *t, char *start)
 {
 	if (t->n + 1 >= t->cap) {
 		uint32_t cap = t->cap ? t->cap * 2 : 16;
@@ -33,8 +34,9 @@ static bool push_token(struct rules_tokens *t, char *start)
 	return true;
 }
 
-int rules_lex_line(const char *line, size_t len, struct rules_tokens *t,
-		   size_t *bad_col)
+int
+rules_lex_line(const char *line, size_t len, struct rules_tokens *t,
+	       size_t *bad_col)
 {
 	char *out, *start = NULL;
 	bool quoted = false, escaped = false;
@@ -99,7 +101,8 @@ int rules_lex_line(const char *line, size_t len, struct rules_tokens *t,
 	return 0;
 }
 
-void rules_tokens_release(struct rules_tokens *t)
+void
+rules_tokens_release(struct rules_tokens *t)
 {
 	free(t->v);
 	free(t->buf);

@@ -86,8 +86,8 @@ static const struct rules_icmp_name icmp6_names[] = {
 	{ "redirect", 137, 0, ANY },
 };
 
-const struct rules_icmp_name *rules_icmp_lookup(enum rules_family f,
-						const char *s, bool *ambiguous)
+const struct rules_icmp_name *
+rules_icmp_lookup(enum rules_family f, const char *s, bool *ambiguous)
 {
 	const struct rules_icmp_name *tab = f == RULES_FAMILY_IPV6 ? icmp6_names
 								   : icmp4_names;
@@ -152,27 +152,32 @@ static const struct {
 #undef RULES_REJECT_INFO
 };
 
-int rules_reject_family(enum rules_reject r)
+int
+rules_reject_family(enum rules_reject r)
 {
 	return reject_info[r].family;
 }
 
-uint8_t rules_reject_icmp_type(enum rules_reject r)
+uint8_t
+rules_reject_icmp_type(enum rules_reject r)
 {
 	return reject_info[r].type;
 }
 
-uint8_t rules_reject_icmp_code(enum rules_reject r)
+uint8_t
+rules_reject_icmp_code(enum rules_reject r)
 {
 	return reject_info[r].code;
 }
 
-const char *rules_reject_name(enum rules_reject r)
+const char *
+rules_reject_name(enum rules_reject r)
 {
 	return (unsigned)r < RULES_REJ_MAX ? reject_info[r].name : "?";
 }
 
-int rules_reject_lookup(enum rules_family f, const char *s)
+int
+rules_reject_lookup(enum rules_family f, const char *s)
 {
 	unsigned i;
 
@@ -193,7 +198,8 @@ int rules_reject_lookup(enum rules_family f, const char *s)
 	return -1;
 }
 
-const char *rules_table_name(enum rules_table_id t)
+const char *
+rules_table_name(enum rules_table_id t)
 {
 	static const char *const names[] = {
 #define RULES_TABLE_NAME(id, name) name,
@@ -203,7 +209,8 @@ const char *rules_table_name(enum rules_table_id t)
 	return (unsigned)t < RULES_TABLE_MAX ? names[t] : "?";
 }
 
-const char *rules_hook_name(enum rules_hook h)
+const char *
+rules_hook_name(enum rules_hook h)
 {
 	static const char *const names[] = {
 #define RULES_HOOK_NAME(h) #h,
@@ -213,7 +220,8 @@ const char *rules_hook_name(enum rules_hook h)
 	return (unsigned)h < RULES_HOOK_MAX ? names[h] : "?";
 }
 
-const char *rules_match_name(enum rules_match_kind k)
+const char *
+rules_match_name(enum rules_match_kind k)
 {
 	static const char *const names[] = {
 #define RULES_MATCH_NAME(id, name) name,

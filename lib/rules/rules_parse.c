@@ -18,8 +18,9 @@
 
 /* ---- errors ---------------------------------------------------------- */
 
-static void verr(struct rules_ctx *c, uint32_t line, const char *tok,
-		 const char *fmt, va_list ap)
+static void
+verr(struct rules_ctx *c, uint32_t line, const char *tok, const char *fmt,
+     va_list ap)
 {
 	struct rules_error *e;
 	int off;
@@ -42,7 +43,8 @@ static void verr(struct rules_ctx *c, uint32_t line, const char *tok,
 		vsnprintf(e->msg + off, sizeof(e->msg) - (size_t)off, fmt, ap);
 }
 
-void rules_err(struct rules_ctx *c, const char *tok, const char *fmt, ...)
+void
+rules_err(struct rules_ctx *c, const char *tok, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -51,8 +53,9 @@ void rules_err(struct rules_ctx *c, const char *tok, const char *fmt, ...)
 	va_end(ap);
 }
 
-void rules_err_at(struct rules_ctx *c, uint32_t line, const char *tok,
-		  const char *fmt, ...)
+void
+rules_err_at(struct rules_ctx *c, uint32_t line, const char *tok,
+	     const char *fmt, ...)
 {
 	va_list ap;
 
@@ -85,7 +88,8 @@ struct parser {
 	uint32_t seen_line[RULES_TABLE_MAX];
 };
 
-int rules_chain_find(const struct rules_table *t, const char *name)
+int
+rules_chain_find(const struct rules_table *t, const char *name)
 {
 	uint32_t i;
 
@@ -95,8 +99,8 @@ int rules_chain_find(const struct rules_table *t, const char *name)
 	return -1;
 }
 
-static struct rules_chain *add_chain(struct parser *p, struct rules_table *t,
-				     const char *name)
+static struct rules_chain *
+add_chain(struct parser *p, struct rules_table *t, const char *name)
 {
 	struct rules_chain *ch;
 	uint32_t cap = t->n_chains;
@@ -114,7 +118,8 @@ static struct rules_chain *add_chain(struct parser *p, struct rules_table *t,
 	return ch;
 }
 
-static bool open_table(struct parser *p, enum rules_table_id id)
+static bool
+open_table(struct parser *p, enum rules_table_id id)
 {
 	struct rules_table *t = &p->c.rs->tables[id];
 	unsigned i;
@@ -135,14 +140,16 @@ static bool open_table(struct parser *p, enum rules_table_id id)
 	return true;
 }
 
-static int cmp_chain_name(const void *a, const void *b)
+static int
+cmp_chain_name(const void *a, const void *b)
 {
 	return strcmp(((const struct rules_chain *)a)->name,
 		      ((const struct rules_chain *)b)->name);
 }
 
 /* Sort user chains by name (iptables-save's order) and renumber jumps. */
-static bool sort_chains(struct parser *p, struct rules_table *t)
+static bool
+sort_chains(struct parser *p, struct rules_table *t)
 {
 	uint32_t n = t->n_chains, nb = t->n_builtin, i, j;
 	uint32_t *newidx;
@@ -180,8 +187,8 @@ static bool sort_chains(struct parser *p, struct rules_table *t)
 }
 
 /* DFS for cycles: 0 white, 1 on stack, 2 done. */
-static bool find_loop(struct parser *p, struct rules_table *t, uint32_t ci,
-		      uint8_t *color)
+static bool
+find_loop(struct parser *p, struct rules_table *t, uint32_t ci, uint8_t *color)
 {
 	struct rules_chain *ch = &t->chains[ci];
 	uint32_t j;
@@ -207,7 +214,8 @@ static bool find_loop(struct parser *p, struct rules_table *t, uint32_t ci,
 	return false;
 }
 
-static void check_table(struct parser *p, enum rules_table_id id)
+static void
+check_table(struct parser *p, enum rules_table_id id)
 {
 	struct rules_table *t = &p->c.rs->tables[id];
 	uint32_t i, j;
@@ -273,7 +281,8 @@ static void check_table(struct parser *p, enum rules_table_id id)
 /* ---- counters ------------------------------------------------------- */
 
 /* "[p:b]" at s; returns characters consumed, 0 if malformed. */
-static size_t parse_counters(const char *s, size_t len, struct rules_counters *cnt)
+static size_t
+parse_counters(const char *s, size_t len, struct rules_counters *cnt)
 {
 	size_t i = 0;
 	uint64_t v[2] = { 0, 0 };
@@ -304,7 +313,8 @@ static size_t parse_counters(const char *s, size_t len, struct rules_counters *c
 	return i;
 }
 
-static bool parse_u64(const char *s, uint64_t *out)
+static bool
+parse_u64(const char *s, uint64_t *out)
 {
 	uint64_t v = 0;
 
@@ -326,7 +336,8 @@ static bool parse_u64(const char *s, uint64_t *out)
 
 /* ---- chain names ----------------------------------------------------- */
 
-static bool check_chain_name(struct parser *p, const char *name, const char *tok)
+static bool
+check_chain_name(struct parser *p, const char *name, const char *tok)
 {
 	if (*name == '\0') {
 		rules_err(&p->c, tok, "expected a chain name");
@@ -348,8 +359,9 @@ static bool check_chain_name(struct parser *p, const char *name, const char *tok
 	return true;
 }
 
-static bool policy_word(struct parser *p, const char *w, const char *tok,
-			enum rules_policy *pol)
+static bool
+policy_word(struct parser *p, const char *w, const char *tok,
+	    enum rules_policy *pol)
 {
 	if (!strcmp(w, "ACCEPT"))
 		*pol = RULES_POLICY_ACCEPT;
@@ -362,13 +374,15 @@ static bool policy_word(struct parser *p, const char *w, const char *tok,
 	return true;
 }
 
-static void mark_present(struct parser *p)
+static void
+mark_present(struct parser *p)
 {
 	p->c.rs->tables[p->table].present = true;
 }
 
 /* :NAME POLICY [p:b] */
-static void chain_line(struct parser *p)
+static void
+chain_line(struct parser *p)
 {
 	struct rules_table *t = &p->c.rs->tables[p->table];
 	char **v = p->tok.v;
@@ -430,8 +444,9 @@ static void chain_line(struct parser *p)
 
 /* ---- rules ------------------------------------------------------------ */
 
-static bool parse_addr_list(struct rules_rule_state *st, const char *opt,
-			    const char *val, bool inv, bool src)
+static bool
+parse_addr_list(struct rules_rule_state *st, const char *opt, const char *val,
+		bool inv, bool src)
 {
 	struct rules_ctx *c = st->c;
 	struct rules_addr **list = src ? &st->srcs : &st->dsts;
@@ -485,8 +500,9 @@ static bool parse_addr_list(struct rules_rule_state *st, const char *opt,
 	return true;
 }
 
-static bool parse_iface(struct rules_rule_state *st, const char *opt,
-			const char *val, bool inv, bool in)
+static bool
+parse_iface(struct rules_rule_state *st, const char *opt, const char *val,
+	    bool inv, bool in)
 {
 	struct rules_rule *r = st->r;
 	char *name = in ? r->iif : r->oif;
@@ -514,8 +530,9 @@ static bool parse_iface(struct rules_rule_state *st, const char *opt,
 
 enum { SEEN_S = 1, SEEN_D = 2, SEEN_I = 4, SEEN_O = 8, SEEN_P = 16, SEEN_C = 32 };
 
-static bool seen_once(struct rules_rule_state *st, unsigned *seen, unsigned bit,
-		      const char *opt, const char *flag)
+static bool
+seen_once(struct rules_rule_state *st, unsigned *seen, unsigned bit,
+	  const char *opt, const char *flag)
 {
 	if (*seen & bit) {
 		rules_err(st->c, opt, "only one %s per rule", flag);
@@ -525,7 +542,8 @@ static bool seen_once(struct rules_rule_state *st, unsigned *seen, unsigned bit,
 	return true;
 }
 
-static void rule_args(struct rules_rule_state *st, char **v, uint32_t n)
+static void
+rule_args(struct rules_rule_state *st, char **v, uint32_t n)
 {
 	struct rules_ctx *c = st->c;
 	struct rules_rule *r = st->r;
@@ -682,8 +700,9 @@ static void rule_args(struct rules_rule_state *st, char **v, uint32_t n)
 		rules_err(c, "!", "'!' at the end of the rule negates nothing");
 }
 
-static bool append_rule(struct parser *p, struct rules_chain *ch,
-			const struct rules_rule *r)
+static bool
+append_rule(struct parser *p, struct rules_chain *ch,
+	    const struct rules_rule *r)
 {
 	if (!rules_grow((void **)&ch->rules, &ch->cap_rules, ch->n_rules + 1,
 			sizeof(*ch->rules))) {
@@ -695,8 +714,9 @@ static bool append_rule(struct parser *p, struct rules_chain *ch,
 }
 
 /* -A CHAIN args...; v[0] is "-A". */
-static void rule_line(struct parser *p, char **v, uint32_t n,
-		      const struct rules_counters *cnt)
+static void
+rule_line(struct parser *p, char **v, uint32_t n,
+	  const struct rules_counters *cnt)
 {
 	struct rules_table *t = &p->c.rs->tables[p->table];
 	struct rules_rule_state st;
@@ -769,7 +789,8 @@ out:
 }
 
 /* -N NAME / -P CHAIN POLICY */
-static void command_line(struct parser *p, char **v, uint32_t n)
+static void
+command_line(struct parser *p, char **v, uint32_t n)
 {
 	struct rules_table *t = &p->c.rs->tables[p->table];
 	int idx;
@@ -811,7 +832,8 @@ static void command_line(struct parser *p, char **v, uint32_t n)
 
 /* ---- lines ------------------------------------------------------------ */
 
-static bool table_by_name(const char *name, enum rules_table_id *id)
+static bool
+table_by_name(const char *name, enum rules_table_id *id)
 {
 	unsigned i;
 
@@ -823,7 +845,8 @@ static bool table_by_name(const char *name, enum rules_table_id *id)
 	return false;
 }
 
-static void close_table(struct parser *p)
+static void
+close_table(struct parser *p)
 {
 	if (p->table >= 0)
 		check_table(p, (enum rules_table_id)p->table);
@@ -831,7 +854,8 @@ static void close_table(struct parser *p)
 	p->skipping = false;
 }
 
-static void table_line(struct parser *p, const char *s, size_t len)
+static void
+table_line(struct parser *p, const char *s, size_t len)
 {
 	char name[32];
 	enum rules_table_id id;
@@ -880,7 +904,8 @@ static void table_line(struct parser *p, const char *s, size_t len)
 	}
 }
 
-static void one_line(struct parser *p, const char *s, size_t len)
+static void
+one_line(struct parser *p, const char *s, size_t len)
 {
 	struct rules_counters cnt;
 	size_t col = 0, skip = 0;
@@ -980,9 +1005,10 @@ static void one_line(struct parser *p, const char *s, size_t len)
 	rules_err(&p->c, p->tok.v[0], "command not supported here (only -A, -N and -P are)");
 }
 
-int rules_parse_buffer(const char *buf, size_t len, const char *name,
-		       const struct rules_parse_opts *opts,
-		       struct rules_ruleset **out, struct rules_errors *errs)
+int
+rules_parse_buffer(const char *buf, size_t len, const char *name,
+		   const struct rules_parse_opts *opts,
+		   struct rules_ruleset **out, struct rules_errors *errs)
 {
 	struct parser p;
 	size_t pos = 0;
@@ -1025,8 +1051,9 @@ int rules_parse_buffer(const char *buf, size_t len, const char *name,
 	return 0;
 }
 
-int rules_parse_file(const char *path, const struct rules_parse_opts *opts,
-		     struct rules_ruleset **out, struct rules_errors *errs)
+int
+rules_parse_file(const char *path, const struct rules_parse_opts *opts,
+		 struct rules_ruleset **out, struct rules_errors *errs)
 {
 	FILE *f = fopen(path, "rb");
 	char *buf = NULL;

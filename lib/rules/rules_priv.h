@@ -84,7 +84,7 @@ bool rules_parse_uint(const char *s, uint32_t max, uint32_t *out);
 /* iptables-save's quoting of free text (comments, log prefixes). */
 void rules_print_string(FILE *f, const char *s);
 
-/* ---- matches (rules_match.c) -------------------------------------------- */
+/* ---- matches (rules_match.c; the modules: rules_match.h) --------------- */
 
 struct rules_rule_state; /* below */
 
@@ -131,6 +131,8 @@ enum rules_opt_result rules_match_option(struct rules_rule_state *st,
 					 uint32_t *used);
 /* Checks needing the whole rule (-p given, mandatory options). */
 bool rules_match_finish(struct rules_rule_state *st);
+/* " -m NAME --options..." of one match, as iptables-save prints it. */
+void rules_match_dump(FILE *f, const struct rules_match *m);
 
 /* ---- targets (rules_target.c) ------------------------------------------- */
 

@@ -26,7 +26,7 @@ struct rt_key {
 	uint32_t dst;      /* 8: IPv4 destination */
 	uint16_t sport;    /* 12: source port (0 without L4) */
 	uint16_t dport;    /* 14: destination port; ICMP type << 8 | code */
-	uint16_t state;    /* 16: CT_SB_* state bits */
+	uint16_t state;    /* 16: NF_CTSTATE_* state bits */
 	uint8_t tflags;    /* 18: TCP flags */
 	uint8_t misc;      /* 19: RT_MISC_* */
 	uint32_t pad2;     /* rte_acl may read a little past the last group */
@@ -37,7 +37,8 @@ struct rt_key {
 #define RT_MISC_REPLY 0x02  /* reply direction */
 #define RT_MISC_IN1 0x04    /* arrived on port 1 */
 #define RT_MISC_OUT1 0x08   /* leaves on port 1 */
-#define RT_MISC_STATUS_SHIFT 4 /* IPS_EXPECTED..IPS_CONFIRMED in bits 4-7 */
+#define RT_MISC_STATUS_SHIFT 4 /* NF_CTS_MATCHABLE (IPS_EXPECTED..IPS_CONFIRMED)
+				* in bits 4-7 */
 
 enum {
 	RT_F_PROTO, RT_F_SRC, RT_F_DST, RT_F_SPORT, RT_F_DPORT, RT_F_STATE,
@@ -73,17 +74,9 @@ union rt_anykey {
 	struct rt_key6 k6;
 };
 
-/* CT_SB_* (lib/ct/ct.h), repeated so this header needs no ct.h */
-#define RT_SB_INVALID 0x001
-#define RT_SB_ESTABLISHED 0x002
-#define RT_SB_RELATED 0x004
-#define RT_SB_NEW 0x008
-#define RT_SB_SNAT 0x040
-#define RT_SB_DNAT 0x080
-#define RT_SB_UNTRACKED 0x100
-#define RT_SB_BASE (RT_SB_INVALID | RT_SB_ESTABLISHED | RT_SB_RELATED | \
-		    RT_SB_NEW | RT_SB_UNTRACKED)
-#define RT_SB_CTLESS (RT_SB_INVALID | RT_SB_UNTRACKED)
+/* States of packets without a connection (INVALID, UNTRACKED): they skip
+ * -m conntrack's --ctdir/--ctstatus tests, as in xt_conntrack. */
+#define RT_CTSTATE_CTLESS (NF_CTSTATE_INVALID | NF_CTSTATE_UNTRACKED)
 
 /* The hooks we evaluate. */
 enum rt_hook {

@@ -78,12 +78,14 @@ static const char *const other_targets[] = {
 	"TOS", "TPROXY", "TRACE", "TTL", "ULOG",
 };
 
-uint32_t rules_target_hooks(enum rules_target_kind k)
+uint32_t
+rules_target_hooks(enum rules_target_kind k)
 {
 	return (unsigned)k < RULES_T_MAX ? target_ops[k].hooks : 0;
 }
 
-bool rules_is_target_name(const char *name)
+bool
+rules_is_target_name(const char *name)
 {
 	unsigned i;
 
@@ -96,7 +98,8 @@ bool rules_is_target_name(const char *name)
 	return false;
 }
 
-static void hooks_text(uint32_t hooks, char *buf, size_t len)
+static void
+hooks_text(uint32_t hooks, char *buf, size_t len)
 {
 	unsigned h, n = 0;
 	size_t off = 0;
@@ -112,8 +115,9 @@ static void hooks_text(uint32_t hooks, char *buf, size_t len)
 		}
 }
 
-bool rules_target_set(struct rules_rule_state *st, const char *name,
-		      bool is_goto, const char *tok)
+bool
+rules_target_set(struct rules_rule_state *st, const char *name, bool is_goto,
+		 const char *tok)
 {
 	struct rules_table *t = &st->c->rs->tables[st->table];
 	struct rules_target *tg = &st->r->target;
@@ -183,7 +187,8 @@ bool rules_target_set(struct rules_rule_state *st, const char *name,
 	return false;
 }
 
-static bool topt_once(struct rules_rule_state *st, uint16_t bit, const char *opt)
+static bool
+topt_once(struct rules_rule_state *st, uint16_t bit, const char *opt)
 {
 	if (st->target_seen & bit) {
 		ERR(st, opt, "%s given twice", opt);
@@ -193,8 +198,9 @@ static bool topt_once(struct rules_rule_state *st, uint16_t bit, const char *opt
 	return true;
 }
 
-static bool topt_val(struct rules_rule_state *st, const char *opt,
-		     uint32_t nvals, const char *what)
+static bool
+topt_val(struct rules_rule_state *st, const char *opt, uint32_t nvals,
+	 const char *what)
 {
 	if (nvals >= 1)
 		return true;
@@ -202,9 +208,9 @@ static bool topt_val(struct rules_rule_state *st, const char *opt,
 	return false;
 }
 
-static enum rules_opt_result reject_opt(struct rules_rule_state *st,
-					const char *opt, char *const *vals,
-					uint32_t nvals, uint32_t *used)
+static enum rules_opt_result
+reject_opt(struct rules_rule_state *st, const char *opt, char *const *vals,
+	   uint32_t nvals, uint32_t *used)
 {
 	int r;
 
@@ -225,9 +231,9 @@ static enum rules_opt_result reject_opt(struct rules_rule_state *st,
 	return RULES_OPT_OK;
 }
 
-static enum rules_opt_result log_opt(struct rules_rule_state *st,
-				     const char *opt, char *const *vals,
-				     uint32_t nvals, uint32_t *used)
+static enum rules_opt_result
+log_opt(struct rules_rule_state *st, const char *opt, char *const *vals,
+	uint32_t nvals, uint32_t *used)
 {
 	static const struct {
 		const char *name;
@@ -295,9 +301,9 @@ static enum rules_opt_result log_opt(struct rules_rule_state *st,
 	return RULES_OPT_UNKNOWN;
 }
 
-static enum rules_opt_result ct_opt(struct rules_rule_state *st,
-				    const char *opt, char *const *vals,
-				    uint32_t nvals, uint32_t *used)
+static enum rules_opt_result
+ct_opt(struct rules_rule_state *st, const char *opt, char *const *vals,
+       uint32_t nvals, uint32_t *used)
 {
 	static const char *const unsupported[] = {
 		"--zone-orig", "--zone-reply", "--ctevents",
@@ -317,11 +323,8 @@ static enum rules_opt_result ct_opt(struct rules_rule_state *st,
 		    !topt_once(st, O_HELPER, opt))
 			return RULES_OPT_ERROR;
 		*used = 1;
-		if (!strcmp(vals[0], "ftp")) {
-			tg->ct.helper = RULES_HELPER_FTP;
-		} else if (!strcmp(vals[0], "tftp")) {
-			tg->ct.helper = RULES_HELPER_TFTP;
-		} else {
+		tg->ct.helper = nf_helper_parse(vals[0]);
+		if (tg->ct.helper == NF_HELPER_NONE) {
 			ERR(st, opt, "helper '%s' after %s is not supported (ftp, tftp)",
 			    vals[0], opt);
 			return RULES_OPT_ERROR;
@@ -352,7 +355,8 @@ static enum rules_opt_result ct_opt(struct rules_rule_state *st,
 }
 
 /* "p" or "p-q" */
-static bool parse_nat_ports(const char *s, struct rules_nat *n)
+static bool
+parse_nat_ports(const char *s, struct rules_nat *n)
 {
 	const char *dash = strchr(s, '-');
 	char lo[16];
@@ -379,14 +383,16 @@ static bool parse_nat_ports(const char *s, struct rules_nat *n)
 
 /* NAT addresses are strict (inet_pton): iptables rejects "010.1.1.1" here
  * although -s takes it. */
-static bool nat_ip(enum rules_family f, const char *s, uint8_t out[16])
+static bool
+nat_ip(enum rules_family f, const char *s, uint8_t out[16])
 {
 	memset(out, 0, 16);
 	return inet_pton(f == RULES_FAMILY_IPV6 ? AF_INET6 : AF_INET, s, out) == 1;
 }
 
 /* "a" or "a-b" */
-static bool parse_nat_addrs(enum rules_family f, char *s, struct rules_nat *n)
+static bool
+parse_nat_addrs(enum rules_family f, char *s, struct rules_nat *n)
 {
 	char *dash = strchr(s, '-');
 
@@ -402,8 +408,8 @@ static bool parse_nat_addrs(enum rules_family f, char *s, struct rules_nat *n)
 	return true;
 }
 
-static enum rules_opt_result nat_to(struct rules_rule_state *st,
-				    const char *opt, const char *val)
+static enum rules_opt_result
+nat_to(struct rules_rule_state *st, const char *opt, const char *val)
 {
 	struct rules_nat *n = &st->r->target.nat;
 	enum rules_family f = st->c->family;
@@ -459,9 +465,9 @@ bad:
 	return RULES_OPT_ERROR;
 }
 
-static enum rules_opt_result nat_opt(struct rules_rule_state *st,
-				     const char *opt, char *const *vals,
-				     uint32_t nvals, uint32_t *used)
+static enum rules_opt_result
+nat_opt(struct rules_rule_state *st, const char *opt, char *const *vals,
+	uint32_t nvals, uint32_t *used)
 {
 	enum rules_target_kind k = st->r->target.kind;
 	struct rules_nat *n = &st->r->target.nat;
@@ -511,10 +517,9 @@ static enum rules_opt_result nat_opt(struct rules_rule_state *st,
 	return RULES_OPT_UNKNOWN;
 }
 
-enum rules_opt_result rules_target_option(struct rules_rule_state *st,
-					  const char *opt, char *const *vals,
-					  uint32_t nvals, bool inv,
-					  uint32_t *used)
+enum rules_opt_result
+rules_target_option(struct rules_rule_state *st, const char *opt,
+		    char *const *vals, uint32_t nvals, bool inv, uint32_t *used)
 {
 	const struct target_ops *o;
 	enum rules_opt_result r;
@@ -533,14 +538,16 @@ enum rules_opt_result rules_target_option(struct rules_rule_state *st,
 	return r;
 }
 
-static bool l4_proto_for_ports(const struct rules_rule *r)
+static bool
+l4_proto_for_ports(const struct rules_rule *r)
 {
 	if (!(r->has & RULES_IP_PROTO))
 		return false;
 	return r->proto == 6 || r->proto == 17 || r->proto == 132 || r->proto == 33;
 }
 
-bool rules_target_finish(struct rules_rule_state *st)
+bool
+rules_target_finish(struct rules_rule_state *st)
 {
 	struct rules_rule *r = st->r;
 	struct rules_target *tg = &r->target;
@@ -572,13 +579,13 @@ bool rules_target_finish(struct rules_rule_state *st)
 		}
 		return true;
 	case RULES_T_CT:
-		if (tg->ct.helper != RULES_HELPER_NONE) {
-			uint8_t want = tg->ct.helper == RULES_HELPER_FTP ? 6 : 17;
+		if (tg->ct.helper != NF_HELPER_NONE) {
+			uint8_t want = nf_helper_proto(tg->ct.helper);
 
 			if (!(r->has & RULES_IP_PROTO) || (r->inv & RULES_IP_PROTO) ||
 			    r->proto != want) {
 				ERR(st, "--helper", "CT --helper %s needs '-p %s' in the rule",
-				    want == 6 ? "ftp" : "tftp", want == 6 ? "tcp" : "udp");
+				    nf_helper_name(tg->ct.helper), nf_proto_name(want));
 				return false;
 			}
 		}

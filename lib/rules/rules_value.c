@@ -13,7 +13,8 @@
 
 #include "rules_priv.h"
 
-bool rules_parse_uint(const char *s, uint32_t max, uint32_t *out)
+bool
+rules_parse_uint(const char *s, uint32_t max, uint32_t *out)
 {
 	unsigned long long v = 0;
 
@@ -31,7 +32,8 @@ bool rules_parse_uint(const char *s, uint32_t max, uint32_t *out)
 }
 
 /* One part of a dotted address in C syntax (decimal, 0x hex, 0 octal). */
-bool rules_parse_cnum(const char *s, size_t n, uint32_t max, uint32_t *out)
+bool
+rules_parse_cnum(const char *s, size_t n, uint32_t max, uint32_t *out)
 {
 	unsigned long long v = 0;
 	unsigned base = 10;
@@ -67,7 +69,8 @@ bool rules_parse_cnum(const char *s, size_t n, uint32_t max, uint32_t *out)
 	return true;
 }
 
-bool rules_parse_ipv4(const char *s, uint8_t out[4])
+bool
+rules_parse_ipv4(const char *s, uint8_t out[4])
 {
 	unsigned part = 0;
 
@@ -86,7 +89,8 @@ bool rules_parse_ipv4(const char *s, uint8_t out[4])
 	}
 }
 
-bool rules_parse_ip(enum rules_family f, const char *s, uint8_t out[16])
+bool
+rules_parse_ip(enum rules_family f, const char *s, uint8_t out[16])
 {
 	memset(out, 0, 16);
 	if (f == RULES_FAMILY_IPV6)
@@ -94,8 +98,8 @@ bool rules_parse_ip(enum rules_family f, const char *s, uint8_t out[16])
 	return rules_parse_ipv4(s, out);
 }
 
-void rules_format_ip(enum rules_family f, const uint8_t a[16], char *buf,
-		     size_t len)
+void
+rules_format_ip(enum rules_family f, const uint8_t a[16], char *buf, size_t len)
 {
 	if (f == RULES_FAMILY_IPV6)
 		inet_ntop(AF_INET6, a, buf, (socklen_t)len);
@@ -104,7 +108,8 @@ void rules_format_ip(enum rules_family f, const uint8_t a[16], char *buf,
 }
 
 /* Prefix length of a contiguous mask, or -1. */
-static int mask_to_plen(const uint8_t *m, unsigned bytes)
+static int
+mask_to_plen(const uint8_t *m, unsigned bytes)
 {
 	unsigned i, plen = 0;
 	bool zero = false;
@@ -122,8 +127,8 @@ static int mask_to_plen(const uint8_t *m, unsigned bytes)
 	return (int)plen;
 }
 
-const char *rules_parse_prefix(enum rules_family f, const char *s,
-			       struct rules_addr *a)
+const char *
+rules_parse_prefix(enum rules_family f, const char *s, struct rules_addr *a)
 {
 	unsigned bits = f == RULES_FAMILY_IPV6 ? 128 : 32;
 	const char *slash = strchr(s, '/');
@@ -169,17 +174,19 @@ const char *rules_parse_prefix(enum rules_family f, const char *s,
 	return NULL;
 }
 
-/* Protocol names iptables knows itself, before /etc/protocols. */
-static const struct {
-	const char *name;
-	uint8_t num;
-} proto_names[] = {
-	{ "tcp", 6 }, { "sctp", 132 }, { "udp", 17 }, { "udplite", 136 },
-	{ "icmp", 1 }, { "icmpv6", 58 }, { "ipv6-icmp", 58 }, { "esp", 50 },
-	{ "ah", 51 }, { "ipv6-mh", 135 }, { "mh", 135 }, { "all", 0 },
+/*
+ * Protocol names iptables knows itself (libxtables' own list), in its
+ * order, tried before /etc/protocols when parsing and after it when
+ * printing. Their numbers are lib/nf's (nf_proto_parse); "all" is
+ * iptables' own spelling of protocol 0.
+ */
+static const char *const ipt_proto_names[] = {
+	"tcp", "sctp", "udp", "udplite", "icmp", "icmpv6", "ipv6-icmp", "esp",
+	"ah", "ipv6-mh", "mh",
 };
 
-int rules_parse_proto(const char *s)
+int
+rules_parse_proto(const char *s)
 {
 	char low[64];
 	uint32_t v;
@@ -193,16 +200,19 @@ int rules_parse_proto(const char *s)
 		return -1;
 	for (i = 0; i <= n; i++)
 		low[i] = (char)tolower((unsigned char)s[i]);
-	for (i = 0; i < RULES_ARRAY_SIZE(proto_names); i++)
-		if (strcmp(low, proto_names[i].name) == 0)
-			return proto_names[i].num;
+	for (i = 0; i < RULES_ARRAY_SIZE(ipt_proto_names); i++)
+		if (strcmp(low, ipt_proto_names[i]) == 0)
+			return nf_proto_parse(ipt_proto_names[i]);
+	if (strcmp(low, "all") == 0)
+		return 0;
 	if (getprotobyname_r(low, &pe, buf, sizeof(buf), &res) == 0 &&
 	    res != NULL && res->p_proto >= 0 && res->p_proto <= 255)
 		return res->p_proto;
 	return -1;
 }
 
-const char *rules_proto_name(uint8_t p, char *buf, size_t len)
+const char *
+rules_proto_name(uint8_t p, char *buf, size_t len)
 {
 	struct protoent pe, *res = NULL;
 	char tmp[1024];
@@ -214,16 +224,17 @@ const char *rules_proto_name(uint8_t p, char *buf, size_t len)
 		snprintf(buf, len, "%s", res->p_name);
 		return buf;
 	}
-	for (i = 0; i < RULES_ARRAY_SIZE(proto_names); i++)
-		if (proto_names[i].num == p && p != 0) {
-			snprintf(buf, len, "%s", proto_names[i].name);
+	for (i = 0; i < RULES_ARRAY_SIZE(ipt_proto_names); i++)
+		if (p != 0 && nf_proto_parse(ipt_proto_names[i]) == p) {
+			snprintf(buf, len, "%s", ipt_proto_names[i]);
 			return buf;
 		}
 	snprintf(buf, len, "%u", p);
 	return buf;
 }
 
-int rules_parse_port(const char *s, const char *proto)
+int
+rules_parse_port(const char *s, const char *proto)
 {
 	uint32_t v;
 	struct servent se, *res = NULL;
@@ -240,8 +251,9 @@ int rules_parse_port(const char *s, const char *proto)
 	return -1;
 }
 
-int rules_parse_port_range(const char *s, const char *proto,
-			   struct rules_port_range *r)
+int
+rules_parse_port_range(const char *s, const char *proto,
+		       struct rules_port_range *r)
 {
 	const char *colon = strchr(s, ':');
 	char lo[64];
@@ -269,7 +281,8 @@ int rules_parse_port_range(const char *s, const char *proto,
 	return 0;
 }
 
-void rules_print_string(FILE *f, const char *s)
+void
+rules_print_string(FILE *f, const char *s)
 {
 	static const char plain[] = "_-0123456789"
 				    "abcdefghijklmnopqrstuvwxyz"

@@ -5,7 +5,7 @@
  *
  *   proto src dst sport dport tcpflags state_bits in_port
  *
- * (ICMP: dport is type << 8 | code; state_bits in CT_SB_* numbering).
+ * (ICMP: dport is type << 8 | code; state_bits in NF_CTSTATE_* numbering).
  * Prints "ACCEPT|DROP|REJECT rule_id" per line. Used by kernel_diff.py to
  * compare with the kernel.
  */

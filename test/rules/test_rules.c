@@ -262,14 +262,14 @@ static void test_model(void)
 	CHECK_EQ(r->line, 23);
 	CHECK_EQ(r->n_matches, 1);
 	CHECK_EQ(r->matches[0].kind, RULES_MATCH_CONNTRACK);
-	CHECK_EQ(r->matches[0].ct.state, RULES_ST_INVALID);
+	CHECK_EQ(r->matches[0].ct.state, NF_CTSTATE_INVALID);
 	CHECK_EQ(r->target.kind, RULES_T_JUMP);
 	CHECK_EQ(r->target.chain, 3);
 
 	/* -m state --state RELATED,ESTABLISHED */
 	r = &fwd->rules[1];
 	CHECK_EQ(r->matches[0].kind, RULES_MATCH_STATE);
-	CHECK_EQ(r->matches[0].state.mask, RULES_ST_RELATED | RULES_ST_ESTABLISHED);
+	CHECK_EQ(r->matches[0].state.mask, NF_CTSTATE_RELATED | NF_CTSTATE_ESTABLISHED);
 
 	/* -p tcp -m tcp ! --tcp-flags FIN,SYN,RST,ACK SYN -m state --state NEW -j DROP */
 	r = &fwd->rules[2];
@@ -278,7 +278,7 @@ static void test_model(void)
 	CHECK_EQ(r->n_matches, 2);
 	CHECK_EQ(r->matches[0].kind, RULES_MATCH_TCP);
 	CHECK_EQ(r->matches[0].l4.flags_mask, 0x17);
-	CHECK_EQ(r->matches[0].l4.flags_cmp, RULES_TCP_SYN);
+	CHECK_EQ(r->matches[0].l4.flags_cmp, NF_TCPF_SYN);
 	CHECK_EQ(r->matches[0].l4.inv, RULES_L4_FLAGS);
 	CHECK_EQ(r->target.kind, RULES_T_DROP);
 
@@ -324,8 +324,8 @@ static void test_model(void)
 	CHECK_EQ(nat->chains[3].rules[1].target.kind, RULES_T_MASQUERADE);
 
 	/* raw: CT --helper ftp / tftp, CT --notrack */
-	CHECK_EQ(raw->chains[0].rules[0].target.ct.helper, RULES_HELPER_FTP);
-	CHECK_EQ(raw->chains[0].rules[1].target.ct.helper, RULES_HELPER_TFTP);
+	CHECK_EQ(raw->chains[0].rules[0].target.ct.helper, NF_HELPER_FTP);
+	CHECK_EQ(raw->chains[0].rules[1].target.ct.helper, NF_HELPER_TFTP);
 	CHECK(raw->chains[0].rules[2].target.ct.notrack);
 
 	rules_free(rs);

@@ -21,7 +21,6 @@
 
 #include <rte_eal.h>
 
-#include "ct.h"
 #include "pkt.h"
 #include "rules.h"
 #include "test.h"
@@ -127,11 +126,11 @@ static struct pkt_meta M(const char *src, const char *dst, uint8_t proto,
 	return m;
 }
 
-#define ST_NEW CT_SB_NEW
-#define ST_EST CT_SB_ESTABLISHED
-#define ST_REL CT_SB_RELATED
-#define ST_INV CT_SB_INVALID
-#define ST_UNT CT_SB_UNTRACKED
+#define ST_NEW NF_CTSTATE_NEW
+#define ST_EST NF_CTSTATE_ESTABLISHED
+#define ST_REL NF_CTSTATE_RELATED
+#define ST_INV NF_CTSTATE_INVALID
+#define ST_UNT NF_CTSTATE_UNTRACKED
 
 struct ctx {
 	uint16_t state;
@@ -442,12 +441,12 @@ static void test_state(void)
 	}
 	EXPECT(EV(&t, m, ST_INV), D, F(0));
 	EXPECT(EV(&t, m, ST_UNT), R, F(1));
-	EXPECT(EV(&t, m, ST_NEW | CT_SB_DNAT), A, F(2));
-	EXPECT(EV(&t, m, ST_EST | CT_SB_DNAT), A, F(2));
+	EXPECT(EV(&t, m, ST_NEW | NF_CTSTATE_DNAT), A, F(2));
+	EXPECT(EV(&t, m, ST_EST | NF_CTSTATE_DNAT), A, F(2));
 	EXPECT(EV(&t, m, ST_EST), A, F(3));
-	EXPECT(EV(&t, m, ST_REL | CT_SB_SNAT), A, F(3));
+	EXPECT(EV(&t, m, ST_REL | NF_CTSTATE_SNAT), A, F(3));
 	EXPECT(EV(&t, m, ST_NEW), R, F(6));
-	EXPECT(EV(&t, m, ST_NEW | CT_SB_SNAT), R, F(6));
+	EXPECT(EV(&t, m, ST_NEW | NF_CTSTATE_SNAT), R, F(6));
 	T_free(&t);
 
 	/* ! --ctstate with SNAT: NEW+SNAT is excluded by SNAT */
@@ -458,7 +457,7 @@ static void test_state(void)
 		return;
 	}
 	EXPECT(EV(&t, m, ST_NEW), D, F(0));
-	EXPECT(EV(&t, m, ST_NEW | CT_SB_SNAT), A, -1);
+	EXPECT(EV(&t, m, ST_NEW | NF_CTSTATE_SNAT), A, -1);
 	EXPECT(EV(&t, m, ST_EST), A, -1);
 	EXPECT(EV(&t, m, ST_INV), D, F(0));
 	EXPECT(EV(&t, m, ST_UNT), D, F(0));
@@ -738,11 +737,11 @@ static void test_raw_nat(void)
 	}
 	m = M("1.1.1.1", "2.2.2.2", 6, 5, 21, 0x02);
 	v = RAW(&t, m, 1);
-	CHECK_EQ(v.helper, RULES_HELPER_FTP);
+	CHECK_EQ(v.helper, NF_HELPER_FTP);
 	CHECK_EQ(v.notrack, 0);
 	CHECK_EQ(v.verdict, A);
 	v = RAW(&t, m, 0);
-	CHECK_EQ(v.helper, RULES_HELPER_NONE);
+	CHECK_EQ(v.helper, NF_HELPER_NONE);
 	CHECK_EQ(v.notrack, 1);
 	m = M("6.6.6.6", "2.2.2.2", 17, 5, 123, 0);
 	v = RAW(&t, m, 0);
@@ -846,7 +845,7 @@ static void test_realistic(void)
 		{ "192.168.1.5", "8.8.8.8", 6, 40000, 443, 0x12, ST_NEW, 1, D, "FORWARD", 2, 0 },
 		{ "192.168.1.5", "8.8.8.8", 6, 40000, 443, 0x10, ST_NEW, 1, D, "FORWARD", 2, 0 },
 		/* DNATed web (FORWARD sees the translated address) */
-		{ "1.2.3.4", "192.168.1.10", 6, 5555, 8080, 0x02, ST_NEW | CT_SB_DNAT, 0, A, "FORWARD", 3, 0 },
+		{ "1.2.3.4", "192.168.1.10", 6, 5555, 8080, 0x02, ST_NEW | NF_CTSTATE_DNAT, 0, A, "FORWARD", 3, 0 },
 		/* the same without DNAT state: nothing else accepts it */
 		{ "1.2.3.4", "192.168.1.10", 6, 5555, 8080, 0x02, ST_NEW, 0, R, "FORWARD", 8, 0 },
 		/* inside web SYN -> WEB -> ACCEPT */
@@ -1491,7 +1490,7 @@ static void test_random_fam(unsigned rounds, unsigned pkts, bool v6)
 			else if (rnd(40) == 0)
 				m.flags = 0;
 			if (!(st & (ST_INV | ST_UNT)) && rnd(3) == 0)
-				st |= rnd(2) ? CT_SB_DNAT : CT_SB_SNAT;
+				st |= rnd(2) ? NF_CTSTATE_DNAT : NF_CTSTATE_SNAT;
 			p = (struct rules_pkt){ .meta = &m, .state_bits = st,
 						.ct_status = rnd(16), .dir = (uint8_t)rnd(2),
 						.in_port = (uint8_t)rnd(2), .len = 64 };
