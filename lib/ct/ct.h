@@ -438,16 +438,6 @@ int ct_format_event(const struct ct_snapshot *ev, char *buf, size_t len,
  */
 unsigned ct_events_drain(struct ct_table *t, struct ct_snapshot *ev, unsigned max);
 
-/* TEMPORARY: lib/rules still uses these; removed when lib/rules adopts lib/nf */
-#define CT_SB_INVALID     NF_CTSTATE_INVALID
-#define CT_SB_ESTABLISHED NF_CTSTATE_ESTABLISHED
-#define CT_SB_RELATED     NF_CTSTATE_RELATED
-#define CT_SB_NEW         NF_CTSTATE_NEW
-#define CT_SB_SNAT        NF_CTSTATE_SNAT
-#define CT_SB_DNAT        NF_CTSTATE_DNAT
-#define CT_SB_UNTRACKED   NF_CTSTATE_UNTRACKED
-/* end TEMPORARY */
-
 #ifdef __cplusplus
 }
 #endif
