@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The Prometheus endpoint's HTTP side (prom.h). One request per
+ * The Prometheus endpoint's HTTP side (prom_server.h). One request per
  * connection: the client sends a request head, gets the answer, and the
  * connection is closed (Connection: close). GET /metrics answers 200 with
  * the metrics; anything else 404. Nothing waits for a client: sockets are
@@ -41,7 +41,6 @@ struct prom_client {
 struct dpfw_prom {
 	int fd;
 	struct prom_client cl[PROM_MAX_CLIENTS];
-	struct dpfw_metrics m;  /* scratch for one answer */
 	uint64_t served, dropped;
 };
 
@@ -87,7 +86,7 @@ accept_clients(struct dpfw_prom *p)
 
 /* The answer to a complete request head. */
 static void
-answer(struct dpfw *d, struct dpfw_prom *p, struct prom_client *c)
+answer(const struct dpfw_metrics *m, struct dpfw_prom *p, struct prom_client *c)
 {
 	static const char ok_hdr[] = "HTTP/1.1 200 OK\r\n"
 		"Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n";
@@ -104,8 +103,7 @@ answer(struct dpfw *d, struct dpfw_prom *p, struct prom_client *c)
 		ctl_buf_add(&c->out, not_found, sizeof(not_found) - 1);
 		return;
 	}
-	dpfw_metrics_collect(d, &p->m);
-	dpfw_prom_format(&p->m, &body);
+	dpfw_prom_format(m, &body);
 	ctl_buf_add(&c->out, ok_hdr, sizeof(ok_hdr) - 1);
 	ctl_buf_printf(&c->out, "Content-Length: %zu\r\nConnection: close\r\n\r\n", body.len);
 	ctl_buf_add(&c->out, body.p, body.len);
@@ -165,7 +163,7 @@ client_write(struct prom_client *c)
 }
 
 void
-dpfw_prom_poll(struct dpfw *d)
+dpfw_prom_poll(struct dpfw *d, const struct dpfw_metrics *m)
 {
 	struct dpfw_prom *p = d->prom;
 	uint64_t now = rte_get_timer_cycles();
@@ -188,7 +186,7 @@ dpfw_prom_poll(struct dpfw *d)
 				continue;
 			}
 			if (rc > 0)
-				answer(d, p, c);
+				answer(m, p, c);
 		}
 		if (c->answered) {
 			if (c->out.oom) {
