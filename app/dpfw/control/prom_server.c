@@ -4,7 +4,8 @@
  * connection: the client sends a request head, gets the answer, and the
  * connection is closed (Connection: close). GET /metrics answers 200 with
  * the metrics; anything else 404. Nothing waits for a client: sockets are
- * non-blocking, polled once per control loop iteration, and a client that
+ * non-blocking and in the control loop's one poll set (dpfw_prom_pollfds:
+ * a request wakes the loop and is answered at once), and a client that
  * has not sent its request head and read its answer within PROM_DEADLINE_S
  * is dropped, as is one whose head exceeds PROM_MAX_HEAD.
  */
@@ -24,7 +25,7 @@
 #include "metrics.h"
 #include "prom_server.h"
 
-#define PROM_MAX_CLIENTS 8
+#define PROM_MAX_CLIENTS (DPFW_PROM_POLLFDS - 1)
 #define PROM_MAX_HEAD 4096      /* request line and headers */
 #define PROM_DEADLINE_S 5       /* whole exchange */
 
@@ -202,6 +203,27 @@ dpfw_prom_poll(struct dpfw *d, const struct dpfw_metrics *m)
 		if (now > c->deadline)
 			client_close(p, c, "too slow (" RTE_STR(PROM_DEADLINE_S) " s)");
 	}
+}
+
+unsigned
+dpfw_prom_pollfds(struct dpfw *d, struct pollfd *pfd)
+{
+	struct dpfw_prom *p = d->prom;
+	unsigned i, n = 0;
+
+	if (p == NULL)
+		return 0;
+	pfd[n].fd = p->fd;
+	pfd[n].events = POLLIN;
+	pfd[n++].revents = 0;
+	for (i = 0; i < PROM_MAX_CLIENTS; i++) {
+		if (p->cl[i].fd < 0)
+			continue;
+		pfd[n].fd = p->cl[i].fd;
+		pfd[n].events = p->cl[i].answered ? POLLOUT : POLLIN;
+		pfd[n++].revents = 0;
+	}
+	return n;
 }
 
 int
