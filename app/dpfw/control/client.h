@@ -29,9 +29,6 @@
 #define CTL_BUDGET_US 20000         /* most time one poll spends writing */
 #define CTL_BACKLOG 16
 
-/* Relaxed read of a counter another lcore writes. */
-#define RD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
-
 enum cl_state {
 	CL_IDLE,    /* waiting for a request */
 	CL_PRODUCE, /* a producer makes the rest of the answer (ct list, ...) */
