@@ -33,6 +33,59 @@ enum dpfw_role {
 	DPFW_ROLE_HELPER,
 };
 
+/*
+ * The per-lcore counters, declared once: X(field, section, name, prom, help).
+ * Each is a uint64_t member of struct dpfw_lcore_stats that one lcore
+ * increments (plain add, no lock) and the control thread reads relaxed;
+ * metrics.c sums them into one snapshot and every exporter walks this list
+ * (exit statistics and dpfwctl stats in observe/report.c, telemetry in
+ * observe/tel_format.c, Prometheus in observe/prom_format.c):
+ *  section  LCORE: shown per lcore (statistics "lcore" lines, dpfwctl stats
+ *           "lcores", /dpfw/lcores, dpfw_lcore_*{lcore,role});
+ *           RULES: summed over the lcores ("rules:" lines, dpfwctl stats
+ *           "rules", /dpfw/rules, dpfw_rules_*)
+ *  name     the key in text lines, JSON and telemetry (stable: scripts read it)
+ *  prom     the Prometheus family, a counter
+ * Adding a counter: one line here, the increment in the worker; every
+ * exporter shows it (test/observe checks that they do).
+ */
+#define DPFW_LCORE_COUNTERS(X)                                                \
+	X(dropped, LCORE, "dropped", "dpfw_lcore_malformed_dropped_total",     \
+	  "L2/L3-malformed packets dropped.")                                 \
+	X(ct_dropped, LCORE, "ct_dropped", "dpfw_lcore_conntrack_dropped_total", \
+	  "Packets conntrack dropped (table full, confirm clash).")           \
+	X(to_helper, LCORE, "to_helper", "dpfw_lcore_to_helper_total",         \
+	  "Packets enqueued to a helper's ring.")                             \
+	X(ring_drop, LCORE, "ring_drop", "dpfw_lcore_helper_ring_dropped_total", \
+	  "Packets dropped because a helper's ring was full.")                \
+	X(alg_expect, LCORE, "expect", "dpfw_lcore_alg_expectations_total",    \
+	  "Expectations the gateways (FTP, TFTP) made.")                      \
+	X(alg_drop, LCORE, "alg_drop", "dpfw_lcore_alg_dropped_total",         \
+	  "Packets a gateway dropped (partial command, expectation refused).") \
+	X(alg_nostate, LCORE, "alg_nostate", "dpfw_lcore_alg_nostate_total",   \
+	  "Packets not parsed because the FTP state table was full.")         \
+	X(busy_cycles, LCORE, "busy_cycles", "dpfw_lcore_busy_cycles_total",   \
+	  "TSC cycles of loop iterations that found work.")                   \
+	X(idle_cycles, LCORE, "idle_cycles", "dpfw_lcore_idle_cycles_total",   \
+	  "TSC cycles of loop iterations that found none.")                   \
+	X(rules_dropped, RULES, "dropped", "dpfw_rules_dropped_total",         \
+	  "Packets the ruleset dropped (DROP).")                              \
+	X(rules_rejected, RULES, "rejected", "dpfw_rules_rejected_total",      \
+	  "Packets the ruleset rejected (REJECT; the packet is dropped).")    \
+	X(reject_sent, RULES, "reject_sent", "dpfw_rules_reject_sent_total",   \
+	  "REJECT replies handed to TX.")                                     \
+	X(reject_none, RULES, "reject_unanswered",                             \
+	  "dpfw_rules_reject_unanswered_total",                               \
+	  "REJECTs with no reply due (RST to a RST, ICMP error, fragment).")  \
+	X(reject_nombuf, RULES, "reject_nombuf", "dpfw_rules_reject_nombuf_total", \
+	  "REJECT replies not sent for want of an mbuf.")                     \
+	X(log_lines, RULES, "log", "dpfw_rules_log_total",                     \
+	  "LOG records queued.")                                              \
+	X(log_suppressed, RULES, "log_suppressed", "dpfw_rules_log_suppressed_total", \
+	  "LOG records over log_rate, not queued.")                           \
+	X(log_ring_full, RULES, "log_ring_full", "dpfw_rules_log_ring_full_total", \
+	  "LOG records lost: ring full.")
+
 /* Counters one lcore writes and the control thread reads (relaxed). */
 struct dpfw_lcore_stats {
 	uint64_t rx[DPFW_MAX_PORTS];        /* received, by port index */
@@ -40,27 +93,11 @@ struct dpfw_lcore_stats {
 	uint64_t tx[DPFW_MAX_PORTS];        /* handed to the NIC, by out port */
 	uint64_t tx_drop[DPFW_MAX_PORTS];   /* NIC TX queue full */
 	uint64_t reason[PKT_R_MAX];         /* malformed packets by reason */
-	uint64_t dropped;                   /* L2/L3-malformed packets dropped */
-	uint64_t ct_dropped;                /* conntrack said drop (table full, clash) */
-	uint64_t rules_dropped;             /* the ruleset said DROP */
-	uint64_t rules_rejected;            /* ... REJECT (packet dropped) */
-	uint64_t reject_sent;               /* REJECT replies handed to TX */
-	uint64_t reject_none;               /* REJECT with no reply due (RST to a
-					     * RST, ICMP error, fragment, ...) */
-	uint64_t reject_nombuf;             /* no mbuf for a REJECT reply */
-	uint64_t log_lines;                 /* LOG records queued */
-	uint64_t log_suppressed;            /* LOG over log_rate */
-	uint64_t log_ring_full;             /* LOG ring full */
-	uint64_t to_helper;                 /* enqueued to a helper ring */
-	uint64_t ring_drop;                 /* helper ring full */
 	uint64_t helper_pkts;               /* helper: dequeued from its ring */
-	uint64_t alg_expect;                /* expectations the gateways made */
-	uint64_t alg_drop;                  /* gateway dropped: partial command,
-					     * expectation refused */
-	uint64_t alg_nostate;               /* FTP state table full: not parsed */
 	uint64_t frag[FRAG_CNT_MAX];        /* worker: reassembly (lib/frag) */
-	uint64_t busy_cycles;               /* loop iterations that did work */
-	uint64_t idle_cycles;               /* loop iterations that found none */
+#define DPFW_LCORE_FIELD(field, sect, name, prom, help) uint64_t field;
+	DPFW_LCORE_COUNTERS(DPFW_LCORE_FIELD)
+#undef DPFW_LCORE_FIELD
 };
 
 struct dpfw_rxq {
@@ -176,7 +213,6 @@ dpfw_account_cycles(struct dpfw_lcore *l, bool busy, uint64_t prev, uint64_t now
 int dpfw_ct_init(struct dpfw *d);
 void dpfw_ct_free(struct dpfw *d);
 void dpfw_ct_print_list(struct dpfw *d, FILE *f);
-void dpfw_ct_print_stats(const struct dpfw *d, FILE *f);
 
 /* rules_setup.c: ruleset generations and their RCU replacement */
 int dpfw_rules_init(struct dpfw *d);
@@ -218,14 +254,10 @@ bool dpfw_alg_packet(struct dpfw *d, struct dpfw_lcore *l, struct rte_mbuf *m);
 /* summary.c: the start-up paragraph in the log */
 void dpfw_summary_log(const struct dpfw *d);
 
-/* stats.c */
+/* stats.c: periodic and exit statistics (the exit ones with conntrack's
+ * line), the mbuf check */
 void dpfw_stats_print(struct dpfw *d, FILE *f);
-uint64_t dpfw_stats_rx_total(const struct dpfw *d);
-/* One port's counters added up over all lcores (relaxed reads). */
-struct dpfw_port_sum {
-	uint64_t rx, tx, tx_drop;
-};
-void dpfw_stats_port_sum(const struct dpfw *d, unsigned idx, struct dpfw_port_sum *s);
+void dpfw_stats_print_exit(struct dpfw *d, FILE *f);
 /* Returns true when every mbuf is back in the pool. */
 bool dpfw_stats_check_mbufs(const struct dpfw *d, FILE *f);
 

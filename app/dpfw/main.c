@@ -182,7 +182,7 @@ control_loop(struct dpfw *d, const struct dpfw_args *a)
 			dpfw_stats_print(d, stdout);
 			last_stats = now;
 		}
-		rx = dpfw_stats_rx_total(d);
+		rx = dpfw_observe_rx_total();
 		if (rx != last_rx) {
 			last_rx = rx;
 			last_rx_change = now;
@@ -270,8 +270,7 @@ out:
 		stop_lcores(d);
 		dpfw_ctl_events(d, stdout);
 		dpfw_rules_log_drain(d, stdout);
-		dpfw_stats_print(d, stdout);
-		dpfw_ct_print_stats(d, stdout);
+		dpfw_stats_print_exit(d, stdout);
 	}
 	dpfw_ctl_fini(d);
 	dpfw_observe_fini(d);

@@ -20,6 +20,7 @@
 #    get their error status (test/ctl/ctl_raw.py sends the raw bytes);
 #  - a client that pipelines requests and never reads, and an events
 #    subscriber that never reads, do not stop `dpfwctl stats` from answering;
+#  - stats as text and as JSON name the same counters (one registry);
 #  - `ct flush` empties the table; usage errors exit 2; the socket file is
 #    removed when dpfw exits.
 # usage: e2e_ctl.sh DPFW_BINARY SOURCE_ROOT [DPFWCTL_BINARY]
@@ -218,6 +219,32 @@ check "stats answers while a client does not read" sh -c \
 t1=$(date +%s%N)
 echo "#   stats took $(((t1 - t0) / 1000000)) ms"
 check "ct list answers too" ctl ct list
+
+# one counter registry: stats as text and as JSON name the same counters
+ctl stats >"$E2E_TMP/stats.txt"
+ctl --json stats >"$E2E_TMP/stats.json"
+check "stats: text and JSON name the same counters" $PY -c '
+import json, re, sys
+text = open(sys.argv[1]).read().splitlines()
+j = json.load(open(sys.argv[2]))
+def keys(prefix):
+    line = next(l for l in text if l.startswith(prefix))
+    return set(re.findall(r" (\w+)=", line))
+def same(what, t, js):
+    if t != js:
+        sys.exit("%s: text only %s, JSON only %s" % (what, sorted(t - js), sorted(js - t)))
+p = j["ports"][0]
+same("port", keys("port eth0:"),
+     set(p) - {"name", "dev"} | {"dev_" + k for k in p.get("dev", {})})
+l = j["lcores"][0]
+same("lcore", keys("lcore %u %s %u:" % (l["lcore"], l["role"], l["index"])) - {"busy"} | {"busy_pct"},
+     set(l) - {"lcore", "role", "index", "rxq"})
+same("drops", keys("drops:"), set(j["drops"]) - {"reasons"})
+same("conntrack", keys("conntrack: entries=") - {"occupancy"},
+     set(j["conntrack"]) - {"counters"} | set(j["conntrack"]["counters"]))
+same("rules", keys("rules: generation="), set(j["rules"]))
+print("same keys: %d per lcore, %d per port, %d rules" % (len(l), len(p) + len(p.get("dev", {})), len(j["rules"])))
+' "$E2E_TMP/stats.txt" "$E2E_TMP/stats.json"
 check "the dataplane still forwards" ns_a ping -c 1 -W 2 -q $IP_B
 
 check "ct flush" ctl ct flush

@@ -29,15 +29,31 @@
 #define CTL_BUDGET_US 20000         /* most time one poll spends writing */
 #define CTL_BACKLOG 16
 
-/* Relaxed read of a counter another lcore writes. */
-#define RD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
-
 enum cl_state {
 	CL_IDLE,    /* waiting for a request */
-	CL_LIST,    /* streaming snapshots (ct.list, ct.delete) */
+	CL_PRODUCE, /* a producer makes the rest of the answer (ct list, ...) */
 	CL_EVENTS,  /* subscribed to events until it goes */
 	CL_CLOSING, /* protocol error: flush the answer, then close */
 	CL_DEAD,    /* to be closed */
+};
+
+struct dpfw;
+struct ctl_client;
+
+/*
+ * A long answer, made as fast as the client reads: the server calls
+ * produce whenever less than CTL_OUT_HIGH bytes wait for the client; it
+ * appends to cl->txt (at most about CTL_OUT_HIGH a call) and returns true
+ * once it closed the answer with ctl_end(). release frees state, when the
+ * answer is done or the client went first.
+ */
+typedef bool ctl_produce_fn(struct dpfw *d, struct ctl_client *cl, void *state);
+typedef void ctl_release_fn(void *state);
+
+struct ctl_producer {
+	ctl_produce_fn *produce;
+	ctl_release_fn *release;
+	void *state;
 };
 
 struct ctl_client {
@@ -51,11 +67,7 @@ struct ctl_client {
 	size_t out_off;
 	uint64_t stall_tsc; /* when output last moved, or was queued while idle */
 	struct ctl_request req;
-	/* listing */
-	struct ct_snapshot *snap;
-	uint32_t nsnap, snap_pos, snap_cap;
-	enum ctl_status end_status;
-	char end_msg[128];
+	struct ctl_producer prod; /* CL_PRODUCE: what makes the answer */
 	const char *why; /* reason it is dropped, for the log */
 	bool eof;        /* the client closed its sending side */
 };
@@ -72,10 +84,8 @@ struct dpfw_ctl {
 	uint64_t start_tsc;
 	uint64_t accepted, dropped, refused;
 	struct ctl_client **cl; /* max_clients slots */
-	struct pollfd *pfd;     /* 1 + max_clients */
+	struct pollfd *pfd;     /* 1 + max_clients + DPFW_PROM_POLLFDS */
 };
-
-struct dpfw;
 
 /* ctl_answer.c: framing */
 
@@ -97,6 +107,12 @@ void ctl_end(struct ctl_client *cl, enum ctl_status st, const char *fmt, ...)
 /* ctl_server.c: clients */
 
 void ctl_client_free(struct ctl_client *cl);
+/**
+ * Hand the rest of the answer to a producer (state CL_PRODUCE) and run it
+ * once. release(state) is called when it is done or the client goes.
+ */
+void ctl_produce_start(struct dpfw *d, struct ctl_client *cl, ctl_produce_fn *produce,
+		       ctl_release_fn *release, void *state);
 /** Mark for closing at the next reap, logging why. */
 void ctl_client_drop(struct ctl_client *cl, const char *why);
 /** Send what the socket takes. @return bytes sent, -1 when the client is gone */

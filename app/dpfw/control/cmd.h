@@ -10,9 +10,10 @@
  *
  * A handler runs on the control loop's thread when a request parsed
  * (cl->req is valid and d->ct is set up). It appends its answer to cl->txt
- * and closes it with ctl_end(), or hands over to a streaming state
- * (CL_LIST, CL_EVENTS) that the server drives afterwards. It must not
- * block: what could take long is cut into steps (see ctl_list_produce).
+ * and closes it with ctl_end(), or hands the rest to a producer
+ * (ctl_produce_start, client.h) that the server calls as fast as the
+ * client reads, or subscribes the client to events (CL_EVENTS). It must
+ * not block: what could take long is cut into steps by its producer.
  *
  * Adding a command group, e.g. `rules`: the wire name and arguments in
  * lib/ctl (CTL_COMMANDS in ctl.h, the parser in ctl.c), the handlers in a
@@ -54,8 +55,6 @@ ctl_cmd_fn ctl_cmd_get;
 ctl_cmd_fn ctl_cmd_delete;
 ctl_cmd_fn ctl_cmd_flush;
 ctl_cmd_fn ctl_cmd_events;
-/** Format more of a listing (CL_LIST), up to CTL_OUT_HIGH of pending output. */
-void ctl_list_produce(struct dpfw *d, struct ctl_client *cl);
 
 /* ctl_cmd_expect.c */
 ctl_cmd_fn ctl_cmd_expect_list;

@@ -2,8 +2,9 @@
 /*
  * ct list/count/get/delete/flush/events. A listing is taken as snapshots
  * of the matching entries when asked for (one walk of the table), then
- * formatted only as fast as the client reads (ctl_list_produce, called
- * again by the server while the client is in CL_LIST).
+ * formatted only as fast as the client reads: the client's producer
+ * (listing_produce with its struct listing, client.h) is called again by
+ * the server while the client is in CL_PRODUCE.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -15,9 +16,27 @@
 #include "cmd.h"
 #include "dpfw.h"
 
+/* A listing being sent: the snapshots taken, how far formatting got. */
+struct listing {
+	struct ct_snapshot *snap;
+	uint32_t n, pos, cap;
+	enum ctl_status end_status;
+	char end_msg[128];
+};
+
+static void
+listing_free(void *arg)
+{
+	struct listing *x = arg;
+
+	free(x->snap);
+	free(x);
+}
+
 struct collect {
 	struct dpfw *d;
-	struct ctl_client *cl;
+	const struct ctl_filter *filter;
+	struct listing *x;
 	uint64_t now;
 	bool full;
 };
@@ -25,80 +44,90 @@ struct collect {
 static int
 collect_one(const struct ct_conn *c, void *arg)
 {
-	struct collect *x = arg;
-	struct ctl_client *cl = x->cl;
+	struct collect *cc = arg;
+	struct listing *x = cc->x;
 	struct ct_snapshot s;
 
-	ct_snapshot(x->d->ct, c, x->now, &s);
-	if (!ctl_filter_match(&cl->req.filter, &s))
+	ct_snapshot(cc->d->ct, c, cc->now, &s);
+	if (!ctl_filter_match(cc->filter, &s))
 		return 0;
-	if (cl->nsnap == cl->snap_cap) {
-		uint32_t cap = cl->snap_cap ? cl->snap_cap * 2 : 256;
-		struct ct_snapshot *p = realloc(cl->snap, (size_t)cap * sizeof(*p));
+	if (x->n == x->cap) {
+		uint32_t cap = x->cap ? x->cap * 2 : 256;
+		struct ct_snapshot *p = realloc(x->snap, (size_t)cap * sizeof(*p));
 
 		if (p == NULL) {
-			x->full = true;
+			cc->full = true;
 			return 1;
 		}
-		cl->snap = p;
-		cl->snap_cap = cap;
+		x->snap = p;
+		x->cap = cap;
 	}
-	cl->snap[cl->nsnap++] = s;
+	x->snap[x->n++] = s;
 	return 0;
 }
 
-/* Snapshots of the matching entries into cl->snap. @return 0 or -1 (memory) */
-static int
-collect(struct dpfw *d, struct ctl_client *cl)
+/* Snapshots of the entries matching the request's filter (one walk of the
+ * table). @return the listing, or NULL (memory; *n: how many were taken) */
+static struct listing *
+collect(struct dpfw *d, struct ctl_client *cl, uint32_t *n)
 {
-	struct collect x = {.d = d, .cl = cl, .now = dpfw_ct_now(d)};
+	struct listing *x = calloc(1, sizeof(*x));
+	struct collect cc = {.d = d, .filter = &cl->req.filter, .x = x,
+			     .now = dpfw_ct_now(d)};
 
-	cl->nsnap = 0;
-	cl->snap_pos = 0;
-	ct_list(d->ct, collect_one, &x);
-	return x.full ? -1 : 0;
+	*n = 0;
+	if (x == NULL)
+		return NULL;
+	ct_list(d->ct, collect_one, &cc);
+	*n = x->n;
+	if (cc.full) {
+		listing_free(x);
+		return NULL;
+	}
+	return x;
 }
 
-void
-ctl_list_produce(struct dpfw *d, struct ctl_client *cl)
+/* The producer of a listing (client.h): formats up to CTL_OUT_HIGH pending. */
+static bool
+listing_produce(struct dpfw *d, struct ctl_client *cl, void *arg)
 {
+	struct listing *x = arg;
 	char line[768];
 
-	while (cl->snap_pos < cl->nsnap && ctl_out_pending(cl) + cl->txt.len < CTL_OUT_HIGH) {
-		const struct ct_snapshot *s = &cl->snap[cl->snap_pos];
+	while (x->pos < x->n && ctl_out_pending(cl) + cl->txt.len < CTL_OUT_HIGH) {
+		const struct ct_snapshot *s = &x->snap[x->pos];
 
 		if (cl->req.json) {
-			ctl_buf_add(&cl->txt, cl->snap_pos ? ",\n" : "[\n", 2);
+			ctl_buf_add(&cl->txt, x->pos ? ",\n" : "[\n", 2);
 			ctl_json_snapshot(&cl->txt, d, s, false, NULL);
 		} else if (ct_format_snapshot(s, line, sizeof(line), ctl_fmt_flags(d)) >= 0) {
 			ctl_text_line(&cl->txt, line);
 		}
-		cl->snap_pos++;
+		x->pos++;
 		if (cl->txt.len >= CTL_MAX_CHUNK)
 			ctl_flush_text(cl);
 	}
-	if (cl->snap_pos < cl->nsnap)
-		return;
+	if (x->pos < x->n)
+		return false;
 	if (cl->req.json)
-		ctl_buf_printf(&cl->txt, "%s]\n", cl->nsnap ? "\n" : "[");
-	ctl_end(cl, cl->end_status, "%s", cl->end_msg);
-	free(cl->snap);
-	cl->snap = NULL;
-	cl->nsnap = cl->snap_cap = cl->snap_pos = 0;
-	cl->state = CL_IDLE;
+		ctl_buf_printf(&cl->txt, "%s]\n", x->n ? "\n" : "[");
+	ctl_end(cl, x->end_status, "%s", x->end_msg);
+	return true;
 }
+
 void
 ctl_cmd_list(struct dpfw *d, struct ctl_client *cl)
 {
-	if (collect(d, cl) < 0) {
-		ctl_end(cl, CTL_S_FAILED, "out of memory for a listing of %u entries", cl->nsnap);
+	uint32_t n;
+	struct listing *x = collect(d, cl, &n);
+
+	if (x == NULL) {
+		ctl_end(cl, CTL_S_FAILED, "out of memory for a listing of %u entries", n);
 		return;
 	}
-	cl->end_status = CTL_S_OK;
-	snprintf(cl->end_msg, sizeof(cl->end_msg), "%u flow entries have been shown.",
-		 cl->nsnap);
-	cl->state = CL_LIST;
-	ctl_list_produce(d, cl);
+	x->end_status = CTL_S_OK;
+	snprintf(x->end_msg, sizeof(x->end_msg), "%u flow entries have been shown.", x->n);
+	ctl_produce_start(d, cl, listing_produce, listing_free, x);
 }
 
 void
@@ -109,14 +138,13 @@ ctl_cmd_count(struct dpfw *d, struct ctl_client *cl)
 	if (cl->req.filter.have == 0) {
 		n = ct_count(d->ct);
 	} else {
-		if (collect(d, cl) < 0) {
+		struct listing *x = collect(d, cl, &n);
+
+		if (x == NULL) {
 			ctl_end(cl, CTL_S_FAILED, "out of memory counting entries");
 			return;
 		}
-		n = cl->nsnap;
-		free(cl->snap);
-		cl->snap = NULL;
-		cl->nsnap = cl->snap_cap = 0;
+		listing_free(x);
 	}
 	if (cl->req.json)
 		ctl_buf_printf(&cl->txt, "{\"count\":%u}\n", n);
@@ -147,6 +175,7 @@ ctl_cmd_get(struct dpfw *d, struct ctl_client *cl)
 	struct ct_conn *c;
 	struct ct_snapshot s;
 	struct ctl_filter extra = cl->req.filter;
+	struct listing *x;
 	int dir = 0;
 
 	/* the tuple matches either direction (as the kernel's lookup does);
@@ -166,39 +195,39 @@ ctl_cmd_get(struct dpfw *d, struct ctl_client *cl)
 		ctl_end(cl, CTL_S_NOT_FOUND, "Operation failed: such conntrack doesn't exist");
 		return;
 	}
-	cl->snap = malloc(sizeof(s));
-	if (cl->snap == NULL) {
+	x = calloc(1, sizeof(*x));
+	if (x != NULL)
+		x->snap = malloc(sizeof(s));
+	if (x == NULL || x->snap == NULL) {
+		free(x);
 		ctl_end(cl, CTL_S_FAILED, "out of memory");
 		return;
 	}
-	cl->snap[0] = s;
-	cl->nsnap = cl->snap_cap = 1;
-	cl->snap_pos = 0;
-	cl->end_status = CTL_S_OK;
-	snprintf(cl->end_msg, sizeof(cl->end_msg), "1 flow entries have been shown.");
-	cl->state = CL_LIST;
-	ctl_list_produce(d, cl);
+	x->snap[0] = s;
+	x->n = x->cap = 1;
+	x->end_status = CTL_S_OK;
+	snprintf(x->end_msg, sizeof(x->end_msg), "1 flow entries have been shown.");
+	ctl_produce_start(d, cl, listing_produce, listing_free, x);
 }
 
 void
 ctl_cmd_delete(struct dpfw *d, struct ctl_client *cl)
 {
 	uint32_t i, n = 0;
+	struct listing *x = collect(d, cl, &n);
 
-	if (collect(d, cl) < 0) {
-		ctl_end(cl, CTL_S_FAILED, "out of memory for a list of %u entries to delete",
-			cl->nsnap);
+	if (x == NULL) {
+		ctl_end(cl, CTL_S_FAILED, "out of memory for a list of %u entries to delete", n);
 		return;
 	}
 	/* keep the snapshots of what was deleted, to print them as conntrack -D */
-	for (i = 0; i < cl->nsnap; i++)
-		if (ct_delete(d->ct, &cl->snap[i].tuple[0]) == 0)
-			cl->snap[n++] = cl->snap[i];
-	cl->nsnap = n;
-	cl->end_status = n ? CTL_S_OK : CTL_S_NOT_FOUND;
-	snprintf(cl->end_msg, sizeof(cl->end_msg), "%u flow entries have been deleted.", n);
-	cl->state = CL_LIST;
-	ctl_list_produce(d, cl);
+	for (i = 0, n = 0; i < x->n; i++)
+		if (ct_delete(d->ct, &x->snap[i].tuple[0]) == 0)
+			x->snap[n++] = x->snap[i];
+	x->n = n;
+	x->end_status = n ? CTL_S_OK : CTL_S_NOT_FOUND;
+	snprintf(x->end_msg, sizeof(x->end_msg), "%u flow entries have been deleted.", n);
+	ctl_produce_start(d, cl, listing_produce, listing_free, x);
 }
 
 void

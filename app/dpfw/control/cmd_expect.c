@@ -2,21 +2,34 @@
 /*
  * expect list: the pending expectations of the FTP and TFTP helpers, as
  * /proc/net/nf_conntrack_expect shows them (lines), or as JSON objects
- * with the same fields. The table is small (ct_expect_max), so the answer
- * is built in one go.
+ * with the same fields. The expectations are copied when asked for (the
+ * table is small, ct_expect_max), then formatted by the client's producer
+ * as fast as it reads, like a ct listing.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include <rte_byteorder.h>
 
 #include "cmd.h"
 #include "dpfw.h"
 
+/* The expectations taken when asked for, and how far formatting got. */
 struct expect_out {
-	struct ctl_client *cl;
-	unsigned n;
+	struct ct_expect_view *v;
+	unsigned n, pos, cap;
+	bool oom;
 };
+
+static void
+expect_free(void *arg)
+{
+	struct expect_out *x = arg;
+
+	free(x->v);
+	free(x);
+}
 
 static void
 json_expect(struct ctl_buf *b, const struct ct_expect_view *e)
@@ -39,30 +52,62 @@ static int
 expect_one(const struct ct_expect_view *e, void *arg)
 {
 	struct expect_out *x = arg;
-	struct ctl_client *cl = x->cl;
+
+	if (x->n == x->cap) {
+		unsigned cap = x->cap ? x->cap * 2 : 64;
+		struct ct_expect_view *p = realloc(x->v, (size_t)cap * sizeof(*p));
+
+		if (p == NULL) {
+			x->oom = true;
+			return 1;
+		}
+		x->v = p;
+		x->cap = cap;
+	}
+	x->v[x->n++] = *e;
+	return 0;
+}
+
+/* The producer (client.h): formats up to CTL_OUT_HIGH pending. */
+static bool
+expect_produce(struct dpfw *d, struct ctl_client *cl, void *arg)
+{
+	struct expect_out *x = arg;
 	char line[256];
 
-	if (cl->req.json) {
-		ctl_buf_add(&cl->txt, x->n ? ",\n" : "[\n", 2);
-		json_expect(&cl->txt, e);
-	} else if (ct_format_expect(e, line, sizeof(line)) >= 0) {
-		ctl_text_line(&cl->txt, line);
-	} else {
-		return 0;
+	RTE_SET_USED(d);
+	while (x->pos < x->n && ctl_out_pending(cl) + cl->txt.len < CTL_OUT_HIGH) {
+		const struct ct_expect_view *e = &x->v[x->pos++];
+
+		if (cl->req.json) {
+			ctl_buf_add(&cl->txt, x->pos > 1 ? ",\n" : "[\n", 2);
+			json_expect(&cl->txt, e);
+		} else if (ct_format_expect(e, line, sizeof(line)) >= 0) {
+			ctl_text_line(&cl->txt, line);
+		}
+		if (cl->txt.len >= CTL_MAX_CHUNK)
+			ctl_flush_text(cl);
 	}
-	x->n++;
-	if (cl->txt.len >= CTL_MAX_CHUNK)
-		ctl_flush_text(cl);
-	return 0;
+	if (x->pos < x->n)
+		return false;
+	if (cl->req.json)
+		ctl_buf_printf(&cl->txt, "%s]\n", x->n ? "\n" : "[");
+	ctl_end(cl, CTL_S_OK, "%u expectations have been shown.", x->n);
+	return true;
 }
 
 void
 ctl_cmd_expect_list(struct dpfw *d, struct ctl_client *cl)
 {
-	struct expect_out x = {.cl = cl};
+	struct expect_out *x = calloc(1, sizeof(*x));
 
-	ct_expect_list(d->ct, dpfw_ct_now(d), expect_one, &x);
-	if (cl->req.json)
-		ctl_buf_printf(&cl->txt, "%s]\n", x.n ? "\n" : "[");
-	ctl_end(cl, CTL_S_OK, "%u expectations have been shown.", x.n);
+	if (x != NULL)
+		ct_expect_list(d->ct, dpfw_ct_now(d), expect_one, x);
+	if (x == NULL || x->oom) {
+		if (x != NULL)
+			expect_free(x);
+		ctl_end(cl, CTL_S_FAILED, "out of memory for the expectations");
+		return;
+	}
+	ctl_produce_start(d, cl, expect_produce, expect_free, x);
 }

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The Prometheus endpoint's HTTP side (prom.h). One request per
+ * The Prometheus endpoint's HTTP side (prom_server.h). One request per
  * connection: the client sends a request head, gets the answer, and the
  * connection is closed (Connection: close). GET /metrics answers 200 with
  * the metrics; anything else 404. Nothing waits for a client: sockets are
- * non-blocking, polled once per control loop iteration, and a client that
+ * non-blocking and in the control loop's one poll set (dpfw_prom_pollfds:
+ * a request wakes the loop and is answered at once), and a client that
  * has not sent its request head and read its answer within PROM_DEADLINE_S
  * is dropped, as is one whose head exceeds PROM_MAX_HEAD.
  */
@@ -24,7 +25,7 @@
 #include "metrics.h"
 #include "prom_server.h"
 
-#define PROM_MAX_CLIENTS 8
+#define PROM_MAX_CLIENTS (DPFW_PROM_POLLFDS - 1)
 #define PROM_MAX_HEAD 4096      /* request line and headers */
 #define PROM_DEADLINE_S 5       /* whole exchange */
 
@@ -41,7 +42,6 @@ struct prom_client {
 struct dpfw_prom {
 	int fd;
 	struct prom_client cl[PROM_MAX_CLIENTS];
-	struct dpfw_metrics m;  /* scratch for one answer */
 	uint64_t served, dropped;
 };
 
@@ -87,7 +87,7 @@ accept_clients(struct dpfw_prom *p)
 
 /* The answer to a complete request head. */
 static void
-answer(struct dpfw *d, struct dpfw_prom *p, struct prom_client *c)
+answer(const struct dpfw_metrics *m, struct dpfw_prom *p, struct prom_client *c)
 {
 	static const char ok_hdr[] = "HTTP/1.1 200 OK\r\n"
 		"Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n";
@@ -104,8 +104,7 @@ answer(struct dpfw *d, struct dpfw_prom *p, struct prom_client *c)
 		ctl_buf_add(&c->out, not_found, sizeof(not_found) - 1);
 		return;
 	}
-	dpfw_metrics_collect(d, &p->m);
-	dpfw_prom_format(&p->m, &body);
+	dpfw_prom_format(m, &body);
 	ctl_buf_add(&c->out, ok_hdr, sizeof(ok_hdr) - 1);
 	ctl_buf_printf(&c->out, "Content-Length: %zu\r\nConnection: close\r\n\r\n", body.len);
 	ctl_buf_add(&c->out, body.p, body.len);
@@ -165,7 +164,7 @@ client_write(struct prom_client *c)
 }
 
 void
-dpfw_prom_poll(struct dpfw *d)
+dpfw_prom_poll(struct dpfw *d, const struct dpfw_metrics *m)
 {
 	struct dpfw_prom *p = d->prom;
 	uint64_t now = rte_get_timer_cycles();
@@ -188,7 +187,7 @@ dpfw_prom_poll(struct dpfw *d)
 				continue;
 			}
 			if (rc > 0)
-				answer(d, p, c);
+				answer(m, p, c);
 		}
 		if (c->answered) {
 			if (c->out.oom) {
@@ -204,6 +203,27 @@ dpfw_prom_poll(struct dpfw *d)
 		if (now > c->deadline)
 			client_close(p, c, "too slow (" RTE_STR(PROM_DEADLINE_S) " s)");
 	}
+}
+
+unsigned
+dpfw_prom_pollfds(struct dpfw *d, struct pollfd *pfd)
+{
+	struct dpfw_prom *p = d->prom;
+	unsigned i, n = 0;
+
+	if (p == NULL)
+		return 0;
+	pfd[n].fd = p->fd;
+	pfd[n].events = POLLIN;
+	pfd[n++].revents = 0;
+	for (i = 0; i < PROM_MAX_CLIENTS; i++) {
+		if (p->cl[i].fd < 0)
+			continue;
+		pfd[n].fd = p->cl[i].fd;
+		pfd[n].events = p->cl[i].answered ? POLLOUT : POLLIN;
+		pfd[n++].revents = 0;
+	}
+	return n;
 }
 
 int

@@ -6,13 +6,17 @@
  * buffer (what the current answer has produced and not yet framed) and an
  * output buffer of framed bytes not yet accepted by the socket. Nothing
  * here waits for a client:
- *  - a listing is taken as a snapshot of the matching entries when asked
- *    for, then formatted only as fast as the client reads (at most
- *    CTL_OUT_HIGH bytes wait in its output);
+ *  - a long answer (ct list, ct delete, expect list) is made by the
+ *    producer its command handed it (client.h: a function and its state),
+ *    called only as fast as the client reads (at most CTL_OUT_HIGH bytes
+ *    wait in its output); the server knows nothing of what it lists;
  *  - events are pushed: a subscriber with more than CTL_OUT_LIMIT bytes
  *    waiting is dropped;
  *  - any client with output that has not moved for CTL_STALL_S seconds is
  *    dropped.
+ * The control loop waits in one poll() on the control socket, its clients
+ * and the Prometheus listener and its clients (dpfw_ctl_sleep), so either
+ * is served as soon as it has something.
  */
 #include <errno.h>
 #include <poll.h>
@@ -25,6 +29,7 @@
 #include <rte_cycles.h>
 
 #include "cmd.h"
+#include "prom_server.h"
 #include "server.h"
 #include "dpfw.h"
 #include "log.h"
@@ -36,8 +41,9 @@ ctl_client_free(struct ctl_client *cl)
 {
 	if (cl->fd >= 0)
 		close(cl->fd);
+	if (cl->prod.release != NULL)
+		cl->prod.release(cl->prod.state);
 	free(cl->in);
-	free(cl->snap);
 	ctl_buf_free(&cl->txt);
 	ctl_buf_free(&cl->out);
 	free(cl);
@@ -82,6 +88,31 @@ ctl_client_write(struct ctl_client *cl)
 		cl->out_off = 0;
 	}
 	return total;
+}
+
+/* ---------------------------------------------------------------- producers */
+
+static void
+produce(struct dpfw *d, struct ctl_client *cl)
+{
+	if (!cl->prod.produce(d, cl, cl->prod.state))
+		return;
+	if (cl->prod.release != NULL)
+		cl->prod.release(cl->prod.state);
+	memset(&cl->prod, 0, sizeof(cl->prod));
+	if (cl->state == CL_PRODUCE)
+		cl->state = CL_IDLE;
+}
+
+void
+ctl_produce_start(struct dpfw *d, struct ctl_client *cl, ctl_produce_fn *fn,
+		  ctl_release_fn *release, void *state)
+{
+	cl->prod.produce = fn;
+	cl->prod.release = release;
+	cl->prod.state = state;
+	cl->state = CL_PRODUCE;
+	produce(d, cl);
 }
 
 /* ---------------------------------------------------------------- input */
@@ -291,8 +322,9 @@ write_clients(struct dpfw *d)
 
 			if (cl == NULL || cl->state == CL_DEAD)
 				continue;
-			if (cl->state == CL_LIST)
-				ctl_list_produce(d, cl);
+			if (cl->state == CL_PRODUCE &&
+			    ctl_out_pending(cl) + cl->txt.len < CTL_OUT_HIGH)
+				produce(d, cl);
 			if (cl->txt.oom || cl->out.oom) {
 				ctl_client_drop(cl, "out of memory for its output");
 				continue;
@@ -378,25 +410,30 @@ void
 dpfw_ctl_sleep(struct dpfw *d, unsigned timeout_ms)
 {
 	struct dpfw_ctl *s = d->ctl;
-	unsigned i, n = 1;
+	struct pollfd own[DPFW_PROM_POLLFDS]; /* without a control socket */
+	struct pollfd *pfd = s != NULL ? s->pfd : own;
+	unsigned i, n = 0;
 
-	if (s == NULL) {
+	if (s != NULL) {
+		pfd[n].fd = s->fd;
+		pfd[n++].events = POLLIN;
+		for (i = 0; i < s->max_clients; i++) {
+			struct ctl_client *cl = s->cl[i];
+
+			if (cl == NULL)
+				continue;
+			pfd[n].fd = cl->fd;
+			pfd[n++].events =
+				(cl->in_len < CTL_MAX_REQUEST && !cl->eof ? POLLIN : 0) |
+				(ctl_out_pending(cl) || cl->state == CL_PRODUCE ? POLLOUT : 0);
+		}
+	}
+	/* the Prometheus listener and its clients in the same set */
+	n += dpfw_prom_pollfds(d, pfd + n);
+	if (n == 0) {
 		rte_delay_us_sleep(timeout_ms * 1000u);
 		return;
 	}
-	s->pfd[0].fd = s->fd;
-	s->pfd[0].events = POLLIN;
-	for (i = 0; i < s->max_clients; i++) {
-		struct ctl_client *cl = s->cl[i];
-
-		if (cl == NULL)
-			continue;
-		s->pfd[n].fd = cl->fd;
-		s->pfd[n].events = (cl->in_len < CTL_MAX_REQUEST && !cl->eof ? POLLIN : 0) |
-				   (ctl_out_pending(cl) || cl->state == CL_LIST ? POLLOUT : 0);
-		n++;
-	}
-	if (poll(s->pfd, n, (int)timeout_ms) < 0 && errno == EINTR)
+	if (poll(pfd, n, (int)timeout_ms) < 0 && errno == EINTR)
 		return; /* a signal: let the loop look at it */
 }
-

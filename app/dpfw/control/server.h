@@ -2,15 +2,16 @@
 /*
  * The control socket inside dpfw (protocol: lib/ctl/ctl.h). Everything
  * here runs on the control loop's thread and never blocks: the socket and
- * every client are non-blocking and polled with a zero timeout, output
- * waits in per-client buffers, and the fast path is reached only through
- * lib/ct's control-thread functions and relaxed reads of per-lcore
- * counters.
+ * every client are non-blocking, the loop waits for them (and for the
+ * Prometheus endpoint's) in one poll set, output waits in per-client
+ * buffers, and the fast path is reached only through lib/ct's
+ * control-thread functions and relaxed reads of per-lcore counters.
  *
  * Wiring in main.c:
  *   dpfw_ctl_init(d)          after the ports are up, before launching lcores
- *   dpfw_ctl_sleep(d, 100)    instead of the loop's 100 ms sleep (optional:
- *                             wakes early when a client needs service)
+ *   dpfw_ctl_sleep(d, 100)    instead of the loop's 100 ms sleep: wakes early
+ *                             when the control socket, the Prometheus
+ *                             listener or a client of either needs service
  *   dpfw_ctl_poll(d)          once per control loop iteration
  *   dpfw_ctl_events(d, out)   instead of dpfw_ct_print_events(d, out):
  *                             drains conntrack events once, prints them when
@@ -37,8 +38,9 @@ int dpfw_ctl_init(struct dpfw *d);
 void dpfw_ctl_poll(struct dpfw *d);
 
 /**
- * Sleep up to timeout_ms, returning early when the control socket or a
- * client has something to do (plain sleep without a control socket).
+ * Sleep up to timeout_ms in one poll() on the control socket, its clients,
+ * the Prometheus listener and its clients (dpfw_prom_pollfds), returning
+ * as soon as any has something to do (plain sleep when there is none).
  */
 void dpfw_ctl_sleep(struct dpfw *d, unsigned timeout_ms);
 

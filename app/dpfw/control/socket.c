@@ -18,6 +18,7 @@
 #include <rte_cycles.h>
 
 #include "client.h"
+#include "prom_server.h"
 #include "server.h"
 #include "dpfw.h"
 #include "log.h"
@@ -121,7 +122,7 @@ dpfw_ctl_init(struct dpfw *d)
 		return -1;
 	s->max_clients = d->cfg.ctl_max_clients ? d->cfg.ctl_max_clients : 16;
 	s->cl = calloc(s->max_clients, sizeof(*s->cl));
-	s->pfd = calloc(s->max_clients + 1, sizeof(*s->pfd));
+	s->pfd = calloc(1 + s->max_clients + DPFW_PROM_POLLFDS, sizeof(*s->pfd));
 	s->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (s->cl == NULL || s->pfd == NULL || s->fd < 0)
 		goto fail;

@@ -11,13 +11,15 @@
 #include "telemetry.h"
 
 static bool pdump_on;
+static struct dpfw_metrics cur; /* this iteration's snapshot (control thread) */
 
 int
 dpfw_observe_init(struct dpfw *d)
 {
 	dpfw_metrics_start();
+	dpfw_metrics_collect(d, &cur);
 	/* telemetry is optional: DPDK may run without it (--no-telemetry) */
-	if (dpfw_telemetry_init(d) < 0)
+	if (dpfw_telemetry_init(d, &cur) < 0)
 		DPFW_LOG_CTL(WARNING, "telemetry commands /dpfw/... not available");
 	if (d->cfg.pdump) {
 		/*
@@ -37,8 +39,16 @@ dpfw_observe_init(struct dpfw *d)
 void
 dpfw_observe_poll(struct dpfw *d)
 {
-	dpfw_telemetry_publish(d);
-	dpfw_prom_poll(d);
+	/* one collection per iteration for telemetry, Prometheus, idle-exit */
+	dpfw_metrics_collect(d, &cur);
+	dpfw_telemetry_publish(&cur);
+	dpfw_prom_poll(d, &cur);
+}
+
+uint64_t
+dpfw_observe_rx_total(void)
+{
+	return dpfw_metrics_rx_total(&cur);
 }
 
 void

@@ -2,10 +2,13 @@
 /*
  * dpfw's counters in Prometheus' text exposition format (version 0.0.4):
  * every family with its # HELP and # TYPE lines, counters ending in
- * _total, labels port, lcore, role, cause, reason. Reassembly counters are
- * families dpfw_frag_<name>_total when reassembly is on.
+ * _total, labels port, lcore, role, queue, cause, reason. The families
+ * come from the lists of metrics.h (their prom names and help texts);
+ * reassembly counters are families dpfw_frag_<name>_total when reassembly
+ * is on, conntrack's dpfw_conntrack_<name>_total.
  */
 #include <inttypes.h>
+#include <stdio.h>
 
 #include "metrics.h"
 #include "prom_server.h"
@@ -44,51 +47,32 @@ sample1(struct ctl_buf *b, const char *name, const char *label, const char *valu
 	ctl_buf_printf(b, "\"} %" PRIu64 "\n", x);
 }
 
-/* Each port's value of one field, as one family. */
-#define PORT_FAMILY(b, m, fam, type, help, field, cond)                          \
-	do {                                                                      \
-		unsigned i_;                                                      \
-		family(b, fam, type, help);                                       \
-		for (i_ = 0; i_ < DPFW_MAX_PORTS; i_++)                           \
-			if (cond)                                                 \
-				sample1(b, fam, "port", (m)->port[i_].name,       \
-					(uint64_t)(m)->port[i_].field);           \
-	} while (0)
-
+/* Each port's values: the registry's, then the link's gauges. */
 static void
 ports(struct ctl_buf *b, const struct dpfw_metrics *m)
 {
-	PORT_FAMILY(b, m, "dpfw_port_rx_packets_total", "counter",
-		    "Packets dpfw received on the port.", rx, true);
-	PORT_FAMILY(b, m, "dpfw_port_tx_packets_total", "counter",
-		    "Packets dpfw sent out of the port.", tx, true);
-	PORT_FAMILY(b, m, "dpfw_port_tx_dropped_total", "counter",
-		    "Packets the port's TX queue refused (full).", tx_drop, true);
-	PORT_FAMILY(b, m, "dpfw_port_link_up", "gauge",
-		    "1 when the link is up.", link_up, m->port[i_].link_known);
-	PORT_FAMILY(b, m, "dpfw_port_link_speed_mbps", "gauge",
-		    "Link speed in Mbps.", link_speed, m->port[i_].link_known);
-	PORT_FAMILY(b, m, "dpfw_port_device_rx_packets_total", "counter",
-		    "Packets the device received (its own counter).", ipackets,
-		    m->port[i_].dev);
-	PORT_FAMILY(b, m, "dpfw_port_device_tx_packets_total", "counter",
-		    "Packets the device sent (its own counter).", opackets, m->port[i_].dev);
-	PORT_FAMILY(b, m, "dpfw_port_device_rx_bytes_total", "counter",
-		    "Bytes the device received.", ibytes, m->port[i_].dev);
-	PORT_FAMILY(b, m, "dpfw_port_device_tx_bytes_total", "counter",
-		    "Bytes the device sent.", obytes, m->port[i_].dev);
-	PORT_FAMILY(b, m, "dpfw_port_device_rx_missed_total", "counter",
-		    "Packets the device dropped for want of RX descriptors (dpfw too slow).",
-		    imissed, m->port[i_].dev);
-	PORT_FAMILY(b, m, "dpfw_port_device_rx_errors_total", "counter",
-		    "Erroneous packets the device received.", ierrors, m->port[i_].dev);
-	PORT_FAMILY(b, m, "dpfw_port_device_tx_errors_total", "counter",
-		    "Packets the device failed to send.", oerrors, m->port[i_].dev);
-	PORT_FAMILY(b, m, "dpfw_port_device_rx_nombuf_total", "counter",
-		    "RX failures for want of mbufs (pool empty).", rx_nombuf, m->port[i_].dev);
+	unsigned v, i;
+
+	for (v = 0; v < DPFW_PV_MAX; v++) {
+		family(b, dpfw_pv_desc[v].prom, "counter", dpfw_pv_desc[v].help);
+		for (i = 0; i < DPFW_MAX_PORTS; i++)
+			if (!dpfw_pv_desc[v].dev || m->port[i].dev)
+				sample1(b, dpfw_pv_desc[v].prom, "port", m->port[i].name,
+					m->port[i].v[v]);
+	}
+	family(b, "dpfw_port_link_up", "gauge", "1 when the link is up.");
+	for (i = 0; i < DPFW_MAX_PORTS; i++)
+		if (m->port[i].link_known)
+			sample1(b, "dpfw_port_link_up", "port", m->port[i].name,
+				m->port[i].link_up);
+	family(b, "dpfw_port_link_speed_mbps", "gauge", "Link speed in Mbps.");
+	for (i = 0; i < DPFW_MAX_PORTS; i++)
+		if (m->port[i].link_known)
+			sample1(b, "dpfw_port_link_speed_mbps", "port", m->port[i].name,
+				m->port[i].link_speed);
 }
 
-/* Each lcore's value of one field, as one family. */
+/* Each lcore's value of one expression, as one family. */
 #define LCORE_FAMILY(b, m, name, type, help, fmt, expr)                           \
 	do {                                                                      \
 		unsigned i_;                                                      \
@@ -103,21 +87,55 @@ ports(struct ctl_buf *b, const struct dpfw_metrics *m)
 static void
 lcores(struct ctl_buf *b, const struct dpfw_metrics *m)
 {
-	LCORE_FAMILY(b, m, "dpfw_lcore_packets_total", "counter",
-		     "Packets the lcore received (worker) or dequeued from its ring (helper).",
-		     "%" PRIu64, l_->pkts);
-	LCORE_FAMILY(b, m, "dpfw_lcore_busy_cycles_total", "counter",
-		     "TSC cycles of loop iterations that found work.", "%" PRIu64,
-		     l_->busy_cycles);
-	LCORE_FAMILY(b, m, "dpfw_lcore_idle_cycles_total", "counter",
-		     "TSC cycles of loop iterations that found none.", "%" PRIu64,
-		     l_->idle_cycles);
+	unsigned v, i, q;
+
+	for (v = 0; v < DPFW_LV_MAX; v++)
+		if (dpfw_lv_desc[v].sect == DPFW_SECT_LCORE)
+			LCORE_FAMILY(b, m, dpfw_lv_desc[v].prom, "counter", dpfw_lv_desc[v].help,
+				     "%" PRIu64, l_->v[v]);
 	LCORE_FAMILY(b, m, "dpfw_lcore_busy_ratio", "gauge",
 		     "Share of the loop's cycles that did work, since start (0 to 1).",
 		     "%.4f", dpfw_metrics_busy_pct(l_) / 100.0);
 	LCORE_FAMILY(b, m, "dpfw_lcore_busy_cycles_per_packet", "gauge",
 		     "Busy cycles per packet, since start.", "%.1f",
 		     dpfw_metrics_cycles_per_pkt(l_));
+	family(b, "dpfw_rxq_packets_total", "counter",
+	       "Packets received from one RX queue (by the lcore polling it).");
+	for (i = 0; i < m->nb_lcores; i++) {
+		const struct dpfw_metrics_lcore *l = &m->lcore[i];
+
+		for (q = 0; q < l->nb_rxq; q++) {
+			ctl_buf_printf(b, "dpfw_rxq_packets_total{port=\"");
+			label_value(b, l->rxq[q].port);
+			ctl_buf_printf(b, "\",queue=\"%u\",lcore=\"%u\"} %" PRIu64 "\n",
+				       l->rxq[q].queue, l->lcore, l->rxq[q].rx);
+		}
+	}
+	family(b, "dpfw_helper_ring_used", "gauge", "Packets waiting in a helper's ring.");
+	for (i = 0; i < m->nb_lcores; i++)
+		if (m->lcore[i].ring)
+			ctl_buf_printf(b, "dpfw_helper_ring_used{lcore=\"%u\"} %u\n",
+				       m->lcore[i].lcore, m->lcore[i].ring_used);
+	family(b, "dpfw_helper_ring_capacity", "gauge", "Packets a helper's ring holds.");
+	for (i = 0; i < m->nb_lcores; i++)
+		if (m->lcore[i].ring)
+			ctl_buf_printf(b, "dpfw_helper_ring_capacity{lcore=\"%u\"} %u\n",
+				       m->lcore[i].lcore, m->lcore[i].ring_size);
+}
+
+static void
+rules(struct ctl_buf *b, const struct dpfw_metrics *m)
+{
+	unsigned v;
+
+	family(b, "dpfw_rules_generation", "gauge", "Ruleset generation running.");
+	ctl_buf_printf(b, "dpfw_rules_generation %" PRIu64 "\n", m->rules_generation);
+	for (v = 0; v < DPFW_LV_MAX; v++) {
+		if (dpfw_lv_desc[v].sect != DPFW_SECT_RULES)
+			continue;
+		family(b, dpfw_lv_desc[v].prom, "counter", dpfw_lv_desc[v].help);
+		ctl_buf_printf(b, "%s %" PRIu64 "\n", dpfw_lv_desc[v].prom, m->total[v]);
+	}
 }
 
 static void
@@ -127,10 +145,8 @@ drops(struct ctl_buf *b, const struct dpfw_metrics *m)
 	unsigned r;
 
 	family(b, n, "counter", "Packets dropped, by cause.");
-	sample1(b, n, "cause", "malformed", m->malformed);
-	sample1(b, n, "cause", "conntrack", m->ct_dropped);
-	sample1(b, n, "cause", "tx_full", m->tx_full);
-	sample1(b, n, "cause", "helper_ring_full", m->helper_ring_full);
+	for (r = 0; r < DPFW_DROP_MAX; r++)
+		sample1(b, n, "cause", dpfw_drop_name[r], m->drop[r]);
 	n = "dpfw_malformed_packets_total";
 	family(b, n, "counter", "Malformed packets by reason (L2/L3 ones dropped, L4 "
 	       "ones forwarded).");
@@ -141,9 +157,6 @@ drops(struct ctl_buf *b, const struct dpfw_metrics *m)
 static void
 conntrack(struct ctl_buf *b, const struct dpfw_metrics *m)
 {
-#define CT_DESC(name, text) text,
-	static const char *const desc[CT_CNT_MAX] = {CT_COUNTERS(CT_DESC)};
-#undef CT_DESC
 	unsigned c;
 
 	if (!m->ct)
@@ -154,11 +167,13 @@ conntrack(struct ctl_buf *b, const struct dpfw_metrics *m)
 	ctl_buf_printf(b, "dpfw_conntrack_max %u\n", m->ct_max);
 	family(b, "dpfw_conntrack_capacity", "gauge", "Connections the table was made for.");
 	ctl_buf_printf(b, "dpfw_conntrack_capacity %u\n", m->ct_capacity);
+	family(b, "dpfw_conntrack_expectations", "gauge", "Pending expectations (helpers).");
+	ctl_buf_printf(b, "dpfw_conntrack_expectations %u\n", m->ct_expectations);
 	for (c = 0; c < CT_CNT_MAX; c++) {
 		char name[96];
 
 		snprintf(name, sizeof(name), "dpfw_conntrack_%s_total", ct_counter_name(c));
-		family(b, name, "counter", desc[c]);
+		family(b, name, "counter", dpfw_ct_help[c]);
 		ctl_buf_printf(b, "%s %" PRIu64 "\n", name, m->ct_cnt[c]);
 	}
 }
@@ -189,6 +204,7 @@ dpfw_prom_format(const struct dpfw_metrics *m, struct ctl_buf *b)
 	ports(b, m);
 	lcores(b, m);
 	drops(b, m);
+	rules(b, m);
 	frag(b, m);
 	conntrack(b, m);
 }

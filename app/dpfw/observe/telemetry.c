@@ -5,16 +5,20 @@
  *
  *   /dpfw/status   version, pid, uptime, lcores, memory, ports and links
  *   /dpfw/stats    per port: dpfw's rx/tx/tx_drop and the device's counters
- *   /dpfw/lcores   per lcore: role, packets, busy %, busy cycles per packet
- *   /dpfw/ct       entries, ct_max, capacity and every conntrack counter
- *                  (early_drop, drop, insert, expired, ...)
+ *   /dpfw/lcores   per lcore: role, every per-lcore counter (pkts, tx,
+ *                  dropped, to_helper, ...), busy %, busy cycles per
+ *                  packet, packets per RX queue, a helper's ring use
+ *   /dpfw/ct       entries, ct_max, capacity, expectations and every
+ *                  conntrack counter (early_drop, drop, insert, ...)
  *   /dpfw/drops    drops by cause, malformed packets by reason
  *   /dpfw/frag     reassembly counters (held, reassembled, failed, ...);
  *                  empty when reassembly is off
+ *   /dpfw/rules    ruleset generation, and what the ruleset did
+ * (the dictionaries are made in tel_format.c, from the lists of metrics.h)
  *
  * The callbacks run on DPDK's telemetry thread, possibly while dpfw shuts
  * down, so they never touch the runtime state: the control loop publishes
- * a copy of the counters (metrics.h) every iteration (100 ms) and the
+ * a copy of the counters (metrics.h) every iteration (100 ms at most) and the
  * callbacks read that copy under a mutex. Values are at most one control
  * loop iteration old. Per-state conntrack counts would need a walk of the
  * table, which only the control thread may do; they are not offered.
@@ -106,131 +110,30 @@ tel_status(const char *cmd __rte_unused, const char *params __rte_unused,
 	return 0;
 }
 
-static int
-tel_stats(const char *cmd __rte_unused, const char *params __rte_unused,
-	  struct rte_tel_data *d)
-{
-	unsigned idx;
-
-	rte_tel_data_start_dict(d);
-	pthread_mutex_lock(&tel_lock);
-	for (idx = 0; idx < DPFW_MAX_PORTS && tel_have; idx++) {
-		const struct dpfw_metrics_port *p = &tel_pub.port[idx];
-		struct rte_tel_data *c = dict_new();
-
-		if (c == NULL)
-			continue;
-		rte_tel_data_add_dict_u64(c, "rx", p->rx);
-		rte_tel_data_add_dict_u64(c, "tx", p->tx);
-		rte_tel_data_add_dict_u64(c, "tx_drop", p->tx_drop);
-		if (p->dev) {
-			rte_tel_data_add_dict_u64(c, "dev_ipackets", p->ipackets);
-			rte_tel_data_add_dict_u64(c, "dev_opackets", p->opackets);
-			rte_tel_data_add_dict_u64(c, "dev_ibytes", p->ibytes);
-			rte_tel_data_add_dict_u64(c, "dev_obytes", p->obytes);
-			rte_tel_data_add_dict_u64(c, "dev_imissed", p->imissed);
-			rte_tel_data_add_dict_u64(c, "dev_ierrors", p->ierrors);
-			rte_tel_data_add_dict_u64(c, "dev_oerrors", p->oerrors);
-			rte_tel_data_add_dict_u64(c, "dev_rx_nombuf", p->rx_nombuf);
-		}
-		dict_attach(d, p->name, c);
+/* A command answered from the published copy (empty before the first). */
+#define TEL_CMD(fn, fill)                                                        \
+	static int                                                                \
+	fn(const char *cmd __rte_unused, const char *params __rte_unused,         \
+	   struct rte_tel_data *d)                                                \
+	{                                                                         \
+		pthread_mutex_lock(&tel_lock);                                    \
+		if (tel_have)                                                     \
+			fill(&tel_pub, d);                                        \
+		else                                                              \
+			rte_tel_data_start_dict(d);                               \
+		pthread_mutex_unlock(&tel_lock);                                  \
+		return 0;                                                         \
 	}
-	pthread_mutex_unlock(&tel_lock);
-	return 0;
-}
-
-static int
-tel_lcores(const char *cmd __rte_unused, const char *params __rte_unused,
-	   struct rte_tel_data *d)
-{
-	unsigned i;
-
-	rte_tel_data_start_dict(d);
-	pthread_mutex_lock(&tel_lock);
-	for (i = 0; i < tel_pub.nb_lcores && tel_have; i++) {
-		const struct dpfw_metrics_lcore *l = &tel_pub.lcore[i];
-		struct rte_tel_data *c = dict_new();
-		char name[16];
-
-		if (c == NULL)
-			continue;
-		rte_tel_data_add_dict_string(c, "role", l->role);
-		rte_tel_data_add_dict_int(c, "index", l->index);
-		rte_tel_data_add_dict_u64(c, "pkts", l->pkts);
-		rte_tel_data_add_dict_u64(c, "tx", l->tx);
-		rte_tel_data_add_dict_u64(c, "busy_cycles", l->busy_cycles);
-		rte_tel_data_add_dict_u64(c, "idle_cycles", l->idle_cycles);
-		/* telemetry has no floats in 22.11: tenths, and a string */
-		rte_tel_data_add_dict_u64(c, "busy_pct_x10",
-					  (uint64_t)(dpfw_metrics_busy_pct(l) * 10 + 0.5));
-		rte_tel_data_add_dict_u64(c, "busy_cycles_per_pkt",
-					  (uint64_t)(dpfw_metrics_cycles_per_pkt(l) + 0.5));
-		snprintf(name, sizeof(name), "%.1f", dpfw_metrics_busy_pct(l));
-		rte_tel_data_add_dict_string(c, "busy_pct", name);
-		snprintf(name, sizeof(name), "%u", l->lcore);
-		dict_attach(d, name, c);
-	}
-	pthread_mutex_unlock(&tel_lock);
-	return 0;
-}
-
-static int
-tel_ct(const char *cmd __rte_unused, const char *params __rte_unused,
-       struct rte_tel_data *d)
-{
-	unsigned c;
-
-	rte_tel_data_start_dict(d);
-	pthread_mutex_lock(&tel_lock);
-	if (tel_have && tel_pub.ct) {
-		rte_tel_data_add_dict_u64(d, "entries", tel_pub.ct_entries);
-		rte_tel_data_add_dict_u64(d, "ct_max", tel_pub.ct_max);
-		rte_tel_data_add_dict_u64(d, "capacity", tel_pub.ct_capacity);
-		for (c = 0; c < CT_CNT_MAX; c++)
-			rte_tel_data_add_dict_u64(d, ct_counter_name(c), tel_pub.ct_cnt[c]);
-	}
-	pthread_mutex_unlock(&tel_lock);
-	return 0;
-}
-
-static int
-tel_drops(const char *cmd __rte_unused, const char *params __rte_unused,
-	  struct rte_tel_data *d)
-{
-	struct rte_tel_data *reasons;
-	unsigned r;
-
-	rte_tel_data_start_dict(d);
-	pthread_mutex_lock(&tel_lock);
-	rte_tel_data_add_dict_u64(d, "malformed", tel_pub.malformed);
-	rte_tel_data_add_dict_u64(d, "conntrack", tel_pub.ct_dropped);
-	rte_tel_data_add_dict_u64(d, "tx_full", tel_pub.tx_full);
-	rte_tel_data_add_dict_u64(d, "helper_ring_full", tel_pub.helper_ring_full);
-	reasons = dict_new();
-	for (r = 1; r < PKT_R_MAX && reasons != NULL; r++)
-		rte_tel_data_add_dict_u64(reasons, pkt_reason_name(r), tel_pub.reason[r]);
-	dict_attach(d, "reasons", reasons);
-	pthread_mutex_unlock(&tel_lock);
-	return 0;
-}
-
-static int
-tel_frag(const char *cmd __rte_unused, const char *params __rte_unused,
-	 struct rte_tel_data *d)
-{
-	unsigned c;
-
-	rte_tel_data_start_dict(d);
-	pthread_mutex_lock(&tel_lock);
-	if (tel_have && tel_pub.frag)
-		for (c = 0; c < FRAG_CNT_MAX; c++)
-			rte_tel_data_add_dict_u64(d, frag_cnt_name(c), tel_pub.frag_cnt[c]);
-	pthread_mutex_unlock(&tel_lock);
-	return 0;
-}
+TEL_CMD(tel_stats, dpfw_tel_stats)
+TEL_CMD(tel_lcores, dpfw_tel_lcores)
+TEL_CMD(tel_ct, dpfw_tel_ct)
+TEL_CMD(tel_drops, dpfw_tel_drops)
+TEL_CMD(tel_frag, dpfw_tel_frag)
+TEL_CMD(tel_rules, dpfw_tel_rules)
+#undef TEL_CMD
 
 int
-dpfw_telemetry_init(struct dpfw *d)
+dpfw_telemetry_init(struct dpfw *d, const struct dpfw_metrics *m)
 {
 	static const struct {
 		const char *cmd;
@@ -249,6 +152,8 @@ dpfw_telemetry_init(struct dpfw *d)
 		 "by reason. No parameters."},
 		{"/dpfw/frag", tel_frag, "dpfw: IP reassembly counters (held, "
 		 "reassembled, failed, timeout, ...). No parameters."},
+		{"/dpfw/rules", tel_rules, "dpfw: ruleset generation and what the "
+		 "ruleset did (dropped, rejected, reject replies, LOG). No parameters."},
 	};
 	unsigned i;
 
@@ -262,7 +167,7 @@ dpfw_telemetry_init(struct dpfw *d)
 	for (i = 0; i < DPFW_MAX_PORTS; i++)
 		rte_strscpy(tel_info.device[i], d->cfg.port[i].device,
 			    sizeof(tel_info.device[i])); /* may be cut: telemetry's limit */
-	dpfw_telemetry_publish(d);
+	dpfw_telemetry_publish(m);
 	for (i = 0; i < RTE_DIM(cmds); i++) {
 		/* -EINVAL: registered already (a second init); harmless */
 		int rc = rte_telemetry_register_cmd(cmds[i].cmd, cmds[i].fn, cmds[i].help);
@@ -277,13 +182,10 @@ dpfw_telemetry_init(struct dpfw *d)
 }
 
 void
-dpfw_telemetry_publish(struct dpfw *d)
+dpfw_telemetry_publish(const struct dpfw_metrics *m)
 {
-	static struct dpfw_metrics m; /* control thread only; large for a stack */
-
-	dpfw_metrics_collect(d, &m);
 	pthread_mutex_lock(&tel_lock);
-	tel_pub = m;
+	tel_pub = *m;
 	tel_have = true;
 	pthread_mutex_unlock(&tel_lock);
 }

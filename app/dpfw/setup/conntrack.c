@@ -101,16 +101,3 @@ dpfw_ct_print_list(struct dpfw *d, FILE *f)
 	fflush(f);
 }
 
-void
-dpfw_ct_print_stats(const struct dpfw *d, FILE *f)
-{
-	unsigned c;
-
-	if (d->ct == NULL)
-		return;
-	fprintf(f, "conntrack: entries=%u max=%u expectations=%u", ct_count(d->ct),
-		d->cfg.ct_max, ct_expect_count(d->ct));
-	for (c = 0; c < CT_CNT_MAX; c++)
-		fprintf(f, " %s=%" PRIu64, ct_counter_name(c), ct_counter_get(d->ct, c));
-	fputc('\n', f);
-}
