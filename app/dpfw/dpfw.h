@@ -156,7 +156,7 @@ struct dpfw {
 	struct rte_mempool *pool;
 	uint64_t drain_tsc;                 /* flush partial TX bursts this often */
 	struct ct_table *ct;                /* the connection table */
-	struct dpfw_ctl *ctl;               /* control socket (ctl_server.c) */
+	struct dpfw_ctl *ctl;               /* control socket (server.c) */
 	struct dpfw_rules *rules;           /* current ruleset (atomic pointer) */
 	struct rte_rcu_qsbr *rules_qsbr;    /* workers' quiescent states */
 	uint64_t rules_generation;          /* last published generation */

@@ -151,16 +151,16 @@ tel_has(void (*fill)(const struct dpfw_metrics *, struct rte_tel_data *),
 static char *exit_text, *ctl_text, *ctl_json, *prom_text;
 
 static char *
-buf_str(struct ctl_buf *b)
+buf_str(struct srv_buf *b)
 {
-	ctl_buf_add(b, "", 1);
+	srv_buf_add(b, "", 1);
 	return b->p;
 }
 
 static void
 format_all(const struct dpfw_metrics *m)
 {
-	struct ctl_buf b1 = {0}, b2 = {0}, b3 = {0};
+	struct srv_buf b1 = {0}, b2 = {0}, b3 = {0};
 	size_t len;
 	FILE *f = open_memstream(&exit_text, &len);
 

@@ -20,7 +20,8 @@
 #include "pkt.h"
 #include "rules.h"
 
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
 	char *eal[] = { "rules_eval_tool", "--no-huge", "-m", "128", "--no-pci",
 			"--no-shconf", "-l", "0", "--log-level=lib.*:error", NULL };

@@ -30,7 +30,8 @@
 
 static const char *srcdir = ".";
 
-static char *read_all(const char *path, size_t *len)
+static char *
+read_all(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
 	char *buf;
@@ -53,7 +54,8 @@ static char *read_all(const char *path, size_t *len)
 	return buf;
 }
 
-static char *dump_str(const struct rules_ruleset *rs, bool counters)
+static char *
+dump_str(const struct rules_ruleset *rs, bool counters)
 {
 	char *s = NULL;
 	size_t n = 0;
@@ -70,19 +72,22 @@ static char *dump_str(const struct rules_ruleset *rs, bool counters)
 	return s;
 }
 
-static bool ends_with(const char *s, const char *suffix)
+static bool
+ends_with(const char *s, const char *suffix)
 {
 	size_t a = strlen(s), b = strlen(suffix);
 
 	return a >= b && !strcmp(s + a - b, suffix);
 }
 
-static int rules_filter(const struct dirent *d)
+static int
+rules_filter(const struct dirent *d)
 {
 	return ends_with(d->d_name, ".rules");
 }
 
-static void show_first_diff(const char *name, const char *want, const char *got)
+static void
+show_first_diff(const char *name, const char *want, const char *got)
 {
 	unsigned line = 1;
 
@@ -97,7 +102,8 @@ static void show_first_diff(const char *name, const char *want, const char *got)
 		got);
 }
 
-static void test_corpus(void)
+static void
+test_corpus(void)
 {
 	char dir[4096], path[4352];
 	struct dirent **ents;
@@ -158,7 +164,8 @@ static void test_corpus(void)
 	printf("corpus: %d files round-tripped\n", files);
 }
 
-static void test_bad(void)
+static void
+test_bad(void)
 {
 	char dir[4096], path[4352];
 	struct dirent **ents;
@@ -225,7 +232,8 @@ static struct rules_ruleset *load_realistic(void)
 	return rs;
 }
 
-static void test_model(void)
+static void
+test_model(void)
 {
 	struct rules_ruleset *rs = load_realistic();
 	const struct rules_table *flt, *nat, *raw;
@@ -331,7 +339,8 @@ static void test_model(void)
 	rules_free(rs);
 }
 
-static void test_errors(void)
+static void
+test_errors(void)
 {
 	static const char three[] =
 		"*filter\n"
@@ -404,7 +413,8 @@ static void test_errors(void)
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 
-static uint32_t rnd(void)
+static uint32_t
+rnd(void)
 {
 	rng ^= rng << 13;
 	rng ^= rng >> 7;
@@ -412,7 +422,8 @@ static uint32_t rnd(void)
 	return (uint32_t)(rng >> 11);
 }
 
-static void fuzz_one(const char *buf, size_t len, unsigned *ok, unsigned *bad)
+static void
+fuzz_one(const char *buf, size_t len, unsigned *ok, unsigned *bad)
 {
 	struct rules_errors errs;
 	struct rules_ruleset *rs = NULL;
@@ -446,7 +457,8 @@ static void fuzz_one(const char *buf, size_t len, unsigned *ok, unsigned *bad)
 		}
 }
 
-static void test_fuzz(void)
+static void
+test_fuzz(void)
 {
 	static const char alphabet[] = " \t\n\"\\!-:,/[]*#0123456789abcdefxyzSTAR+=.";
 	char path[4200];
@@ -517,7 +529,8 @@ static void test_fuzz(void)
 	free(orig);
 }
 
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
 	if (argc > 1)
 		srcdir = argv[1];

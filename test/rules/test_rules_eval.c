@@ -30,7 +30,8 @@ static double now_s(void);
 
 /* fake clock for -m limit */
 static uint64_t fake_now;
-static uint64_t fake_clock(void *arg)
+static uint64_t
+fake_clock(void *arg)
 {
 	(void)arg;
 	return fake_now;
@@ -42,8 +43,9 @@ struct T {
 	struct rules_runtime *ref; /* interpreter only */
 };
 
-static bool T_load_fam(struct T *t, const char *txt, const char *const p[2],
-		       enum rules_family fam)
+static bool
+T_load_fam(struct T *t, const char *txt, const char *const p[2],
+	   enum rules_family fam)
 {
 	struct rules_parse_opts po = { .family = fam };
 	struct rules_errors errs;
@@ -76,17 +78,20 @@ static bool T_load_fam(struct T *t, const char *txt, const char *const p[2],
 	return true;
 }
 
-static bool T_load_ports(struct T *t, const char *txt, const char *const p[2])
+static bool
+T_load_ports(struct T *t, const char *txt, const char *const p[2])
 {
 	return T_load_fam(t, txt, p, RULES_FAMILY_IPV4);
 }
 
-static bool T_load(struct T *t, const char *txt)
+static bool
+T_load(struct T *t, const char *txt)
 {
 	return T_load_ports(t, txt, ports);
 }
 
-static void T_free(struct T *t)
+static void
+T_free(struct T *t)
 {
 	rules_runtime_free(t->rt);
 	rules_runtime_free(t->ref);
@@ -94,7 +99,8 @@ static void T_free(struct T *t)
 	memset(t, 0, sizeof(*t));
 }
 
-static uint32_t ip4(const char *s)
+static uint32_t
+ip4(const char *s)
 {
 	uint32_t a;
 
@@ -139,8 +145,9 @@ struct ctx {
 	uint8_t in;
 };
 
-static void same(const struct rules_verdict *a, const struct rules_verdict *b,
-		 int line)
+static void
+same(const struct rules_verdict *a, const struct rules_verdict *b,
+     int line)
 {
 	if (a->verdict != b->verdict || a->rule != b->rule ||
 	    a->reject != b->reject || a->log_rule != b->log_rule ||
@@ -190,8 +197,9 @@ static struct rules_verdict raw_line(struct T *t, const struct pkt_meta *m,
 #define EV(t, m, ...) ev_line((t), &(m), (struct ctx){ __VA_ARGS__ }, __LINE__)
 #define RAW(t, m, in) raw_line((t), &(m), (in), __LINE__)
 
-static int32_t RID(struct T *t, enum rules_table_id tb, const char *chain,
-		   uint32_t idx)
+static int32_t
+RID(struct T *t, enum rules_table_id tb, const char *chain,
+    uint32_t idx)
 {
 	int32_t id = rules_runtime_rule_id(t->rt, tb, chain, idx);
 
@@ -218,7 +226,8 @@ static int32_t RID(struct T *t, enum rules_table_id tb, const char *chain,
 
 /* ---- matches ------------------------------------------------------------------ */
 
-static void test_addresses(void)
+static void
+test_addresses(void)
 {
 	struct T t;
 	struct pkt_meta m;
@@ -257,7 +266,8 @@ static void test_addresses(void)
 	T_free(&t);
 }
 
-static void test_proto_ifaces(void)
+static void
+test_proto_ifaces(void)
 {
 	static const char *const p2[2] = { "wan0", "lan0" };
 	struct T t;
@@ -300,7 +310,8 @@ static void test_proto_ifaces(void)
 	T_free(&t);
 }
 
-static void test_ports(void)
+static void
+test_ports(void)
 {
 	struct T t;
 	struct pkt_meta m;
@@ -352,7 +363,8 @@ static void test_ports(void)
 	T_free(&t);
 }
 
-static void test_tcp_flags(void)
+static void
+test_tcp_flags(void)
 {
 	struct T t;
 	struct pkt_meta m;
@@ -389,7 +401,8 @@ static void test_tcp_flags(void)
 	T_free(&t);
 }
 
-static void test_icmp(void)
+static void
+test_icmp(void)
 {
 	struct T t;
 	struct pkt_meta m;
@@ -422,7 +435,8 @@ static void test_icmp(void)
 	T_free(&t);
 }
 
-static void test_state(void)
+static void
+test_state(void)
 {
 	struct T t;
 	struct pkt_meta m = M("1.1.1.1", "2.2.2.2", 17, 1, 2, 0);
@@ -464,7 +478,8 @@ static void test_state(void)
 	T_free(&t);
 }
 
-static void test_ctstatus_ctdir(void)
+static void
+test_ctstatus_ctdir(void)
 {
 	struct T t;
 	struct pkt_meta m = M("1.1.1.1", "2.2.2.2", 17, 1, 2, 0);
@@ -491,7 +506,8 @@ static void test_ctstatus_ctdir(void)
 	T_free(&t);
 }
 
-static void test_limit(void)
+static void
+test_limit(void)
 {
 	struct T t;
 	struct pkt_meta m = M("1.1.1.1", "2.2.2.2", 17, 1, 2, 0);
@@ -523,7 +539,8 @@ static void test_limit(void)
 
 /* ---- chains ---------------------------------------------------------------- */
 
-static void test_chains(void)
+static void
+test_chains(void)
 {
 	struct T t;
 	struct pkt_meta m;
@@ -602,7 +619,8 @@ static void test_chains(void)
 	T_free(&t);
 }
 
-static void test_log(void)
+static void
+test_log(void)
 {
 	struct T t;
 	struct pkt_meta m;
@@ -639,7 +657,8 @@ static void test_log(void)
 	T_free(&t);
 }
 
-static void test_reject_types(void)
+static void
+test_reject_types(void)
 {
 	static const struct {
 		const char *name;
@@ -681,7 +700,8 @@ static void test_reject_types(void)
 
 /* Packets the L4 matches cannot read: later fragments never match them,
  * truncated headers drop the packet (the kernel's hotdrop). */
-static void test_fragments(void)
+static void
+test_fragments(void)
 {
 	struct T t;
 	struct pkt_meta m;
@@ -705,7 +725,8 @@ static void test_fragments(void)
 
 /* ---- raw and nat -------------------------------------------------------------- */
 
-static void test_raw_nat(void)
+static void
+test_raw_nat(void)
 {
 	struct T t;
 	struct pkt_meta m;
@@ -819,7 +840,8 @@ static const char realistic[] =
 	"-A WEB -j ACCEPT\n"
 	"COMMIT\n";
 
-static void test_realistic(void)
+static void
+test_realistic(void)
 {
 	/* eth0 is the outside (port 0), eth1 the inside (port 1) */
 	struct T t;
@@ -967,7 +989,8 @@ static struct pkt_meta M6(const char *src, const char *dst, uint8_t proto,
 	return m;
 }
 
-static void test_ipv6(void)
+static void
+test_ipv6(void)
 {
 	static const char txt[] =
 		"*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n"
@@ -1023,7 +1046,8 @@ static void test_ipv6(void)
 
 /* ---- counters ------------------------------------------------------------------ */
 
-static char *dump_str(const struct rules_ruleset *rs)
+static char *
+dump_str(const struct rules_ruleset *rs)
 {
 	char *s = NULL;
 	size_t n = 0;
@@ -1034,7 +1058,8 @@ static char *dump_str(const struct rules_ruleset *rs)
 	return s;
 }
 
-static void test_counters(void)
+static void
+test_counters(void)
 {
 	struct T t;
 	struct rules_pkt p[8];
@@ -1088,7 +1113,8 @@ static void test_counters(void)
 
 /* ---- limits ---------------------------------------------------------------------- */
 
-static void test_blowup(void)
+static void
+test_blowup(void)
 {
 	/* chains that jump twice to the next: 2^20 paths */
 	static char txt[1 << 16];
@@ -1124,7 +1150,8 @@ static void test_blowup(void)
 
 /* ---- big rulesets ------------------------------------------------------------ */
 
-static double now_s(void)
+static double
+now_s(void)
 {
 	struct timespec ts;
 
@@ -1132,7 +1159,8 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void test_big(unsigned n)
+static void
+test_big(unsigned n)
 {
 	size_t cap = (size_t)n * 128 + 4096, off = 0;
 	char *txt = malloc(cap);
@@ -1238,7 +1266,8 @@ static void test_big(unsigned n)
 /* ---- randomised differential: acl vs interpreter ---------------------------- */
 
 static uint64_t rng = 88172645463325252ull;
-static uint32_t rnd(uint32_t n)
+static uint32_t
+rnd(uint32_t n)
 {
 	rng ^= rng << 13;
 	rng ^= rng >> 7;
@@ -1270,8 +1299,9 @@ static const uint16_t rnd_ports[] = { 0, 1, 21, 22, 53, 80, 123, 443, 1023, 1024
 /* Rule kinds for rnd_rule(): which interfaces and targets are legal. */
 enum rk { RK_FILTER, RK_RAW, RK_NAT_PRE, RK_NAT_POST };
 
-static size_t rnd_rule_k(char *o, size_t cap, unsigned nchains, unsigned self,
-			 const char *chain, enum rk kind)
+static size_t
+rnd_rule_k(char *o, size_t cap, unsigned nchains, unsigned self,
+	   const char *chain, enum rk kind)
 {
 	size_t n = 0;
 	unsigned proto = rnd(4); /* 0 any, 1 tcp, 2 udp, 3 icmp */
@@ -1390,14 +1420,16 @@ static size_t rnd_rule_k(char *o, size_t cap, unsigned nchains, unsigned self,
 	return n;
 }
 
-static size_t rnd_rule(char *o, size_t cap, unsigned nchains, unsigned self,
-		       const char *chain)
+static size_t
+rnd_rule(char *o, size_t cap, unsigned nchains, unsigned self,
+	 const char *chain)
 {
 	return rnd_rule_k(o, cap, nchains, self, chain, RK_FILTER);
 }
 
 /* Optional raw and nat tables (built-in chains only). */
-static size_t rnd_raw_nat(char *o, size_t cap)
+static size_t
+rnd_raw_nat(char *o, size_t cap)
 {
 	size_t n = 0;
 	unsigned k, nr;
@@ -1426,7 +1458,8 @@ static size_t rnd_raw_nat(char *o, size_t cap)
 	return n;
 }
 
-static void test_random_fam(unsigned rounds, unsigned pkts, bool v6)
+static void
+test_random_fam(unsigned rounds, unsigned pkts, bool v6)
 {
 	unsigned r, i, disagree = 0, total = 0, slow = 0, nat = 0, notrack = 0;
 	size_t cap = 1 << 16;
@@ -1532,13 +1565,15 @@ static void test_random_fam(unsigned rounds, unsigned pkts, bool v6)
 	rnd_v6 = false;
 }
 
-static void test_random(unsigned rounds, unsigned pkts)
+static void
+test_random(unsigned rounds, unsigned pkts)
 {
 	test_random_fam(rounds, pkts, false);
 	test_random_fam(rounds / 2, pkts, true);
 }
 
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
 	char *eal[] = { argv[0], "--no-huge", "-m", "256", "--no-pci",
 			"--no-shconf", "-l", "0", "--log-level=lib.*:error", NULL };

@@ -12,19 +12,19 @@
 #include "client.h"
 
 void
-ctl_out_frame(struct ctl_client *cl, uint8_t type, const void *p, size_t n)
+srv_out_frame(struct srv_client *cl, uint8_t type, const void *p, size_t n)
 {
 	uint8_t hdr[CTL_HDR_LEN];
 
-	if (ctl_out_pending(cl) == 0)
+	if (srv_out_pending(cl) == 0)
 		cl->stall_tsc = rte_get_timer_cycles();
 	ctl_frame_header_put(hdr, type, (uint32_t)n);
-	ctl_buf_add(&cl->out, hdr, sizeof(hdr));
-	ctl_buf_add(&cl->out, p, n);
+	srv_buf_add(&cl->out, hdr, sizeof(hdr));
+	srv_buf_add(&cl->out, p, n);
 }
 
 void
-ctl_flush_text(struct ctl_client *cl)
+srv_flush_text(struct srv_client *cl)
 {
 	size_t off = 0;
 
@@ -33,21 +33,21 @@ ctl_flush_text(struct ctl_client *cl)
 
 		if (n > CTL_MAX_CHUNK)
 			n = CTL_MAX_CHUNK;
-		ctl_out_frame(cl, CTL_T_DATA, cl->txt.p + off, n);
+		srv_out_frame(cl, CTL_T_DATA, cl->txt.p + off, n);
 		off += n;
 	}
 	cl->txt.len = 0;
 }
 
 void
-ctl_end(struct ctl_client *cl, enum ctl_status st, const char *fmt, ...)
+srv_end(struct srv_client *cl, enum ctl_status st, const char *fmt, ...)
 {
 	char msg[512];
 	uint8_t p[2 + sizeof(msg)];
 	va_list ap;
 	int n;
 
-	ctl_flush_text(cl);
+	srv_flush_text(cl);
 	va_start(ap, fmt);
 	n = vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
@@ -58,5 +58,5 @@ ctl_end(struct ctl_client *cl, enum ctl_status st, const char *fmt, ...)
 	p[0] = (uint8_t)(st >> 8);
 	p[1] = (uint8_t)st;
 	memcpy(p + 2, msg, (size_t)n);
-	ctl_out_frame(cl, CTL_T_END, p, 2 + (size_t)n);
+	srv_out_frame(cl, CTL_T_END, p, 2 + (size_t)n);
 }

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Inside the control socket server (ctl_server.h is its face to main.c):
- * the server and client state shared by the files ctl_*.c, and how an
- * answer is written. A command handler (ctl_cmd.h) appends text to
- * cl->txt and closes the answer with ctl_end(); the server frames it and
+ * Inside the control socket server (server.h is its face to main.c):
+ * the server and client state shared by the files in control/, and how an
+ * answer is written. A command handler (cmd.h) appends text to
+ * cl->txt and closes the answer with srv_end(); the server frames it and
  * sends it as fast as the client reads. Everything here runs on the control
  * loop's thread.
  */
@@ -38,36 +38,36 @@ enum cl_state {
 };
 
 struct dpfw;
-struct ctl_client;
+struct srv_client;
 
 /*
  * A long answer, made as fast as the client reads: the server calls
  * produce whenever less than CTL_OUT_HIGH bytes wait for the client; it
  * appends to cl->txt (at most about CTL_OUT_HIGH a call) and returns true
- * once it closed the answer with ctl_end(). release frees state, when the
+ * once it closed the answer with srv_end(). release frees state, when the
  * answer is done or the client went first.
  */
-typedef bool ctl_produce_fn(struct dpfw *d, struct ctl_client *cl, void *state);
-typedef void ctl_release_fn(void *state);
+typedef bool srv_produce_fn(struct dpfw *d, struct srv_client *cl, void *state);
+typedef void srv_release_fn(void *state);
 
-struct ctl_producer {
-	ctl_produce_fn *produce;
-	ctl_release_fn *release;
+struct srv_producer {
+	srv_produce_fn *produce;
+	srv_release_fn *release;
 	void *state;
 };
 
-struct ctl_client {
+struct srv_client {
 	int fd;
 	unsigned id;
 	enum cl_state state;
 	uint8_t *in;
 	size_t in_len;
-	struct ctl_buf txt; /* answer text not yet framed */
-	struct ctl_buf out; /* framed, not yet sent from out_off on */
+	struct srv_buf txt; /* answer text not yet framed */
+	struct srv_buf out; /* framed, not yet sent from out_off on */
 	size_t out_off;
 	uint64_t stall_tsc; /* when output last moved, or was queued while idle */
 	struct ctl_request req;
-	struct ctl_producer prod; /* CL_PRODUCE: what makes the answer */
+	struct srv_producer prod; /* CL_PRODUCE: what makes the answer */
 	const char *why; /* reason it is dropped, for the log */
 	bool eof;        /* the client closed its sending side */
 };
@@ -83,48 +83,48 @@ struct dpfw_ctl {
 	unsigned nb_subs;
 	uint64_t start_tsc;
 	uint64_t accepted, dropped, refused;
-	struct ctl_client **cl; /* max_clients slots */
+	struct srv_client **cl; /* max_clients slots */
 	struct pollfd *pfd;     /* 1 + max_clients + DPFW_PROM_POLLFDS */
 };
 
-/* ctl_answer.c: framing */
+/* answer.c: framing */
 
 /** Framed bytes the socket has not taken yet. */
 static inline size_t
-ctl_out_pending(const struct ctl_client *cl)
+srv_out_pending(const struct srv_client *cl)
 {
 	return cl->out.len - cl->out_off;
 }
 
 /** Append one frame to the output. */
-void ctl_out_frame(struct ctl_client *cl, uint8_t type, const void *p, size_t n);
+void srv_out_frame(struct srv_client *cl, uint8_t type, const void *p, size_t n);
 /** Frame what the answer produced so far. */
-void ctl_flush_text(struct ctl_client *cl);
+void srv_flush_text(struct srv_client *cl);
 /** Close the answer with a status and a message. */
-void ctl_end(struct ctl_client *cl, enum ctl_status st, const char *fmt, ...)
+void srv_end(struct srv_client *cl, enum ctl_status st, const char *fmt, ...)
 	__rte_format_printf(3, 4);
 
-/* ctl_server.c: clients */
+/* server.c: clients */
 
-void ctl_client_free(struct ctl_client *cl);
+void srv_client_free(struct srv_client *cl);
 /**
  * Hand the rest of the answer to a producer (state CL_PRODUCE) and run it
  * once. release(state) is called when it is done or the client goes.
  */
-void ctl_produce_start(struct dpfw *d, struct ctl_client *cl, ctl_produce_fn *produce,
-		       ctl_release_fn *release, void *state);
+void srv_produce_start(struct dpfw *d, struct srv_client *cl, srv_produce_fn *produce,
+		       srv_release_fn *release, void *state);
 /** Mark for closing at the next reap, logging why. */
-void ctl_client_drop(struct ctl_client *cl, const char *why);
+void srv_client_drop(struct srv_client *cl, const char *why);
 /** Send what the socket takes. @return bytes sent, -1 when the client is gone */
-ssize_t ctl_client_write(struct ctl_client *cl);
+ssize_t srv_client_write(struct srv_client *cl);
 /** Close the dead clients. */
-void ctl_reap(struct dpfw *d);
+void srv_reap(struct dpfw *d);
 /** Recount event subscribers, turning event production on or off. */
-void ctl_count_subs(struct dpfw *d);
+void srv_count_subs(struct dpfw *d);
 
-/* ctl_events.c */
+/* events.c */
 
 /** Events on while ct_events is set or anyone subscribes. */
-void ctl_events_update(struct dpfw *d);
+void srv_events_update(struct dpfw *d);
 
 #endif

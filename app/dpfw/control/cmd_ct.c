@@ -49,7 +49,7 @@ collect_one(const struct ct_conn *c, void *arg)
 	struct ct_snapshot s;
 
 	ct_snapshot(cc->d->ct, c, cc->now, &s);
-	if (!ctl_filter_match(cc->filter, &s))
+	if (!srv_filter_match(cc->filter, &s))
 		return 0;
 	if (x->n == x->cap) {
 		uint32_t cap = x->cap ? x->cap * 2 : 256;
@@ -69,7 +69,7 @@ collect_one(const struct ct_conn *c, void *arg)
 /* Snapshots of the entries matching the request's filter (one walk of the
  * table). @return the listing, or NULL (memory; *n: how many were taken) */
 static struct listing *
-collect(struct dpfw *d, struct ctl_client *cl, uint32_t *n)
+collect(struct dpfw *d, struct srv_client *cl, uint32_t *n)
 {
 	struct listing *x = calloc(1, sizeof(*x));
 	struct collect cc = {.d = d, .filter = &cl->req.filter, .x = x,
@@ -89,49 +89,49 @@ collect(struct dpfw *d, struct ctl_client *cl, uint32_t *n)
 
 /* The producer of a listing (client.h): formats up to CTL_OUT_HIGH pending. */
 static bool
-listing_produce(struct dpfw *d, struct ctl_client *cl, void *arg)
+listing_produce(struct dpfw *d, struct srv_client *cl, void *arg)
 {
 	struct listing *x = arg;
 	char line[768];
 
-	while (x->pos < x->n && ctl_out_pending(cl) + cl->txt.len < CTL_OUT_HIGH) {
+	while (x->pos < x->n && srv_out_pending(cl) + cl->txt.len < CTL_OUT_HIGH) {
 		const struct ct_snapshot *s = &x->snap[x->pos];
 
 		if (cl->req.json) {
-			ctl_buf_add(&cl->txt, x->pos ? ",\n" : "[\n", 2);
-			ctl_json_snapshot(&cl->txt, d, s, false, NULL);
-		} else if (ct_format_snapshot(s, line, sizeof(line), ctl_fmt_flags(d)) >= 0) {
-			ctl_text_line(&cl->txt, line);
+			srv_buf_add(&cl->txt, x->pos ? ",\n" : "[\n", 2);
+			srv_json_snapshot(&cl->txt, d, s, false, NULL);
+		} else if (ct_format_snapshot(s, line, sizeof(line), srv_fmt_flags(d)) >= 0) {
+			srv_text_line(&cl->txt, line);
 		}
 		x->pos++;
 		if (cl->txt.len >= CTL_MAX_CHUNK)
-			ctl_flush_text(cl);
+			srv_flush_text(cl);
 	}
 	if (x->pos < x->n)
 		return false;
 	if (cl->req.json)
-		ctl_buf_printf(&cl->txt, "%s]\n", x->n ? "\n" : "[");
-	ctl_end(cl, x->end_status, "%s", x->end_msg);
+		srv_buf_printf(&cl->txt, "%s]\n", x->n ? "\n" : "[");
+	srv_end(cl, x->end_status, "%s", x->end_msg);
 	return true;
 }
 
 void
-ctl_cmd_list(struct dpfw *d, struct ctl_client *cl)
+srv_cmd_list(struct dpfw *d, struct srv_client *cl)
 {
 	uint32_t n;
 	struct listing *x = collect(d, cl, &n);
 
 	if (x == NULL) {
-		ctl_end(cl, CTL_S_FAILED, "out of memory for a listing of %u entries", n);
+		srv_end(cl, CTL_S_FAILED, "out of memory for a listing of %u entries", n);
 		return;
 	}
 	x->end_status = CTL_S_OK;
 	snprintf(x->end_msg, sizeof(x->end_msg), "%u flow entries have been shown.", x->n);
-	ctl_produce_start(d, cl, listing_produce, listing_free, x);
+	srv_produce_start(d, cl, listing_produce, listing_free, x);
 }
 
 void
-ctl_cmd_count(struct dpfw *d, struct ctl_client *cl)
+srv_cmd_count(struct dpfw *d, struct srv_client *cl)
 {
 	uint32_t n;
 
@@ -141,16 +141,16 @@ ctl_cmd_count(struct dpfw *d, struct ctl_client *cl)
 		struct listing *x = collect(d, cl, &n);
 
 		if (x == NULL) {
-			ctl_end(cl, CTL_S_FAILED, "out of memory counting entries");
+			srv_end(cl, CTL_S_FAILED, "out of memory counting entries");
 			return;
 		}
 		listing_free(x);
 	}
 	if (cl->req.json)
-		ctl_buf_printf(&cl->txt, "{\"count\":%u}\n", n);
+		srv_buf_printf(&cl->txt, "{\"count\":%u}\n", n);
 	else
-		ctl_buf_printf(&cl->txt, "%u\n", n);
-	ctl_end(cl, CTL_S_OK, "%s", "");
+		srv_buf_printf(&cl->txt, "%u\n", n);
+	srv_end(cl, CTL_S_OK, "%s", "");
 }
 
 static void
@@ -169,7 +169,7 @@ key_from_filter(struct ct_key *k, const struct ctl_filter *f)
 }
 
 void
-ctl_cmd_get(struct dpfw *d, struct ctl_client *cl)
+srv_cmd_get(struct dpfw *d, struct srv_client *cl)
 {
 	struct ct_key k;
 	struct ct_conn *c;
@@ -187,12 +187,12 @@ ctl_cmd_get(struct dpfw *d, struct ctl_client *cl)
 		ct_snapshot(d->ct, c, dpfw_ct_now(d), &s);
 		/* the record may have been reused since the lookup: check it */
 		if (dir < 0 || dir > 1 || memcmp(&s.tuple[dir], &k, sizeof(k)) != 0 ||
-		    !ctl_filter_match(&extra, &s) ||
+		    !srv_filter_match(&extra, &s) ||
 		    (s.status & (NF_CTS_CONFIRMED | NF_CTS_DYING)) != NF_CTS_CONFIRMED)
 			c = NULL;
 	}
 	if (c == NULL) {
-		ctl_end(cl, CTL_S_NOT_FOUND, "Operation failed: such conntrack doesn't exist");
+		srv_end(cl, CTL_S_NOT_FOUND, "Operation failed: such conntrack doesn't exist");
 		return;
 	}
 	x = calloc(1, sizeof(*x));
@@ -200,24 +200,24 @@ ctl_cmd_get(struct dpfw *d, struct ctl_client *cl)
 		x->snap = malloc(sizeof(s));
 	if (x == NULL || x->snap == NULL) {
 		free(x);
-		ctl_end(cl, CTL_S_FAILED, "out of memory");
+		srv_end(cl, CTL_S_FAILED, "out of memory");
 		return;
 	}
 	x->snap[0] = s;
 	x->n = x->cap = 1;
 	x->end_status = CTL_S_OK;
 	snprintf(x->end_msg, sizeof(x->end_msg), "1 flow entries have been shown.");
-	ctl_produce_start(d, cl, listing_produce, listing_free, x);
+	srv_produce_start(d, cl, listing_produce, listing_free, x);
 }
 
 void
-ctl_cmd_delete(struct dpfw *d, struct ctl_client *cl)
+srv_cmd_delete(struct dpfw *d, struct srv_client *cl)
 {
 	uint32_t i, n = 0;
 	struct listing *x = collect(d, cl, &n);
 
 	if (x == NULL) {
-		ctl_end(cl, CTL_S_FAILED, "out of memory for a list of %u entries to delete", n);
+		srv_end(cl, CTL_S_FAILED, "out of memory for a list of %u entries to delete", n);
 		return;
 	}
 	/* keep the snapshots of what was deleted, to print them as conntrack -D */
@@ -227,24 +227,24 @@ ctl_cmd_delete(struct dpfw *d, struct ctl_client *cl)
 	x->n = n;
 	x->end_status = n ? CTL_S_OK : CTL_S_NOT_FOUND;
 	snprintf(x->end_msg, sizeof(x->end_msg), "%u flow entries have been deleted.", n);
-	ctl_produce_start(d, cl, listing_produce, listing_free, x);
+	srv_produce_start(d, cl, listing_produce, listing_free, x);
 }
 
 void
-ctl_cmd_flush(struct dpfw *d, struct ctl_client *cl)
+srv_cmd_flush(struct dpfw *d, struct srv_client *cl)
 {
 	uint32_t n = ct_flush(d->ct);
 
 	if (cl->req.json)
-		ctl_buf_printf(&cl->txt, "{\"deleted\":%u}\n", n);
-	ctl_end(cl, CTL_S_OK, "connection tracking table has been emptied.");
+		srv_buf_printf(&cl->txt, "{\"deleted\":%u}\n", n);
+	srv_end(cl, CTL_S_OK, "connection tracking table has been emptied.");
 }
 
 void
-ctl_cmd_events(struct dpfw *d, struct ctl_client *cl)
+srv_cmd_events(struct dpfw *d, struct srv_client *cl)
 {
 	cl->state = CL_EVENTS;
 	d->ctl->nb_subs++;
-	ctl_events_update(d);
+	srv_events_update(d);
 }
 

@@ -32,7 +32,7 @@ expect_free(void *arg)
 }
 
 static void
-json_expect(struct ctl_buf *b, const struct ct_expect_view *e)
+json_expect(struct srv_buf *b, const struct ct_expect_view *e)
 {
 	char s[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
 	int af = e->tuple.family == 6 ? AF_INET6 : AF_INET;
@@ -40,12 +40,12 @@ json_expect(struct ctl_buf *b, const struct ct_expect_view *e)
 
 	inet_ntop(af, e->tuple.src, s, sizeof(s));
 	inet_ntop(af, e->tuple.dst, d, sizeof(d));
-	ctl_buf_printf(b, "{\"timeout\":%u,\"l3proto\":%u,\"proto\":%u,\"src\":\"%s\","
+	srv_buf_printf(b, "{\"timeout\":%u,\"l3proto\":%u,\"proto\":%u,\"src\":\"%s\","
 		       "\"dst\":\"%s\",\"sport\":%u,\"dport\":%u,\"helper\":",
 		       e->timeout_s, af, e->tuple.proto, s, d,
 		       rte_be_to_cpu_16(e->tuple.sport), rte_be_to_cpu_16(e->tuple.dport));
-	ctl_json_str(b, helper ? helper : "");
-	ctl_buf_add(b, "}", 1);
+	srv_json_str(b, helper ? helper : "");
+	srv_buf_add(b, "}", 1);
 }
 
 static int
@@ -70,34 +70,34 @@ expect_one(const struct ct_expect_view *e, void *arg)
 
 /* The producer (client.h): formats up to CTL_OUT_HIGH pending. */
 static bool
-expect_produce(struct dpfw *d, struct ctl_client *cl, void *arg)
+expect_produce(struct dpfw *d, struct srv_client *cl, void *arg)
 {
 	struct expect_out *x = arg;
 	char line[256];
 
 	RTE_SET_USED(d);
-	while (x->pos < x->n && ctl_out_pending(cl) + cl->txt.len < CTL_OUT_HIGH) {
+	while (x->pos < x->n && srv_out_pending(cl) + cl->txt.len < CTL_OUT_HIGH) {
 		const struct ct_expect_view *e = &x->v[x->pos++];
 
 		if (cl->req.json) {
-			ctl_buf_add(&cl->txt, x->pos > 1 ? ",\n" : "[\n", 2);
+			srv_buf_add(&cl->txt, x->pos > 1 ? ",\n" : "[\n", 2);
 			json_expect(&cl->txt, e);
 		} else if (ct_format_expect(e, line, sizeof(line)) >= 0) {
-			ctl_text_line(&cl->txt, line);
+			srv_text_line(&cl->txt, line);
 		}
 		if (cl->txt.len >= CTL_MAX_CHUNK)
-			ctl_flush_text(cl);
+			srv_flush_text(cl);
 	}
 	if (x->pos < x->n)
 		return false;
 	if (cl->req.json)
-		ctl_buf_printf(&cl->txt, "%s]\n", x->n ? "\n" : "[");
-	ctl_end(cl, CTL_S_OK, "%u expectations have been shown.", x->n);
+		srv_buf_printf(&cl->txt, "%s]\n", x->n ? "\n" : "[");
+	srv_end(cl, CTL_S_OK, "%u expectations have been shown.", x->n);
 	return true;
 }
 
 void
-ctl_cmd_expect_list(struct dpfw *d, struct ctl_client *cl)
+srv_cmd_expect_list(struct dpfw *d, struct srv_client *cl)
 {
 	struct expect_out *x = calloc(1, sizeof(*x));
 
@@ -106,8 +106,8 @@ ctl_cmd_expect_list(struct dpfw *d, struct ctl_client *cl)
 	if (x == NULL || x->oom) {
 		if (x != NULL)
 			expect_free(x);
-		ctl_end(cl, CTL_S_FAILED, "out of memory for the expectations");
+		srv_end(cl, CTL_S_FAILED, "out of memory for the expectations");
 		return;
 	}
-	ctl_produce_start(d, cl, expect_produce, expect_free, x);
+	srv_produce_start(d, cl, expect_produce, expect_free, x);
 }

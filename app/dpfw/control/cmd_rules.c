@@ -21,7 +21,7 @@
 /* A stream collecting what the loader or the dump writes; NULL (and the
  * request answered) when out of memory. */
 static FILE *
-capture(struct ctl_client *cl, char **buf, size_t *len)
+capture(struct srv_client *cl, char **buf, size_t *len)
 {
 	FILE *f;
 
@@ -29,24 +29,24 @@ capture(struct ctl_client *cl, char **buf, size_t *len)
 	*len = 0;
 	f = open_memstream(buf, len);
 	if (f == NULL)
-		ctl_end(cl, CTL_S_FAILED, "out of memory");
+		srv_end(cl, CTL_S_FAILED, "out of memory");
 	return f;
 }
 
 static void
-answer_text(struct ctl_client *cl, const char *key, const char *text, bool ok)
+answer_text(struct srv_client *cl, const char *key, const char *text, bool ok)
 {
 	if (cl->req.json) {
-		ctl_buf_printf(&cl->txt, "{\"ok\":%s,\"%s\":", ok ? "true" : "false", key);
-		ctl_json_str(&cl->txt, text);
-		ctl_buf_printf(&cl->txt, "}\n");
+		srv_buf_printf(&cl->txt, "{\"ok\":%s,\"%s\":", ok ? "true" : "false", key);
+		srv_json_str(&cl->txt, text);
+		srv_buf_printf(&cl->txt, "}\n");
 	} else {
-		ctl_buf_add(&cl->txt, text, strlen(text));
+		srv_buf_add(&cl->txt, text, strlen(text));
 	}
 }
 
 void
-ctl_cmd_rules_show(struct dpfw *d, struct ctl_client *cl)
+srv_cmd_rules_show(struct dpfw *d, struct srv_client *cl)
 {
 	unsigned fam = (cl->req.filter.have & CTL_F_FAMILY) && cl->req.filter.family == 6;
 	size_t len;
@@ -60,20 +60,20 @@ ctl_cmd_rules_show(struct dpfw *d, struct ctl_client *cl)
 	ret = dpfw_rules_show(d, fam, cl->req.counters, f);
 	fclose(f);
 	if (ret == -ENOENT)
-		ctl_end(cl, CTL_S_NOT_FOUND, "no IPv%c ruleset is loaded (every %s packet "
+		srv_end(cl, CTL_S_NOT_FOUND, "no IPv%c ruleset is loaded (every %s packet "
 			"is accepted)", fam ? '6' : '4', fam ? "IPv6" : "IPv4");
 	else if (ret < 0)
-		ctl_end(cl, CTL_S_FAILED, "cannot print the ruleset: %s", strerror(-ret));
+		srv_end(cl, CTL_S_FAILED, "cannot print the ruleset: %s", strerror(-ret));
 	else {
 		answer_text(cl, "ruleset", buf, true);
-		ctl_end(cl, CTL_S_OK, "%s", "");
+		srv_end(cl, CTL_S_OK, "%s", "");
 	}
 	free(buf);
 }
 
 /* check and load: errors and warnings of the loader go to the client */
 static void
-load_or_check(struct dpfw *d, struct ctl_client *cl, bool load)
+load_or_check(struct dpfw *d, struct srv_client *cl, bool load)
 {
 	const struct ctl_request *r = &cl->req;
 	bool named = r->path[0] || r->path6[0];
@@ -100,21 +100,21 @@ load_or_check(struct dpfw *d, struct ctl_client *cl, bool load)
 			       d->rules_generation, p4[0] ? " ipv4 " : "", p4,
 			       p6[0] ? " ipv6 " : "", p6);
 	if (ret == 0)
-		ctl_end(cl, CTL_S_OK, "%s", "");
+		srv_end(cl, CTL_S_OK, "%s", "");
 	else
-		ctl_end(cl, CTL_S_FAILED, "%s", load ? "ruleset not loaded, the running one "
+		srv_end(cl, CTL_S_FAILED, "%s", load ? "ruleset not loaded, the running one "
 			"stays" : "the ruleset does not load");
 	free(buf);
 }
 
 void
-ctl_cmd_rules_check(struct dpfw *d, struct ctl_client *cl)
+srv_cmd_rules_check(struct dpfw *d, struct srv_client *cl)
 {
 	load_or_check(d, cl, false);
 }
 
 void
-ctl_cmd_rules_load(struct dpfw *d, struct ctl_client *cl)
+srv_cmd_rules_load(struct dpfw *d, struct srv_client *cl)
 {
 	load_or_check(d, cl, true);
 }

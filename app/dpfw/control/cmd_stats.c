@@ -20,28 +20,28 @@
 #endif
 
 void
-ctl_cmd_status(struct dpfw *d, struct ctl_client *cl)
+srv_cmd_status(struct dpfw *d, struct srv_client *cl)
 {
 	struct dpfw_ctl *s = d->ctl;
-	struct ctl_buf *b = &cl->txt;
+	struct srv_buf *b = &cl->txt;
 	struct ct_params *p = ct_table_params(d->ct);
 	uint64_t up = (rte_get_timer_cycles() - s->start_tsc) / rte_get_timer_hz();
 	unsigned idx, t;
 
 	if (cl->req.json) {
-		ctl_buf_printf(b, "{\"version\":\"%s\",\"protocol\":%u,\"pid\":%d,\"uptime\":%" PRIu64
+		srv_buf_printf(b, "{\"version\":\"%s\",\"protocol\":%u,\"pid\":%d,\"uptime\":%" PRIu64
 			       ",\"socket\":", DPFW_VERSION, CTL_VERSION, (int)getpid(), up);
-		ctl_json_str(b, s->path);
-		ctl_buf_printf(b, ",\"clients\":%u,\"subscribers\":%u,\"main_lcore\":%u,"
+		srv_json_str(b, s->path);
+		srv_buf_printf(b, ",\"clients\":%u,\"subscribers\":%u,\"main_lcore\":%u,"
 			       "\"workers\":%u,\"helpers\":%u,\"ports\":[", s->nb_clients,
 			       s->nb_subs, rte_get_main_lcore(), d->nb_workers, d->nb_helpers);
 	} else {
-		ctl_buf_printf(b, "dpfw %s running, pid %d, up %" PRIu64 "d %02" PRIu64 ":%02"
+		srv_buf_printf(b, "dpfw %s running, pid %d, up %" PRIu64 "d %02" PRIu64 ":%02"
 			       PRIu64 ":%02" PRIu64 "\n", DPFW_VERSION, (int)getpid(),
 			       up / 86400, up / 3600 % 24, up / 60 % 60, up % 60);
-		ctl_buf_printf(b, "control: socket %s, protocol %u, %u client(s), %u event "
+		srv_buf_printf(b, "control: socket %s, protocol %u, %u client(s), %u event "
 			       "subscriber(s)\n", s->path, CTL_VERSION, s->nb_clients, s->nb_subs);
-		ctl_buf_printf(b, "lcores: main %u, %u worker(s), %u helper(s)\n",
+		srv_buf_printf(b, "lcores: main %u, %u worker(s), %u helper(s)\n",
 			       rte_get_main_lcore(), d->nb_workers, d->nb_helpers);
 	}
 	for (idx = 0; idx < DPFW_MAX_PORTS; idx++) {
@@ -50,50 +50,50 @@ ctl_cmd_status(struct dpfw *d, struct ctl_client *cl)
 			  rte_eth_link_get_nowait(d->port_id[idx], &link) == 0;
 
 		if (cl->req.json) {
-			ctl_buf_add(b, idx ? ",{\"name\":" : "{\"name\":", idx ? 9 : 8);
-			ctl_json_str(b, d->cfg.port[idx].name);
-			ctl_buf_add(b, ",\"device\":", 10);
-			ctl_json_str(b, d->cfg.port[idx].device);
-			ctl_buf_printf(b, ",\"ethdev\":%u,\"link_up\":%s,\"speed_mbps\":%u,"
+			srv_buf_add(b, idx ? ",{\"name\":" : "{\"name\":", idx ? 9 : 8);
+			srv_json_str(b, d->cfg.port[idx].name);
+			srv_buf_add(b, ",\"device\":", 10);
+			srv_json_str(b, d->cfg.port[idx].device);
+			srv_buf_printf(b, ",\"ethdev\":%u,\"link_up\":%s,\"speed_mbps\":%u,"
 				       "\"full_duplex\":%s}", d->port_id[idx],
 				       ok && link.link_status ? "true" : "false",
 				       ok ? link.link_speed : 0,
 				       ok && link.link_duplex ? "true" : "false");
 		} else {
-			ctl_buf_printf(b, "port %s (ethdev %u, %s): ", d->cfg.port[idx].name,
+			srv_buf_printf(b, "port %s (ethdev %u, %s): ", d->cfg.port[idx].name,
 				       d->port_id[idx], d->cfg.port[idx].device);
 			if (!ok)
-				ctl_buf_printf(b, "link unknown\n");
+				srv_buf_printf(b, "link unknown\n");
 			else if (!link.link_status)
-				ctl_buf_printf(b, "link down\n");
+				srv_buf_printf(b, "link down\n");
 			else
-				ctl_buf_printf(b, "link up, %u Mbps, %s-duplex\n", link.link_speed,
+				srv_buf_printf(b, "link up, %u Mbps, %s-duplex\n", link.link_speed,
 					       link.link_duplex ? "full" : "half");
 		}
 	}
 	if (cl->req.json) {
-		ctl_buf_printf(b, "],\"conntrack\":{\"entries\":%u,\"ct_max\":%u,\"capacity\":%u,"
+		srv_buf_printf(b, "],\"conntrack\":{\"entries\":%u,\"ct_max\":%u,\"capacity\":%u,"
 			       "\"events\":%s,\"acct\":%s,\"timeouts\":{", ct_count(d->ct),
 			       p->ct_max, d->cfg.ct_max, p->events ? "true" : "false",
 			       d->cfg.ct_acct ? "true" : "false");
 		for (t = 0; t < NF_TO_MAX; t++)
-			ctl_buf_printf(b, "%s\"%s\":%u", t ? "," : "", nf_timeout_name(t),
+			srv_buf_printf(b, "%s\"%s\":%u", t ? "," : "", nf_timeout_name(t),
 				       p->timeout[t]);
-		ctl_buf_printf(b, "}}}\n");
+		srv_buf_printf(b, "}}}\n");
 	} else {
-		ctl_buf_printf(b, "conntrack: %u entries, ct-max %u (capacity %u), events %s%s, "
+		srv_buf_printf(b, "conntrack: %u entries, ct-max %u (capacity %u), events %s%s, "
 			       "accounting %s\n", ct_count(d->ct), p->ct_max, d->cfg.ct_max,
 			       p->events ? "on" : "off", d->cfg.ct_events ? " (printed)" : "",
 			       d->cfg.ct_acct ? "on" : "off");
 		for (t = 0; t < NF_TO_MAX; t++)
-			ctl_buf_printf(b, "timeout %s = %u\n", nf_timeout_name(t),
+			srv_buf_printf(b, "timeout %s = %u\n", nf_timeout_name(t),
 				       p->timeout[t]);
 	}
-	ctl_end(cl, CTL_S_OK, "%s", "");
+	srv_end(cl, CTL_S_OK, "%s", "");
 }
 
 void
-ctl_cmd_stats(struct dpfw *d, struct ctl_client *cl)
+srv_cmd_stats(struct dpfw *d, struct srv_client *cl)
 {
 	static struct dpfw_metrics m; /* control thread only; large for a stack */
 
@@ -102,5 +102,5 @@ ctl_cmd_stats(struct dpfw *d, struct ctl_client *cl)
 		dpfw_report_json(&m, &cl->txt);
 	else
 		dpfw_report_text(&m, &cl->txt);
-	ctl_end(cl, CTL_S_OK, "%s", "");
+	srv_end(cl, CTL_S_OK, "%s", "");
 }

@@ -22,7 +22,7 @@ addr_eq(const struct ct_key *k, const uint32_t *kaddr, const struct ctl_addr *a)
 }
 
 bool
-ctl_filter_match(const struct ctl_filter *f, const struct ct_snapshot *s)
+srv_filter_match(const struct ctl_filter *f, const struct ct_snapshot *s)
 {
 	const struct ct_key *o = &s->tuple[0];
 
@@ -49,72 +49,72 @@ ctl_filter_match(const struct ctl_filter *f, const struct ct_snapshot *s)
 	return true;
 }
 unsigned
-ctl_fmt_flags(const struct dpfw *d)
+srv_fmt_flags(const struct dpfw *d)
 {
 	return d->cfg.ct_acct ? CT_FMT_ACCT : 0;
 }
 
 static void
-json_tuple(struct ctl_buf *b, const struct ct_key *k)
+json_tuple(struct srv_buf *b, const struct ct_key *k)
 {
 	char s[INET6_ADDRSTRLEN], t[INET6_ADDRSTRLEN];
 	int af = k->family == 6 ? AF_INET6 : AF_INET;
 
 	inet_ntop(af, k->src, s, sizeof(s));
 	inet_ntop(af, k->dst, t, sizeof(t));
-	ctl_buf_printf(b, "{\"src\":\"%s\",\"dst\":\"%s\"", s, t);
+	srv_buf_printf(b, "{\"src\":\"%s\",\"dst\":\"%s\"", s, t);
 	if (k->proto == IPPROTO_ICMP || k->proto == IPPROTO_ICMPV6) {
 		const uint8_t *tc = (const uint8_t *)&k->dport;
 
-		ctl_buf_printf(b, ",\"type\":%u,\"code\":%u,\"id\":%u", tc[0], tc[1],
+		srv_buf_printf(b, ",\"type\":%u,\"code\":%u,\"id\":%u", tc[0], tc[1],
 			       rte_be_to_cpu_16(k->sport));
 	} else if (k->proto == IPPROTO_TCP || k->proto == IPPROTO_UDP ||
 		   k->proto == IPPROTO_UDPLITE || k->proto == IPPROTO_SCTP ||
 		   k->proto == IPPROTO_DCCP) {
-		ctl_buf_printf(b, ",\"sport\":%u,\"dport\":%u", rte_be_to_cpu_16(k->sport),
+		srv_buf_printf(b, ",\"sport\":%u,\"dport\":%u", rte_be_to_cpu_16(k->sport),
 			       rte_be_to_cpu_16(k->dport));
 	}
-	ctl_buf_add(b, "}", 1);
+	srv_buf_add(b, "}", 1);
 }
 
 void
-ctl_json_snapshot(struct ctl_buf *b, const struct dpfw *d, const struct ct_snapshot *s,
+srv_json_snapshot(struct srv_buf *b, const struct dpfw *d, const struct ct_snapshot *s,
 		  bool event, const struct timeval *tv)
 {
 	static const char *const ev_names[] = {"?", "NEW", "UPDATE", "DESTROY"};
 	const struct ct_key *o = &s->tuple[0];
 	const char *pn = nf_proto_name(o->proto);
 
-	ctl_buf_add(b, "{", 1);
+	srv_buf_add(b, "{", 1);
 	if (event) {
-		ctl_buf_printf(b, "\"type\":\"%s\",", ev_names[s->type <= CT_EV_DESTROY ? s->type : 0]);
+		srv_buf_printf(b, "\"type\":\"%s\",", ev_names[s->type <= CT_EV_DESTROY ? s->type : 0]);
 		if (tv)
-			ctl_buf_printf(b, "\"time\":%ld.%06ld,", (long)tv->tv_sec, (long)tv->tv_usec);
+			srv_buf_printf(b, "\"time\":%ld.%06ld,", (long)tv->tv_sec, (long)tv->tv_usec);
 	}
-	ctl_buf_printf(b, "\"family\":\"ipv%u\",\"proto\":\"%s\",\"protonum\":%u", o->family,
+	srv_buf_printf(b, "\"family\":\"ipv%u\",\"proto\":\"%s\",\"protonum\":%u", o->family,
 		       pn && (o->proto == IPPROTO_TCP || o->proto == IPPROTO_UDP ||
 			  o->proto == IPPROTO_ICMP || o->proto == IPPROTO_ICMPV6) ?
 		       pn : "unknown", o->proto);
 	if (!(event && s->type == CT_EV_DESTROY && s->timeout_s == 0))
-		ctl_buf_printf(b, ",\"timeout\":%u", s->timeout_s);
+		srv_buf_printf(b, ",\"timeout\":%u", s->timeout_s);
 	if (o->proto == IPPROTO_TCP)
-		ctl_buf_printf(b, ",\"state\":\"%s\"", nf_tcp_state_name(s->tcp_state));
-	ctl_buf_add(b, ",\"orig\":", 8);
+		srv_buf_printf(b, ",\"state\":\"%s\"", nf_tcp_state_name(s->tcp_state));
+	srv_buf_add(b, ",\"orig\":", 8);
 	json_tuple(b, &s->tuple[0]);
-	ctl_buf_add(b, ",\"reply\":", 9);
+	srv_buf_add(b, ",\"reply\":", 9);
 	json_tuple(b, &s->tuple[1]);
 	if (d->cfg.ct_acct)
-		ctl_buf_printf(b, ",\"packets\":[%" PRIu64 ",%" PRIu64 "],\"bytes\":[%" PRIu64
+		srv_buf_printf(b, ",\"packets\":[%" PRIu64 ",%" PRIu64 "],\"bytes\":[%" PRIu64
 			       ",%" PRIu64 "]", s->packets[0], s->packets[1], s->bytes[0],
 			       s->bytes[1]);
-	ctl_buf_printf(b, ",\"unreplied\":%s,\"assured\":%s,\"mark\":%u,\"zone\":%u}",
+	srv_buf_printf(b, ",\"unreplied\":%s,\"assured\":%s,\"mark\":%u,\"zone\":%u}",
 		       (s->status & NF_CTS_SEEN_REPLY) ? "false" : "true",
 		       (s->status & NF_CTS_ASSURED) ? "true" : "false", s->mark, o->zone);
 }
 
 void
-ctl_text_line(struct ctl_buf *b, const char *line)
+srv_text_line(struct srv_buf *b, const char *line)
 {
-	ctl_buf_add(b, line, strlen(line));
-	ctl_buf_add(b, "\n", 1);
+	srv_buf_add(b, line, strlen(line));
+	srv_buf_add(b, "\n", 1);
 }

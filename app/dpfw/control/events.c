@@ -12,7 +12,7 @@
 #include "dpfw.h"
 
 void
-ctl_events_update(struct dpfw *d)
+srv_events_update(struct dpfw *d)
 {
 	bool want = d->cfg.ct_events || (d->ctl != NULL && d->ctl->nb_subs > 0);
 
@@ -38,33 +38,33 @@ dpfw_ctl_events(struct dpfw *d, FILE *f)
 		n = ct_events_drain(d->ct, ev, RTE_DIM(ev));
 		for (i = 0; i < n; i++) {
 			bool have_line = ct_format_event(&ev[i], line, sizeof(line),
-							 ctl_fmt_flags(d)) >= 0;
+							 srv_fmt_flags(d)) >= 0;
 
 			if (print && have_line)
 				fprintf(f, "%s\n", line);
 			if (s == NULL || s->nb_subs == 0)
 				continue;
 			for (k = 0; k < s->max_clients; k++) {
-				struct ctl_client *cl = s->cl[k];
+				struct srv_client *cl = s->cl[k];
 
 				if (cl == NULL || cl->state != CL_EVENTS ||
-				    !ctl_filter_match(&cl->req.filter, &ev[i]))
+				    !srv_filter_match(&cl->req.filter, &ev[i]))
 					continue;
 				if (cl->req.json) {
-					ctl_json_snapshot(&cl->txt, d, &ev[i], true,
+					srv_json_snapshot(&cl->txt, d, &ev[i], true,
 							  cl->req.timestamp ? &tv : NULL);
-					ctl_buf_add(&cl->txt, "\n", 1);
+					srv_buf_add(&cl->txt, "\n", 1);
 				} else if (have_line) {
 					if (cl->req.timestamp)
-						ctl_buf_printf(&cl->txt, "[%ld.%06ld]\t", (long)tv.tv_sec,
+						srv_buf_printf(&cl->txt, "[%ld.%06ld]\t", (long)tv.tv_sec,
 							       (long)tv.tv_usec);
-					ctl_text_line(&cl->txt, line);
+					srv_text_line(&cl->txt, line);
 				}
-				if (ctl_out_pending(cl) + cl->txt.len > CTL_OUT_LIMIT) {
+				if (srv_out_pending(cl) + cl->txt.len > CTL_OUT_LIMIT) {
 					cl->txt.len = 0;
-					ctl_client_drop(cl, "more than 1 MiB of events not read");
+					srv_client_drop(cl, "more than 1 MiB of events not read");
 				} else if (cl->txt.len >= CTL_MAX_CHUNK) {
-					ctl_flush_text(cl);
+					srv_flush_text(cl);
 				}
 			}
 		}
@@ -74,16 +74,16 @@ dpfw_ctl_events(struct dpfw *d, FILE *f)
 	if (s == NULL)
 		return;
 	for (k = 0; k < s->max_clients; k++) {
-		struct ctl_client *cl = s->cl[k];
+		struct srv_client *cl = s->cl[k];
 
 		if (cl == NULL || cl->state != CL_EVENTS)
 			continue;
-		ctl_flush_text(cl);
-		if (ctl_client_write(cl) < 0)
+		srv_flush_text(cl);
+		if (srv_client_write(cl) < 0)
 			cl->state = CL_DEAD;
 	}
-	ctl_reap(d);
-	ctl_count_subs(d);
+	srv_reap(d);
+	srv_count_subs(d);
 }
 
 /* Resolve a group name or number. */

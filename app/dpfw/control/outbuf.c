@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Growable text buffers and the JSON string escape (ctl_buf.h). */
+/* Growable text buffers and the JSON string escape (outbuf.h). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,7 +8,7 @@
 #include "outbuf.h"
 
 int
-ctl_buf_reserve(struct ctl_buf *b, size_t n)
+srv_buf_reserve(struct srv_buf *b, size_t n)
 {
 	size_t cap;
 	char *p;
@@ -29,16 +29,16 @@ ctl_buf_reserve(struct ctl_buf *b, size_t n)
 }
 
 void
-ctl_buf_add(struct ctl_buf *b, const void *s, size_t n)
+srv_buf_add(struct srv_buf *b, const void *s, size_t n)
 {
-	if (ctl_buf_reserve(b, n) < 0)
+	if (srv_buf_reserve(b, n) < 0)
 		return;
 	memcpy(b->p + b->len, s, n);
 	b->len += n;
 }
 
 void
-ctl_buf_printf(struct ctl_buf *b, const char *fmt, ...)
+srv_buf_printf(struct srv_buf *b, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -46,7 +46,7 @@ ctl_buf_printf(struct ctl_buf *b, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	if (n < 0 || ctl_buf_reserve(b, (size_t)n + 1) < 0)
+	if (n < 0 || srv_buf_reserve(b, (size_t)n + 1) < 0)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
@@ -55,7 +55,7 @@ ctl_buf_printf(struct ctl_buf *b, const char *fmt, ...)
 }
 
 void
-ctl_buf_free(struct ctl_buf *b)
+srv_buf_free(struct srv_buf *b)
 {
 	free(b->p);
 	memset(b, 0, sizeof(*b));
@@ -63,18 +63,18 @@ ctl_buf_free(struct ctl_buf *b)
 
 /* JSON string with the escapes JSON needs. */
 void
-ctl_json_str(struct ctl_buf *b, const char *s)
+srv_json_str(struct srv_buf *b, const char *s)
 {
-	ctl_buf_add(b, "\"", 1);
+	srv_buf_add(b, "\"", 1);
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
 
 		if (c == '"' || c == '\\')
-			ctl_buf_printf(b, "\\%c", c);
+			srv_buf_printf(b, "\\%c", c);
 		else if (c < 0x20)
-			ctl_buf_printf(b, "\\u%04x", c);
+			srv_buf_printf(b, "\\u%04x", c);
 		else
-			ctl_buf_add(b, s, 1);
+			srv_buf_add(b, s, 1);
 	}
-	ctl_buf_add(b, "\"", 1);
+	srv_buf_add(b, "\"", 1);
 }

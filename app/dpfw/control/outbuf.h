@@ -13,18 +13,18 @@
 
 #include <rte_common.h>
 
-struct ctl_buf {
+struct srv_buf {
 	char *p;
 	size_t len, cap;
 	bool oom;
 };
 
 /** Room for n more bytes. @return 0, or -1 (and oom set) */
-int ctl_buf_reserve(struct ctl_buf *b, size_t n);
-void ctl_buf_add(struct ctl_buf *b, const void *s, size_t n);
-void ctl_buf_printf(struct ctl_buf *b, const char *fmt, ...) __rte_format_printf(2, 3);
-void ctl_buf_free(struct ctl_buf *b);
+int srv_buf_reserve(struct srv_buf *b, size_t n);
+void srv_buf_add(struct srv_buf *b, const void *s, size_t n);
+void srv_buf_printf(struct srv_buf *b, const char *fmt, ...) __rte_format_printf(2, 3);
+void srv_buf_free(struct srv_buf *b);
 /** s as a JSON string, quotes and escapes included. */
-void ctl_json_str(struct ctl_buf *b, const char *s);
+void srv_json_str(struct srv_buf *b, const char *s);
 
 #endif

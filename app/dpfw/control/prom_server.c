@@ -35,7 +35,7 @@ struct prom_client {
 	char in[PROM_MAX_HEAD];
 	size_t in_len;
 	bool answered;          /* out holds the whole answer */
-	struct ctl_buf out;
+	struct srv_buf out;
 	size_t out_off;
 };
 
@@ -54,7 +54,7 @@ client_close(struct dpfw_prom *p, struct prom_client *c, const char *why)
 	}
 	close(c->fd);
 	c->fd = -1;
-	ctl_buf_free(&c->out);
+	srv_buf_free(&c->out);
 }
 
 static void
@@ -94,23 +94,23 @@ answer(const struct dpfw_metrics *m, struct dpfw_prom *p, struct prom_client *c)
 	static const char not_found[] = "HTTP/1.1 404 Not Found\r\n"
 		"Content-Type: text/plain; charset=utf-8\r\n"
 		"Content-Length: 10\r\nConnection: close\r\n\r\nnot found\n";
-	struct ctl_buf body = {0};
+	struct srv_buf body = {0};
 	size_t n = strcspn(c->in, "\r\n");
 
 	c->answered = true;
 	/* "GET /metrics HTTP/1.1", a query string allowed */
 	if (!(n >= 13 && strncmp(c->in, "GET /metrics", 12) == 0 &&
 	      (c->in[12] == ' ' || c->in[12] == '?'))) {
-		ctl_buf_add(&c->out, not_found, sizeof(not_found) - 1);
+		srv_buf_add(&c->out, not_found, sizeof(not_found) - 1);
 		return;
 	}
 	dpfw_prom_format(m, &body);
-	ctl_buf_add(&c->out, ok_hdr, sizeof(ok_hdr) - 1);
-	ctl_buf_printf(&c->out, "Content-Length: %zu\r\nConnection: close\r\n\r\n", body.len);
-	ctl_buf_add(&c->out, body.p, body.len);
+	srv_buf_add(&c->out, ok_hdr, sizeof(ok_hdr) - 1);
+	srv_buf_printf(&c->out, "Content-Length: %zu\r\nConnection: close\r\n\r\n", body.len);
+	srv_buf_add(&c->out, body.p, body.len);
 	if (body.oom)
 		c->out.oom = true;
-	ctl_buf_free(&body);
+	srv_buf_free(&body);
 	p->served++;
 }
 

@@ -33,6 +33,6 @@ void dpfw_prom_fini(struct dpfw *d);
 unsigned dpfw_prom_pollfds(struct dpfw *d, struct pollfd *pfd);
 
 /** m in the text exposition format (prom_format.c). */
-void dpfw_prom_format(const struct dpfw_metrics *m, struct ctl_buf *b);
+void dpfw_prom_format(const struct dpfw_metrics *m, struct srv_buf *b);
 
 #endif

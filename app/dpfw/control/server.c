@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Control socket server (see ctl_server.h and lib/ctl/ctl.h).
+ * Control socket server (see server.h and lib/ctl/ctl.h).
  *
  * Each client has an input buffer (one request frame at most), a text
  * buffer (what the current answer has produced and not yet framed) and an
@@ -37,20 +37,20 @@
 /* ---------------------------------------------------------------- clients */
 
 void
-ctl_client_free(struct ctl_client *cl)
+srv_client_free(struct srv_client *cl)
 {
 	if (cl->fd >= 0)
 		close(cl->fd);
 	if (cl->prod.release != NULL)
 		cl->prod.release(cl->prod.state);
 	free(cl->in);
-	ctl_buf_free(&cl->txt);
-	ctl_buf_free(&cl->out);
+	srv_buf_free(&cl->txt);
+	srv_buf_free(&cl->out);
 	free(cl);
 }
 
 void
-ctl_client_drop(struct ctl_client *cl, const char *why)
+srv_client_drop(struct srv_client *cl, const char *why)
 {
 	if (cl->state != CL_DEAD) {
 		cl->state = CL_DEAD;
@@ -59,12 +59,12 @@ ctl_client_drop(struct ctl_client *cl, const char *why)
 }
 
 ssize_t
-ctl_client_write(struct ctl_client *cl)
+srv_client_write(struct srv_client *cl)
 {
 	ssize_t total = 0;
 
-	while (ctl_out_pending(cl) > 0) {
-		ssize_t n = send(cl->fd, cl->out.p + cl->out_off, ctl_out_pending(cl),
+	while (srv_out_pending(cl) > 0) {
+		ssize_t n = send(cl->fd, cl->out.p + cl->out_off, srv_out_pending(cl),
 				 MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (n < 0) {
@@ -83,7 +83,7 @@ ctl_client_write(struct ctl_client *cl)
 		cl->out.len = 0;
 		cl->out_off = 0;
 	} else if (cl->out_off > (CTL_OUT_LIMIT / 2) && cl->out_off > cl->out.len / 2) {
-		memmove(cl->out.p, cl->out.p + cl->out_off, ctl_out_pending(cl));
+		memmove(cl->out.p, cl->out.p + cl->out_off, srv_out_pending(cl));
 		cl->out.len -= cl->out_off;
 		cl->out_off = 0;
 	}
@@ -93,7 +93,7 @@ ctl_client_write(struct ctl_client *cl)
 /* ---------------------------------------------------------------- producers */
 
 static void
-produce(struct dpfw *d, struct ctl_client *cl)
+produce(struct dpfw *d, struct srv_client *cl)
 {
 	if (!cl->prod.produce(d, cl, cl->prod.state))
 		return;
@@ -105,8 +105,8 @@ produce(struct dpfw *d, struct ctl_client *cl)
 }
 
 void
-ctl_produce_start(struct dpfw *d, struct ctl_client *cl, ctl_produce_fn *fn,
-		  ctl_release_fn *release, void *state)
+srv_produce_start(struct dpfw *d, struct srv_client *cl, srv_produce_fn *fn,
+		  srv_release_fn *release, void *state)
 {
 	cl->prod.produce = fn;
 	cl->prod.release = release;
@@ -118,32 +118,32 @@ ctl_produce_start(struct dpfw *d, struct ctl_client *cl, ctl_produce_fn *fn,
 /* ---------------------------------------------------------------- input */
 
 static void
-dispatch(struct dpfw *d, struct ctl_client *cl)
+dispatch(struct dpfw *d, struct srv_client *cl)
 {
-	ctl_cmd_fn *fn = ctl_cmd_lookup(cl->req.cmd);
+	srv_cmd_fn *fn = srv_cmd_lookup(cl->req.cmd);
 
 	if (fn != NULL)
 		fn(d, cl);
 	else
-		ctl_end(cl, CTL_S_UNKNOWN_COMMAND, "unknown command");
+		srv_end(cl, CTL_S_UNKNOWN_COMMAND, "unknown command");
 }
 
 /* Answer a protocol error and close once the answer is out. */
 static void
-protocol_error(struct ctl_client *cl, enum ctl_status st, const char *msg)
+protocol_error(struct srv_client *cl, enum ctl_status st, const char *msg)
 {
-	ctl_end(cl, st, "%s", msg);
+	srv_end(cl, st, "%s", msg);
 	cl->state = CL_CLOSING;
 	cl->in_len = 0;
 }
 
 /* Handle the complete requests in the input buffer while idle. */
 static void
-process_input(struct dpfw *d, struct ctl_client *cl)
+process_input(struct dpfw *d, struct srv_client *cl)
 {
 	/* a client that does not read its answers gets no more of them */
 	while (cl->state == CL_IDLE && cl->in_len >= CTL_HDR_LEN &&
-	       ctl_out_pending(cl) < CTL_OUT_HIGH) {
+	       srv_out_pending(cl) < CTL_OUT_HIGH) {
 		char err[256];
 		uint8_t type;
 		uint32_t len;
@@ -165,11 +165,11 @@ process_input(struct dpfw *d, struct ctl_client *cl)
 		memmove(cl->in, cl->in + flen, cl->in_len - flen);
 		cl->in_len -= flen;
 		if (st != CTL_S_OK) {
-			ctl_end(cl, st, "%s", err);
+			srv_end(cl, st, "%s", err);
 			continue;
 		}
 		if (d->ct == NULL) {
-			ctl_end(cl, CTL_S_FAILED, "connection tracking is not set up");
+			srv_end(cl, CTL_S_FAILED, "connection tracking is not set up");
 			continue;
 		}
 		dispatch(d, cl);
@@ -178,7 +178,7 @@ process_input(struct dpfw *d, struct ctl_client *cl)
 
 /* Read what the client sent. @return -1 when it closed or failed */
 static int
-client_read(struct ctl_client *cl)
+client_read(struct srv_client *cl)
 {
 	for (;;) {
 		uint8_t scratch[4096];
@@ -220,7 +220,7 @@ accept_clients(struct dpfw *d)
 	struct dpfw_ctl *s = d->ctl;
 
 	for (;;) {
-		struct ctl_client *cl;
+		struct srv_client *cl;
 		unsigned i;
 		int fd = accept4(s->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
@@ -268,13 +268,13 @@ accept_clients(struct dpfw *d)
 
 /* Close the dead. */
 void
-ctl_reap(struct dpfw *d)
+srv_reap(struct dpfw *d)
 {
 	struct dpfw_ctl *s = d->ctl;
 	unsigned i;
 
 	for (i = 0; i < s->max_clients; i++) {
-		struct ctl_client *cl = s->cl[i];
+		struct srv_client *cl = s->cl[i];
 
 		if (cl == NULL || cl->state != CL_DEAD)
 			continue;
@@ -282,14 +282,14 @@ ctl_reap(struct dpfw *d)
 			DPFW_LOG_CTL(INFO, "control: client %u dropped: %s", cl->id, cl->why);
 			s->dropped++;
 		}
-		ctl_client_free(cl);
+		srv_client_free(cl);
 		s->cl[i] = NULL;
 		s->nb_clients--;
 	}
 }
 
 void
-ctl_count_subs(struct dpfw *d)
+srv_count_subs(struct dpfw *d)
 {
 	struct dpfw_ctl *s = d->ctl;
 	unsigned i, n = 0;
@@ -299,7 +299,7 @@ ctl_count_subs(struct dpfw *d)
 			n++;
 	if (n != s->nb_subs) {
 		s->nb_subs = n;
-		ctl_events_update(d);
+		srv_events_update(d);
 	}
 }
 
@@ -317,19 +317,19 @@ write_clients(struct dpfw *d)
 
 		progress = false;
 		for (i = 0; i < s->max_clients; i++) {
-			struct ctl_client *cl = s->cl[i];
+			struct srv_client *cl = s->cl[i];
 			ssize_t n;
 
 			if (cl == NULL || cl->state == CL_DEAD)
 				continue;
 			if (cl->state == CL_PRODUCE &&
-			    ctl_out_pending(cl) + cl->txt.len < CTL_OUT_HIGH)
+			    srv_out_pending(cl) + cl->txt.len < CTL_OUT_HIGH)
 				produce(d, cl);
 			if (cl->txt.oom || cl->out.oom) {
-				ctl_client_drop(cl, "out of memory for its output");
+				srv_client_drop(cl, "out of memory for its output");
 				continue;
 			}
-			n = ctl_client_write(cl);
+			n = srv_client_write(cl);
 			if (n < 0) {
 				/* gone: nothing to report unless it was mid-answer */
 				cl->state = CL_DEAD;
@@ -337,15 +337,15 @@ write_clients(struct dpfw *d)
 			}
 			if (n > 0)
 				progress = true;
-			if (cl->state == CL_CLOSING && ctl_out_pending(cl) == 0)
+			if (cl->state == CL_CLOSING && srv_out_pending(cl) == 0)
 				cl->state = CL_DEAD;
 			else if (cl->state == CL_IDLE)
 				process_input(d, cl);
 			if (cl->eof && cl->state == CL_IDLE && cl->in_len > 0 &&
-			    ctl_out_pending(cl) < CTL_OUT_HIGH)
+			    srv_out_pending(cl) < CTL_OUT_HIGH)
 				protocol_error(cl, CTL_S_TRUNCATED, "request cut short: the "
 					       "client closed its side mid-frame");
-			if (cl->eof && cl->state == CL_IDLE && ctl_out_pending(cl) == 0)
+			if (cl->eof && cl->state == CL_IDLE && srv_out_pending(cl) == 0)
 				cl->state = CL_DEAD; /* answered all it sent */
 		}
 	} while (progress && rte_get_timer_cycles() < deadline);
@@ -364,13 +364,13 @@ dpfw_ctl_poll(struct dpfw *d)
 	s->pfd[0].fd = s->fd;
 	s->pfd[0].events = POLLIN;
 	for (i = 0; i < s->max_clients; i++) {
-		struct ctl_client *cl = s->cl[i];
+		struct srv_client *cl = s->cl[i];
 
 		if (cl == NULL)
 			continue;
 		s->pfd[n].fd = cl->fd;
 		s->pfd[n].events = (cl->in_len < CTL_MAX_REQUEST ? POLLIN : 0) |
-				   (ctl_out_pending(cl) ? POLLOUT : 0);
+				   (srv_out_pending(cl) ? POLLOUT : 0);
 		s->pfd[n].revents = 0;
 		n++;
 	}
@@ -379,7 +379,7 @@ dpfw_ctl_poll(struct dpfw *d)
 		accept_clients(d);
 	/* read from everyone that has something (also those just accepted) */
 	for (i = 0; i < s->max_clients; i++) {
-		struct ctl_client *cl = s->cl[i];
+		struct srv_client *cl = s->cl[i];
 
 		if (cl == NULL || cl->state == CL_DEAD)
 			continue;
@@ -395,15 +395,15 @@ dpfw_ctl_poll(struct dpfw *d)
 	now = rte_get_timer_cycles();
 	stall = (uint64_t)CTL_STALL_S * rte_get_timer_hz();
 	for (i = 0; i < s->max_clients; i++) {
-		struct ctl_client *cl = s->cl[i];
+		struct srv_client *cl = s->cl[i];
 
-		if (cl != NULL && cl->state != CL_DEAD && ctl_out_pending(cl) > 0 &&
+		if (cl != NULL && cl->state != CL_DEAD && srv_out_pending(cl) > 0 &&
 		    now - cl->stall_tsc > stall)
-			ctl_client_drop(cl, "its output has not been read for "
+			srv_client_drop(cl, "its output has not been read for "
 					RTE_STR(CTL_STALL_S) " s");
 	}
-	ctl_reap(d);
-	ctl_count_subs(d);
+	srv_reap(d);
+	srv_count_subs(d);
 }
 
 void
@@ -418,14 +418,14 @@ dpfw_ctl_sleep(struct dpfw *d, unsigned timeout_ms)
 		pfd[n].fd = s->fd;
 		pfd[n++].events = POLLIN;
 		for (i = 0; i < s->max_clients; i++) {
-			struct ctl_client *cl = s->cl[i];
+			struct srv_client *cl = s->cl[i];
 
 			if (cl == NULL)
 				continue;
 			pfd[n].fd = cl->fd;
 			pfd[n++].events =
 				(cl->in_len < CTL_MAX_REQUEST && !cl->eof ? POLLIN : 0) |
-				(ctl_out_pending(cl) || cl->state == CL_PRODUCE ? POLLOUT : 0);
+				(srv_out_pending(cl) || cl->state == CL_PRODUCE ? POLLOUT : 0);
 		}
 	}
 	/* the Prometheus listener and its clients in the same set */

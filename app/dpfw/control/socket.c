@@ -168,15 +168,15 @@ dpfw_ctl_fini(struct dpfw *d)
 	if (s == NULL)
 		return;
 	for (i = 0; i < s->max_clients; i++) {
-		struct ctl_client *cl = s->cl[i];
+		struct srv_client *cl = s->cl[i];
 
 		if (cl == NULL)
 			continue;
 		/* one last non-blocking try at what was queued */
-		ctl_flush_text(cl);
-		if (ctl_client_write(cl) < 0)
+		srv_flush_text(cl);
+		if (srv_client_write(cl) < 0)
 			(void)0;
-		ctl_client_free(cl);
+		srv_client_free(cl);
 		s->cl[i] = NULL;
 	}
 	close(s->fd);
@@ -187,5 +187,5 @@ dpfw_ctl_fini(struct dpfw *d)
 	free(s->pfd);
 	free(s);
 	d->ctl = NULL;
-	ctl_events_update(d);
+	srv_events_update(d);
 }

@@ -175,12 +175,12 @@ double dpfw_metrics_busy_pct(const struct dpfw_metrics_lcore *l);
 double dpfw_metrics_cycles_per_pkt(const struct dpfw_metrics_lcore *l);
 
 /* report.c: the text exporters */
-struct ctl_buf;
+struct srv_buf;
 /** Statistics lines (every stats_period; at_exit: with the conntrack line).
  * Rates from port[].rx_pps/tx_pps. */
 void dpfw_report_print(const struct dpfw_metrics *m, bool at_exit, FILE *f);
 /** `dpfwctl stats` as text lines, and as one JSON object. */
-void dpfw_report_text(const struct dpfw_metrics *m, struct ctl_buf *b);
-void dpfw_report_json(const struct dpfw_metrics *m, struct ctl_buf *b);
+void dpfw_report_text(const struct dpfw_metrics *m, struct srv_buf *b);
+void dpfw_report_json(const struct dpfw_metrics *m, struct srv_buf *b);
 
 #endif

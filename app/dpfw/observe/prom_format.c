@@ -18,38 +18,38 @@
 #endif
 
 static void
-family(struct ctl_buf *b, const char *name, const char *type, const char *help)
+family(struct srv_buf *b, const char *name, const char *type, const char *help)
 {
-	ctl_buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	srv_buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
 /* A label value with the escapes the format needs (\\, \", \n). */
 static void
-label_value(struct ctl_buf *b, const char *v)
+label_value(struct srv_buf *b, const char *v)
 {
 	for (; *v; v++) {
 		if (*v == '\\' || *v == '"')
-			ctl_buf_printf(b, "\\%c", *v);
+			srv_buf_printf(b, "\\%c", *v);
 		else if (*v == '\n')
-			ctl_buf_add(b, "\\n", 2);
+			srv_buf_add(b, "\\n", 2);
 		else
-			ctl_buf_add(b, v, 1);
+			srv_buf_add(b, v, 1);
 	}
 }
 
 /* One sample with one label. */
 static void
-sample1(struct ctl_buf *b, const char *name, const char *label, const char *value,
+sample1(struct srv_buf *b, const char *name, const char *label, const char *value,
 	uint64_t x)
 {
-	ctl_buf_printf(b, "%s{%s=\"", name, label);
+	srv_buf_printf(b, "%s{%s=\"", name, label);
 	label_value(b, value);
-	ctl_buf_printf(b, "\"} %" PRIu64 "\n", x);
+	srv_buf_printf(b, "\"} %" PRIu64 "\n", x);
 }
 
 /* Each port's values: the registry's, then the link's gauges. */
 static void
-ports(struct ctl_buf *b, const struct dpfw_metrics *m)
+ports(struct srv_buf *b, const struct dpfw_metrics *m)
 {
 	unsigned v, i;
 
@@ -79,13 +79,13 @@ ports(struct ctl_buf *b, const struct dpfw_metrics *m)
 		family(b, name, type, help);                                      \
 		for (i_ = 0; i_ < (m)->nb_lcores; i_++) {                         \
 			const struct dpfw_metrics_lcore *l_ = &(m)->lcore[i_];    \
-			ctl_buf_printf(b, "%s{lcore=\"%u\",role=\"%s\"} " fmt "\n", \
+			srv_buf_printf(b, "%s{lcore=\"%u\",role=\"%s\"} " fmt "\n", \
 				       name, l_->lcore, l_->role, expr);          \
 		}                                                                 \
 	} while (0)
 
 static void
-lcores(struct ctl_buf *b, const struct dpfw_metrics *m)
+lcores(struct srv_buf *b, const struct dpfw_metrics *m)
 {
 	unsigned v, i, q;
 
@@ -105,41 +105,41 @@ lcores(struct ctl_buf *b, const struct dpfw_metrics *m)
 		const struct dpfw_metrics_lcore *l = &m->lcore[i];
 
 		for (q = 0; q < l->nb_rxq; q++) {
-			ctl_buf_printf(b, "dpfw_rxq_packets_total{port=\"");
+			srv_buf_printf(b, "dpfw_rxq_packets_total{port=\"");
 			label_value(b, l->rxq[q].port);
-			ctl_buf_printf(b, "\",queue=\"%u\",lcore=\"%u\"} %" PRIu64 "\n",
+			srv_buf_printf(b, "\",queue=\"%u\",lcore=\"%u\"} %" PRIu64 "\n",
 				       l->rxq[q].queue, l->lcore, l->rxq[q].rx);
 		}
 	}
 	family(b, "dpfw_helper_ring_used", "gauge", "Packets waiting in a helper's ring.");
 	for (i = 0; i < m->nb_lcores; i++)
 		if (m->lcore[i].ring)
-			ctl_buf_printf(b, "dpfw_helper_ring_used{lcore=\"%u\"} %u\n",
+			srv_buf_printf(b, "dpfw_helper_ring_used{lcore=\"%u\"} %u\n",
 				       m->lcore[i].lcore, m->lcore[i].ring_used);
 	family(b, "dpfw_helper_ring_capacity", "gauge", "Packets a helper's ring holds.");
 	for (i = 0; i < m->nb_lcores; i++)
 		if (m->lcore[i].ring)
-			ctl_buf_printf(b, "dpfw_helper_ring_capacity{lcore=\"%u\"} %u\n",
+			srv_buf_printf(b, "dpfw_helper_ring_capacity{lcore=\"%u\"} %u\n",
 				       m->lcore[i].lcore, m->lcore[i].ring_size);
 }
 
 static void
-rules(struct ctl_buf *b, const struct dpfw_metrics *m)
+rules(struct srv_buf *b, const struct dpfw_metrics *m)
 {
 	unsigned v;
 
 	family(b, "dpfw_rules_generation", "gauge", "Ruleset generation running.");
-	ctl_buf_printf(b, "dpfw_rules_generation %" PRIu64 "\n", m->rules_generation);
+	srv_buf_printf(b, "dpfw_rules_generation %" PRIu64 "\n", m->rules_generation);
 	for (v = 0; v < DPFW_LV_MAX; v++) {
 		if (dpfw_lv_desc[v].sect != DPFW_SECT_RULES)
 			continue;
 		family(b, dpfw_lv_desc[v].prom, "counter", dpfw_lv_desc[v].help);
-		ctl_buf_printf(b, "%s %" PRIu64 "\n", dpfw_lv_desc[v].prom, m->total[v]);
+		srv_buf_printf(b, "%s %" PRIu64 "\n", dpfw_lv_desc[v].prom, m->total[v]);
 	}
 }
 
 static void
-drops(struct ctl_buf *b, const struct dpfw_metrics *m)
+drops(struct srv_buf *b, const struct dpfw_metrics *m)
 {
 	const char *n = "dpfw_drops_total";
 	unsigned r;
@@ -155,31 +155,31 @@ drops(struct ctl_buf *b, const struct dpfw_metrics *m)
 }
 
 static void
-conntrack(struct ctl_buf *b, const struct dpfw_metrics *m)
+conntrack(struct srv_buf *b, const struct dpfw_metrics *m)
 {
 	unsigned c;
 
 	if (!m->ct)
 		return;
 	family(b, "dpfw_conntrack_entries", "gauge", "Connections in the table.");
-	ctl_buf_printf(b, "dpfw_conntrack_entries %u\n", m->ct_entries);
+	srv_buf_printf(b, "dpfw_conntrack_entries %u\n", m->ct_entries);
 	family(b, "dpfw_conntrack_max", "gauge", "Most connections (set ct-max).");
-	ctl_buf_printf(b, "dpfw_conntrack_max %u\n", m->ct_max);
+	srv_buf_printf(b, "dpfw_conntrack_max %u\n", m->ct_max);
 	family(b, "dpfw_conntrack_capacity", "gauge", "Connections the table was made for.");
-	ctl_buf_printf(b, "dpfw_conntrack_capacity %u\n", m->ct_capacity);
+	srv_buf_printf(b, "dpfw_conntrack_capacity %u\n", m->ct_capacity);
 	family(b, "dpfw_conntrack_expectations", "gauge", "Pending expectations (helpers).");
-	ctl_buf_printf(b, "dpfw_conntrack_expectations %u\n", m->ct_expectations);
+	srv_buf_printf(b, "dpfw_conntrack_expectations %u\n", m->ct_expectations);
 	for (c = 0; c < CT_CNT_MAX; c++) {
 		char name[96];
 
 		snprintf(name, sizeof(name), "dpfw_conntrack_%s_total", ct_counter_name(c));
 		family(b, name, "counter", dpfw_ct_help[c]);
-		ctl_buf_printf(b, "%s %" PRIu64 "\n", name, m->ct_cnt[c]);
+		srv_buf_printf(b, "%s %" PRIu64 "\n", name, m->ct_cnt[c]);
 	}
 }
 
 static void
-frag(struct ctl_buf *b, const struct dpfw_metrics *m)
+frag(struct srv_buf *b, const struct dpfw_metrics *m)
 {
 	unsigned c;
 
@@ -190,17 +190,17 @@ frag(struct ctl_buf *b, const struct dpfw_metrics *m)
 
 		snprintf(name, sizeof(name), "dpfw_frag_%s_total", frag_cnt_name(c));
 		family(b, name, "counter", frag_cnt_desc(c));
-		ctl_buf_printf(b, "%s %" PRIu64 "\n", name, m->frag_cnt[c]);
+		srv_buf_printf(b, "%s %" PRIu64 "\n", name, m->frag_cnt[c]);
 	}
 }
 
 void
-dpfw_prom_format(const struct dpfw_metrics *m, struct ctl_buf *b)
+dpfw_prom_format(const struct dpfw_metrics *m, struct srv_buf *b)
 {
 	family(b, "dpfw_build_info", "gauge", "dpfw's version, as a label.");
-	ctl_buf_printf(b, "dpfw_build_info{version=\"%s\"} 1\n", DPFW_VERSION);
+	srv_buf_printf(b, "dpfw_build_info{version=\"%s\"} 1\n", DPFW_VERSION);
 	family(b, "dpfw_uptime_seconds", "gauge", "Seconds since dpfw started.");
-	ctl_buf_printf(b, "dpfw_uptime_seconds %" PRIu64 "\n", m->uptime_s);
+	srv_buf_printf(b, "dpfw_uptime_seconds %" PRIu64 "\n", m->uptime_s);
 	ports(b, m);
 	lcores(b, m);
 	drops(b, m);

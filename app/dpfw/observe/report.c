@@ -18,38 +18,38 @@ enum mode {
 };
 
 static void
-port_line(struct ctl_buf *b, const struct dpfw_metrics_port *p, enum mode mode)
+port_line(struct srv_buf *b, const struct dpfw_metrics_port *p, enum mode mode)
 {
 	unsigned v;
 
-	ctl_buf_printf(b, "port %s:", p->name);
+	srv_buf_printf(b, "port %s:", p->name);
 	for (v = 0; v < DPFW_PV_DEV_FIRST; v++)
-		ctl_buf_printf(b, " %s=%" PRIu64, dpfw_pv_desc[v].name, p->v[v]);
+		srv_buf_printf(b, " %s=%" PRIu64, dpfw_pv_desc[v].name, p->v[v]);
 	if (mode != M_CTL)
-		ctl_buf_printf(b, " rx_pps=%.0f tx_pps=%.0f", p->rx_pps, p->tx_pps);
+		srv_buf_printf(b, " rx_pps=%.0f tx_pps=%.0f", p->rx_pps, p->tx_pps);
 	for (v = DPFW_PV_DEV_FIRST; v < DPFW_PV_MAX && p->dev; v++)
-		ctl_buf_printf(b, " dev_%s=%" PRIu64, dpfw_pv_desc[v].name, p->v[v]);
-	ctl_buf_add(b, "\n", 1);
+		srv_buf_printf(b, " dev_%s=%" PRIu64, dpfw_pv_desc[v].name, p->v[v]);
+	srv_buf_add(b, "\n", 1);
 }
 
 static void
-lcore_line(struct ctl_buf *b, const struct dpfw_metrics_lcore *l)
+lcore_line(struct srv_buf *b, const struct dpfw_metrics_lcore *l)
 {
 	unsigned v, q;
 
-	ctl_buf_printf(b, "lcore %u %s %u:", l->lcore, l->role, l->index);
+	srv_buf_printf(b, "lcore %u %s %u:", l->lcore, l->role, l->index);
 	for (v = 0; v < DPFW_LV_MAX; v++)
 		if (dpfw_lv_desc[v].sect == DPFW_SECT_LCORE)
-			ctl_buf_printf(b, " %s=%" PRIu64, dpfw_lv_desc[v].name, l->v[v]);
-	ctl_buf_printf(b, " busy=%.1f%% busy_cycles_per_pkt=%.1f\n",
+			srv_buf_printf(b, " %s=%" PRIu64, dpfw_lv_desc[v].name, l->v[v]);
+	srv_buf_printf(b, " busy=%.1f%% busy_cycles_per_pkt=%.1f\n",
 		       dpfw_metrics_busy_pct(l), dpfw_metrics_cycles_per_pkt(l));
 	for (q = 0; q < l->nb_rxq; q++)
-		ctl_buf_printf(b, "  rxq %s/%u: rx=%" PRIu64 "\n", l->rxq[q].port,
+		srv_buf_printf(b, "  rxq %s/%u: rx=%" PRIu64 "\n", l->rxq[q].port,
 			       l->rxq[q].queue, l->rxq[q].rx);
 }
 
 static void
-lines(const struct dpfw_metrics *m, struct ctl_buf *b, enum mode mode)
+lines(const struct dpfw_metrics *m, struct srv_buf *b, enum mode mode)
 {
 	unsigned i, n;
 
@@ -57,165 +57,165 @@ lines(const struct dpfw_metrics *m, struct ctl_buf *b, enum mode mode)
 		port_line(b, &m->port[i], mode);
 	for (i = 0; i < m->nb_lcores; i++)
 		lcore_line(b, &m->lcore[i]);
-	ctl_buf_printf(b, "drops:");
+	srv_buf_printf(b, "drops:");
 	for (i = 0; i < DPFW_DROP_MAX; i++)
-		ctl_buf_printf(b, " %s=%" PRIu64, dpfw_drop_name[i], m->drop[i]);
-	ctl_buf_add(b, "\n", 1);
+		srv_buf_printf(b, " %s=%" PRIu64, dpfw_drop_name[i], m->drop[i]);
+	srv_buf_add(b, "\n", 1);
 	/* malformed: the reasons seen (the statistics omit the line without any) */
 	for (i = 1, n = 0; i < PKT_R_MAX; i++) {
 		if (m->reason[i] == 0)
 			continue;
-		ctl_buf_printf(b, "%s %s=%" PRIu64, n++ ? "" : "malformed:",
+		srv_buf_printf(b, "%s %s=%" PRIu64, n++ ? "" : "malformed:",
 			       pkt_reason_name(i), m->reason[i]);
 	}
 	if (n)
-		ctl_buf_add(b, "\n", 1);
+		srv_buf_add(b, "\n", 1);
 	else if (mode == M_CTL)
-		ctl_buf_printf(b, "malformed: none\n");
+		srv_buf_printf(b, "malformed: none\n");
 	if (m->ct && mode == M_CTL) {
-		ctl_buf_printf(b, "conntrack: entries=%u ct_max=%u capacity=%u "
+		srv_buf_printf(b, "conntrack: entries=%u ct_max=%u capacity=%u "
 			       "expectations=%u occupancy=%.1f%%", m->ct_entries, m->ct_max,
 			       m->ct_capacity, m->ct_expectations,
 			       m->ct_capacity ? 100.0 * m->ct_entries / m->ct_capacity : 0.0);
 		for (i = 0; i < CT_CNT_MAX; i++)
-			ctl_buf_printf(b, " %s=%" PRIu64, ct_counter_name(i), m->ct_cnt[i]);
-		ctl_buf_add(b, "\n", 1);
+			srv_buf_printf(b, " %s=%" PRIu64, ct_counter_name(i), m->ct_cnt[i]);
+		srv_buf_add(b, "\n", 1);
 	}
 	if (m->frag) {
-		ctl_buf_printf(b, "frag:");
+		srv_buf_printf(b, "frag:");
 		for (i = 0; i < FRAG_CNT_MAX; i++)
-			ctl_buf_printf(b, " %s=%" PRIu64, frag_cnt_name(i), m->frag_cnt[i]);
-		ctl_buf_add(b, "\n", 1);
+			srv_buf_printf(b, " %s=%" PRIu64, frag_cnt_name(i), m->frag_cnt[i]);
+		srv_buf_add(b, "\n", 1);
 	}
 	if (m->rules || mode == M_CTL) {
-		ctl_buf_printf(b, "rules: generation=%" PRIu64, m->rules_generation);
+		srv_buf_printf(b, "rules: generation=%" PRIu64, m->rules_generation);
 		for (i = 0; i < DPFW_LV_MAX; i++)
 			if (dpfw_lv_desc[i].sect == DPFW_SECT_RULES)
-				ctl_buf_printf(b, " %s=%" PRIu64, dpfw_lv_desc[i].name, m->total[i]);
-		ctl_buf_add(b, "\n", 1);
+				srv_buf_printf(b, " %s=%" PRIu64, dpfw_lv_desc[i].name, m->total[i]);
+		srv_buf_add(b, "\n", 1);
 	}
 	for (i = 0; i < m->nb_lcores && mode == M_CTL; i++) {
 		const struct dpfw_metrics_lcore *l = &m->lcore[i];
 
 		if (l->ring)
-			ctl_buf_printf(b, "ring helper %u (lcore %u): used=%u capacity=%u "
+			srv_buf_printf(b, "ring helper %u (lcore %u): used=%u capacity=%u "
 				       "use=%.1f%%\n", l->index, l->lcore, l->ring_used,
 				       l->ring_size,
 				       l->ring_size ? 100.0 * l->ring_used / l->ring_size : 0.0);
 	}
 	/* the exit line diff.py and bench.sh read: max is the capacity */
 	if (m->ct && mode == M_EXIT) {
-		ctl_buf_printf(b, "conntrack: entries=%u max=%u expectations=%u", m->ct_entries,
+		srv_buf_printf(b, "conntrack: entries=%u max=%u expectations=%u", m->ct_entries,
 			       m->ct_capacity, m->ct_expectations);
 		for (i = 0; i < CT_CNT_MAX; i++)
-			ctl_buf_printf(b, " %s=%" PRIu64, ct_counter_name(i), m->ct_cnt[i]);
-		ctl_buf_add(b, "\n", 1);
+			srv_buf_printf(b, " %s=%" PRIu64, ct_counter_name(i), m->ct_cnt[i]);
+		srv_buf_add(b, "\n", 1);
 	}
 }
 
 void
 dpfw_report_print(const struct dpfw_metrics *m, bool at_exit, FILE *f)
 {
-	struct ctl_buf b = {0};
+	struct srv_buf b = {0};
 
 	lines(m, &b, at_exit ? M_EXIT : M_PERIODIC);
 	if (b.len)
 		fwrite(b.p, 1, b.len, f);
 	if (b.oom)
 		fprintf(f, "statistics: out of memory, cut short\n");
-	ctl_buf_free(&b);
+	srv_buf_free(&b);
 	fflush(f);
 }
 
 void
-dpfw_report_text(const struct dpfw_metrics *m, struct ctl_buf *b)
+dpfw_report_text(const struct dpfw_metrics *m, struct srv_buf *b)
 {
 	lines(m, b, M_CTL);
 }
 
 /* "key":value pairs of a list, comma first unless first. */
 static void
-json_u64(struct ctl_buf *b, bool *first, const char *key, uint64_t x)
+json_u64(struct srv_buf *b, bool *first, const char *key, uint64_t x)
 {
-	ctl_buf_printf(b, "%s\"%s\":%" PRIu64, *first ? "" : ",", key, x);
+	srv_buf_printf(b, "%s\"%s\":%" PRIu64, *first ? "" : ",", key, x);
 	*first = false;
 }
 
 void
-dpfw_report_json(const struct dpfw_metrics *m, struct ctl_buf *b)
+dpfw_report_json(const struct dpfw_metrics *m, struct srv_buf *b)
 {
 	unsigned i, v, q;
 	bool first;
 
-	ctl_buf_printf(b, "{\"ports\":[");
+	srv_buf_printf(b, "{\"ports\":[");
 	for (i = 0; i < DPFW_MAX_PORTS; i++) {
 		const struct dpfw_metrics_port *p = &m->port[i];
 
-		ctl_buf_printf(b, "%s{\"name\":", i ? "," : "");
-		ctl_json_str(b, p->name);
+		srv_buf_printf(b, "%s{\"name\":", i ? "," : "");
+		srv_json_str(b, p->name);
 		for (v = 0; v < DPFW_PV_DEV_FIRST; v++)
-			ctl_buf_printf(b, ",\"%s\":%" PRIu64, dpfw_pv_desc[v].name, p->v[v]);
+			srv_buf_printf(b, ",\"%s\":%" PRIu64, dpfw_pv_desc[v].name, p->v[v]);
 		if (p->dev) {
-			ctl_buf_printf(b, ",\"dev\":{");
+			srv_buf_printf(b, ",\"dev\":{");
 			for (v = DPFW_PV_DEV_FIRST, first = true; v < DPFW_PV_MAX; v++)
 				json_u64(b, &first, dpfw_pv_desc[v].name, p->v[v]);
-			ctl_buf_add(b, "}", 1);
+			srv_buf_add(b, "}", 1);
 		}
-		ctl_buf_add(b, "}", 1);
+		srv_buf_add(b, "}", 1);
 	}
-	ctl_buf_printf(b, "],\"lcores\":[");
+	srv_buf_printf(b, "],\"lcores\":[");
 	for (i = 0; i < m->nb_lcores; i++) {
 		const struct dpfw_metrics_lcore *l = &m->lcore[i];
 
-		ctl_buf_printf(b, "%s{\"lcore\":%u,\"role\":\"%s\",\"index\":%u", i ? "," : "",
+		srv_buf_printf(b, "%s{\"lcore\":%u,\"role\":\"%s\",\"index\":%u", i ? "," : "",
 			       l->lcore, l->role, l->index);
 		for (v = 0; v < DPFW_LV_MAX; v++)
 			if (dpfw_lv_desc[v].sect == DPFW_SECT_LCORE)
-				ctl_buf_printf(b, ",\"%s\":%" PRIu64, dpfw_lv_desc[v].name, l->v[v]);
-		ctl_buf_printf(b, ",\"busy_pct\":%.1f,\"busy_cycles_per_pkt\":%.1f,\"rxq\":[",
+				srv_buf_printf(b, ",\"%s\":%" PRIu64, dpfw_lv_desc[v].name, l->v[v]);
+		srv_buf_printf(b, ",\"busy_pct\":%.1f,\"busy_cycles_per_pkt\":%.1f,\"rxq\":[",
 			       dpfw_metrics_busy_pct(l), dpfw_metrics_cycles_per_pkt(l));
 		for (q = 0; q < l->nb_rxq; q++) {
-			ctl_buf_printf(b, "%s{\"port\":", q ? "," : "");
-			ctl_json_str(b, l->rxq[q].port);
-			ctl_buf_printf(b, ",\"queue\":%u,\"rx\":%" PRIu64 "}", l->rxq[q].queue,
+			srv_buf_printf(b, "%s{\"port\":", q ? "," : "");
+			srv_json_str(b, l->rxq[q].port);
+			srv_buf_printf(b, ",\"queue\":%u,\"rx\":%" PRIu64 "}", l->rxq[q].queue,
 				       l->rxq[q].rx);
 		}
-		ctl_buf_add(b, "]}", 2);
+		srv_buf_add(b, "]}", 2);
 	}
-	ctl_buf_printf(b, "],\"drops\":{");
+	srv_buf_printf(b, "],\"drops\":{");
 	for (i = 0, first = true; i < DPFW_DROP_MAX; i++)
 		json_u64(b, &first, dpfw_drop_name[i], m->drop[i]);
-	ctl_buf_printf(b, ",\"reasons\":{");
+	srv_buf_printf(b, ",\"reasons\":{");
 	for (i = 1, first = true; i < PKT_R_MAX; i++)
 		json_u64(b, &first, pkt_reason_name(i), m->reason[i]);
-	ctl_buf_printf(b, "}}");
+	srv_buf_printf(b, "}}");
 	if (m->ct) {
-		ctl_buf_printf(b, ",\"conntrack\":{\"entries\":%u,\"ct_max\":%u,\"capacity\":%u,"
+		srv_buf_printf(b, ",\"conntrack\":{\"entries\":%u,\"ct_max\":%u,\"capacity\":%u,"
 			       "\"expectations\":%u,\"counters\":{", m->ct_entries, m->ct_max,
 			       m->ct_capacity, m->ct_expectations);
 		for (i = 0, first = true; i < CT_CNT_MAX; i++)
 			json_u64(b, &first, ct_counter_name(i), m->ct_cnt[i]);
-		ctl_buf_printf(b, "}}");
+		srv_buf_printf(b, "}}");
 	}
 	if (m->frag) {
-		ctl_buf_printf(b, ",\"frag\":{");
+		srv_buf_printf(b, ",\"frag\":{");
 		for (i = 0, first = true; i < FRAG_CNT_MAX; i++)
 			json_u64(b, &first, frag_cnt_name(i), m->frag_cnt[i]);
-		ctl_buf_add(b, "}", 1);
+		srv_buf_add(b, "}", 1);
 	}
-	ctl_buf_printf(b, ",\"rules\":{\"generation\":%" PRIu64, m->rules_generation);
+	srv_buf_printf(b, ",\"rules\":{\"generation\":%" PRIu64, m->rules_generation);
 	for (i = 0; i < DPFW_LV_MAX; i++)
 		if (dpfw_lv_desc[i].sect == DPFW_SECT_RULES)
-			ctl_buf_printf(b, ",\"%s\":%" PRIu64, dpfw_lv_desc[i].name, m->total[i]);
-	ctl_buf_printf(b, "},\"rings\":[");
+			srv_buf_printf(b, ",\"%s\":%" PRIu64, dpfw_lv_desc[i].name, m->total[i]);
+	srv_buf_printf(b, "},\"rings\":[");
 	for (i = 0, first = true; i < m->nb_lcores; i++) {
 		const struct dpfw_metrics_lcore *l = &m->lcore[i];
 
 		if (!l->ring)
 			continue;
-		ctl_buf_printf(b, "%s{\"helper\":%u,\"lcore\":%u,\"used\":%u,\"capacity\":%u}",
+		srv_buf_printf(b, "%s{\"helper\":%u,\"lcore\":%u,\"used\":%u,\"capacity\":%u}",
 			       first ? "" : ",", l->index, l->lcore, l->ring_used, l->ring_size);
 		first = false;
 	}
-	ctl_buf_printf(b, "]}\n");
+	srv_buf_printf(b, "]}\n");
 }

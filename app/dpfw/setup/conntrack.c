@@ -3,7 +3,7 @@
  * The connection tracker in the dataplane: one table for all workers, one
  * conntrack worker (record slice, timer wheel, event ring) per worker lcore,
  * and what the control loop prints of it: the `conntrack -L` listing (on
- * SIGUSR1) and the counters (events go through ctl_server.c).
+ * SIGUSR1) and the counters (events go through server.c).
  */
 #include <inttypes.h>
 #include <stdio.h>
