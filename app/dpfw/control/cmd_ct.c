@@ -51,16 +51,9 @@ collect_one(const struct ct_conn *c, void *arg)
 	ct_snapshot(cc->d->ct, c, cc->now, &s);
 	if (!srv_filter_match(cc->filter, &s))
 		return 0;
-	if (x->n == x->cap) {
-		uint32_t cap = x->cap ? x->cap * 2 : 256;
-		struct ct_snapshot *p = realloc(x->snap, (size_t)cap * sizeof(*p));
-
-		if (p == NULL) {
-			cc->full = true;
-			return 1;
-		}
-		x->snap = p;
-		x->cap = cap;
+	if (srv_array_room((void **)&x->snap, x->n, &x->cap, sizeof(*x->snap), 256) < 0) {
+		cc->full = true;
+		return 1;
 	}
 	x->snap[x->n++] = s;
 	return 0;

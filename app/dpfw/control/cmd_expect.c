@@ -18,7 +18,7 @@
 /* The expectations taken when asked for, and how far formatting got. */
 struct expect_out {
 	struct ct_expect_view *v;
-	unsigned n, pos, cap;
+	uint32_t n, pos, cap;
 	bool oom;
 };
 
@@ -53,16 +53,9 @@ expect_one(const struct ct_expect_view *e, void *arg)
 {
 	struct expect_out *x = arg;
 
-	if (x->n == x->cap) {
-		unsigned cap = x->cap ? x->cap * 2 : 64;
-		struct ct_expect_view *p = realloc(x->v, (size_t)cap * sizeof(*p));
-
-		if (p == NULL) {
-			x->oom = true;
-			return 1;
-		}
-		x->v = p;
-		x->cap = cap;
+	if (srv_array_room((void **)&x->v, x->n, &x->cap, sizeof(*x->v), 64) < 0) {
+		x->oom = true;
+		return 1;
 	}
 	x->v[x->n++] = *e;
 	return 0;

@@ -78,3 +78,20 @@ srv_json_str(struct srv_buf *b, const char *s)
 	}
 	srv_buf_add(b, "\"", 1);
 }
+
+int
+srv_array_room(void **arr, uint32_t n, uint32_t *cap, size_t elem, uint32_t first)
+{
+	uint32_t c;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	c = *cap ? *cap * 2 : first;
+	p = realloc(*arr, (size_t)c * elem);
+	if (p == NULL)
+		return -1;
+	*arr = p;
+	*cap = c;
+	return 0;
+}

@@ -13,8 +13,8 @@
 #include "telemetry.h"
 
 /* A dict container, or NULL (the caller skips the entry). */
-static struct rte_tel_data *
-dict_new(void)
+struct rte_tel_data *
+dpfw_tel_dict_new(void)
 {
 	struct rte_tel_data *c = rte_tel_data_alloc();
 
@@ -25,8 +25,8 @@ dict_new(void)
 	return c;
 }
 
-static void
-dict_attach(struct rte_tel_data *d, const char *name, struct rte_tel_data *c)
+void
+dpfw_tel_dict_attach(struct rte_tel_data *d, const char *name, struct rte_tel_data *c)
 {
 	if (c != NULL && rte_tel_data_add_dict_container(d, name, c, 0) != 0)
 		rte_tel_data_free(c);
@@ -49,7 +49,7 @@ dpfw_tel_stats(const struct dpfw_metrics *m, struct rte_tel_data *d)
 	rte_tel_data_start_dict(d);
 	for (idx = 0; idx < DPFW_MAX_PORTS; idx++) {
 		const struct dpfw_metrics_port *p = &m->port[idx];
-		struct rte_tel_data *c = dict_new();
+		struct rte_tel_data *c = dpfw_tel_dict_new();
 		char key[64];
 
 		if (c == NULL)
@@ -61,7 +61,7 @@ dpfw_tel_stats(const struct dpfw_metrics *m, struct rte_tel_data *d)
 				 dpfw_pv_desc[v].name);
 			rte_tel_data_add_dict_u64(c, key, p->v[v]);
 		}
-		dict_attach(d, p->name, c);
+		dpfw_tel_dict_attach(d, p->name, c);
 	}
 }
 
@@ -73,7 +73,7 @@ dpfw_tel_lcores(const struct dpfw_metrics *m, struct rte_tel_data *d)
 	rte_tel_data_start_dict(d);
 	for (i = 0; i < m->nb_lcores; i++) {
 		const struct dpfw_metrics_lcore *l = &m->lcore[i];
-		struct rte_tel_data *c = dict_new();
+		struct rte_tel_data *c = dpfw_tel_dict_new();
 		char name[64];
 
 		if (c == NULL)
@@ -101,7 +101,7 @@ dpfw_tel_lcores(const struct dpfw_metrics *m, struct rte_tel_data *d)
 			rte_tel_data_add_dict_u64(c, "ring_capacity", l->ring_size);
 		}
 		snprintf(name, sizeof(name), "%u", l->lcore);
-		dict_attach(d, name, c);
+		dpfw_tel_dict_attach(d, name, c);
 	}
 }
 
@@ -130,10 +130,10 @@ dpfw_tel_drops(const struct dpfw_metrics *m, struct rte_tel_data *d)
 	rte_tel_data_start_dict(d);
 	for (r = 0; r < DPFW_DROP_MAX; r++)
 		rte_tel_data_add_dict_u64(d, dpfw_drop_name[r], m->drop[r]);
-	reasons = dict_new();
+	reasons = dpfw_tel_dict_new();
 	for (r = 1; r < PKT_R_MAX && reasons != NULL; r++)
 		rte_tel_data_add_dict_u64(reasons, pkt_reason_name(r), m->reason[r]);
-	dict_attach(d, "reasons", reasons);
+	dpfw_tel_dict_attach(d, "reasons", reasons);
 }
 
 void

@@ -55,25 +55,6 @@ static struct tel_info tel_info;
 static struct dpfw_metrics tel_pub; /* last published; guarded by tel_lock */
 static bool tel_have;               /* tel_pub holds a collection */
 
-/* A dict container, or NULL (the caller skips the entry). */
-static struct rte_tel_data *
-dict_new(void)
-{
-	struct rte_tel_data *c = rte_tel_data_alloc();
-
-	if (c != NULL && rte_tel_data_start_dict(c) != 0) {
-		rte_tel_data_free(c);
-		return NULL;
-	}
-	return c;
-}
-
-static void
-dict_attach(struct rte_tel_data *d, const char *name, struct rte_tel_data *c)
-{
-	if (c != NULL && rte_tel_data_add_dict_container(d, name, c, 0) != 0)
-		rte_tel_data_free(c);
-}
 
 static int
 tel_status(const char *cmd __rte_unused, const char *params __rte_unused,
@@ -95,7 +76,7 @@ tel_status(const char *cmd __rte_unused, const char *params __rte_unused,
 	rte_tel_data_add_dict_u64(d, "uptime_s", tel_have ? m->uptime_s : 0);
 	for (idx = 0; idx < DPFW_MAX_PORTS && tel_have; idx++) {
 		const struct dpfw_metrics_port *p = &m->port[idx];
-		struct rte_tel_data *c = dict_new();
+		struct rte_tel_data *c = dpfw_tel_dict_new();
 
 		if (c == NULL)
 			continue;
@@ -104,7 +85,7 @@ tel_status(const char *cmd __rte_unused, const char *params __rte_unused,
 		rte_tel_data_add_dict_string(c, "link", !p->link_known ? "unknown" :
 					     p->link_up ? "up" : "down");
 		rte_tel_data_add_dict_u64(c, "speed_mbps", p->link_speed);
-		dict_attach(d, p->name, c);
+		dpfw_tel_dict_attach(d, p->name, c);
 	}
 	pthread_mutex_unlock(&tel_lock);
 	return 0;

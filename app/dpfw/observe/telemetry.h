@@ -13,6 +13,11 @@ int dpfw_telemetry_init(struct dpfw *d, const struct dpfw_metrics *m);
 /** Publish the counters for the telemetry thread (control thread, each loop). */
 void dpfw_telemetry_publish(const struct dpfw_metrics *m);
 
+/* tel_format.c: a dict container (NULL: the caller skips the entry), and
+ * attaching one (freed if it cannot be) */
+struct rte_tel_data *dpfw_tel_dict_new(void);
+void dpfw_tel_dict_attach(struct rte_tel_data *d, const char *name, struct rte_tel_data *c);
+
 /* tel_format.c: a command's answer (a dict) from the snapshot */
 void dpfw_tel_stats(const struct dpfw_metrics *m, struct rte_tel_data *d);
 void dpfw_tel_lcores(const struct dpfw_metrics *m, struct rte_tel_data *d);
