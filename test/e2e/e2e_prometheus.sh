@@ -76,12 +76,14 @@ check "dpfw_conntrack_entries >= 1 (the ICMP flow)" test "$(metric dpfw_conntrac
 check_eq "no packet dropped" 0 "$(metric 'dpfw_drops_total{cause="malformed"}')"
 
 # one poll set: a scrape wakes the control loop instead of waiting out its
-# 100 ms sleep (the median of 11 scrapes was ~50 ms when it did)
+# 100 ms sleep. Back to back, each scrape then waited most of a period (the
+# median of 11 was 88 ms); now it is under a millisecond. The bound is half
+# the period: a behaviour check (woken or not), not a speed figure.
 times=$(for i in $(seq 11); do curl -s -m 5 -o /dev/null -w '%{time_total}\n' "$URL/metrics"; done | sort -n)
 med=$(echo "$times" | sed -n 6p)
 echo "#   scrape times (s): $(echo $times)"
-check "a scrape is answered at once (median ${med}s < 0.03s)" \
-	$PY -c "import sys; sys.exit(0 if float(sys.argv[1]) < 0.03 else 1)" "$med"
+check "a scrape is answered at once (median ${med}s < 0.05s)" \
+	$PY -c "import sys; sys.exit(0 if float(sys.argv[1]) < 0.05 else 1)" "$med"
 
 check_eq "GET / answers 404" 404 "$(curl -s -m 5 -o /dev/null -w '%{http_code}' "$URL/")"
 check_eq "GET /metricsfoo answers 404" 404 "$(curl -s -m 5 -o /dev/null -w '%{http_code}' "$URL/metricsfoo")"
