@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # The kernel's verdict on every real-world ruleset in this folder, recorded
-# for test_rules_realworld (see README in SOURCES.md):
+# for test_rules_realworld (provenance and layout: SOURCES.md):
 #
 #   NAME.expected  the file was accepted: what iptables-save printed after
 #                  iptables-restore of it in a fresh network namespace, minus
@@ -33,7 +33,6 @@ trap cleanup EXIT
 files=("$@")
 [ ${#files[@]} -eq 0 ] && files=(*.rules)
 
-# kernel_run NS CMD...: run in the namespace, stdout+stderr to $out
 verdict() {
 	# $1 restore command; file on stdin; prints "accepted" or "refused"
 	local ns2=dpfw-rw-v-$$ rc
