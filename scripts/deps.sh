@@ -14,7 +14,7 @@ pkgs=(
 	iproute2 ethtool iperf3 tcpdump tshark python3 python3-scapy curl
 	netcat-openbsd iputils-ping procps coreutils util-linux
 	# the kernel as the reference for conntrack and ruleset behaviour
-	iptables conntrack
+	iptables conntrack ipset
 	# FTP/TFTP servers and client of the helper tests (test/e2e/e2e_alg.sh)
 	vsftpd tftpd-hpa tftp-hpa
 )
