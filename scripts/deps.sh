@@ -17,6 +17,9 @@ pkgs=(
 	iptables conntrack
 	# FTP/TFTP servers and client of the helper tests (test/e2e/e2e_alg.sh)
 	vsftpd tftpd-hpa tftp-hpa
+	# the appliance: man page lint, systemd-analyze, the Debian package,
+	# NIC binding persistence (scripts/nic.sh persist)
+	mandoc man-db systemd debhelper build-essential fakeroot driverctl
 )
 
 SUDO=

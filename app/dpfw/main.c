@@ -231,6 +231,8 @@ main(int argc, char **argv)
 
 	if (dpfw_offline_mode(argc, argv) != DPFW_OFFLINE_NONE)
 		return dpfw_offline_main(argc, argv, DPFW_DEFAULT_CONFIG);
+	/* EAL's own lines too reach the journal with their priorities */
+	dpfw_service_log_setup();
 	ret = rte_eal_init(argc, argv);
 	if (ret < 0) {
 		fprintf(stderr, "dpfw: EAL initialisation failed: %s\n",
@@ -240,7 +242,6 @@ main(int argc, char **argv)
 	argc -= ret;
 	argv += ret;
 	argv[0] = (char *)"dpfw";
-	dpfw_service_log_setup();
 	dpfw_log_init();
 	/* EAL caps vector code at 256 bits unless told otherwise; the ruleset
 	 * classifier (rte_acl) picks its AVX-512 variant only above that.

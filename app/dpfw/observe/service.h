@@ -10,7 +10,8 @@
 
 struct dpfw;
 
-/** Log to the journal with priorities when stderr is it (after EAL init). */
+/** Log to the journal with priorities when stderr is it (before EAL init,
+ *  so EAL's lines get them too). */
 void dpfw_service_log_setup(void);
 /** Read the environment; 0 (also when not under systemd) or -1. */
 int dpfw_service_init(struct dpfw *d);
