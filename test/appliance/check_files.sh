@@ -52,4 +52,34 @@ else
 	bad "bash completion of 'dpfwctl ct'"
 fi
 sh -n "$src/dist/systemd/dpfw-hugepages" && ok "dpfw-hugepages parses" || bad "dpfw-hugepages: syntax"
+
+# dpfw-hugepages on a made-up sysfs (one node): too few free pages is a
+# clear error that gives back what it asked for; enough 2 MB or 1 GB pages
+# pass. The figure is dpfw --hugepages-needed's.
+hp=$src/dist/systemd/dpfw-hugepages
+conf=$src/config/testbed.conf
+need=$("$dpfw" --hugepages-needed -c "$conf" 2>/dev/null | awk '$1 == "node" && $2 == 0 { print $3 }')
+[ -n "$need" ] && [ "$need" -gt 0 ] && ok "dpfw --hugepages-needed: node 0 $need MB" ||
+	bad "dpfw --hugepages-needed printed no 'node 0 MB' line"
+fs=$tmp/sys
+m2=$fs/devices/system/node/node0/hugepages/hugepages-2048kB
+g1=$fs/devices/system/node/node0/hugepages/hugepages-1048576kB
+mkdir -p "$m2" "$g1"
+echo 0 >"$m2/nr_hugepages"; echo 0 >"$m2/free_hugepages"; echo 0 >"$g1/free_hugepages"
+out=$(DPFW="$dpfw" DPFW_SYSFS=$fs DPFW_HUGE_NOMOUNT=1 "$hp" "$conf" 2>&1)
+rc=$?
+if [ $rc -ne 0 ] && echo "$out" | grep -q "node 0: $need MB needed" && [ "$(cat "$m2/nr_hugepages")" = 0 ]; then
+	ok "dpfw-hugepages: too few pages is an error naming node and MB, nothing kept"
+else
+	bad "dpfw-hugepages with no free pages: exit $rc, nr_hugepages $(cat "$m2/nr_hugepages"): $out"
+fi
+echo $(( (need + 1) / 2 )) >"$m2/free_hugepages"
+DPFW="$dpfw" DPFW_SYSFS=$fs DPFW_HUGE_NOMOUNT=1 "$hp" "$conf" >/dev/null 2>&1 &&
+	ok "dpfw-hugepages: exactly enough 2 MB pages pass" || bad "dpfw-hugepages: enough 2 MB pages refused"
+echo $(( (need + 1) / 2 - 1 )) >"$m2/free_hugepages"
+DPFW="$dpfw" DPFW_SYSFS=$fs DPFW_HUGE_NOMOUNT=1 "$hp" "$conf" >/dev/null 2>&1 &&
+	bad "dpfw-hugepages: one 2 MB page short passed" || ok "dpfw-hugepages: one page short is refused"
+echo 0 >"$m2/free_hugepages"; echo $(( need / 1024 + 1 )) >"$g1/free_hugepages"
+out=$(DPFW="$dpfw" DPFW_SYSFS=$fs DPFW_HUGE_NOMOUNT=1 "$hp" "$conf" 2>&1) && echo "$out" | grep -q "1 GB pages" &&
+	ok "dpfw-hugepages: free 1 GB pages are used" || bad "dpfw-hugepages with 1 GB pages: $out"
 exit $fail
