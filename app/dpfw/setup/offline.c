@@ -12,6 +12,7 @@
  * the file and line; exit 0 when everything loads, 1 otherwise.
  */
 #include <getopt.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <numa.h>
@@ -120,6 +121,21 @@ check_lcores(const struct dpfw *d)
 				ncpu, i);
 	}
 	return 0;
+}
+
+/* The control socket's group must exist where dpfw runs (a number is taken
+ * as it is). A warning: the config may be checked on another machine. */
+static void
+check_group(const struct dpfw *d)
+{
+	const char *g = d->cfg.ctl_group;
+
+	if (g[0] == '\0' || d->cfg.ctl_socket[0] == '\0' || strspn(g, "0123456789") == strlen(g))
+		return;
+	if (getgrnam(g) == NULL)
+		fprintf(stderr, "dpfw: %s: warning: [dpfw] ctl_group: no group '%s' on this "
+			"machine; dpfw will refuse to start here (addgroup --system %s)\n",
+			d->cfg.path, g, g);
 }
 
 static int
@@ -286,6 +302,7 @@ dpfw_offline_main(int argc, char **argv, const char *default_config)
 		status = EXIT_SUCCESS;
 		goto out;
 	}
+	check_group(d);
 	if (check_lcores(d) < 0 || check_mbufs(d) < 0 || check_rules(d, "dpfw") < 0)
 		goto out;
 	printf("dpfw: %s: configuration OK (ports %s and %s, %u worker(s), %u helper(s)%s%s%s%s)\n",
