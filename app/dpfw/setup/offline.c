@@ -202,7 +202,9 @@ check_rules(struct dpfw *d, const char *prog)
 	return rc < 0 ? -1 : 0;
 }
 
-/* Bytes on the workers' node: the pool, the table, reassembly. */
+/* The pool and the table on the node of most workers (setup/numa_plan.c),
+ * each worker's reassembly tables on its own node, EAL's share with the
+ * pool. Lcore ids are taken as CPU ids (EAL -l). */
 static void
 hugepages_needed(const struct dpfw *d)
 {
@@ -214,19 +216,30 @@ hugepages_needed(const struct dpfw *d)
 	uint64_t pool = (uint64_t)c->mbufs * (sizeof(struct rte_mbuf) +
 					      RTE_PKTMBUF_HEADROOM + room + MBUF_OVERHEAD);
 	uint64_t ct = (uint64_t)c->ct_max * (CT_BYTES_PER_CONN + (c->ct_acct ? CT_ACCT_BYTES : 0));
-	uint64_t frag = (uint64_t)d->nb_workers * 2 * c->frag_max_flows * FRAG_BYTES_PER_FLOW;
+	uint64_t frag1 = 2ull * c->frag_max_flows * FRAG_BYTES_PER_FLOW; /* per worker */
+	uint64_t frag = (uint64_t)d->nb_workers * frag1;
+	uint64_t bytes[64] = {0};
 	unsigned count[64] = {0}, i, best = 0;
 	int node = 0;
 
 	for (i = 0; i < RTE_MAX_LCORE; i++) {
 		int n = c->worker[i] ? cpu_node(i) : -1;
 
-		if (n >= 0 && n < 64 && ++count[n] > best) {
+		if (n < 0 || n >= 64)
+			continue;
+		bytes[n] += frag1; /* each worker's reassembly on its own node */
+		if (++count[n] > best) {
 			best = count[n];
 			node = n;
 		}
 	}
-	mb[node] = (pool + ct + frag + (1 << 20) - 1) / (1 << 20) + EAL_BASE_MB;
+	if (best == 0)
+		bytes[node] += frag;
+	bytes[node] += pool + ct;
+	for (i = 0; i < 64; i++)
+		if (bytes[i])
+			mb[i] = (bytes[i] + (1 << 20) - 1) / (1 << 20);
+	mb[node] += EAL_BASE_MB;
 	fprintf(stderr, "dpfw: %s: mbuf pool %" PRIu64 " MB, connection table %" PRIu64
 		" MB, reassembly %" PRIu64 " MB, EAL and the rest %d MB, on node %d "
 		"(the workers')\n", c->path, pool >> 20, ct >> 20, frag >> 20,
