@@ -151,6 +151,7 @@ bad prom_hostname    'prometheus_listen' '/^\[dpfw\]/a prometheus_listen = local
 bad prom_v6_brackets 'prometheus_listen' '/^\[dpfw\]/a prometheus_listen = ::1:9101'
 bad prom_remote_bool 'prometheus_allow_remote' '/^\[dpfw\]/a prometheus_allow_remote = maybe'
 bad pdump_bool       'pdump'            '/^\[dpfw\]/a pdump = perhaps'
+bad numa_strict_bool 'numa_strict'     '/^\[dpfw\]/a numa_strict = sometimes'
 # IP reassembly
 bad frag_flows_big   'frag_max_flows'   '/^\[dpfw\]/a frag_max_flows = 100000'
 bad frag_flows_neg   'frag_max_flows'   '/^\[dpfw\]/a frag_max_flows = -1'
@@ -176,4 +177,8 @@ check_eq "0.0.0.0 with prometheus_allow_remote = yes runs" 0 "$RC"
 sed -e '/^\[dpfw\]/a frag_max_flows = 0\nfrag_max_frags = 8' "$dir/base.conf" >"$dir/frag_off.conf"
 run_dpfw "$dir/frag_off.conf"
 check_eq "frag_max_flows = 0 (reassembly off) runs" 0 "$RC"
+# vdevs have no NUMA node: numa_strict has nothing to refuse
+sed -e '/^\[dpfw\]/a numa_strict = yes' "$dir/base.conf" >"$dir/numa_strict.conf"
+run_dpfw "$dir/numa_strict.conf"
+check_eq "numa_strict = yes with vdevs runs" 0 "$RC"
 e2e_finish
