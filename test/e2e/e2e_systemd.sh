@@ -80,6 +80,16 @@ check_eq "SIGTERM: clean exit" 0 "$DP_RC"
 check "STOPPING=1 sent" grep -q "STOPPING=1" "$dir/notify.log"
 check "every mbuf back" grep -qE "$E2E_MBUFS_OK_RE" "$dir/dp1.out"
 
+# a config error under the journal is at error priority, with file:line
+sed -e 's/^workers = 1/workers = 1\nburst = 0/' "$dir/dpfw.conf" >"$dir/bad.conf"
+: >"$dir/dp3.err"
+JOURNAL_STREAM=$(stat -c '%d:%i' "$dir/dp3.err") "$E2E_DPFW" -l 0-1 --no-huge -m 256 --no-pci \
+	--file-prefix "$E2E_PREFIX" --log-level=lib.eal:error -- -c "$dir/bad.conf" \
+	</dev/null >"$dir/dp3.out" 2>>"$dir/dp3.err"
+check_eq "a bad config under the journal: exit 1" 1 "$?"
+check "its error line is <3> with file:line" grep -qE "^<3>dpfw: $dir/bad.conf:3: \[dpfw\] burst" "$dir/dp3.err"
+check_not "every stderr line has a priority" grep -vE "^<[0-7]>" "$dir/dp3.err"
+
 # without $NOTIFY_SOCKET nothing changes: a short run exits 0
 "$E2E_DPFW" -l 0-1 --no-huge -m 256 --no-pci --file-prefix "$E2E_PREFIX" \
 	--log-level=lib.eal:error -- -c "$dir/dpfw.conf" --idle-exit 1 </dev/null >"$dir/dp2.out" 2>"$dir/dp2.err"

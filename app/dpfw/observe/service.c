@@ -44,22 +44,35 @@ static struct {
 
 /* --- the journal: "<N>" prefixes on stderr ------------------------------- */
 
+/* A stream to the journal: rte_log's (the message's level) or stderr's
+ * (fprintf'd errors: LOG_ERR unless the line has its own "<N>"). */
+struct journal_stream {
+	int level;                   /* -1: rte_log's current message level */
+	bool bol;                    /* the next byte starts a line */
+};
+static struct journal_stream log_js = {-1, true}, err_js = {3, true};
+
 static ssize_t
 journal_write(void *cookie, const char *buf, size_t size)
 {
-	int lvl = (int)rte_log_cur_msg_loglevel() - 1; /* RTE_LOG_EMERG is 1 */
+	struct journal_stream *js = cookie;
+	int lvl = js->level >= 0 ? js->level :
+		  (int)rte_log_cur_msg_loglevel() - 1; /* RTE_LOG_EMERG is 1 */
 	char pfx[4] = {'<', '6', '>', '\0'};
 	size_t off = 0;
 
-	(void)cookie;
 	if (lvl >= 0 && lvl <= 7)
 		pfx[1] = (char)('0' + lvl);
 	while (off < size) {
 		const char *nl = memchr(buf + off, '\n', size - off);
 		size_t n = nl ? (size_t)(nl - (buf + off)) + 1 : size - off;
 
-		if (write(STDERR_FILENO, pfx, 3) < 0 || write(STDERR_FILENO, buf + off, n) < 0)
+		if (js->bol && !(js->level >= 0 && buf[off] == '<') &&
+		    write(STDERR_FILENO, pfx, 3) < 0)
 			break;
+		if (write(STDERR_FILENO, buf + off, n) < 0)
+			break;
+		js->bol = buf[off + n - 1] == '\n';
 		off += n;
 	}
 	return (ssize_t)size;
@@ -84,16 +97,24 @@ void
 dpfw_service_log_setup(void)
 {
 	cookie_io_functions_t io = {.write = journal_write};
-	FILE *f;
+	FILE *f, *e;
 
 	if (!stderr_is_journal())
 		return;
-	f = fopencookie(NULL, "w", io);
-	if (f == NULL)
+	f = fopencookie(&log_js, "w", io);
+	e = fopencookie(&err_js, "w", io);
+	if (f == NULL || e == NULL) {
+		if (f != NULL)
+			fclose(f);
 		return;
+	}
 	setvbuf(f, NULL, _IOLBF, 0);
+	setvbuf(e, NULL, _IOLBF, 0);
 	/* EAL's default (stdout and syslog) would log every line twice */
 	rte_openlog_stream(f);
+	/* configuration and start-up errors are fprintf(stderr): LOG_ERR */
+	fflush(stderr);
+	stderr = e;
 }
 
 /* --- notifications ------------------------------------------------------- */
