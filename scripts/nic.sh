@@ -147,7 +147,6 @@ cmd_unbind() {
 	read -r pci ifc < <(resolve "$1") || exit 1
 	[ -n "$pci" ] || exit 1
 	if [ -z "$drv" ]; then
-		drv=$(basename "$(readlink -f "$SYS/bus/pci/devices/$pci/driver_override_orig" 2>/dev/null)" 2>/dev/null)
 		# the kernel driver that claims this device ID
 		drv=$(lspci -k -s "$pci" 2>/dev/null | awk -F': ' '/Kernel modules/ {print $2}' | awk -F', ' '{print $1}')
 	fi
