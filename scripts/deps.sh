@@ -10,6 +10,9 @@ pkgs=(
 	# build
 	dpdk dpdk-dev libdpdk-dev meson ninja-build libnuma-dev libpcap-dev
 	libinih-dev pkg-config gcc
+	# the appliance: man page lint, systemd-analyze, the Debian package,
+	# NIC binding persistence (scripts/nic.sh persist)
+	mandoc man-db systemd debhelper build-essential fakeroot driverctl
 	# testbed, tests and demo
 	iproute2 ethtool iperf3 tcpdump tshark python3 python3-scapy curl
 	netcat-openbsd iputils-ping procps coreutils util-linux

@@ -121,6 +121,10 @@ struct dpfw_lcore {
 	uint64_t log_tokens;                /* worker: LOG token bucket (in tsc units) */
 	uint64_t log_last;                  /* worker: tsc of the last refill */
 	uint16_t reject_ip_id;              /* worker: IPv4 ID of its ICMP errors */
+	uint8_t test_stall;                 /* worker: spin without work (test hook,
+					     * observe/service.c; relaxed) */
+	uint64_t heartbeat;                 /* worker: +1 per loop (relaxed store),
+					     * the systemd watchdog reads it */
 	struct dpfw_lcore_stats stats;
 } __rte_cache_aligned;
 
@@ -175,6 +179,9 @@ struct dpfw {
 int dpfw_ports_init(struct dpfw *d);
 void dpfw_ports_close(struct dpfw *d);
 void dpfw_ports_log_link(struct dpfw *d, bool only_changes);
+/* Mbufs the queues, caches, rings and reassembly can hold (nb_rxq, nb_txq,
+ * nb_workers, nb_helpers and the config set). */
+uint64_t dpfw_mbufs_needed(const struct dpfw *d);
 
 /* lcores.c: roles, queues, rings, TX buffers */
 int dpfw_lcores_init(struct dpfw *d);

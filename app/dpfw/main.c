@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * dpfw [EAL args] -- [-c FILE] [--stats-period N] [--idle-exit N]
+ * dpfw --check-config [-c FILE]       (setup/offline.c: no EAL, no ports)
+ * dpfw --hugepages-needed [-c FILE]
  *
  * Brings the dataplane up in order (EAL, config, lcore roles, ports, lcore
  * loops), runs the control loop on the main lcore, and on SIGINT/SIGTERM
@@ -27,7 +29,10 @@
 #include "dpfw.h"
 #include "defrag.h"
 #include "log.h"
+#include "numa_place.h"
 #include "observe.h"
+#include "offline.h"
+#include "service.h"
 
 #define DPFW_DEFAULT_CONFIG "/etc/dpfw/dpfw.conf"
 #define EXIT_LEAK 3
@@ -70,7 +75,10 @@ usage(const char *prog)
 	       "  -s, --stats-period N   print statistics every N seconds (0: at exit only)\n"
 	       "      --idle-exit N      exit after N seconds without a received packet\n"
 	       "                         (for pcap replays)\n"
-	       "  -h, --help             this text\n", prog, DPFW_DEFAULT_CONFIG);
+	       "  -h, --help             this text\n"
+	       "  %s --check-config [-c FILE]      check the config and rulesets, start nothing\n"
+	       "  %s --hugepages-needed [-c FILE]  hugepage memory per NUMA node (\"node N MB\")\n",
+	       prog, DPFW_DEFAULT_CONFIG, prog, prog);
 }
 
 static int
@@ -165,16 +173,19 @@ control_loop(struct dpfw *d, const struct dpfw_args *a)
 		dpfw_ctl_events(d, stdout);
 		dpfw_ctl_poll(d);
 		dpfw_observe_poll(d);
+		dpfw_service_poll(d);
 		if (list_signal) {
 			list_signal = 0;
 			dpfw_ct_print_list(d, stdout);
 		}
 		if (reload_signal) {
 			reload_signal = 0;
+			dpfw_service_reloading(d, 0);
 			if (dpfw_rules_reload(d, d->cfg.ruleset, d->cfg.ruleset6, stdout) == 0)
 				printf("dpfw: SIGHUP: ruleset generation %" PRIu64 " loaded\n",
 				       d->rules_generation);
 			fflush(stdout);
+			dpfw_service_reloading(d, 1);
 		}
 		dpfw_rules_log_drain(d, stdout);
 		ct_expect_gc(d->ct, dpfw_ct_now(d));
@@ -193,6 +204,7 @@ control_loop(struct dpfw *d, const struct dpfw_args *a)
 	}
 	if (quit_signal)
 		DPFW_LOG(INFO, "signal %d, shutting down", (int)quit_signal);
+	dpfw_service_stopping(d);
 }
 
 /* Workers first (no more RX, TX flushed), then helpers drain their rings. */
@@ -217,6 +229,10 @@ main(int argc, char **argv)
 	int ret, status = EXIT_FAILURE;
 	bool launched = false;
 
+	if (dpfw_offline_mode(argc, argv) != DPFW_OFFLINE_NONE)
+		return dpfw_offline_main(argc, argv, DPFW_DEFAULT_CONFIG);
+	/* EAL's own lines too reach the journal with their priorities */
+	dpfw_service_log_setup();
 	ret = rte_eal_init(argc, argv);
 	if (ret < 0) {
 		fprintf(stderr, "dpfw: EAL initialisation failed: %s\n",
@@ -251,8 +267,8 @@ main(int argc, char **argv)
 	d->parse_opts.check_l4_csum = d->cfg.check_l4_csum;
 	if (dpfw_alg_init() < 0 || dpfw_lcores_init(d) < 0 || dpfw_frag_init(d) < 0 ||
 	    dpfw_ct_init(d) < 0 || dpfw_rules_init(d) < 0 ||
-	    dpfw_rules_log_init(d) < 0 || dpfw_ports_init(d) < 0 || dpfw_ctl_init(d) < 0 ||
-	    dpfw_observe_init(d) < 0)
+	    dpfw_rules_log_init(d) < 0 || dpfw_ports_init(d) < 0 || dpfw_numa_check(d) < 0 ||
+	    dpfw_ctl_init(d) < 0 || dpfw_observe_init(d) < 0 || dpfw_service_init(d) < 0)
 		goto out;
 
 	signal(SIGINT, on_signal);
@@ -263,6 +279,7 @@ main(int argc, char **argv)
 	dpfw_ports_log_link(d, false);
 	launch(d);
 	launched = true;
+	dpfw_service_ready(d);
 	control_loop(d, &args);
 	status = EXIT_SUCCESS;
 out:
@@ -273,6 +290,7 @@ out:
 		dpfw_stats_print_exit(d, stdout);
 	}
 	dpfw_ctl_fini(d);
+	dpfw_service_fini(d);
 	dpfw_observe_fini(d);
 	dpfw_ports_close(d);
 	dpfw_rules_fini(d);

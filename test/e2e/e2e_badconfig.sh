@@ -53,6 +53,9 @@ run_dpfw() {
 	RC=$?
 }
 
+timeout -k 5 30 "$E2E_DPFW" --check-config -c "$dir/base.conf" >"$dir/check.out" 2>&1
+check_eq "dpfw --check-config passes the good base config" 0 "$?" ||
+	sed 's/^/#   /' "$dir/check.out" | tail -n 5
 run_dpfw "$dir/base.conf"
 check_eq "the good base config runs and exits 0 (--idle-exit 1)" 0 "$RC" ||
 	sed 's/^/#   /' "$dir/last.err" "$dir/last.out" | tail -n 20
@@ -72,6 +75,7 @@ bad() {
 # bad_run NAME KEY-REGEX CONFIG-PATH
 bad_run() {
 	local name=$1 key=$2 conf=$3 ok=0 why=
+	check_static "$name" "$key" "$conf"
 	run_dpfw "$conf"
 	if [ "$RC" -eq 0 ]; then
 		ok=1 why="exit code 0"
@@ -88,6 +92,25 @@ bad_run() {
 	else
 		echo "#   $(grep -iE -- "$key" "$dir/last.err" | head -n 1)"
 	fi
+}
+
+# Mistakes that show only when dpfw starts: an lcore outside EAL's list, a
+# device that does not probe or offers too few queues, a TCP port in use.
+# Every other bad config must be refused by --check-config too (no EAL, no
+# ports), with the same key named.
+CHECK_RUNTIME_ONLY=" workers_lcore device_missing too_many_rxq prom_port_in_use "
+check_static() {
+	local name=$1 key=$2 conf=$3 rc ok=0 why=
+	case "$CHECK_RUNTIME_ONLY" in *" $name "*) return ;; esac
+	timeout -k 5 30 "$E2E_DPFW" --check-config -c "$conf" >"$dir/check.out" 2>"$dir/check.err"
+	rc=$?
+	if [ "$rc" -ne 1 ]; then
+		ok=1 why="exit $rc, not 1"
+	elif ! grep -qiE -- "$key" "$dir/check.err"; then
+		ok=1 why="stderr does not mention /$key/"
+	fi
+	check_true "$name: --check-config refuses it (exit $rc), names /$key/" $ok "$why" ||
+		sed 's/^/#   stderr: /' "$dir/check.err" | tail -n 5
 }
 
 bad unknown_key      'frobnicate'       '/^\[dpfw\]/a frobnicate = 1'
@@ -128,6 +151,7 @@ bad prom_hostname    'prometheus_listen' '/^\[dpfw\]/a prometheus_listen = local
 bad prom_v6_brackets 'prometheus_listen' '/^\[dpfw\]/a prometheus_listen = ::1:9101'
 bad prom_remote_bool 'prometheus_allow_remote' '/^\[dpfw\]/a prometheus_allow_remote = maybe'
 bad pdump_bool       'pdump'            '/^\[dpfw\]/a pdump = perhaps'
+bad numa_strict_bool 'numa_strict'     '/^\[dpfw\]/a numa_strict = sometimes'
 # IP reassembly
 bad frag_flows_big   'frag_max_flows'   '/^\[dpfw\]/a frag_max_flows = 100000'
 bad frag_flows_neg   'frag_max_flows'   '/^\[dpfw\]/a frag_max_flows = -1'
@@ -153,4 +177,8 @@ check_eq "0.0.0.0 with prometheus_allow_remote = yes runs" 0 "$RC"
 sed -e '/^\[dpfw\]/a frag_max_flows = 0\nfrag_max_frags = 8' "$dir/base.conf" >"$dir/frag_off.conf"
 run_dpfw "$dir/frag_off.conf"
 check_eq "frag_max_flows = 0 (reassembly off) runs" 0 "$RC"
+# vdevs have no NUMA node: numa_strict has nothing to refuse
+sed -e '/^\[dpfw\]/a numa_strict = yes' "$dir/base.conf" >"$dir/numa_strict.conf"
+run_dpfw "$dir/numa_strict.conf"
+check_eq "numa_strict = yes with vdevs runs" 0 "$RC"
 e2e_finish

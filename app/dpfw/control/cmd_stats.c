@@ -14,10 +14,57 @@
 #include "cmd.h"
 #include "dpfw.h"
 #include "metrics.h"
+#include "numa_place.h"
 
 #ifndef DPFW_VERSION
 #define DPFW_VERSION "0.1.0"
 #endif
+
+/* Where the ports, the workers and the data are (setup/numa.c); -1: unknown
+ * (a vdev, no NUMA). */
+static void
+status_numa(struct dpfw *d, struct srv_client *cl)
+{
+	struct srv_buf *b = &cl->txt;
+	struct dpfw_numa_topo t;
+	struct dpfw_numa_plan p;
+	unsigned w, i;
+
+	dpfw_numa_topo_fill(d, &t);
+	dpfw_numa_plan(&t, false, &p);
+	if (cl->req.json) {
+		srv_buf_printf(b, ",\"numa\":{\"data_node\":%d,\"strict\":%s,\"ports\":[%d,%d],"
+			       "\"workers\":[", p.data_node, d->cfg.numa_strict ? "true" : "false",
+			       t.port_node[0], t.port_node[1]);
+		for (w = 0; w < t.nb_workers; w++) {
+			unsigned n = 0;
+
+			srv_buf_printf(b, "%s{\"lcore\":%u,\"node\":%d,\"remote_ports\":[",
+				       w ? "," : "", t.worker_lcore[w], t.worker_node[w]);
+			for (i = 0; i < p.nb_cross; i++)
+				if (p.cross[i].worker == w)
+					srv_buf_printf(b, "%s%u", n++ ? "," : "", p.cross[i].port);
+			srv_buf_printf(b, "]}");
+		}
+		srv_buf_printf(b, "]}");
+		return;
+	}
+	srv_buf_printf(b, "numa: mbuf pool and connection table on node %d, numa_strict %s\n",
+		       p.data_node, d->cfg.numa_strict ? "yes" : "no");
+	srv_buf_printf(b, "numa: port %s on node %d, port %s on node %d\n", d->cfg.port[0].name,
+		       t.port_node[0], d->cfg.port[1].name, t.port_node[1]);
+	for (w = 0; w < t.nb_workers; w++) {
+		unsigned n = 0;
+
+		srv_buf_printf(b, "numa: worker lcore %u on node %d", t.worker_lcore[w],
+			       t.worker_node[w]);
+		for (i = 0; i < p.nb_cross; i++)
+			if (p.cross[i].worker == w)
+				srv_buf_printf(b, "%s%s", n++ ? ", " : ", polls remote port(s) ",
+					       d->cfg.port[p.cross[i].port].name);
+		srv_buf_printf(b, "%s\n", n ? "" : ", every polled port local");
+	}
+}
 
 void
 srv_cmd_status(struct dpfw *d, struct srv_client *cl)
@@ -71,8 +118,11 @@ srv_cmd_status(struct dpfw *d, struct srv_client *cl)
 					       link.link_duplex ? "full" : "half");
 		}
 	}
+	if (cl->req.json)
+		srv_buf_printf(b, "]");
+	status_numa(d, cl);
 	if (cl->req.json) {
-		srv_buf_printf(b, "],\"conntrack\":{\"entries\":%u,\"ct_max\":%u,\"capacity\":%u,"
+		srv_buf_printf(b, ",\"conntrack\":{\"entries\":%u,\"ct_max\":%u,\"capacity\":%u,"
 			       "\"events\":%s,\"acct\":%s,\"timeouts\":{", ct_count(d->ct),
 			       p->ct_max, d->cfg.ct_max, p->events ? "true" : "false",
 			       d->cfg.ct_acct ? "true" : "false");

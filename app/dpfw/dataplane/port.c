@@ -17,6 +17,7 @@
 #include "dpfw.h"
 #include "defrag.h"
 #include "log.h"
+#include "numa_place.h"
 
 #define DPFW_RSS_HF (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP)
 #define DPFW_RX_CKSUM (RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM | \
@@ -188,8 +189,8 @@ port_configure(struct dpfw *d, unsigned idx)
  * lcore's cache, TX buffers, the helper rings and each worker's
  * reassembly: fewer mbufs than that can starve RX for good.
  */
-static uint64_t
-mbufs_needed(const struct dpfw *d)
+uint64_t
+dpfw_mbufs_needed(const struct dpfw *d)
 {
 	const struct dpfw_config *c = &d->cfg;
 	uint64_t n = 0;
@@ -210,8 +211,9 @@ pool_create(struct dpfw *d)
 	uint32_t room = RTE_MAX((uint32_t)RTE_MBUF_DEFAULT_DATAROOM,
 				(uint32_t)max_mtu + RTE_ETHER_HDR_LEN +
 				RTE_ETHER_CRC_LEN + 2 * RTE_VLAN_HLEN);
-	uint64_t need = mbufs_needed(d);
-	int socket = rte_eth_dev_socket_id(d->port_id[0]);
+	uint64_t need = dpfw_mbufs_needed(d);
+	/* the workers' node: they touch every mbuf (setup/numa.c) */
+	int socket = dpfw_numa_data_node(d);
 
 	if (need > d->cfg.mbufs) {
 		fprintf(stderr, "dpfw: %s: [dpfw] mbufs: %u is fewer than the %" PRIu64

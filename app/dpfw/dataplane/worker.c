@@ -16,6 +16,7 @@
 #include <rte_branch_prediction.h>
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
+#include <rte_pause.h>
 #include <rte_prefetch.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
@@ -191,6 +192,16 @@ ct_drop:
 	}
 }
 
+/* Test hook (observe/service.c): spin without moving the heartbeat until
+ * released or stopped, as a worker stuck in a loop would. */
+static void __rte_noinline
+worker_test_stall(struct dpfw *d, struct dpfw_lcore *l)
+{
+	while (__atomic_load_n(&l->test_stall, __ATOMIC_RELAXED) &&
+	       !atomic_load_explicit(&d->stop_workers, memory_order_relaxed))
+		rte_pause();
+}
+
 int
 dpfw_worker_main(void *arg)
 {
@@ -231,6 +242,10 @@ dpfw_worker_main(void *arg)
 			last_flush = now;
 		}
 		prev = dpfw_account_cycles(l, got != 0, prev, now);
+		/* one writer: a relaxed store the control loop's watchdog reads */
+		__atomic_store_n(&l->heartbeat, l->heartbeat + 1, __ATOMIC_RELAXED);
+		if (unlikely(__atomic_load_n(&l->test_stall, __ATOMIC_RELAXED)))
+			worker_test_stall(d, l);
 	}
 	rte_rcu_qsbr_thread_offline(d->rules_qsbr, l->index);
 	rte_rcu_qsbr_thread_unregister(d->rules_qsbr, l->index);

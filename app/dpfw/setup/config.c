@@ -188,6 +188,7 @@ static const struct {
 	BOOL_KEY("ct_events", ct_events),
 	BOOL_KEY("prometheus_allow_remote", prometheus_allow_remote),
 	BOOL_KEY("pdump", pdump),
+	BOOL_KEY("numa_strict", numa_strict),
 };
 
 /*

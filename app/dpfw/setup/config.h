@@ -62,6 +62,7 @@ struct dpfw_config {
 	struct dpfw_listen prometheus;   /**< prometheus_listen parsed */
 	bool prometheus_allow_remote;    /**< a non-loopback address is allowed */
 	bool pdump;                      /**< rte_pdump_init: dpdk-dumpcap can attach */
+	bool numa_strict;                /**< refuse a worker polling a remote port */
 	uint32_t frag_max_flows;         /**< datagrams in reassembly per worker and
 					  *   family; 0: no reassembly */
 	uint32_t frag_max_frags;         /**< fragments held per worker */

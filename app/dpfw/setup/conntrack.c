@@ -11,6 +11,7 @@
 #include <rte_cycles.h>
 
 #include "dpfw.h"
+#include "numa_place.h"
 
 int
 dpfw_ct_init(struct dpfw *d)
@@ -19,7 +20,8 @@ dpfw_ct_init(struct dpfw *d)
 		.max_conns = d->cfg.ct_max,
 		.n_workers = d->nb_workers,
 		.hz = DPFW_CT_HZ,
-		.socket_id = (int)rte_socket_id(),
+		.socket_id = dpfw_numa_data_node(d) < 0 ? (int)rte_socket_id() :
+			     dpfw_numa_data_node(d), /* the workers' node */
 		.acct = d->cfg.ct_acct,
 		.max_expect = d->cfg.ct_expect_max,
 	};
