@@ -12,10 +12,14 @@
  * port of the pair starts.
  *
  *   order=rand (default)  the client sends, each packet, for a flow drawn at
- *                         random among those that have something to send, so
- *                         a forwarder sees the flows interleaved as real
+ *                         random among those that have data to send, so a
+ *                         forwarder sees the flows interleaved as real
  *                         traffic is; order=seq serves them first ready first
- *                         served, which keeps the order they were opened in
+ *                         served, which keeps the order they were opened in.
+ *                         Either way a handshake's or a close's last ACK goes
+ *                         before any data, as a TCP stack sends it at once
+ *                         (with 10M flows a random turn can take a minute,
+ *                         longer than a firewall's SYN_RECV timeout)
  *   pps=N                 the client sends at most N packets a second of open
  *                         connections (new connections follow new_rate); a
  *                         timestamp is the time the packet became due

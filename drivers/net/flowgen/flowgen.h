@@ -172,7 +172,8 @@ struct fg_port {
 	struct {
 		struct fg_cli *cli;             /* client */
 		struct fg_srv *srv;             /* server */
-		struct fg_fifo ready, free;     /* client */
+		struct fg_fifo ready, free;     /* client: slots with data to send, free slots */
+		struct fg_fifo urgent;          /* client: slots owing a handshake/FIN ACK */
 		uint64_t last_tsc, budget;      /* client rate control */
 		uint64_t active;                /* client: open connections */
 		uint32_t sweep;                 /* client: next slot to check for a timeout */

@@ -258,6 +258,7 @@ fg_tables_init(struct fg_port *p, int socket)
 					       (size_t)c->flows * sizeof(struct fg_cli),
 					       RTE_CACHE_LINE_SIZE, socket);
 		if (p->rx.cli == NULL || fifo_init(&p->rx.ready, c->flows, socket) < 0 ||
+		    fifo_init(&p->rx.urgent, c->flows, socket) < 0 ||
 		    fifo_init(&p->rx.free, c->flows, socket) < 0)
 			goto fail;
 		for (i = 0; i < c->flows; i++) {
@@ -296,6 +297,7 @@ fg_tables_free(struct fg_port *p)
 	rte_free(p->rx.cli);
 	rte_free(p->rx.srv);
 	rte_free(p->rx.ready.v);
+	rte_free(p->rx.urgent.v);
 	rte_free(p->rx.free.v);
 	rte_free(p->tx.chk);
 	rte_free(p->proto_of);
@@ -303,7 +305,7 @@ fg_tables_free(struct fg_port *p)
 	p->ev = NULL;
 	p->rx.cli = NULL;
 	p->rx.srv = NULL;
-	p->rx.ready.v = p->rx.free.v = NULL;
+	p->rx.ready.v = p->rx.urgent.v = p->rx.free.v = NULL;
 	p->tx.chk = NULL;
 	p->proto_of = NULL;
 	p->payload = NULL;
@@ -454,7 +456,9 @@ cli_queue(struct fg_port *p, struct fg_cli *c, uint32_t slot)
 {
 	if (!c->queued && cli_can_send(p, c)) {
 		c->queued = 1;
-		fifo_push(&p->rx.ready, slot);
+		/* a handshake's or a close's last ACK goes first, as a TCP
+		 * stack sends it at once; data waits its turn in the order */
+		fifo_push(c->pend != FG_P_NONE ? &p->rx.urgent : &p->rx.ready, slot);
 	}
 }
 
@@ -724,7 +728,7 @@ fg_rx_client(void *q, struct rte_mbuf **pkts, uint16_t nb)
 	if (p->rx.timeout)
 		cli_sweep(p, t);
 
-	nready = fifo_count(&p->rx.ready);
+	nready = fifo_count(&p->rx.ready) + fifo_count(&p->rx.urgent);
 	/* new connections first, but leave half a busy burst to open ones */
 	nopen = cli_opens(p, now, nready ? (nb + 1u) / 2 : nb);
 	if (nopen) {
@@ -748,19 +752,23 @@ fg_rx_client(void *q, struct rte_mbuf **pkts, uint16_t nb)
 		end = j + RTE_MIN((uint32_t)nb - j, due);
 		due += p->rx.pace_k;
 	}
-	while (j < end && fifo_count(&p->rx.ready)) {
+	while (j < end && (nready = fifo_count(&p->rx.ready) + fifo_count(&p->rx.urgent))) {
 		uint32_t slot;
 		struct fg_cli *c;
 
 		if (j == have) {
-			want = RTE_MIN(end - j, fifo_count(&p->rx.ready));
+			want = RTE_MIN(end - j, nready);
 			if (unlikely(rte_pktmbuf_alloc_bulk(p->pool, pkts + j, want) != 0)) {
 				p->rx.st.alloc_failed++;
 				break;
 			}
 			have += want;
 		}
-		slot = rnd ? fifo_pop_any(&p->rx.ready, &p->rx.rng) : fifo_pop(&p->rx.ready);
+		if (fifo_count(&p->rx.urgent))
+			slot = fifo_pop(&p->rx.urgent);
+		else
+			slot = rnd ? fifo_pop_any(&p->rx.ready, &p->rx.rng) :
+			       fifo_pop(&p->rx.ready);
 		c = &p->rx.cli[slot];
 		c->queued = 0;
 		if (!cli_next(p, slot, &o, now))
@@ -776,7 +784,7 @@ fg_rx_client(void *q, struct rte_mbuf **pkts, uint16_t nb)
 		cli_queue(p, c, slot);
 	}
 	/* nothing left to send: no credit piles up while every flow waits */
-	if (paced && j < end && fifo_count(&p->rx.ready) == 0)
+	if (paced && j < end && fifo_count(&p->rx.ready) + fifo_count(&p->rx.urgent) == 0)
 		p->rx.pace_k = due;
 	if (j < have)
 		rte_pktmbuf_free_bulk(pkts + j, have - j);
