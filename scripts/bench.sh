@@ -567,7 +567,10 @@ else
 fi
 if [ -n "$lat_pps" ]; then
 	note "latency: offered load $((lat_pps * 2)) packets/s both directions (half of dpfw's" \
-		"$lat_src), client pps=$lat_pps, packets stamped when due"
+		"$lat_src), client pps=$lat_pps, packets stamped when due; a packet waits at most" \
+		"$(awk -v p="$lat_pps" 'BEGIN { printf "%.0f", 1024 / p * 1e6 }') us (flowgen's" \
+		"backlog of 1024), beyond that it is not sent: pace_skipped dpfw" \
+		"$(sumk lat fw pace_skipped), testpmd $(sumk lat tp pace_skipped)"
 else
 	note "latency: no established rate to pace by: closed loop at full load"
 fi

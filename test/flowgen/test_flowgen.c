@@ -839,6 +839,37 @@ test_order(void)
 	CHECK(seq > 90);        /* flows in the order they were opened */
 }
 
+/* A handshake's last ACK goes before any data, random order or not: the
+ * burst after the SYN/ACKs holds every ACK first, then data. */
+static void
+test_urgent_ack(void)
+{
+	struct rte_mbuf *pkts[BURST];
+	struct pair pp;
+	uint16_t n, i, acks = 0, first_data = BURST, last_ack = 0;
+
+	if (pair_open(&pp, "ua", "flows=16,proto=tcp,window=4,timeout_ms=0") != 0) {
+		CHECK(!"pair_open");
+		return;
+	}
+	run(&pp, 1, NULL, NULL);                /* SYNs out, SYN/ACKs back */
+	n = rte_eth_rx_burst(pp.c, 0, pkts, BURST);
+	for (i = 0; i < n; i++) {
+		if (is_data(pkts[i])) {
+			if (first_data == BURST)
+				first_data = i;
+		} else if (tcp_of(pkts[i])->tcp_flags == RTE_TCP_ACK_FLAG) {
+			acks++;
+			last_ack = i;
+		}
+	}
+	CHECK_EQ(n, BURST);
+	CHECK_EQ(acks, 16);
+	CHECK(last_ack < first_data);
+	CHECK_EQ(rte_eth_tx_burst(pp.s, 0, pkts, n), n);
+	pair_close(&pp);
+}
+
 /* ---- pps: a fixed offered load, stamped when due ---- */
 
 struct ts_ctx {
@@ -1008,6 +1039,7 @@ main(int argc, char **argv)
 	test_latency();
 	test_latency_tail();
 	test_order();
+	test_urgent_ack();
 	test_pps();
 	test_rxq();
 	/* every mbuf back in the pool once the ports are closed */
