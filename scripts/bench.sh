@@ -226,9 +226,10 @@ run_fw() {
 		--file-prefix "$pfx" -- -c "$conf" >"$work/$tag-fw.$rep.log" 2>&1 </dev/null &
 	# shellcheck disable=SC2086
 	measure $! "$pfx" "$work/$tag-fw.$rep.probe" "${FW_WAIT_FLOWS:-$flows}" ${FW_PROBE:-}
-	# connections held at exit
+	# connections held at exit; the memory mode of this run
 	sed -n 's/^conntrack: entries=\([0-9]*\).*/entries=\1/p' "$work/$tag-fw.$rep.log" \
 		>>"$work/$tag-fw.$rep.probe"
+	echo "memory=$(mem_name "$mem")" >>"$work/$tag-fw.$rep.probe"
 }
 
 # pair TAG FLOWS FLOWGEN_ARGS CT_MAX [CORES]: both columns of one traffic
@@ -417,13 +418,17 @@ if [ $fw_ok = 1 ]; then
 	FW_MEM=$mem_1m FW_WAIT_FLOWS=0 run_fw mem_base 1 1000000 "proto=tcp,size=64,new_rate=1,data=0" 64
 	reps=$reps_save
 fi
+# (only runs in the base's memory mode: other DPDK processes may take the
+# hugepages between two runs)
 bpc() {     # bpc TAG BASE_TAG: median min max count over TAG's runs of (mem - base) / ct_entries
-	local base r m e
+	local base mode r m e
 	base=$(kv "$work/$2-fw.1.probe" mem)
+	mode=$(kv "$work/$2-fw.1.probe" memory)
 	for ((r = 1; r <= reps; r++)); do
 		m=$(kv "$work/$1-fw.$r.probe" mem)
 		e=$(kv "$work/$1-fw.$r.probe" ct_entries)
-		if num_ok "$base" && num_ok "$m" && num_ok "$e"; then
+		if num_ok "$base" && num_ok "$m" && num_ok "$e" &&
+		   [ "$(kv "$work/$1-fw.$r.probe" memory)" = "$mode" ]; then
 			awk -v m="$m" -v b="$base" -v e="$e" 'BEGIN { printf "%.1f\n", (m - b) / e }'
 		fi
 	done | stat4
