@@ -4,27 +4,53 @@
 # ratio dpfw/testpmd. Prints one table (or CSV); asserts no speed.
 #
 # Traffic: two net_flowgen ports (drivers/net/flowgen), client and server of
-# stateful TCP connections, 64-byte frames. One forwarding lcore (-l 0-1:
-# lcore 1 forwards), so every rate is per worker. Each process is measured
+# stateful TCP connections, 64-byte frames, flows served in a random order
+# (order=rand) unless a row says otherwise. One forwarding lcore (-l 0-1:
+# lcore 1 forwards) unless a row says otherwise. Each process is measured
 # through its telemetry socket by scripts/bench_probe.py: warm-up until the
 # generator has all connections established, then two samples.
 #
+# Every rate is the median of REPS runs (5, --quick 3) taken alternately,
+# dpfw, testpmd, dpfw, testpmd, ..., with min and max; next to the ratio,
+# dpfw's own cycles per packet (per connection for conn/s rows):
+# clock_hz * lcores / dpfw_rate - clock_hz * lcores / testpmd_rate.
+#
 #   established_1k/100k/1m   N long-lived connections, data both ways: Mpps
-#                            forwarded (both directions added)
+#                            forwarded (transmitted by the forwarder and
+#                            received good by the far generator port, both
+#                            directions added). A run set with loss or
+#                            checker errors prints "loss" or "errors" instead
+#   established_100k_inorder the same with order=seq (flows in the order
+#                            they were opened, records stream past the
+#                            hardware prefetcher)
+#   established_100k_2w      two workers (per-connection guard on) against
+#                            testpmd with two forwarding cores; lcores 0@0,
+#                            1@0, 2@1: the main lcore shares a core with the
+#                            first. dpfw gets each port's traffic on its own
+#                            worker (flowgen rxq=1 on the server port), so
+#                            the two directions of a connection meet in the
+#                            table from two cores (ct_max 2^18: the record
+#                            pool is sliced per worker, one worker opens all)
+#   established_100k_2w_over_1w  the two-worker ratio / the one-worker ratio
 #   new_conn_per_s           10k slots each doing SYN .. FIN and reopening:
 #                            handshakes completed per second at the client
-#   concurrent_conn          connections dpfw held at exit of the 1m run
-#                            (its "conntrack: entries=" line); next to it the
-#                            connections the generator kept open through testpmd
-#   bytes_per_conn           EAL heap of dpfw with ct_max = 2^20 minus with
-#                            2^19, over 2^19 (same traffic otherwise), read by
-#                            telemetry: the table's marginal cost per entry
+#   bytes_per_conn           process memory (RSS + hugetlb mappings) of the
+#                            established_1m dpfw run minus that of dpfw with
+#                            ct_max 64 and no connections (same generator,
+#                            same memory mode), over the connections held
+#   concurrent_conn          capacity: 10M connections offered, ct_max 16M;
+#                            how many dpfw's table holds at once (skipped
+#                            with --quick)
+#   bytes_per_conn_at_capacity   bytes_per_conn of that run (skipped with
+#                            --quick)
 #   rules_N_established_100k established_100k with `ruleset =` an
 #                            iptables-save file of N FORWARD rules
 #   rules_N_new_conn_per_s   new_conn_per_s through the same ruleset
 #   latency_p50_us/p99_us    round trip client -> forwarder -> server ->
-#                            forwarder -> client of timestamped packets, 1k
-#                            flows, window 1 (flowgen's histogram)
+#                            forwarder -> client, 1k flows, window 1, at a
+#                            fixed offered load (flowgen pps=): half of
+#                            dpfw's established_1k rate, both columns;
+#                            packets are stamped when due
 #   conntrack alone          a note line: test/bench/ct_bench's cycles per
 #                            established packet at 1k/100k/1M flows, no port
 #                            or generator, flows in a scattered order
@@ -32,13 +58,26 @@
 # when the ovs-vswitchd on PATH is built with DPDK; OVS_SCHEMA names its
 # vswitch.ovsschema when it is not in /usr/share/openvswitch.
 #
-# usage: scripts/bench.sh [--quick] [--csv] [--no-huge] [--flows LIST] [--build DIR]
-#   --quick    2 s per measurement instead of 5 (same flow counts)
+# usage: scripts/bench.sh [--quick] [--csv] [--no-huge] [--flows LIST] [--reps N] [--build DIR]
+#   --quick    3 runs per figure instead of 5, 1 s per measurement instead
+#              of 3, no capacity run (its rows print "skipped")
 #   --flows    established_* rows to run, e.g. 1k,10k,100k,300k,1m (default
-#              1k,100k,1m; 1m is always run: concurrent_conn comes from it)
-#   --csv      name,value,unit,ceiling_value,ratio; notes as '#' lines
+#              1k,100k,1m; 1m is always run: bytes_per_conn comes from it)
+#   --reps     runs per figure (at least 1)
+#   --csv      see CSV below; notes as '#' lines
 #   --no-huge  no hugepages even when there are some
-# Environment: BENCH_PREFIX (EAL --file-prefix stem, default dpfw-bench-PID).
+# Environment: BENCH_PREFIX (EAL --file-prefix stem, default dpfw-bench-PID);
+# BENCH_CAP_FLOWS and BENCH_CAP_CTMAX (the capacity run, default 10000000
+# and 16777216).
+#
+# CSV: one line per row after a header of these names:
+#   name,value,unit,ceiling_value,ratio,value_min,value_max,ceiling_min,
+#   ceiling_max,dpfw_cycles,runs,loss,unknown_flow,bad_checksum,malformed,
+#   ceiling_loss,ceiling_unknown_flow,ceiling_bad_checksum,ceiling_malformed,
+#   memory
+# value is a number, n/a (not measured), loss or errors (established rows
+# whose runs saw loss or checker errors: the counts are in the columns
+# after runs), or skipped (--quick: the capacity rows).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,18 +86,25 @@ csv=0
 huge=1
 build=build
 flows_list=1k,100k,1m
+reps=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--quick) quick=1; shift ;;
 	--csv) csv=1; shift ;;
 	--no-huge) huge=0; shift ;;
 	--flows) flows_list=$2; shift 2 ;;
+	--reps) reps=$2; shift 2 ;;
 	--build) build=$2; shift 2 ;;
-	*) echo "usage: $0 [--quick] [--csv] [--no-huge] [--flows LIST] [--build DIR]" >&2
+	*) echo "usage: $0 [--quick] [--csv] [--no-huge] [--flows LIST] [--reps N] [--build DIR]" >&2
 	   exit 2 ;;
 	esac
 done
-if [ $quick = 1 ]; then secs=2 warm=0.5; else secs=5 warm=2; fi
+if [ $quick = 1 ]; then secs=1 warm=0.5 def_reps=3; else secs=3 warm=1 def_reps=5; fi
+reps=${reps:-$def_reps}
+case "$reps" in [1-9]|[1-9][0-9]) ;; *) echo "bench: bad --reps '$reps'" >&2; exit 2 ;; esac
+cap_flows=${BENCH_CAP_FLOWS:-10000000}
+cap_ct=${BENCH_CAP_CTMAX:-16777216}
+t_start=$(date +%s)
 
 dpfw=$build/app/dpfw/dpfw
 so=$build/drivers/net/flowgen/librte_net_flowgen.so
@@ -120,11 +166,12 @@ mem_name() { case "$1" in --no-huge*) echo no-huge ;; *) echo hugepages ;; esac;
 kv() { [ -f "$1" ] && awk -F= -v k="$2" '$1 == k { print $2 }' "$1" | tail -1 || true; }
 
 # Runs the probe next to a started process, then stops the process.
-# measure PID PREFIX OUT FLOWS
+# measure PID PREFIX OUT FLOWS [PROBE_ARGS...]
 measure() {
 	local pid=$1 pfx=$2 out=$3 flows=$4
+	shift 4
 	scripts/bench_probe.py "$pfx" --pid "$pid" --flows "$flows" --wait 40 \
-		--warm "$warm" --secs "$secs" >"$out" 2>&1 || true
+		--warm "$warm" --secs "$secs" "$@" >"$out" 2>&1 || true
 	kill -INT "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
 	[ "$(id -u)" != 0 ] || rm -rf "/var/run/dpdk/$pfx"    # EAL's runtime directory
@@ -133,47 +180,75 @@ measure() {
 # testpmd io forwarding between the flowgen pair. It drains the RX queues
 # before it forwards, which eats the first SYNs; flowgen gives those up
 # after timeout_ms and opens them again, the warm-up waits for that.
-# run_tp TAG FLOWS FLOWGEN_ARGS
+# run_tp TAG REP FLOWS FLOWGEN_ARGS [CORES]
 run_tp() {
-	local tag=$1 flows=$2 fg=$3 pfx=$prefix-tp-$1 mem
+	local tag=$1 rep=$2 flows=$3 fg=$4 cores=${5:-1} pfx=$prefix-tp-$1-$2 mem lc
 	mem=$(mem_args "$flows" 0)
 	echo "memory=$(mem_name "$mem")" >"$work/$tag-tp.mem"
+	if [ "$cores" = 2 ]; then lc="--lcores 0@0,1@0,2@1"; else lc="-l 0-1"; fi
 	# shellcheck disable=SC2086
-	timeout -s INT 120 dpdk-testpmd -l 0-1 --no-pci $mem -d "$(realpath "$so")" \
+	timeout -s INT 120 dpdk-testpmd $lc --no-pci $mem -d "$(realpath "$so")" \
 		--file-prefix "$pfx" \
 		--vdev "net_flowgen0,pair=bench,role=client,flows=$flows,$fg" \
 		--vdev "net_flowgen1,pair=bench,role=server" -- \
-		--forward-mode=io --auto-start --stats-period 1 --nb-cores=1 \
-		--total-num-mbufs=65536 >"$work/$tag-tp.log" 2>&1 </dev/null &
-	measure $! "$pfx" "$work/$tag-tp.probe" "$flows"
+		--forward-mode=io --auto-start --stats-period 1 --nb-cores="$cores" \
+		--total-num-mbufs=65536 >"$work/$tag-tp.$rep.log" 2>&1 </dev/null &
+	measure $! "$pfx" "$work/$tag-tp.$rep.probe" "$flows"
 }
 
-# dpfw, one worker, between the same pair.
-# run_fw TAG FLOWS FLOWGEN_ARGS CT_MAX [RULESET]
+# dpfw between the same pair. FW_WORKERS (1 or 2), FW_MEM (EAL memory
+# arguments), FW_TIMEOUT (seconds) and FW_PROBE (more probe arguments)
+# change a run.
+# run_fw TAG REP FLOWS FLOWGEN_ARGS CT_MAX [RULESET]
 run_fw() {
-	local tag=$1 flows=$2 fg=$3 ct=$4 rules=${5:-} pfx=$prefix-fw-$1 mem
-	local conf=$work/$tag.conf
-	mem=$(mem_args "$flows" "$ct")
+	local tag=$1 rep=$2 flows=$3 fg=$4 ct=$5 rules=${6:-} pfx=$prefix-fw-$1-$2 mem lc
+	local conf=$work/$tag.conf workers=${FW_WORKERS:-1} srv_q=""
+	mem=${FW_MEM:-$(mem_args "$flows" "$ct")}
 	echo "memory=$(mem_name "$mem")" >"$work/$tag-fw.mem"
+	lc="-l 0-1"
+	if [ "$workers" = 2 ]; then lc="--lcores 0@0,1@0,2@1"; srv_q=",rxq=1"; fi
 	{
 		echo "[dpfw]"
-		echo "workers = 1"
+		if [ "$workers" = 2 ]; then echo "workers = 1-2"; else echo "workers = 1"; fi
 		echo "mbufs = 65536"
 		echo "ct_max = $ct"
 		echo "ctl_socket ="     # none: another dpfw may hold the default one
 		[ -z "$rules" ] || echo "ruleset = $(realpath "$rules")"
 		echo "[port eth0]"
 		echo "device = net_flowgen0,pair=bench,role=client,flows=$flows,$fg"
+		[ "$workers" = 1 ] || echo "rx_queues = 1"
 		echo "[port eth1]"
-		echo "device = net_flowgen1,pair=bench,role=server"
+		echo "device = net_flowgen1,pair=bench,role=server$srv_q"
+		[ "$workers" = 1 ] || echo "rx_queues = 2"
 	} >"$conf"
 	# shellcheck disable=SC2086
-	timeout -s INT 120 "$dpfw" -l 0-1 --no-pci $mem $fw_plugin --file-prefix "$pfx" \
-		-- -c "$conf" >"$work/$tag-fw.log" 2>&1 </dev/null &
-	measure $! "$pfx" "$work/$tag-fw.probe" "$flows"
-	# connections held at exit
-	sed -n 's/^conntrack: entries=\([0-9]*\).*/entries=\1/p' "$work/$tag-fw.log" \
-		>>"$work/$tag-fw.probe"
+	timeout -s INT "${FW_TIMEOUT:-120}" "$dpfw" $lc --no-pci $mem $fw_plugin \
+		--file-prefix "$pfx" -- -c "$conf" >"$work/$tag-fw.$rep.log" 2>&1 </dev/null &
+	# shellcheck disable=SC2086
+	measure $! "$pfx" "$work/$tag-fw.$rep.probe" "${FW_WAIT_FLOWS:-$flows}" ${FW_PROBE:-}
+	# connections held at exit; the memory mode of this run
+	sed -n 's/^conntrack: entries=\([0-9]*\).*/entries=\1/p' "$work/$tag-fw.$rep.log" \
+		>>"$work/$tag-fw.$rep.probe"
+	echo "memory=$(mem_name "$mem")" >>"$work/$tag-fw.$rep.probe"
+}
+
+# pair TAG FLOWS FLOWGEN_ARGS CT_MAX [CORES]: both columns of one traffic
+# config, REPS times, alternating
+pair() {
+	local r
+	for ((r = 1; r <= reps; r++)); do
+		[ $fw_ok = 0 ] || FW_WORKERS=${5:-1} run_fw "$1" "$r" "$2" "$3" "$4"
+		[ $tp_ok = 0 ] || run_tp "$1" "$r" "$2" "$3" "${5:-1}"
+	done
+}
+
+# dpfw only, REPS times: fw_only TAG FLOWS FLOWGEN_ARGS CT_MAX [RULESET]
+fw_only() {
+	local r
+	[ $fw_ok = 1 ] || return 0
+	for ((r = 1; r <= reps; r++)); do
+		run_fw "$1" "$r" "$2" "$3" "$4" "${5:-}"
+	done
 }
 
 # iptables-save ruleset of N FORWARD rules: N-2 DROPs that match nothing of
@@ -196,25 +271,101 @@ gen_ruleset() {
 	echo "COMMIT"
 }
 
-# ---- figures: name -> value, ceiling, unit, memory ----
-declare -A val ceil unit memo
-mpps() { [ -n "$1" ] && awk -v x="$1" 'BEGIN { printf "%.2f", x / 1e6 }' || echo n/a; }
-usec() { [ -n "$1" ] && awk -v x="$1" 'BEGIN { printf "%.2f", x / 1e3 }' || echo n/a; }
-num() { [ -n "$1" ] && echo "$1" || echo n/a; }
-pos() { [ -n "$1" ] && awk -v x="$1" 'BEGIN { exit !(x > 0) }'; }
-# value from a probe file, empty when the run gave nothing (or 0)
-probe() { local v; v=$(kv "$work/$1.probe" "$2"); pos "$v" && echo "$v" || true; }
-memof() { kv "$work/$1.mem" memory; }
+# ---- conntrack alone first: its TSC rate is the clock of the cycle columns ----
+# (no port, no generator, flows in a scattered order). No testpmd column.
+ctb="" hz=""
+if [ -x "$build/test/bench/ct_bench" ]; then
+	# shellcheck disable=SC2046
+	"$build/test/bench/ct_bench" -l 1 --no-pci $(mem_args 1000 1125000) \
+		--file-prefix "$prefix-ctb" --log-level='lib.*:error' -- 1000 100000 1000000 \
+		>"$work/ct_bench.out" 2>"$work/ct_bench.err" || true
+	ctb=$(awk '$1 ~ /^[0-9]+$/ { printf "%s%s flows %s/%s", sep, $1, $2, $3; sep = ", " }' \
+		"$work/ct_bench.out")
+	hz=$(sed -n 's/.*TSC \([0-9.]*\) GHz.*/\1/p' "$work/ct_bench.out" |
+		awk 'NR == 1 { printf "%.0f", $1 * 1e9 }')
+	[ "$(id -u)" != 0 ] || rm -rf "/var/run/dpdk/$prefix-ctb"
+fi
 
-# pair TAG FLOWS FLOWGEN_ARGS CT_MAX: both columns of one traffic config
-pair() {
-	[ $tp_ok = 0 ] || run_tp "$1" "$2" "$3"
-	[ $fw_ok = 0 ] || run_fw "$1" "$2" "$3" "$4"
+# ---- figures ----
+# Per row: value and ceiling (medians), their min and max, dpfw's cycles,
+# runs, the checker's counts of each column, memory mode.
+declare -A val ceil unit vmin vmax cmin cmax cyc runs memo cnt ccnt
+num_ok() { [ -n "$1" ] && awk -v x="$1" 'BEGIN { exit !(x ~ /^[0-9]+(\.[0-9]+)?$/ && x > 0) }'; }
+# values of KEY over the runs of TAG-COL, one per line, positive only
+vals() {
+	local r v
+	for ((r = 1; r <= reps; r++)); do
+		v=$(kv "$work/$1-$2.$r.probe" "$3")
+		! num_ok "$v" || echo "$v"
+	done
+}
+# median min max count of the values on stdin ("n/a n/a n/a 0" for none)
+stat4() {
+	sort -g | awk '{ v[NR] = $1 } END {
+		if (NR == 0) { print "n/a n/a n/a 0"; exit }
+		m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		print m, v[1], v[NR], NR }'
+}
+# sum of a counter over the runs that answered
+sumk() {
+	local r v s=0
+	for ((r = 1; r <= reps; r++)); do
+		v=$(kv "$work/$1-$2.$r.probe" "$3")
+		[ -z "$v" ] || s=$((s + v))
+	done
+	echo $s
+}
+conv() {    # conv mpps|usec|num VALUE
+	[ "$2" != n/a ] || { echo n/a; return; }
+	case "$1" in
+	mpps) awk -v x="$2" 'BEGIN { printf "%.2f", x / 1e6 }' ;;
+	usec) awk -v x="$2" 'BEGIN { printf "%.2f", x / 1e3 }' ;;
+	*) awk -v x="$2" 'BEGIN { printf "%.0f", x }' ;;
+	esac
+}
+counts() {  # counts TAG COL: loss,unknown_flow,bad_checksum,malformed summed
+	echo "$(sumk "$1" "$2" loss),$(sumk "$1" "$2" unknown_flow),$(sumk "$1" "$2" bad_checksum),$(sumk "$1" "$2" malformed)"
+}
+
+# fig NAME UNIT CONV TAG KEY [TP_TAG [LCORES [MARK]]]
+#   TP_TAG: the testpmd runs of the ceiling ("" for none); LCORES: forwarding
+#   lcores of both (for the cycles); MARK=1: loss or errors replace the value
+fig() {
+	local name=$1 u=$2 cv=$3 tag=$4 key=$5 tpt=${6-$4} lcs=${7:-1} mark=${8:-0}
+	local fm fmin fmax fn tm tmin tmax tn
+	read -r fm fmin fmax fn < <(vals "$tag" fw "$key" | stat4)
+	read -r tm tmin tmax tn < <(if [ -n "$tpt" ]; then vals "$tpt" tp "$key"; fi | stat4)
+	unit[$name]=$u
+	val[$name]=$(conv "$cv" "$fm"); vmin[$name]=$(conv "$cv" "$fmin"); vmax[$name]=$(conv "$cv" "$fmax")
+	ceil[$name]=$(conv "$cv" "$tm"); cmin[$name]=$(conv "$cv" "$tmin"); cmax[$name]=$(conv "$cv" "$tmax")
+	runs[$name]=$fn
+	[ -n "$tpt" ] || runs[$name]=$fn
+	[ -z "$tpt" ] || [ "$tn" -ge "$fn" ] || runs[$name]=$tn
+	cnt[$name]=$(counts "$tag" fw)
+	ccnt[$name]=$([ -n "$tpt" ] && counts "$tpt" tp || echo ",,,")
+	memo[$name]=$(kv "$work/$tag-fw.mem" memory)
+	cyc[$name]=""
+	if [ -n "$hz" ] && [ "$fm" != n/a ] && [ "$tm" != n/a ] && [ "$key" != p50_ns ] &&
+	   [ "$key" != p99_ns ]; then
+		cyc[$name]=$(awk -v h="$hz" -v c="$lcs" -v a="$fm" -v b="$tm" \
+			'BEGIN { printf "%.0f", h * c / a - h * c / b }')
+	fi
+	if [ "$mark" = 1 ]; then
+		local l e
+		IFS=, read -r l e _ _ <<<"${cnt[$name]}"
+		e=$(awk -F, '{ print $2 + $3 + $4 }' <<<"${cnt[$name]}")
+		if [ "$l" -gt 0 ]; then val[$name]=loss; elif [ "$e" -gt 0 ]; then val[$name]=errors; fi
+		IFS=, read -r l _ _ _ <<<"${ccnt[$name]}"
+		e=$(awk -F, '{ print $2 + $3 + $4 }' <<<"${ccnt[$name]}")
+		if [ "${l:-0}" -gt 0 ]; then ceil[$name]=loss; elif [ "${e:-0}" -gt 0 ]; then ceil[$name]=errors; fi
+	fi
+	return 0
 }
 
 ctmax() { local c=65536; while [ "$c" -lt "$1" ]; do c=$((c * 2)); done; echo "$c"; }
 
 est="proto=tcp,size=64,new_rate=0,data=0,timeout_ms=1000"
+cps_fg="proto=tcp,size=64,new_rate=0,data=1,timeout_ms=1000"
 # 1k -> 1000, 1m -> 1000000
 count() {
 	case "$1" in
@@ -225,6 +376,7 @@ count() {
 }
 IFS=, read -ra est_names <<<"$flows_list"
 case ",$flows_list," in *,1m,*) ;; *) est_names+=(1m) ;; esac
+names=()
 for name in "${est_names[@]}"; do
 	case "$name" in
 	[1-9]*[0-9km]) ;;
@@ -232,73 +384,124 @@ for name in "${est_names[@]}"; do
 	esac
 	n=$(count "$name")
 	pair "est_$name" "$n" "$est" "$(ctmax "$n")"
-	val[established_$name]=$(mpps "$(probe "est_$name-fw" pps)")
-	ceil[established_$name]=$(mpps "$(probe "est_$name-tp" pps)")
-	unit[established_$name]=Mpps
-	memo[established_$name]=$(memof "est_$name-fw")
+	fig "established_$name" Mpps mpps "est_$name" pps "est_$name" 1 1
+	names+=("established_$name")
+	if [ "$name" = 100k ]; then
+		pair est_100k_seq 100000 "$est,order=seq" 131072
+		fig established_100k_inorder Mpps mpps est_100k_seq pps est_100k_seq 1 1
+		# dpfw's records are sliced per worker and the client side's worker
+		# opens every connection here: twice the table keeps its slice at 2^17
+		pair est_100k_2w 100000 "$est" 262144 2
+		fig established_100k_2w Mpps mpps est_100k_2w pps est_100k_2w 2 1
+		names+=(established_100k_inorder established_100k_2w established_100k_2w_over_1w)
+	fi
 done
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "n/a" }'; }
+if [ -n "${val[established_100k_2w]:-}" ]; then
+	n=established_100k_2w_over_1w
+	val[$n]=$(ratio "$(ratio "${val[established_100k_2w]}" "${ceil[established_100k_2w]}")" \
+		"$(ratio "${val[established_100k]}" "${ceil[established_100k]}")")
+	unit[$n]=x; ceil[$n]=n/a; runs[$n]=${runs[established_100k_2w]}
+	memo[$n]=${memo[established_100k_2w]}
+fi
 
-# connections: the 1m run's table at exit; the generator's open connections
-val[concurrent_conn]=$(num "$(probe est_1m-fw entries)")
-ceil[concurrent_conn]=$(num "$(probe est_1m-tp conn_active)")
-unit[concurrent_conn]=conn
-memo[concurrent_conn]=$(memof est_1m-fw)
+pair cps 10000 "$cps_fg" 1048576
+fig new_conn_per_s conn/s num cps cps
+names+=(new_conn_per_s)
 
-pair cps 10000 "proto=tcp,size=64,new_rate=0,data=1,timeout_ms=1000" 1048576
-val[new_conn_per_s]=$(num "$(probe cps-fw cps)")
-ceil[new_conn_per_s]=$(num "$(probe cps-tp cps)")
-unit[new_conn_per_s]=conn/s
-memo[new_conn_per_s]=$(memof cps-fw)
-
-pair lat 1000 "proto=tcp,size=64,new_rate=0,data=0,timeout_ms=1000,timestamps=1,window=1" 65536
-for p in 50 99; do
-	val[latency_p${p}_us]=$(usec "$(probe lat-fw p${p}_ns)")
-	ceil[latency_p${p}_us]=$(usec "$(probe lat-tp p${p}_ns)")
-	unit[latency_p${p}_us]=us
-	memo[latency_p${p}_us]=$(memof lat-fw)
-done
-
-# bytes per connection: two dpfw runs differing only in ct_max
+# bytes per connection: the established_1m dpfw runs' memory against dpfw
+# with ct_max 64 and no connections (new_rate=1: one a second), the same
+# generator tables and memory mode
+mem_1m=$(mem_args 1000000 "$(ctmax 1000000)")
 if [ $fw_ok = 1 ]; then
-	run_fw mem_small 1000 "$est" 524288
-	run_fw mem_large 1000 "$est" 1048576
+	reps_save=$reps reps=1
+	FW_MEM=$mem_1m FW_WAIT_FLOWS=0 run_fw mem_base 1 1000000 "proto=tcp,size=64,new_rate=1,data=0" 64
+	reps=$reps_save
 fi
-a=$(probe mem_small-fw heap_alloc) b=$(probe mem_large-fw heap_alloc)
-if [ -n "$a" ] && [ -n "$b" ] && [ "$b" -gt "$a" ]; then
-	val[bytes_per_conn]=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.1f", (b - a) / 524288 }')
-else
-	val[bytes_per_conn]=n/a
-fi
-ceil[bytes_per_conn]=n/a
-unit[bytes_per_conn]=B
-memo[bytes_per_conn]=$(memof mem_large-fw)
+# (only runs in the base's memory mode: other DPDK processes may take the
+# hugepages between two runs)
+bpc() {     # bpc TAG BASE_TAG: median min max count over TAG's runs of (mem - base) / ct_entries
+	local base mode r m e
+	base=$(kv "$work/$2-fw.1.probe" mem)
+	mode=$(kv "$work/$2-fw.1.probe" memory)
+	for ((r = 1; r <= reps; r++)); do
+		m=$(kv "$work/$1-fw.$r.probe" mem)
+		e=$(kv "$work/$1-fw.$r.probe" ct_entries)
+		if num_ok "$base" && num_ok "$m" && num_ok "$e" &&
+		   [ "$(kv "$work/$1-fw.$r.probe" memory)" = "$mode" ]; then
+			awk -v m="$m" -v b="$base" -v e="$e" 'BEGIN { printf "%.1f\n", (m - b) / e }'
+		fi
+	done | stat4
+}
+read -r 'val[bytes_per_conn]' 'vmin[bytes_per_conn]' 'vmax[bytes_per_conn]' 'runs[bytes_per_conn]' \
+	< <(bpc est_1m mem_base)
+unit[bytes_per_conn]=B; ceil[bytes_per_conn]=n/a
+memo[bytes_per_conn]=$(kv "$work/mem_base-fw.mem" memory)
+conns_1m=$(conv num "$(vals est_1m fw ct_entries | stat4 | awk '{ print $1 }')")
+names+=(bytes_per_conn)
 
-# rulesets: dpfw only; the ceiling is testpmd's established_100k
+# capacity: cap_flows connections offered to a table of cap_ct, one run
+# (it is a count, not a rate); the warm-up ends when all are established or
+# the count has not grown for 10 s
+names+=(concurrent_conn bytes_per_conn_at_capacity)
+unit[concurrent_conn]=conn; unit[bytes_per_conn_at_capacity]=B
+cap_why=""
+if [ $quick = 1 ]; then
+	val[concurrent_conn]=skipped; val[bytes_per_conn_at_capacity]=skipped
+	cap_why="skipped (--quick)"
+elif [ $fw_ok = 1 ]; then
+	mem_cap=$(mem_args "$cap_flows" "$cap_ct")
+	reps_save=$reps reps=1
+	FW_MEM=$mem_cap FW_TIMEOUT=600 FW_PROBE="--settle 10 --wait 420" \
+		run_fw cap 1 "$cap_flows" "$est" "$cap_ct"
+	FW_MEM=$mem_cap FW_WAIT_FLOWS=0 run_fw cap_base 1 "$cap_flows" "proto=tcp,size=64,new_rate=1,data=0" 64
+	val[concurrent_conn]=$(conv num "$(vals cap fw ct_entries | stat4 | awk '{ print $1 }')")
+	ceil[concurrent_conn]=$cap_flows
+	runs[concurrent_conn]=1
+	val[bytes_per_conn_at_capacity]=$(bpc cap cap_base | awk '{ print $1 }')
+	runs[bytes_per_conn_at_capacity]=1
+	reps=$reps_save
+	memo[concurrent_conn]=$(mem_name "$mem_cap"); memo[bytes_per_conn_at_capacity]=${memo[concurrent_conn]}
+	if [ "${val[concurrent_conn]}" = n/a ]; then
+		cap_why=$(grep -m1 -iE "cannot|error|fail" "$work/cap-fw.1.log" || echo "no answer, see $work/cap-fw.1.log")
+	fi
+fi
+ceil[bytes_per_conn_at_capacity]=n/a
+
+# rulesets: dpfw only; the ceilings are testpmd's established_100k and
+# new_conn_per_s runs
 rules_why=""
 for n in 10 1000 10000; do
-	name=rules_${n}_established_100k
 	gen_ruleset "$n" >"$work/rules_$n.rules"
-	if [ $fw_ok = 1 ] && [ -z "$rules_why" ]; then
-		run_fw "rules_$n" 100000 "$est" 131072 "$work/rules_$n.rules"
-		if grep -q "ruleset" "$work/rules_$n-fw.log" &&
-		   ! pos "$(probe "rules_$n-fw" pps)"; then
-			rules_why=$(grep -m1 "ruleset" "$work/rules_$n-fw.log")
+	if [ -z "$rules_why" ]; then
+		fw_only "rules_$n" 100000 "$est" 131072 "$work/rules_$n.rules"
+		if grep -q "ruleset" "$work/rules_$n-fw.1.log" 2>/dev/null &&
+		   [ -z "$(vals "rules_$n" fw pps)" ]; then
+			rules_why=$(grep -m1 "ruleset" "$work/rules_$n-fw.1.log")
 		fi
 	fi
-	val[$name]=$(mpps "$(probe "rules_$n-fw" pps)")
-	ceil[$name]=${ceil[established_100k]:-n/a}
-	unit[$name]=Mpps
-	memo[$name]=$(memof "rules_$n-fw")
-	# new connections through the same ruleset (each SYN classified in full)
-	name=rules_${n}_new_conn_per_s
-	if [ $fw_ok = 1 ] && [ -z "$rules_why" ]; then
-		run_fw "rules_cps_$n" 10000 "proto=tcp,size=64,new_rate=0,data=1,timeout_ms=1000" \
-			1048576 "$work/rules_$n.rules"
-	fi
-	val[$name]=$(num "$(probe "rules_cps_$n-fw" cps)")
-	ceil[$name]=${ceil[new_conn_per_s]:-n/a}
-	unit[$name]=conn/s
-	memo[$name]=$(memof "rules_cps_$n-fw")
+	[ -n "$rules_why" ] || fw_only "rules_cps_$n" 10000 "$cps_fg" 1048576 "$work/rules_$n.rules"
+	tp100=est_100k
+	case ",$flows_list," in *,100k,*) ;; *) tp100="" ;; esac
+	fig "rules_${n}_established_100k" Mpps mpps "rules_$n" pps "$tp100" 1 1
+	fig "rules_${n}_new_conn_per_s" conn/s num "rules_cps_$n" cps cps
+done
+names+=(rules_10_established_100k rules_1000_established_100k rules_10000_established_100k
+	rules_10_new_conn_per_s rules_1000_new_conn_per_s rules_10000_new_conn_per_s)
+
+# latency at a fixed offered load: half of dpfw's established rate at 1k
+# flows (or the first established row), both directions, so the client
+# sends a quarter of it; the same load for both columns
+lat_src=established_${est_names[0]}
+case ",$flows_list," in *,1k,*) lat_src=established_1k ;; esac
+lat_pps=$(vals "est_${lat_src#established_}" fw pps | stat4 |
+	awk '$1 != "n/a" { printf "%.0f", $1 / 4 }')
+lat_fg="proto=tcp,size=64,new_rate=0,data=0,timeout_ms=1000,timestamps=1,window=1"
+[ -z "$lat_pps" ] || lat_fg="$lat_fg,pps=$lat_pps"
+pair lat 1000 "$lat_fg" 65536
+for p in 50 99; do
+	fig "latency_p${p}_us" us usec lat "p${p}_ns"
+	names+=("latency_p${p}_us")
 done
 
 # ---- peer: Open vSwitch's DPDK datapath with conntrack ----
@@ -308,38 +511,26 @@ if command -v ovs-vswitchd >/dev/null && ovs-vswitchd --version 2>/dev/null | gr
 	if [ $tp_ok = 1 ]; then
 		peer=$(scripts/bench_ovs.sh "$so" "$prefix-ovs" 100000 "$est" "$warm" "$secs" \
 			2>"$work/ovs.err" || true)
-		pos "$peer" || { peer=""; peer_why="ovs run failed, see $work/ovs.err"; }
+		num_ok "$peer" || { peer=""; peer_why="ovs run failed, see $work/ovs.err"; }
 	else
 		peer_why="needs $so as a plugin: $tp_why"
 	fi
 fi
-
-# ---- conntrack alone: no port, no generator, flows in a scattered order ----
-# (flowgen sends its flows in creation order, so the records stream past the
-# hardware prefetcher; real traffic interleaves them). No testpmd column.
-ctb=""
-if [ -x "$build/test/bench/ct_bench" ]; then
-	# shellcheck disable=SC2046
-	ctb=$("$build/test/bench/ct_bench" -l 1 --no-pci $(mem_args 1000 1125000) \
-		--file-prefix "$prefix-ctb" --log-level='lib.*:error' -- 1000 100000 1000000 \
-		2>"$work/ct_bench.err" | awk '$1 ~ /^[0-9]+$/ { printf "%s%s flows %s/%s", sep, $1, $2, $3; sep = ", " }' || true)
-	[ "$(id -u)" != 0 ] || rm -rf "/var/run/dpdk/$prefix-ctb"
+if [ -n "$peer" ]; then
+	n=peer_ovs_ct_established_100k
+	names+=("$n")
+	val[$n]=$(conv mpps "$peer"); unit[$n]=Mpps; runs[$n]=1; memo[$n]=hugepages
+	ceil[$n]=${ceil[established_100k]:-n/a}
 fi
 
 # ---- output ----
-names=()
-for name in "${est_names[@]}"; do names+=("established_$name"); done
-names+=(new_conn_per_s concurrent_conn bytes_per_conn rules_10_established_100k
-	rules_1000_established_100k rules_10000_established_100k rules_10_new_conn_per_s
-	rules_1000_new_conn_per_s rules_10000_new_conn_per_s latency_p50_us latency_p99_us)
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "n/a" }'; }
-
 hp_mode="hugepages (2 MB) where free, --no-huge otherwise (column memory)"
 [ $huge = 1 ] || hp_mode="--no-huge (no hugepages available, or --no-huge)"
-note "dpfw bench$([ $quick = 1 ] && echo " --quick (${secs} s per measurement instead of 5, same flow counts)"):" \
-	"DPDK $(pkg-config --modversion libdpdk 2>/dev/null || echo '?'), $(nproc) cores," \
-	"$(date -u +%F), 64-byte frames, one worker lcore"
-note "memory: $hp_mode"
+note "dpfw bench$([ $quick = 1 ] && echo " --quick"): DPDK $(pkg-config --modversion libdpdk 2>/dev/null || echo '?')," \
+	"$(nproc) cores, $(date -u +%F), 64-byte frames, flows in a random order unless inorder," \
+	"$reps alternating runs per figure (median, min, max), ${secs} s per measurement," \
+	"$(($(date +%s) - t_start)) s in all"
+note "memory: $hp_mode; clock for dpfw_cycles: TSC ${hz:-unknown (no ct_bench)} Hz"
 nohuge=""
 for n in "${names[@]}"; do
 	[ "${memo[$n]:-}" != no-huge ] || [ "${val[$n]}" = n/a ] || nohuge="$nohuge $n"
@@ -348,26 +539,45 @@ done
 [ $fw_ok = 1 ] || note "dpfw: n/a ($fw_why)"
 [ $tp_ok = 1 ] || note "testpmd: n/a ($tp_why)"
 [ -z "$rules_why" ] || note "rules_*: n/a, dpfw refused the ruleset key: $rules_why"
+field() { local v=${1:-}; echo "${v:-n/a}"; }
 if [ $csv = 1 ]; then
-	echo "name,value,unit,ceiling_value,ratio"
+	echo "name,value,unit,ceiling_value,ratio,value_min,value_max,ceiling_min,ceiling_max,dpfw_cycles,runs,loss,unknown_flow,bad_checksum,malformed,ceiling_loss,ceiling_unknown_flow,ceiling_bad_checksum,ceiling_malformed,memory"
 	for n in "${names[@]}"; do
-		echo "$n,${val[$n]},${unit[$n]},${ceil[$n]},$(ratio "${val[$n]}" "${ceil[$n]}")"
+		echo "$n,$(field "${val[$n]:-}"),${unit[$n]},$(field "${ceil[$n]:-}"),$(ratio "${val[$n]:-}" "${ceil[$n]:-}"),$(field "${vmin[$n]:-}"),$(field "${vmax[$n]:-}"),$(field "${cmin[$n]:-}"),$(field "${cmax[$n]:-}"),$(field "${cyc[$n]:-}"),${runs[$n]:-0},${cnt[$n]:-,,,},${ccnt[$n]:-,,,},$(field "${memo[$n]:-}")"
 	done
-	if [ -n "$peer" ]; then
-		echo "peer_ovs_ct_established_100k,$(mpps "$peer"),Mpps,${ceil[established_100k]:-n/a},$(ratio "$(mpps "$peer")" "${ceil[established_100k]:-n/a}")"
-	fi
 else
-	printf "%-30s %-7s %-10s %12s %12s %6s\n" figure unit memory testpmd-io dpfw ratio
+	printf "%-32s %-6s %-9s %22s %22s %6s %7s %4s %s\n" figure unit memory \
+		"testpmd-io (min-max)" "dpfw (min-max)" ratio cycles runs "loss/unknown/cksum/malformed"
 	for n in "${names[@]}"; do
-		[ "${val[$n]}" != n/a ] || memo[$n]=-
-		printf "%-30s %-7s %-10s %12s %12s %6s\n" "$n" "${unit[$n]}" "${memo[$n]:-n/a}" \
-			"${ceil[$n]}" "${val[$n]}" "$(ratio "${val[$n]}" "${ceil[$n]}")"
+		tpr="$(field "${ceil[$n]:-}")"
+		[ -z "${cmin[$n]:-}" ] || [ "${cmin[$n]}" = n/a ] || tpr="$tpr (${cmin[$n]}-${cmax[$n]})"
+		fwr="$(field "${val[$n]:-}")"
+		[ -z "${vmin[$n]:-}" ] || [ "${vmin[$n]}" = n/a ] || fwr="$fwr (${vmin[$n]}-${vmax[$n]})"
+		printf "%-32s %-6s %-9s %22s %22s %6s %7s %4s %s\n" "$n" "${unit[$n]}" \
+			"$(field "${memo[$n]:-}")" "$tpr" "$fwr" "$(ratio "${val[$n]:-}" "${ceil[$n]:-}")" \
+			"${cyc[$n]:--}" "${runs[$n]:-0}" "$(tr , / <<<"${cnt[$n]:-,,,}")"
 	done
-	if [ -n "$peer" ]; then
-		printf "%-30s %-7s %-10s %12s %12s %6s\n" peer_ovs_ct_established_100k Mpps hugepages \
-			"${ceil[established_100k]:-n/a}" "$(mpps "$peer")" \
-			"$(ratio "$(mpps "$peer")" "${ceil[established_100k]:-n/a}")"
-	fi
+fi
+note "dpfw_cycles: clock * lcores / dpfw rate - clock * lcores / testpmd rate, per packet" \
+	"(per connection in conn/s rows); counts: the generator's checker over the measured" \
+	"seconds of all runs (dpfw; ceiling_* testpmd); loss/errors in value: established" \
+	"rows whose runs saw loss or checker errors"
+note "bytes_per_conn: (memory of dpfw holding ${conns_1m} connections, ct_max $(ctmax 1000000))" \
+	"- (memory of dpfw with ct_max 64 and none), memory = RSS + hugetlb mappings" \
+	"(smaps_rollup), per connection held"
+if [ $quick = 1 ] || [ -n "$cap_why" ]; then
+	note "concurrent_conn: $cap_flows offered, ct_max $cap_ct: ${cap_why:-measured}"
+else
+	note "concurrent_conn: $cap_flows offered, ct_max $cap_ct (ceiling = offered)"
+fi
+if [ -n "$lat_pps" ]; then
+	note "latency: offered load $((lat_pps * 2)) packets/s both directions (half of dpfw's" \
+		"$lat_src), client pps=$lat_pps, packets stamped when due; a packet waits at most" \
+		"$(awk -v p="$lat_pps" 'BEGIN { printf "%.0f", 1024 / p * 1e6 }') us (flowgen's" \
+		"backlog of 1024), beyond that it is not sent: pace_skipped dpfw" \
+		"$(sumk lat fw pace_skipped), testpmd $(sumk lat tp pace_skipped)"
+else
+	note "latency: no established rate to pace by: closed loop at full load"
 fi
 if [ -n "$peer" ]; then
 	note "peer_ovs_ct_established_100k: the dpfw column is Open vSwitch $(ovs-vswitchd --version |
@@ -381,5 +591,4 @@ if [ -n "$ctb" ]; then
 else
 	note "conntrack alone: not run, no $build/test/bench/ct_bench (or it failed: $work/ct_bench.err)"
 fi
-note "concurrent_conn: testpmd column = connections the generator kept open through testpmd;" \
-	"latency = round trip through the forwarder twice; logs: $work/"
+note "logs: $work/"

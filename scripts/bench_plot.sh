@@ -19,7 +19,8 @@ awk -F, '$1 ~ /^established_[0-9]+[km]?$/ {
 		n = substr($1, 13); m = 1
 		if (n ~ /k$/) m = 1000; else if (n ~ /m$/) m = 1000000
 		sub(/[km]$/, "", n)
-		fw = ($2 == "n/a") ? "NaN" : $2; tp = ($4 == "n/a") ? "NaN" : $4
+		# n/a, loss, errors: not plotted
+		fw = ($2 ~ /^[0-9.]+$/) ? $2 : "NaN"; tp = ($4 ~ /^[0-9.]+$/) ? $4 : "NaN"
 		print n * m, fw, tp
 	}' "$csv" | sort -n >"$data"
 [ -s "$data" ] || { echo "bench_plot: no established_* rows in $csv" >&2; exit 1; }

@@ -12,15 +12,27 @@ columns of a row are measured the same way:
   3. two samples --secs apart; rates are the differences.
 
 Prints key=value lines:
-  pps        packets handed back to the generator per second, both ports
-             (what the forwarder forwarded)
+  pps        packets forwarded per second: what the forwarder transmitted
+             and the far generator port received and found good (checked
+             minus bad checksum, unknown flow and malformed), both ports
   cps        connections established per second (client port)
   p50_ns p99_ns lat_samples   round-trip latency of timestamped packets,
              flowgen's histogram since the start (client port)
-  conn_active conn_established loss   client port, at the second sample
+  loss unknown_flow bad_checksum malformed   flowgen's checker counters,
+             both ports, between the two samples (what the rate saw)
+  conn_active conn_established   client port, at the second sample
   heap_alloc bytes allocated from the EAL heap at the second sample
+  mem        resident memory of the process at the second sample, hugepage
+             mappings included: /proc/PID/smaps_rollup Rss + Shared_Hugetlb +
+             Private_Hugetlb (the DPDK process: --pid or its child)
+  ct_entries connections in dpfw's table at the second sample (/dpfw/ct;
+             absent for testpmd)
+With --settle S the warm-up ends when --flows connections are established
+or when conn_established has not grown for S seconds (a capacity test: the
+forwarder may hold fewer than offered).
 Prints "error=..." and exits 1 when the process never answered.
 usage: bench_probe.py PREFIX [--flows N] [--wait S] [--warm S] [--secs S] [--pid PID]
+                      [--settle S]
 """
 import argparse
 import glob
@@ -88,12 +100,43 @@ def flowgen_ports(tel):
     return (cli[0] if cli else 0), (srv[0] if srv else 1)
 
 
-def sample(tel, cli, srv):
+def dpdk_pid(pid):
+    """The DPDK process: pid itself, or its child when pid is timeout(1)."""
+    try:
+        with open("/proc/%d/comm" % pid) as f:
+            if f.read().strip() != "timeout":
+                return pid
+        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+            kids = f.read().split()
+        return int(kids[0]) if kids else pid
+    except (OSError, ValueError):
+        return pid
+
+
+def mem_of(pid):
+    """Resident bytes, hugepages included (0 when unknown)."""
+    if pid == 0:
+        return 0
+    total = 0
+    try:
+        with open("/proc/%d/smaps_rollup" % dpdk_pid(pid)) as f:
+            for line in f:
+                k, _, rest = line.partition(":")
+                if k in ("Rss", "Shared_Hugetlb", "Private_Hugetlb"):
+                    total += int(rest.split()[0]) * 1024
+    except (OSError, ValueError, IndexError):
+        return 0
+    return total
+
+
+def sample(tel, cli, srv, pid=0):
     xc = tel.get("/ethdev/xstats,%d" % cli) or {}
     xs = tel.get("/ethdev/xstats,%d" % srv) or {}
     heap = tel.get("/eal/heap_info,0") or {}
+    ct = tel.get("/dpfw/ct") or {}
     return {"t": time.monotonic(), "cli": xc, "srv": xs,
-            "heap": heap.get("Alloc_size", 0)}
+            "heap": heap.get("Alloc_size", 0), "mem": mem_of(pid),
+            "ct_entries": ct.get("entries", -1) if isinstance(ct, dict) else -1}
 
 
 def main():
@@ -105,6 +148,7 @@ def main():
     ap.add_argument("--secs", type=float, default=3)
     ap.add_argument("--start-timeout", type=float, default=60)
     ap.add_argument("--pid", type=int, default=0, help="give up when it exits")
+    ap.add_argument("--settle", type=float, default=0)
     a = ap.parse_args()
 
     tel = connect(a.prefix, a.start_timeout, a.pid)
@@ -115,15 +159,21 @@ def main():
     try:
         cli, srv = flowgen_ports(tel)
         end = time.time() + a.wait
+        last, last_t = -1, time.time()
         while a.flows and time.time() < end:
             x = tel.get("/ethdev/xstats,%d" % cli) or {}
-            if x.get("conn_established", 0) >= a.flows:
+            est = x.get("conn_established", 0)
+            if est >= a.flows:
+                break
+            if est != last:
+                last, last_t = est, time.time()
+            elif a.settle and time.time() - last_t >= a.settle:
                 break
             time.sleep(0.2)
         time.sleep(a.warm)
         s1 = sample(tel, cli, srv)
         time.sleep(a.secs)
-        s2 = sample(tel, cli, srv)
+        s2 = sample(tel, cli, srv, a.pid)
     except (OSError, ValueError) as e:
         print("error=telemetry: %s" % e)
         return 1
@@ -133,18 +183,29 @@ def main():
     def rate(side, key):
         return (s2[side].get(key, 0) - s1[side].get(key, 0)) / dt
 
+    def delta(key):
+        return sum(s2[side].get(key, 0) - s1[side].get(key, 0) for side in ("cli", "srv"))
+
+    bad = ("bad_checksum", "unknown_flow", "malformed")
     c = s2["cli"]
     out = {
-        "pps": rate("cli", "checked_packets") + rate("srv", "checked_packets"),
+        "pps": (delta("checked_packets") - sum(delta(k) for k in bad)) / dt,
         "cps": rate("cli", "conn_established"),
         "p50_ns": c.get("latency_p50_ns", 0),
         "p99_ns": c.get("latency_p99_ns", 0),
         "lat_samples": c.get("latency_samples", 0),
+        "loss": delta("loss_packets"),
+        "unknown_flow": delta("unknown_flow"),
+        "bad_checksum": delta("bad_checksum"),
+        "malformed": delta("malformed"),
+        "pace_skipped": delta("pace_skipped"),
         "conn_active": c.get("conn_active", 0),
         "conn_established": c.get("conn_established", 0),
-        "loss": c.get("loss_packets", 0) + s2["srv"].get("loss_packets", 0),
         "heap_alloc": s2["heap"],
+        "mem": s2["mem"],
     }
+    if s2["ct_entries"] >= 0:
+        out["ct_entries"] = s2["ct_entries"]
     for k, v in out.items():
         print("%s=%s" % (k, round(v) if isinstance(v, float) else v))
     return 0

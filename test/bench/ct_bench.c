@@ -161,7 +161,7 @@ main(int argc, char **argv)
 	}
 	hz = (double)rte_get_tsc_hz();
 	printf("ct_bench: pkt_parse_mbuf + ct_classify_burst per established TCP packet, "
-	       "one lcore, TSC %.2f GHz, best and median of %d rounds\n", hz / 1e9, ROUNDS);
+	       "one lcore, TSC %.6f GHz, best and median of %d rounds\n", hz / 1e9, ROUNDS);
 	printf("%10s %12s %12s %14s\n", "flows", "cycles_best", "cycles_med", "Mpps_at_best");
 	for (i = 0; i < (argc > 1 ? argc - 1 : (int)RTE_DIM(def)); i++) {
 		long v = argc > 1 ? strtol(argv[i + 1], NULL, 10) : (long)def[i];

@@ -766,6 +766,222 @@ test_latency_tail(void)
 	pair_close(&pp);
 }
 
+/* ---- order of the flows: random by default, in order with order=seq ---- */
+
+struct order_ctx {
+	uint32_t *slot;         /* client->server data packets' slots, in order */
+	unsigned n, cap;
+};
+
+static void
+order_hook(struct rte_mbuf **pkts, uint16_t *n, int to_server, void *arg)
+{
+	struct order_ctx *o = arg;
+	uint16_t i;
+
+	if (!to_server)
+		return;
+	for (i = 0; i < *n && o->n < o->cap; i++)
+		if (is_data(pkts[i]))
+			o->slot[o->n++] = rte_be_to_cpu_32(ip_of(pkts[i])->src_addr) - 0x0a000001u;
+}
+
+/* Runs 2000 flows for 1000 rounds; returns the share (percent) of data
+ * packets whose flow follows the previous packet's, and checks that every
+ * flow was served and that the checkers saw nothing wrong. */
+static unsigned
+order_run(const char *name, const char *order)
+{
+	enum { FLOWS = 2000 };
+	struct order_ctx o = { .cap = 1000 * BURST };
+	static unsigned seen[FLOWS];
+	char args[128];
+	struct pair pp;
+	unsigned i, next = 0, unserved = 0;
+
+	o.slot = calloc(o.cap, sizeof(*o.slot));
+	snprintf(args, sizeof(args), "flows=%u,proto=tcp,window=1,timeout_ms=0,order=%s",
+		 FLOWS, order);
+	if (o.slot == NULL || pair_open(&pp, name, args) != 0) {
+		CHECK(!"pair_open");
+		free(o.slot);
+		return 0;
+	}
+	run(&pp, 1000, order_hook, &o);
+	memset(seen, 0, sizeof(seen));
+	for (i = 0; i < o.n; i++) {
+		CHECK(o.slot[i] < FLOWS);
+		if (o.slot[i] < FLOWS)
+			seen[o.slot[i]]++;
+		if (i && o.slot[i] == o.slot[i - 1] + 1)
+			next++;
+	}
+	for (i = 0; i < FLOWS; i++)
+		unserved += seen[i] == 0;
+	CHECK_EQ(unserved, 0);                   /* every flow is served */
+	CHECK(o.n > 20 * 1000);
+	CHECK_EQ(xs(pp.c, "conn_established"), FLOWS);
+	CHECK_EQ(xs(pp.s, "loss_packets") + xs(pp.c, "loss_packets"), 0);
+	CHECK_EQ(xs(pp.s, "out_of_order") + xs(pp.c, "out_of_order"), 0);
+	CHECK_EQ(xs(pp.s, "unknown_flow") + xs(pp.c, "unknown_flow"), 0);
+	CHECK_EQ(xs(pp.s, "bad_checksum") + xs(pp.c, "bad_checksum"), 0);
+	pair_close(&pp);
+	free(o.slot);
+	return o.n ? (unsigned)((uint64_t)next * 100 / o.n) : 0;
+}
+
+static void
+test_order(void)
+{
+	unsigned rnd = order_run("or", "rand"), seq = order_run("os", "seq");
+
+	CHECK(rnd < 2);         /* flows scattered: 1 in 2000 by chance */
+	CHECK(seq > 90);        /* flows in the order they were opened */
+}
+
+/* A handshake's last ACK goes before any data, random order or not: the
+ * burst after the SYN/ACKs holds every ACK first, then data. */
+static void
+test_urgent_ack(void)
+{
+	struct rte_mbuf *pkts[BURST];
+	struct pair pp;
+	uint16_t n, i, acks = 0, first_data = BURST, last_ack = 0;
+
+	if (pair_open(&pp, "ua", "flows=16,proto=tcp,window=4,timeout_ms=0") != 0) {
+		CHECK(!"pair_open");
+		return;
+	}
+	run(&pp, 1, NULL, NULL);                /* SYNs out, SYN/ACKs back */
+	n = rte_eth_rx_burst(pp.c, 0, pkts, BURST);
+	for (i = 0; i < n; i++) {
+		if (is_data(pkts[i])) {
+			if (first_data == BURST)
+				first_data = i;
+		} else if (tcp_of(pkts[i])->tcp_flags == RTE_TCP_ACK_FLAG) {
+			acks++;
+			last_ack = i;
+		}
+	}
+	CHECK_EQ(n, BURST);
+	CHECK_EQ(acks, 16);
+	CHECK(last_ack < first_data);
+	CHECK_EQ(rte_eth_tx_burst(pp.s, 0, pkts, n), n);
+	pair_close(&pp);
+}
+
+/* ---- pps: a fixed offered load, stamped when due ---- */
+
+struct ts_ctx {
+	uint64_t ts[BURST];
+	unsigned n;
+};
+
+static void
+ts_hook(struct rte_mbuf **pkts, uint16_t *n, int to_server, void *arg)
+{
+	struct ts_ctx *c = arg;
+	uint16_t i;
+	uint64_t v;
+
+	if (!to_server)
+		return;
+	c->n = 0;
+	for (i = 0; i < *n; i++) {
+		if (!is_data(pkts[i]))
+			continue;
+		memcpy(&v, (uint8_t *)tcp_of(pkts[i]) + sizeof(struct rte_tcp_hdr), 8);
+		c->ts[c->n++] = rte_be_to_cpu_64(v);
+	}
+}
+
+static void
+test_pps(void)
+{
+	struct pair pp;
+	struct ts_ctx c;
+	uint64_t hz = rte_get_tsc_hz(), t = 1000000, step = hz / 1000, gen;
+	unsigned i;
+
+	if (pair_open(&pp, "pp", "flows=64,proto=tcp,window=1,timeout_ms=0,timestamps=1,"
+		      "pps=1000") != 0) {
+		CHECK(!"pair_open");
+		return;
+	}
+	/* opening is not paced; then one packet per millisecond */
+	for (i = 0; i < 100; i++) {
+		rte_pmd_flowgen_clock_set(pp.c, t);
+		run(&pp, 1, NULL, NULL);
+		t += step;
+	}
+	CHECK_EQ(xs(pp.c, "conn_established"), 64);
+	gen = xs(pp.c, "generated_packets");
+	for (i = 0; i < 200; i++) {
+		rte_pmd_flowgen_clock_set(pp.c, t);
+		run(&pp, 3, NULL, NULL);       /* polled more often than due: no more */
+		t += step;
+	}
+	CHECK(xs(pp.c, "generated_packets") - gen >= 199 &&
+	      xs(pp.c, "generated_packets") - gen <= 201);
+	/* polled 10 ms late: ten packets at once, each stamped when it was due */
+	t += 9 * step;
+	rte_pmd_flowgen_clock_set(pp.c, t);
+	run(&pp, 1, ts_hook, &c);
+	CHECK(c.n >= 9 && c.n <= 11);
+	for (i = 1; i < c.n; i++)
+		CHECK(c.ts[i] - c.ts[i - 1] + 1 >= step && c.ts[i] - c.ts[i - 1] <= step + 1);
+	CHECK(c.n > 0 && t - c.ts[0] >= 9 * step && c.ts[c.n - 1] <= t);
+	CHECK_EQ(xs(pp.c, "pace_skipped"), 0);
+	/* longer than FG_PACE_BACKLOG (1024) packets late: the rest is skipped */
+	t += 2000 * step;
+	rte_pmd_flowgen_clock_set(pp.c, t);
+	run(&pp, 1, NULL, NULL);
+	CHECK(xs(pp.c, "pace_skipped") >= 970 && xs(pp.c, "pace_skipped") <= 980);
+	CHECK_EQ(xs(pp.s, "loss_packets") + xs(pp.c, "loss_packets"), 0);
+	pair_close(&pp);
+}
+
+/* ---- rxq: traffic on one RX queue, the others empty ---- */
+
+static void
+test_rxq(void)
+{
+	struct rte_eth_conf conf;
+	struct rte_mbuf *pkts[BURST];
+	uint16_t c, s, n;
+
+	memset(&conf, 0, sizeof(conf));
+	CHECK_EQ(rte_vdev_init("net_flowgen_q0", "pair=q,role=client,flows=16"), 0);
+	CHECK_EQ(rte_vdev_init("net_flowgen_q1", "pair=q,role=server,rxq=1"), 0);
+	CHECK_EQ(rte_eth_dev_get_port_by_name("net_flowgen_q0", &c), 0);
+	CHECK_EQ(rte_eth_dev_get_port_by_name("net_flowgen_q1", &s), 0);
+	CHECK(rte_eth_dev_configure(c, 2, 1, &conf) != 0);     /* rxq=0: one queue */
+	CHECK_EQ(rte_eth_dev_configure(c, 1, 1, &conf), 0);
+	CHECK_EQ(rte_eth_dev_configure(s, 2, 2, &conf), 0);
+	CHECK_EQ(rte_eth_rx_queue_setup(c, 0, 512, rte_socket_id(), NULL, pool), 0);
+	CHECK_EQ(rte_eth_tx_queue_setup(c, 0, 512, rte_socket_id(), NULL), 0);
+	CHECK_EQ(rte_eth_rx_queue_setup(s, 0, 512, rte_socket_id(), NULL, pool), 0);
+	CHECK_EQ(rte_eth_rx_queue_setup(s, 1, 512, rte_socket_id(), NULL, pool), 0);
+	CHECK_EQ(rte_eth_tx_queue_setup(s, 0, 512, rte_socket_id(), NULL), 0);
+	CHECK_EQ(rte_eth_tx_queue_setup(s, 1, 512, rte_socket_id(), NULL), 0);
+	CHECK_EQ(rte_eth_dev_start(c), 0);
+	CHECK_EQ(rte_eth_dev_start(s), 0);
+	n = rte_eth_rx_burst(c, 0, pkts, BURST);
+	CHECK_EQ(n, 16);                                        /* the SYNs */
+	CHECK_EQ(rte_eth_tx_burst(s, 0, pkts, n), n);
+	CHECK_EQ(rte_eth_rx_burst(s, 0, pkts, BURST), 0);       /* not on queue 0 */
+	n = rte_eth_rx_burst(s, 1, pkts, BURST);
+	CHECK_EQ(n, 16);                                        /* the SYN/ACKs */
+	CHECK_EQ(rte_eth_tx_burst(c, 0, pkts, n), n);
+	CHECK_EQ(xs(c, "conn_established"), 16);
+	rte_eth_dev_stop(c);
+	rte_eth_dev_stop(s);
+	rte_eth_dev_close(c);
+	rte_eth_dev_close(s);
+	rte_vdev_uninit("net_flowgen_q0");
+	rte_vdev_uninit("net_flowgen_q1");
+}
+
 /* ---- devargs ---- */
 
 static void
@@ -778,6 +994,8 @@ test_devargs(void)
 	CHECK(rte_vdev_init("net_flowgen_bad2", "pair=x,role=bogus") != 0);
 	CHECK(rte_vdev_init("net_flowgen_bad3", "pair=x,role=client,mix=50/50/1") != 0);
 	CHECK(rte_vdev_init("net_flowgen_bad4", "pair=x,role=client,nokey=1") != 0);
+	CHECK(rte_vdev_init("net_flowgen_bad5", "pair=x,role=client,order=backwards") != 0);
+	CHECK(rte_vdev_init("net_flowgen_bad6", "pair=x,role=client,rxq=16") != 0);
 	CHECK_EQ(rte_vdev_init("net_flowgen_x0", "pair=x,role=client,flows=10"), 0);
 	/* a key both ports give must agree; the same role twice is refused */
 	CHECK(rte_vdev_init("net_flowgen_x1", "pair=x,role=server,flows=11") != 0);
@@ -820,6 +1038,10 @@ main(int argc, char **argv)
 	test_timeout();
 	test_latency();
 	test_latency_tail();
+	test_order();
+	test_urgent_ack();
+	test_pps();
+	test_rxq();
 	/* every mbuf back in the pool once the ports are closed */
 	CHECK_EQ(rte_mempool_avail_count(pool), POOL_SIZE);
 	CHECK_EQ(rte_mempool_in_use_count(pool), 0);

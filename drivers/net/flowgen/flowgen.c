@@ -7,8 +7,25 @@
  *   --vdev net_flowgen1,pair=bench,role=server
  *
  * Traffic keys (flows, proto, mix, size, new_rate, data, seed, timestamps,
- * window) belong to the pair: either port may give them, a key given by both
- * must agree, and they are fixed when the first port of the pair starts.
+ * window, timeout_ms, order, pps) belong to the pair: either port may give
+ * them, a key given by both must agree, and they are fixed when the first
+ * port of the pair starts.
+ *
+ *   order=rand (default)  the client sends, each packet, for a flow drawn at
+ *                         random among those that have data to send, so a
+ *                         forwarder sees the flows interleaved as real
+ *                         traffic is; order=seq serves them first ready first
+ *                         served, which keeps the order they were opened in.
+ *                         Either way a handshake's or a close's last ACK goes
+ *                         before any data, as a TCP stack sends it at once
+ *                         (with 10M flows a random turn can take a minute,
+ *                         longer than a firewall's SYN_RECV timeout)
+ *   pps=N                 the client sends at most N packets a second of open
+ *                         connections (new connections follow new_rate); a
+ *                         timestamp is the time the packet became due
+ *   rxq=K                 (per port) the port offers K + 1 RX queues and the
+ *                         traffic comes on queue K, the others stay empty: it
+ *                         steers a port to one forwarding lcore
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -38,7 +55,7 @@ RTE_LOG_REGISTER_DEFAULT(fg_logtype, NOTICE);
 	X(PAIR, "pair") X(ROLE, "role") X(FLOWS, "flows") X(PROTO, "proto") \
 	X(MIX, "mix") X(SIZE, "size") X(NEW_RATE, "new_rate") X(DATA, "data") \
 	X(SEED, "seed") X(TIMESTAMPS, "timestamps") X(WINDOW, "window") \
-	X(TIMEOUT_MS, "timeout_ms")
+	X(TIMEOUT_MS, "timeout_ms") X(ORDER, "order") X(PPS, "pps") X(RXQ, "rxq")
 
 #define X_ENUM(e, s) K_ ## e,
 enum { FG_KEYS(X_ENUM) K_COUNT };
@@ -51,6 +68,7 @@ static const char *const fg_keys[] = { FG_KEYS(X_NAME) NULL };
 struct fg_args {
 	char pair[32];
 	int role;
+	uint16_t rxq;
 	unsigned set;
 	struct fg_conf conf;
 	char err[96];
@@ -121,6 +139,24 @@ fg_arg(const char *key, const char *v, void *opaque)
 		else
 			goto bad;
 		return 0;
+	case K_RXQ:
+		if (parse_u64(v, 0, FG_MAX_TXQ - 1, &x) < 0)
+			goto bad;
+		a->rxq = (uint16_t)x;
+		return 0;
+	case K_ORDER:
+		if (strcmp(v, "rand") == 0)
+			c->order = FG_ORDER_RAND;
+		else if (strcmp(v, "seq") == 0)
+			c->order = FG_ORDER_SEQ;
+		else
+			goto bad;
+		break;
+	case K_PPS:
+		if (parse_u64(v, 0, 1000000000, &x) < 0)
+			goto bad;
+		c->pps = x;
+		break;
 	case K_FLOWS:
 		if (parse_u64(v, 1, FG_MAX_FLOWS, &x) < 0)
 			goto bad;
@@ -204,6 +240,8 @@ static const struct fg_conf fg_defaults = {
 	.timestamps = 0,
 	.window = 4,
 	.timeout_ms = 2000,
+	.order = FG_ORDER_RAND,
+	.pps = 0,
 };
 
 /* Value of key k in c, for comparing two ports' devargs. */
@@ -220,6 +258,8 @@ conf_key(const struct fg_conf *c, int k)
 	case K_TIMESTAMPS: return c->timestamps;
 	case K_WINDOW: return c->window;
 	case K_TIMEOUT_MS: return c->timeout_ms;
+	case K_ORDER: return c->order;
+	case K_PPS: return c->pps;
 	default: return 0;
 	}
 }
@@ -237,6 +277,8 @@ conf_copy_key(struct fg_conf *dst, const struct fg_conf *src, int k)
 	case K_TIMESTAMPS: dst->timestamps = src->timestamps; break;
 	case K_WINDOW: dst->window = src->window; break;
 	case K_TIMEOUT_MS: dst->timeout_ms = src->timeout_ms; break;
+	case K_ORDER: dst->order = src->order; break;
+	case K_PPS: dst->pps = src->pps; break;
 	default: break;
 	}
 }
@@ -328,7 +370,7 @@ pair_detach(struct fg_pair *pr, struct fg_port *p)
 	X(generated_packets) X(generated_bytes) X(checked_packets) X(checked_bytes) \
 	X(conn_opened) X(conn_established) X(conn_closed) X(conn_timeout) X(conn_active) \
 	X(loss_packets) X(out_of_order) X(bad_checksum) X(unknown_flow) X(malformed) \
-	X(event_overflow) X(open_skipped) X(alloc_failed) \
+	X(event_overflow) X(open_skipped) X(alloc_failed) X(pace_skipped) \
 	X(latency_samples) X(latency_p50_ns) X(latency_p99_ns) X(latency_max_ns)
 
 #define X_XENUM(n) XS_ ## n,
@@ -369,6 +411,7 @@ fg_xstat_values(const struct fg_port *p, uint64_t v[XS_COUNT])
 	v[XS_event_overflow] = t->ev_overflow;
 	v[XS_open_skipped] = r->open_skipped;
 	v[XS_alloc_failed] = r->alloc_failed;
+	v[XS_pace_skipped] = r->pace_skipped;
 	fg_hist_pct(t, pct, q, 2);
 	v[XS_latency_samples] = t->lat_n;
 	v[XS_latency_p50_ns] = cyc_to_ns(q[0]);
@@ -497,7 +540,8 @@ fg_dev_start(struct rte_eth_dev *dev)
 		}
 	}
 	dev->data->dev_link.link_status = RTE_ETH_LINK_UP;
-	dev->data->rx_queue_state[0] = RTE_ETH_QUEUE_STATE_STARTED;
+	for (rc = 0; rc < dev->data->nb_rx_queues; rc++)
+		dev->data->rx_queue_state[rc] = RTE_ETH_QUEUE_STATE_STARTED;
 	for (rc = 0; rc < dev->data->nb_tx_queues; rc++)
 		dev->data->tx_queue_state[rc] = RTE_ETH_QUEUE_STATE_STARTED;
 	return 0;
@@ -534,12 +578,13 @@ fg_dev_close(struct rte_eth_dev *dev)
 static int
 fg_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 {
-	RTE_SET_USED(dev);
+	const struct fg_port *p = dev->data->dev_private;
+
 	info->max_mac_addrs = 1;
 	info->max_rx_pktlen = 1518;
 	info->min_mtu = RTE_ETHER_MIN_MTU;
 	info->max_mtu = RTE_ETHER_MTU;
-	info->max_rx_queues = 1;
+	info->max_rx_queues = (uint16_t)(p->rxq + 1);
 	info->max_tx_queues = FG_MAX_TXQ;
 	info->min_rx_bufsize = 0;
 	info->rx_offload_capa = RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM |
@@ -561,6 +606,9 @@ fg_ptypes(struct rte_eth_dev *dev)
 	return pt;
 }
 
+/* The RX queues below rxq=: a port that is never ready returns nothing. */
+static struct fg_port fg_idle_queue;
+
 static int
 fg_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc, unsigned socket,
 		  const struct rte_eth_rxconf *conf, struct rte_mempool *pool)
@@ -571,8 +619,12 @@ fg_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc, unsig
 	RTE_SET_USED(nb_desc);
 	RTE_SET_USED(socket);
 	RTE_SET_USED(conf);
-	if (qid != 0)
+	if (qid > p->rxq)
 		return -EINVAL;
+	if (qid != p->rxq) {
+		dev->data->rx_queues[qid] = &fg_idle_queue;    /* never has anything */
+		return 0;
+	}
 	if (room < RTE_PKTMBUF_HEADROOM + 1518u) {
 		FG_LOG(ERR, "%s: mbufs of %u bytes cannot hold a 1518-byte frame",
 		       dev->data->name, room);
@@ -674,7 +726,7 @@ fg_probe(struct rte_vdev_device *vdev)
 		if (kv == NULL) {
 			FG_LOG(ERR, "%s: cannot parse '%s' (keys: %s)", name, params,
 			       "pair, role, flows, proto, mix, size, new_rate, data, "
-			       "seed, timestamps, window, timeout_ms");
+			       "seed, timestamps, window, timeout_ms, order, pps, rxq");
 			return -EINVAL;
 		}
 		if (rte_kvargs_process(kv, NULL, fg_arg, &a) < 0) {
@@ -695,6 +747,7 @@ fg_probe(struct rte_vdev_device *vdev)
 	p = dev->data->dev_private;
 	p->port_id = dev->data->port_id;
 	p->role = (uint8_t)a.role;
+	p->rxq = a.rxq;
 	p->pair = pair_attach(&a, p, err, sizeof(err));
 	if (p->pair == NULL) {
 		FG_LOG(ERR, "%s: %s", name, err);
@@ -767,4 +820,5 @@ RTE_PMD_REGISTER_VDEV(net_flowgen, fg_driver);
 RTE_PMD_REGISTER_PARAM_STRING(net_flowgen,
 	"pair=<name> role=client|server flows=<n> proto=tcp|udp|icmp|mix "
 	"mix=<tcp>/<udp>/<icmp> size=<64..1518> new_rate=<conn/s> data=<pkts> "
-	"seed=<n> timestamps=0|1 window=<pkts> timeout_ms=<ms>");
+	"seed=<n> timestamps=0|1 window=<pkts> timeout_ms=<ms> order=rand|seq "
+	"pps=<pkts/s> rxq=<n>");

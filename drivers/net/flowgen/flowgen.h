@@ -40,6 +40,7 @@
 #define FG_EV_DRAIN 512                    /* events applied per client rx_burst at most */
 #define FG_TSHIFT 16                       /* coarse clock for timeouts: tsc >> 16 */
 #define FG_SWEEP 8                         /* slots checked for a timeout per client rx_burst */
+#define FG_PACE_BACKLOG 1024               /* pps: packets that may wait to be polled */
 #define FG_HIST_SUB 16                     /* linear sub-buckets per power of two */
 #define FG_HIST_BUCKETS (64 * FG_HIST_SUB)
 
@@ -57,6 +58,14 @@ struct fg_conf {
 	uint8_t timestamps;
 	uint16_t window;         /* data packets in flight per flow */
 	uint32_t timeout_ms;     /* client gives up a connection silent this long, 0 = never */
+	uint8_t order;           /* FG_ORDER_*: which ready flow the client sends next */
+	uint64_t pps;            /* client packets per second at most, 0 = as fast as polled */
+};
+
+/* Order in which the client serves its flows that have something to send. */
+enum fg_order {
+	FG_ORDER_RAND,  /* a uniformly random one each packet (default) */
+	FG_ORDER_SEQ,   /* first ready, first served: the order they were opened */
 };
 
 /* Event from a checking stage to the building stage of the same port. */
@@ -123,6 +132,7 @@ struct fg_rx_stats {
 	uint64_t open_skipped;          /* rate asked for a connection, no slot free */
 	uint64_t timeouts;              /* client: connections given up (no reply in time) */
 	uint64_t alloc_failed;
+	uint64_t pace_skipped;          /* client, pps: packets due that were not sent */
 } __rte_cache_aligned;
 
 /* Counters written by the tx (checking) stage. */
@@ -156,16 +166,21 @@ struct fg_port {
 	struct rte_mempool *pool;
 	bool ready;                     /* tables allocated */
 	uint16_t nb_txq;
+	uint16_t rxq;                   /* the RX queue that carries the traffic (devarg rxq) */
 
 	/* rx stage */
 	struct {
 		struct fg_cli *cli;             /* client */
 		struct fg_srv *srv;             /* server */
-		struct fg_fifo ready, free;     /* client */
+		struct fg_fifo ready, free;     /* client: slots with data to send, free slots */
+		struct fg_fifo urgent;          /* client: slots owing a handshake/FIN ACK */
 		uint64_t last_tsc, budget;      /* client rate control */
 		uint64_t active;                /* client: open connections */
 		uint32_t sweep;                 /* client: next slot to check for a timeout */
 		uint32_t timeout;               /* client: in FG_TSHIFT units, 0 = never */
+		uint64_t rng;                   /* client: state of the order=rand draw */
+		double pace_t0, pace_int;       /* client, pps: start and cycles per packet */
+		uint64_t pace_k;                /* client, pps: packets due so far, sent or skipped */
 		bool clock_started;
 		struct fg_rx_stats st;
 	} __rte_cache_aligned rx;

@@ -162,6 +162,30 @@ fifo_pop(struct fg_fifo *f)
 	return f->v[f->head++ & f->mask];
 }
 
+/* splitmix64: one add and a mix per draw, good enough to scatter flows */
+static inline uint64_t
+fg_rand(uint64_t *state)
+{
+	*state += 0x9e3779b97f4a7c15ULL;
+	return fg_mix64(*state);
+}
+
+/* Takes a uniformly random element out of a non-empty FIFO: the one drawn
+ * swaps places with the head, which is then popped. O(1); the FIFO is a bag
+ * from then on (order=rand never pops it in order). */
+static inline uint32_t
+fifo_pop_any(struct fg_fifo *f, uint64_t *rng)
+{
+	uint32_t n = f->tail - f->head;
+	uint32_t i = f->head + (uint32_t)(((fg_rand(rng) >> 32) * n) >> 32);
+	uint32_t *a = &f->v[i & f->mask], *h = &f->v[f->head & f->mask];
+	uint32_t v = *a;
+
+	*a = *h;
+	f->head++;
+	return v;
+}
+
 /* ---- tables ---- */
 
 static int
@@ -202,6 +226,10 @@ fg_tables_init(struct fg_port *p, int socket)
 					  FG_TSHIFT, (uint64_t)INT32_MAX);
 	if (c->timeout_ms && p->rx.timeout == 0)
 		p->rx.timeout = 1;
+	p->rx.rng = fg_mix64(c->seed ^ 0xa54ff53a5f1d36f1ULL);
+	p->rx.pace_t0 = 0;
+	p->rx.pace_k = 0;
+	p->rx.pace_int = c->pps ? (double)rte_get_tsc_hz() / (double)c->pps : 0;
 	p->payload = rte_malloc_socket("flowgen_payload", 2048, RTE_CACHE_LINE_SIZE, socket);
 	if (p->payload == NULL)
 		goto fail;
@@ -230,6 +258,7 @@ fg_tables_init(struct fg_port *p, int socket)
 					       (size_t)c->flows * sizeof(struct fg_cli),
 					       RTE_CACHE_LINE_SIZE, socket);
 		if (p->rx.cli == NULL || fifo_init(&p->rx.ready, c->flows, socket) < 0 ||
+		    fifo_init(&p->rx.urgent, c->flows, socket) < 0 ||
 		    fifo_init(&p->rx.free, c->flows, socket) < 0)
 			goto fail;
 		for (i = 0; i < c->flows; i++) {
@@ -268,6 +297,7 @@ fg_tables_free(struct fg_port *p)
 	rte_free(p->rx.cli);
 	rte_free(p->rx.srv);
 	rte_free(p->rx.ready.v);
+	rte_free(p->rx.urgent.v);
 	rte_free(p->rx.free.v);
 	rte_free(p->tx.chk);
 	rte_free(p->proto_of);
@@ -275,7 +305,7 @@ fg_tables_free(struct fg_port *p)
 	p->ev = NULL;
 	p->rx.cli = NULL;
 	p->rx.srv = NULL;
-	p->rx.ready.v = p->rx.free.v = NULL;
+	p->rx.ready.v = p->rx.urgent.v = p->rx.free.v = NULL;
 	p->tx.chk = NULL;
 	p->proto_of = NULL;
 	p->payload = NULL;
@@ -426,7 +456,9 @@ cli_queue(struct fg_port *p, struct fg_cli *c, uint32_t slot)
 {
 	if (!c->queued && cli_can_send(p, c)) {
 		c->queued = 1;
-		fifo_push(&p->rx.ready, slot);
+		/* a handshake's or a close's last ACK goes first, as a TCP
+		 * stack sends it at once; data waits its turn in the order */
+		fifo_push(c->pend != FG_P_NONE ? &p->rx.urgent : &p->rx.ready, slot);
 	}
 }
 
@@ -652,6 +684,24 @@ cli_opens(struct fg_port *p, uint64_t now, uint32_t room)
 	return (uint32_t)n;
 }
 
+/* pps: how many packets of open connections may go now. Packet k is due
+ * at pace_t0 + k * pace_int; what has been due for more than FG_PACE_BACKLOG
+ * packets (a NIC's RX ring that overflowed while nobody polled) is skipped. */
+static inline uint32_t
+cli_pace(struct fg_port *p, uint64_t now)
+{
+	uint64_t due;
+
+	if (p->rx.pace_t0 == 0)
+		p->rx.pace_t0 = (double)now;
+	due = (uint64_t)(((double)now - p->rx.pace_t0) / p->rx.pace_int) + 1;
+	if (due - p->rx.pace_k > FG_PACE_BACKLOG) {
+		p->rx.st.pace_skipped += due - FG_PACE_BACKLOG - p->rx.pace_k;
+		p->rx.pace_k = due - FG_PACE_BACKLOG;
+	}
+	return (uint32_t)(due - p->rx.pace_k);
+}
+
 uint16_t
 fg_rx_client(void *q, struct rte_mbuf **pkts, uint16_t nb)
 {
@@ -660,7 +710,9 @@ fg_rx_client(void *q, struct rte_mbuf **pkts, uint16_t nb)
 	struct fg_out o = { 0 };
 	uint64_t now, bytes = 0;
 	unsigned got, i, drained = 0;
-	uint32_t nopen, nready, want, have, j = 0, t;
+	uint32_t nopen, nready, want, have, j = 0, t, end = nb;
+	uint64_t due = 0;
+	bool paced = p->conf.pps != 0, rnd = p->conf.order == FG_ORDER_RAND;
 
 	if (unlikely(!p->ready || nb == 0))
 		return 0;
@@ -676,7 +728,7 @@ fg_rx_client(void *q, struct rte_mbuf **pkts, uint16_t nb)
 	if (p->rx.timeout)
 		cli_sweep(p, t);
 
-	nready = fifo_count(&p->rx.ready);
+	nready = fifo_count(&p->rx.ready) + fifo_count(&p->rx.urgent);
 	/* new connections first, but leave half a busy burst to open ones */
 	nopen = cli_opens(p, now, nready ? (nb + 1u) / 2 : nb);
 	if (nopen) {
@@ -695,27 +747,45 @@ fg_rx_client(void *q, struct rte_mbuf **pkts, uint16_t nb)
 	/* a slot may send several packets in a burst (it goes back to the
 	 * queue's tail), so mbufs come in batches sized by the queue */
 	have = j;
-	while (j < nb && fifo_count(&p->rx.ready)) {
+	if (paced) {
+		due = cli_pace(p, now);
+		end = j + RTE_MIN((uint32_t)nb - j, due);
+		due += p->rx.pace_k;
+	}
+	while (j < end && (nready = fifo_count(&p->rx.ready) + fifo_count(&p->rx.urgent))) {
 		uint32_t slot;
 		struct fg_cli *c;
 
 		if (j == have) {
-			want = RTE_MIN((uint32_t)nb - j, fifo_count(&p->rx.ready));
+			want = RTE_MIN(end - j, nready);
 			if (unlikely(rte_pktmbuf_alloc_bulk(p->pool, pkts + j, want) != 0)) {
 				p->rx.st.alloc_failed++;
 				break;
 			}
 			have += want;
 		}
-		slot = fifo_pop(&p->rx.ready);
+		if (fifo_count(&p->rx.urgent))
+			slot = fifo_pop(&p->rx.urgent);
+		else
+			slot = rnd ? fifo_pop_any(&p->rx.ready, &p->rx.rng) :
+			       fifo_pop(&p->rx.ready);
 		c = &p->rx.cli[slot];
 		c->queued = 0;
 		if (!cli_next(p, slot, &o, now))
 			continue;
+		if (paced) {
+			/* stamped with the time it became due, not when polled */
+			if (o.ts)
+				o.ts = (uint64_t)(p->rx.pace_t0 + (double)p->rx.pace_k * p->rx.pace_int);
+			p->rx.pace_k++;
+		}
 		bytes += build(p, pkts[j], c->proto, &o);
 		j++;
 		cli_queue(p, c, slot);
 	}
+	/* nothing left to send: no credit piles up while every flow waits */
+	if (paced && j < end && fifo_count(&p->rx.ready) + fifo_count(&p->rx.urgent) == 0)
+		p->rx.pace_k = due;
 	if (j < have)
 		rte_pktmbuf_free_bulk(pkts + j, have - j);
 	p->rx.st.pkts += j;

@@ -9,7 +9,8 @@
  *   conn_opened conn_established conn_closed conn_timeout conn_active
  *   loss_packets (sequence gaps not filled later) out_of_order
  *   bad_checksum unknown_flow malformed event_overflow open_skipped
- *   alloc_failed latency_samples latency_p50_ns latency_p99_ns latency_max_ns
+ *   alloc_failed pace_skipped latency_samples latency_p50_ns latency_p99_ns
+ *   latency_max_ns
  * The client port counts the server->client direction, the server port the
  * client->server one; connection counters are as each side saw them.
  */
