@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 
 #include <rte_byteorder.h>
+#include <rte_hash_crc.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
@@ -149,4 +150,21 @@ pkt_cksum_update32(uint16_t cksum, uint32_t old, uint32_t new_)
 		       (new_ & 0xffff);
 
 	return cksum_adjust(cksum, sum);
+}
+
+uint32_t
+pkt_sctp_crc(const uint8_t *sctp, uint32_t len)
+{
+	static const uint8_t zero[4];
+	uint32_t crc = 0xffffffffu;
+
+	if (len < 12)
+		return 0;
+	/* CRC32c as rte_hash_crc computes it (no final inversion); the
+	 * checksum field counts as zero */
+	crc = rte_hash_crc(sctp, 8, crc);
+	crc = rte_hash_crc(zero, 4, crc);
+	crc = rte_hash_crc(sctp + 12, len - 12, crc);
+	/* stored least significant byte first */
+	return rte_cpu_to_le_32(~crc);
 }
