@@ -395,7 +395,8 @@ set_arg(struct ctl_request *r, enum ctl_arg a, const char *v, const char *cmd,
 		if (ctl_parse_timeout_name(v, &r->timeout) < 0)
 			return fail(CTL_S_BAD_ARGUMENT, err, errlen,
 				    "%s: unknown timeout '%s' (e.g. tcp_timeout_established, "
-				    "udp_timeout, icmp_timeout, generic_timeout)", cmd, v);
+				    "udp_timeout, icmp_timeout, generic_timeout, "
+				    "sctp_timeout_established, gre_timeout, ...)", cmd, v);
 		return CTL_S_OK;
 	case A_VALUE:
 		if (ctl_parse_u64(v, 0, UINT32_MAX, &x) < 0)

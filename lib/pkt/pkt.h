@@ -118,7 +118,13 @@ struct pkt_meta {
 	uint8_t reason;       /**< enum pkt_reason; PKT_R_OK when sound */
 	uint8_t ttl;          /**< IPv4 TTL or IPv6 hop limit */
 	uint8_t pad;
+	uint16_t sctp_chunks; /**< SCTP: bit t for each chunk type t < 15 the
+			       *   packet holds, PKT_SCTP_OTHER for any other
+			       *   (`-m sctp --chunk-types`); 0 otherwise */
 };
+
+/** pkt_meta.sctp_chunks: a chunk of type 15 or above. */
+#define PKT_SCTP_OTHER 0x8000
 
 /** What the parser checks beyond structure. */
 struct pkt_parse_opts {

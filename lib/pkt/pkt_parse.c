@@ -403,6 +403,20 @@ parse_l4(const uint8_t *d, uint32_t l4len, uint32_t l4hdr, unsigned int c,
 		m->tuple.dport = ld16(p + 2);
 		m->flags |= PKT_F_L4;
 		set_payload(m, 12, l4len - 12);
+		{
+			/* the chunk types, as far as the first segment holds them */
+			uint32_t off = 12, end = RTE_MIN(l4len, l4hdr);
+
+			while (off + 4 <= end) {
+				uint32_t cl = rd16(p + off + 2);
+
+				m->sctp_chunks |= p[off] < 15 ? (uint16_t)(1u << p[off]) :
+					PKT_SCTP_OTHER;
+				if (cl < 4)
+					break;
+				off += (cl + 3) & ~3u;
+			}
+		}
 		/* CRC32c over one buffer; a reassembled chain goes unchecked */
 		if (!frag && (c & C_L4_REQ) && mb == NULL) {
 			uint32_t sum;
