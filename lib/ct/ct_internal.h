@@ -262,14 +262,6 @@ extern const struct ct_proto_ops ct_proto_generic;
 extern const struct ct_proto_ops ct_proto_sctp;
 extern const struct ct_proto_ops ct_proto_gre;
 
-/* SCTP (ct_sctp.c): the chunks of one packet (h: SCTP header, len bytes)
- * in direction dir against a connection's tags and state, updated only
- * when the packet is accepted (CT_PV_ACCEPT or CT_PV_INVALID); may set
- * NF_CTS_ASSURED in *status. Its transition table, for the tests. */
-enum ct_pv ct_sctp_chunks(uint32_t vtag[2], uint8_t *state, int dir, const uint8_t *h,
-			  uint32_t len, uint32_t *status);
-extern const uint8_t ct_sctp_table[2][14][NF_SCTP_STATE_MAX];
-
 const struct ct_proto_ops *ct_proto_find(uint8_t proto, uint8_t family);
 
 /* The ops of a record's protocol. */

@@ -17,6 +17,13 @@
  *   any other                  vtag[d]
  * A chunk that fails, or a transition the table forbids, makes the packet
  * INVALID and leaves the connection as it was.
+ *
+ * INIT collisions (both ends sent an INIT): an INIT-ACK in direction d
+ * needs an INIT from the other end first (except on a new entry and in
+ * HEARTBEAT_SENT), and when d's end sent an INIT too, it must repeat that
+ * INIT's initiate tag. An INIT that leaves a known entry CLOSED does not
+ * renew its timer (a retransmitted or colliding INIT cannot keep an entry
+ * alive).
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -29,7 +36,8 @@
  * so ct_conn_state() reads it (relaxed, see ct_tcp.h). */
 struct ct_sctp {
 	uint32_t vtag[2];
-	uint8_t pad[40];
+	uint8_t init[2]; /* direction d sent an INIT */
+	uint8_t pad[38];
 	uint8_t state;  /* enum nf_sctp_state */
 	uint8_t pad2[7];
 };
@@ -78,12 +86,11 @@ chunk_index(uint8_t type)
  * [direction][chunk class][old state] -> new state, as observed on the
  * kernel (every cell sent with a tag it accepts; sctp-gre-oracle.md).
  */
-const uint8_t ct_sctp_table[2][14][NF_SCTP_STATE_MAX] = {
-	/* 14 == I_MAX */
+static const uint8_t ct_sctp_table[2][I_MAX][NF_SCTP_STATE_MAX] = {
 	{ /* ORIGINAL            NO  CL  CW  CE  ES  SS  SR  SA  HS */
 		[I_DATA]            = { IV, CL, CW, CE, ES, SS, SR, SA, HS },
 		[I_INIT]            = { CL, CL, CW, CE, ES, CL, CL, SA, CW },
-		[I_INIT_ACK]        = { CL, IV, IV, IV, IV, IV, IV, IV, CL },
+		[I_INIT_ACK]        = { CL, CL, IV, IV, IV, IV, IV, IV, CL },
 		[I_SACK]            = { IV, CL, CW, CE, ES, SS, SR, SA, HS },
 		[I_HEARTBEAT]       = { HS, CL, CW, CE, ES, SS, SR, SA, HS },
 		[I_HEARTBEAT_ACK]   = { CL, CL, CW, CE, ES, SS, SR, SA, HS },
@@ -184,22 +191,26 @@ sctp_new(struct ct_conn *c, const struct ct_pkt *p, const struct ct_params *prm)
 }
 
 /*
- * The chunks of one packet against (vtag, state); both are updated only
- * when the whole packet is acceptable. Exposed for the unit tests.
+ * The chunks of one packet against the connection's tags and state, all
+ * updated only when the whole packet is acceptable. *renew: the timer
+ * restarts (false for an INIT leaving a known entry CLOSED).
  */
-enum ct_pv
-ct_sctp_chunks(uint32_t vtag_io[2], uint8_t *state_io, int dir, const uint8_t *h,
-	       uint32_t len, uint32_t *status)
+static enum ct_pv
+sctp_chunks(struct ct_sctp *s, uint8_t *state_io, int dir, const uint8_t *h,
+	    uint32_t len, uint32_t *status, bool *renew)
 {
-	uint32_t vt[2] = { vtag_io[0], vtag_io[1] };
+	uint32_t vt[2] = { s->vtag[0], s->vtag[1] };
+	uint8_t init[2] = { s->init[0], s->init[1] };
 	uint32_t tag = rd32(h + 4), off = 12;
 	unsigned cur = *state_io, old = cur, n = 0;
+	bool init_closed = false;
 
 	dir = !!dir;
 	while (off + 4 <= len) {
 		uint8_t type = h[off], flags = h[off + 1];
 		uint32_t cl = rd16(h + off + 2);
 		unsigned idx = chunk_index(type), next;
+		uint32_t itag = cl >= 8 && off + 8 <= len ? rd32(h + off + 4) : 0;
 		bool ok;
 
 		if (cl < 4)
@@ -207,6 +218,11 @@ ct_sctp_chunks(uint32_t vtag_io[2], uint8_t *state_io, int dir, const uint8_t *h
 		switch (idx) {
 		case I_INIT:
 			ok = tag == 0;
+			break;
+		case I_INIT_ACK:
+			ok = tag == vt[dir] &&
+			     (cur == NO || cur == HS || init[!dir]) &&
+			     (!init[dir] || itag == vt[!dir]);
 			break;
 		case I_ABORT:
 		case I_SHUTDOWN_COMPLETE:
@@ -235,8 +251,13 @@ ct_sctp_chunks(uint32_t vtag_io[2], uint8_t *state_io, int dir, const uint8_t *h
 		if (next == IV)
 			return CT_PV_INVALID;
 		/* an INIT or INIT-ACK announces the tag of the other direction */
-		if ((idx == I_INIT || idx == I_INIT_ACK) && cl >= 8 && off + 8 <= len)
-			vt[!dir] = rd32(h + off + 4);
+		if (idx == I_INIT || idx == I_INIT_ACK)
+			vt[!dir] = itag;
+		if (idx == I_INIT) {
+			init[dir] = 1;
+			if (cur == CL && next == CL)
+				init_closed = true;
+		}
 		cur = next;
 		n++;
 		off += (cl + 3) & ~3u;
@@ -245,8 +266,11 @@ ct_sctp_chunks(uint32_t vtag_io[2], uint8_t *state_io, int dir, const uint8_t *h
 		return CT_PV_INVALID;
 	if (cur == ES && old != ES)
 		*status |= NF_CTS_ASSURED;
-	vtag_io[0] = vt[0];
-	vtag_io[1] = vt[1];
+	*renew = !init_closed;
+	s->vtag[0] = vt[0];
+	s->vtag[1] = vt[1];
+	s->init[0] = init[0];
+	s->init[1] = init[1];
 	*state_io = (uint8_t)cur;
 	return CT_PV_ACCEPT;
 }
@@ -259,15 +283,19 @@ sctp_packet(struct ct_conn *c, int dir, const struct ct_pkt *p,
 	uint32_t len;
 	const uint8_t *h = sctp_hdr(p, &len);
 	uint8_t st = s->state;
+	bool renew = true;
 	enum ct_pv v;
 
 	if (h == NULL)
 		return CT_PV_INVALID;
-	v = ct_sctp_chunks(s->vtag, &st, dir, h, len, status);
+	v = sctp_chunks(s, &st, dir, h, len, status, &renew);
 	if (v != CT_PV_ACCEPT)
 		return v;
 	__atomic_store_n(&s->state, st, __ATOMIC_RELAXED);
-	*timeout_s = state_timeout(prm, st);
+	/* not renewed: *timeout_s stays the time left (a locked tracker's
+	 * way to leave the timer alone) */
+	if (renew)
+		*timeout_s = state_timeout(prm, st);
 	return CT_PV_ACCEPT;
 }
 
