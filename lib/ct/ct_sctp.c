@@ -157,23 +157,40 @@ sctp_hdr(const struct ct_pkt *p, uint32_t *len)
 	return rte_pktmbuf_mtod_offset(p->m, const uint8_t *, m->l4_off);
 }
 
-/* Malformed chunk lists are INVALID before any lookup: no chunk, a chunk
- * shorter than its header, a chunk running past the packet. */
+/*
+ * Malformed packets are INVALID before any lookup, as the kernel has them:
+ * no chunk, a chunk shorter than its header, an INIT or INIT-ACK without
+ * the 16 bytes of its fixed part in the packet, an INIT, INIT-ACK or
+ * SHUTDOWN COMPLETE bundled with any other chunk. A chunk whose length
+ * runs past the packet is accepted (the walk ends there).
+ */
 static enum ct_pre
 sctp_pre(struct ct_pkt *p)
 {
-	uint32_t len, off = 12;
+	uint32_t len, off = 12, n = 0;
 	const uint8_t *h = sctp_hdr(p, &len);
+	bool alone = false;
 
-	if (h == NULL || len < 16)
+	if (h == NULL)
 		goto bad;
 	while (off + 4 <= len) {
+		uint8_t type = h[off];
 		uint32_t cl = rd16(h + off + 2);
 
-		if (cl < 4 || off + cl > len)
+		if (cl < 4)
 			goto bad;
+		if (type == I_INIT || type == I_INIT_ACK) {
+			if (off + 20 > len)
+				goto bad;
+			alone = true;
+		} else if (type == CHUNK_SHUTDOWN_COMPLETE) {
+			alone = true;
+		}
+		n++;
 		off += (cl + 3) & ~3u;
 	}
+	if (n == 0 || (alone && n > 1))
+		goto bad;
 	return CT_PRE_TRACK;
 bad:
 	p->reason = CT_R_MALFORMED;
@@ -210,7 +227,8 @@ sctp_chunks(struct ct_sctp *s, uint8_t *state_io, int dir, const uint8_t *h,
 		uint8_t type = h[off], flags = h[off + 1];
 		uint32_t cl = rd16(h + off + 2);
 		unsigned idx = chunk_index(type), next;
-		uint32_t itag = cl >= 8 && off + 8 <= len ? rd32(h + off + 4) : 0;
+		/* sctp_pre() saw an INIT's or INIT-ACK's fixed part */
+		uint32_t itag = off + 8 <= len ? rd32(h + off + 4) : 0;
 		bool ok;
 
 		if (cl < 4)

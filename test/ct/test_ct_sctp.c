@@ -557,25 +557,55 @@ test_timeouts(void)
 	CHECK(nf_sctp_state_parse("cookie_echoed") == NF_SCTP_COOKIE_ECHOED);
 }
 
-/* A packet whose chunk list is malformed is INVALID and makes no entry. */
+/*
+ * Malformed packets as the kernel judged them (kernel/sctp_oracle/mal*.py):
+ * INVALID without an entry: no chunk, a chunk length below 4, an INIT
+ * shorter than its fixed part, an INIT bundled with DATA (before or
+ * after); accepted: a chunk length past the packet's end, 3 trailing bytes.
+ */
+static struct ct_result
+raw_sctp(uint16_t sp, const uint8_t *chunks, uint16_t n)
+{
+	uint8_t l4[128];
+
+	memset(l4, 0, 12);
+	be16(l4, sp);
+	be16(l4 + 2, 6000);
+	memcpy(l4 + 12, chunks, n);
+	return tu_one(w, tu_frame(A, B, IPPROTO_SCTP, l4, (uint16_t)(12 + n)), now);
+}
+
 static void
 test_malformed(void)
 {
-	uint8_t l4[32];
-	struct ct_result r;
+	static const uint8_t init[20] = { 1, 0, 0, 20, 0, 0, 0x11, 0x11, 0, 0, 0xff, 0xff,
+					  0, 1, 0, 1, 0, 0, 0, 1 };
+	static const uint8_t data[20] = { 0, 3, 0, 17, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0,
+					  'x', 0, 0, 0 };
+	uint8_t c[64];
+	uint16_t sp = 9000;
 
-	memset(l4, 0, sizeof(l4));
-	be16(l4, 9000);
-	be16(l4 + 2, 6000);
-	l4[12] = 1;
-	be16(l4 + 14, 2); /* chunk length below its header */
-	r = tu_one(w, tu_frame(A, B, IPPROTO_SCTP, l4, 32), now);
-	CHECK_EQ(r.ctinfo, NF_CTINFO_INVALID);
-	be16(l4 + 14, 40); /* past the packet */
-	r = tu_one(w, tu_frame(A, B, IPPROTO_SCTP, l4, 32), now);
-	CHECK_EQ(r.ctinfo, NF_CTINFO_INVALID);
-	r = tu_one(w, tu_frame(A, B, IPPROTO_SCTP, l4, 12), now); /* no chunk */
-	CHECK_EQ(r.ctinfo, NF_CTINFO_INVALID);
+	CHECK_EQ(raw_sctp(sp++, c, 0).ctinfo, NF_CTINFO_INVALID); /* no chunk */
+	memcpy(c, init, 20);
+	c[3] = 2; /* chunk length below its header */
+	CHECK_EQ(raw_sctp(sp++, c, 20).ctinfo, NF_CTINFO_INVALID);
+	CHECK(find((uint16_t)(sp - 1)) == NULL);
+	c[3] = 12; /* an INIT of 12 bytes: its fixed part is not there */
+	CHECK_EQ(raw_sctp(sp++, c, 12).ctinfo, NF_CTINFO_INVALID);
+	c[3] = 19; /* length 19, 20 bytes there: fine */
+	CHECK_EQ(raw_sctp(sp++, c, 20).ctinfo, NF_CTINFO_NEW);
+	c[3] = 0x40; /* running past the packet: fine */
+	CHECK_EQ(raw_sctp(sp++, c, 20).ctinfo, NF_CTINFO_NEW);
+	CHECK_EQ(ct_conn_tcp_state(find((uint16_t)(sp - 1))), NF_SCTP_CLOSED);
+	memcpy(c, init, 20);
+	memset(c + 20, 0, 3); /* three trailing bytes: fine */
+	CHECK_EQ(raw_sctp(sp++, c, 23).ctinfo, NF_CTINFO_NEW);
+	memcpy(c + 20, data, 20); /* INIT + DATA */
+	CHECK_EQ(raw_sctp(sp++, c, 40).ctinfo, NF_CTINFO_INVALID);
+	CHECK(find((uint16_t)(sp - 1)) == NULL);
+	memcpy(c, data, 20); /* DATA + INIT */
+	memcpy(c + 20, init, 20);
+	CHECK_EQ(raw_sctp(sp++, c, 40).ctinfo, NF_CTINFO_INVALID);
 }
 
 int

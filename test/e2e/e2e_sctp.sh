@@ -60,6 +60,10 @@ done
 cat "$E2E_TMP/list1"
 check "ct list -p sctp: the association ESTABLISHED and ASSURED, as conntrack prints it" \
 	grep -Eq "^sctp     132 (29[0-9]|300) ESTABLISHED src=$IP_A dst=$IP_B sport=[0-9]+ dport=7 src=$IP_B dst=$IP_A sport=7 dport=[0-9]+ \[ASSURED\] mark=0 use=1$" "$E2E_TMP/list1"
+ctl ct list -p sctp --state ESTABLISHED >"$E2E_TMP/list1s"
+check "ct list -p sctp --state ESTABLISHED lists it" grep -q "ESTABLISHED src=$IP_A " "$E2E_TMP/list1s"
+check "ct list -p sctp --state COOKIE_WAIT lists nothing" \
+	test "$(ctl ct list -p sctp --state COOKIE_WAIT | grep -c .)" -eq 0
 # usrsctp is multi-homed: its IPv6 path gets an entry of its own, made by
 # a HEARTBEAT (HEARTBEAT_SENT) and ESTABLISHED by the HEARTBEAT ACK
 check "ct list -p sctp lists SCTP entries only" \
@@ -72,6 +76,11 @@ ctl ct list -p sctp >"$E2E_TMP/list2"
 cat "$E2E_TMP/list2"
 check "after SHUTDOWN / SHUTDOWN ACK / SHUTDOWN COMPLETE the entry is CLOSED" \
 	grep -Eq "^sctp     132 [0-9]+ CLOSED src=$IP_A dst=$IP_B .* dport=7 .*\[ASSURED\]" "$E2E_TMP/list2"
+check "ct list -p sctp --state CLOSED lists it" \
+	grep -q "CLOSED src=$IP_A " <(ctl ct list -p sctp --state closed)
+ctl --json ct list -p sctp >"$E2E_TMP/list2j"
+check "ct list --json names sctp and its state" \
+	grep -q '"proto":"sctp","protonum":132,"timeout":[0-9]*,"state":"CLOSED"' "$E2E_TMP/list2j"
 
 # plain GRE both ways, listed with its keys; JSON names the protocol
 cat >"$E2E_TMP/gre.py" <<PYEOF

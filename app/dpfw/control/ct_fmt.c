@@ -40,7 +40,7 @@ srv_filter_match(const struct ctl_filter *f, const struct ct_snapshot *s)
 		return false;
 	if ((f->have & CTL_F_DPORT) && rte_be_to_cpu_16(o->dport) != f->dport)
 		return false;
-	if ((f->have & CTL_F_STATE) && s->tcp_state != f->state)
+	if ((f->have & CTL_F_STATE) && s->tcp_state != (f->state & ~CTL_STATE_SCTP))
 		return false;
 	if ((f->have & CTL_F_MARK) && (s->mark & f->mark_mask) != f->mark)
 		return false;
