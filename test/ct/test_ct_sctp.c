@@ -582,7 +582,7 @@ test_malformed(void)
 					  0, 1, 0, 1, 0, 0, 0, 1 };
 	static const uint8_t data[20] = { 0, 3, 0, 17, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0,
 					  'x', 0, 0, 0 };
-	uint8_t c[64];
+	uint8_t c[64] = { 0 };
 	uint16_t sp = 9000;
 
 	CHECK_EQ(raw_sctp(sp++, c, 0).ctinfo, NF_CTINFO_INVALID); /* no chunk */
