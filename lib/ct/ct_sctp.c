@@ -18,6 +18,10 @@
  * A chunk that fails, or a transition the table forbids, makes the packet
  * INVALID and leaves the connection as it was.
  *
+ * A packet that creates the entry: each of its chunks must be one that may
+ * create an entry (HEARTBEAT + DATA is INVALID, HEARTBEAT + ERROR is not);
+ * the state follows the chunks in order.
+ *
  * INIT collisions (both ends sent an INIT): an INIT-ACK in direction d
  * needs an INIT from the other end first (except on a new entry and in
  * HEARTBEAT_SENT), and when d's end sent an INIT too, it must repeat that
@@ -266,7 +270,8 @@ sctp_chunks(struct ct_sctp *s, uint8_t *state_io, int dir, const uint8_t *h,
 		if (!ok)
 			return CT_PV_INVALID;
 		next = ct_sctp_table[dir][idx][cur];
-		if (next == IV)
+		/* a new entry: every chunk must be one that may start one */
+		if (next == IV || (old == NO && ct_sctp_table[0][idx][NO] == IV))
 			return CT_PV_INVALID;
 		/* an INIT or INIT-ACK announces the tag of the other direction */
 		if (idx == I_INIT || idx == I_INIT_ACK)
