@@ -20,6 +20,9 @@ pkgs=(
 	iptables conntrack ipset
 	# FTP/TFTP servers and client of the helper tests (test/e2e/e2e_alg.sh)
 	vsftpd tftpd-hpa tftp-hpa
+	# a real SCTP stack over raw IP (test/e2e/e2e_sctp.sh: the kernel may
+	# have no SCTP sockets) and socat, which has SCTP where the kernel does
+	libusrsctp-examples socat
 )
 
 SUDO=

@@ -52,7 +52,7 @@ struct command {
 	"  -d, --dst, --orig-dst ADDR     destination address\n"            \
 	"      --sport, --orig-port-src PORT   source port (needs -p)\n"    \
 	"      --dport, --orig-port-dst PORT   destination port (needs -p)\n" \
-	"      --state STATE       TCP state, e.g. ESTABLISHED (needs -p tcp)\n" \
+	"      --state STATE       TCP or SCTP state, e.g. ESTABLISHED (needs -p tcp|sctp)\n" \
 	"  -m, --mark MARK[/MASK]  connection mark\n"                       \
 	"  -w, --zone ZONE         conntrack zone (raw's CT --zone; get: default 0)\n"
 
@@ -297,7 +297,10 @@ parse_command_options(const struct command *c, int argc, char **argv,
 			if (ctl_parse_state(optarg, &f->state) < 0)
 				return usage_error(c, "'%s' is not a TCP state (SYN_SENT, "
 						   "SYN_RECV, ESTABLISHED, FIN_WAIT, CLOSE_WAIT, "
-						   "LAST_ACK, TIME_WAIT, CLOSE, SYN_SENT2)", optarg);
+						   "LAST_ACK, TIME_WAIT, CLOSE, SYN_SENT2) or an "
+						   "SCTP state (CLOSED, COOKIE_WAIT, COOKIE_ECHOED, "
+						   "ESTABLISHED, SHUTDOWN_SENT, SHUTDOWN_RECD, "
+						   "SHUTDOWN_ACK_SENT, HEARTBEAT_SENT)", optarg);
 			f->have |= CTL_F_STATE;
 			break;
 		case 'm':

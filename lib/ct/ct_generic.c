@@ -2,8 +2,8 @@
 /*
  * Any protocol without a tracker of its own: addresses only (ports zero in
  * the key), one timeout (generic, 600 s), never ASSURED, listed as
- * "unknown". Unlike the kernel, SCTP, DCCP, GRE and UDP-Lite also land
- * here (the kernel has trackers for them).
+ * "unknown". Unlike the kernel, DCCP and UDP-Lite also land here (the
+ * kernel has trackers for them).
  */
 #include "ct_internal.h"
 

@@ -259,6 +259,8 @@ extern const struct ct_proto_ops ct_proto_udp;
 extern const struct ct_proto_ops ct_proto_icmp;
 extern const struct ct_proto_ops ct_proto_icmp6;
 extern const struct ct_proto_ops ct_proto_generic;
+extern const struct ct_proto_ops ct_proto_sctp;
+extern const struct ct_proto_ops ct_proto_gre;
 
 const struct ct_proto_ops *ct_proto_find(uint8_t proto, uint8_t family);
 

@@ -21,6 +21,10 @@ ct_proto_find(uint8_t proto, uint8_t family)
 		return family == 4 ? &ct_proto_icmp : &ct_proto_generic;
 	case IPPROTO_ICMPV6:
 		return family == 6 ? &ct_proto_icmp6 : &ct_proto_generic;
+	case IPPROTO_SCTP:
+		return &ct_proto_sctp;
+	case IPPROTO_GRE:
+		return &ct_proto_gre;
 	default:
 		return &ct_proto_generic;
 	}

@@ -156,10 +156,22 @@ ctl_parse_state(const char *s, uint8_t *state)
 {
 	int n = nf_tcp_state_parse(s);
 
+	if (n >= 0) {
+		*state = (uint8_t)n;
+		return 0;
+	}
+	n = nf_sctp_state_parse(s);
 	if (n < 0)
 		return -1;
-	*state = (uint8_t)n;
+	*state = (uint8_t)(CTL_STATE_SCTP | n);
 	return 0;
+}
+
+const char *
+ctl_state_name(uint8_t state)
+{
+	return state & CTL_STATE_SCTP ? nf_sctp_state_name(state & ~CTL_STATE_SCTP) :
+					nf_tcp_state_name(state);
 }
 
 /* 32-bit number, decimal or 0x hex; s..end exclusive */
@@ -395,7 +407,8 @@ set_arg(struct ctl_request *r, enum ctl_arg a, const char *v, const char *cmd,
 		if (ctl_parse_timeout_name(v, &r->timeout) < 0)
 			return fail(CTL_S_BAD_ARGUMENT, err, errlen,
 				    "%s: unknown timeout '%s' (e.g. tcp_timeout_established, "
-				    "udp_timeout, icmp_timeout, generic_timeout)", cmd, v);
+				    "udp_timeout, icmp_timeout, generic_timeout, "
+				    "sctp_timeout_established, gre_timeout, ...)", cmd, v);
 		return CTL_S_OK;
 	case A_VALUE:
 		if (ctl_parse_u64(v, 0, UINT32_MAX, &x) < 0)
@@ -452,8 +465,22 @@ check_request(struct ctl_request *r, uint32_t seen, const char *cmd, char *err,
 		return fail(CTL_S_BAD_ARGUMENT, err, errlen,
 			    "%s: sport and dport need proto tcp, udp, udplite, sctp or dccp",
 			    cmd);
-	if ((f->have & CTL_F_STATE) && (!(f->have & CTL_F_PROTO) || f->proto != 6))
-		return fail(CTL_S_BAD_ARGUMENT, err, errlen, "%s: state needs proto tcp", cmd);
+	if ((f->have & CTL_F_STATE) &&
+	    (!(f->have & CTL_F_PROTO) || (f->proto != 6 && f->proto != 132)))
+		return fail(CTL_S_BAD_ARGUMENT, err, errlen, "%s: state needs proto tcp or sctp",
+			    cmd);
+	if ((f->have & CTL_F_STATE) && f->proto == 6 && (f->state & CTL_STATE_SCTP))
+		return fail(CTL_S_BAD_ARGUMENT, err, errlen, "%s: %s is not a TCP state", cmd,
+			    ctl_state_name(f->state));
+	if ((f->have & CTL_F_STATE) && f->proto == 132 && !(f->state & CTL_STATE_SCTP)) {
+		/* a name both have (ESTABLISHED, NONE) was read as TCP's */
+		int n = nf_sctp_state_parse(nf_tcp_state_name(f->state));
+
+		if (n < 0)
+			return fail(CTL_S_BAD_ARGUMENT, err, errlen, "%s: %s is not an SCTP state",
+				    cmd, nf_tcp_state_name(f->state));
+		f->state = (uint8_t)(CTL_STATE_SCTP | n);
+	}
 	switch (r->cmd) {
 	case CTL_CMD_CT_GET:
 		if ((f->have & (CTL_F_PROTO | CTL_F_SRC | CTL_F_DST)) !=
@@ -690,7 +717,7 @@ ctl_encode_request(const struct ctl_request *r, uint8_t *buf, size_t buflen)
 	if (f->have & CTL_F_DPORT)
 		enc_put(&e, "\ndport=%u", f->dport);
 	if (f->have & CTL_F_STATE)
-		enc_put(&e, "\nstate=%s", nf_tcp_state_name(f->state));
+		enc_put(&e, "\nstate=%s", ctl_state_name(f->state));
 	if (f->have & CTL_F_MARK)
 		enc_put(&e, "\nmark=%u/%u", f->mark, f->mark_mask);
 	if (f->have & CTL_F_ZONE)

@@ -131,8 +131,8 @@ const char *ctl_cmd_name(enum ctl_cmd c);
 
 /*
  * Names come from nf.h: the timeouts set.timeout takes (enum nf_timeout,
- * nf_timeout_name(), at most NF_TIMEOUT_LIMIT seconds), the TCP states a
- * filter names (nf_tcp_state_name(), the filter carries the index) and
+ * nf_timeout_name(), at most NF_TIMEOUT_LIMIT seconds), the TCP and SCTP
+ * states a filter names (ctl_state_name(), the filter carries the index) and
  * protocol names (nf_proto_name(), nf_proto_parse()).
  */
 
@@ -158,7 +158,8 @@ struct ctl_filter {
 	uint32_t have;
 	uint8_t proto;      /**< IP protocol number */
 	uint8_t family;     /**< 4 or 6 (from family= or from an address) */
-	uint8_t state;      /**< TCP state (enum nf_tcp_state) */
+	uint8_t state;      /**< TCP state (enum nf_tcp_state), or
+			     *   CTL_STATE_SCTP | enum nf_sctp_state */
 	struct ctl_addr src, dst; /**< original-direction addresses */
 	uint16_t sport, dport;    /**< original-direction ports, host order */
 	uint32_t mark, mark_mask; /**< (mark & mark_mask) == mark value */
@@ -219,8 +220,14 @@ int ctl_parse_proto(const char *s, uint8_t *proto);
 int ctl_parse_addr(const char *s, struct ctl_addr *a);
 /** Port 0..65535, decimal. @return 0 or -1 */
 int ctl_parse_port(const char *s, uint16_t *port);
-/** TCP state name (case-insensitive, nf_tcp_state_parse). @return 0 or -1 */
+/** ctl_filter.state of an SCTP state. */
+#define CTL_STATE_SCTP 0x80
+/** TCP state name (case-insensitive, nf_tcp_state_parse), else an SCTP
+ * one (CTL_STATE_SCTP | nf_sctp_state_parse); a name both have is read as
+ * TCP's until the request's protocol says SCTP. @return 0 or -1 */
 int ctl_parse_state(const char *s, uint8_t *state);
+/** Name of a ctl_filter.state, NULL if none. */
+const char *ctl_state_name(uint8_t state);
 /** MARK or MARK/MASK, decimal or 0x hex, 32 bits each. @return 0 or -1 */
 int ctl_parse_mark(const char *s, uint32_t *mark, uint32_t *mask);
 /** Unsigned decimal number from min to max. @return 0 or -1 */

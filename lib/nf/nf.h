@@ -170,12 +170,34 @@ const char *nf_tcp_state_name(unsigned state);
 /** State of a name (case-insensitive, as conntrack's --state), -1 if unknown. */
 int nf_tcp_state_parse(const char *name);
 
+/* ---- SCTP states: enum sctp_conntrack ---- */
+
+/** X(id), the kernel's order, spelled as conntrack prints them. */
+#define NF_SCTP_STATES(X)                                              \
+	X(NONE) X(CLOSED) X(COOKIE_WAIT) X(COOKIE_ECHOED) X(ESTABLISHED) \
+	X(SHUTDOWN_SENT) X(SHUTDOWN_RECD) X(SHUTDOWN_ACK_SENT)           \
+	X(HEARTBEAT_SENT)
+
+enum nf_sctp_state {
+#define NF_SCTP_STATE_ENUM(id) NF_SCTP_##id,
+	NF_SCTP_STATES(NF_SCTP_STATE_ENUM)
+#undef NF_SCTP_STATE_ENUM
+	NF_SCTP_STATE_MAX
+};
+
+/** "COOKIE_WAIT", ... or NULL. */
+const char *nf_sctp_state_name(unsigned state);
+/** State of a name (case-insensitive), -1 if unknown. */
+int nf_sctp_state_parse(const char *name);
+
 /* ---- timeouts: net.netfilter.nf_conntrack_<name> ---- */
 
 /**
  * X(id, name, default seconds): the run-time timeouts, named as the
  * kernel's sysctls without their "nf_conntrack_" prefix. The TCP ones
- * are in state order (SYN_SENT..CLOSE), then the two extra ones.
+ * are in state order (SYN_SENT..CLOSE), then the two extra ones; the SCTP
+ * ones in state order (CLOSED..HEARTBEAT_SENT). Defaults as a 6.18
+ * kernel's (SCTP established 210 s; no heartbeat_acked state any more).
  */
 #define NF_TIMEOUTS(X)                                                 \
 	X(TCP_SYN_SENT, "tcp_timeout_syn_sent", 120)                   \
@@ -192,7 +214,17 @@ int nf_tcp_state_parse(const char *name);
 	X(UDP_STREAM, "udp_timeout_stream", 120)                       \
 	X(ICMP, "icmp_timeout", 30)                                    \
 	X(ICMPV6, "icmpv6_timeout", 30)                                \
-	X(GENERIC, "generic_timeout", 600)
+	X(GENERIC, "generic_timeout", 600)                             \
+	X(SCTP_CLOSED, "sctp_timeout_closed", 10)                      \
+	X(SCTP_COOKIE_WAIT, "sctp_timeout_cookie_wait", 3)             \
+	X(SCTP_COOKIE_ECHOED, "sctp_timeout_cookie_echoed", 3)         \
+	X(SCTP_ESTABLISHED, "sctp_timeout_established", 210)           \
+	X(SCTP_SHUTDOWN_SENT, "sctp_timeout_shutdown_sent", 3)         \
+	X(SCTP_SHUTDOWN_RECD, "sctp_timeout_shutdown_recd", 3)         \
+	X(SCTP_SHUTDOWN_ACK_SENT, "sctp_timeout_shutdown_ack_sent", 3) \
+	X(SCTP_HEARTBEAT_SENT, "sctp_timeout_heartbeat_sent", 30)      \
+	X(GRE, "gre_timeout", 30)                                      \
+	X(GRE_STREAM, "gre_timeout_stream", 180)
 
 enum nf_timeout {
 #define NF_TIMEOUT_ENUM(id, name, def) NF_TO_##id,

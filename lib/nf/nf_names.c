@@ -127,6 +127,29 @@ nf_tcp_state_parse(const char *name)
 	return -1;
 }
 
+static const char *const sctp_states[] = {
+#define NF_SCTP_STATE_NAME(id) #id,
+	NF_SCTP_STATES(NF_SCTP_STATE_NAME)
+#undef NF_SCTP_STATE_NAME
+};
+
+const char *
+nf_sctp_state_name(unsigned state)
+{
+	return state < DIM(sctp_states) ? sctp_states[state] : NULL;
+}
+
+int
+nf_sctp_state_parse(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < DIM(sctp_states); i++)
+		if (strcasecmp(sctp_states[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
 static const struct {
 	const char *name;
 	const char *sysctl;

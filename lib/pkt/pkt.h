@@ -54,7 +54,9 @@ extern "C" {
 	X(TRUNC_ICMP, "truncated icmp header")                                \
 	X(BAD_ICMP_CSUM, "bad icmp checksum")                                 \
 	X(TRUNC_ICMP6, "truncated icmpv6 header")                             \
-	X(BAD_ICMP6_CSUM, "bad icmpv6 checksum")
+	X(BAD_ICMP6_CSUM, "bad icmpv6 checksum")                              \
+	X(TRUNC_SCTP, "truncated sctp header")                                \
+	X(BAD_SCTP_CSUM, "bad sctp checksum (crc32c)")
 
 enum pkt_reason {
 #define PKT_REASON_ENUM(name, desc) PKT_R_##name,
@@ -84,7 +86,10 @@ enum pkt_l3 {
  * Addresses and ports of a packet as seen on the wire. IPv4 addresses sit in
  * ip[0] with ip[1..3] zero, so one layout serves both families. For ICMP and
  * ICMPv6, sport holds the echo identifier (0 for other types) and dport holds
- * (type << 8 | code). Ports and identifiers are in network byte order.
+ * (type << 8 | code). SCTP has its ports. GRE: sport 0 and, for enhanced
+ * GRE (version 1, PPTP), dport the call id of the header's key field (the
+ * kernel's GRE tuple: srckey/dstkey); 0 for plain GRE (version 0).
+ * Ports and identifiers are in network byte order.
  */
 struct pkt_tuple {
 	uint32_t src[4];
@@ -113,7 +118,13 @@ struct pkt_meta {
 	uint8_t reason;       /**< enum pkt_reason; PKT_R_OK when sound */
 	uint8_t ttl;          /**< IPv4 TTL or IPv6 hop limit */
 	uint8_t pad;
+	uint16_t sctp_chunks; /**< SCTP: bit t for each chunk type t < 15 the
+			       *   packet holds, PKT_SCTP_OTHER for any other
+			       *   (`-m sctp --chunk-types`); 0 otherwise */
 };
+
+/** pkt_meta.sctp_chunks: a chunk of type 15 or above. */
+#define PKT_SCTP_OTHER 0x8000
 
 /** What the parser checks beyond structure. */
 struct pkt_parse_opts {
@@ -199,6 +210,14 @@ uint16_t pkt_cksum_update16(uint16_t cksum, uint16_t old, uint16_t new_);
 
 /** Same for a 32-bit word (an IPv4 address), network byte order. */
 uint16_t pkt_cksum_update32(uint16_t cksum, uint32_t old, uint32_t new_);
+
+/**
+ * SCTP's CRC32c (RFC 9260 appendix A) of len bytes at sctp, the SCTP
+ * header first, computed as if its checksum field were zero. The value
+ * to compare with (or store in) the header's checksum field as it sits
+ * in memory.
+ */
+uint32_t pkt_sctp_crc(const uint8_t *sctp, uint32_t len);
 
 /* ---- REJECT answers (pkt_reply.c) ---- */
 

@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 
 #include <rte_byteorder.h>
+#include <rte_hash_crc.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 
@@ -149,4 +150,45 @@ pkt_cksum_update32(uint16_t cksum, uint32_t old, uint32_t new_)
 		       (new_ & 0xffff);
 
 	return cksum_adjust(cksum, sum);
+}
+
+/* CRC32c of len bytes at any alignment (rte_hash_crc reads words in
+ * place, which a packet's L4 header may not be aligned for). */
+static uint32_t
+crc32c(const uint8_t *p, uint32_t len, uint32_t crc)
+{
+	for (; len >= 8; p += 8, len -= 8) {
+		uint64_t v;
+
+		memcpy(&v, p, 8);
+		crc = rte_hash_crc_8byte(v, crc);
+	}
+	if (len >= 4) {
+		uint32_t v;
+
+		memcpy(&v, p, 4);
+		crc = rte_hash_crc_4byte(v, crc);
+		p += 4;
+		len -= 4;
+	}
+	while (len--)
+		crc = rte_hash_crc_1byte(*p++, crc);
+	return crc;
+}
+
+uint32_t
+pkt_sctp_crc(const uint8_t *sctp, uint32_t len)
+{
+	static const uint8_t zero[4];
+	uint32_t crc = 0xffffffffu;
+
+	if (len < 12)
+		return 0;
+	/* CRC32c as rte_hash_crc computes it (no final inversion); the
+	 * checksum field counts as zero */
+	crc = crc32c(sctp, 8, crc);
+	crc = crc32c(zero, 4, crc);
+	crc = crc32c(sctp + 12, len - 12, crc);
+	/* stored least significant byte first */
+	return rte_cpu_to_le_32(~crc);
 }

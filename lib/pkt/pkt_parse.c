@@ -396,6 +396,50 @@ parse_l4(const uint8_t *d, uint32_t l4len, uint32_t l4hdr, unsigned int c,
 			return PKT_R_BAD_ICMP6_CSUM;
 		return PKT_R_OK;
 
+	case IPPROTO_SCTP:
+		if (unlikely(l4hdr < 12))
+			return frag ? PKT_R_OK : PKT_R_TRUNC_SCTP;
+		m->tuple.sport = ld16(p);
+		m->tuple.dport = ld16(p + 2);
+		m->flags |= PKT_F_L4;
+		set_payload(m, 12, l4len - 12);
+		{
+			/* the chunk types, as far as the first segment holds them */
+			uint32_t off = 12, end = RTE_MIN(l4len, l4hdr);
+
+			while (off + 4 <= end) {
+				uint32_t cl = rd16(p + off + 2);
+
+				m->sctp_chunks |= p[off] < 15 ? (uint16_t)(1u << p[off]) :
+					PKT_SCTP_OTHER;
+				if (cl < 4)
+					break;
+				off += (cl + 3) & ~3u;
+			}
+		}
+		/* CRC32c over one buffer; a reassembled chain goes unchecked */
+		if (!frag && (c & C_L4_REQ) && mb == NULL) {
+			uint32_t sum;
+
+			memcpy(&sum, p + 8, 4);
+			if (pkt_sctp_crc(p, l4len) != sum)
+				return PKT_R_BAD_SCTP_CSUM;
+		}
+		return PKT_R_OK;
+
+	case IPPROTO_GRE:
+		/* flags and version, protocol type; enhanced GRE (version 1)
+		 * has payload length and call id in its key field */
+		if (l4hdr < 4)
+			return PKT_R_OK;
+		if ((p[1] & 0x07) == 1) {
+			if (l4hdr < 8)
+				return PKT_R_OK;
+			m->tuple.dport = ld16(p + 6);
+		}
+		m->flags |= PKT_F_L4;
+		return PKT_R_OK;
+
 	default:
 		return PKT_R_OK;
 	}

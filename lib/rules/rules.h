@@ -122,7 +122,8 @@ struct rules_port_range {
 	X(STATE, "state")                                                     \
 	X(CONNTRACK, "conntrack")                                             \
 	X(COMMENT, "comment")                                                 \
-	X(LIMIT, "limit")
+	X(LIMIT, "limit")                                                     \
+	X(SCTP, "sctp")
 
 enum rules_match_kind {
 #define RULES_MATCH_ENUM(id, name) RULES_MATCH_##id,
@@ -144,6 +145,30 @@ struct rules_match_l4 {
 	uint8_t flags_cmp;
 	struct rules_port_range sport;
 	struct rules_port_range dport;
+};
+
+/* rules_match_sctp.chunk_mode: --chunk-types all|any|only */
+enum rules_sctp_chunk_mode {
+	RULES_SCTP_CHUNKS_NONE, /**< no --chunk-types */
+	RULES_SCTP_CHUNKS_ALL,  /**< every listed type is in the packet */
+	RULES_SCTP_CHUNKS_ANY,  /**< one listed type is */
+	RULES_SCTP_CHUNKS_ONLY, /**< every chunk of the packet is of a listed type */
+};
+
+/** The chunk types --chunk-types names (bit t: type t, 0..14). */
+#define RULES_SCTP_CHUNK_NAMES(X)                                           \
+	X(0, "DATA") X(1, "INIT") X(2, "INIT_ACK") X(3, "SACK")             \
+	X(4, "HEARTBEAT") X(5, "HEARTBEAT_ACK") X(6, "ABORT")               \
+	X(7, "SHUTDOWN") X(8, "SHUTDOWN_ACK") X(9, "ERROR")                 \
+	X(10, "COOKIE_ECHO") X(11, "COOKIE_ACK") X(12, "ECN_ECNE")          \
+	X(13, "ECN_CWR") X(14, "SHUTDOWN_COMPLETE")
+
+/** -m sctp: ports as -m tcp's (l4.has SPORT/DPORT only), chunk types. */
+struct rules_match_sctp {
+	struct rules_match_l4 l4;
+	uint16_t chunks;    /**< bit t: chunk type t */
+	uint8_t chunk_mode; /**< enum rules_sctp_chunk_mode */
+	bool chunk_inv;     /**< ! --chunk-types */
 };
 
 enum rules_multiport_dir {
@@ -224,6 +249,7 @@ struct rules_match {
 		struct rules_match_conntrack ct;  /**< CONNTRACK */
 		struct rules_match_comment comment; /**< COMMENT */
 		struct rules_match_limit limit;   /**< LIMIT */
+		struct rules_match_sctp sctp;     /**< SCTP */
 	};
 };
 

@@ -269,6 +269,12 @@ match_dnf(const struct rules_match *m, struct dnf *d)
 	case RULES_MATCH_TCP:
 	case RULES_MATCH_UDP:
 		return l4_dnf(&m->l4, d);
+	case RULES_MATCH_SCTP:
+		/* chunk types are not in the ACL key: the whole match goes
+		 * to the interpreter (a superset here, the rule slow) */
+		if (m->sctp.chunk_mode != RULES_SCTP_CHUNKS_NONE)
+			return -E2BIG;
+		return l4_dnf(&m->sctp.l4, d);
 	case RULES_MATCH_MULTIPORT:
 		return multiport_dnf(&m->mp, d);
 	case RULES_MATCH_ICMP:

@@ -35,6 +35,7 @@ struct rt_view {
 	uint16_t state;            /* NF_CTSTATE_* */
 	uint8_t proto, tflags, l4, family;
 	uint8_t in_port, out_port, dir;
+	uint16_t chunks;           /* SCTP chunk types (pkt_meta.sctp_chunks) */
 	uint32_t status;
 	uint32_t len;
 };
@@ -74,7 +75,7 @@ make_view(const struct rules_pkt *p, bool raw, struct rt_view *v)
 	if (m->flags & PKT_F_L4)
 		v->l4 = L4_OK;
 	else if (!(m->flags & PKT_F_FRAG_LATER) &&
-		 (proto == IPPROTO_TCP || proto == IPPROTO_UDP ||
+		 (proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_SCTP ||
 		  (proto == IPPROTO_ICMP && v->family == 4) ||
 		  (proto == IPPROTO_ICMPV6 && v->family == 6)))
 		v->l4 = L4_TRUNC;
@@ -83,6 +84,7 @@ make_view(const struct rules_pkt *p, bool raw, struct rt_view *v)
 	v->sport = v->l4 == L4_OK ? rte_be_to_cpu_16(m->tuple.sport) : 0;
 	v->dport = v->l4 == L4_OK ? rte_be_to_cpu_16(m->tuple.dport) : 0;
 	v->tflags = v->l4 == L4_OK && proto == IPPROTO_TCP ? m->tcp_flags : 0;
+	v->chunks = v->l4 == L4_OK && proto == IPPROTO_SCTP ? m->sctp_chunks : 0;
 	v->in_port = p->in_port & 1;
 	v->out_port = p->out_port & 1;
 	if (raw) {
@@ -195,6 +197,35 @@ match_one(const struct rules_match *m, const struct rt_view *v, bool *hotdrop)
 			    !!(l->inv & RULES_L4_FLAGS))
 			return false;
 		return true;
+	}
+	case RULES_MATCH_SCTP: {
+		const struct rules_match_sctp *s = &m->sctp;
+		bool hit;
+
+		if (v->l4 != L4_OK) {
+			*hotdrop = v->l4 == L4_TRUNC;
+			return false;
+		}
+		if ((s->l4.has & RULES_L4_SPORT) &&
+		    in_range(v->sport, &s->l4.sport) == !!(s->l4.inv & RULES_L4_SPORT))
+			return false;
+		if ((s->l4.has & RULES_L4_DPORT) &&
+		    in_range(v->dport, &s->l4.dport) == !!(s->l4.inv & RULES_L4_DPORT))
+			return false;
+		switch (s->chunk_mode) {
+		case RULES_SCTP_CHUNKS_ALL:
+			hit = (v->chunks & s->chunks) == s->chunks;
+			break;
+		case RULES_SCTP_CHUNKS_ANY:
+			hit = (v->chunks & s->chunks) != 0;
+			break;
+		case RULES_SCTP_CHUNKS_ONLY:
+			hit = (v->chunks & ~s->chunks) == 0;
+			break;
+		default:
+			return true;
+		}
+		return hit != s->chunk_inv;
 	}
 	case RULES_MATCH_MULTIPORT: {
 		const struct rules_match_multiport *mp = &m->mp;

@@ -10,9 +10,9 @@
  * How iptables-restore 1.8.9 (nf_tables) attributes options, which we copy:
  *  - an option goes to the most recently loaded match that has it;
  *  - an option no loaded match has loads the match named by -p (tcp, udp,
- *    icmp, icmp6) if -p came before it: "-p tcp --dport 22" works,
+ *    sctp, icmp, icmp6) if -p came before it: "-p tcp --dport 22" works,
  *    "--dport 22 -p tcp" does not;
- *  - tcp and udp are one match per rule: a second "-m tcp" adds its
+ *  - tcp, udp and sctp are one match per rule: a second "-m tcp" adds its
  *    options to the first (iptables-save prints one -m tcp, where the first
  *    was);
  *  - "-m tcp" without "-p tcp" anywhere in the rule is an error.
@@ -34,6 +34,7 @@ static const struct rules_match_ops *const match_ops[RULES_MATCH_MAX] = {
 	[RULES_MATCH_CONNTRACK] = &rules_match_ops_conntrack,
 	[RULES_MATCH_COMMENT] = &rules_match_ops_comment,
 	[RULES_MATCH_LIMIT] = &rules_match_ops_limit,
+	[RULES_MATCH_SCTP] = &rules_match_ops_sctp,
 };
 
 static int
@@ -82,7 +83,7 @@ rules_match_load(struct rules_rule_state *st, const char *name, const char *tok)
 		    match_ops[k]->family == 6 ? "IPv6 (ip6tables)" : "IPv4 (iptables)");
 		return -1;
 	}
-	if (k == RULES_MATCH_TCP || k == RULES_MATCH_UDP) {
+	if (k == RULES_MATCH_TCP || k == RULES_MATCH_UDP || k == RULES_MATCH_SCTP) {
 		uint32_t i;
 
 		for (i = 0; i < st->n_matches; i++)
@@ -100,6 +101,7 @@ implicit_match(struct rules_rule_state *st)
 	switch (st->r->proto) {
 	case 6: return RULES_MATCH_TCP;
 	case 17: return RULES_MATCH_UDP;
+	case 132: return RULES_MATCH_SCTP;
 	case 1: return st->c->family == RULES_FAMILY_IPV4 ? RULES_MATCH_ICMP : -1;
 	case 58: return st->c->family == RULES_FAMILY_IPV6 ? RULES_MATCH_ICMP6 : -1;
 	default: return -1;

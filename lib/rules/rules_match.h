@@ -33,6 +33,7 @@ struct rules_match_ops {
 	void (*dump)(FILE *f, const struct rules_match *m); /* as iptables-save */
 };
 
+extern const struct rules_match_ops rules_match_ops_sctp;
 extern const struct rules_match_ops rules_match_ops_tcp, rules_match_ops_udp,
 	rules_match_ops_multiport, rules_match_ops_icmp, rules_match_ops_icmp6,
 	rules_match_ops_state, rules_match_ops_conntrack,

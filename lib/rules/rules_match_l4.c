@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * -m tcp, -m udp (ports, --tcp-flags, --syn) and -m multiport: option
+ * -m tcp, -m udp (ports, --tcp-flags, --syn), -m sctp (ports,
+ * --chunk-types) and -m multiport: option
  * parsing, whole-rule checks (-p), the iptables-save text. Compile:
  * rules_dnf.c l4_dnf, multiport_dnf; evaluate: rules_eval.c match_one.
  */
@@ -58,8 +59,9 @@ l4_port(struct rules_rule_state *st, uint32_t idx, const char *opt,
 	char *const *vals, uint32_t nvals, bool inv, uint32_t *used,
 	uint8_t bit)
 {
-	struct rules_match_l4 *m = &M(st, idx)->l4;
-	const char *proto = M(st, idx)->kind == RULES_MATCH_TCP ? "tcp" : "udp";
+	enum rules_match_kind kind = M(st, idx)->kind;
+	struct rules_match_l4 *m = kind == RULES_MATCH_SCTP ? &M(st, idx)->sctp.l4 : &M(st, idx)->l4;
+	const char *proto = kind == RULES_MATCH_TCP ? "tcp" : kind == RULES_MATCH_UDP ? "udp" : "sctp";
 	struct rules_port_range *r = bit == RULES_L4_SPORT ? &m->sport : &m->dport;
 	int rc;
 
@@ -135,6 +137,87 @@ l4_parse(struct rules_rule_state *st, uint32_t idx, const char *opt,
 		return RULES_OPT_ERROR;
 	}
 	return RULES_OPT_UNKNOWN;
+}
+
+/* ---- sctp ---------------------------------------------------------------- */
+
+static const struct {
+	unsigned type;
+	const char *name;
+} sctp_chunk_names[] = {
+#define SCTP_CHUNK_NAME(t, n) { t, n },
+	RULES_SCTP_CHUNK_NAMES(SCTP_CHUNK_NAME)
+#undef SCTP_CHUNK_NAME
+};
+
+/* --chunk-types all|any|only TYPE[,TYPE...]: names as iptables 1.8.9 knows
+ * them (any case); flags (TYPE:flags) and the types past 14 (ASCONF, ...)
+ * are refused. */
+static enum rules_opt_result
+sctp_chunk_types(struct rules_rule_state *st, uint32_t idx, const char *opt,
+		 char *const *vals, uint32_t nvals, bool inv, uint32_t *used)
+{
+	struct rules_match_sctp *m = &M(st, idx)->sctp;
+	static const char *const modes[] = { NULL, "all", "any", "only" };
+	const char *p;
+	unsigned k;
+
+	if (!need_val(st, opt, nvals, 2, "all, any or only and a list of chunk types") ||
+	    !once(st, idx, O_FLAGS, opt))
+		return RULES_OPT_ERROR;
+	*used = 2;
+	for (k = 1; k < RULES_ARRAY_SIZE(modes); k++)
+		if (strcasecmp(vals[0], modes[k]) == 0)
+			break;
+	if (k == RULES_ARRAY_SIZE(modes)) {
+		ERR(st, opt, "expected all, any or only after %s, got '%s'", opt, vals[0]);
+		return RULES_OPT_ERROR;
+	}
+	m->chunk_mode = (uint8_t)k;
+	m->chunk_inv = inv;
+	p = vals[1];
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		size_t n = comma ? (size_t)(comma - p) : strlen(p);
+		unsigned i;
+
+		if (memchr(p, ':', n) != NULL) {
+			ERR(st, opt, "chunk flags (TYPE:flags) after %s are not supported", opt);
+			return RULES_OPT_ERROR;
+		}
+		for (i = 0; i < RULES_ARRAY_SIZE(sctp_chunk_names); i++)
+			if (strlen(sctp_chunk_names[i].name) == n &&
+			    strncasecmp(sctp_chunk_names[i].name, p, n) == 0)
+				break;
+		if (i == RULES_ARRAY_SIZE(sctp_chunk_names)) {
+			ERR(st, opt, "unknown or unsupported sctp chunk type '%.*s' after %s "
+			    "(DATA..SHUTDOWN_COMPLETE)", (int)n, p, opt);
+			return RULES_OPT_ERROR;
+		}
+		m->chunks |= (uint16_t)(1u << sctp_chunk_names[i].type);
+		if (comma == NULL)
+			return RULES_OPT_OK;
+		p = comma + 1;
+	}
+}
+
+static enum rules_opt_result
+sctp_parse(struct rules_rule_state *st, uint32_t idx, const char *opt,
+	   char *const *vals, uint32_t nvals, bool inv, uint32_t *used)
+{
+	if (!strcmp(opt, "--sport") || !strcmp(opt, "--source-port"))
+		return l4_port(st, idx, opt, vals, nvals, inv, used, RULES_L4_SPORT);
+	if (!strcmp(opt, "--dport") || !strcmp(opt, "--destination-port"))
+		return l4_port(st, idx, opt, vals, nvals, inv, used, RULES_L4_DPORT);
+	if (!strcmp(opt, "--chunk-types"))
+		return sctp_chunk_types(st, idx, opt, vals, nvals, inv, used);
+	return RULES_OPT_UNKNOWN;
+}
+
+static bool
+sctp_finish(struct rules_rule_state *st, uint32_t idx)
+{
+	return need_proto(st, idx, 132, "sctp");
 }
 
 /* ---- multiport ----------------------------------------------------------- */
@@ -299,6 +382,35 @@ dump_l4(FILE *f, const struct rules_match *m)
 	}
 }
 
+/* As iptables-save: ports, then the chunk types in type order. */
+static void
+dump_sctp(FILE *f, const struct rules_match *m)
+{
+	static const char *const modes[] = { "", "all", "any", "only" };
+	const struct rules_match_sctp *s = &m->sctp;
+	const struct rules_match_l4 *l = &s->l4;
+	unsigned i, n = 0;
+
+	fputs(" -m sctp", f);
+	if ((l->has & RULES_L4_SPORT) && !(l->sport.lo == 0 && l->sport.hi == 65535)) {
+		print_inv(f, l->inv & RULES_L4_SPORT);
+		fputs(" --sport ", f);
+		print_ports(f, &l->sport);
+	}
+	if ((l->has & RULES_L4_DPORT) && !(l->dport.lo == 0 && l->dport.hi == 65535)) {
+		print_inv(f, l->inv & RULES_L4_DPORT);
+		fputs(" --dport ", f);
+		print_ports(f, &l->dport);
+	}
+	if (s->chunk_mode == RULES_SCTP_CHUNKS_NONE)
+		return;
+	print_inv(f, s->chunk_inv);
+	fprintf(f, " --chunk-types %s ", modes[s->chunk_mode & 3]);
+	for (i = 0; i < RULES_ARRAY_SIZE(sctp_chunk_names); i++)
+		if (s->chunks & (1u << sctp_chunk_names[i].type))
+			fprintf(f, "%s%s", n++ ? "," : "", sctp_chunk_names[i].name);
+}
+
 static void
 dump_multiport(FILE *f, const struct rules_match *match)
 {
@@ -322,6 +434,10 @@ const struct rules_match_ops rules_match_ops_tcp = {
 
 const struct rules_match_ops rules_match_ops_udp = {
 	.name = "udp", .parse = l4_parse, .finish = udp_finish, .dump = dump_l4,
+};
+
+const struct rules_match_ops rules_match_ops_sctp = {
+	.name = "sctp", .parse = sctp_parse, .finish = sctp_finish, .dump = dump_sctp,
 };
 
 const struct rules_match_ops rules_match_ops_multiport = {

@@ -140,6 +140,16 @@ test_bad_arguments(void)
 	CHECK_EQ(parse_text("ct.list\nproto=icmp\ndport=80"), CTL_S_BAD_ARGUMENT);
 	CHECK_EQ(parse_text("ct.list\nstate=ESTABLISHED"), CTL_S_BAD_ARGUMENT);
 	CHECK_EQ(parse_text("ct.list\nproto=tcp\nstate=OPEN"), CTL_S_BAD_ARGUMENT);
+	/* SCTP states: a name only SCTP has, one both have (read as SCTP's
+	 * once the protocol is known), a TCP-only name refused */
+	CHECK_EQ(parse_text("ct.list\nproto=sctp\nstate=cookie_echoed"), CTL_S_OK);
+	CHECK_EQ(req.filter.state, CTL_STATE_SCTP | NF_SCTP_COOKIE_ECHOED);
+	CHECK_EQ(parse_text("ct.list\nstate=ESTABLISHED\nproto=132"), CTL_S_OK);
+	CHECK_EQ(req.filter.state, CTL_STATE_SCTP | NF_SCTP_ESTABLISHED);
+	CHECK(strcmp(ctl_state_name(req.filter.state), "ESTABLISHED") == 0);
+	CHECK_EQ(parse_text("ct.list\nproto=sctp\nstate=TIME_WAIT"), CTL_S_BAD_ARGUMENT);
+	CHECK_EQ(parse_text("ct.list\nproto=tcp\nstate=COOKIE_WAIT"), CTL_S_BAD_ARGUMENT);
+	CHECK_EQ(parse_text("ct.list\nproto=gre\nstate=CLOSED"), CTL_S_BAD_ARGUMENT);
 	CHECK_EQ(parse_text("ct.list\nmark=0x100000000"), CTL_S_BAD_ARGUMENT);
 	CHECK_EQ(parse_text("ct.list\nmark=1/"), CTL_S_BAD_ARGUMENT);
 	CHECK_EQ(parse_text("ct.list\nsrc=10.0.0.1\ndst=fd00::1"), CTL_S_BAD_ARGUMENT);

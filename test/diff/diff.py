@@ -34,6 +34,12 @@ import logging
 logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
 from scapy.all import (IP, IPv6, TCP, UDP, ICMP, Raw, ICMPv6EchoRequest,  # noqa: E402
                        ICMPv6EchoReply, ICMPv6Unknown, ICMPv6ND_NS, fragment, conf)
+from scapy.layers.sctp import (SCTP, SCTPChunkData, SCTPChunkInit,  # noqa: E402
+                               SCTPChunkInitAck, SCTPChunkSACK, SCTPChunkHeartbeatReq,
+                               SCTPChunkHeartbeatAck, SCTPChunkAbort, SCTPChunkShutdown,
+                               SCTPChunkShutdownAck, SCTPChunkError, SCTPChunkCookieEcho,
+                               SCTPChunkCookieAck, SCTPChunkShutdownComplete)
+from scapy.layers.l2 import GRE, GRE_PPTP  # noqa: E402
 from scapy.arch.common import compile_filter  # noqa: E402
 from scapy.libs.structures import sock_fprog  # noqa: E402
 
@@ -131,7 +137,8 @@ def parse_ct(line):
 def ct_key(d):
     return " ".join("%s=%s" % (k.split(".")[1], d[k]) for k in d
                     if k.startswith("orig.") and k[5:] in
-                    ("src", "dst", "sport", "dport", "type", "code", "id")) + " " + d["proto"]
+                    ("src", "dst", "sport", "dport", "type", "code", "id", "srckey",
+                     "dstkey")) + " " + d["proto"]
 
 
 def diff_fields(a, b):
@@ -156,7 +163,7 @@ class Step:
         self.__dict__.update(kw)
 
 
-PROTOS = ("tcp", "udp", "icmp", "icmp6", "ip")
+PROTOS = ("tcp", "udp", "icmp", "icmp6", "ip", "sctp", "gre")
 
 
 class Scenario:
@@ -257,7 +264,7 @@ class Scenario:
                 if rest and rest[0] in PROTOS:
                     proto = rest.pop(0)
                 flags = None
-                if proto == "tcp" and rest and "=" not in rest[0]:
+                if proto in ("tcp", "sctp") and rest and "=" not in rest[0]:
                     flags = rest.pop(0)
                 params = {}
                 for t in rest:
@@ -474,6 +481,22 @@ class Builder:
                     body = struct.pack("!HH", ident, seq)
                     body += emb if emb is not None else (payload or b"ping")
                     pkt = l3 / ICMPv6Unknown(type=t, code=c, msgbody=body)
+        elif st.proto == "sctp":
+            l4 = SCTP(sport=sport, dport=dport, tag=int(p.get("vtag", "0"), 0))
+            for name in (st.flags or "DATA").split(","):
+                l4 = l4 / self.sctp_chunk(name, p, payload)
+            pkt = l3 / l4
+        elif st.proto == "gre":
+            if "v1" in p:
+                g = GRE_PPTP(key_present=1, seqnum_present=1, seqence_number=1,
+                             payload_len=len(payload or b"pppp"),
+                             call_id=int(p.get("callid", "0"), 0), proto=0x880b)
+                pkt = l3 / g / Raw(payload or b"pppp")
+            else:
+                g = GRE(proto=0x0800)
+                if "key" in p:
+                    g = GRE(key_present=1, key=int(p["key"], 0), proto=0x0800)
+                pkt = l3 / g / Raw(payload or b"x" * 24)
         elif st.proto == "ip":
             pkt = l3 / Raw(payload or b"raw payload")
             if fam == 6:
@@ -484,13 +507,42 @@ class Builder:
         if "badsum" in p:
             raw = bytearray(bytes(pkt))
             hl = (raw[0] & 0xf) * 4 if fam == 4 else 40
-            off = {"tcp": 16, "udp": 6}.get(st.proto, 2)
+            off = {"tcp": 16, "udp": 6, "sctp": 8}.get(st.proto, 2)
             raw[hl + off] ^= 0x55
             pkt = IP(bytes(raw)) if fam == 4 else IPv6(bytes(raw))
         pkts = [pkt]
         if "frag" in p and fam == 4:
             pkts = fragment(pkt, fragsize=int(p["frag"]))
         return [bytes(x) for x in pkts]
+
+    @staticmethod
+    def sctp_chunk(name, p, payload):
+        """One chunk of an sctp packet line: its name as the kernel's
+        table (INIT, COOKIE_ECHO, ...); tag= (INIT / INIT-ACK initiate
+        tag), tsn=, tbit (ABORT / SHUTDOWN_COMPLETE with the T bit)."""
+        tag = int(p.get("tag", "0x1111" if name == "INIT" else "0x2222"), 0)
+        tsn = int(p.get("tsn", "1"), 0)
+        t = 1 if "tbit" in p else 0
+        mk = {
+            "DATA": lambda: SCTPChunkData(tsn=tsn, data=payload or b"hello"),
+            "INIT": lambda: SCTPChunkInit(init_tag=tag, a_rwnd=65535, n_out_streams=1,
+                                          n_in_streams=1, init_tsn=1),
+            "INIT_ACK": lambda: SCTPChunkInitAck(init_tag=tag, a_rwnd=65535, n_out_streams=1,
+                                                 n_in_streams=1, init_tsn=100),
+            "SACK": lambda: SCTPChunkSACK(cumul_tsn_ack=tsn, a_rwnd=65535),
+            "HEARTBEAT": lambda: SCTPChunkHeartbeatReq(),
+            "HEARTBEAT_ACK": lambda: SCTPChunkHeartbeatAck(),
+            "ABORT": lambda: SCTPChunkAbort(TCB=t),
+            "SHUTDOWN": lambda: SCTPChunkShutdown(cumul_tsn_ack=tsn),
+            "SHUTDOWN_ACK": lambda: SCTPChunkShutdownAck(),
+            "ERROR": lambda: SCTPChunkError(),
+            "COOKIE_ECHO": lambda: SCTPChunkCookieEcho(cookie=b"cookie12"),
+            "COOKIE_ACK": lambda: SCTPChunkCookieAck(),
+            "SHUTDOWN_COMPLETE": lambda: SCTPChunkShutdownComplete(TCB=t),
+        }
+        if name not in mk:
+            raise ValueError("sctp chunk %s" % name)
+        return mk[name]()
 
     def embedded(self, sc, st, p, last_sent, fam):
         e = p.get("embed")

@@ -294,6 +294,13 @@ b_fix_l4(struct fb *f)
 	struct pkt_meta m;
 	uint16_t cs;
 
+	if (f->proto == IPPROTO_SCTP) {
+		/* CRC32c, stored as the library computes it */
+		uint32_t crc = pkt_sctp_crc(f->b + f->l4, f->len - f->l4);
+
+		memcpy(f->b + f->l4 + 8, &crc, 4);
+		return;
+	}
 	w16(field, 0);
 	pkt_parse(f->b, f->len, NULL, &m);
 	cs = pkt_l4_cksum(&m, f->b);

@@ -301,9 +301,9 @@ test_ipv4(void)
 	CHECK_EQ(m.payload_len, 3);
 	check_tuple(&m, 4, IPPROTO_UDP);
 
-	/* An unknown protocol (GRE): sound, no L4, whole IP payload. */
+	/* An unknown protocol: sound, no L4, whole IP payload. */
 	b_eth(&f, 0x0800, 0, NULL);
-	b_ipv4(&f, 47, 0, 0);
+	b_ipv4(&f, 253, 0, 0);
 	b_data(&f, 24);
 	b_finish(&f);
 	CHECK_EQ(run(&f, &all, &m), PKT_R_OK);
@@ -313,7 +313,7 @@ test_ipv4(void)
 	CHECK_EQ(m.l4_off, 34);
 	CHECK_EQ(m.payload_off, 34);
 	CHECK_EQ(m.payload_len, 24);
-	check_tuple(&m, 4, 47);
+	check_tuple(&m, 4, 253);
 
 	/* Header faults. */
 	b_eth(&f, 0x0800, 0, NULL);
@@ -1001,6 +1001,82 @@ test_reasons(void)
 	CHECK(pkt_reason_is_l4(PKT_R_TRUNC_TCP));
 }
 
+/* SCTP: ports, CRC32c; GRE: the call id of enhanced GRE as dport. */
+static void
+test_sctp_gre(void)
+{
+	/* an INIT as scapy builds it, CRC32c from scapy */
+	static const uint8_t init[32] =
+		"\x13\x88\x17\x70\x00\x00\x00\x00\x88\x0b\x8d\xd0\x01\x00\x00\x14"
+		"\x00\x00\x11\x11\x00\x00\xff\xff\x00\x01\x00\x01\x00\x00\x00\x01";
+	struct pkt_meta m;
+	struct fb f;
+	uint32_t crc;
+	uint8_t *p;
+
+	memcpy(&crc, init + 8, 4);
+	CHECK_EQ(pkt_sctp_crc(init, sizeof(init)), crc);
+	CHECK_EQ(pkt_sctp_crc(init, 11), 0);
+
+	b_eth(&f, 0x0800, 0, NULL);
+	b_ipv4(&f, IPPROTO_SCTP, 0, 0);
+	p = b_l4(&f, IPPROTO_SCTP, sizeof(init));
+	memcpy(p, init, sizeof(init));
+	b_finish(&f);
+	CHECK_EQ(run(&f, &all, &m), PKT_R_OK);
+	CHECK_EQ(m.flags, PKT_F_L4);
+	CHECK_EQ(rte_be_to_cpu_16(m.tuple.sport), 5000);
+	CHECK_EQ(rte_be_to_cpu_16(m.tuple.dport), 6000);
+	CHECK_EQ(m.payload_off, 34 + 12);
+	CHECK_EQ(m.payload_len, 20);
+	check_tuple(&m, 4, IPPROTO_SCTP);
+	/* the CRC: wrong is an L4 reason; no checks asked, no check */
+	f.b[f.l4 + 20] ^= 1;
+	CHECK_EQ(run(&f, &all, &m), PKT_R_BAD_SCTP_CSUM);
+	CHECK(pkt_reason_is_l4(PKT_R_BAD_SCTP_CSUM));
+	CHECK_EQ(rte_be_to_cpu_16(m.tuple.dport), 6000);
+	CHECK_EQ(run(&f, NULL, &m), PKT_R_OK);
+	/* shorter than the common header */
+	b_eth(&f, 0x0800, 0, NULL);
+	b_ipv4(&f, IPPROTO_SCTP, 0, 0);
+	b_data(&f, 11);
+	b_finish(&f);
+	CHECK_EQ(run(&f, &all, &m), PKT_R_TRUNC_SCTP);
+	CHECK_EQ(m.flags, 0);
+
+	/* plain GRE (version 0), a key present: keys 0 */
+	b_eth(&f, 0x0800, 0, NULL);
+	b_ipv4(&f, IPPROTO_GRE, 0, 0);
+	p = b_put(&f, 8);
+	memcpy(p, "\x20\x00\x08\x00\x12\x34\x56\x78", 8);
+	b_data(&f, 20);
+	b_finish(&f);
+	CHECK_EQ(run(&f, &all, &m), PKT_R_OK);
+	CHECK_EQ(m.flags, PKT_F_L4);
+	CHECK_EQ(m.tuple.sport, 0);
+	CHECK_EQ(m.tuple.dport, 0);
+	/* enhanced GRE (version 1, PPTP): call id 0x1234 */
+	b_eth(&f, 0x0800, 0, NULL);
+	b_ipv4(&f, IPPROTO_GRE, 0, 0);
+	p = b_put(&f, 12);
+	memcpy(p, "\x30\x01\x88\x0b\x00\x04\x12\x34\x00\x00\x00\x01", 12);
+	b_data(&f, 4);
+	b_finish(&f);
+	CHECK_EQ(run(&f, &all, &m), PKT_R_OK);
+	CHECK_EQ(m.flags, PKT_F_L4);
+	CHECK_EQ(m.tuple.sport, 0);
+	CHECK_EQ(rte_be_to_cpu_16(m.tuple.dport), 0x1234);
+	/* too short for the call id: no L4, no reason (as the kernel: keys 0) */
+	b_eth(&f, 0x0800, 0, NULL);
+	b_ipv4(&f, IPPROTO_GRE, 0, 0);
+	p = b_put(&f, 6);
+	memcpy(p, "\x30\x01\x88\x0b\x00\x04", 6);
+	b_finish(&f);
+	CHECK_EQ(run(&f, &all, &m), PKT_R_OK);
+	CHECK_EQ(m.flags, 0);
+	CHECK_EQ(m.tuple.dport, 0);
+}
+
 /* Offset where a frame's IP packet ends: shorter prefixes must fail. */
 static void
 sweep(const uint8_t *data, uint32_t len, uint32_t need)
@@ -1406,6 +1482,7 @@ main(void)
 	test_tcp();
 	test_udp();
 	test_icmp();
+	test_sctp_gre();
 	test_hash();
 	test_incremental();
 	test_reasons();

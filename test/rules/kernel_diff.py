@@ -43,10 +43,43 @@ def csum(b):
     return (~s) & 0xffff
 
 
+def crc32c(data):
+    crc = 0xffffffff
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
+    return ~crc & 0xffffffff
+
+
+# SCTP chunks that may start (or go on in) an entry with tag 0: type -> body
+SCTP_BODY = {0: b"\0\0\0\1\0\0\0\0\0\0\0\0x\0\0\0",   # DATA, one byte of data
+             1: b"\0\0\x11\x11\0\0\xff\xff\0\1\0\1\0\0\0\1",  # INIT
+             3: b"\0\0\0\1\0\0\xff\xff\0\0\0\0",     # SACK
+             4: b"", 5: b"", 8: b"", 9: b"",
+             10: b"cook"}                                      # COOKIE ECHO
+
+
+def sctp_chunks(types):
+    out = b""
+    for t in types:
+        body = SCTP_BODY[t]
+        ln = 4 + len(body)
+        if t == 0:
+            ln = 4 + 12 + 1
+        out += struct.pack("!BBH", t, 3 if t == 0 else 0, ln) + body
+    return out
+
+
 def build(p, ident):
     src, dst = socket.inet_aton(p["src"]), socket.inet_aton(p["dst"])
     proto = p["proto"]
-    if proto == 17:
+    if proto == 132:
+        hdr = struct.pack("!HHII", p["sport"], p["dport"], 0, 0) + sctp_chunks(p["chunks"])
+        l4 = hdr[:8] + struct.pack("<I", crc32c(hdr)) + hdr[12:]
+    elif proto == 47:
+        l4 = struct.pack("!HH", 0, 0x0800) + b"x" * 20
+    elif proto == 17:
         l4 = struct.pack("!HHHH", p["sport"], p["dport"], 8 + 4, 0) + b"data"
     elif proto == 6:
         hdr = struct.pack("!HHIIBBHHH", p["sport"], p["dport"], 1000, 0,
@@ -93,7 +126,7 @@ def mode_sniff(ifname, seconds):
 
 def rnd_rule(chain, nchains, self):
     r = ["-A", chain]
-    proto = random.randrange(4)
+    proto = random.randrange(6)
     if random.randrange(3) == 0:
         r += (["!"] if random.randrange(3) == 0 else []) + ["-s", random.choice(NETS)]
     if random.randrange(3) == 0:
@@ -123,6 +156,21 @@ def rnd_rule(chain, nchains, self):
             r += ["-m", "multiport"] + neg() + ["--dports", "53,123,5000:6000"]
     elif proto == 3:
         r += ["-p", "icmp", "-m", "icmp"] + neg() + ["--icmp-type", random.choice(["any", "8", "8/0", "13", "echo-request", "3"])]
+    elif proto == 4:
+        r += ["-p", "sctp"]
+        if random.randrange(2):
+            r += ["-m", "sctp"]
+            if random.randrange(2):
+                r += neg() + ["--dport", random.choice(["80", "20:1024", "1024:65535"])]
+            if random.randrange(3) == 0:
+                r += neg() + ["--sport", str(random.choice(PORTS))]
+            if random.randrange(3) != 0:
+                r += neg() + ["--chunk-types", random.choice(["all", "any", "only"]),
+                              random.choice(["INIT", "DATA", "HEARTBEAT,ERROR", "DATA,SACK",
+                                             "COOKIE_ECHO,SHUTDOWN_ACK,ERROR", "SHUTDOWN_ACK",
+                                             "HEARTBEAT,HEARTBEAT_ACK", "HEARTBEAT"])]
+    elif proto == 5:
+        r += neg() + ["-p", "gre"]
     if random.randrange(3) == 0:
         r += ["-m", "state"] + neg() + ["--state", random.choice(["NEW", "INVALID", "RELATED,ESTABLISHED", "NEW,INVALID"])]
     if random.randrange(5) == 0:
@@ -163,10 +211,27 @@ def rnd_ruleset():
 def rnd_packets(n):
     out = []
     for i in range(n):
-        proto = random.choice([6, 17, 1])
+        proto = random.choice([6, 17, 1, 132, 47])
         p = {"id": i + 1, "proto": proto, "src": random.choice(SRCS),
              "dst": random.choice(SRCS), "tflags": 0}
-        if proto == 1:
+        if proto == 47:
+            # no ports: a packet the other way would be a reply (not NEW),
+            # so all GRE goes from the lower address to the higher
+            p["sport"] = p["dport"] = 0
+            while p["dst"] == p["src"]:
+                p["dst"] = random.choice(SRCS)
+            if p["src"] > p["dst"]:
+                p["src"], p["dst"] = p["dst"], p["src"]
+        elif proto == 132:
+            # first packets with tag 0 the kernel tracks as NEW (each chunk
+            # one that may start an entry); tflags carries the chunk types
+            # as pkt_meta.sctp_chunks does
+            p["sport"] = random.choice(PORTS + [random.randrange(1, 65535)])
+            p["dport"] = random.choice(PORTS + [random.randrange(1, 3000)])
+            p["chunks"] = random.choice([[1], [4], [4, 9], [9, 4], [8], [10], [4, 5],
+                                         [8, 4], [10, 8, 9]])
+            p["tflags"] = sum((1 << t) if t < 15 else 0x8000 for t in set(p["chunks"]))
+        elif proto == 1:
             p["sport"] = random.randrange(1, 65535)  # echo id
             p["dport"] = random.choice([8, 13]) << 8
         else:

@@ -4,6 +4,7 @@
  * packet descriptions read from stdin, one per line:
  *
  *   proto src dst sport dport tcpflags state_bits in_port
+ * (for SCTP, proto 132, tcpflags is the chunk-type bitmap, pkt_meta.sctp_chunks)
  *
  * (ICMP: dport is type << 8 | code; state_bits in NF_CTSTATE_* numbering).
  * Prints "ACCEPT|DROP|REJECT rule_id" per line. Used by kernel_diff.py to
@@ -66,9 +67,13 @@ main(int argc, char **argv)
 		inet_pton(AF_INET, dst, &m.tuple.dst[0]);
 		m.tuple.sport = htons((uint16_t)sport);
 		m.tuple.dport = htons((uint16_t)dport);
-		if (proto == 6 || proto == 17 || proto == 1)
+		if (proto == 6 || proto == 17 || proto == 1 || proto == 132 || proto == 47)
 			m.flags = PKT_F_L4;
-		m.tcp_flags = (uint8_t)tf;
+		/* SCTP: the tcpflags column is pkt_meta.sctp_chunks */
+		if (proto == 132)
+			m.sctp_chunks = (uint16_t)tf;
+		else
+			m.tcp_flags = (uint8_t)tf;
 		m.l3_len = 60;
 		p = (struct rules_pkt){ .meta = &m, .state_bits = (uint16_t)st,
 					.in_port = (uint8_t)in, .out_port = (uint8_t)(in ^ 1),

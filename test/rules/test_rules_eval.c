@@ -125,7 +125,7 @@ static struct pkt_meta M(const char *src, const char *dst, uint8_t proto,
 	m.tuple.dst[0] = ip4(dst);
 	m.tuple.sport = htons(sport);
 	m.tuple.dport = htons(dport);
-	if (proto == 6 || proto == 17 || proto == 1)
+	if (proto == 6 || proto == 17 || proto == 1 || proto == 132 || proto == 47)
 		m.flags = PKT_F_L4;
 	m.tcp_flags = tflags;
 	m.l3_len = 100;
@@ -398,6 +398,50 @@ test_tcp_flags(void)
 	EXPECT(EV(&t, m, ST_EST), R, F(5));
 	m = M("1.1.1.1", "2.2.2.2", 6, 1000, 80, 0x02); /* no ACK */
 	EXPECT(EV(&t, m, ST_EST), R, F(5));
+	T_free(&t);
+}
+
+/* -m sctp: ports (ACL) and --chunk-types (interpreter); -p gre. */
+static void
+test_sctp_gre(void)
+{
+	struct T t;
+	struct pkt_meta m;
+
+	if (!T_load(&t, HDR
+		    "-A FORWARD -p sctp -m sctp --sport 5000 --dport 6000:6010 -j ACCEPT\n"
+		    "-A FORWARD -p sctp -m sctp ! --dport 7 --chunk-types any INIT,INIT_ACK -j DROP\n"
+		    "-A FORWARD -p sctp -m sctp ! --chunk-types only DATA,SACK -j REJECT\n"
+		    "-A FORWARD -p sctp -m sctp --chunk-types all DATA,SACK --dport 7 -j DROP\n"
+		    "-A FORWARD -p sctp --dport 7 -j ACCEPT\n"
+		    "-A FORWARD -p gre -j DROP\n"
+		    "COMMIT\n")) {
+		CHECK(0);
+		return;
+	}
+	m = M("1.1.1.1", "2.2.2.2", 132, 5000, 6005, 0);
+	m.sctp_chunks = 1u << 1;
+	EXPECT(EV(&t, m, ST_NEW), A, F(0));
+	m = M("1.1.1.1", "2.2.2.2", 132, 5001, 6005, 0);
+	m.sctp_chunks = 1u << 1; /* INIT */
+	EXPECT(EV(&t, m, ST_NEW), D, F(1));
+	m.sctp_chunks = 1u << 2 | 1u << 3; /* INIT_ACK, SACK */
+	EXPECT(EV(&t, m, ST_NEW), D, F(1));
+	m.sctp_chunks = 1u << 0; /* DATA only: "! only DATA,SACK" false */
+	EXPECT(EV(&t, m, ST_EST), A, -1);
+	m.sctp_chunks = 1u << 0 | PKT_SCTP_OTHER; /* DATA and a type past 14 */
+	EXPECT(EV(&t, m, ST_EST), R, F(2));
+	m.sctp_chunks = 1u << 4; /* HEARTBEAT */
+	EXPECT(EV(&t, m, ST_EST), R, F(2));
+	m = M("1.1.1.1", "2.2.2.2", 132, 5001, 7, 0);
+	m.sctp_chunks = 1u << 1; /* INIT to 7: not rule 1 */
+	EXPECT(EV(&t, m, ST_NEW), R, F(2));
+	m.sctp_chunks = 1u << 0 | 1u << 3;
+	EXPECT(EV(&t, m, ST_EST), D, F(3));
+	m.sctp_chunks = 1u << 0;
+	EXPECT(EV(&t, m, ST_EST), A, F(4));
+	m = M("1.1.1.1", "2.2.2.2", 47, 0, 0x1234, 0);
+	EXPECT(EV(&t, m, ST_NEW), D, F(5));
 	T_free(&t);
 }
 
@@ -1590,6 +1634,7 @@ main(int argc, char **argv)
 	test_proto_ifaces();
 	test_ports();
 	test_tcp_flags();
+	test_sctp_gre();
 	test_icmp();
 	test_state();
 	test_ctstatus_ctdir();

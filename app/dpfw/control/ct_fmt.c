@@ -40,7 +40,7 @@ srv_filter_match(const struct ctl_filter *f, const struct ct_snapshot *s)
 		return false;
 	if ((f->have & CTL_F_DPORT) && rte_be_to_cpu_16(o->dport) != f->dport)
 		return false;
-	if ((f->have & CTL_F_STATE) && s->tcp_state != f->state)
+	if ((f->have & CTL_F_STATE) && s->tcp_state != (f->state & ~CTL_STATE_SCTP))
 		return false;
 	if ((f->have & CTL_F_MARK) && (s->mark & f->mark_mask) != f->mark)
 		return false;
@@ -73,6 +73,9 @@ json_tuple(struct srv_buf *b, const struct ct_key *k)
 		   k->proto == IPPROTO_DCCP) {
 		srv_buf_printf(b, ",\"sport\":%u,\"dport\":%u", rte_be_to_cpu_16(k->sport),
 			       rte_be_to_cpu_16(k->dport));
+	} else if (k->proto == IPPROTO_GRE) {
+		srv_buf_printf(b, ",\"srckey\":%u,\"dstkey\":%u", rte_be_to_cpu_16(k->sport),
+			       rte_be_to_cpu_16(k->dport));
 	}
 	srv_buf_add(b, "}", 1);
 }
@@ -93,12 +96,15 @@ srv_json_snapshot(struct srv_buf *b, const struct dpfw *d, const struct ct_snaps
 	}
 	srv_buf_printf(b, "\"family\":\"ipv%u\",\"proto\":\"%s\",\"protonum\":%u", o->family,
 		       pn && (o->proto == IPPROTO_TCP || o->proto == IPPROTO_UDP ||
-			  o->proto == IPPROTO_ICMP || o->proto == IPPROTO_ICMPV6) ?
+			  o->proto == IPPROTO_ICMP || o->proto == IPPROTO_ICMPV6 ||
+			  o->proto == IPPROTO_SCTP || o->proto == IPPROTO_GRE) ?
 		       pn : "unknown", o->proto);
 	if (!(event && s->type == CT_EV_DESTROY && s->timeout_s == 0))
 		srv_buf_printf(b, ",\"timeout\":%u", s->timeout_s);
 	if (o->proto == IPPROTO_TCP)
 		srv_buf_printf(b, ",\"state\":\"%s\"", nf_tcp_state_name(s->tcp_state));
+	else if (o->proto == IPPROTO_SCTP)
+		srv_buf_printf(b, ",\"state\":\"%s\"", nf_sctp_state_name(s->tcp_state));
 	srv_buf_add(b, ",\"orig\":", 8);
 	json_tuple(b, &s->tuple[0]);
 	srv_buf_add(b, ",\"reply\":", 9);
