@@ -7,7 +7,8 @@
  *
  * Shape, chosen so a compiler can flatten it without touching strings:
  *
- *   ruleset -> tables[RULES_TABLE_MAX] (raw, filter, nat: iptables-save order)
+ *   ruleset -> tables[RULES_TABLE_MAX] (raw, filter, nat, mangle, security;
+ *              iptables-save prints mangle, security, raw, filter, nat)
  *     table -> chains[]: the table's built-in chains first, in hook order,
  *              then user chains sorted by name (the order iptables-save
  *              prints); jumps refer to chains by index in this array
@@ -60,7 +61,9 @@ enum rules_family {
 #define RULES_TABLES(X)                                                       \
 	X(RAW, "raw")                                                         \
 	X(FILTER, "filter")                                                   \
-	X(NAT, "nat")
+	X(NAT, "nat")                                                         \
+	X(MANGLE, "mangle")                                                   \
+	X(SECURITY, "security")
 
 enum rules_table_id {
 #define RULES_TABLE_ENUM(id, name) RULES_TABLE_##id,
@@ -122,7 +125,9 @@ struct rules_port_range {
 	X(STATE, "state")                                                     \
 	X(CONNTRACK, "conntrack")                                             \
 	X(COMMENT, "comment")                                                 \
-	X(LIMIT, "limit")
+	X(LIMIT, "limit")                                                     \
+	X(MARK, "mark")                                                       \
+	X(CONNMARK, "connmark")
 
 enum rules_match_kind {
 #define RULES_MATCH_ENUM(id, name) RULES_MATCH_##id,
@@ -214,6 +219,14 @@ struct rules_match_limit {
 	uint32_t burst;
 };
 
+/** -m mark / -m connmark: (mark & mask) == value, xor inv. A packet
+ *  without a connection never matches -m connmark (negated or not). */
+struct rules_match_mark {
+	uint32_t value;
+	uint32_t mask;
+	bool inv;
+};
+
 struct rules_match {
 	enum rules_match_kind kind;
 	union {
@@ -224,6 +237,7 @@ struct rules_match {
 		struct rules_match_conntrack ct;  /**< CONNTRACK */
 		struct rules_match_comment comment; /**< COMMENT */
 		struct rules_match_limit limit;   /**< LIMIT */
+		struct rules_match_mark mark;     /**< MARK, CONNMARK */
 	};
 };
 
@@ -242,7 +256,9 @@ struct rules_match {
 	X(NOTRACK, "NOTRACK")                                                 \
 	X(SNAT, "SNAT")                                                       \
 	X(DNAT, "DNAT")                                                       \
-	X(MASQUERADE, "MASQUERADE")
+	X(MASQUERADE, "MASQUERADE")                                           \
+	X(MARK, "MARK")                                                       \
+	X(CONNMARK, "CONNMARK")
 
 enum rules_target_kind {
 #define RULES_TARGET_ENUM(id, name) RULES_T_##id,
@@ -300,6 +316,13 @@ struct rules_nat {
 	uint16_t port_hi;
 };
 
+/** CONNMARK modes (xt_connmark's numbering). */
+enum rules_connmark_mode {
+	RULES_CONNMARK_SET = 0,     /**< ctmark = (ctmark & ~ctmask) ^ value */
+	RULES_CONNMARK_SAVE = 1,    /**< ctmark = (ctmark & ~ctmask) ^ (mark & nfmask) */
+	RULES_CONNMARK_RESTORE = 2, /**< mark = (mark & ~nfmask) ^ (ctmark & ctmask) */
+};
+
 struct rules_target {
 	enum rules_target_kind kind;
 	union {
@@ -316,6 +339,16 @@ struct rules_target {
 			uint16_t zone;     /**< --zone (0: default zone) */
 		} ct;                      /**< CT */
 		struct rules_nat nat;      /**< SNAT, DNAT, MASQUERADE */
+		struct {
+			uint32_t value;    /**< mark = (mark & ~mask) ^ value */
+			uint32_t mask;
+		} mark;                    /**< MARK (every form as --set-xmark) */
+		struct {
+			uint8_t mode;      /**< enum rules_connmark_mode */
+			uint32_t ctmark;   /**< SET: the value */
+			uint32_t ctmask;
+			uint32_t nfmask;
+		} connmark;                /**< CONNMARK */
 	};
 };
 
@@ -438,8 +471,12 @@ int rules_chain_find(const struct rules_table *t, const char *name);
 
 /*
  * A parsed ruleset compiled for the bump-in-the-wire hooks: raw PREROUTING,
- * nat PREROUTING, filter FORWARD, nat POSTROUTING (INPUT and OUTPUT load but
- * do not apply and are reported as warnings). Each hook is flattened into a
+ * mangle PREROUTING, nat PREROUTING, mangle FORWARD, filter FORWARD,
+ * security FORWARD, mangle POSTROUTING, nat POSTROUTING (INPUT and OUTPUT
+ * load but do not apply and are reported as warnings). The packet mark
+ * (MARK, -m mark) goes in with rules_pkt.mark and out with
+ * rules_verdict.mark; the connection mark (CONNMARK, -m connmark) in with
+ * rules_pkt.ctmark and out with rules_verdict.ctmark/ctmark_set. Each hook is flattened into a
  * priority-ordered list and classified with one rte_acl context; what the
  * ACL cannot decide alone (LOG, RETURN, limit, CT in raw, ...) is resolved
  * by an exact interpreter of the original chains (doc/rules.md).
@@ -473,6 +510,9 @@ struct rules_pkt {
 	uint8_t out_port;    /**< 0 or 1 (in_port ^ 1 in a bump in the wire) */
 	uint32_t len;        /**< bytes counted: the IP total length (meta->l3_len),
 			      *   as iptables counts */
+	uint32_t mark;       /**< packet mark on entry (raw's result for the
+			      *   later hooks; 0 as a packet arrives) */
+	uint32_t ctmark;     /**< the connection's mark (ignored without one) */
 };
 
 /** What the rules decided for one packet. */
@@ -493,6 +533,11 @@ struct rules_verdict {
 	int32_t snat_rule; /**< nat POSTROUTING rule with SNAT/MASQUERADE, -1 */
 	const struct rules_target *dnat; /**< its target (kind DNAT) or NULL */
 	const struct rules_target *snat; /**< its target (SNAT/MASQUERADE) or NULL */
+	uint32_t mark;    /**< packet mark after the hooks (MARK, CONNMARK
+			   *   --restore-mark); rules_pkt.mark when untouched */
+	uint32_t ctmark;  /**< connection mark after the hooks */
+	uint8_t ctmark_set; /**< CONNMARK changed the connection's mark: store
+			     *   ctmark in the record */
 };
 
 /** Optional build parameters. */
@@ -544,10 +589,12 @@ void rules_eval_raw_burst(const struct rules_runtime *rt, unsigned lcore_slot,
 			  struct rules_verdict *v);
 
 /**
- * After conntrack: nat PREROUTING (packets with state NEW), filter FORWARD
- * (all), nat POSTROUTING (NEW), each on the packet as given (NAT rewriting
- * is the caller's: see rules_eval_hook_burst() to rewrite between hooks).
- * Stops at the first hook that does not accept.
+ * After conntrack, in netfilter's order: mangle PREROUTING, nat PREROUTING
+ * (packets with state NEW), mangle FORWARD, filter FORWARD, security
+ * FORWARD, mangle POSTROUTING, nat POSTROUTING (NEW), each on the packet
+ * as given (NAT rewriting is the caller's: see rules_eval_hook_burst() to
+ * rewrite between hooks), the marks carried from hook to hook. Stops at
+ * the first hook that does not accept. Tables not loaded are skipped.
  */
 void rules_eval_burst(const struct rules_runtime *rt, unsigned lcore_slot,
 		      const struct rules_pkt *pkts, uint16_t n,
@@ -555,7 +602,8 @@ void rules_eval_burst(const struct rules_runtime *rt, unsigned lcore_slot,
 
 /**
  * One hook for a burst: @p table/@p hook one of raw/PREROUTING,
- * nat/PREROUTING, filter/FORWARD, nat/POSTROUTING. Fills v[i] afresh except
+ * nat/PREROUTING, filter/FORWARD, nat/POSTROUTING, mangle/PREROUTING,
+ * mangle/FORWARD, mangle/POSTROUTING, security/FORWARD. Fills v[i] afresh except
  * log_rule, dnat*, snat* (kept if already set: initialise v with
  * rules_verdict_init()). Every packet is evaluated (no NEW filtering).
  * @return 0, -EINVAL for another hook.

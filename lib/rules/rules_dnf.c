@@ -278,6 +278,9 @@ match_dnf(const struct rules_match *m, struct dnf *d)
 		return state_dnf(m->state.mask, m->state.inv, d);
 	case RULES_MATCH_CONNTRACK:
 		return conntrack_dnf(&m->ct, d);
+	case RULES_MATCH_MARK:    /* not in the key: the rule's boxes are a */
+	case RULES_MATCH_CONNMARK: /* superset, its entries slow */
+		return -E2BIG;
 	case RULES_MATCH_COMMENT:
 	case RULES_MATCH_LIMIT:   /* second stage (interpreter) */
 	case RULES_MATCH_MAX:

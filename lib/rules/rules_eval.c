@@ -37,6 +37,9 @@ struct rt_view {
 	uint8_t in_port, out_port, dir;
 	uint32_t status;
 	uint32_t len;
+	uint32_t mark, ctmark;     /* packet and connection marks (MARK, CONNMARK) */
+	uint8_t has_ct;            /* a connection: CONNMARK and -m connmark apply */
+	uint8_t ctmark_set;        /* CONNMARK changed ctmark */
 };
 
 struct rt_now {
@@ -96,6 +99,10 @@ make_view(const struct rules_pkt *p, bool raw, struct rt_view *v)
 		v->dir = p->dir & 1;
 	}
 	v->len = p->len;
+	v->mark = p->mark;
+	v->ctmark = p->ctmark;
+	v->has_ct = !raw && !(v->state & RT_CTSTATE_CTLESS);
+	v->ctmark_set = 0;
 }
 
 static inline uint8_t
@@ -246,6 +253,12 @@ match_one(const struct rules_match *m, const struct rt_view *v, bool *hotdrop)
 			return false;
 		return true;
 	}
+	case RULES_MATCH_MARK:
+		return ((v->mark & m->mark.mask) == m->mark.value) != m->mark.inv;
+	case RULES_MATCH_CONNMARK:
+		/* xt_connmark: no connection, no match (even negated) */
+		return v->has_ct &&
+		       ((v->ctmark & m->mark.mask) == m->mark.value) != m->mark.inv;
 	case RULES_MATCH_COMMENT:
 	case RULES_MATCH_LIMIT: /* evaluated last, by rule_match() */
 	case RULES_MATCH_MAX:
@@ -323,10 +336,38 @@ struct rt_out {
 	int32_t log_rule;
 };
 
+/* CONNMARK as xt_connmark: nothing without a connection; the record's
+ * mark changes only when the new value differs. */
+static void
+connmark_apply(const struct rules_target *tg, struct rt_view *v)
+{
+	uint32_t nm;
+
+	if (!v->has_ct)
+		return;
+	switch (tg->connmark.mode) {
+	case RULES_CONNMARK_SET:
+		nm = (v->ctmark & ~tg->connmark.ctmask) ^ tg->connmark.ctmark;
+		break;
+	case RULES_CONNMARK_SAVE:
+		nm = (v->ctmark & ~tg->connmark.ctmask) ^
+		     (v->mark & tg->connmark.nfmask);
+		break;
+	default: /* RESTORE */
+		v->mark = (v->mark & ~tg->connmark.nfmask) ^
+			  (v->ctmark & tg->connmark.ctmask);
+		return;
+	}
+	if (nm != v->ctmark) {
+		v->ctmark = nm;
+		v->ctmark_set = 1;
+	}
+}
+
 /* Walk the hook's chains for one packet as ipt_do_table() does. */
 static void
 interp(const struct rules_runtime *rt, unsigned slot,
-       const struct rt_hook_rt *hk, const struct rt_view *v, struct rt_now *now,
+       const struct rt_hook_rt *hk, struct rt_view *v, struct rt_now *now,
        struct rt_out *o)
 {
 	const struct rules_table *tbl = &rt->rs->tables[hk->table];
@@ -400,6 +441,14 @@ interp(const struct rules_runtime *rt, unsigned slot,
 					o->zone = tg->ct.zone;
 				}
 			}
+			i++;
+			break;
+		case RULES_T_MARK:
+			v->mark = (v->mark & ~tg->mark.mask) ^ tg->mark.value;
+			i++;
+			break;
+		case RULES_T_CONNMARK:
+			connmark_apply(tg, v);
 			i++;
 			break;
 		case RULES_T_RETURN:
@@ -510,7 +559,7 @@ lead_shortcut(const struct rules_runtime *rt, unsigned slot, enum rt_hook h,
 
 static void
 eval_sel(const struct rules_runtime *rt, unsigned slot, enum rt_hook h,
-	 const struct rt_view *views, union rt_anykey *keys,
+	 struct rt_view *views, union rt_anykey *keys,
 	 const uint16_t *sel, uint16_t m, bool single, struct rt_now *now,
 	 struct rules_verdict *v)
 {
@@ -549,7 +598,7 @@ eval_sel(const struct rules_runtime *rt, unsigned slot, enum rt_hook h,
 		rte_acl_classify(hk->acl, data, res, m, 1);
 	}
 	for (j = 0; j < m; j++) {
-		const struct rt_view *pv = &views[sel[j]];
+		struct rt_view *pv = &views[sel[j]];
 		struct rt_out o = { .rule = -1, .log_rule = -1 };
 		const struct rt_entry *e = NULL;
 		uint32_t k;
@@ -612,6 +661,31 @@ slot_of(const struct rules_runtime *rt, unsigned slot)
 	return likely(slot < rt->n_slots) ? slot : 0;
 }
 
+/* The marks each packet leaves the hooks with. */
+static void
+marks_out(const struct rt_view *views, const uint16_t *sel, uint16_t m,
+	  struct rules_verdict *v)
+{
+	uint16_t i;
+
+	for (i = 0; i < m; i++) {
+		const struct rt_view *pv = &views[sel[i]];
+
+		v[sel[i]].mark = pv->mark;
+		v[sel[i]].ctmark = pv->ctmark;
+		v[sel[i]].ctmark_set = pv->ctmark_set;
+	}
+}
+
+/* A fresh verdict keeping the marks the packet came with. */
+static inline void
+verdict_start(struct rules_verdict *v, const struct rules_pkt *p)
+{
+	rules_verdict_init(v);
+	v->mark = p->mark;
+	v->ctmark = p->ctmark;
+}
+
 void
 rules_eval_raw_burst(const struct rules_runtime *rt, unsigned lcore_slot,
 		     const struct rules_pkt *pkts, uint16_t n,
@@ -626,45 +700,60 @@ rules_eval_raw_burst(const struct rules_runtime *rt, unsigned lcore_slot,
 	for (base = 0; base < n; base += c) {
 		c = n - base < RT_CHUNK ? n - base : RT_CHUNK;
 		for (i = 0; i < c; i++)
-			rules_verdict_init(&v[base + i]);
+			verdict_start(&v[base + i], &pkts[base + i]);
 		m = prepare(rt, pkts + base, c, true, views, sel);
 		eval_sel(rt, slot, RT_RAW_PRE, views, keys, sel, m, true, &now,
 			 v + base);
+		marks_out(views, sel, m, v + base);
 	}
 }
 
+/*
+ * The hooks after conntrack in netfilter's order for a forwarded packet:
+ * mangle PREROUTING (-150), nat PREROUTING (-100, NEW only), mangle
+ * FORWARD (-150), filter FORWARD (0), security FORWARD (50), mangle
+ * POSTROUTING (-150), nat POSTROUTING (100, NEW only); each sees the
+ * packets the earlier ones accepted. Tables not loaded cost nothing.
+ */
 void
 rules_eval_burst(const struct rules_runtime *rt, unsigned lcore_slot,
 		 const struct rules_pkt *pkts, uint16_t n,
 		 struct rules_verdict *v)
 {
+	static const struct {
+		uint8_t h;
+		uint8_t new_only;
+	} order[] = {
+		{ RT_MANGLE_PRE, 0 }, { RT_NAT_PRE, 1 }, { RT_MANGLE_FWD, 0 },
+		{ RT_FILTER_FWD, 0 }, { RT_SECURITY_FWD, 0 },
+		{ RT_MANGLE_POST, 0 }, { RT_NAT_POST, 1 },
+	};
 	struct rt_view views[RT_CHUNK];
 	union rt_anykey keys[RT_CHUNK];
 	uint16_t sel[RT_CHUNK], sub[RT_CHUNK], base, i, c, m, k;
 	struct rt_now now = { .rt = rt };
-	unsigned slot = slot_of(rt, lcore_slot);
+	unsigned slot = slot_of(rt, lcore_slot), o;
 
 	for (base = 0; base < n; base += c) {
 		struct rules_verdict *vv = v + base;
 
 		c = n - base < RT_CHUNK ? n - base : RT_CHUNK;
 		for (i = 0; i < c; i++)
-			rules_verdict_init(&vv[i]);
+			verdict_start(&vv[i], &pkts[base + i]);
 		m = prepare(rt, pkts + base, c, false, views, sel);
-		/* nat PREROUTING: first packet of a connection only */
-		for (i = 0, k = 0; i < m; i++)
-			if (views[sel[i]].state & NF_CTSTATE_NEW)
-				sub[k++] = sel[i];
-		eval_sel(rt, slot, RT_NAT_PRE, views, keys, sub, k, false, &now, vv);
-		for (i = 0, k = 0; i < m; i++)
-			if (vv[sel[i]].verdict == RULES_VERDICT_ACCEPT)
-				sub[k++] = sel[i];
-		eval_sel(rt, slot, RT_FILTER_FWD, views, keys, sub, k, false, &now, vv);
-		for (i = 0, k = 0; i < m; i++)
-			if ((views[sel[i]].state & NF_CTSTATE_NEW) &&
-			    vv[sel[i]].verdict == RULES_VERDICT_ACCEPT)
-				sub[k++] = sel[i];
-		eval_sel(rt, slot, RT_NAT_POST, views, keys, sub, k, false, &now, vv);
+		for (o = 0; o < RTE_DIM(order); o++) {
+			enum rt_hook h = (enum rt_hook)order[o].h;
+
+			if (!rt->hooks[h].present && h != RT_FILTER_FWD)
+				continue;
+			for (i = 0, k = 0; i < m; i++)
+				if (vv[sel[i]].verdict == RULES_VERDICT_ACCEPT &&
+				    (!order[o].new_only ||
+				     (views[sel[i]].state & NF_CTSTATE_NEW)))
+					sub[k++] = sel[i];
+			eval_sel(rt, slot, h, views, keys, sub, k, false, &now, vv);
+		}
+		marks_out(views, sel, m, vv);
 	}
 }
 
@@ -695,6 +784,7 @@ rules_eval_hook_burst(const struct rules_runtime *rt, unsigned lcore_slot,
 		c = n - base < RT_CHUNK ? n - base : RT_CHUNK;
 		m = prepare(rt, pkts + base, c, h == RT_RAW_PRE, views, sel);
 		eval_sel(rt, slot, h, views, keys, sel, m, true, &now, v + base);
+		marks_out(views, sel, m, v + base);
 	}
 	return 0;
 }

@@ -34,6 +34,8 @@ static const struct rules_match_ops *const match_ops[RULES_MATCH_MAX] = {
 	[RULES_MATCH_CONNTRACK] = &rules_match_ops_conntrack,
 	[RULES_MATCH_COMMENT] = &rules_match_ops_comment,
 	[RULES_MATCH_LIMIT] = &rules_match_ops_limit,
+	[RULES_MATCH_MARK] = &rules_match_ops_mark,
+	[RULES_MATCH_CONNMARK] = &rules_match_ops_connmark,
 };
 
 static int

@@ -21,6 +21,7 @@ enum {
 	O_STATE = 1 << 0, O_STATUS = 1 << 1, O_DIR = 1 << 2,
 	O_COMMENT = 1 << 0,
 	O_LIMIT = 1 << 0, O_BURST = 1 << 1,
+	O_MARK = 1 << 0,
 };
 
 #define ERR(st, tok, ...) rules_err((st)->c, (tok), __VA_ARGS__)
@@ -36,7 +37,8 @@ struct rules_match_ops {
 extern const struct rules_match_ops rules_match_ops_tcp, rules_match_ops_udp,
 	rules_match_ops_multiport, rules_match_ops_icmp, rules_match_ops_icmp6,
 	rules_match_ops_state, rules_match_ops_conntrack,
-	rules_match_ops_comment, rules_match_ops_limit;
+	rules_match_ops_comment, rules_match_ops_limit,
+	rules_match_ops_mark, rules_match_ops_connmark;
 
 /* ---- parse helpers ---- */
 

@@ -75,6 +75,11 @@ static const struct {
 				      RULES_HOOK_OUTPUT } },
 	[RULES_TABLE_NAT] = { 4, { RULES_HOOK_PREROUTING, RULES_HOOK_INPUT,
 				   RULES_HOOK_OUTPUT, RULES_HOOK_POSTROUTING } },
+	[RULES_TABLE_MANGLE] = { 5, { RULES_HOOK_PREROUTING, RULES_HOOK_INPUT,
+				      RULES_HOOK_FORWARD, RULES_HOOK_OUTPUT,
+				      RULES_HOOK_POSTROUTING } },
+	[RULES_TABLE_SECURITY] = { 3, { RULES_HOOK_INPUT, RULES_HOOK_FORWARD,
+					RULES_HOOK_OUTPUT } },
 };
 
 struct parser {
@@ -895,13 +900,9 @@ table_line(struct parser *p, const char *s, size_t len)
 	}
 	p->skipping = true;
 	snprintf(p->skip_name, sizeof(p->skip_name), "%s", name);
-	if (!strcmp(name, "mangle") || !strcmp(name, "security")) {
-		p->skip_reports = true; /* reported on each rule */
-	} else {
-		p->skip_reports = false;
-		rules_err(&p->c, s, "unknown table '%s' (filter, nat and raw are supported)",
-			  name);
-	}
+	p->skip_reports = false;
+	rules_err(&p->c, s, "unknown table '%s' (filter, nat, raw, mangle and security are supported)",
+		  name);
 }
 
 static void

@@ -80,7 +80,9 @@ union rt_anykey {
 
 /* The hooks we evaluate. */
 enum rt_hook {
-	RT_RAW_PRE, RT_NAT_PRE, RT_FILTER_FWD, RT_NAT_POST, RT_HOOK_NUM
+	RT_RAW_PRE, RT_NAT_PRE, RT_FILTER_FWD, RT_NAT_POST,
+	RT_MANGLE_PRE, RT_MANGLE_FWD, RT_MANGLE_POST, RT_SECURITY_FWD,
+	RT_HOOK_NUM
 };
 
 /* ---- flattened entries ---------------------------------------------------- */

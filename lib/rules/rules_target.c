@@ -8,6 +8,7 @@
  *   DNAT               nat only; PREROUTING, OUTPUT
  *   MASQUERADE         nat only; POSTROUTING
  *   DROP               not in nat ("not intended for filtering")
+ *   MARK, CONNMARK     any table, any hook (as xt_MARK / xt_CONNMARK)
  * A restricted target in a user chain is checked at COMMIT against every
  * hook the chain is reachable from (rules_parse.c).
  */
@@ -22,6 +23,7 @@
 #define ERR(st, tok, ...) rules_err((st)->c, (tok), __VA_ARGS__)
 #define TBIT(t) (1u << RULES_TABLE_##t)
 #define HBIT(h) RULES_HOOK_BIT(RULES_HOOK_##h)
+#define TALL (TBIT(RAW) | TBIT(FILTER) | TBIT(NAT) | TBIT(MANGLE) | TBIT(SECURITY))
 
 enum {
 	O_WITH = 1 << 0,
@@ -29,6 +31,7 @@ enum {
 	O_NOTRACK = 1 << 0, O_HELPER = 1 << 1, O_ZONE = 1 << 2,
 	O_TO = 1 << 0, O_RANDOM = 1 << 1, O_RANDOM_FULLY = 1 << 2,
 	O_PERSISTENT = 1 << 3,
+	O_MARKOP = 1 << 0, O_NFMASK = 1 << 1, O_CTMASK = 1 << 2, O_MASK = 1 << 3,
 };
 
 static enum rules_opt_result reject_opt(struct rules_rule_state *, const char *,
@@ -39,6 +42,8 @@ static enum rules_opt_result ct_opt(struct rules_rule_state *, const char *,
 				    char *const *, uint32_t, uint32_t *);
 static enum rules_opt_result nat_opt(struct rules_rule_state *, const char *,
 				     char *const *, uint32_t, uint32_t *);
+static enum rules_opt_result mark_opt(struct rules_rule_state *, const char *,
+				      char *const *, uint32_t, uint32_t *);
 
 typedef enum rules_opt_result (*target_opt_fn)(struct rules_rule_state *,
 					       const char *, char *const *,
@@ -51,13 +56,13 @@ static const struct target_ops {
 	target_opt_fn opt;
 	const char *table_hint;
 } target_ops[RULES_T_MAX] = {
-	[RULES_T_ACCEPT] = { "ACCEPT", TBIT(RAW) | TBIT(FILTER) | TBIT(NAT), 0, NULL, NULL },
-	[RULES_T_DROP] = { "DROP", TBIT(RAW) | TBIT(FILTER), 0, NULL,
+	[RULES_T_ACCEPT] = { "ACCEPT", TALL, 0, NULL, NULL },
+	[RULES_T_DROP] = { "DROP", TALL & ~TBIT(NAT), 0, NULL,
 			   "is not allowed in the nat table, which is not for filtering" },
-	[RULES_T_RETURN] = { "RETURN", TBIT(RAW) | TBIT(FILTER) | TBIT(NAT), 0, NULL, NULL },
+	[RULES_T_RETURN] = { "RETURN", TALL, 0, NULL, NULL },
 	[RULES_T_REJECT] = { "REJECT", TBIT(FILTER), HBIT(INPUT) | HBIT(FORWARD) | HBIT(OUTPUT),
 			     reject_opt, "is only valid in the filter table" },
-	[RULES_T_LOG] = { "LOG", TBIT(RAW) | TBIT(FILTER) | TBIT(NAT), 0, log_opt, NULL },
+	[RULES_T_LOG] = { "LOG", TALL, 0, log_opt, NULL },
 	[RULES_T_CT] = { "CT", TBIT(RAW), 0, ct_opt, "is only valid in the raw table" },
 	[RULES_T_NOTRACK] = { "NOTRACK", TBIT(RAW), 0, NULL, "is only valid in the raw table" },
 	[RULES_T_SNAT] = { "SNAT", TBIT(NAT), HBIT(POSTROUTING) | HBIT(INPUT), nat_opt,
@@ -66,13 +71,15 @@ static const struct target_ops {
 			   "is only valid in the nat table" },
 	[RULES_T_MASQUERADE] = { "MASQUERADE", TBIT(NAT), HBIT(POSTROUTING), nat_opt,
 				 "is only valid in the nat table" },
+	[RULES_T_MARK] = { "MARK", TALL, 0, mark_opt, NULL },
+	[RULES_T_CONNMARK] = { "CONNMARK", TALL, 0, mark_opt, NULL },
 };
 
 /* Targets iptables has that we do not implement: a clear message, and
  * chains may not take these names either. */
 static const char *const other_targets[] = {
-	"AUDIT", "CHECKSUM", "CLASSIFY", "CLUSTERIP", "CONNMARK", "CONNSECMARK",
-	"DNPT", "DSCP", "ECN", "HL", "HMARK", "IDLETIMER", "LED", "MARK",
+	"AUDIT", "CHECKSUM", "CLASSIFY", "CLUSTERIP", "CONNSECMARK",
+	"DNPT", "DSCP", "ECN", "HL", "HMARK", "IDLETIMER", "LED",
 	"NETMAP", "NFLOG", "NFQUEUE", "QUEUE", "RATEEST", "REDIRECT",
 	"SECMARK", "SET", "SNPT", "SYNPROXY", "TCPMSS", "TCPOPTSTRIP", "TEE",
 	"TOS", "TPROXY", "TRACE", "TTL", "ULOG",
@@ -164,6 +171,10 @@ rules_target_set(struct rules_rule_state *st, const char *name, bool is_goto,
 					: RULES_REJ_PORT_UNREACH;
 			if (k == RULES_T_LOG)
 				tg->log.level = RULES_LOG_DEFAULT_LEVEL;
+			if (k == RULES_T_CONNMARK) {
+				tg->connmark.nfmask = UINT32_MAX;
+				tg->connmark.ctmask = UINT32_MAX;
+			}
 			return true;
 		}
 	}
@@ -517,6 +528,114 @@ nat_opt(struct rules_rule_state *st, const char *opt, char *const *vals,
 	return RULES_OPT_UNKNOWN;
 }
 
+/* "value[/mask]" as iptables' xtables_parse_mark_mask: C numbers up to
+ * 0xffffffff, mask 0xffffffff when left out. */
+static bool
+parse_mark_mask(const char *s, uint32_t *value, uint32_t *mask, bool with_mask)
+{
+	const char *slash = strchr(s, '/');
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+
+	if (n == 0 || !rules_parse_cnum(s, n, UINT32_MAX, value))
+		return false;
+	*mask = UINT32_MAX;
+	if (slash == NULL)
+		return true;
+	if (!with_mask || slash[1] == '\0')
+		return false;
+	return rules_parse_cnum(slash + 1, strlen(slash + 1), UINT32_MAX, mask);
+}
+
+/* MARK and CONNMARK: one operation each; CONNMARK's --save-mark and
+ * --restore-mark take --nfmask/--ctmask or --mask (both). */
+static enum rules_opt_result
+mark_opt(struct rules_rule_state *st, const char *opt, char *const *vals,
+	 uint32_t nvals, uint32_t *used)
+{
+	static const char *const ops[] = {
+		"--set-xmark", "--set-mark", "--and-mark", "--or-mark", "--xor-mark",
+		"--save-mark", "--restore-mark",
+	};
+	struct rules_target *tg = &st->r->target;
+	bool cm = tg->kind == RULES_T_CONNMARK;
+	const char *tname = cm ? "CONNMARK" : "MARK";
+	uint32_t v, m;
+	unsigned i;
+
+	for (i = 0; i < RULES_ARRAY_SIZE(ops); i++)
+		if (!strcmp(opt, ops[i]))
+			break;
+	if (i >= 5 && i < RULES_ARRAY_SIZE(ops)) {
+		if (!cm)
+			return RULES_OPT_UNKNOWN;
+		if (st->target_seen & O_MARKOP) {
+			ERR(st, opt, "%s: only one operation per rule (%s is a second)",
+			    tname, opt);
+			return RULES_OPT_ERROR;
+		}
+		st->target_seen |= O_MARKOP;
+		tg->connmark.mode = i == 5 ? RULES_CONNMARK_SAVE : RULES_CONNMARK_RESTORE;
+		return RULES_OPT_OK;
+	}
+	if (i < 5) {
+		if (!topt_val(st, opt, nvals, i < 2 ? "value[/mask]" : "a mark"))
+			return RULES_OPT_ERROR;
+		if (st->target_seen & O_MARKOP) {
+			ERR(st, opt, "%s: only one operation per rule (%s is a second)",
+			    tname, opt);
+			return RULES_OPT_ERROR;
+		}
+		st->target_seen |= O_MARKOP;
+		*used = 1;
+		if (!parse_mark_mask(vals[0], &v, &m, i < 2)) {
+			ERR(st, opt, "expected %s (numbers up to 0xffffffff) after %s, got '%s'",
+			    i < 2 ? "value[/mask]" : "a mark", opt, vals[0]);
+			return RULES_OPT_ERROR;
+		}
+		switch (i) {
+		case 1: m |= v; break;              /* --set-mark: zero the mask, set */
+		case 2: m = ~v; v = 0; break;       /* --and-mark */
+		case 3: m = v; break;               /* --or-mark */
+		case 4: m = 0; break;               /* --xor-mark */
+		default: break;
+		}
+		if (cm) {
+			tg->connmark.mode = RULES_CONNMARK_SET;
+			tg->connmark.ctmark = v;
+			tg->connmark.ctmask = m;
+		} else {
+			tg->mark.value = v;
+			tg->mark.mask = m;
+		}
+		return RULES_OPT_OK;
+	}
+	if (cm && (!strcmp(opt, "--nfmask") || !strcmp(opt, "--ctmask") ||
+		   !strcmp(opt, "--mask"))) {
+		uint16_t bit = opt[2] == 'n' ? O_NFMASK : opt[2] == 'c' ? O_CTMASK : O_MASK;
+
+		if (!topt_val(st, opt, nvals, "a mask") || !topt_once(st, bit, opt))
+			return RULES_OPT_ERROR;
+		if ((bit == O_MASK && (st->target_seen & (O_NFMASK | O_CTMASK))) ||
+		    (bit != O_MASK && (st->target_seen & O_MASK))) {
+			ERR(st, opt, "CONNMARK: %s cannot be used together with %s", opt,
+			    bit == O_MASK ? "--nfmask/--ctmask" : "--mask");
+			return RULES_OPT_ERROR;
+		}
+		*used = 1;
+		if (!rules_parse_cnum(vals[0], strlen(vals[0]), UINT32_MAX, &m)) {
+			ERR(st, opt, "expected a mask (a number up to 0xffffffff) after %s, got '%s'",
+			    opt, vals[0]);
+			return RULES_OPT_ERROR;
+		}
+		if (bit != O_CTMASK)
+			tg->connmark.nfmask = m;
+		if (bit != O_NFMASK)
+			tg->connmark.ctmask = m;
+		return RULES_OPT_OK;
+	}
+	return RULES_OPT_UNKNOWN;
+}
+
 enum rules_opt_result
 rules_target_option(struct rules_rule_state *st, const char *opt,
 		    char *const *vals, uint32_t nvals, bool inv, uint32_t *used)
@@ -575,6 +694,16 @@ rules_target_finish(struct rules_rule_state *st)
 			ERR(st, st->target_tok,
 			    "target '%s' with ports needs '-p tcp', '-p udp', '-p sctp' or '-p dccp'",
 			    st->target_tok);
+			return false;
+		}
+		return true;
+	case RULES_T_MARK:
+	case RULES_T_CONNMARK:
+		if (!(st->target_seen & O_MARKOP)) {
+			ERR(st, st->target_tok,
+			    tg->kind == RULES_T_MARK
+				? "target 'MARK' needs one of --set-xmark, --set-mark, --and-mark, --or-mark, --xor-mark"
+				: "target 'CONNMARK' needs one of --set-xmark, --set-mark, --and-mark, --or-mark, --xor-mark, --save-mark, --restore-mark");
 			return false;
 		}
 		return true;

@@ -143,6 +143,8 @@ struct ctx {
 	uint32_t status;
 	uint8_t dir;
 	uint8_t in;
+	uint32_t mark;   /* packet mark on entry */
+	uint32_t ctmark; /* the connection's mark */
 };
 
 static void
@@ -152,7 +154,9 @@ same(const struct rules_verdict *a, const struct rules_verdict *b,
 	if (a->verdict != b->verdict || a->rule != b->rule ||
 	    a->reject != b->reject || a->log_rule != b->log_rule ||
 	    a->dnat_rule != b->dnat_rule || a->snat_rule != b->snat_rule ||
-	    a->notrack != b->notrack || a->helper != b->helper) {
+	    a->notrack != b->notrack || a->helper != b->helper ||
+	    a->mark != b->mark || a->ctmark != b->ctmark ||
+	    a->ctmark_set != b->ctmark_set) {
 		test_failed++;
 		fprintf(stderr,
 			"line %d: acl and interpreter disagree: verdict %u/%u rule %d/%d reject %u/%u log %d/%d dnat %d/%d snat %d/%d notrack %u/%u helper %u/%u\n",
@@ -171,7 +175,7 @@ static struct rules_verdict ev_line(struct T *t, const struct pkt_meta *m,
 	struct rules_pkt p = {
 		.meta = m, .state_bits = c.state, .ct_status = c.status,
 		.dir = c.dir, .in_port = c.in, .out_port = c.in ^ 1,
-		.len = m->l3_len,
+		.len = m->l3_len, .mark = c.mark, .ctmark = c.ctmark,
 	};
 	struct rules_verdict v, r;
 
@@ -225,6 +229,125 @@ RID(struct T *t, enum rules_table_id tb, const char *chain,
 #define HDR_DROP "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n"
 
 /* ---- matches ------------------------------------------------------------------ */
+
+/* The mangle table in netfilter's order (mangle PREROUTING, nat
+ * PREROUTING, mangle FORWARD, filter FORWARD, mangle POSTROUTING, nat
+ * POSTROUTING), MARK and CONNMARK carried from hook to hook, -m mark and
+ * -m connmark; raw's MARK; packets without a connection. */
+static void
+test_mangle_marks(void)
+{
+	struct T t;
+	struct pkt_meta m;
+	struct rules_verdict v;
+	struct rules_hook_stats st;
+
+	if (!T_load(&t,
+		    "*mangle\n:PREROUTING ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n"
+		    ":POSTROUTING ACCEPT [0:0]\n"
+		    "-A PREROUTING -j CONNMARK --restore-mark --mask 0xff\n"
+		    "-A PREROUTING -m mark ! --mark 0/0xff -j ACCEPT\n"
+		    "-A PREROUTING -p tcp --dport 22 -j MARK --set-mark 0x1/0xff\n"
+		    "-A PREROUTING -p udp -j MARK --set-mark 0x2/0xff\n"
+		    "-A PREROUTING -s 9.9.9.9 -j DROP\n"
+		    "-A PREROUTING -j CONNMARK --save-mark --mask 0xff\n"
+		    "-A FORWARD -m connmark --mark 0x2/0xff -j MARK --or-mark 0x100\n"
+		    "-A FORWARD -m connmark ! --mark 0x7 -j RETURN\n"
+		    "-A FORWARD -j CONNMARK --set-xmark 0x70/0xf0\n"
+		    "-A POSTROUTING -m mark --mark 0x100/0x100 -j MARK --xor-mark 0x1000\n"
+		    "COMMIT\n"
+		    "*raw\n:PREROUTING ACCEPT [0:0]\n"
+		    "-A PREROUTING -p tcp --dport 99 -j MARK --set-mark 0x5\n"
+		    "COMMIT\n"
+		    HDR_DROP
+		    "-A FORWARD -m mark --mark 0x1/0xff -j ACCEPT\n"
+		    "-A FORWARD -m mark --mark 0x102 -j ACCEPT\n"
+		    "-A FORWARD -m connmark --mark 0x77 -j ACCEPT\n"
+		    "COMMIT\n"
+		    "*nat\n:POSTROUTING ACCEPT [0:0]\n"
+		    "-A POSTROUTING -m mark --mark 0x1102 -j MASQUERADE\n"
+		    "COMMIT\n")) {
+		CHECK(0);
+		return;
+	}
+	CHECK_EQ(rules_runtime_hook_stats(t.rt, RULES_TABLE_MANGLE,
+					  RULES_HOOK_FORWARD, &st), 0);
+	CHECK(st.present);
+	/* new ssh: marked 1 in PREROUTING, saved to the connection */
+	m = M("1.1.1.1", "2.2.2.2", 6, 5, 22, 0x02);
+	v = EV(&t, m, ST_NEW);
+	EXPECT(v, A, F(0));
+	CHECK_EQ(v.mark, 0x1);
+	CHECK_EQ(v.ctmark, 0x1);
+	CHECK_EQ(v.ctmark_set, 1);
+	/* its later packets: restored, PREROUTING accepts early, nothing saved */
+	v = EV(&t, m, ST_EST, .mark = 0, .ctmark = 0x1);
+	EXPECT(v, A, F(0));
+	CHECK_EQ(v.mark, 0x1);
+	CHECK_EQ(v.ctmark_set, 0);
+	/* udp: 2, then FORWARD's connmark 2 -> or 0x100, filter takes 0x102,
+	 * POSTROUTING xors 0x1000 before nat POSTROUTING sees it */
+	m = M("1.1.1.1", "2.2.2.2", 17, 5, 53, 0);
+	v = EV(&t, m, ST_NEW);
+	EXPECT(v, A, F(1));
+	CHECK_EQ(v.mark, 0x1102);
+	CHECK_EQ(v.ctmark, 0x2);
+	CHECK_EQ(v.snat_rule, RID(&t, RULES_TABLE_NAT, "POSTROUTING", 0));
+	/* mangle drops: filter never sees it */
+	m = M("9.9.9.9", "2.2.2.2", 6, 5, 80, 0x02);
+	v = EV(&t, m, ST_NEW);
+	EXPECT(v, D, RID(&t, RULES_TABLE_MANGLE, "PREROUTING", 4));
+	CHECK_EQ(v.table, RULES_TABLE_MANGLE);
+	/* no connection: CONNMARK does nothing, -m connmark never matches
+	 * (the negated one neither) */
+	m = M("1.1.1.1", "2.2.2.2", 17, 5, 53, 0);
+	v = EV(&t, m, ST_INV, .ctmark = 0x2);
+	EXPECT(v, D, -1);
+	CHECK_EQ(v.mark, 0x2);
+	CHECK_EQ(v.ctmark_set, 0);
+	/* a mark from raw, restored over by the connection's (mask 0xff) */
+	m = M("1.1.1.1", "2.2.2.2", 6, 5, 80, 0x10);
+	v = EV(&t, m, ST_EST, .mark = 0x305, .ctmark = 0x7);
+	/* mark 0x307 != 0: PREROUTING accepts; FORWARD: connmark 7 sets
+	 * 0x77; POSTROUTING: bit 0x100 set, xor 0x1000 */
+	CHECK_EQ(v.mark, 0x1307);
+	CHECK_EQ(v.ctmark, 0x77);
+	CHECK_EQ(v.ctmark_set, 1);
+	EXPECT(v, A, F(2));
+	/* raw's MARK */
+	m = M("1.1.1.1", "2.2.2.2", 6, 5, 99, 0x02);
+	v = RAW(&t, m, 0);
+	CHECK_EQ(v.mark, 0x5);
+	m = M("1.1.1.1", "2.2.2.2", 6, 5, 98, 0x02);
+	v = RAW(&t, m, 0);
+	CHECK_EQ(v.mark, 0);
+	T_free(&t);
+
+	/* a mangle table of chain lines only (policies apply), no mangle
+	 * table at all (no hook) */
+	if (!T_load(&t, "*mangle\n:PREROUTING DROP [0:0]\nCOMMIT\n" HDR "COMMIT\n")) {
+		CHECK(0);
+		return;
+	}
+	m = M("1.1.1.1", "2.2.2.2", 6, 5, 22, 0x02);
+	v = EV(&t, m, ST_EST);
+	EXPECT(v, D, -1);
+	CHECK_EQ(v.table, RULES_TABLE_MANGLE);
+	T_free(&t);
+	if (!T_load(&t, HDR "COMMIT\n")) {
+		CHECK(0);
+		return;
+	}
+	CHECK_EQ(rules_runtime_hook_stats(t.rt, RULES_TABLE_MANGLE,
+					  RULES_HOOK_PREROUTING, &st), 0);
+	CHECK(!st.present);
+	v = EV(&t, m, ST_EST, .mark = 0x9, .ctmark = 0x4);
+	EXPECT(v, A, -1);
+	CHECK_EQ(v.mark, 0x9);
+	CHECK_EQ(v.ctmark, 0x4);
+	CHECK_EQ(v.ctmark_set, 0);
+	T_free(&t);
+}
 
 static void
 test_addresses(void)
@@ -1599,6 +1722,7 @@ main(int argc, char **argv)
 	test_reject_types();
 	test_fragments();
 	test_raw_nat();
+	test_mangle_marks();
 	test_realistic();
 	test_ipv6();
 	test_counters();

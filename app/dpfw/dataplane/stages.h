@@ -69,7 +69,8 @@ stage_eval_both(const struct dpfw_rules *r, unsigned slot, bool raw,
 
 /*
  * PREROUTING comes before the routing decision: a LOG rule there (raw, or
- * nat PREROUTING and the user chains only it reaches) prints an empty OUT=,
+ * nat or mangle PREROUTING and the user chains only it reaches) prints an
+ * empty OUT=,
  * as the kernel's does.
  */
 static inline bool
@@ -77,7 +78,7 @@ stage_log_before_routing(const struct rules_rule_ref *ref)
 {
 	if (ref->table == RULES_TABLE_RAW)
 		return true;
-	if (ref->table != RULES_TABLE_NAT)
+	if (ref->table != RULES_TABLE_NAT && ref->table != RULES_TABLE_MANGLE)
 		return false;
 	return ref->ch->builtin ? ref->ch->hook == RULES_HOOK_PREROUTING :
 	       ref->ch->hooks == RULES_HOOK_BIT(RULES_HOOK_PREROUTING);
@@ -103,14 +104,14 @@ stage_log_verdict(struct dpfw *d, struct dpfw_lcore *l, const struct dpfw_rules 
  * raw PREROUTING: drop what it drops (the burst is compacted in place,
  * order kept), mark what it leaves untracked (bit i of *notrack) and note
  * the helper and zone its CT target gives (helper[i] for a new
- * connection, zone[i] for the lookup). Returns
- * the packets left.
+ * connection, zone[i] for the lookup) and the packet mark its MARK rules
+ * leave (mark[i], for the later hooks). Returns the packets left.
  */
 static inline uint16_t
 stage_raw_stage(struct dpfw *d, struct dpfw_lcore *l, const struct dpfw_rules *r,
 		unsigned in, struct rte_mbuf **pkts, struct pkt_meta *meta,
 		uint16_t n, uint64_t tsc, uint64_t *notrack, uint8_t *helper,
-		uint16_t *zone)
+		uint16_t *zone, uint32_t *mark)
 {
 	struct rules_pkt rp[DPFW_MAX_BURST];
 	struct rules_verdict v[DPFW_MAX_BURST];
@@ -134,6 +135,7 @@ stage_raw_stage(struct dpfw *d, struct dpfw_lcore *l, const struct dpfw_rules *r
 			*notrack |= 1ull << k;
 		helper[k] = v[i].helper;
 		zone[k] = v[i].zone;
+		mark[k] = v[i].mark;
 		if (k != i) {
 			pkts[k] = pkts[i];
 			meta[k] = meta[i];
@@ -143,11 +145,15 @@ stage_raw_stage(struct dpfw *d, struct dpfw_lcore *l, const struct dpfw_rules *r
 	return k;
 }
 
-/* The rules after conntrack, for the whole burst. */
+/* The rules after conntrack, for the whole burst: the packet marks raw
+ * left (mark: NULL for none), each connection's mark read here and written
+ * back when a CONNMARK rule changed it (before the verdict: a dropped
+ * packet's CONNMARK stays, as in the kernel). Packets of one connection
+ * in one burst all see the record's mark as the burst found it. */
 static inline void
 stage_filter_stage(const struct dpfw_rules *r, struct dpfw_lcore *l, unsigned in,
 		   const struct pkt_meta *meta, const struct ct_result *res,
-		   uint16_t n, struct rules_verdict *v)
+		   const uint32_t *mark, uint16_t n, struct rules_verdict *v)
 {
 	struct rules_pkt rp[DPFW_MAX_BURST];
 	uint16_t i;
@@ -161,8 +167,13 @@ stage_filter_stage(const struct dpfw_rules *r, struct dpfw_lcore *l, unsigned in
 			.in_port = (uint8_t)in,
 			.out_port = (uint8_t)(in ^ 1),
 			.len = meta[i].l3_len,
+			.mark = mark ? mark[i] : 0,
+			.ctmark = res[i].conn ? ct_conn_mark(res[i].conn) : 0,
 		};
 	stage_eval_both(r, l->index, false, rp, n, v);
+	for (i = 0; i < n; i++)
+		if (unlikely(v[i].ctmark_set) && res[i].conn != NULL)
+			ct_conn_set_mark(res[i].conn, v[i].ctmark);
 }
 
 /*

@@ -19,11 +19,13 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-SUPPORTED_TABLES = {"filter", "nat", "raw"}
+SUPPORTED_TABLES = {"filter", "nat", "raw", "mangle", "security"}
 SUPPORTED_MATCHES = {"tcp", "udp", "multiport", "icmp", "icmp6", "icmpv6",
-                     "state", "conntrack", "comment", "limit"}
+                     "state", "conntrack", "comment", "limit", "mark",
+                     "connmark"}
 SUPPORTED_TARGETS = {"ACCEPT", "DROP", "RETURN", "REJECT", "LOG", "CT",
-                     "NOTRACK", "SNAT", "DNAT", "MASQUERADE"}
+                     "NOTRACK", "SNAT", "DNAT", "MASQUERADE", "MARK",
+                     "CONNMARK"}
 OK_COMMANDS = {"-A", "--append", "-N", "--new-chain", "-P", "--policy"}
 COMMANDS = {"-I": "-I", "--insert": "-I", "-F": "-F", "--flush": "-F",
             "-X": "-X", "--delete-chain": "-X", "-Z": "-Z", "--zero": "-Z",
