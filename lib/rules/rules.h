@@ -127,7 +127,8 @@ struct rules_port_range {
 	X(COMMENT, "comment")                                                 \
 	X(LIMIT, "limit")                                                     \
 	X(MARK, "mark")                                                       \
-	X(CONNMARK, "connmark")
+	X(CONNMARK, "connmark")                                               \
+	X(ADDRTYPE, "addrtype")
 
 enum rules_match_kind {
 #define RULES_MATCH_ENUM(id, name) RULES_MATCH_##id,
@@ -227,6 +228,46 @@ struct rules_match_mark {
 	bool inv;
 };
 
+/** -m addrtype types: X(id, name), bit (1 << n) in the kernel's route type
+ *  order (RTN_UNSPEC = 0 ...), the order iptables-save prints them in. */
+#define RULES_ADDRTYPES(X)                                                    \
+	X(UNSPEC, "UNSPEC")                                                   \
+	X(UNICAST, "UNICAST")                                                 \
+	X(LOCAL, "LOCAL")                                                     \
+	X(BROADCAST, "BROADCAST")                                             \
+	X(ANYCAST, "ANYCAST")                                                 \
+	X(MULTICAST, "MULTICAST")                                             \
+	X(BLACKHOLE, "BLACKHOLE")                                             \
+	X(UNREACHABLE, "UNREACHABLE")                                         \
+	X(PROHIBIT, "PROHIBIT")                                               \
+	X(THROW, "THROW")                                                     \
+	X(NAT, "NAT")                                                         \
+	X(XRESOLVE, "XRESOLVE")
+
+enum rules_addrtype {
+#define RULES_ADDRTYPE_ENUM(id, name) RULES_ADDRTYPE_##id,
+	RULES_ADDRTYPES(RULES_ADDRTYPE_ENUM)
+#undef RULES_ADDRTYPE_ENUM
+	RULES_ADDRTYPE_MAX
+};
+
+/* rules_match_addrtype.flags */
+#define RULES_ADDRTYPE_INV_SRC 0x01
+#define RULES_ADDRTYPE_INV_DST 0x02
+#define RULES_ADDRTYPE_LIMIT_IN 0x04  /**< --limit-iface-in */
+#define RULES_ADDRTYPE_LIMIT_OUT 0x08 /**< --limit-iface-out */
+
+/** -m addrtype: --src-type / --dst-type as bit sets (1 << RULES_ADDRTYPE_*,
+ *  0: not given). A bump in the wire has no routing table: an address is
+ *  BROADCAST (0.0.0.0/8, 255.255.255.255, a port subnet's broadcast),
+ *  MULTICAST, LOCAL (a port's address, rules_runtime_opts.local) or
+ *  UNICAST (doc/rules.md). */
+struct rules_match_addrtype {
+	uint16_t src;
+	uint16_t dst;
+	uint8_t flags;
+};
+
 struct rules_match {
 	enum rules_match_kind kind;
 	union {
@@ -238,6 +279,7 @@ struct rules_match {
 		struct rules_match_comment comment; /**< COMMENT */
 		struct rules_match_limit limit;   /**< LIMIT */
 		struct rules_match_mark mark;     /**< MARK, CONNMARK */
+		struct rules_match_addrtype addrtype; /**< ADDRTYPE */
 	};
 };
 
@@ -554,6 +596,10 @@ struct rules_runtime_opts {
 			      *   this limit) the hook is interpreted instead,
 			      *   with a warning. A limit makes rte_acl retry
 			      *   with smaller tries, which can be slow. */
+	const struct rules_addr *local[2]; /**< each port's own addresses
+			     *   (with their prefix: the subnet broadcast), for
+			     *   -m addrtype LOCAL/BROADCAST; NULL: none */
+	uint32_t n_local[2];
 };
 
 /**

@@ -280,6 +280,7 @@ match_dnf(const struct rules_match *m, struct dnf *d)
 		return conntrack_dnf(&m->ct, d);
 	case RULES_MATCH_MARK:    /* not in the key: the rule's boxes are a */
 	case RULES_MATCH_CONNMARK: /* superset, its entries slow */
+	case RULES_MATCH_ADDRTYPE:
 		return -E2BIG;
 	case RULES_MATCH_COMMENT:
 	case RULES_MATCH_LIMIT:   /* second stage (interpreter) */

@@ -176,9 +176,99 @@ in_range(uint16_t v, const struct rules_port_range *r)
 	return v >= r->lo && v <= r->hi;
 }
 
+/* The type of one address as xt_addrtype sees it without a routing
+ * table: the ports' own addresses LOCAL (only @port's with a limit: 0/1;
+ * 2 for any), their subnets' broadcast addresses BROADCAST. */
+static bool
+addr_local(const struct rules_runtime *rt, const uint32_t *a, unsigned words,
+	   unsigned port, bool *bcast)
+{
+	unsigned p, i;
+
+	*bcast = false;
+	for (p = 0; p < 2; p++) {
+		if (port < 2 && p != port)
+			continue;
+		for (i = 0; i < rt->n_local[p]; i++) {
+			const struct rules_addr *l = &rt->local[p][i];
+
+			if (!memcmp(a, l->addr, words * 4))
+				return true;
+			if (words == 1 && l->plen < 31) {
+				uint32_t hm = (uint32_t)(UINT32_MAX >> l->plen);
+				uint32_t net, x = rte_be_to_cpu_32(a[0]);
+
+				memcpy(&net, l->addr, 4);
+				net = rte_be_to_cpu_32(net);
+				if ((x & ~hm) == (net & ~hm) && (x & hm) == hm)
+					*bcast = true;
+			}
+		}
+	}
+	return false;
+}
+
+#define AT(t) (1u << RULES_ADDRTYPE_##t)
+
+static bool
+addrtype_one(const struct rules_runtime *rt, const uint32_t *a, unsigned words,
+	     unsigned port, uint16_t mask)
+{
+	const uint8_t *b = (const uint8_t *)a;
+	bool bcast, local;
+
+	if (words == 1) {
+		uint16_t type;
+
+		if (b[0] == 0 || a[0] == UINT32_MAX)
+			type = AT(BROADCAST);
+		else if ((b[0] & 0xf0) == 0xe0)
+			type = AT(MULTICAST);
+		else {
+			local = addr_local(rt, a, 1, port, &bcast);
+			type = local ? AT(LOCAL) : bcast ? AT(BROADCAST) : AT(UNICAST);
+		}
+		return (type & mask) != 0;
+	}
+	/* IPv6, as xt_addrtype's match_type6: the address-class types must
+	 * all hold, then a route type if any is asked */
+	{
+		static const uint8_t any[16];
+		bool mc = b[0] == 0xff, unspec = !memcmp(b, any, 16);
+
+		if ((mask & AT(MULTICAST)) && !mc)
+			return false;
+		if ((mask & AT(UNICAST)) && (mc || unspec))
+			return false;
+		if ((mask & AT(UNSPEC)) && !unspec)
+			return false;
+		if (mask & (AT(LOCAL) | AT(ANYCAST) | AT(BLACKHOLE) | AT(UNREACHABLE)))
+			return (mask & AT(LOCAL)) && addr_local(rt, a, 4, port, &bcast);
+		return true;
+	}
+}
+
+static bool
+addrtype_match(const struct rules_runtime *rt, const struct rules_match_addrtype *m,
+	       const struct rt_view *v)
+{
+	unsigned words = v->family == 6 ? 4 : 1;
+	unsigned port = (m->flags & RULES_ADDRTYPE_LIMIT_IN) ? v->in_port
+			: (m->flags & RULES_ADDRTYPE_LIMIT_OUT) ? v->out_port : 2;
+
+	if (m->src && addrtype_one(rt, v->src, words, port, m->src) ==
+			      !!(m->flags & RULES_ADDRTYPE_INV_SRC))
+		return false;
+	if (m->dst && addrtype_one(rt, v->dst, words, port, m->dst) ==
+			      !!(m->flags & RULES_ADDRTYPE_INV_DST))
+		return false;
+	return true;
+}
+
 /* One match; *hotdrop when the L4 header it needs is unreadable. */
 static bool
-match_one(const struct rules_match *m, const struct rt_view *v, bool *hotdrop)
+match_one(const struct rules_runtime *rt, const struct rules_match *m,
+	  const struct rt_view *v, bool *hotdrop)
 {
 	uint32_t i;
 
@@ -259,6 +349,8 @@ match_one(const struct rules_match *m, const struct rt_view *v, bool *hotdrop)
 		/* xt_connmark: no connection, no match (even negated) */
 		return v->has_ct &&
 		       ((v->ctmark & m->mark.mask) == m->mark.value) != m->mark.inv;
+	case RULES_MATCH_ADDRTYPE:
+		return addrtype_match(rt, &m->addrtype, v);
 	case RULES_MATCH_COMMENT:
 	case RULES_MATCH_LIMIT: /* evaluated last, by rule_match() */
 	case RULES_MATCH_MAX:
@@ -314,7 +406,7 @@ rule_match(const struct rules_runtime *rt, unsigned slot, uint32_t id,
 	    !(rr->oif_set & (1u << v->out_port)))
 		return false;
 	for (i = 0; i < r->n_matches; i++)
-		if (!match_one(&r->matches[i], v, hotdrop))
+		if (!match_one(rt, &r->matches[i], v, hotdrop))
 			return false;
 	if (rr->limit < 0)
 		return true;

@@ -36,6 +36,7 @@ static const struct rules_match_ops *const match_ops[RULES_MATCH_MAX] = {
 	[RULES_MATCH_LIMIT] = &rules_match_ops_limit,
 	[RULES_MATCH_MARK] = &rules_match_ops_mark,
 	[RULES_MATCH_CONNMARK] = &rules_match_ops_connmark,
+	[RULES_MATCH_ADDRTYPE] = &rules_match_ops_addrtype,
 };
 
 static int

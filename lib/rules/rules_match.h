@@ -22,6 +22,8 @@ enum {
 	O_COMMENT = 1 << 0,
 	O_LIMIT = 1 << 0, O_BURST = 1 << 1,
 	O_MARK = 1 << 0,
+	O_SRCTYPE = 1 << 0, O_DSTTYPE = 1 << 1, O_LIMIT_IN = 1 << 2,
+	O_LIMIT_OUT = 1 << 3,
 };
 
 #define ERR(st, tok, ...) rules_err((st)->c, (tok), __VA_ARGS__)
@@ -38,7 +40,8 @@ extern const struct rules_match_ops rules_match_ops_tcp, rules_match_ops_udp,
 	rules_match_ops_multiport, rules_match_ops_icmp, rules_match_ops_icmp6,
 	rules_match_ops_state, rules_match_ops_conntrack,
 	rules_match_ops_comment, rules_match_ops_limit,
-	rules_match_ops_mark, rules_match_ops_connmark;
+	rules_match_ops_mark, rules_match_ops_connmark,
+	rules_match_ops_addrtype;
 
 /* ---- parse helpers ---- */
 

@@ -175,6 +175,8 @@ struct rules_runtime {
 	uint64_t hz;
 	uint32_t n_warn;
 	char **warn;
+	struct rules_addr *local[2]; /* the ports' addresses (-m addrtype) */
+	uint32_t n_local[2];
 };
 
 static inline uint32_t

@@ -230,6 +230,110 @@ RID(struct T *t, enum rules_table_id tb, const char *chain,
 
 /* ---- matches ------------------------------------------------------------------ */
 
+/* -m addrtype without a routing table: broadcast and multicast from the
+ * address, LOCAL from the ports' addresses (none: never), the interface
+ * limits; IPv6's conjunction of address classes. */
+static void
+test_addrtype(void)
+{
+	static const char *txt = HDR
+		"-A FORWARD -m addrtype --dst-type LOCAL --limit-iface-in -j DROP\n"
+		"-A FORWARD -m addrtype --dst-type LOCAL -j REJECT\n"
+		"-A FORWARD -m addrtype --dst-type BROADCAST -j DROP\n"
+		"-A FORWARD -m addrtype ! --src-type UNICAST -j DROP\n"
+		"-A FORWARD -m addrtype --dst-type MULTICAST ! --src-type LOCAL -j ACCEPT\n"
+		"COMMIT\n";
+	struct rules_addr l0 = { .plen = 24 }, l1 = { .plen = 16 };
+	struct rules_runtime_opts o = { .n_slots = 2 };
+	struct rules_runtime *rt;
+	struct rules_pkt p = { .state_bits = ST_NEW, .len = 100 };
+	struct rules_verdict v;
+	struct pkt_meta m;
+	struct T t;
+	uint32_t a;
+	char err[128];
+	unsigned i;
+	bool w = false;
+
+	/* no addresses: nothing is LOCAL, with a warning */
+	if (!T_load(&t, txt)) {
+		CHECK(0);
+		return;
+	}
+	for (i = 0; i < rules_runtime_n_warnings(t.rt); i++)
+		w |= strstr(rules_runtime_warning(t.rt, i), "no address is LOCAL") != NULL;
+	CHECK(w);
+	m = M("1.1.1.1", "10.0.0.1", 6, 5, 80, 0x02);
+	EXPECT(EV(&t, m, ST_NEW), A, -1);
+	m = M("1.1.1.1", "255.255.255.255", 17, 68, 67, 0);
+	EXPECT(EV(&t, m, ST_NEW), D, F(2));
+	m = M("0.0.0.0", "8.8.8.8", 17, 68, 67, 0);
+	EXPECT(EV(&t, m, ST_NEW), D, F(3));
+	m = M("1.1.1.1", "239.1.1.1", 17, 5, 5, 0);
+	EXPECT(EV(&t, m, ST_NEW), A, F(4));
+	T_free(&t);
+
+	/* ports' addresses: 10.0.0.1/24 on eth0, 10.1.0.1/16 on eth1 */
+	a = ip4("10.0.0.1");
+	memcpy(l0.addr, &a, 4);
+	a = ip4("10.1.0.1");
+	memcpy(l1.addr, &a, 4);
+	o.local[0] = &l0;
+	o.n_local[0] = 1;
+	o.local[1] = &l1;
+	o.n_local[1] = 1;
+	memset(&t, 0, sizeof(t));
+	if (!T_load(&t, txt) ||
+	    rules_runtime_build_opts(t.rs, ports, &o, &rt, err, sizeof(err)) != 0) {
+		CHECK(0);
+		T_free(&t);
+		return;
+	}
+	p.meta = &m;
+	m = M("1.1.1.1", "10.0.0.1", 6, 5, 80, 0x02);
+	p.in_port = 0, p.out_port = 1;
+	rules_eval_burst(rt, 0, &p, 1, &v);
+	EXPECT(v, D, 0); /* eth0's own address, arrived on eth0 */
+	p.in_port = 1, p.out_port = 0;
+	rules_eval_burst(rt, 0, &p, 1, &v);
+	EXPECT(v, R, 1); /* LOCAL, but not eth1's */
+	m = M("1.1.1.1", "10.0.0.255", 6, 5, 80, 0x02);
+	rules_eval_burst(rt, 0, &p, 1, &v);
+	EXPECT(v, D, 2); /* eth0's subnet broadcast */
+	m = M("1.1.1.1", "10.1.255.255", 6, 5, 80, 0x02);
+	rules_eval_burst(rt, 0, &p, 1, &v);
+	EXPECT(v, D, 2);
+	m = M("10.1.0.1", "239.1.1.1", 17, 5, 5, 0);
+	rules_eval_burst(rt, 0, &p, 1, &v);
+	EXPECT(v, D, 3); /* a LOCAL source is not UNICAST */
+	rules_runtime_free(rt);
+	T_free(&t);
+
+	/* IPv6: classes must all hold (MULTICAST,UNICAST never matches) */
+	if (!T_load_fam(&t, "*filter\n:FORWARD ACCEPT [0:0]\n"
+			"-A FORWARD -m addrtype --dst-type MULTICAST,UNICAST -j DROP\n"
+			"-A FORWARD -m addrtype --dst-type MULTICAST -j REJECT\n"
+			"-A FORWARD -m addrtype --src-type UNSPEC -j DROP\n"
+			"-A FORWARD -m addrtype --dst-type UNICAST -j ACCEPT\n"
+			"COMMIT\n", ports, RULES_FAMILY_IPV6)) {
+		CHECK(0);
+		return;
+	}
+	memset(&m, 0, sizeof(m));
+	m.l3 = PKT_L3_IPV6;
+	m.tuple.family = 6;
+	m.tuple.proto = 17;
+	m.l3_len = 100;
+	inet_pton(AF_INET6, "2001:db8::1", m.tuple.src);
+	inet_pton(AF_INET6, "ff02::1", m.tuple.dst);
+	EXPECT(EV(&t, m, ST_NEW), R, F(1));
+	inet_pton(AF_INET6, "2001:db8::2", m.tuple.dst);
+	EXPECT(EV(&t, m, ST_NEW), A, F(3));
+	memset(m.tuple.src, 0, 16);
+	EXPECT(EV(&t, m, ST_NEW), D, F(2));
+	T_free(&t);
+}
+
 /* The mangle table in netfilter's order (mangle PREROUTING, nat
  * PREROUTING, mangle FORWARD, filter FORWARD, mangle POSTROUTING, nat
  * POSTROUTING), MARK and CONNMARK carried from hook to hook, -m mark and
@@ -1723,6 +1827,7 @@ main(int argc, char **argv)
 	test_fragments();
 	test_raw_nat();
 	test_mangle_marks();
+	test_addrtype();
 	test_realistic();
 	test_ipv6();
 	test_counters();

@@ -22,7 +22,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SUPPORTED_TABLES = {"filter", "nat", "raw", "mangle", "security"}
 SUPPORTED_MATCHES = {"tcp", "udp", "multiport", "icmp", "icmp6", "icmpv6",
                      "state", "conntrack", "comment", "limit", "mark",
-                     "connmark"}
+                     "connmark", "addrtype"}
 SUPPORTED_TARGETS = {"ACCEPT", "DROP", "RETURN", "REJECT", "LOG", "CT",
                      "NOTRACK", "SNAT", "DNAT", "MASQUERADE", "MARK",
                      "CONNMARK"}
