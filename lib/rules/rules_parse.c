@@ -385,7 +385,9 @@ mark_present(struct parser *p)
 	p->c.rs->tables[p->table].present = true;
 }
 
-/* :NAME POLICY [p:b] */
+/* :NAME POLICY [p:b]. As iptables-restore (nf_tables) does, words after
+ * the counters are ignored, and a user chain takes any policy word
+ * (":NAME [0:0]", ":NAME - DROP [0:0]" declare it) and no counters. */
 static void
 chain_line(struct parser *p)
 {
@@ -400,11 +402,8 @@ chain_line(struct parser *p)
 		rules_err(&p->c, v[0], "expected ':NAME POLICY [packets:bytes]'");
 		return;
 	}
-	if (p->tok.n > 3) {
-		rules_err(&p->c, v[3], "unexpected text after the chain counters");
-		return;
-	}
-	if (p->tok.n == 3) {
+	idx = rules_chain_find(t, name);
+	if (p->tok.n >= 3 && idx >= 0 && t->chains[idx].builtin) {
 		size_t len = strlen(v[2]);
 
 		if (parse_counters(v[2], len, &cnt) != len) {
@@ -413,7 +412,6 @@ chain_line(struct parser *p)
 		}
 	}
 	mark_present(p);
-	idx = rules_chain_find(t, name);
 	if (idx >= 0 && t->chains[idx].builtin) {
 		ch = &t->chains[idx];
 		if (ch->line != 0) {
@@ -436,12 +434,6 @@ chain_line(struct parser *p)
 	}
 	if (!check_chain_name(p, name, v[0]))
 		return;
-	if (strcmp(v[1], "-")) {
-		rules_err(&p->c, v[1],
-			  "user chain '%s' cannot have a policy: expected '-', got '%s'",
-			  name, v[1]);
-		return;
-	}
 	ch = add_chain(p, t, name);
 	if (ch != NULL)
 		ch->line = p->c.line;

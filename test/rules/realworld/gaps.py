@@ -69,12 +69,8 @@ def features(path):
         if s == "COMMIT":
             continue
         if s.startswith(":"):
-            parts = s[1:].split()
-            builtin = parts[0].isupper() and parts[0] in (
-                "PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING")
-            if not builtin and len(parts) >= 2 and parts[1] != "-":
-                add("syntax: user chain declared with no '-' policy "
-                    "(':NAME [0:0]')", n)
+            # dpfw takes every chain line iptables-restore (nf_tables)
+            # takes: ':NAME [0:0]', ':NAME - DROP [0:0]', trailing words
             continue
         try:
             toks = shlex.split(s)
