@@ -128,7 +128,13 @@ struct rules_port_range {
 	X(LIMIT, "limit")                                                     \
 	X(MARK, "mark")                                                       \
 	X(CONNMARK, "connmark")                                               \
-	X(ADDRTYPE, "addrtype")
+	X(ADDRTYPE, "addrtype")                                               \
+	X(TTL, "ttl")                                                         \
+	X(HL, "hl")                                                           \
+	X(LENGTH, "length")                                                   \
+	X(IPRANGE, "iprange")                                                 \
+	X(PKTTYPE, "pkttype")                                                 \
+	X(MAC, "mac")
 
 enum rules_match_kind {
 #define RULES_MATCH_ENUM(id, name) RULES_MATCH_##id,
@@ -268,6 +274,59 @@ struct rules_match_addrtype {
 	uint8_t flags;
 };
 
+enum rules_ttl_mode {
+	RULES_TTL_EQ = 0, RULES_TTL_NE = 1, RULES_TTL_LT = 2, RULES_TTL_GT = 3,
+};
+
+/** -m ttl (IPv4) / -m hl (IPv6): the packet's TTL or hop limit against
+ *  value (--ttl-eq, ! --ttl-eq, --ttl-lt, --ttl-gt). */
+struct rules_match_ttl {
+	uint8_t mode; /**< enum rules_ttl_mode */
+	uint8_t value;
+};
+
+/** -m length: IP total length (IPv6: 40 + payload length) in [min, max],
+ *  xor inv (min > max never matches, as in the kernel). */
+struct rules_match_length {
+	uint16_t min;
+	uint16_t max;
+	bool inv;
+};
+
+/* rules_match_iprange.has / .inv */
+#define RULES_IPRANGE_SRC 0x01
+#define RULES_IPRANGE_DST 0x02
+
+/** -m iprange: inclusive address ranges, network byte order. */
+struct rules_match_iprange {
+	uint8_t has;
+	uint8_t inv;
+	uint8_t family; /**< enum rules_family of the addresses */
+	uint8_t src_lo[16], src_hi[16];
+	uint8_t dst_lo[16], dst_hi[16];
+};
+
+/** -m pkttype types (the kernel's PACKET_* numbers). */
+enum rules_pkttype {
+	RULES_PKTTYPE_UNICAST = 0, /**< PACKET_HOST ("unicast", "host") */
+	RULES_PKTTYPE_BROADCAST = 1,
+	RULES_PKTTYPE_MULTICAST = 2,
+	RULES_PKTTYPE_OTHERHOST = 3,
+};
+
+/** -m pkttype: from the destination MAC (a bump in the wire takes every
+ *  unicast frame as its own: PACKET_HOST, as br_netfilter does). */
+struct rules_match_pkttype {
+	uint8_t type; /**< enum rules_pkttype */
+	bool inv;
+};
+
+/** -m mac --mac-source. */
+struct rules_match_mac {
+	uint8_t addr[6];
+	bool inv;
+};
+
 struct rules_match {
 	enum rules_match_kind kind;
 	union {
@@ -280,6 +339,11 @@ struct rules_match {
 		struct rules_match_limit limit;   /**< LIMIT */
 		struct rules_match_mark mark;     /**< MARK, CONNMARK */
 		struct rules_match_addrtype addrtype; /**< ADDRTYPE */
+		struct rules_match_ttl ttl;       /**< TTL, HL */
+		struct rules_match_length length; /**< LENGTH */
+		struct rules_match_iprange iprange; /**< IPRANGE */
+		struct rules_match_pkttype pkttype; /**< PKTTYPE */
+		struct rules_match_mac mac;       /**< MAC */
 	};
 };
 
@@ -300,7 +364,8 @@ struct rules_match {
 	X(DNAT, "DNAT")                                                       \
 	X(MASQUERADE, "MASQUERADE")                                           \
 	X(MARK, "MARK")                                                       \
-	X(CONNMARK, "CONNMARK")
+	X(CONNMARK, "CONNMARK")                                               \
+	X(CHECKSUM, "CHECKSUM")
 
 enum rules_target_kind {
 #define RULES_TARGET_ENUM(id, name) RULES_T_##id,
@@ -555,6 +620,9 @@ struct rules_pkt {
 	uint32_t mark;       /**< packet mark on entry (raw's result for the
 			      *   later hooks; 0 as a packet arrives) */
 	uint32_t ctmark;     /**< the connection's mark (ignored without one) */
+	const uint8_t *l2;   /**< the frame from its Ethernet header (-m mac,
+			      *   -m pkttype); NULL: no MAC (mac never
+			      *   matches, pkttype is unicast) */
 };
 
 /** What the rules decided for one packet. */

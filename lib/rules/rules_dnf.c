@@ -281,6 +281,12 @@ match_dnf(const struct rules_match *m, struct dnf *d)
 	case RULES_MATCH_MARK:    /* not in the key: the rule's boxes are a */
 	case RULES_MATCH_CONNMARK: /* superset, its entries slow */
 	case RULES_MATCH_ADDRTYPE:
+	case RULES_MATCH_TTL:
+	case RULES_MATCH_HL:
+	case RULES_MATCH_LENGTH:
+	case RULES_MATCH_IPRANGE:
+	case RULES_MATCH_PKTTYPE:
+	case RULES_MATCH_MAC:
 		return -E2BIG;
 	case RULES_MATCH_COMMENT:
 	case RULES_MATCH_LIMIT:   /* second stage (interpreter) */

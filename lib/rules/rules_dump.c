@@ -123,6 +123,9 @@ dump_target(FILE *f, const struct rules_ruleset *rs,
 		fprintf(f, " -j MARK --set-xmark 0x%x/0x%x", tg->mark.value,
 			tg->mark.mask);
 		break;
+	case RULES_T_CHECKSUM:
+		fputs(" -j CHECKSUM --checksum-fill", f);
+		break;
 	case RULES_T_CONNMARK:
 		if (tg->connmark.mode == RULES_CONNMARK_SET)
 			fprintf(f, " -j CONNMARK --set-xmark 0x%x/0x%x",

@@ -39,6 +39,8 @@ struct rt_view {
 	uint32_t len;
 	uint32_t mark, ctmark;     /* packet and connection marks (MARK, CONNMARK) */
 	uint8_t has_ct;            /* a connection: CONNMARK and -m connmark apply */
+	uint8_t ttl;               /* IPv4 TTL / IPv6 hop limit */
+	const uint8_t *l2;         /* the frame (MACs), or NULL */
 	uint8_t ctmark_set;        /* CONNMARK changed ctmark */
 };
 
@@ -103,6 +105,8 @@ make_view(const struct rules_pkt *p, bool raw, struct rt_view *v)
 	v->ctmark = p->ctmark;
 	v->has_ct = !raw && !(v->state & RT_CTSTATE_CTLESS);
 	v->ctmark_set = 0;
+	v->ttl = m->ttl;
+	v->l2 = p->l2;
 }
 
 static inline uint8_t
@@ -265,6 +269,57 @@ addrtype_match(const struct rules_runtime *rt, const struct rules_match_addrtype
 	return true;
 }
 
+static bool
+ttl_match(const struct rules_match_ttl *m, uint8_t ttl)
+{
+	switch (m->mode) {
+	case RULES_TTL_EQ: return ttl == m->value;
+	case RULES_TTL_NE: return ttl != m->value;
+	case RULES_TTL_LT: return ttl < m->value;
+	default: return ttl > m->value;
+	}
+}
+
+/* lo <= a <= hi, big-endian byte strings */
+static bool
+in_iprange(const uint32_t *a, const uint8_t *lo, const uint8_t *hi,
+	   unsigned words)
+{
+	return memcmp(a, lo, words * 4) >= 0 && memcmp(a, hi, words * 4) <= 0;
+}
+
+static bool
+iprange_match(const struct rules_match_iprange *m, const struct rt_view *v)
+{
+	unsigned words = v->family == 6 ? 4 : 1;
+
+	if ((m->has & RULES_IPRANGE_SRC) &&
+	    in_iprange(v->src, m->src_lo, m->src_hi, words) ==
+		    !!(m->inv & RULES_IPRANGE_SRC))
+		return false;
+	if ((m->has & RULES_IPRANGE_DST) &&
+	    in_iprange(v->dst, m->dst_lo, m->dst_hi, words) ==
+		    !!(m->inv & RULES_IPRANGE_DST))
+		return false;
+	return true;
+}
+
+/* skb->pkt_type of a bridged frame: broadcast, multicast, or HOST
+ * (br_netfilter makes OTHERHOST frames HOST for iptables). */
+static uint8_t
+pkttype_of(const struct rt_view *v)
+{
+	static const uint8_t bc[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+	if (v->l2 == NULL)
+		return RULES_PKTTYPE_UNICAST;
+	if (!memcmp(v->l2, bc, 6))
+		return RULES_PKTTYPE_BROADCAST;
+	if (v->l2[0] & 1)
+		return RULES_PKTTYPE_MULTICAST;
+	return RULES_PKTTYPE_UNICAST;
+}
+
 /* One match; *hotdrop when the L4 header it needs is unreadable. */
 static bool
 match_one(const struct rules_runtime *rt, const struct rules_match *m,
@@ -351,6 +406,20 @@ match_one(const struct rules_runtime *rt, const struct rules_match *m,
 		       ((v->ctmark & m->mark.mask) == m->mark.value) != m->mark.inv;
 	case RULES_MATCH_ADDRTYPE:
 		return addrtype_match(rt, &m->addrtype, v);
+	case RULES_MATCH_TTL:
+	case RULES_MATCH_HL:
+		return ttl_match(&m->ttl, v->ttl);
+	case RULES_MATCH_LENGTH:
+		return (v->len >= m->length.min && v->len <= m->length.max) !=
+		       m->length.inv;
+	case RULES_MATCH_IPRANGE:
+		return iprange_match(&m->iprange, v);
+	case RULES_MATCH_PKTTYPE:
+		return (pkttype_of(v) == m->pkttype.type) != m->pkttype.inv;
+	case RULES_MATCH_MAC:
+		/* xt_mac: no Ethernet header, no match (negated or not) */
+		return v->l2 != NULL &&
+		       (memcmp(v->l2 + 6, m->mac.addr, 6) == 0) != m->mac.inv;
 	case RULES_MATCH_COMMENT:
 	case RULES_MATCH_LIMIT: /* evaluated last, by rule_match() */
 	case RULES_MATCH_MAX:

@@ -37,6 +37,12 @@ static const struct rules_match_ops *const match_ops[RULES_MATCH_MAX] = {
 	[RULES_MATCH_MARK] = &rules_match_ops_mark,
 	[RULES_MATCH_CONNMARK] = &rules_match_ops_connmark,
 	[RULES_MATCH_ADDRTYPE] = &rules_match_ops_addrtype,
+	[RULES_MATCH_TTL] = &rules_match_ops_ttl,
+	[RULES_MATCH_HL] = &rules_match_ops_hl,
+	[RULES_MATCH_LENGTH] = &rules_match_ops_length,
+	[RULES_MATCH_IPRANGE] = &rules_match_ops_iprange,
+	[RULES_MATCH_PKTTYPE] = &rules_match_ops_pkttype,
+	[RULES_MATCH_MAC] = &rules_match_ops_mac,
 };
 
 static int

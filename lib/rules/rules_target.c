@@ -9,6 +9,7 @@
  *   MASQUERADE         nat only; POSTROUTING
  *   DROP               not in nat ("not intended for filtering")
  *   MARK, CONNMARK     any table, any hook (as xt_MARK / xt_CONNMARK)
+ *   CHECKSUM           mangle only
  * A restricted target in a user chain is checked at COMMIT against every
  * hook the chain is reachable from (rules_parse.c).
  */
@@ -44,6 +45,8 @@ static enum rules_opt_result nat_opt(struct rules_rule_state *, const char *,
 				     char *const *, uint32_t, uint32_t *);
 static enum rules_opt_result mark_opt(struct rules_rule_state *, const char *,
 				      char *const *, uint32_t, uint32_t *);
+static enum rules_opt_result checksum_opt(struct rules_rule_state *, const char *,
+					  char *const *, uint32_t, uint32_t *);
 
 typedef enum rules_opt_result (*target_opt_fn)(struct rules_rule_state *,
 					       const char *, char *const *,
@@ -73,12 +76,14 @@ static const struct target_ops {
 				 "is only valid in the nat table" },
 	[RULES_T_MARK] = { "MARK", TALL, 0, mark_opt, NULL },
 	[RULES_T_CONNMARK] = { "CONNMARK", TALL, 0, mark_opt, NULL },
+	[RULES_T_CHECKSUM] = { "CHECKSUM", TBIT(MANGLE), 0, checksum_opt,
+			       "is only valid in the mangle table" },
 };
 
 /* Targets iptables has that we do not implement: a clear message, and
  * chains may not take these names either. */
 static const char *const other_targets[] = {
-	"AUDIT", "CHECKSUM", "CLASSIFY", "CLUSTERIP", "CONNSECMARK",
+	"AUDIT", "CLASSIFY", "CLUSTERIP", "CONNSECMARK",
 	"DNPT", "DSCP", "ECN", "HL", "HMARK", "IDLETIMER", "LED",
 	"NETMAP", "NFLOG", "NFQUEUE", "QUEUE", "RATEEST", "REDIRECT",
 	"SECMARK", "SET", "SNPT", "SYNPROXY", "TCPMSS", "TCPOPTSTRIP", "TEE",
@@ -528,6 +533,20 @@ nat_opt(struct rules_rule_state *st, const char *opt, char *const *vals,
 	return RULES_OPT_UNKNOWN;
 }
 
+/* CHECKSUM --checksum-fill: fills checksums a local stack left for the
+ * NIC; frames from the wire carry whole ones, so it does nothing here. */
+static enum rules_opt_result
+checksum_opt(struct rules_rule_state *st, const char *opt, char *const *vals,
+	     uint32_t nvals, uint32_t *used)
+{
+	(void)vals;
+	(void)nvals;
+	(void)used;
+	if (strcmp(opt, "--checksum-fill"))
+		return RULES_OPT_UNKNOWN;
+	return topt_once(st, O_MARKOP, opt) ? RULES_OPT_OK : RULES_OPT_ERROR;
+}
+
 /* "value[/mask]" as iptables' xtables_parse_mark_mask: C numbers up to
  * 0xffffffff, mask 0xffffffff when left out. */
 static bool
@@ -694,6 +713,12 @@ rules_target_finish(struct rules_rule_state *st)
 			ERR(st, st->target_tok,
 			    "target '%s' with ports needs '-p tcp', '-p udp', '-p sctp' or '-p dccp'",
 			    st->target_tok);
+			return false;
+		}
+		return true;
+	case RULES_T_CHECKSUM:
+		if (!(st->target_seen & O_MARKOP)) {
+			ERR(st, st->target_tok, "target 'CHECKSUM' needs --checksum-fill");
 			return false;
 		}
 		return true;

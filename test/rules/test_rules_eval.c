@@ -230,6 +230,70 @@ RID(struct T *t, enum rules_table_id tb, const char *chain,
 
 /* ---- matches ------------------------------------------------------------------ */
 
+/* ttl, length, iprange, pkttype, mac (the frame's MACs), CHECKSUM as a
+ * no-op. */
+static void
+test_header_matches(void)
+{
+	static uint8_t frame[14] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+				     0x58, 0x94, 0x6b, 0x17, 0x41, 0x7c, 0x08, 0x00 };
+	struct rules_pkt p = { .state_bits = ST_NEW };
+	struct rules_verdict v, r;
+	struct pkt_meta m;
+	struct T t;
+
+	if (!T_load(&t, "*mangle\n:FORWARD ACCEPT [0:0]\n"
+		    "-A FORWARD -j CHECKSUM --checksum-fill\n"
+		    "-A FORWARD -m ttl --ttl-lt 5 -j DROP\n"
+		    "-A FORWARD -m length ! --length 64:1500 -j DROP\n"
+		    "-A FORWARD -m iprange --src-range 10.0.0.5-10.0.0.9 ! --dst-range 2.2.2.0-2.2.2.9 -j DROP\n"
+		    "-A FORWARD -m mac --mac-source 58:94:6B:17:41:7C -m pkttype --pkt-type broadcast -j DROP\n"
+		    "-A FORWARD -m pkttype ! --pkt-type unicast -j DROP\n"
+		    "-A FORWARD -m mac ! --mac-source 58:94:6B:17:41:7C -j DROP\n"
+		    "COMMIT\n")) {
+		CHECK(0);
+		return;
+	}
+#define MG(i) RID(&t, RULES_TABLE_MANGLE, "FORWARD", (i))
+	m = M("1.1.1.1", "2.2.2.2", 6, 5, 80, 0x02);
+	m.ttl = 4;
+	EXPECT(EV(&t, m, ST_NEW), D, MG(1));
+	m.ttl = 64;
+	EXPECT(EV(&t, m, ST_NEW), A, -1); /* no frame: mac never matches */
+	m.l3_len = 40;
+	EXPECT(EV(&t, m, ST_NEW), D, MG(2));
+	m = M("10.0.0.7", "3.3.3.3", 6, 5, 80, 0x02);
+	m.ttl = 64;
+	EXPECT(EV(&t, m, ST_NEW), D, MG(3));
+	m = M("10.0.0.7", "2.2.2.3", 6, 5, 80, 0x02);
+	m.ttl = 64;
+	EXPECT(EV(&t, m, ST_NEW), A, -1);
+	/* with the frame: broadcast from 58:94:..., then other sources */
+	p.meta = &m;
+	p.len = m.l3_len;
+	p.l2 = frame;
+	rules_eval_burst(t.rt, 0, &p, 1, &v);
+	rules_eval_burst(t.ref, 0, &p, 1, &r);
+	EXPECT(v, D, MG(4));
+	EXPECT(r, D, MG(4));
+	frame[11] = 0x7d;
+	rules_eval_burst(t.rt, 0, &p, 1, &v);
+	EXPECT(v, D, MG(5));
+	frame[0] = 0x01; /* multicast */
+	rules_eval_burst(t.rt, 0, &p, 1, &v);
+	EXPECT(v, D, MG(5));
+	frame[0] = 0x02; /* unicast, another source */
+	rules_eval_burst(t.rt, 0, &p, 1, &v);
+	EXPECT(v, D, MG(6));
+	frame[11] = 0x7c;
+	rules_eval_burst(t.rt, 0, &p, 1, &v);
+	rules_eval_burst(t.ref, 0, &p, 1, &r);
+	EXPECT(v, A, -1);
+	EXPECT(r, A, -1);
+#undef MG
+	T_free(&t);
+}
+
 /* -m addrtype without a routing table: broadcast and multicast from the
  * address, LOCAL from the ports' addresses (none: never), the interface
  * limits; IPv6's conjunction of address classes. */
@@ -1828,6 +1892,7 @@ main(int argc, char **argv)
 	test_raw_nat();
 	test_mangle_marks();
 	test_addrtype();
+	test_header_matches();
 	test_realistic();
 	test_ipv6();
 	test_counters();

@@ -121,7 +121,8 @@ stage_raw_stage(struct dpfw *d, struct dpfw_lcore *l, const struct dpfw_rules *r
 		rp[i] = (struct rules_pkt){ .meta = &meta[i], .state_bits = NF_CTSTATE_INVALID,
 					    .in_port = (uint8_t)in,
 					    .out_port = (uint8_t)(in ^ 1),
-					    .len = meta[i].l3_len };
+					    .len = meta[i].l3_len,
+					    .l2 = rte_pktmbuf_mtod(pkts[i], const uint8_t *) };
 	stage_eval_both(r, l->index, true, rp, n, v);
 	*notrack = 0;
 	for (i = 0; i < n; i++) {
@@ -152,8 +153,9 @@ stage_raw_stage(struct dpfw *d, struct dpfw_lcore *l, const struct dpfw_rules *r
  * in one burst all see the record's mark as the burst found it. */
 static inline void
 stage_filter_stage(const struct dpfw_rules *r, struct dpfw_lcore *l, unsigned in,
-		   const struct pkt_meta *meta, const struct ct_result *res,
-		   const uint32_t *mark, uint16_t n, struct rules_verdict *v)
+		   struct rte_mbuf *const *pkts, const struct pkt_meta *meta,
+		   const struct ct_result *res, const uint32_t *mark, uint16_t n,
+		   struct rules_verdict *v)
 {
 	struct rules_pkt rp[DPFW_MAX_BURST];
 	uint16_t i;
@@ -169,6 +171,7 @@ stage_filter_stage(const struct dpfw_rules *r, struct dpfw_lcore *l, unsigned in
 			.len = meta[i].l3_len,
 			.mark = mark ? mark[i] : 0,
 			.ctmark = res[i].conn ? ct_conn_mark(res[i].conn) : 0,
+			.l2 = rte_pktmbuf_mtod(pkts[i], const uint8_t *),
 		};
 	stage_eval_both(r, l->index, false, rp, n, v);
 	for (i = 0; i < n; i++)

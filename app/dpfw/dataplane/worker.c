@@ -151,7 +151,7 @@ worker_burst(struct dpfw *d, struct dpfw_lcore *l, unsigned in,
 			if (unlikely(helper[i] != 0))
 				ct_set_helper(l->ct, &res[i], (enum nf_helper)helper[i]);
 	if (filter)
-		stage_filter_stage(rules, l, in, meta, res, raw ? mark : NULL,
+		stage_filter_stage(rules, l, in, pkts, meta, res, raw ? mark : NULL,
 				   (uint16_t)k, v);
 	for (i = 0; i < k; i++) {
 		struct rte_mbuf *m = pkts[i];

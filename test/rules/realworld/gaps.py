@@ -22,10 +22,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SUPPORTED_TABLES = {"filter", "nat", "raw", "mangle", "security"}
 SUPPORTED_MATCHES = {"tcp", "udp", "multiport", "icmp", "icmp6", "icmpv6",
                      "state", "conntrack", "comment", "limit", "mark",
-                     "connmark", "addrtype"}
+                     "connmark", "addrtype", "ttl", "hl", "length",
+                     "iprange", "pkttype", "mac"}
 SUPPORTED_TARGETS = {"ACCEPT", "DROP", "RETURN", "REJECT", "LOG", "CT",
                      "NOTRACK", "SNAT", "DNAT", "MASQUERADE", "MARK",
-                     "CONNMARK"}
+                     "CONNMARK", "CHECKSUM"}
 OK_COMMANDS = {"-A", "--append", "-N", "--new-chain", "-P", "--policy"}
 COMMANDS = {"-I": "-I", "--insert": "-I", "-F": "-F", "--flush": "-F",
             "-X": "-X", "--delete-chain": "-X", "-Z": "-Z", "--zero": "-Z",
