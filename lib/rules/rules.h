@@ -134,7 +134,8 @@ struct rules_port_range {
 	X(LENGTH, "length")                                                   \
 	X(IPRANGE, "iprange")                                                 \
 	X(PKTTYPE, "pkttype")                                                 \
-	X(MAC, "mac")
+	X(MAC, "mac")                                                         \
+	X(TCPMSS, "tcpmss")
 
 enum rules_match_kind {
 #define RULES_MATCH_ENUM(id, name) RULES_MATCH_##id,
@@ -327,6 +328,14 @@ struct rules_match_mac {
 	bool inv;
 };
 
+/** -m tcpmss --mss a[:b]: the SYN's MSS option in [min, max] xor inv; a
+ *  packet without the option matches only when negated. */
+struct rules_match_tcpmss {
+	uint16_t min;
+	uint16_t max;
+	bool inv;
+};
+
 struct rules_match {
 	enum rules_match_kind kind;
 	union {
@@ -344,6 +353,7 @@ struct rules_match {
 		struct rules_match_iprange iprange; /**< IPRANGE */
 		struct rules_match_pkttype pkttype; /**< PKTTYPE */
 		struct rules_match_mac mac;       /**< MAC */
+		struct rules_match_tcpmss tcpmss; /**< TCPMSS */
 	};
 };
 
@@ -365,7 +375,8 @@ struct rules_match {
 	X(MASQUERADE, "MASQUERADE")                                           \
 	X(MARK, "MARK")                                                       \
 	X(CONNMARK, "CONNMARK")                                               \
-	X(CHECKSUM, "CHECKSUM")
+	X(CHECKSUM, "CHECKSUM")                                               \
+	X(TCPMSS, "TCPMSS")
 
 enum rules_target_kind {
 #define RULES_TARGET_ENUM(id, name) RULES_T_##id,
@@ -456,6 +467,10 @@ struct rules_target {
 			uint32_t ctmask;
 			uint32_t nfmask;
 		} connmark;                /**< CONNMARK */
+		struct {
+			uint16_t mss;      /**< --set-mss */
+			bool clamp;        /**< --clamp-mss-to-pmtu */
+		} tcpmss;                  /**< TCPMSS */
 	};
 };
 
@@ -648,6 +663,11 @@ struct rules_verdict {
 	uint32_t ctmark;  /**< connection mark after the hooks */
 	uint8_t ctmark_set; /**< CONNMARK changed the connection's mark: store
 			     *   ctmark in the record */
+	uint8_t tcpmss_set; /**< a TCPMSS rule matched: lower the packet's MSS
+			     *   option to tcpmss (rules_tcpmss_apply()) */
+	uint16_t tcpmss;    /**< the lowest MSS the TCPMSS rules asked for
+			     *   (--clamp-mss-to-pmtu: the smaller port MTU
+			     *   less the IP and TCP headers) */
 };
 
 /** Optional build parameters. */
@@ -668,6 +688,8 @@ struct rules_runtime_opts {
 			     *   (with their prefix: the subnet broadcast), for
 			     *   -m addrtype LOCAL/BROADCAST; NULL: none */
 	uint32_t n_local[2];
+	uint16_t mtu[2];     /**< each port's MTU for TCPMSS
+			      *   --clamp-mss-to-pmtu (0: 1500) */
 };
 
 /**
@@ -726,6 +748,15 @@ int rules_eval_hook_burst(const struct rules_runtime *rt, unsigned lcore_slot,
 			  enum rules_table_id table, enum rules_hook hook,
 			  const struct rules_pkt *pkts, uint16_t n,
 			  struct rules_verdict *v);
+
+/**
+ * TCPMSS on a packet: lower the MSS option of the TCP header at @p l4
+ * (@p l4_len bytes readable) to @p mss if it is larger, updating the TCP
+ * checksum incrementally, as xt_TCPMSS does. A header without the option
+ * is left as it is (the kernel would add one to a SYN without payload).
+ * @return true if the packet changed
+ */
+bool rules_tcpmss_apply(uint8_t *l4, uint32_t l4_len, uint16_t mss);
 
 /** An ACCEPT verdict with no rule. */
 void rules_verdict_init(struct rules_verdict *v);

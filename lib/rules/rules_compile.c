@@ -448,6 +448,8 @@ rules_runtime_build_opts(const struct rules_ruleset *rs,
 		memcpy(rt->local[i], o.local[i], o.n_local[i] * sizeof(*rt->local[i]));
 		rt->n_local[i] = o.n_local[i];
 	}
+	for (i = 0; i < 2; i++)
+		rt->mtu[i] = o.mtu[i] ? o.mtu[i] : 1500;
 	rc = setup_rules(&b);
 	if (rc == 0)
 		rc = check_depth(&b);

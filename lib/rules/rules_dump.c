@@ -123,6 +123,12 @@ dump_target(FILE *f, const struct rules_ruleset *rs,
 		fprintf(f, " -j MARK --set-xmark 0x%x/0x%x", tg->mark.value,
 			tg->mark.mask);
 		break;
+	case RULES_T_TCPMSS:
+		if (tg->tcpmss.clamp)
+			fputs(" -j TCPMSS --clamp-mss-to-pmtu", f);
+		else
+			fprintf(f, " -j TCPMSS --set-mss %u", tg->tcpmss.mss);
+		break;
 	case RULES_T_CHECKSUM:
 		fputs(" -j CHECKSUM --checksum-fill", f);
 		break;

@@ -41,6 +41,9 @@ struct rt_view {
 	uint8_t has_ct;            /* a connection: CONNMARK and -m connmark apply */
 	uint8_t ttl;               /* IPv4 TTL / IPv6 hop limit */
 	const uint8_t *l2;         /* the frame (MACs), or NULL */
+	const uint8_t *tcph;       /* the TCP header (options), or NULL */
+	uint8_t tcpmss_set;        /* TCPMSS: lower the MSS option to tcpmss */
+	uint16_t tcpmss;
 	uint8_t ctmark_set;        /* CONNMARK changed ctmark */
 };
 
@@ -107,6 +110,10 @@ make_view(const struct rules_pkt *p, bool raw, struct rt_view *v)
 	v->ctmark_set = 0;
 	v->ttl = m->ttl;
 	v->l2 = p->l2;
+	v->tcph = p->l2 != NULL && v->l4 == L4_OK && proto == IPPROTO_TCP
+		? p->l2 + m->l4_off : NULL;
+	v->tcpmss_set = 0;
+	v->tcpmss = 0;
 }
 
 static inline uint8_t
@@ -320,6 +327,56 @@ pkttype_of(const struct rt_view *v)
 	return RULES_PKTTYPE_UNICAST;
 }
 
+/* The MSS option of a TCP header (xt_tcpmss' walk): true with *mss. */
+static bool
+tcp_mss_opt(const uint8_t *th, uint16_t *mss, uint32_t *at)
+{
+	uint32_t hl = (uint32_t)(th[12] >> 4) * 4, i = 20;
+
+	while (i < hl) {
+		uint8_t kind = th[i];
+
+		if (kind == 0)
+			break;
+		if (kind == 1) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= hl || th[i + 1] < 2)
+			break;
+		if (kind == 2 && th[i + 1] == 4 && i + 4 <= hl) {
+			*mss = (uint16_t)(th[i + 2] << 8 | th[i + 3]);
+			*at = i;
+			return true;
+		}
+		i += th[i + 1];
+	}
+	return false;
+}
+
+bool
+rules_tcpmss_apply(uint8_t *th, uint32_t l4_len, uint16_t mss)
+{
+	uint16_t old;
+	uint32_t at, sum;
+
+	if (l4_len < 20 || (uint32_t)(th[12] >> 4) * 4 > l4_len ||
+	    !tcp_mss_opt(th, &old, &at) || old <= mss)
+		return false; /* never raised, as xt_TCPMSS */
+	th[at + 2] = (uint8_t)(mss >> 8);
+	th[at + 3] = (uint8_t)mss;
+	/* RFC 1624: HC' = ~(~HC + ~m + m') */
+	sum = (uint16_t)~(th[16] << 8 | th[17]);
+	sum += (uint16_t)~old;
+	sum += mss;
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (uint16_t)~sum;
+	th[16] = (uint8_t)(sum >> 8);
+	th[17] = (uint8_t)sum;
+	return true;
+}
+
 /* One match; *hotdrop when the L4 header it needs is unreadable. */
 static bool
 match_one(const struct rules_runtime *rt, const struct rules_match *m,
@@ -416,6 +473,19 @@ match_one(const struct rules_runtime *rt, const struct rules_match *m,
 		return iprange_match(&m->iprange, v);
 	case RULES_MATCH_PKTTYPE:
 		return (pkttype_of(v) == m->pkttype.type) != m->pkttype.inv;
+	case RULES_MATCH_TCPMSS: {
+		uint16_t mss;
+		uint32_t at;
+
+		if (v->l4 != L4_OK) {
+			*hotdrop = v->l4 == L4_TRUNC;
+			return false;
+		}
+		/* no option (or no header at hand): only the negation matches */
+		if (v->tcph == NULL || !tcp_mss_opt(v->tcph, &mss, &at))
+			return m->tcpmss.inv;
+		return (mss >= m->tcpmss.min && mss <= m->tcpmss.max) != m->tcpmss.inv;
+	}
 	case RULES_MATCH_MAC:
 		/* xt_mac: no Ethernet header, no match (negated or not) */
 		return v->l2 != NULL &&
@@ -612,6 +682,22 @@ interp(const struct rules_runtime *rt, unsigned slot,
 			connmark_apply(tg, v);
 			i++;
 			break;
+		case RULES_T_TCPMSS: {
+			uint16_t mss = tg->tcpmss.mss;
+
+			if (tg->tcpmss.clamp) {
+				uint16_t mtu = rt->mtu[v->in_port] < rt->mtu[v->out_port]
+					? rt->mtu[v->in_port] : rt->mtu[v->out_port];
+				uint16_t hdr = v->family == 6 ? 60 : 40;
+
+				mss = mtu > hdr ? (uint16_t)(mtu - hdr) : 0;
+			}
+			if (!v->tcpmss_set || mss < v->tcpmss)
+				v->tcpmss = mss;
+			v->tcpmss_set = 1;
+			i++;
+			break;
+		}
 		case RULES_T_RETURN:
 			if (sp == 0)
 				goto policy;
@@ -835,6 +921,8 @@ marks_out(const struct rt_view *views, const uint16_t *sel, uint16_t m,
 		v[sel[i]].mark = pv->mark;
 		v[sel[i]].ctmark = pv->ctmark;
 		v[sel[i]].ctmark_set = pv->ctmark_set;
+		v[sel[i]].tcpmss_set = pv->tcpmss_set;
+		v[sel[i]].tcpmss = pv->tcpmss;
 	}
 }
 

@@ -43,6 +43,7 @@ static const struct rules_match_ops *const match_ops[RULES_MATCH_MAX] = {
 	[RULES_MATCH_IPRANGE] = &rules_match_ops_iprange,
 	[RULES_MATCH_PKTTYPE] = &rules_match_ops_pkttype,
 	[RULES_MATCH_MAC] = &rules_match_ops_mac,
+	[RULES_MATCH_TCPMSS] = &rules_match_ops_tcpmss,
 };
 
 static int

@@ -3,7 +3,7 @@
  * Header-field matches: -m ttl (--ttl-eq/--ttl-lt/--ttl-gt), -m hl
  * (--hl-eq/--hl-lt/--hl-gt), -m length (--length a[:b]), -m iprange
  * (--src-range/--dst-range a[-b]), -m pkttype (--pkt-type), -m mac
- * (--mac-source): option parsing, whole-rule checks, the iptables-save
+ * (--mac-source), -m tcpmss (--mss a[:b], -p tcp): option parsing, whole-rule checks, the iptables-save
  * text. Compile: none is in the ACL key, the rule's entries are slow
  * (rules_dnf.c); evaluate: rules_eval.c match_one.
  */
@@ -319,6 +319,71 @@ dump_mac(FILE *f, const struct rules_match *mm)
 	fprintf(f, " --mac-source %02x:%02x:%02x:%02x:%02x:%02x", a[0], a[1],
 		a[2], a[3], a[4], a[5]);
 }
+
+/* ---- tcpmss ------------------------------------------------------------- */
+
+static enum rules_opt_result
+tcpmss_parse(struct rules_rule_state *st, uint32_t idx, const char *opt,
+	     char *const *vals, uint32_t nvals, bool inv, uint32_t *used)
+{
+	struct rules_match_tcpmss *m = &M(st, idx)->tcpmss;
+	const char *s, *colon;
+	uint32_t a = 0, b = 65535;
+
+	if (strcmp(opt, "--mss"))
+		return RULES_OPT_UNKNOWN;
+	if (!need_val(st, opt, nvals, 1, "an MSS or a range") ||
+	    !once(st, idx, O_MSS, opt))
+		return RULES_OPT_ERROR;
+	*used = 1;
+	s = vals[0];
+	colon = strchr(s, ':');
+	if (colon == NULL) {
+		if (!rules_parse_cnum(s, strlen(s), 65535, &a))
+			goto bad;
+		b = a;
+	} else if ((colon != s && !rules_parse_cnum(s, (size_t)(colon - s), 65535, &a)) ||
+		   (colon[1] != '\0' &&
+		    !rules_parse_cnum(colon + 1, strlen(colon + 1), 65535, &b))) {
+		goto bad;
+	}
+	if (a > b) {
+		ERR(st, opt, "MSS range '%s' after %s is reversed", s, opt);
+		return RULES_OPT_ERROR;
+	}
+	m->min = (uint16_t)a;
+	m->max = (uint16_t)b;
+	m->inv = inv;
+	return RULES_OPT_OK;
+bad:
+	ERR(st, opt, "expected an MSS 0-65535 or a range a:b after %s, got '%s'",
+	    opt, s);
+	return RULES_OPT_ERROR;
+}
+
+static bool
+tcpmss_finish(struct rules_rule_state *st, uint32_t idx)
+{
+	return need_opt(st, idx, O_MSS, "--mss") && need_proto(st, idx, 6, "tcp");
+}
+
+static void
+dump_tcpmss(FILE *f, const struct rules_match *mm)
+{
+	const struct rules_match_tcpmss *m = &mm->tcpmss;
+
+	fputs(" -m tcpmss", f);
+	print_inv(f, m->inv);
+	if (m->min == m->max)
+		fprintf(f, " --mss %u", m->min);
+	else
+		fprintf(f, " --mss %u:%u", m->min, m->max);
+}
+
+const struct rules_match_ops rules_match_ops_tcpmss = {
+	.name = "tcpmss", .parse = tcpmss_parse, .finish = tcpmss_finish,
+	.dump = dump_tcpmss,
+};
 
 const struct rules_match_ops rules_match_ops_ttl = {
 	.name = "ttl", .family = 4, .parse = ttl_parse, .finish = ttl_finish,

@@ -177,6 +177,7 @@ struct rules_runtime {
 	char **warn;
 	struct rules_addr *local[2]; /* the ports' addresses (-m addrtype) */
 	uint32_t n_local[2];
+	uint16_t mtu[2];           /* the ports' MTUs (TCPMSS --clamp-mss-to-pmtu) */
 };
 
 static inline uint32_t

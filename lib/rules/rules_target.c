@@ -10,6 +10,8 @@
  *   DROP               not in nat ("not intended for filtering")
  *   MARK, CONNMARK     any table, any hook (as xt_MARK / xt_CONNMARK)
  *   CHECKSUM           mangle only
+ *   TCPMSS             any table, -p tcp; --clamp-mss-to-pmtu in FORWARD,
+ *                      OUTPUT, POSTROUTING
  * A restricted target in a user chain is checked at COMMIT against every
  * hook the chain is reachable from (rules_parse.c).
  */
@@ -47,6 +49,8 @@ static enum rules_opt_result mark_opt(struct rules_rule_state *, const char *,
 				      char *const *, uint32_t, uint32_t *);
 static enum rules_opt_result checksum_opt(struct rules_rule_state *, const char *,
 					  char *const *, uint32_t, uint32_t *);
+static enum rules_opt_result tcpmss_opt(struct rules_rule_state *, const char *,
+					char *const *, uint32_t, uint32_t *);
 
 typedef enum rules_opt_result (*target_opt_fn)(struct rules_rule_state *,
 					       const char *, char *const *,
@@ -78,6 +82,7 @@ static const struct target_ops {
 	[RULES_T_CONNMARK] = { "CONNMARK", TALL, 0, mark_opt, NULL },
 	[RULES_T_CHECKSUM] = { "CHECKSUM", TBIT(MANGLE), 0, checksum_opt,
 			       "is only valid in the mangle table" },
+	[RULES_T_TCPMSS] = { "TCPMSS", TALL, 0, tcpmss_opt, NULL },
 };
 
 /* Targets iptables has that we do not implement: a clear message, and
@@ -86,7 +91,7 @@ static const char *const other_targets[] = {
 	"AUDIT", "CLASSIFY", "CLUSTERIP", "CONNSECMARK",
 	"DNPT", "DSCP", "ECN", "HL", "HMARK", "IDLETIMER", "LED",
 	"NETMAP", "NFLOG", "NFQUEUE", "QUEUE", "RATEEST", "REDIRECT",
-	"SECMARK", "SET", "SNPT", "SYNPROXY", "TCPMSS", "TCPOPTSTRIP", "TEE",
+	"SECMARK", "SET", "SNPT", "SYNPROXY", "TCPOPTSTRIP", "TEE",
 	"TOS", "TPROXY", "TRACE", "TTL", "ULOG",
 };
 
@@ -547,6 +552,38 @@ checksum_opt(struct rules_rule_state *st, const char *opt, char *const *vals,
 	return topt_once(st, O_MARKOP, opt) ? RULES_OPT_OK : RULES_OPT_ERROR;
 }
 
+/* TCPMSS --set-mss N | --clamp-mss-to-pmtu (the last one given wins, as
+ * in iptables). */
+static enum rules_opt_result
+tcpmss_opt(struct rules_rule_state *st, const char *opt, char *const *vals,
+	   uint32_t nvals, uint32_t *used)
+{
+	struct rules_target *tg = &st->r->target;
+	uint32_t max = st->c->family == RULES_FAMILY_IPV6 ? 65535 - 40 : 65535 - 20;
+	uint32_t v;
+
+	if (!strcmp(opt, "--clamp-mss-to-pmtu")) {
+		if (!topt_once(st, O_NFMASK, opt))
+			return RULES_OPT_ERROR;
+		st->target_seen |= O_MARKOP;
+		tg->tcpmss.clamp = true;
+		return RULES_OPT_OK;
+	}
+	if (strcmp(opt, "--set-mss"))
+		return RULES_OPT_UNKNOWN;
+	if (!topt_val(st, opt, nvals, "an MSS") || !topt_once(st, O_CTMASK, opt))
+		return RULES_OPT_ERROR;
+	*used = 1;
+	if (!rules_parse_cnum(vals[0], strlen(vals[0]), max, &v)) {
+		ERR(st, opt, "expected an MSS 0-%u after %s, got '%s'", max, opt, vals[0]);
+		return RULES_OPT_ERROR;
+	}
+	st->target_seen |= O_MARKOP;
+	tg->tcpmss.clamp = false;
+	tg->tcpmss.mss = (uint16_t)v;
+	return RULES_OPT_OK;
+}
+
 /* "value[/mask]" as iptables' xtables_parse_mark_mask: C numbers up to
  * 0xffffffff, mask 0xffffffff when left out. */
 static bool
@@ -716,6 +753,27 @@ rules_target_finish(struct rules_rule_state *st)
 			return false;
 		}
 		return true;
+	case RULES_T_TCPMSS: {
+		const struct rules_chain *ch =
+			&st->c->rs->tables[st->table].chains[st->chain];
+
+		if (!(st->target_seen & O_MARKOP)) {
+			ERR(st, st->target_tok, "target 'TCPMSS' needs --set-mss or --clamp-mss-to-pmtu");
+			return false;
+		}
+		if (!tcp) {
+			ERR(st, st->target_tok, "target 'TCPMSS' needs '-p tcp' in the rule");
+			return false;
+		}
+		if (tg->tcpmss.clamp && ch->builtin &&
+		    (ch->hook == RULES_HOOK_PREROUTING || ch->hook == RULES_HOOK_INPUT)) {
+			ERR(st, "--clamp-mss-to-pmtu",
+			    "--clamp-mss-to-pmtu is only valid in FORWARD, OUTPUT and POSTROUTING, not in %s",
+			    ch->name);
+			return false;
+		}
+		return true;
+	}
 	case RULES_T_CHECKSUM:
 		if (!(st->target_seen & O_MARKOP)) {
 			ERR(st, st->target_tok, "target 'CHECKSUM' needs --checksum-fill");

@@ -230,6 +230,103 @@ RID(struct T *t, enum rules_table_id tb, const char *chain,
 
 /* ---- matches ------------------------------------------------------------------ */
 
+/* Ones' complement sum of the TCP segment with its IPv4 pseudo-header:
+ * 0xffff when the checksum in it is right. */
+static uint16_t
+tcp4_sum(const uint8_t *ip, const uint8_t *th, uint32_t len)
+{
+	uint32_t sum = 6 + len, i;
+
+	for (i = 12; i < 20; i += 2)
+		sum += (uint32_t)(ip[i] << 8 | ip[i + 1]);
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)(th[i] << 8 | th[i + 1]);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+/* TCPMSS: the lowest value of the rules that matched, clamping to the
+ * smaller port MTU, only lowering, the checksum kept right; -m tcpmss. */
+static void
+test_tcpmss(void)
+{
+	static const char *txt =
+		"*mangle\n:FORWARD ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n"
+		"-A FORWARD -p tcp -m tcpmss --mss 0:99 -j DROP\n"
+		"-A FORWARD -p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu\n"
+		"-A POSTROUTING -p tcp --dport 80 -j TCPMSS --set-mss 1300\n"
+		"-A POSTROUTING -p tcp --dport 81 -j TCPMSS --set-mss 1460\n"
+		"COMMIT\n";
+	uint8_t frame[14 + 20 + 24];
+	uint8_t *ip = frame + 14, *th = frame + 34;
+	struct rules_runtime_opts o = { .n_slots = 2, .mtu = { 1500, 1492 } };
+	struct rules_pkt p = { .state_bits = ST_NEW, .len = 44, .l2 = frame,
+			       .out_port = 1 };
+	struct rules_runtime *rt;
+	struct rules_verdict v;
+	struct pkt_meta m;
+	struct T t;
+	char err[128];
+	uint32_t sum;
+	unsigned i;
+
+	memset(frame, 0, sizeof(frame));
+	ip[0] = 0x45;
+	ip[9] = 6;
+	memcpy(ip + 12, "\x01\x01\x01\x01\x02\x02\x02\x02", 8);
+	th[12] = 6 << 4;  /* 24-byte header */
+	th[13] = 0x02;    /* SYN */
+	th[20] = 2, th[21] = 4, th[22] = 1460 >> 8, th[23] = 1460 & 0xff;
+	th[3] = 80;
+	sum = (uint16_t)~tcp4_sum(ip, th, 24);
+	th[16] = (uint8_t)(sum >> 8), th[17] = (uint8_t)sum;
+	CHECK_EQ(tcp4_sum(ip, th, 24), 0xffff);
+
+	if (!T_load(&t, txt) ||
+	    rules_runtime_build_opts(t.rs, ports, &o, &rt, err, sizeof(err)) != 0) {
+		CHECK(0);
+		T_free(&t);
+		return;
+	}
+	m = M("1.1.1.1", "2.2.2.2", 6, 5, 80, 0x02);
+	m.l4_off = 34;
+	p.meta = &m;
+	rules_eval_burst(rt, 0, &p, 1, &v);
+	CHECK_EQ(v.verdict, A);
+	CHECK_EQ(v.tcpmss_set, 1);
+	CHECK_EQ(v.tcpmss, 1300); /* min(1492 - 40, 1300) */
+	CHECK(rules_tcpmss_apply(th, 24, v.tcpmss));
+	CHECK_EQ(th[22] << 8 | th[23], 1300);
+	CHECK_EQ(tcp4_sum(ip, th, 24), 0xffff);
+	CHECK(!rules_tcpmss_apply(th, 24, 1400)); /* never raised */
+	/* clamp only: the smaller MTU */
+	m.tuple.dport = htons(81);
+	rules_eval_burst(rt, 0, &p, 1, &v);
+	CHECK_EQ(v.tcpmss, 1452);
+	/* not a SYN: no TCPMSS from FORWARD, POSTROUTING's 1460 */
+	m.tcp_flags = 0x10;
+	rules_eval_burst(rt, 0, &p, 1, &v);
+	CHECK_EQ(v.tcpmss_set, 1);
+	CHECK_EQ(v.tcpmss, 1460);
+	m.tuple.dport = htons(82);
+	rules_eval_burst(rt, 0, &p, 1, &v);
+	CHECK_EQ(v.tcpmss_set, 0);
+	/* -m tcpmss reads the option */
+	th[22] = 0, th[23] = 50;
+	rules_eval_burst(rt, 0, &p, 1, &v);
+	CHECK_EQ(v.verdict, D);
+	/* options walked past NOPs; none: no match */
+	th[20] = 1, th[21] = 1, th[22] = 1, th[23] = 0;
+	rules_eval_burst(rt, 0, &p, 1, &v);
+	CHECK_EQ(v.verdict, A);
+	CHECK(!rules_tcpmss_apply(th, 24, 100));
+	for (i = 0; i < 4; i++)
+		CHECK_EQ(th[20 + i], i < 3 ? 1 : 0);
+	rules_runtime_free(rt);
+	T_free(&t);
+}
+
 /* ttl, length, iprange, pkttype, mac (the frame's MACs), CHECKSUM as a
  * no-op. */
 static void
@@ -1893,6 +1990,7 @@ main(int argc, char **argv)
 	test_mangle_marks();
 	test_addrtype();
 	test_header_matches();
+	test_tcpmss();
 	test_realistic();
 	test_ipv6();
 	test_counters();

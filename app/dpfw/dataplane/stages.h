@@ -84,6 +84,22 @@ stage_log_before_routing(const struct rules_rule_ref *ref)
 	       ref->ch->hooks == RULES_HOOK_BIT(RULES_HOOK_PREROUTING);
 }
 
+/* TCPMSS: lower the MSS option of an accepted packet (headers sit in the
+ * first segment: pkt_parse_mbuf's rule). */
+static __rte_noinline void
+stage_tcpmss(struct rte_mbuf *m, const struct pkt_meta *meta, uint16_t mss)
+{
+	uint32_t end = meta->l3_off + meta->l3_len;
+
+	if (end > rte_pktmbuf_data_len(m)) /* a chain: the headers are in front */
+		end = rte_pktmbuf_data_len(m);
+	if (meta->tuple.proto != IPPROTO_TCP || !(meta->flags & PKT_F_L4) ||
+	    end <= meta->l4_off)
+		return;
+	rules_tcpmss_apply(rte_pktmbuf_mtod_offset(m, uint8_t *, meta->l4_off),
+			   end - meta->l4_off, mss);
+}
+
 /* Queue the LOG record of the first LOG rule the packet matched. */
 static inline void
 stage_log_verdict(struct dpfw *d, struct dpfw_lcore *l, const struct dpfw_rules *r,
@@ -137,6 +153,8 @@ stage_raw_stage(struct dpfw *d, struct dpfw_lcore *l, const struct dpfw_rules *r
 		helper[k] = v[i].helper;
 		zone[k] = v[i].zone;
 		mark[k] = v[i].mark;
+		if (unlikely(v[i].tcpmss_set))
+			stage_tcpmss(pkts[i], &meta[i], v[i].tcpmss);
 		if (k != i) {
 			pkts[k] = pkts[i];
 			meta[k] = meta[i];

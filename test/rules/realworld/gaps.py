@@ -23,10 +23,10 @@ SUPPORTED_TABLES = {"filter", "nat", "raw", "mangle", "security"}
 SUPPORTED_MATCHES = {"tcp", "udp", "multiport", "icmp", "icmp6", "icmpv6",
                      "state", "conntrack", "comment", "limit", "mark",
                      "connmark", "addrtype", "ttl", "hl", "length",
-                     "iprange", "pkttype", "mac"}
+                     "iprange", "pkttype", "mac", "tcpmss"}
 SUPPORTED_TARGETS = {"ACCEPT", "DROP", "RETURN", "REJECT", "LOG", "CT",
                      "NOTRACK", "SNAT", "DNAT", "MASQUERADE", "MARK",
-                     "CONNMARK", "CHECKSUM"}
+                     "CONNMARK", "CHECKSUM", "TCPMSS"}
 OK_COMMANDS = {"-A", "--append", "-N", "--new-chain", "-P", "--policy"}
 COMMANDS = {"-I": "-I", "--insert": "-I", "-F": "-F", "--flush": "-F",
             "-X": "-X", "--delete-chain": "-X", "-Z": "-Z", "--zero": "-Z",
