@@ -376,7 +376,9 @@ struct rules_match {
 	X(MARK, "MARK")                                                       \
 	X(CONNMARK, "CONNMARK")                                               \
 	X(CHECKSUM, "CHECKSUM")                                               \
-	X(TCPMSS, "TCPMSS")
+	X(TCPMSS, "TCPMSS")                                                   \
+	X(TTL, "TTL")                                                         \
+	X(HL, "HL")
 
 enum rules_target_kind {
 #define RULES_TARGET_ENUM(id, name) RULES_T_##id,
@@ -441,6 +443,13 @@ enum rules_connmark_mode {
 	RULES_CONNMARK_RESTORE = 2, /**< mark = (mark & ~nfmask) ^ (ctmark & ctmask) */
 };
 
+/** TTL / HL target operations. */
+enum rules_ttl_op {
+	RULES_TTL_SET = 0, /**< --ttl-set / --hl-set */
+	RULES_TTL_DEC = 1, /**< --ttl-dec (floor 0) */
+	RULES_TTL_INC = 2, /**< --ttl-inc (ceiling 255) */
+};
+
 struct rules_target {
 	enum rules_target_kind kind;
 	union {
@@ -471,6 +480,10 @@ struct rules_target {
 			uint16_t mss;      /**< --set-mss */
 			bool clamp;        /**< --clamp-mss-to-pmtu */
 		} tcpmss;                  /**< TCPMSS */
+		struct {
+			uint8_t mode;      /**< enum rules_ttl_op */
+			uint8_t value;
+		} ttl;                     /**< TTL (IPv4), HL (IPv6) */
 	};
 };
 
@@ -668,6 +681,8 @@ struct rules_verdict {
 	uint16_t tcpmss;    /**< the lowest MSS the TCPMSS rules asked for
 			     *   (--clamp-mss-to-pmtu: the smaller port MTU
 			     *   less the IP and TCP headers) */
+	uint8_t ttl_set;    /**< a TTL/HL rule changed the TTL / hop limit */
+	uint8_t ttl;        /**< ... to this (rules_ttl_apply()) */
 };
 
 /** Optional build parameters. */
@@ -757,6 +772,12 @@ int rules_eval_hook_burst(const struct rules_runtime *rt, unsigned lcore_slot,
  * @return true if the packet changed
  */
 bool rules_tcpmss_apply(uint8_t *l4, uint32_t l4_len, uint16_t mss);
+
+/**
+ * TTL / HL on a packet: set the IPv4 TTL (header checksum updated
+ * incrementally) or the IPv6 hop limit of the header at @p l3.
+ */
+void rules_ttl_apply(uint8_t *l3, uint8_t ttl);
 
 /** An ACCEPT verdict with no rule. */
 void rules_verdict_init(struct rules_verdict *v);

@@ -123,6 +123,15 @@ dump_target(FILE *f, const struct rules_ruleset *rs,
 		fprintf(f, " -j MARK --set-xmark 0x%x/0x%x", tg->mark.value,
 			tg->mark.mask);
 		break;
+	case RULES_T_TTL:
+	case RULES_T_HL: {
+		static const char *const ops[] = { "set", "dec", "inc" };
+		bool v4 = tg->kind == RULES_T_TTL;
+
+		fprintf(f, " -j %s --%s-%s %u", v4 ? "TTL" : "HL", v4 ? "ttl" : "hl",
+			ops[tg->ttl.mode % 3], tg->ttl.value);
+		break;
+	}
 	case RULES_T_TCPMSS:
 		if (tg->tcpmss.clamp)
 			fputs(" -j TCPMSS --clamp-mss-to-pmtu", f);

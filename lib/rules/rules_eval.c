@@ -43,6 +43,7 @@ struct rt_view {
 	const uint8_t *l2;         /* the frame (MACs), or NULL */
 	const uint8_t *tcph;       /* the TCP header (options), or NULL */
 	uint8_t tcpmss_set;        /* TCPMSS: lower the MSS option to tcpmss */
+	uint8_t ttl_set;           /* TTL/HL changed ttl */
 	uint16_t tcpmss;
 	uint8_t ctmark_set;        /* CONNMARK changed ctmark */
 };
@@ -114,6 +115,7 @@ make_view(const struct rules_pkt *p, bool raw, struct rt_view *v)
 		? p->l2 + m->l4_off : NULL;
 	v->tcpmss_set = 0;
 	v->tcpmss = 0;
+	v->ttl_set = 0;
 }
 
 static inline uint8_t
@@ -352,6 +354,29 @@ tcp_mss_opt(const uint8_t *th, uint16_t *mss, uint32_t *at)
 		i += th[i + 1];
 	}
 	return false;
+}
+
+void
+rules_ttl_apply(uint8_t *l3, uint8_t ttl)
+{
+	uint32_t sum;
+	uint8_t old;
+
+	if ((l3[0] >> 4) == 6) {
+		l3[7] = ttl;
+		return;
+	}
+	old = l3[8];
+	l3[8] = ttl;
+	/* RFC 1624 over the 16-bit word TTL:protocol */
+	sum = (uint16_t)~(l3[10] << 8 | l3[11]);
+	sum += (uint16_t)~(old << 8 | l3[9]);
+	sum += (uint32_t)(ttl << 8 | l3[9]);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (uint16_t)~sum;
+	l3[10] = (uint8_t)(sum >> 8);
+	l3[11] = (uint8_t)sum;
 }
 
 bool
@@ -682,6 +707,21 @@ interp(const struct rules_runtime *rt, unsigned slot,
 			connmark_apply(tg, v);
 			i++;
 			break;
+		case RULES_T_TTL:
+		case RULES_T_HL: {
+			unsigned t = v->ttl;
+
+			if (tg->ttl.mode == RULES_TTL_SET)
+				t = tg->ttl.value;
+			else if (tg->ttl.mode == RULES_TTL_DEC)
+				t = t > tg->ttl.value ? t - tg->ttl.value : 0;
+			else
+				t = t + tg->ttl.value > 255 ? 255 : t + tg->ttl.value;
+			v->ttl = (uint8_t)t;
+			v->ttl_set = 1;
+			i++;
+			break;
+		}
 		case RULES_T_TCPMSS: {
 			uint16_t mss = tg->tcpmss.mss;
 
@@ -923,6 +963,8 @@ marks_out(const struct rt_view *views, const uint16_t *sel, uint16_t m,
 		v[sel[i]].ctmark_set = pv->ctmark_set;
 		v[sel[i]].tcpmss_set = pv->tcpmss_set;
 		v[sel[i]].tcpmss = pv->tcpmss;
+		v[sel[i]].ttl_set = pv->ttl_set;
+		v[sel[i]].ttl = pv->ttl;
 	}
 }
 

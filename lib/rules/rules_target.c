@@ -10,6 +10,7 @@
  *   DROP               not in nat ("not intended for filtering")
  *   MARK, CONNMARK     any table, any hook (as xt_MARK / xt_CONNMARK)
  *   CHECKSUM           mangle only
+ *   TTL, HL            mangle only; IPv4 / IPv6
  *   TCPMSS             any table, -p tcp; --clamp-mss-to-pmtu in FORWARD,
  *                      OUTPUT, POSTROUTING
  * A restricted target in a user chain is checked at COMMIT against every
@@ -51,6 +52,8 @@ static enum rules_opt_result checksum_opt(struct rules_rule_state *, const char 
 					  char *const *, uint32_t, uint32_t *);
 static enum rules_opt_result tcpmss_opt(struct rules_rule_state *, const char *,
 					char *const *, uint32_t, uint32_t *);
+static enum rules_opt_result ttl_opt(struct rules_rule_state *, const char *,
+				     char *const *, uint32_t, uint32_t *);
 
 typedef enum rules_opt_result (*target_opt_fn)(struct rules_rule_state *,
 					       const char *, char *const *,
@@ -83,16 +86,20 @@ static const struct target_ops {
 	[RULES_T_CHECKSUM] = { "CHECKSUM", TBIT(MANGLE), 0, checksum_opt,
 			       "is only valid in the mangle table" },
 	[RULES_T_TCPMSS] = { "TCPMSS", TALL, 0, tcpmss_opt, NULL },
+	[RULES_T_TTL] = { "TTL", TBIT(MANGLE), 0, ttl_opt,
+			  "is only valid in the mangle table" },
+	[RULES_T_HL] = { "HL", TBIT(MANGLE), 0, ttl_opt,
+			 "is only valid in the mangle table" },
 };
 
 /* Targets iptables has that we do not implement: a clear message, and
  * chains may not take these names either. */
 static const char *const other_targets[] = {
 	"AUDIT", "CLASSIFY", "CLUSTERIP", "CONNSECMARK",
-	"DNPT", "DSCP", "ECN", "HL", "HMARK", "IDLETIMER", "LED",
+	"DNPT", "DSCP", "ECN", "HMARK", "IDLETIMER", "LED",
 	"NETMAP", "NFLOG", "NFQUEUE", "QUEUE", "RATEEST", "REDIRECT",
 	"SECMARK", "SET", "SNPT", "SYNPROXY", "TCPOPTSTRIP", "TEE",
-	"TOS", "TPROXY", "TRACE", "TTL", "ULOG",
+	"TOS", "TPROXY", "TRACE", "ULOG",
 };
 
 uint32_t
@@ -552,6 +559,46 @@ checksum_opt(struct rules_rule_state *st, const char *opt, char *const *vals,
 	return topt_once(st, O_MARKOP, opt) ? RULES_OPT_OK : RULES_OPT_ERROR;
 }
 
+/* TTL --ttl-set/--ttl-dec/--ttl-inc N, HL --hl-set/--hl-dec/--hl-inc N:
+ * one of them; dec and inc take 1-255. */
+static enum rules_opt_result
+ttl_opt(struct rules_rule_state *st, const char *opt, char *const *vals,
+	uint32_t nvals, uint32_t *used)
+{
+	static const char *const ops[] = { "set", "dec", "inc" };
+	struct rules_target *tg = &st->r->target;
+	const char *pfx = tg->kind == RULES_T_TTL ? "--ttl-" : "--hl-";
+	size_t pl = strlen(pfx);
+	uint32_t v;
+	unsigned i;
+
+	if (strncmp(opt, pfx, pl))
+		return RULES_OPT_UNKNOWN;
+	for (i = 0; i < RULES_ARRAY_SIZE(ops); i++)
+		if (!strcmp(opt + pl, ops[i]))
+			break;
+	if (i == RULES_ARRAY_SIZE(ops))
+		return RULES_OPT_UNKNOWN;
+	if (st->target_seen & O_MARKOP) {
+		ERR(st, opt, "%s: only one of %sset, %sdec, %sinc", st->target_tok,
+		    pfx, pfx, pfx);
+		return RULES_OPT_ERROR;
+	}
+	st->target_seen |= O_MARKOP;
+	if (!topt_val(st, opt, nvals, "a value"))
+		return RULES_OPT_ERROR;
+	*used = 1;
+	if (!rules_parse_cnum(vals[0], strlen(vals[0]), 255, &v) ||
+	    (i != RULES_TTL_SET && v == 0)) {
+		ERR(st, opt, "expected a value %s-255 after %s, got '%s'",
+		    i == RULES_TTL_SET ? "0" : "1", opt, vals[0]);
+		return RULES_OPT_ERROR;
+	}
+	tg->ttl.mode = (uint8_t)i;
+	tg->ttl.value = (uint8_t)v;
+	return RULES_OPT_OK;
+}
+
 /* TCPMSS --set-mss N | --clamp-mss-to-pmtu (the last one given wins, as
  * in iptables). */
 static enum rules_opt_result
@@ -774,6 +821,20 @@ rules_target_finish(struct rules_rule_state *st)
 		}
 		return true;
 	}
+	case RULES_T_TTL:
+	case RULES_T_HL:
+		if ((tg->kind == RULES_T_TTL) != (st->c->family == RULES_FAMILY_IPV4)) {
+			ERR(st, st->target_tok, "target '%s' is only for %s", st->target_tok,
+			    tg->kind == RULES_T_TTL ? "IPv4 (iptables)" : "IPv6 (ip6tables)");
+			return false;
+		}
+		if (!(st->target_seen & O_MARKOP)) {
+			ERR(st, st->target_tok, "target '%s' needs one of %s", st->target_tok,
+			    tg->kind == RULES_T_TTL ? "--ttl-set, --ttl-dec, --ttl-inc"
+						    : "--hl-set, --hl-dec, --hl-inc");
+			return false;
+		}
+		return true;
 	case RULES_T_CHECKSUM:
 		if (!(st->target_seen & O_MARKOP)) {
 			ERR(st, st->target_tok, "target 'CHECKSUM' needs --checksum-fill");

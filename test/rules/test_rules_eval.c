@@ -230,6 +230,57 @@ RID(struct T *t, enum rules_table_id tb, const char *chain,
 
 /* ---- matches ------------------------------------------------------------------ */
 
+/* TTL target: applied in order (later -m ttl sees it), floor 0, the
+ * header checksum kept right. */
+static void
+test_ttl_target(void)
+{
+	uint8_t ip[20] = { 0x45, 0, 0, 40, 0, 0, 0, 0, 12, 6, 0, 0,
+			   1, 1, 1, 1, 2, 2, 2, 2 };
+	struct rules_verdict v;
+	struct pkt_meta m;
+	struct T t;
+	uint32_t sum, i;
+
+	if (!T_load(&t, "*mangle\n:FORWARD ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n"
+		    "-A FORWARD -j TTL --ttl-dec 5\n"
+		    "-A FORWARD -m ttl --ttl-gt 1 -m ttl --ttl-lt 10 -j TTL --ttl-set 64\n"
+		    "-A POSTROUTING -m ttl --ttl-eq 1 -j TTL --ttl-dec 200\n"
+		    "COMMIT\n" HDR
+		    "-A FORWARD -m ttl --ttl-eq 64 -j DROP\n"
+		    "COMMIT\n")) {
+		CHECK(0);
+		return;
+	}
+	m = M("1.1.1.1", "2.2.2.2", 6, 5, 80, 0x02);
+	m.ttl = 12;
+	v = EV(&t, m, ST_NEW);
+	EXPECT(v, D, F(0));
+	CHECK_EQ(v.ttl_set, 1);
+	CHECK_EQ(v.ttl, 64);
+	m.ttl = 30;
+	v = EV(&t, m, ST_NEW);
+	EXPECT(v, A, -1);
+	CHECK_EQ(v.ttl, 25);
+	m.ttl = 6;
+	v = EV(&t, m, ST_NEW);
+	CHECK_EQ(v.ttl, 0); /* 6 - 5 = 1, then 1 - 200 floors at 0 */
+	T_free(&t);
+
+	for (sum = 0, i = 0; i < 20; i += 2)
+		sum += (uint32_t)(ip[i] << 8 | ip[i + 1]);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (uint16_t)~sum;
+	ip[10] = (uint8_t)(sum >> 8), ip[11] = (uint8_t)sum;
+	rules_ttl_apply(ip, 200);
+	CHECK_EQ(ip[8], 200);
+	for (sum = 0, i = 0; i < 20; i += 2)
+		sum += (uint32_t)(ip[i] << 8 | ip[i + 1]);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	CHECK_EQ(sum, 0xffff);
+}
+
 /* Ones' complement sum of the TCP segment with its IPv4 pseudo-header:
  * 0xffff when the checksum in it is right. */
 static uint16_t
@@ -1991,6 +2042,7 @@ main(int argc, char **argv)
 	test_addrtype();
 	test_header_matches();
 	test_tcpmss();
+	test_ttl_target();
 	test_realistic();
 	test_ipv6();
 	test_counters();

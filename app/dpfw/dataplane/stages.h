@@ -100,6 +100,18 @@ stage_tcpmss(struct rte_mbuf *m, const struct pkt_meta *meta, uint16_t mss)
 			   end - meta->l4_off, mss);
 }
 
+/* What the mangle targets asked of an accepted packet: TCPMSS, TTL/HL. */
+static inline void
+stage_mangle(struct rte_mbuf *m, const struct pkt_meta *meta,
+	     const struct rules_verdict *v)
+{
+	if (unlikely(v->tcpmss_set))
+		stage_tcpmss(m, meta, v->tcpmss);
+	if (unlikely(v->ttl_set))
+		rules_ttl_apply(rte_pktmbuf_mtod_offset(m, uint8_t *, meta->l3_off),
+				v->ttl);
+}
+
 /* Queue the LOG record of the first LOG rule the packet matched. */
 static inline void
 stage_log_verdict(struct dpfw *d, struct dpfw_lcore *l, const struct dpfw_rules *r,
@@ -153,8 +165,7 @@ stage_raw_stage(struct dpfw *d, struct dpfw_lcore *l, const struct dpfw_rules *r
 		helper[k] = v[i].helper;
 		zone[k] = v[i].zone;
 		mark[k] = v[i].mark;
-		if (unlikely(v[i].tcpmss_set))
-			stage_tcpmss(pkts[i], &meta[i], v[i].tcpmss);
+		stage_mangle(pkts[i], &meta[i], &v[i]);
 		if (k != i) {
 			pkts[k] = pkts[i];
 			meta[k] = meta[i];

@@ -175,8 +175,8 @@ worker_burst(struct dpfw *d, struct dpfw_lcore *l, unsigned in,
 				continue;
 			}
 		}
-		if (unlikely(filter && v[i].tcpmss_set))
-			stage_tcpmss(m, &meta[i], v[i].tcpmss);
+		if (filter)
+			stage_mangle(m, &meta[i], &v[i]);
 		/* netfilter confirms when the first packet is let through */
 		if ((res[i].flags & CT_RES_UNCONFIRMED) && ct_confirm(l->ct, &res[i]) < 0)
 			goto ct_drop;

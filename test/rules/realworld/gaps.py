@@ -26,7 +26,7 @@ SUPPORTED_MATCHES = {"tcp", "udp", "multiport", "icmp", "icmp6", "icmpv6",
                      "iprange", "pkttype", "mac", "tcpmss"}
 SUPPORTED_TARGETS = {"ACCEPT", "DROP", "RETURN", "REJECT", "LOG", "CT",
                      "NOTRACK", "SNAT", "DNAT", "MASQUERADE", "MARK",
-                     "CONNMARK", "CHECKSUM", "TCPMSS"}
+                     "CONNMARK", "CHECKSUM", "TCPMSS", "TTL", "HL"}
 OK_COMMANDS = {"-A", "--append", "-N", "--new-chain", "-P", "--policy"}
 COMMANDS = {"-I": "-I", "--insert": "-I", "-F": "-F", "--flush": "-F",
             "-X": "-X", "--delete-chain": "-X", "-Z": "-Z", "--zero": "-Z",
