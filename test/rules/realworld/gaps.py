@@ -27,7 +27,9 @@ SUPPORTED_MATCHES = {"tcp", "udp", "multiport", "icmp", "icmp6", "icmpv6",
 SUPPORTED_TARGETS = {"ACCEPT", "DROP", "RETURN", "REJECT", "LOG", "CT",
                      "NOTRACK", "SNAT", "DNAT", "MASQUERADE", "MARK",
                      "CONNMARK", "CHECKSUM", "TCPMSS", "TTL", "HL"}
-OK_COMMANDS = {"-A", "--append", "-N", "--new-chain", "-P", "--policy"}
+OK_COMMANDS = {"-A", "--append", "-N", "--new-chain", "-P", "--policy",
+               "-I", "--insert", "-F", "--flush", "-X", "--delete-chain",
+               "-Z", "--zero"}
 COMMANDS = {"-I": "-I", "--insert": "-I", "-F": "-F", "--flush": "-F",
             "-X": "-X", "--delete-chain": "-X", "-Z": "-Z", "--zero": "-Z",
             "-D": "-D", "--delete": "-D", "-R": "-R", "--replace": "-R",
