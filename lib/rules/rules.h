@@ -135,7 +135,9 @@ struct rules_port_range {
 	X(IPRANGE, "iprange")                                                 \
 	X(PKTTYPE, "pkttype")                                                 \
 	X(MAC, "mac")                                                         \
-	X(TCPMSS, "tcpmss")
+	X(TCPMSS, "tcpmss")                                                   \
+	X(TOS, "tos")                                                         \
+	X(DSCP, "dscp")
 
 enum rules_match_kind {
 #define RULES_MATCH_ENUM(id, name) RULES_MATCH_##id,
@@ -336,6 +338,14 @@ struct rules_match_tcpmss {
 	bool inv;
 };
 
+/** -m tos --tos value[/mask] ((TOS & mask) == value), -m dscp --dscp N
+ *  (TOS >> 2 == N, mask unused); IPv6: the traffic class. */
+struct rules_match_tos {
+	uint8_t value;
+	uint8_t mask;
+	bool inv;
+};
+
 struct rules_match {
 	enum rules_match_kind kind;
 	union {
@@ -354,6 +364,7 @@ struct rules_match {
 		struct rules_match_pkttype pkttype; /**< PKTTYPE */
 		struct rules_match_mac mac;       /**< MAC */
 		struct rules_match_tcpmss tcpmss; /**< TCPMSS */
+		struct rules_match_tos tos;       /**< TOS, DSCP */
 	};
 };
 
@@ -378,7 +389,9 @@ struct rules_match {
 	X(CHECKSUM, "CHECKSUM")                                               \
 	X(TCPMSS, "TCPMSS")                                                   \
 	X(TTL, "TTL")                                                         \
-	X(HL, "HL")
+	X(HL, "HL")                                                           \
+	X(TOS, "TOS")                                                         \
+	X(DSCP, "DSCP")
 
 enum rules_target_kind {
 #define RULES_TARGET_ENUM(id, name) RULES_T_##id,
@@ -484,6 +497,11 @@ struct rules_target {
 			uint8_t mode;      /**< enum rules_ttl_op */
 			uint8_t value;
 		} ttl;                     /**< TTL (IPv4), HL (IPv6) */
+		struct {
+			uint8_t value;     /**< TOS: tos = (tos & ~mask) ^ value;
+					    *   DSCP: the DSCP (0-63) */
+			uint8_t mask;
+		} tos;                     /**< TOS, DSCP */
 	};
 };
 
@@ -683,6 +701,9 @@ struct rules_verdict {
 			     *   less the IP and TCP headers) */
 	uint8_t ttl_set;    /**< a TTL/HL rule changed the TTL / hop limit */
 	uint8_t ttl;        /**< ... to this (rules_ttl_apply()) */
+	uint8_t tos_set;    /**< a TOS/DSCP rule changed the TOS byte (IPv6:
+			     *   traffic class) */
+	uint8_t tos;        /**< ... to this (rules_tos_apply()) */
 };
 
 /** Optional build parameters. */
@@ -778,6 +799,10 @@ bool rules_tcpmss_apply(uint8_t *l4, uint32_t l4_len, uint16_t mss);
  * incrementally) or the IPv6 hop limit of the header at @p l3.
  */
 void rules_ttl_apply(uint8_t *l3, uint8_t ttl);
+
+/** TOS / DSCP on a packet: the IPv4 TOS byte (header checksum updated)
+ *  or the IPv6 traffic class of the header at @p l3. */
+void rules_tos_apply(uint8_t *l3, uint8_t tos);
 
 /** An ACCEPT verdict with no rule. */
 void rules_verdict_init(struct rules_verdict *v);

@@ -288,6 +288,8 @@ match_dnf(const struct rules_match *m, struct dnf *d)
 	case RULES_MATCH_PKTTYPE:
 	case RULES_MATCH_MAC:
 	case RULES_MATCH_TCPMSS:
+	case RULES_MATCH_TOS:
+	case RULES_MATCH_DSCP:
 		return -E2BIG;
 	case RULES_MATCH_COMMENT:
 	case RULES_MATCH_LIMIT:   /* second stage (interpreter) */

@@ -132,6 +132,12 @@ dump_target(FILE *f, const struct rules_ruleset *rs,
 			ops[tg->ttl.mode % 3], tg->ttl.value);
 		break;
 	}
+	case RULES_T_TOS:
+		fprintf(f, " -j TOS --set-tos 0x%02x/0x%02x", tg->tos.value, tg->tos.mask);
+		break;
+	case RULES_T_DSCP:
+		fprintf(f, " -j DSCP --set-dscp 0x%02x", tg->tos.value);
+		break;
 	case RULES_T_TCPMSS:
 		if (tg->tcpmss.clamp)
 			fputs(" -j TCPMSS --clamp-mss-to-pmtu", f);

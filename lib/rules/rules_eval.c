@@ -44,6 +44,8 @@ struct rt_view {
 	const uint8_t *tcph;       /* the TCP header (options), or NULL */
 	uint8_t tcpmss_set;        /* TCPMSS: lower the MSS option to tcpmss */
 	uint8_t ttl_set;           /* TTL/HL changed ttl */
+	uint8_t tos;               /* IPv4 TOS / IPv6 traffic class (0 without l2) */
+	uint8_t tos_set;           /* TOS/DSCP changed tos */
 	uint16_t tcpmss;
 	uint8_t ctmark_set;        /* CONNMARK changed ctmark */
 };
@@ -116,6 +118,14 @@ make_view(const struct rules_pkt *p, bool raw, struct rt_view *v)
 	v->tcpmss_set = 0;
 	v->tcpmss = 0;
 	v->ttl_set = 0;
+	v->tos_set = 0;
+	v->tos = 0;
+	if (p->l2 != NULL) {
+		const uint8_t *l3 = p->l2 + m->l3_off;
+
+		v->tos = v->family == 6 ? (uint8_t)((l3[0] & 0x0f) << 4 | l3[1] >> 4)
+					: l3[1];
+	}
 }
 
 static inline uint8_t
@@ -357,6 +367,30 @@ tcp_mss_opt(const uint8_t *th, uint16_t *mss, uint32_t *at)
 }
 
 void
+rules_tos_apply(uint8_t *l3, uint8_t tos)
+{
+	uint32_t sum;
+	uint8_t old;
+
+	if ((l3[0] >> 4) == 6) {
+		l3[0] = (uint8_t)((l3[0] & 0xf0) | tos >> 4);
+		l3[1] = (uint8_t)((l3[1] & 0x0f) | (tos & 0x0f) << 4);
+		return;
+	}
+	old = l3[1];
+	l3[1] = tos;
+	/* RFC 1624 over the 16-bit word version/IHL:TOS */
+	sum = (uint16_t)~(l3[10] << 8 | l3[11]);
+	sum += (uint16_t)~(l3[0] << 8 | old);
+	sum += (uint32_t)(l3[0] << 8 | tos);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (uint16_t)~sum;
+	l3[10] = (uint8_t)(sum >> 8);
+	l3[11] = (uint8_t)sum;
+}
+
+void
 rules_ttl_apply(uint8_t *l3, uint8_t ttl)
 {
 	uint32_t sum;
@@ -511,6 +545,10 @@ match_one(const struct rules_runtime *rt, const struct rules_match *m,
 			return m->tcpmss.inv;
 		return (mss >= m->tcpmss.min && mss <= m->tcpmss.max) != m->tcpmss.inv;
 	}
+	case RULES_MATCH_TOS:
+		return ((v->tos & m->tos.mask) == m->tos.value) != m->tos.inv;
+	case RULES_MATCH_DSCP:
+		return ((v->tos >> 2) == m->tos.value) != m->tos.inv;
 	case RULES_MATCH_MAC:
 		/* xt_mac: no Ethernet header, no match (negated or not) */
 		return v->l2 != NULL &&
@@ -705,6 +743,16 @@ interp(const struct rules_runtime *rt, unsigned slot,
 			break;
 		case RULES_T_CONNMARK:
 			connmark_apply(tg, v);
+			i++;
+			break;
+		case RULES_T_TOS:
+			v->tos = (uint8_t)((v->tos & ~tg->tos.mask) ^ tg->tos.value);
+			v->tos_set = 1;
+			i++;
+			break;
+		case RULES_T_DSCP:
+			v->tos = (uint8_t)((v->tos & 0x03) | tg->tos.value << 2);
+			v->tos_set = 1;
 			i++;
 			break;
 		case RULES_T_TTL:
@@ -965,6 +1013,8 @@ marks_out(const struct rt_view *views, const uint16_t *sel, uint16_t m,
 		v[sel[i]].tcpmss = pv->tcpmss;
 		v[sel[i]].ttl_set = pv->ttl_set;
 		v[sel[i]].ttl = pv->ttl;
+		v[sel[i]].tos_set = pv->tos_set;
+		v[sel[i]].tos = pv->tos;
 	}
 }
 

@@ -44,6 +44,8 @@ static const struct rules_match_ops *const match_ops[RULES_MATCH_MAX] = {
 	[RULES_MATCH_PKTTYPE] = &rules_match_ops_pkttype,
 	[RULES_MATCH_MAC] = &rules_match_ops_mac,
 	[RULES_MATCH_TCPMSS] = &rules_match_ops_tcpmss,
+	[RULES_MATCH_TOS] = &rules_match_ops_tos,
+	[RULES_MATCH_DSCP] = &rules_match_ops_dscp,
 };
 
 static int

@@ -26,7 +26,7 @@ enum {
 	O_LIMIT_OUT = 1 << 3,
 	O_TTL = 1 << 0, O_LENGTH = 1 << 0, O_SRCRANGE = 1 << 0,
 	O_DSTRANGE = 1 << 1, O_PKTTYPE = 1 << 0, O_MAC = 1 << 0,
-	O_MSS = 1 << 0,
+	O_MSS = 1 << 0, O_TOS = 1 << 0,
 };
 
 #define ERR(st, tok, ...) rules_err((st)->c, (tok), __VA_ARGS__)
@@ -46,7 +46,8 @@ extern const struct rules_match_ops rules_match_ops_tcp, rules_match_ops_udp,
 	rules_match_ops_mark, rules_match_ops_connmark,
 	rules_match_ops_addrtype, rules_match_ops_ttl, rules_match_ops_hl,
 	rules_match_ops_length, rules_match_ops_iprange, rules_match_ops_pkttype,
-	rules_match_ops_mac, rules_match_ops_tcpmss;
+	rules_match_ops_mac, rules_match_ops_tcpmss, rules_match_ops_tos,
+	rules_match_ops_dscp;
 
 /* ---- parse helpers ---- */
 

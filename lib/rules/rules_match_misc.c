@@ -3,7 +3,8 @@
  * Header-field matches: -m ttl (--ttl-eq/--ttl-lt/--ttl-gt), -m hl
  * (--hl-eq/--hl-lt/--hl-gt), -m length (--length a[:b]), -m iprange
  * (--src-range/--dst-range a[-b]), -m pkttype (--pkt-type), -m mac
- * (--mac-source), -m tcpmss (--mss a[:b], -p tcp): option parsing, whole-rule checks, the iptables-save
+ * (--mac-source), -m tcpmss (--mss a[:b], -p tcp), -m tos (--tos
+ * value[/mask] or a name), -m dscp (--dscp N, --dscp-class NAME): option parsing, whole-rule checks, the iptables-save
  * text. Compile: none is in the ACL key, the rule's entries are slow
  * (rules_dnf.c); evaluate: rules_eval.c match_one.
  */
@@ -319,6 +320,134 @@ dump_mac(FILE *f, const struct rules_match *mm)
 	fprintf(f, " --mac-source %02x:%02x:%02x:%02x:%02x:%02x", a[0], a[1],
 		a[2], a[3], a[4], a[5]);
 }
+
+/* ---- tos / dscp ------------------------------------------------------------ */
+
+int
+rules_dscp_class(const char *s)
+{
+	static const struct {
+		const char *name;
+		uint8_t dscp;
+	} classes[] = {
+		{ "CS0", 0 }, { "CS1", 8 }, { "CS2", 16 }, { "CS3", 24 }, { "CS4", 32 },
+		{ "CS5", 40 }, { "CS6", 48 }, { "CS7", 56 }, { "BE", 0 },
+		{ "AF11", 10 }, { "AF12", 12 }, { "AF13", 14 }, { "AF21", 18 },
+		{ "AF22", 20 }, { "AF23", 22 }, { "AF31", 26 }, { "AF32", 28 },
+		{ "AF33", 30 }, { "AF41", 34 }, { "AF42", 36 }, { "AF43", 38 },
+		{ "EF", 46 },
+	};
+	unsigned i;
+
+	for (i = 0; i < RULES_ARRAY_SIZE(classes); i++)
+		if (!strcasecmp(classes[i].name, s))
+			return classes[i].dscp;
+	return -1;
+}
+
+bool
+rules_parse_tos(const char *s, uint8_t *value, uint8_t *mask)
+{
+	static const struct {
+		const char *name;
+		uint8_t tos;
+	} names[] = {
+		{ "Minimize-Delay", 0x10 }, { "Maximize-Throughput", 0x08 },
+		{ "Maximize-Reliability", 0x04 }, { "Minimize-Cost", 0x02 },
+		{ "Normal-Service", 0x00 },
+	};
+	const char *slash = strchr(s, '/');
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+	uint32_t v, m = 0xff;
+	unsigned i;
+
+	for (i = 0; i < RULES_ARRAY_SIZE(names); i++)
+		if (slash == NULL && !strcasecmp(names[i].name, s)) {
+			*value = names[i].tos;
+			*mask = 0x3f;
+			return true;
+		}
+	if (n == 0 || !rules_parse_cnum(s, n, 255, &v))
+		return false;
+	if (slash != NULL && (slash[1] == '\0' ||
+			      !rules_parse_cnum(slash + 1, strlen(slash + 1), 255, &m)))
+		return false;
+	*value = (uint8_t)v;
+	*mask = (uint8_t)m;
+	return true;
+}
+
+static enum rules_opt_result
+tos_parse(struct rules_rule_state *st, uint32_t idx, const char *opt,
+	  char *const *vals, uint32_t nvals, bool inv, uint32_t *used)
+{
+	struct rules_match_tos *m = &M(st, idx)->tos;
+	bool dscp = M(st, idx)->kind == RULES_MATCH_DSCP;
+	uint32_t v;
+	int c;
+
+	if (dscp ? strcmp(opt, "--dscp") && strcmp(opt, "--dscp-class")
+		 : strcmp(opt, "--tos"))
+		return RULES_OPT_UNKNOWN;
+	if (!need_val(st, opt, nvals, 1, dscp ? "a DSCP" : "a TOS") ||
+	    !once(st, idx, O_TOS, opt))
+		return RULES_OPT_ERROR;
+	*used = 1;
+	m->inv = inv;
+	if (!dscp) {
+		if (rules_parse_tos(vals[0], &m->value, &m->mask))
+			return RULES_OPT_OK;
+		ERR(st, opt, "expected a TOS value[/mask] (0-255) or Minimize-Delay, Maximize-Throughput, Maximize-Reliability, Minimize-Cost, Normal-Service after %s, got '%s'",
+		    opt, vals[0]);
+		return RULES_OPT_ERROR;
+	}
+	if (!strcmp(opt, "--dscp-class")) {
+		c = rules_dscp_class(vals[0]);
+		if (c < 0) {
+			ERR(st, opt, "unknown DSCP class '%s' after %s (CS0-CS7, BE, AF11-AF43, EF)",
+			    vals[0], opt);
+			return RULES_OPT_ERROR;
+		}
+		m->value = (uint8_t)c;
+		return RULES_OPT_OK;
+	}
+	if (!rules_parse_cnum(vals[0], strlen(vals[0]), 63, &v)) {
+		ERR(st, opt, "expected a DSCP 0-63 after %s, got '%s'", opt, vals[0]);
+		return RULES_OPT_ERROR;
+	}
+	m->value = (uint8_t)v;
+	return RULES_OPT_OK;
+}
+
+static bool
+tos_finish(struct rules_rule_state *st, uint32_t idx)
+{
+	return need_opt(st, idx, O_TOS, M(st, idx)->kind == RULES_MATCH_DSCP
+						 ? "--dscp or --dscp-class" : "--tos");
+}
+
+static void
+dump_tos(FILE *f, const struct rules_match *mm)
+{
+	const struct rules_match_tos *m = &mm->tos;
+
+	if (mm->kind == RULES_MATCH_DSCP) {
+		fputs(" -m dscp", f);
+		print_inv(f, m->inv);
+		fprintf(f, " --dscp 0x%02x", m->value);
+		return;
+	}
+	fputs(" -m tos", f);
+	print_inv(f, m->inv);
+	fprintf(f, " --tos 0x%02x/0x%02x", m->value, m->mask);
+}
+
+const struct rules_match_ops rules_match_ops_tos = {
+	.name = "tos", .parse = tos_parse, .finish = tos_finish, .dump = dump_tos,
+};
+const struct rules_match_ops rules_match_ops_dscp = {
+	.name = "dscp", .parse = tos_parse, .finish = tos_finish, .dump = dump_tos,
+};
 
 /* ---- tcpmss ------------------------------------------------------------- */
 

@@ -11,6 +11,7 @@
  *   MARK, CONNMARK     any table, any hook (as xt_MARK / xt_CONNMARK)
  *   CHECKSUM           mangle only
  *   TTL, HL            mangle only; IPv4 / IPv6
+ *   TOS, DSCP          mangle only
  *   TCPMSS             any table, -p tcp; --clamp-mss-to-pmtu in FORWARD,
  *                      OUTPUT, POSTROUTING
  * A restricted target in a user chain is checked at COMMIT against every
@@ -54,6 +55,8 @@ static enum rules_opt_result tcpmss_opt(struct rules_rule_state *, const char *,
 					char *const *, uint32_t, uint32_t *);
 static enum rules_opt_result ttl_opt(struct rules_rule_state *, const char *,
 				     char *const *, uint32_t, uint32_t *);
+static enum rules_opt_result tos_opt(struct rules_rule_state *, const char *,
+				     char *const *, uint32_t, uint32_t *);
 
 typedef enum rules_opt_result (*target_opt_fn)(struct rules_rule_state *,
 					       const char *, char *const *,
@@ -90,16 +93,20 @@ static const struct target_ops {
 			  "is only valid in the mangle table" },
 	[RULES_T_HL] = { "HL", TBIT(MANGLE), 0, ttl_opt,
 			 "is only valid in the mangle table" },
+	[RULES_T_TOS] = { "TOS", TBIT(MANGLE), 0, tos_opt,
+			  "is only valid in the mangle table" },
+	[RULES_T_DSCP] = { "DSCP", TBIT(MANGLE), 0, tos_opt,
+			   "is only valid in the mangle table" },
 };
 
 /* Targets iptables has that we do not implement: a clear message, and
  * chains may not take these names either. */
 static const char *const other_targets[] = {
 	"AUDIT", "CLASSIFY", "CLUSTERIP", "CONNSECMARK",
-	"DNPT", "DSCP", "ECN", "HMARK", "IDLETIMER", "LED",
+	"DNPT", "ECN", "HMARK", "IDLETIMER", "LED",
 	"NETMAP", "NFLOG", "NFQUEUE", "QUEUE", "RATEEST", "REDIRECT",
 	"SECMARK", "SET", "SNPT", "SYNPROXY", "TCPOPTSTRIP", "TEE",
-	"TOS", "TPROXY", "TRACE", "ULOG",
+	"TPROXY", "TRACE", "ULOG",
 };
 
 uint32_t
@@ -599,6 +606,76 @@ ttl_opt(struct rules_rule_state *st, const char *opt, char *const *vals,
 	return RULES_OPT_OK;
 }
 
+/* TOS --set-tos value[/mask] | NAME, --and-tos, --or-tos, --xor-tos;
+ * DSCP --set-dscp N | --set-dscp-class NAME. One each. */
+static enum rules_opt_result
+tos_opt(struct rules_rule_state *st, const char *opt, char *const *vals,
+	uint32_t nvals, uint32_t *used)
+{
+	struct rules_target *tg = &st->r->target;
+	bool dscp = tg->kind == RULES_T_DSCP;
+	static const char *const ops[] = { "--set-tos", "--and-tos", "--or-tos",
+					   "--xor-tos" };
+	uint8_t v = 0, m = 0;
+	uint32_t x;
+	unsigned i = 0;
+	int c;
+
+	if (dscp) {
+		if (strcmp(opt, "--set-dscp") && strcmp(opt, "--set-dscp-class"))
+			return RULES_OPT_UNKNOWN;
+	} else {
+		for (i = 0; i < RULES_ARRAY_SIZE(ops); i++)
+			if (!strcmp(opt, ops[i]))
+				break;
+		if (i == RULES_ARRAY_SIZE(ops))
+			return RULES_OPT_UNKNOWN;
+	}
+	if (st->target_seen & O_MARKOP) {
+		ERR(st, opt, "%s: only one operation per rule (%s is a second)",
+		    st->target_tok, opt);
+		return RULES_OPT_ERROR;
+	}
+	st->target_seen |= O_MARKOP;
+	if (!topt_val(st, opt, nvals, "a value"))
+		return RULES_OPT_ERROR;
+	*used = 1;
+	if (dscp) {
+		if (!strcmp(opt, "--set-dscp-class")) {
+			c = rules_dscp_class(vals[0]);
+			if (c < 0) {
+				ERR(st, opt, "unknown DSCP class '%s' after %s (CS0-CS7, BE, AF11-AF43, EF)",
+				    vals[0], opt);
+				return RULES_OPT_ERROR;
+			}
+			tg->tos.value = (uint8_t)c;
+			return RULES_OPT_OK;
+		}
+		if (!rules_parse_cnum(vals[0], strlen(vals[0]), 63, &x)) {
+			ERR(st, opt, "expected a DSCP 0-63 after %s, got '%s'", opt, vals[0]);
+			return RULES_OPT_ERROR;
+		}
+		tg->tos.value = (uint8_t)x;
+		return RULES_OPT_OK;
+	}
+	if (i == 0 ? !rules_parse_tos(vals[0], &v, &m)
+		   : !rules_parse_cnum(vals[0], strlen(vals[0]), 255, &x)) {
+		ERR(st, opt, "expected %s after %s, got '%s'",
+		    i == 0 ? "a TOS value[/mask] (0-255) or a TOS name" : "a value 0-255",
+		    opt, vals[0]);
+		return RULES_OPT_ERROR;
+	}
+	switch (i) {
+	case 1: v = 0; m = (uint8_t)~x; break;      /* --and-tos */
+	case 2: v = (uint8_t)x; m = (uint8_t)x; break; /* --or-tos */
+	case 3: v = (uint8_t)x; m = 0; break;        /* --xor-tos */
+	default: break;
+	}
+	tg->tos.value = v;
+	tg->tos.mask = m;
+	return RULES_OPT_OK;
+}
+
 /* TCPMSS --set-mss N | --clamp-mss-to-pmtu (the last one given wins, as
  * in iptables). */
 static enum rules_opt_result
@@ -821,6 +898,16 @@ rules_target_finish(struct rules_rule_state *st)
 		}
 		return true;
 	}
+	case RULES_T_TOS:
+	case RULES_T_DSCP:
+		if (!(st->target_seen & O_MARKOP)) {
+			ERR(st, st->target_tok, "target '%s' needs %s", st->target_tok,
+			    tg->kind == RULES_T_TOS
+				? "one of --set-tos, --and-tos, --or-tos, --xor-tos"
+				: "--set-dscp or --set-dscp-class");
+			return false;
+		}
+		return true;
 	case RULES_T_TTL:
 	case RULES_T_HL:
 		if ((tg->kind == RULES_T_TTL) != (st->c->family == RULES_FAMILY_IPV4)) {

@@ -230,6 +230,73 @@ RID(struct T *t, enum rules_table_id tb, const char *chain,
 
 /* ---- matches ------------------------------------------------------------------ */
 
+/* -m tos / -m dscp from the frame's header, TOS and DSCP in order, the
+ * header checksum kept right; IPv6's traffic class. */
+static void
+test_tos_dscp(void)
+{
+	uint8_t frame[14 + 20] = { 0 };
+	uint8_t *ip = frame + 14;
+	struct rules_pkt p = { .state_bits = ST_NEW, .len = 20, .l2 = frame };
+	struct rules_verdict v, r;
+	struct pkt_meta m;
+	struct T t;
+	uint32_t sum, i;
+
+	if (!T_load(&t, "*mangle\n:FORWARD ACCEPT [0:0]\n"
+		    "-A FORWARD -m dscp --dscp-class af11 -j DSCP --set-dscp-class EF\n"
+		    "-A FORWARD -m tos --tos 0x04/0x0c -j TOS --or-tos 0x08\n"
+		    "COMMIT\n" HDR
+		    "-A FORWARD -m dscp --dscp-class EF -j DROP\n"
+		    "-A FORWARD -m tos --tos 0x0c/0x0c -j REJECT\n"
+		    "COMMIT\n")) {
+		CHECK(0);
+		return;
+	}
+	ip[0] = 0x45;
+	ip[1] = 10 << 2 | 1; /* AF11, ECN 1 */
+	ip[8] = 64;
+	ip[9] = 6;
+	m = M("1.1.1.1", "2.2.2.2", 6, 5, 80, 0x02);
+	m.l3_off = 14;
+	p.meta = &m;
+	rules_eval_burst(t.rt, 0, &p, 1, &v);
+	rules_eval_burst(t.ref, 0, &p, 1, &r);
+	same(&v, &r, __LINE__);
+	EXPECT(v, D, F(0));
+	CHECK_EQ(v.tos_set, 1);
+	CHECK_EQ(v.tos, 46 << 2 | 1); /* ECN bits kept */
+	ip[1] = 0x04;
+	rules_eval_burst(t.rt, 0, &p, 1, &v);
+	EXPECT(v, R, F(1));
+	CHECK_EQ(v.tos, 0x0c);
+	ip[1] = 0;
+	rules_eval_burst(t.rt, 0, &p, 1, &v);
+	EXPECT(v, A, -1);
+	CHECK_EQ(v.tos_set, 0);
+	T_free(&t);
+
+	for (sum = 0, i = 0; i < 20; i += 2)
+		sum += (uint32_t)(ip[i] << 8 | ip[i + 1]);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (uint16_t)~sum;
+	ip[10] = (uint8_t)(sum >> 8), ip[11] = (uint8_t)sum;
+	rules_tos_apply(ip, 0xb8);
+	CHECK_EQ(ip[1], 0xb8);
+	for (sum = 0, i = 0; i < 20; i += 2)
+		sum += (uint32_t)(ip[i] << 8 | ip[i + 1]);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	CHECK_EQ(sum, 0xffff);
+	/* IPv6: the traffic class straddles the first two bytes */
+	memset(ip, 0, 8);
+	ip[0] = 0x60;
+	ip[1] = 0x0a; /* flow label bits kept */
+	rules_tos_apply(ip, 0xb8);
+	CHECK_EQ(ip[0], 0x6b);
+	CHECK_EQ(ip[1], 0x8a);
+}
+
 /* TTL target: applied in order (later -m ttl sees it), floor 0, the
  * header checksum kept right. */
 static void
@@ -2043,6 +2110,7 @@ main(int argc, char **argv)
 	test_header_matches();
 	test_tcpmss();
 	test_ttl_target();
+	test_tos_dscp();
 	test_realistic();
 	test_ipv6();
 	test_counters();

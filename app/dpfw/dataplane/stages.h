@@ -100,7 +100,8 @@ stage_tcpmss(struct rte_mbuf *m, const struct pkt_meta *meta, uint16_t mss)
 			   end - meta->l4_off, mss);
 }
 
-/* What the mangle targets asked of an accepted packet: TCPMSS, TTL/HL. */
+/* What the mangle targets asked of an accepted packet: TCPMSS, TTL/HL,
+ * TOS/DSCP. */
 static inline void
 stage_mangle(struct rte_mbuf *m, const struct pkt_meta *meta,
 	     const struct rules_verdict *v)
@@ -110,6 +111,9 @@ stage_mangle(struct rte_mbuf *m, const struct pkt_meta *meta,
 	if (unlikely(v->ttl_set))
 		rules_ttl_apply(rte_pktmbuf_mtod_offset(m, uint8_t *, meta->l3_off),
 				v->ttl);
+	if (unlikely(v->tos_set))
+		rules_tos_apply(rte_pktmbuf_mtod_offset(m, uint8_t *, meta->l3_off),
+				v->tos);
 }
 
 /* Queue the LOG record of the first LOG rule the packet matched. */
