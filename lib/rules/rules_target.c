@@ -109,6 +109,31 @@ static const char *const other_targets[] = {
 	"TPROXY", "TRACE", "ULOG",
 };
 
+/* Why a bump in the wire cannot honour a target, for its refusal. */
+static const char *
+why_not(const char *name)
+{
+	static const struct {
+		const char *name;
+		const char *why;
+	} reasons[] = {
+		{ "REDIRECT", ": it hands packets to the local stack, which a bump in the wire does not have" },
+		{ "TPROXY", ": it hands packets to a local socket, which a bump in the wire does not have" },
+		{ "SYNPROXY", ": it answers SYNs with the local TCP stack's cookies, which a bump in the wire does not have" },
+		{ "NFQUEUE", ": it queues packets to a userspace program through netlink, which dpfw does not have" },
+		{ "QUEUE", ": it queues packets to a userspace program through netlink, which dpfw does not have" },
+		{ "NFLOG", ": it logs to a netlink group, which dpfw does not have (LOG is supported)" },
+		{ "ULOG", ": it logs to a netlink group, which dpfw does not have (LOG is supported)" },
+		{ "TEE", ": it clones packets to a gateway through the local routing table, which a bump in the wire does not have" },
+	};
+	unsigned i;
+
+	for (i = 0; i < RULES_ARRAY_SIZE(reasons); i++)
+		if (!strcmp(reasons[i].name, name))
+			return reasons[i].why;
+	return "";
+}
+
 uint32_t
 rules_target_hooks(enum rules_target_kind k)
 {
@@ -214,7 +239,8 @@ rules_target_set(struct rules_rule_state *st, const char *name, bool is_goto,
 	}
 	for (k = 0; k < RULES_ARRAY_SIZE(other_targets); k++)
 		if (!strcmp(other_targets[k], name)) {
-			ERR(st, name, "target '%s' is not supported", name);
+			ERR(st, name, "target '%s' is not supported%s", name,
+			    why_not(name));
 			return false;
 		}
 	ERR(st, name, "no chain %s'%s' in table '%s'",

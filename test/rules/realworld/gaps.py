@@ -88,7 +88,7 @@ def features(path):
             toks = toks[1:]
         if not toks:
             continue
-        if toks[0] in COMMANDS:
+        if toks[0] in COMMANDS and toks[0] not in OK_COMMANDS:
             add("command: %s" % COMMANDS[toks[0]], n)
         elif toks[0] not in OK_COMMANDS:
             continue
