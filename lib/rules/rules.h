@@ -198,6 +198,11 @@ struct rules_match_state {
 #define RULES_CT_STATE 0x01
 #define RULES_CT_STATUS 0x02
 #define RULES_CT_DIR 0x04
+#define RULES_CT_PROTO 0x08       /**< --ctproto */
+#define RULES_CT_ORIGSRCPORT 0x10 /**< --ctorigsrcport: ports[0] */
+#define RULES_CT_ORIGDSTPORT 0x20 /**< --ctorigdstport: ports[1] */
+#define RULES_CT_REPLSRCPORT 0x40 /**< --ctreplsrcport: ports[2] */
+#define RULES_CT_REPLDSTPORT 0x80 /**< --ctrepldstport: ports[3] */
 
 enum rules_ctdir {
 	RULES_CTDIR_ORIGINAL = 0,
@@ -212,6 +217,8 @@ struct rules_match_conntrack {
 	uint16_t state;
 	uint8_t status;
 	uint8_t dir; /**< enum rules_ctdir */
+	uint8_t proto; /**< --ctproto: the connection's protocol */
+	struct rules_port_range ports[4]; /**< --ctorig/--ctrepl src/dst port */
 };
 
 /** -m comment. */

@@ -512,6 +512,30 @@ match_one(const struct rules_runtime *rt, const struct rules_match *m,
 		if ((c->has & RULES_CT_STATUS) &&
 		    ((v->status & c->status) != 0) == !!(c->inv & RULES_CT_STATUS))
 			return false;
+		if ((c->has & RULES_CT_PROTO) &&
+		    (v->proto == c->proto) == !!(c->inv & RULES_CT_PROTO))
+			return false;
+		if (c->has & (RULES_CT_ORIGSRCPORT | RULES_CT_ORIGDSTPORT |
+			      RULES_CT_REPLSRCPORT | RULES_CT_REPLDSTPORT)) {
+			/* the tuples without NAT: the reply is the original
+			 * reversed; ports only for TCP, UDP, SCTP, DCCP */
+			bool pp = v->l4 == L4_OK &&
+				  (v->proto == IPPROTO_TCP || v->proto == IPPROTO_UDP ||
+				   v->proto == 132 || v->proto == 33);
+			uint16_t os = pp ? (v->dir ? v->dport : v->sport) : 0;
+			uint16_t od = pp ? (v->dir ? v->sport : v->dport) : 0;
+			uint16_t port[4] = { os, od, od, os };
+			unsigned k;
+
+			for (k = 0; k < 4; k++) {
+				uint8_t bit = (uint8_t)(RULES_CT_ORIGSRCPORT << k);
+
+				if ((c->has & bit) &&
+				    in_range(port[k], &c->ports[k]) ==
+					    !!(c->inv & bit))
+					return false;
+			}
+		}
 		return true;
 	}
 	case RULES_MATCH_MARK:

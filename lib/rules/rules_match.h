@@ -18,7 +18,8 @@ enum {
 	O_SPORT = 1 << 0, O_DPORT = 1 << 1, O_FLAGS = 1 << 2,
 	O_MP = 1 << 0,
 	O_TYPE = 1 << 0,
-	O_STATE = 1 << 0, O_STATUS = 1 << 1, O_DIR = 1 << 2,
+	O_STATE = 1 << 0, O_STATUS = 1 << 1, O_DIR = 1 << 2, O_CTPROTO = 1 << 3,
+	O_CTPORT = 1 << 4, /* 4 bits: --ctorigsrcport ... --ctrepldstport */
 	O_COMMENT = 1 << 0,
 	O_LIMIT = 1 << 0, O_BURST = 1 << 1,
 	O_MARK = 1 << 0,

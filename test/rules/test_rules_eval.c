@@ -230,6 +230,42 @@ RID(struct T *t, enum rules_table_id tb, const char *chain,
 
 /* ---- matches ------------------------------------------------------------------ */
 
+/* -m conntrack --ctproto and the --ctorig/--ctrepl ports: the original
+ * tuple is the packet's in the original direction, reversed in the reply
+ * one; packets without a connection skip them. */
+static void
+test_ct_tuple(void)
+{
+	struct pkt_meta m;
+	struct T t;
+
+	if (!T_load(&t, HDR
+		    "-A FORWARD -m conntrack --ctorigdstport 25 -j DROP\n"
+		    "-A FORWARD -m conntrack ! --ctproto tcp --ctreplsrcport 53 -j REJECT\n"
+		    "-A FORWARD -m conntrack --ctstate NEW,INVALID ! --ctorigsrcport 1024:65535 -j DROP\n"
+		    "COMMIT\n")) {
+		CHECK(0);
+		return;
+	}
+	m = M("1.1.1.1", "2.2.2.2", 6, 40000, 25, 0x02);
+	EXPECT(EV(&t, m, ST_NEW), D, F(0));
+	m = M("2.2.2.2", "1.1.1.1", 6, 25, 40000, 0x12);
+	EXPECT(EV(&t, m, ST_EST, .dir = 1), D, F(0)); /* the reply of it */
+	EXPECT(EV(&t, m, ST_EST), A, -1);             /* original: dport 40000 */
+	m = M("1.1.1.1", "8.8.8.8", 17, 40000, 53, 0);
+	EXPECT(EV(&t, m, ST_NEW), R, F(1));
+	m = M("1.1.1.1", "8.8.8.8", 6, 40000, 53, 0x02);
+	EXPECT(EV(&t, m, ST_NEW), A, -1);
+	m = M("1.1.1.1", "8.8.8.8", 17, 53, 99, 0);
+	EXPECT(EV(&t, m, ST_NEW), D, F(2));
+	EXPECT(EV(&t, m, ST_INV), D, F(2)); /* ctless: --ctstate alone decides */
+	/* ctless: rule 0 (no --ctstate) never matches, rule 2's --ctstate
+	 * matches without looking at the ports */
+	m = M("1.1.1.1", "2.2.2.2", 6, 40000, 25, 0x02);
+	EXPECT(EV(&t, m, ST_INV), D, F(2));
+	T_free(&t);
+}
+
 /* -m tos / -m dscp from the frame's header, TOS and DSCP in order, the
  * header checksum kept right; IPv6's traffic class. */
 static void
@@ -2111,6 +2147,7 @@ main(int argc, char **argv)
 	test_tcpmss();
 	test_ttl_target();
 	test_tos_dscp();
+	test_ct_tuple();
 	test_realistic();
 	test_ipv6();
 	test_counters();

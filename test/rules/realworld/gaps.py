@@ -36,7 +36,9 @@ COMMANDS = {"-I": "-I", "--insert": "-I", "-F": "-F", "--flush": "-F",
             "-X": "-X", "--delete-chain": "-X", "-Z": "-Z", "--zero": "-Z",
             "-D": "-D", "--delete": "-D", "-R": "-R", "--replace": "-R",
             "-E": "-E", "--rename-chain": "-E"}
-CT_EXTRA = re.compile(r"^--ct(orig|repl)(src|dst)(port)?$|^--ctexpire$|^--ctproto$")
+# dpfw has --ctproto and the --ctorig/--ctrepl ports, not the addresses
+# or --ctexpire
+CT_EXTRA = re.compile(r"^--ct(orig|repl)(src|dst)$|^--ctexpire$")
 
 
 def features(path):
@@ -102,7 +104,7 @@ def features(path):
             elif t in ("-f", "--fragment"):
                 add("match: -f (fragments)", n)
             elif CT_EXTRA.match(t):
-                add("match: conntrack --ctorig*/--ctrepl*/--ctexpire/--ctproto", n)
+                add("match: conntrack --ctorig/--ctrepl addresses, --ctexpire", n)
     return feats
 
 
