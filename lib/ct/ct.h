@@ -231,6 +231,11 @@ void ct_set_helper(struct ct_worker *w, struct ct_result *res, enum nf_helper h)
 /** The helper attached to a connection (NF_HELPER_NONE if none);
  * nf_helper_name() names it as conntrack prints it. */
 enum nf_helper ct_conn_helper(const struct ct_conn *c);
+/** The connection mark (conntrack's mark=, CONNMARK's ctmark). */
+uint32_t ct_conn_mark(const struct ct_conn *c);
+/** Set the connection mark (the worker owning the record; listings read
+ *  it concurrently, a relaxed atomic store). */
+void ct_conn_set_mark(struct ct_conn *c, uint32_t mark);
 
 /**
  * A TCP reset was sent for the result's packet (REJECT --reject-with

@@ -102,6 +102,9 @@ format(const struct ct_snapshot *s, char *out, size_t len, unsigned flags, int m
 			put(&b, "helper=%s ", nf_helper_name(s->helper));
 		put(&b, "use=%u", s->use ? s->use : 1);
 	} else {
+		/* events carry the mark when it is set (ctnetlink's CTA_MARK) */
+		if (s->mark)
+			put(&b, "mark=%u ", s->mark);
 		if (o->zone)
 			put(&b, "zone=%u ", o->zone);
 		if (nf_helper_name(s->helper))

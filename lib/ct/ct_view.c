@@ -39,6 +39,18 @@ ct_conn_helper(const struct ct_conn *c)
 	return (enum nf_helper)c->helper;
 }
 
+uint32_t
+ct_conn_mark(const struct ct_conn *c)
+{
+	return __atomic_load_n(&c->mark, __ATOMIC_RELAXED);
+}
+
+void
+ct_conn_set_mark(struct ct_conn *c, uint32_t mark)
+{
+	__atomic_store_n(&c->mark, mark, __ATOMIC_RELAXED);
+}
+
 unsigned
 ct_conn_tcp_state(const struct ct_conn *c)
 {

@@ -7,7 +7,8 @@
  *
  * Shape, chosen so a compiler can flatten it without touching strings:
  *
- *   ruleset -> tables[RULES_TABLE_MAX] (raw, filter, nat: iptables-save order)
+ *   ruleset -> tables[RULES_TABLE_MAX] (raw, filter, nat, mangle, security;
+ *              iptables-save prints mangle, security, raw, filter, nat)
  *     table -> chains[]: the table's built-in chains first, in hook order,
  *              then user chains sorted by name (the order iptables-save
  *              prints); jumps refer to chains by index in this array
@@ -60,7 +61,9 @@ enum rules_family {
 #define RULES_TABLES(X)                                                       \
 	X(RAW, "raw")                                                         \
 	X(FILTER, "filter")                                                   \
-	X(NAT, "nat")
+	X(NAT, "nat")                                                         \
+	X(MANGLE, "mangle")                                                   \
+	X(SECURITY, "security")
 
 enum rules_table_id {
 #define RULES_TABLE_ENUM(id, name) RULES_TABLE_##id,
@@ -123,7 +126,19 @@ struct rules_port_range {
 	X(CONNTRACK, "conntrack")                                             \
 	X(COMMENT, "comment")                                                 \
 	X(LIMIT, "limit")                                                     \
-	X(SCTP, "sctp")
+	X(SCTP, "sctp")                                                       \
+	X(MARK, "mark")                                                       \
+	X(CONNMARK, "connmark")                                               \
+	X(ADDRTYPE, "addrtype")                                               \
+	X(TTL, "ttl")                                                         \
+	X(HL, "hl")                                                           \
+	X(LENGTH, "length")                                                   \
+	X(IPRANGE, "iprange")                                                 \
+	X(PKTTYPE, "pkttype")                                                 \
+	X(MAC, "mac")                                                         \
+	X(TCPMSS, "tcpmss")                                                   \
+	X(TOS, "tos")                                                         \
+	X(DSCP, "dscp")
 
 enum rules_match_kind {
 #define RULES_MATCH_ENUM(id, name) RULES_MATCH_##id,
@@ -208,6 +223,11 @@ struct rules_match_state {
 #define RULES_CT_STATE 0x01
 #define RULES_CT_STATUS 0x02
 #define RULES_CT_DIR 0x04
+#define RULES_CT_PROTO 0x08       /**< --ctproto */
+#define RULES_CT_ORIGSRCPORT 0x10 /**< --ctorigsrcport: ports[0] */
+#define RULES_CT_ORIGDSTPORT 0x20 /**< --ctorigdstport: ports[1] */
+#define RULES_CT_REPLSRCPORT 0x40 /**< --ctreplsrcport: ports[2] */
+#define RULES_CT_REPLDSTPORT 0x80 /**< --ctrepldstport: ports[3] */
 
 enum rules_ctdir {
 	RULES_CTDIR_ORIGINAL = 0,
@@ -222,6 +242,8 @@ struct rules_match_conntrack {
 	uint16_t state;
 	uint8_t status;
 	uint8_t dir; /**< enum rules_ctdir */
+	uint8_t proto; /**< --ctproto: the connection's protocol */
+	struct rules_port_range ports[4]; /**< --ctorig/--ctrepl src/dst port */
 };
 
 /** -m comment. */
@@ -239,6 +261,123 @@ struct rules_match_limit {
 	uint32_t burst;
 };
 
+/** -m mark / -m connmark: (mark & mask) == value, xor inv. A packet
+ *  without a connection never matches -m connmark (negated or not). */
+struct rules_match_mark {
+	uint32_t value;
+	uint32_t mask;
+	bool inv;
+};
+
+/** -m addrtype types: X(id, name), bit (1 << n) in the kernel's route type
+ *  order (RTN_UNSPEC = 0 ...), the order iptables-save prints them in. */
+#define RULES_ADDRTYPES(X)                                                    \
+	X(UNSPEC, "UNSPEC")                                                   \
+	X(UNICAST, "UNICAST")                                                 \
+	X(LOCAL, "LOCAL")                                                     \
+	X(BROADCAST, "BROADCAST")                                             \
+	X(ANYCAST, "ANYCAST")                                                 \
+	X(MULTICAST, "MULTICAST")                                             \
+	X(BLACKHOLE, "BLACKHOLE")                                             \
+	X(UNREACHABLE, "UNREACHABLE")                                         \
+	X(PROHIBIT, "PROHIBIT")                                               \
+	X(THROW, "THROW")                                                     \
+	X(NAT, "NAT")                                                         \
+	X(XRESOLVE, "XRESOLVE")
+
+enum rules_addrtype {
+#define RULES_ADDRTYPE_ENUM(id, name) RULES_ADDRTYPE_##id,
+	RULES_ADDRTYPES(RULES_ADDRTYPE_ENUM)
+#undef RULES_ADDRTYPE_ENUM
+	RULES_ADDRTYPE_MAX
+};
+
+/* rules_match_addrtype.flags */
+#define RULES_ADDRTYPE_INV_SRC 0x01
+#define RULES_ADDRTYPE_INV_DST 0x02
+#define RULES_ADDRTYPE_LIMIT_IN 0x04  /**< --limit-iface-in */
+#define RULES_ADDRTYPE_LIMIT_OUT 0x08 /**< --limit-iface-out */
+
+/** -m addrtype: --src-type / --dst-type as bit sets (1 << RULES_ADDRTYPE_*,
+ *  0: not given). A bump in the wire has no routing table: an address is
+ *  BROADCAST (0.0.0.0/8, 255.255.255.255, a port subnet's broadcast),
+ *  MULTICAST, LOCAL (a port's address, rules_runtime_opts.local) or
+ *  UNICAST (doc/rules.md). */
+struct rules_match_addrtype {
+	uint16_t src;
+	uint16_t dst;
+	uint8_t flags;
+};
+
+enum rules_ttl_mode {
+	RULES_TTL_EQ = 0, RULES_TTL_NE = 1, RULES_TTL_LT = 2, RULES_TTL_GT = 3,
+};
+
+/** -m ttl (IPv4) / -m hl (IPv6): the packet's TTL or hop limit against
+ *  value (--ttl-eq, ! --ttl-eq, --ttl-lt, --ttl-gt). */
+struct rules_match_ttl {
+	uint8_t mode; /**< enum rules_ttl_mode */
+	uint8_t value;
+};
+
+/** -m length: IP total length (IPv6: 40 + payload length) in [min, max],
+ *  xor inv (min > max never matches, as in the kernel). */
+struct rules_match_length {
+	uint16_t min;
+	uint16_t max;
+	bool inv;
+};
+
+/* rules_match_iprange.has / .inv */
+#define RULES_IPRANGE_SRC 0x01
+#define RULES_IPRANGE_DST 0x02
+
+/** -m iprange: inclusive address ranges, network byte order. */
+struct rules_match_iprange {
+	uint8_t has;
+	uint8_t inv;
+	uint8_t family; /**< enum rules_family of the addresses */
+	uint8_t src_lo[16], src_hi[16];
+	uint8_t dst_lo[16], dst_hi[16];
+};
+
+/** -m pkttype types (the kernel's PACKET_* numbers). */
+enum rules_pkttype {
+	RULES_PKTTYPE_UNICAST = 0, /**< PACKET_HOST ("unicast", "host") */
+	RULES_PKTTYPE_BROADCAST = 1,
+	RULES_PKTTYPE_MULTICAST = 2,
+	RULES_PKTTYPE_OTHERHOST = 3,
+};
+
+/** -m pkttype: from the destination MAC (a bump in the wire takes every
+ *  unicast frame as its own: PACKET_HOST, as br_netfilter does). */
+struct rules_match_pkttype {
+	uint8_t type; /**< enum rules_pkttype */
+	bool inv;
+};
+
+/** -m mac --mac-source. */
+struct rules_match_mac {
+	uint8_t addr[6];
+	bool inv;
+};
+
+/** -m tcpmss --mss a[:b]: the SYN's MSS option in [min, max] xor inv; a
+ *  packet without the option matches only when negated. */
+struct rules_match_tcpmss {
+	uint16_t min;
+	uint16_t max;
+	bool inv;
+};
+
+/** -m tos --tos value[/mask] ((TOS & mask) == value), -m dscp --dscp N
+ *  (TOS >> 2 == N, mask unused); IPv6: the traffic class. */
+struct rules_match_tos {
+	uint8_t value;
+	uint8_t mask;
+	bool inv;
+};
+
 struct rules_match {
 	enum rules_match_kind kind;
 	union {
@@ -250,6 +389,15 @@ struct rules_match {
 		struct rules_match_comment comment; /**< COMMENT */
 		struct rules_match_limit limit;   /**< LIMIT */
 		struct rules_match_sctp sctp;     /**< SCTP */
+		struct rules_match_mark mark;     /**< MARK, CONNMARK */
+		struct rules_match_addrtype addrtype; /**< ADDRTYPE */
+		struct rules_match_ttl ttl;       /**< TTL, HL */
+		struct rules_match_length length; /**< LENGTH */
+		struct rules_match_iprange iprange; /**< IPRANGE */
+		struct rules_match_pkttype pkttype; /**< PKTTYPE */
+		struct rules_match_mac mac;       /**< MAC */
+		struct rules_match_tcpmss tcpmss; /**< TCPMSS */
+		struct rules_match_tos tos;       /**< TOS, DSCP */
 	};
 };
 
@@ -268,7 +416,15 @@ struct rules_match {
 	X(NOTRACK, "NOTRACK")                                                 \
 	X(SNAT, "SNAT")                                                       \
 	X(DNAT, "DNAT")                                                       \
-	X(MASQUERADE, "MASQUERADE")
+	X(MASQUERADE, "MASQUERADE")                                           \
+	X(MARK, "MARK")                                                       \
+	X(CONNMARK, "CONNMARK")                                               \
+	X(CHECKSUM, "CHECKSUM")                                               \
+	X(TCPMSS, "TCPMSS")                                                   \
+	X(TTL, "TTL")                                                         \
+	X(HL, "HL")                                                           \
+	X(TOS, "TOS")                                                         \
+	X(DSCP, "DSCP")
 
 enum rules_target_kind {
 #define RULES_TARGET_ENUM(id, name) RULES_T_##id,
@@ -326,6 +482,20 @@ struct rules_nat {
 	uint16_t port_hi;
 };
 
+/** CONNMARK modes (xt_connmark's numbering). */
+enum rules_connmark_mode {
+	RULES_CONNMARK_SET = 0,     /**< ctmark = (ctmark & ~ctmask) ^ value */
+	RULES_CONNMARK_SAVE = 1,    /**< ctmark = (ctmark & ~ctmask) ^ (mark & nfmask) */
+	RULES_CONNMARK_RESTORE = 2, /**< mark = (mark & ~nfmask) ^ (ctmark & ctmask) */
+};
+
+/** TTL / HL target operations. */
+enum rules_ttl_op {
+	RULES_TTL_SET = 0, /**< --ttl-set / --hl-set */
+	RULES_TTL_DEC = 1, /**< --ttl-dec (floor 0) */
+	RULES_TTL_INC = 2, /**< --ttl-inc (ceiling 255) */
+};
+
 struct rules_target {
 	enum rules_target_kind kind;
 	union {
@@ -342,6 +512,29 @@ struct rules_target {
 			uint16_t zone;     /**< --zone (0: default zone) */
 		} ct;                      /**< CT */
 		struct rules_nat nat;      /**< SNAT, DNAT, MASQUERADE */
+		struct {
+			uint32_t value;    /**< mark = (mark & ~mask) ^ value */
+			uint32_t mask;
+		} mark;                    /**< MARK (every form as --set-xmark) */
+		struct {
+			uint8_t mode;      /**< enum rules_connmark_mode */
+			uint32_t ctmark;   /**< SET: the value */
+			uint32_t ctmask;
+			uint32_t nfmask;
+		} connmark;                /**< CONNMARK */
+		struct {
+			uint16_t mss;      /**< --set-mss */
+			bool clamp;        /**< --clamp-mss-to-pmtu */
+		} tcpmss;                  /**< TCPMSS */
+		struct {
+			uint8_t mode;      /**< enum rules_ttl_op */
+			uint8_t value;
+		} ttl;                     /**< TTL (IPv4), HL (IPv6) */
+		struct {
+			uint8_t value;     /**< TOS: tos = (tos & ~mask) ^ value;
+					    *   DSCP: the DSCP (0-63) */
+			uint8_t mask;
+		} tos;                     /**< TOS, DSCP */
 	};
 };
 
@@ -464,8 +657,12 @@ int rules_chain_find(const struct rules_table *t, const char *name);
 
 /*
  * A parsed ruleset compiled for the bump-in-the-wire hooks: raw PREROUTING,
- * nat PREROUTING, filter FORWARD, nat POSTROUTING (INPUT and OUTPUT load but
- * do not apply and are reported as warnings). Each hook is flattened into a
+ * mangle PREROUTING, nat PREROUTING, mangle FORWARD, filter FORWARD,
+ * security FORWARD, mangle POSTROUTING, nat POSTROUTING (INPUT and OUTPUT
+ * load but do not apply and are reported as warnings). The packet mark
+ * (MARK, -m mark) goes in with rules_pkt.mark and out with
+ * rules_verdict.mark; the connection mark (CONNMARK, -m connmark) in with
+ * rules_pkt.ctmark and out with rules_verdict.ctmark/ctmark_set. Each hook is flattened into a
  * priority-ordered list and classified with one rte_acl context; what the
  * ACL cannot decide alone (LOG, RETURN, limit, CT in raw, ...) is resolved
  * by an exact interpreter of the original chains (doc/rules.md).
@@ -499,6 +696,12 @@ struct rules_pkt {
 	uint8_t out_port;    /**< 0 or 1 (in_port ^ 1 in a bump in the wire) */
 	uint32_t len;        /**< bytes counted: the IP total length (meta->l3_len),
 			      *   as iptables counts */
+	uint32_t mark;       /**< packet mark on entry (raw's result for the
+			      *   later hooks; 0 as a packet arrives) */
+	uint32_t ctmark;     /**< the connection's mark (ignored without one) */
+	const uint8_t *l2;   /**< the frame from its Ethernet header (-m mac,
+			      *   -m pkttype); NULL: no MAC (mac never
+			      *   matches, pkttype is unicast) */
 };
 
 /** What the rules decided for one packet. */
@@ -519,6 +722,21 @@ struct rules_verdict {
 	int32_t snat_rule; /**< nat POSTROUTING rule with SNAT/MASQUERADE, -1 */
 	const struct rules_target *dnat; /**< its target (kind DNAT) or NULL */
 	const struct rules_target *snat; /**< its target (SNAT/MASQUERADE) or NULL */
+	uint32_t mark;    /**< packet mark after the hooks (MARK, CONNMARK
+			   *   --restore-mark); rules_pkt.mark when untouched */
+	uint32_t ctmark;  /**< connection mark after the hooks */
+	uint8_t ctmark_set; /**< CONNMARK changed the connection's mark: store
+			     *   ctmark in the record */
+	uint8_t tcpmss_set; /**< a TCPMSS rule matched: lower the packet's MSS
+			     *   option to tcpmss (rules_tcpmss_apply()) */
+	uint16_t tcpmss;    /**< the lowest MSS the TCPMSS rules asked for
+			     *   (--clamp-mss-to-pmtu: the smaller port MTU
+			     *   less the IP and TCP headers) */
+	uint8_t ttl_set;    /**< a TTL/HL rule changed the TTL / hop limit */
+	uint8_t ttl;        /**< ... to this (rules_ttl_apply()) */
+	uint8_t tos_set;    /**< a TOS/DSCP rule changed the TOS byte (IPv6:
+			     *   traffic class) */
+	uint8_t tos;        /**< ... to this (rules_tos_apply()) */
 };
 
 /** Optional build parameters. */
@@ -535,6 +753,12 @@ struct rules_runtime_opts {
 			      *   this limit) the hook is interpreted instead,
 			      *   with a warning. A limit makes rte_acl retry
 			      *   with smaller tries, which can be slow. */
+	const struct rules_addr *local[2]; /**< each port's own addresses
+			     *   (with their prefix: the subnet broadcast), for
+			     *   -m addrtype LOCAL/BROADCAST; NULL: none */
+	uint32_t n_local[2];
+	uint16_t mtu[2];     /**< each port's MTU for TCPMSS
+			      *   --clamp-mss-to-pmtu (0: 1500) */
 };
 
 /**
@@ -570,10 +794,12 @@ void rules_eval_raw_burst(const struct rules_runtime *rt, unsigned lcore_slot,
 			  struct rules_verdict *v);
 
 /**
- * After conntrack: nat PREROUTING (packets with state NEW), filter FORWARD
- * (all), nat POSTROUTING (NEW), each on the packet as given (NAT rewriting
- * is the caller's: see rules_eval_hook_burst() to rewrite between hooks).
- * Stops at the first hook that does not accept.
+ * After conntrack, in netfilter's order: mangle PREROUTING, nat PREROUTING
+ * (packets with state NEW), mangle FORWARD, filter FORWARD, security
+ * FORWARD, mangle POSTROUTING, nat POSTROUTING (NEW), each on the packet
+ * as given (NAT rewriting is the caller's: see rules_eval_hook_burst() to
+ * rewrite between hooks), the marks carried from hook to hook. Stops at
+ * the first hook that does not accept. Tables not loaded are skipped.
  */
 void rules_eval_burst(const struct rules_runtime *rt, unsigned lcore_slot,
 		      const struct rules_pkt *pkts, uint16_t n,
@@ -581,7 +807,8 @@ void rules_eval_burst(const struct rules_runtime *rt, unsigned lcore_slot,
 
 /**
  * One hook for a burst: @p table/@p hook one of raw/PREROUTING,
- * nat/PREROUTING, filter/FORWARD, nat/POSTROUTING. Fills v[i] afresh except
+ * nat/PREROUTING, filter/FORWARD, nat/POSTROUTING, mangle/PREROUTING,
+ * mangle/FORWARD, mangle/POSTROUTING, security/FORWARD. Fills v[i] afresh except
  * log_rule, dnat*, snat* (kept if already set: initialise v with
  * rules_verdict_init()). Every packet is evaluated (no NEW filtering).
  * @return 0, -EINVAL for another hook.
@@ -590,6 +817,25 @@ int rules_eval_hook_burst(const struct rules_runtime *rt, unsigned lcore_slot,
 			  enum rules_table_id table, enum rules_hook hook,
 			  const struct rules_pkt *pkts, uint16_t n,
 			  struct rules_verdict *v);
+
+/**
+ * TCPMSS on a packet: lower the MSS option of the TCP header at @p l4
+ * (@p l4_len bytes readable) to @p mss if it is larger, updating the TCP
+ * checksum incrementally, as xt_TCPMSS does. A header without the option
+ * is left as it is (the kernel would add one to a SYN without payload).
+ * @return true if the packet changed
+ */
+bool rules_tcpmss_apply(uint8_t *l4, uint32_t l4_len, uint16_t mss);
+
+/**
+ * TTL / HL on a packet: set the IPv4 TTL (header checksum updated
+ * incrementally) or the IPv6 hop limit of the header at @p l3.
+ */
+void rules_ttl_apply(uint8_t *l3, uint8_t ttl);
+
+/** TOS / DSCP on a packet: the IPv4 TOS byte (header checksum updated)
+ *  or the IPv6 traffic class of the header at @p l3. */
+void rules_tos_apply(uint8_t *l3, uint8_t tos);
 
 /** An ACCEPT verdict with no rule. */
 void rules_verdict_init(struct rules_verdict *v);

@@ -67,6 +67,10 @@ rt_hook_ids(enum rt_hook h, enum rules_table_id *t, enum rules_hook *hook)
 		[RT_NAT_PRE] = { RULES_TABLE_NAT, RULES_HOOK_PREROUTING },
 		[RT_FILTER_FWD] = { RULES_TABLE_FILTER, RULES_HOOK_FORWARD },
 		[RT_NAT_POST] = { RULES_TABLE_NAT, RULES_HOOK_POSTROUTING },
+		[RT_MANGLE_PRE] = { RULES_TABLE_MANGLE, RULES_HOOK_PREROUTING },
+		[RT_MANGLE_FWD] = { RULES_TABLE_MANGLE, RULES_HOOK_FORWARD },
+		[RT_MANGLE_POST] = { RULES_TABLE_MANGLE, RULES_HOOK_POSTROUTING },
+		[RT_SECURITY_FWD] = { RULES_TABLE_SECURITY, RULES_HOOK_FORWARD },
 	};
 
 	*t = map[h].t;
@@ -213,13 +217,23 @@ setup_rules(struct bctx *b)
 				if (if_set(b, rr->r, true, where, &rr->iif_set) < 0 ||
 				    if_set(b, rr->r, false, where, &rr->oif_set) < 0)
 					return -ENOMEM;
-				for (k = 0; k < rr->r->n_matches; k++)
-					if (rr->r->matches[k].kind == RULES_MATCH_LIMIT) {
+				for (k = 0; k < rr->r->n_matches; k++) {
+					const struct rules_match *mk = &rr->r->matches[k];
+
+					if (mk->kind == RULES_MATCH_ADDRTYPE &&
+					    ((mk->addrtype.src | mk->addrtype.dst) &
+					     (1u << RULES_ADDRTYPE_LOCAL)) &&
+					    rt->n_local[0] + rt->n_local[1] == 0 &&
+					    rt_warn(rt, "%s (line %u): -m addrtype LOCAL: the ports have no addresses, no address is LOCAL",
+						    where, rr->r->line) < 0)
+						return -ENOMEM;
+					if (mk->kind == RULES_MATCH_LIMIT) {
 						if (rr->limit < 0)
 							rr->limit = (int32_t)nlim;
 						rr->has_limit++;
 						nlim++;
 					}
+				}
 			}
 		}
 	}
@@ -311,6 +325,8 @@ rules_runtime_free(struct rules_runtime *rt)
 	}
 	for (i = 0; i < RULES_TABLE_MAX; i++)
 		free(rt->chain_base[i]);
+	free(rt->local[0]);
+	free(rt->local[1]);
 	for (i = 0; i < rt->n_warn; i++)
 		free(rt->warn[i]);
 	free(rt->warn);
@@ -421,6 +437,19 @@ rules_runtime_build_opts(const struct rules_ruleset *rs,
 	b.no_acl = o.no_acl;
 	b.acl_max_size = o.acl_max_size;
 
+	for (i = 0; i < 2; i++) {
+		if (o.n_local[i] == 0 || o.local[i] == NULL)
+			continue;
+		rt->local[i] = malloc(o.n_local[i] * sizeof(*rt->local[i]));
+		if (rt->local[i] == NULL) {
+			rules_runtime_free(rt);
+			return -ENOMEM;
+		}
+		memcpy(rt->local[i], o.local[i], o.n_local[i] * sizeof(*rt->local[i]));
+		rt->n_local[i] = o.n_local[i];
+	}
+	for (i = 0; i < 2; i++)
+		rt->mtu[i] = o.mtu[i] ? o.mtu[i] : 1500;
 	rc = setup_rules(&b);
 	if (rc == 0)
 		rc = check_depth(&b);

@@ -283,7 +283,22 @@ match_dnf(const struct rules_match *m, struct dnf *d)
 	case RULES_MATCH_STATE:
 		return state_dnf(m->state.mask, m->state.inv, d);
 	case RULES_MATCH_CONNTRACK:
+		if (m->ct.has & ~(RULES_CT_STATE | RULES_CT_STATUS | RULES_CT_DIR))
+			return -E2BIG; /* --ctproto, ports: the interpreter's */
 		return conntrack_dnf(&m->ct, d);
+	case RULES_MATCH_MARK:    /* not in the key: the rule's boxes are a */
+	case RULES_MATCH_CONNMARK: /* superset, its entries slow */
+	case RULES_MATCH_ADDRTYPE:
+	case RULES_MATCH_TTL:
+	case RULES_MATCH_HL:
+	case RULES_MATCH_LENGTH:
+	case RULES_MATCH_IPRANGE:
+	case RULES_MATCH_PKTTYPE:
+	case RULES_MATCH_MAC:
+	case RULES_MATCH_TCPMSS:
+	case RULES_MATCH_TOS:
+	case RULES_MATCH_DSCP:
+		return -E2BIG;
 	case RULES_MATCH_COMMENT:
 	case RULES_MATCH_LIMIT:   /* second stage (interpreter) */
 	case RULES_MATCH_MAX:

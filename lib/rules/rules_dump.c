@@ -119,6 +119,44 @@ dump_target(FILE *f, const struct rules_ruleset *rs,
 	case RULES_T_NOTRACK:
 		fputs(" -j NOTRACK", f);
 		break;
+	case RULES_T_MARK:
+		fprintf(f, " -j MARK --set-xmark 0x%x/0x%x", tg->mark.value,
+			tg->mark.mask);
+		break;
+	case RULES_T_TTL:
+	case RULES_T_HL: {
+		static const char *const ops[] = { "set", "dec", "inc" };
+		bool v4 = tg->kind == RULES_T_TTL;
+
+		fprintf(f, " -j %s --%s-%s %u", v4 ? "TTL" : "HL", v4 ? "ttl" : "hl",
+			ops[tg->ttl.mode % 3], tg->ttl.value);
+		break;
+	}
+	case RULES_T_TOS:
+		fprintf(f, " -j TOS --set-tos 0x%02x/0x%02x", tg->tos.value, tg->tos.mask);
+		break;
+	case RULES_T_DSCP:
+		fprintf(f, " -j DSCP --set-dscp 0x%02x", tg->tos.value);
+		break;
+	case RULES_T_TCPMSS:
+		if (tg->tcpmss.clamp)
+			fputs(" -j TCPMSS --clamp-mss-to-pmtu", f);
+		else
+			fprintf(f, " -j TCPMSS --set-mss %u", tg->tcpmss.mss);
+		break;
+	case RULES_T_CHECKSUM:
+		fputs(" -j CHECKSUM --checksum-fill", f);
+		break;
+	case RULES_T_CONNMARK:
+		if (tg->connmark.mode == RULES_CONNMARK_SET)
+			fprintf(f, " -j CONNMARK --set-xmark 0x%x/0x%x",
+				tg->connmark.ctmark, tg->connmark.ctmask);
+		else
+			fprintf(f, " -j CONNMARK --%s-mark --nfmask 0x%x --ctmask 0x%x",
+				tg->connmark.mode == RULES_CONNMARK_SAVE ? "save"
+									 : "restore",
+				tg->connmark.nfmask, tg->connmark.ctmask);
+		break;
 	case RULES_T_SNAT:
 	case RULES_T_DNAT:
 		fprintf(f, " -j %s %s ", tg->kind == RULES_T_SNAT ? "SNAT" : "DNAT",
@@ -180,12 +218,20 @@ rules_dump(const struct rules_ruleset *rs, FILE *f, bool counters)
 	unsigned ti;
 	uint32_t i, j;
 
+	/* iptables-save's (nf_tables) order of tables */
+	static const enum rules_table_id order[] = {
+		RULES_TABLE_MANGLE, RULES_TABLE_SECURITY, RULES_TABLE_RAW,
+		RULES_TABLE_FILTER, RULES_TABLE_NAT,
+	};
+	_Static_assert(RULES_ARRAY_SIZE(order) == RULES_TABLE_MAX,
+		       "every table has its place in the dump");
+
 	for (ti = 0; ti < RULES_TABLE_MAX; ti++) {
-		const struct rules_table *t = &rs->tables[ti];
+		const struct rules_table *t = &rs->tables[order[ti]];
 
 		if (!t->present)
 			continue;
-		fprintf(f, "*%s\n", rules_table_name((enum rules_table_id)ti));
+		fprintf(f, "*%s\n", rules_table_name(order[ti]));
 		for (i = 0; i < t->n_chains; i++) {
 			const struct rules_chain *ch = &t->chains[i];
 

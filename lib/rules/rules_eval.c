@@ -38,6 +38,17 @@ struct rt_view {
 	uint16_t chunks;           /* SCTP chunk types (pkt_meta.sctp_chunks) */
 	uint32_t status;
 	uint32_t len;
+	uint32_t mark, ctmark;     /* packet and connection marks (MARK, CONNMARK) */
+	uint8_t has_ct;            /* a connection: CONNMARK and -m connmark apply */
+	uint8_t ttl;               /* IPv4 TTL / IPv6 hop limit */
+	const uint8_t *l2;         /* the frame (MACs), or NULL */
+	const uint8_t *tcph;       /* the TCP header (options), or NULL */
+	uint8_t tcpmss_set;        /* TCPMSS: lower the MSS option to tcpmss */
+	uint8_t ttl_set;           /* TTL/HL changed ttl */
+	uint8_t tos;               /* IPv4 TOS / IPv6 traffic class (0 without l2) */
+	uint8_t tos_set;           /* TOS/DSCP changed tos */
+	uint16_t tcpmss;
+	uint8_t ctmark_set;        /* CONNMARK changed ctmark */
 };
 
 struct rt_now {
@@ -98,6 +109,25 @@ make_view(const struct rules_pkt *p, bool raw, struct rt_view *v)
 		v->dir = p->dir & 1;
 	}
 	v->len = p->len;
+	v->mark = p->mark;
+	v->ctmark = p->ctmark;
+	v->has_ct = !raw && !(v->state & RT_CTSTATE_CTLESS);
+	v->ctmark_set = 0;
+	v->ttl = m->ttl;
+	v->l2 = p->l2;
+	v->tcph = p->l2 != NULL && v->l4 == L4_OK && proto == IPPROTO_TCP
+		? p->l2 + m->l4_off : NULL;
+	v->tcpmss_set = 0;
+	v->tcpmss = 0;
+	v->ttl_set = 0;
+	v->tos_set = 0;
+	v->tos = 0;
+	if (p->l2 != NULL) {
+		const uint8_t *l3 = p->l2 + m->l3_off;
+
+		v->tos = v->family == 6 ? (uint8_t)((l3[0] & 0x0f) << 4 | l3[1] >> 4)
+					: l3[1];
+	}
 }
 
 static inline uint8_t
@@ -171,9 +201,247 @@ in_range(uint16_t v, const struct rules_port_range *r)
 	return v >= r->lo && v <= r->hi;
 }
 
+/* The type of one address as xt_addrtype sees it without a routing
+ * table: the ports' own addresses LOCAL (only @port's with a limit: 0/1;
+ * 2 for any), their subnets' broadcast addresses BROADCAST. */
+static bool
+addr_local(const struct rules_runtime *rt, const uint32_t *a, unsigned words,
+	   unsigned port, bool *bcast)
+{
+	unsigned p, i;
+
+	*bcast = false;
+	for (p = 0; p < 2; p++) {
+		if (port < 2 && p != port)
+			continue;
+		for (i = 0; i < rt->n_local[p]; i++) {
+			const struct rules_addr *l = &rt->local[p][i];
+
+			if (!memcmp(a, l->addr, words * 4))
+				return true;
+			if (words == 1 && l->plen < 31) {
+				uint32_t hm = (uint32_t)(UINT32_MAX >> l->plen);
+				uint32_t net, x = rte_be_to_cpu_32(a[0]);
+
+				memcpy(&net, l->addr, 4);
+				net = rte_be_to_cpu_32(net);
+				if ((x & ~hm) == (net & ~hm) && (x & hm) == hm)
+					*bcast = true;
+			}
+		}
+	}
+	return false;
+}
+
+#define AT(t) (1u << RULES_ADDRTYPE_##t)
+
+static bool
+addrtype_one(const struct rules_runtime *rt, const uint32_t *a, unsigned words,
+	     unsigned port, uint16_t mask)
+{
+	const uint8_t *b = (const uint8_t *)a;
+	bool bcast, local;
+
+	if (words == 1) {
+		uint16_t type;
+
+		if (b[0] == 0 || a[0] == UINT32_MAX)
+			type = AT(BROADCAST);
+		else if ((b[0] & 0xf0) == 0xe0)
+			type = AT(MULTICAST);
+		else {
+			local = addr_local(rt, a, 1, port, &bcast);
+			type = local ? AT(LOCAL) : bcast ? AT(BROADCAST) : AT(UNICAST);
+		}
+		return (type & mask) != 0;
+	}
+	/* IPv6, as xt_addrtype's match_type6: the address-class types must
+	 * all hold, then a route type if any is asked */
+	{
+		static const uint8_t any[16];
+		bool mc = b[0] == 0xff, unspec = !memcmp(b, any, 16);
+
+		if ((mask & AT(MULTICAST)) && !mc)
+			return false;
+		if ((mask & AT(UNICAST)) && (mc || unspec))
+			return false;
+		if ((mask & AT(UNSPEC)) && !unspec)
+			return false;
+		if (mask & (AT(LOCAL) | AT(ANYCAST) | AT(BLACKHOLE) | AT(UNREACHABLE)))
+			return (mask & AT(LOCAL)) && addr_local(rt, a, 4, port, &bcast);
+		return true;
+	}
+}
+
+static bool
+addrtype_match(const struct rules_runtime *rt, const struct rules_match_addrtype *m,
+	       const struct rt_view *v)
+{
+	unsigned words = v->family == 6 ? 4 : 1;
+	unsigned port = (m->flags & RULES_ADDRTYPE_LIMIT_IN) ? v->in_port
+			: (m->flags & RULES_ADDRTYPE_LIMIT_OUT) ? v->out_port : 2;
+
+	if (m->src && addrtype_one(rt, v->src, words, port, m->src) ==
+			      !!(m->flags & RULES_ADDRTYPE_INV_SRC))
+		return false;
+	if (m->dst && addrtype_one(rt, v->dst, words, port, m->dst) ==
+			      !!(m->flags & RULES_ADDRTYPE_INV_DST))
+		return false;
+	return true;
+}
+
+static bool
+ttl_match(const struct rules_match_ttl *m, uint8_t ttl)
+{
+	switch (m->mode) {
+	case RULES_TTL_EQ: return ttl == m->value;
+	case RULES_TTL_NE: return ttl != m->value;
+	case RULES_TTL_LT: return ttl < m->value;
+	default: return ttl > m->value;
+	}
+}
+
+/* lo <= a <= hi, big-endian byte strings */
+static bool
+in_iprange(const uint32_t *a, const uint8_t *lo, const uint8_t *hi,
+	   unsigned words)
+{
+	return memcmp(a, lo, words * 4) >= 0 && memcmp(a, hi, words * 4) <= 0;
+}
+
+static bool
+iprange_match(const struct rules_match_iprange *m, const struct rt_view *v)
+{
+	unsigned words = v->family == 6 ? 4 : 1;
+
+	if ((m->has & RULES_IPRANGE_SRC) &&
+	    in_iprange(v->src, m->src_lo, m->src_hi, words) ==
+		    !!(m->inv & RULES_IPRANGE_SRC))
+		return false;
+	if ((m->has & RULES_IPRANGE_DST) &&
+	    in_iprange(v->dst, m->dst_lo, m->dst_hi, words) ==
+		    !!(m->inv & RULES_IPRANGE_DST))
+		return false;
+	return true;
+}
+
+/* skb->pkt_type of a bridged frame: broadcast, multicast, or HOST
+ * (br_netfilter makes OTHERHOST frames HOST for iptables). */
+static uint8_t
+pkttype_of(const struct rt_view *v)
+{
+	static const uint8_t bc[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+	if (v->l2 == NULL)
+		return RULES_PKTTYPE_UNICAST;
+	if (!memcmp(v->l2, bc, 6))
+		return RULES_PKTTYPE_BROADCAST;
+	if (v->l2[0] & 1)
+		return RULES_PKTTYPE_MULTICAST;
+	return RULES_PKTTYPE_UNICAST;
+}
+
+/* The MSS option of a TCP header (xt_tcpmss' walk): true with *mss. */
+static bool
+tcp_mss_opt(const uint8_t *th, uint16_t *mss, uint32_t *at)
+{
+	uint32_t hl = (uint32_t)(th[12] >> 4) * 4, i = 20;
+
+	while (i < hl) {
+		uint8_t kind = th[i];
+
+		if (kind == 0)
+			break;
+		if (kind == 1) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= hl || th[i + 1] < 2)
+			break;
+		if (kind == 2 && th[i + 1] == 4 && i + 4 <= hl) {
+			*mss = (uint16_t)(th[i + 2] << 8 | th[i + 3]);
+			*at = i;
+			return true;
+		}
+		i += th[i + 1];
+	}
+	return false;
+}
+
+void
+rules_tos_apply(uint8_t *l3, uint8_t tos)
+{
+	uint32_t sum;
+	uint8_t old;
+
+	if ((l3[0] >> 4) == 6) {
+		l3[0] = (uint8_t)((l3[0] & 0xf0) | tos >> 4);
+		l3[1] = (uint8_t)((l3[1] & 0x0f) | (tos & 0x0f) << 4);
+		return;
+	}
+	old = l3[1];
+	l3[1] = tos;
+	/* RFC 1624 over the 16-bit word version/IHL:TOS */
+	sum = (uint16_t)~(l3[10] << 8 | l3[11]);
+	sum += (uint16_t)~(l3[0] << 8 | old);
+	sum += (uint32_t)(l3[0] << 8 | tos);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (uint16_t)~sum;
+	l3[10] = (uint8_t)(sum >> 8);
+	l3[11] = (uint8_t)sum;
+}
+
+void
+rules_ttl_apply(uint8_t *l3, uint8_t ttl)
+{
+	uint32_t sum;
+	uint8_t old;
+
+	if ((l3[0] >> 4) == 6) {
+		l3[7] = ttl;
+		return;
+	}
+	old = l3[8];
+	l3[8] = ttl;
+	/* RFC 1624 over the 16-bit word TTL:protocol */
+	sum = (uint16_t)~(l3[10] << 8 | l3[11]);
+	sum += (uint16_t)~(old << 8 | l3[9]);
+	sum += (uint32_t)(ttl << 8 | l3[9]);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (uint16_t)~sum;
+	l3[10] = (uint8_t)(sum >> 8);
+	l3[11] = (uint8_t)sum;
+}
+
+bool
+rules_tcpmss_apply(uint8_t *th, uint32_t l4_len, uint16_t mss)
+{
+	uint16_t old;
+	uint32_t at, sum;
+
+	if (l4_len < 20 || (uint32_t)(th[12] >> 4) * 4 > l4_len ||
+	    !tcp_mss_opt(th, &old, &at) || old <= mss)
+		return false; /* never raised, as xt_TCPMSS */
+	th[at + 2] = (uint8_t)(mss >> 8);
+	th[at + 3] = (uint8_t)mss;
+	/* RFC 1624: HC' = ~(~HC + ~m + m') */
+	sum = (uint16_t)~(th[16] << 8 | th[17]);
+	sum += (uint16_t)~old;
+	sum += mss;
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (uint16_t)~sum;
+	th[16] = (uint8_t)(sum >> 8);
+	th[17] = (uint8_t)sum;
+	return true;
+}
+
 /* One match; *hotdrop when the L4 header it needs is unreadable. */
 static bool
-match_one(const struct rules_match *m, const struct rt_view *v, bool *hotdrop)
+match_one(const struct rules_runtime *rt, const struct rules_match *m,
+	  const struct rt_view *v, bool *hotdrop)
 {
 	uint32_t i;
 
@@ -275,8 +543,71 @@ match_one(const struct rules_match *m, const struct rt_view *v, bool *hotdrop)
 		if ((c->has & RULES_CT_STATUS) &&
 		    ((v->status & c->status) != 0) == !!(c->inv & RULES_CT_STATUS))
 			return false;
+		if ((c->has & RULES_CT_PROTO) &&
+		    (v->proto == c->proto) == !!(c->inv & RULES_CT_PROTO))
+			return false;
+		if (c->has & (RULES_CT_ORIGSRCPORT | RULES_CT_ORIGDSTPORT |
+			      RULES_CT_REPLSRCPORT | RULES_CT_REPLDSTPORT)) {
+			/* the tuples without NAT: the reply is the original
+			 * reversed; ports only for TCP, UDP, SCTP, DCCP */
+			bool pp = v->l4 == L4_OK &&
+				  (v->proto == IPPROTO_TCP || v->proto == IPPROTO_UDP ||
+				   v->proto == 132 || v->proto == 33);
+			uint16_t os = pp ? (v->dir ? v->dport : v->sport) : 0;
+			uint16_t od = pp ? (v->dir ? v->sport : v->dport) : 0;
+			uint16_t port[4] = { os, od, od, os };
+			unsigned k;
+
+			for (k = 0; k < 4; k++) {
+				uint8_t bit = (uint8_t)(RULES_CT_ORIGSRCPORT << k);
+
+				if ((c->has & bit) &&
+				    in_range(port[k], &c->ports[k]) ==
+					    !!(c->inv & bit))
+					return false;
+			}
+		}
 		return true;
 	}
+	case RULES_MATCH_MARK:
+		return ((v->mark & m->mark.mask) == m->mark.value) != m->mark.inv;
+	case RULES_MATCH_CONNMARK:
+		/* xt_connmark: no connection, no match (even negated) */
+		return v->has_ct &&
+		       ((v->ctmark & m->mark.mask) == m->mark.value) != m->mark.inv;
+	case RULES_MATCH_ADDRTYPE:
+		return addrtype_match(rt, &m->addrtype, v);
+	case RULES_MATCH_TTL:
+	case RULES_MATCH_HL:
+		return ttl_match(&m->ttl, v->ttl);
+	case RULES_MATCH_LENGTH:
+		return (v->len >= m->length.min && v->len <= m->length.max) !=
+		       m->length.inv;
+	case RULES_MATCH_IPRANGE:
+		return iprange_match(&m->iprange, v);
+	case RULES_MATCH_PKTTYPE:
+		return (pkttype_of(v) == m->pkttype.type) != m->pkttype.inv;
+	case RULES_MATCH_TCPMSS: {
+		uint16_t mss;
+		uint32_t at;
+
+		if (v->l4 != L4_OK) {
+			*hotdrop = v->l4 == L4_TRUNC;
+			return false;
+		}
+		/* no option (or no header at hand): only the negation matches */
+		if (v->tcph == NULL || !tcp_mss_opt(v->tcph, &mss, &at))
+			return m->tcpmss.inv;
+		return (mss >= m->tcpmss.min && mss <= m->tcpmss.max) != m->tcpmss.inv;
+	}
+	case RULES_MATCH_TOS:
+		return ((v->tos & m->tos.mask) == m->tos.value) != m->tos.inv;
+	case RULES_MATCH_DSCP:
+		return ((v->tos >> 2) == m->tos.value) != m->tos.inv;
+	case RULES_MATCH_MAC:
+		/* xt_mac: no Ethernet header, no match (negated or not) */
+		return v->l2 != NULL &&
+		       (memcmp(v->l2 + 6, m->mac.addr, 6) == 0) != m->mac.inv;
 	case RULES_MATCH_COMMENT:
 	case RULES_MATCH_LIMIT: /* evaluated last, by rule_match() */
 	case RULES_MATCH_MAX:
@@ -332,7 +663,7 @@ rule_match(const struct rules_runtime *rt, unsigned slot, uint32_t id,
 	    !(rr->oif_set & (1u << v->out_port)))
 		return false;
 	for (i = 0; i < r->n_matches; i++)
-		if (!match_one(&r->matches[i], v, hotdrop))
+		if (!match_one(rt, &r->matches[i], v, hotdrop))
 			return false;
 	if (rr->limit < 0)
 		return true;
@@ -354,10 +685,38 @@ struct rt_out {
 	int32_t log_rule;
 };
 
+/* CONNMARK as xt_connmark: nothing without a connection; the record's
+ * mark changes only when the new value differs. */
+static void
+connmark_apply(const struct rules_target *tg, struct rt_view *v)
+{
+	uint32_t nm;
+
+	if (!v->has_ct)
+		return;
+	switch (tg->connmark.mode) {
+	case RULES_CONNMARK_SET:
+		nm = (v->ctmark & ~tg->connmark.ctmask) ^ tg->connmark.ctmark;
+		break;
+	case RULES_CONNMARK_SAVE:
+		nm = (v->ctmark & ~tg->connmark.ctmask) ^
+		     (v->mark & tg->connmark.nfmask);
+		break;
+	default: /* RESTORE */
+		v->mark = (v->mark & ~tg->connmark.nfmask) ^
+			  (v->ctmark & tg->connmark.ctmask);
+		return;
+	}
+	if (nm != v->ctmark) {
+		v->ctmark = nm;
+		v->ctmark_set = 1;
+	}
+}
+
 /* Walk the hook's chains for one packet as ipt_do_table() does. */
 static void
 interp(const struct rules_runtime *rt, unsigned slot,
-       const struct rt_hook_rt *hk, const struct rt_view *v, struct rt_now *now,
+       const struct rt_hook_rt *hk, struct rt_view *v, struct rt_now *now,
        struct rt_out *o)
 {
 	const struct rules_table *tbl = &rt->rs->tables[hk->table];
@@ -433,6 +792,55 @@ interp(const struct rules_runtime *rt, unsigned slot,
 			}
 			i++;
 			break;
+		case RULES_T_MARK:
+			v->mark = (v->mark & ~tg->mark.mask) ^ tg->mark.value;
+			i++;
+			break;
+		case RULES_T_CONNMARK:
+			connmark_apply(tg, v);
+			i++;
+			break;
+		case RULES_T_TOS:
+			v->tos = (uint8_t)((v->tos & ~tg->tos.mask) ^ tg->tos.value);
+			v->tos_set = 1;
+			i++;
+			break;
+		case RULES_T_DSCP:
+			v->tos = (uint8_t)((v->tos & 0x03) | tg->tos.value << 2);
+			v->tos_set = 1;
+			i++;
+			break;
+		case RULES_T_TTL:
+		case RULES_T_HL: {
+			unsigned t = v->ttl;
+
+			if (tg->ttl.mode == RULES_TTL_SET)
+				t = tg->ttl.value;
+			else if (tg->ttl.mode == RULES_TTL_DEC)
+				t = t > tg->ttl.value ? t - tg->ttl.value : 0;
+			else
+				t = t + tg->ttl.value > 255 ? 255 : t + tg->ttl.value;
+			v->ttl = (uint8_t)t;
+			v->ttl_set = 1;
+			i++;
+			break;
+		}
+		case RULES_T_TCPMSS: {
+			uint16_t mss = tg->tcpmss.mss;
+
+			if (tg->tcpmss.clamp) {
+				uint16_t mtu = rt->mtu[v->in_port] < rt->mtu[v->out_port]
+					? rt->mtu[v->in_port] : rt->mtu[v->out_port];
+				uint16_t hdr = v->family == 6 ? 60 : 40;
+
+				mss = mtu > hdr ? (uint16_t)(mtu - hdr) : 0;
+			}
+			if (!v->tcpmss_set || mss < v->tcpmss)
+				v->tcpmss = mss;
+			v->tcpmss_set = 1;
+			i++;
+			break;
+		}
 		case RULES_T_RETURN:
 			if (sp == 0)
 				goto policy;
@@ -541,7 +949,7 @@ lead_shortcut(const struct rules_runtime *rt, unsigned slot, enum rt_hook h,
 
 static void
 eval_sel(const struct rules_runtime *rt, unsigned slot, enum rt_hook h,
-	 const struct rt_view *views, union rt_anykey *keys,
+	 struct rt_view *views, union rt_anykey *keys,
 	 const uint16_t *sel, uint16_t m, bool single, struct rt_now *now,
 	 struct rules_verdict *v)
 {
@@ -580,7 +988,7 @@ eval_sel(const struct rules_runtime *rt, unsigned slot, enum rt_hook h,
 		rte_acl_classify(hk->acl, data, res, m, 1);
 	}
 	for (j = 0; j < m; j++) {
-		const struct rt_view *pv = &views[sel[j]];
+		struct rt_view *pv = &views[sel[j]];
 		struct rt_out o = { .rule = -1, .log_rule = -1 };
 		const struct rt_entry *e = NULL;
 		uint32_t k;
@@ -643,6 +1051,37 @@ slot_of(const struct rules_runtime *rt, unsigned slot)
 	return likely(slot < rt->n_slots) ? slot : 0;
 }
 
+/* The marks each packet leaves the hooks with. */
+static void
+marks_out(const struct rt_view *views, const uint16_t *sel, uint16_t m,
+	  struct rules_verdict *v)
+{
+	uint16_t i;
+
+	for (i = 0; i < m; i++) {
+		const struct rt_view *pv = &views[sel[i]];
+
+		v[sel[i]].mark = pv->mark;
+		v[sel[i]].ctmark = pv->ctmark;
+		v[sel[i]].ctmark_set = pv->ctmark_set;
+		v[sel[i]].tcpmss_set = pv->tcpmss_set;
+		v[sel[i]].tcpmss = pv->tcpmss;
+		v[sel[i]].ttl_set = pv->ttl_set;
+		v[sel[i]].ttl = pv->ttl;
+		v[sel[i]].tos_set = pv->tos_set;
+		v[sel[i]].tos = pv->tos;
+	}
+}
+
+/* A fresh verdict keeping the marks the packet came with. */
+static inline void
+verdict_start(struct rules_verdict *v, const struct rules_pkt *p)
+{
+	rules_verdict_init(v);
+	v->mark = p->mark;
+	v->ctmark = p->ctmark;
+}
+
 void
 rules_eval_raw_burst(const struct rules_runtime *rt, unsigned lcore_slot,
 		     const struct rules_pkt *pkts, uint16_t n,
@@ -657,45 +1096,60 @@ rules_eval_raw_burst(const struct rules_runtime *rt, unsigned lcore_slot,
 	for (base = 0; base < n; base += c) {
 		c = n - base < RT_CHUNK ? n - base : RT_CHUNK;
 		for (i = 0; i < c; i++)
-			rules_verdict_init(&v[base + i]);
+			verdict_start(&v[base + i], &pkts[base + i]);
 		m = prepare(rt, pkts + base, c, true, views, sel);
 		eval_sel(rt, slot, RT_RAW_PRE, views, keys, sel, m, true, &now,
 			 v + base);
+		marks_out(views, sel, m, v + base);
 	}
 }
 
+/*
+ * The hooks after conntrack in netfilter's order for a forwarded packet:
+ * mangle PREROUTING (-150), nat PREROUTING (-100, NEW only), mangle
+ * FORWARD (-150), filter FORWARD (0), security FORWARD (50), mangle
+ * POSTROUTING (-150), nat POSTROUTING (100, NEW only); each sees the
+ * packets the earlier ones accepted. Tables not loaded cost nothing.
+ */
 void
 rules_eval_burst(const struct rules_runtime *rt, unsigned lcore_slot,
 		 const struct rules_pkt *pkts, uint16_t n,
 		 struct rules_verdict *v)
 {
+	static const struct {
+		uint8_t h;
+		uint8_t new_only;
+	} order[] = {
+		{ RT_MANGLE_PRE, 0 }, { RT_NAT_PRE, 1 }, { RT_MANGLE_FWD, 0 },
+		{ RT_FILTER_FWD, 0 }, { RT_SECURITY_FWD, 0 },
+		{ RT_MANGLE_POST, 0 }, { RT_NAT_POST, 1 },
+	};
 	struct rt_view views[RT_CHUNK];
 	union rt_anykey keys[RT_CHUNK];
 	uint16_t sel[RT_CHUNK], sub[RT_CHUNK], base, i, c, m, k;
 	struct rt_now now = { .rt = rt };
-	unsigned slot = slot_of(rt, lcore_slot);
+	unsigned slot = slot_of(rt, lcore_slot), o;
 
 	for (base = 0; base < n; base += c) {
 		struct rules_verdict *vv = v + base;
 
 		c = n - base < RT_CHUNK ? n - base : RT_CHUNK;
 		for (i = 0; i < c; i++)
-			rules_verdict_init(&vv[i]);
+			verdict_start(&vv[i], &pkts[base + i]);
 		m = prepare(rt, pkts + base, c, false, views, sel);
-		/* nat PREROUTING: first packet of a connection only */
-		for (i = 0, k = 0; i < m; i++)
-			if (views[sel[i]].state & NF_CTSTATE_NEW)
-				sub[k++] = sel[i];
-		eval_sel(rt, slot, RT_NAT_PRE, views, keys, sub, k, false, &now, vv);
-		for (i = 0, k = 0; i < m; i++)
-			if (vv[sel[i]].verdict == RULES_VERDICT_ACCEPT)
-				sub[k++] = sel[i];
-		eval_sel(rt, slot, RT_FILTER_FWD, views, keys, sub, k, false, &now, vv);
-		for (i = 0, k = 0; i < m; i++)
-			if ((views[sel[i]].state & NF_CTSTATE_NEW) &&
-			    vv[sel[i]].verdict == RULES_VERDICT_ACCEPT)
-				sub[k++] = sel[i];
-		eval_sel(rt, slot, RT_NAT_POST, views, keys, sub, k, false, &now, vv);
+		for (o = 0; o < RTE_DIM(order); o++) {
+			enum rt_hook h = (enum rt_hook)order[o].h;
+
+			if (!rt->hooks[h].present && h != RT_FILTER_FWD)
+				continue;
+			for (i = 0, k = 0; i < m; i++)
+				if (vv[sel[i]].verdict == RULES_VERDICT_ACCEPT &&
+				    (!order[o].new_only ||
+				     (views[sel[i]].state & NF_CTSTATE_NEW)))
+					sub[k++] = sel[i];
+			eval_sel(rt, slot, h, views, keys, sub, k, false, &now, vv);
+		}
+		marks_out(views, sel, m, vv);
 	}
 }
 
@@ -726,6 +1180,7 @@ rules_eval_hook_burst(const struct rules_runtime *rt, unsigned lcore_slot,
 		c = n - base < RT_CHUNK ? n - base : RT_CHUNK;
 		m = prepare(rt, pkts + base, c, h == RT_RAW_PRE, views, sel);
 		eval_sel(rt, slot, h, views, keys, sel, m, true, &now, v + base);
+		marks_out(views, sel, m, v + base);
 	}
 	return 0;
 }

@@ -35,6 +35,18 @@ static const struct rules_match_ops *const match_ops[RULES_MATCH_MAX] = {
 	[RULES_MATCH_COMMENT] = &rules_match_ops_comment,
 	[RULES_MATCH_LIMIT] = &rules_match_ops_limit,
 	[RULES_MATCH_SCTP] = &rules_match_ops_sctp,
+	[RULES_MATCH_MARK] = &rules_match_ops_mark,
+	[RULES_MATCH_CONNMARK] = &rules_match_ops_connmark,
+	[RULES_MATCH_ADDRTYPE] = &rules_match_ops_addrtype,
+	[RULES_MATCH_TTL] = &rules_match_ops_ttl,
+	[RULES_MATCH_HL] = &rules_match_ops_hl,
+	[RULES_MATCH_LENGTH] = &rules_match_ops_length,
+	[RULES_MATCH_IPRANGE] = &rules_match_ops_iprange,
+	[RULES_MATCH_PKTTYPE] = &rules_match_ops_pkttype,
+	[RULES_MATCH_MAC] = &rules_match_ops_mac,
+	[RULES_MATCH_TCPMSS] = &rules_match_ops_tcpmss,
+	[RULES_MATCH_TOS] = &rules_match_ops_tos,
+	[RULES_MATCH_DSCP] = &rules_match_ops_dscp,
 };
 
 static int

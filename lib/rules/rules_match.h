@@ -18,9 +18,16 @@ enum {
 	O_SPORT = 1 << 0, O_DPORT = 1 << 1, O_FLAGS = 1 << 2,
 	O_MP = 1 << 0,
 	O_TYPE = 1 << 0,
-	O_STATE = 1 << 0, O_STATUS = 1 << 1, O_DIR = 1 << 2,
+	O_STATE = 1 << 0, O_STATUS = 1 << 1, O_DIR = 1 << 2, O_CTPROTO = 1 << 3,
+	O_CTPORT = 1 << 4, /* 4 bits: --ctorigsrcport ... --ctrepldstport */
 	O_COMMENT = 1 << 0,
 	O_LIMIT = 1 << 0, O_BURST = 1 << 1,
+	O_MARK = 1 << 0,
+	O_SRCTYPE = 1 << 0, O_DSTTYPE = 1 << 1, O_LIMIT_IN = 1 << 2,
+	O_LIMIT_OUT = 1 << 3,
+	O_TTL = 1 << 0, O_LENGTH = 1 << 0, O_SRCRANGE = 1 << 0,
+	O_DSTRANGE = 1 << 1, O_PKTTYPE = 1 << 0, O_MAC = 1 << 0,
+	O_MSS = 1 << 0, O_TOS = 1 << 0,
 };
 
 #define ERR(st, tok, ...) rules_err((st)->c, (tok), __VA_ARGS__)
@@ -37,7 +44,12 @@ extern const struct rules_match_ops rules_match_ops_sctp;
 extern const struct rules_match_ops rules_match_ops_tcp, rules_match_ops_udp,
 	rules_match_ops_multiport, rules_match_ops_icmp, rules_match_ops_icmp6,
 	rules_match_ops_state, rules_match_ops_conntrack,
-	rules_match_ops_comment, rules_match_ops_limit;
+	rules_match_ops_comment, rules_match_ops_limit,
+	rules_match_ops_mark, rules_match_ops_connmark,
+	rules_match_ops_addrtype, rules_match_ops_ttl, rules_match_ops_hl,
+	rules_match_ops_length, rules_match_ops_iprange, rules_match_ops_pkttype,
+	rules_match_ops_mac, rules_match_ops_tcpmss, rules_match_ops_tos,
+	rules_match_ops_dscp;
 
 /* ---- parse helpers ---- */
 

@@ -75,6 +75,11 @@ static const struct {
 				      RULES_HOOK_OUTPUT } },
 	[RULES_TABLE_NAT] = { 4, { RULES_HOOK_PREROUTING, RULES_HOOK_INPUT,
 				   RULES_HOOK_OUTPUT, RULES_HOOK_POSTROUTING } },
+	[RULES_TABLE_MANGLE] = { 5, { RULES_HOOK_PREROUTING, RULES_HOOK_INPUT,
+				      RULES_HOOK_FORWARD, RULES_HOOK_OUTPUT,
+				      RULES_HOOK_POSTROUTING } },
+	[RULES_TABLE_SECURITY] = { 3, { RULES_HOOK_INPUT, RULES_HOOK_FORWARD,
+					RULES_HOOK_OUTPUT } },
 };
 
 struct parser {
@@ -380,7 +385,9 @@ mark_present(struct parser *p)
 	p->c.rs->tables[p->table].present = true;
 }
 
-/* :NAME POLICY [p:b] */
+/* :NAME POLICY [p:b]. As iptables-restore (nf_tables) does, words after
+ * the counters are ignored, and a user chain takes any policy word
+ * (":NAME [0:0]", ":NAME - DROP [0:0]" declare it) and no counters. */
 static void
 chain_line(struct parser *p)
 {
@@ -395,11 +402,8 @@ chain_line(struct parser *p)
 		rules_err(&p->c, v[0], "expected ':NAME POLICY [packets:bytes]'");
 		return;
 	}
-	if (p->tok.n > 3) {
-		rules_err(&p->c, v[3], "unexpected text after the chain counters");
-		return;
-	}
-	if (p->tok.n == 3) {
+	idx = rules_chain_find(t, name);
+	if (p->tok.n >= 3 && idx >= 0 && t->chains[idx].builtin) {
 		size_t len = strlen(v[2]);
 
 		if (parse_counters(v[2], len, &cnt) != len) {
@@ -408,7 +412,6 @@ chain_line(struct parser *p)
 		}
 	}
 	mark_present(p);
-	idx = rules_chain_find(t, name);
 	if (idx >= 0 && t->chains[idx].builtin) {
 		ch = &t->chains[idx];
 		if (ch->line != 0) {
@@ -431,12 +434,6 @@ chain_line(struct parser *p)
 	}
 	if (!check_chain_name(p, name, v[0]))
 		return;
-	if (strcmp(v[1], "-")) {
-		rules_err(&p->c, v[1],
-			  "user chain '%s' cannot have a policy: expected '-', got '%s'",
-			  name, v[1]);
-		return;
-	}
 	ch = add_chain(p, t, name);
 	if (ch != NULL)
 		ch->line = p->c.line;
@@ -830,6 +827,164 @@ command_line(struct parser *p, char **v, uint32_t n)
 	policy_word(p, v[2], v[2], &t->chains[idx].policy);
 }
 
+/* ---- -I, -F, -X, -Z: what iptables-restore (nf_tables) does with them -- */
+
+static bool
+is_number(const char *s)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+static bool
+chain_referenced(const struct rules_table *t, uint32_t ci)
+{
+	uint32_t i, j;
+
+	for (i = 0; i < t->n_chains; i++)
+		for (j = 0; j < t->chains[i].n_rules; j++) {
+			const struct rules_target *tg = &t->chains[i].rules[j].target;
+
+			if ((tg->kind == RULES_T_JUMP || tg->kind == RULES_T_GOTO) &&
+			    tg->chain == ci)
+				return true;
+		}
+	return false;
+}
+
+/* Delete user chain ci (empty, unreferenced): renumber later jumps. */
+static void
+delete_chain(struct rules_table *t, uint32_t ci)
+{
+	uint32_t i, j;
+
+	rules_chain_release(&t->chains[ci]);
+	memmove(&t->chains[ci], &t->chains[ci + 1],
+		(t->n_chains - ci - 1) * sizeof(*t->chains));
+	t->n_chains--;
+	for (i = 0; i < t->n_chains; i++)
+		for (j = 0; j < t->chains[i].n_rules; j++) {
+			struct rules_target *tg = &t->chains[i].rules[j].target;
+
+			if ((tg->kind == RULES_T_JUMP || tg->kind == RULES_T_GOTO) &&
+			    tg->chain > ci)
+				tg->chain--;
+		}
+}
+
+/*
+ * -I CHAIN [N] rule: each rule of an -s/-d expansion inserted at N in
+ * turn (so they end up in reverse order, as iptables does); N from 1 to
+ * the chain's rules + 1. -F [CHAIN] flushes a chain (-F alone does
+ * nothing in iptables-restore with nf_tables); -X [CHAIN] deletes an
+ * empty, unreferenced user chain (alone: every user chain; a built-in
+ * chain is left as it is); -Z [CHAIN [N]] zeroes counters.
+ */
+static void
+edit_line(struct parser *p, char **v, uint32_t n, const struct rules_counters *cnt)
+{
+	struct rules_table *t = &p->c.rs->tables[p->table];
+	char op = v[0][1] == '-' ? (char)(v[0][2] == 'i' ? 'I' : v[0][2] == 'f' ? 'F'
+				   : v[0][2] == 'd' ? 'X' : 'Z')
+				 : v[0][1];
+	uint32_t i, j, pos = 1;
+	int idx = -1;
+
+	if (n >= 2) {
+		idx = rules_chain_find(t, v[1]);
+		if (idx < 0) {
+			rules_err(&p->c, v[1], "chain '%s' does not exist in table '%s'",
+				  v[1], rules_table_name((enum rules_table_id)p->table));
+			return;
+		}
+	}
+	mark_present(p);
+	if (op == 'I') {
+		struct rules_chain *ch;
+		uint32_t before, added, k;
+		char **w;
+
+		if (idx < 0) {
+			rules_err(&p->c, v[0], "expected a chain name after %s", v[0]);
+			return;
+		}
+		ch = &t->chains[idx];
+		if (n >= 3 && is_number(v[2])) {
+			if (!rules_parse_uint(v[2], UINT32_MAX, &pos) || pos == 0) {
+				rules_err(&p->c, v[2], "invalid rule number '%s'", v[2]);
+				return;
+			}
+			if (pos > ch->n_rules + 1) {
+				rules_err(&p->c, v[2], "index of insertion too big: chain '%s' has %u rules",
+					  ch->name, ch->n_rules);
+				return;
+			}
+		}
+		w = malloc(n * sizeof(*w));
+		if (w == NULL) {
+			p->c.nomem = true;
+			return;
+		}
+		w[0] = v[0];
+		w[1] = v[1];
+		k = pos > 1 || (n >= 3 && is_number(v[2])) ? 3 : 2;
+		memcpy(w + 2, v + k, (n - k) * sizeof(*w));
+		before = ch->n_rules;
+		rule_line(p, w, n - (k - 2), cnt);
+		free(w);
+		ch = &t->chains[idx];
+		added = ch->n_rules - before;
+		/* the k-th new rule was inserted at pos after the later ones */
+		for (k = 0; k < added; k++) {
+			struct rules_rule r = ch->rules[before + k];
+
+			memmove(&ch->rules[pos], &ch->rules[pos - 1],
+				(before + k - (pos - 1)) * sizeof(r));
+			ch->rules[pos - 1] = r;
+		}
+		return;
+	}
+	if (cnt != NULL) {
+		rules_err(&p->c, v[0], "counters cannot come before %s", v[0]);
+		return;
+	}
+	if (op == 'F') {
+		if (idx < 0)
+			return;
+		for (j = 0; j < t->chains[idx].n_rules; j++)
+			rules_rule_release(&t->chains[idx].rules[j]);
+		t->chains[idx].n_rules = 0;
+		return;
+	}
+	if (op == 'Z') {
+		for (i = 0; i < t->n_chains; i++) {
+			if (idx >= 0 && i != (uint32_t)idx)
+				continue;
+			memset(&t->chains[i].cnt, 0, sizeof(t->chains[i].cnt));
+			for (j = 0; j < t->chains[i].n_rules; j++)
+				memset(&t->chains[i].rules[j].cnt, 0,
+				       sizeof(t->chains[i].rules[j].cnt));
+		}
+		return;
+	}
+	/* -X */
+	for (i = t->n_chains; i-- > t->n_builtin;) {
+		if (idx >= 0 && i != (uint32_t)idx)
+			continue;
+		if (t->chains[i].n_rules > 0 || chain_referenced(t, i)) {
+			rules_err(&p->c, idx >= 0 ? v[1] : v[0],
+				  "cannot delete chain '%s': it %s", t->chains[i].name,
+				  t->chains[i].n_rules > 0 ? "has rules" : "is the target of a jump");
+			return;
+		}
+		delete_chain(t, i);
+	}
+}
+
 /* ---- lines ------------------------------------------------------------ */
 
 static bool
@@ -895,13 +1050,9 @@ table_line(struct parser *p, const char *s, size_t len)
 	}
 	p->skipping = true;
 	snprintf(p->skip_name, sizeof(p->skip_name), "%s", name);
-	if (!strcmp(name, "mangle") || !strcmp(name, "security")) {
-		p->skip_reports = true; /* reported on each rule */
-	} else {
-		p->skip_reports = false;
-		rules_err(&p->c, s, "unknown table '%s' (filter, nat and raw are supported)",
-			  name);
-	}
+	p->skip_reports = false;
+	rules_err(&p->c, s, "unknown table '%s' (filter, nat, raw, mangle and security are supported)",
+		  name);
 }
 
 static void
@@ -995,6 +1146,13 @@ one_line(struct parser *p, const char *s, size_t len)
 	}
 	if (!strcmp(p->tok.v[0], "-A") || !strcmp(p->tok.v[0], "--append")) {
 		rule_line(p, p->tok.v, p->tok.n, has_cnt ? &cnt : NULL);
+		return;
+	}
+	if (!strcmp(p->tok.v[0], "-I") || !strcmp(p->tok.v[0], "--insert") ||
+	    !strcmp(p->tok.v[0], "-F") || !strcmp(p->tok.v[0], "--flush") ||
+	    !strcmp(p->tok.v[0], "-X") || !strcmp(p->tok.v[0], "--delete-chain") ||
+	    !strcmp(p->tok.v[0], "-Z") || !strcmp(p->tok.v[0], "--zero")) {
+		edit_line(p, p->tok.v, p->tok.n, has_cnt ? &cnt : NULL);
 		return;
 	}
 	if (!has_cnt && (!strcmp(p->tok.v[0], "-N") || !strcmp(p->tok.v[0], "--new-chain") ||

@@ -168,6 +168,14 @@ int rules_reject_family(enum rules_reject r);
 uint8_t rules_reject_icmp_type(enum rules_reject r);
 uint8_t rules_reject_icmp_code(enum rules_reject r);
 
+/* ---- TOS and DSCP values (rules_match_misc.c) --------------------------- */
+
+/* A DSCP class name (CS0-CS7, BE, AF11-AF43, EF, any case): 0-63, or -1. */
+int rules_dscp_class(const char *s);
+/* A TOS as iptables takes it: a symbolic name (Minimize-Delay, ...: mask
+ * 0x3f) or value[/mask] (0-255, mask 0xff when left out). */
+bool rules_parse_tos(const char *s, uint8_t *value, uint8_t *mask);
+
 /* ---- misc ---------------------------------------------------------------- */
 
 /* Grow an array of @size-byte elements to hold @need; false on ENOMEM. */

@@ -80,7 +80,9 @@ union rt_anykey {
 
 /* The hooks we evaluate. */
 enum rt_hook {
-	RT_RAW_PRE, RT_NAT_PRE, RT_FILTER_FWD, RT_NAT_POST, RT_HOOK_NUM
+	RT_RAW_PRE, RT_NAT_PRE, RT_FILTER_FWD, RT_NAT_POST,
+	RT_MANGLE_PRE, RT_MANGLE_FWD, RT_MANGLE_POST, RT_SECURITY_FWD,
+	RT_HOOK_NUM
 };
 
 /* ---- flattened entries ---------------------------------------------------- */
@@ -173,6 +175,9 @@ struct rules_runtime {
 	uint64_t hz;
 	uint32_t n_warn;
 	char **warn;
+	struct rules_addr *local[2]; /* the ports' addresses (-m addrtype) */
+	uint32_t n_local[2];
+	uint16_t mtu[2];           /* the ports' MTUs (TCPMSS --clamp-mss-to-pmtu) */
 };
 
 static inline uint32_t

@@ -8,6 +8,12 @@
  *   DNAT               nat only; PREROUTING, OUTPUT
  *   MASQUERADE         nat only; POSTROUTING
  *   DROP               not in nat ("not intended for filtering")
+ *   MARK, CONNMARK     any table, any hook (as xt_MARK / xt_CONNMARK)
+ *   CHECKSUM           mangle only
+ *   TTL, HL            mangle only; IPv4 / IPv6
+ *   TOS, DSCP          mangle only
+ *   TCPMSS             any table, -p tcp; --clamp-mss-to-pmtu in FORWARD,
+ *                      OUTPUT, POSTROUTING
  * A restricted target in a user chain is checked at COMMIT against every
  * hook the chain is reachable from (rules_parse.c).
  */
@@ -22,6 +28,7 @@
 #define ERR(st, tok, ...) rules_err((st)->c, (tok), __VA_ARGS__)
 #define TBIT(t) (1u << RULES_TABLE_##t)
 #define HBIT(h) RULES_HOOK_BIT(RULES_HOOK_##h)
+#define TALL (TBIT(RAW) | TBIT(FILTER) | TBIT(NAT) | TBIT(MANGLE) | TBIT(SECURITY))
 
 enum {
 	O_WITH = 1 << 0,
@@ -29,6 +36,7 @@ enum {
 	O_NOTRACK = 1 << 0, O_HELPER = 1 << 1, O_ZONE = 1 << 2,
 	O_TO = 1 << 0, O_RANDOM = 1 << 1, O_RANDOM_FULLY = 1 << 2,
 	O_PERSISTENT = 1 << 3,
+	O_MARKOP = 1 << 0, O_NFMASK = 1 << 1, O_CTMASK = 1 << 2, O_MASK = 1 << 3,
 };
 
 static enum rules_opt_result reject_opt(struct rules_rule_state *, const char *,
@@ -38,6 +46,16 @@ static enum rules_opt_result log_opt(struct rules_rule_state *, const char *,
 static enum rules_opt_result ct_opt(struct rules_rule_state *, const char *,
 				    char *const *, uint32_t, uint32_t *);
 static enum rules_opt_result nat_opt(struct rules_rule_state *, const char *,
+				     char *const *, uint32_t, uint32_t *);
+static enum rules_opt_result mark_opt(struct rules_rule_state *, const char *,
+				      char *const *, uint32_t, uint32_t *);
+static enum rules_opt_result checksum_opt(struct rules_rule_state *, const char *,
+					  char *const *, uint32_t, uint32_t *);
+static enum rules_opt_result tcpmss_opt(struct rules_rule_state *, const char *,
+					char *const *, uint32_t, uint32_t *);
+static enum rules_opt_result ttl_opt(struct rules_rule_state *, const char *,
+				     char *const *, uint32_t, uint32_t *);
+static enum rules_opt_result tos_opt(struct rules_rule_state *, const char *,
 				     char *const *, uint32_t, uint32_t *);
 
 typedef enum rules_opt_result (*target_opt_fn)(struct rules_rule_state *,
@@ -51,13 +69,13 @@ static const struct target_ops {
 	target_opt_fn opt;
 	const char *table_hint;
 } target_ops[RULES_T_MAX] = {
-	[RULES_T_ACCEPT] = { "ACCEPT", TBIT(RAW) | TBIT(FILTER) | TBIT(NAT), 0, NULL, NULL },
-	[RULES_T_DROP] = { "DROP", TBIT(RAW) | TBIT(FILTER), 0, NULL,
+	[RULES_T_ACCEPT] = { "ACCEPT", TALL, 0, NULL, NULL },
+	[RULES_T_DROP] = { "DROP", TALL & ~TBIT(NAT), 0, NULL,
 			   "is not allowed in the nat table, which is not for filtering" },
-	[RULES_T_RETURN] = { "RETURN", TBIT(RAW) | TBIT(FILTER) | TBIT(NAT), 0, NULL, NULL },
+	[RULES_T_RETURN] = { "RETURN", TALL, 0, NULL, NULL },
 	[RULES_T_REJECT] = { "REJECT", TBIT(FILTER), HBIT(INPUT) | HBIT(FORWARD) | HBIT(OUTPUT),
 			     reject_opt, "is only valid in the filter table" },
-	[RULES_T_LOG] = { "LOG", TBIT(RAW) | TBIT(FILTER) | TBIT(NAT), 0, log_opt, NULL },
+	[RULES_T_LOG] = { "LOG", TALL, 0, log_opt, NULL },
 	[RULES_T_CT] = { "CT", TBIT(RAW), 0, ct_opt, "is only valid in the raw table" },
 	[RULES_T_NOTRACK] = { "NOTRACK", TBIT(RAW), 0, NULL, "is only valid in the raw table" },
 	[RULES_T_SNAT] = { "SNAT", TBIT(NAT), HBIT(POSTROUTING) | HBIT(INPUT), nat_opt,
@@ -66,17 +84,55 @@ static const struct target_ops {
 			   "is only valid in the nat table" },
 	[RULES_T_MASQUERADE] = { "MASQUERADE", TBIT(NAT), HBIT(POSTROUTING), nat_opt,
 				 "is only valid in the nat table" },
+	[RULES_T_MARK] = { "MARK", TALL, 0, mark_opt, NULL },
+	[RULES_T_CONNMARK] = { "CONNMARK", TALL, 0, mark_opt, NULL },
+	[RULES_T_CHECKSUM] = { "CHECKSUM", TBIT(MANGLE), 0, checksum_opt,
+			       "is only valid in the mangle table" },
+	[RULES_T_TCPMSS] = { "TCPMSS", TALL, 0, tcpmss_opt, NULL },
+	[RULES_T_TTL] = { "TTL", TBIT(MANGLE), 0, ttl_opt,
+			  "is only valid in the mangle table" },
+	[RULES_T_HL] = { "HL", TBIT(MANGLE), 0, ttl_opt,
+			 "is only valid in the mangle table" },
+	[RULES_T_TOS] = { "TOS", TBIT(MANGLE), 0, tos_opt,
+			  "is only valid in the mangle table" },
+	[RULES_T_DSCP] = { "DSCP", TBIT(MANGLE), 0, tos_opt,
+			   "is only valid in the mangle table" },
 };
 
 /* Targets iptables has that we do not implement: a clear message, and
  * chains may not take these names either. */
 static const char *const other_targets[] = {
-	"AUDIT", "CHECKSUM", "CLASSIFY", "CLUSTERIP", "CONNMARK", "CONNSECMARK",
-	"DNPT", "DSCP", "ECN", "HL", "HMARK", "IDLETIMER", "LED", "MARK",
+	"AUDIT", "CLASSIFY", "CLUSTERIP", "CONNSECMARK",
+	"DNPT", "ECN", "HMARK", "IDLETIMER", "LED",
 	"NETMAP", "NFLOG", "NFQUEUE", "QUEUE", "RATEEST", "REDIRECT",
-	"SECMARK", "SET", "SNPT", "SYNPROXY", "TCPMSS", "TCPOPTSTRIP", "TEE",
-	"TOS", "TPROXY", "TRACE", "TTL", "ULOG",
+	"SECMARK", "SET", "SNPT", "SYNPROXY", "TCPOPTSTRIP", "TEE",
+	"TPROXY", "TRACE", "ULOG",
 };
+
+/* Why a bump in the wire cannot honour a target, for its refusal. */
+static const char *
+why_not(const char *name)
+{
+	static const struct {
+		const char *name;
+		const char *why;
+	} reasons[] = {
+		{ "REDIRECT", ": it hands packets to the local stack, which a bump in the wire does not have" },
+		{ "TPROXY", ": it hands packets to a local socket, which a bump in the wire does not have" },
+		{ "SYNPROXY", ": it answers SYNs with the local TCP stack's cookies, which a bump in the wire does not have" },
+		{ "NFQUEUE", ": it queues packets to a userspace program through netlink, which dpfw does not have" },
+		{ "QUEUE", ": it queues packets to a userspace program through netlink, which dpfw does not have" },
+		{ "NFLOG", ": it logs to a netlink group, which dpfw does not have (LOG is supported)" },
+		{ "ULOG", ": it logs to a netlink group, which dpfw does not have (LOG is supported)" },
+		{ "TEE", ": it clones packets to a gateway through the local routing table, which a bump in the wire does not have" },
+	};
+	unsigned i;
+
+	for (i = 0; i < RULES_ARRAY_SIZE(reasons); i++)
+		if (!strcmp(reasons[i].name, name))
+			return reasons[i].why;
+	return "";
+}
 
 uint32_t
 rules_target_hooks(enum rules_target_kind k)
@@ -164,6 +220,10 @@ rules_target_set(struct rules_rule_state *st, const char *name, bool is_goto,
 					: RULES_REJ_PORT_UNREACH;
 			if (k == RULES_T_LOG)
 				tg->log.level = RULES_LOG_DEFAULT_LEVEL;
+			if (k == RULES_T_CONNMARK) {
+				tg->connmark.nfmask = UINT32_MAX;
+				tg->connmark.ctmask = UINT32_MAX;
+			}
 			return true;
 		}
 	}
@@ -179,7 +239,8 @@ rules_target_set(struct rules_rule_state *st, const char *name, bool is_goto,
 	}
 	for (k = 0; k < RULES_ARRAY_SIZE(other_targets); k++)
 		if (!strcmp(other_targets[k], name)) {
-			ERR(st, name, "target '%s' is not supported", name);
+			ERR(st, name, "target '%s' is not supported%s", name,
+			    why_not(name));
 			return false;
 		}
 	ERR(st, name, "no chain %s'%s' in table '%s'",
@@ -517,6 +578,270 @@ nat_opt(struct rules_rule_state *st, const char *opt, char *const *vals,
 	return RULES_OPT_UNKNOWN;
 }
 
+/* CHECKSUM --checksum-fill: fills checksums a local stack left for the
+ * NIC; frames from the wire carry whole ones, so it does nothing here. */
+static enum rules_opt_result
+checksum_opt(struct rules_rule_state *st, const char *opt, char *const *vals,
+	     uint32_t nvals, uint32_t *used)
+{
+	(void)vals;
+	(void)nvals;
+	(void)used;
+	if (strcmp(opt, "--checksum-fill"))
+		return RULES_OPT_UNKNOWN;
+	return topt_once(st, O_MARKOP, opt) ? RULES_OPT_OK : RULES_OPT_ERROR;
+}
+
+/* TTL --ttl-set/--ttl-dec/--ttl-inc N, HL --hl-set/--hl-dec/--hl-inc N:
+ * one of them; dec and inc take 1-255. */
+static enum rules_opt_result
+ttl_opt(struct rules_rule_state *st, const char *opt, char *const *vals,
+	uint32_t nvals, uint32_t *used)
+{
+	static const char *const ops[] = { "set", "dec", "inc" };
+	struct rules_target *tg = &st->r->target;
+	const char *pfx = tg->kind == RULES_T_TTL ? "--ttl-" : "--hl-";
+	size_t pl = strlen(pfx);
+	uint32_t v;
+	unsigned i;
+
+	if (strncmp(opt, pfx, pl))
+		return RULES_OPT_UNKNOWN;
+	for (i = 0; i < RULES_ARRAY_SIZE(ops); i++)
+		if (!strcmp(opt + pl, ops[i]))
+			break;
+	if (i == RULES_ARRAY_SIZE(ops))
+		return RULES_OPT_UNKNOWN;
+	if (st->target_seen & O_MARKOP) {
+		ERR(st, opt, "%s: only one of %sset, %sdec, %sinc", st->target_tok,
+		    pfx, pfx, pfx);
+		return RULES_OPT_ERROR;
+	}
+	st->target_seen |= O_MARKOP;
+	if (!topt_val(st, opt, nvals, "a value"))
+		return RULES_OPT_ERROR;
+	*used = 1;
+	if (!rules_parse_cnum(vals[0], strlen(vals[0]), 255, &v) ||
+	    (i != RULES_TTL_SET && v == 0)) {
+		ERR(st, opt, "expected a value %s-255 after %s, got '%s'",
+		    i == RULES_TTL_SET ? "0" : "1", opt, vals[0]);
+		return RULES_OPT_ERROR;
+	}
+	tg->ttl.mode = (uint8_t)i;
+	tg->ttl.value = (uint8_t)v;
+	return RULES_OPT_OK;
+}
+
+/* TOS --set-tos value[/mask] | NAME, --and-tos, --or-tos, --xor-tos;
+ * DSCP --set-dscp N | --set-dscp-class NAME. One each. */
+static enum rules_opt_result
+tos_opt(struct rules_rule_state *st, const char *opt, char *const *vals,
+	uint32_t nvals, uint32_t *used)
+{
+	struct rules_target *tg = &st->r->target;
+	bool dscp = tg->kind == RULES_T_DSCP;
+	static const char *const ops[] = { "--set-tos", "--and-tos", "--or-tos",
+					   "--xor-tos" };
+	uint8_t v = 0, m = 0;
+	uint32_t x;
+	unsigned i = 0;
+	int c;
+
+	if (dscp) {
+		if (strcmp(opt, "--set-dscp") && strcmp(opt, "--set-dscp-class"))
+			return RULES_OPT_UNKNOWN;
+	} else {
+		for (i = 0; i < RULES_ARRAY_SIZE(ops); i++)
+			if (!strcmp(opt, ops[i]))
+				break;
+		if (i == RULES_ARRAY_SIZE(ops))
+			return RULES_OPT_UNKNOWN;
+	}
+	if (st->target_seen & O_MARKOP) {
+		ERR(st, opt, "%s: only one operation per rule (%s is a second)",
+		    st->target_tok, opt);
+		return RULES_OPT_ERROR;
+	}
+	st->target_seen |= O_MARKOP;
+	if (!topt_val(st, opt, nvals, "a value"))
+		return RULES_OPT_ERROR;
+	*used = 1;
+	if (dscp) {
+		if (!strcmp(opt, "--set-dscp-class")) {
+			c = rules_dscp_class(vals[0]);
+			if (c < 0) {
+				ERR(st, opt, "unknown DSCP class '%s' after %s (CS0-CS7, BE, AF11-AF43, EF)",
+				    vals[0], opt);
+				return RULES_OPT_ERROR;
+			}
+			tg->tos.value = (uint8_t)c;
+			return RULES_OPT_OK;
+		}
+		if (!rules_parse_cnum(vals[0], strlen(vals[0]), 63, &x)) {
+			ERR(st, opt, "expected a DSCP 0-63 after %s, got '%s'", opt, vals[0]);
+			return RULES_OPT_ERROR;
+		}
+		tg->tos.value = (uint8_t)x;
+		return RULES_OPT_OK;
+	}
+	if (i == 0 ? !rules_parse_tos(vals[0], &v, &m)
+		   : !rules_parse_cnum(vals[0], strlen(vals[0]), 255, &x)) {
+		ERR(st, opt, "expected %s after %s, got '%s'",
+		    i == 0 ? "a TOS value[/mask] (0-255) or a TOS name" : "a value 0-255",
+		    opt, vals[0]);
+		return RULES_OPT_ERROR;
+	}
+	switch (i) {
+	case 1: v = 0; m = (uint8_t)~x; break;      /* --and-tos */
+	case 2: v = (uint8_t)x; m = (uint8_t)x; break; /* --or-tos */
+	case 3: v = (uint8_t)x; m = 0; break;        /* --xor-tos */
+	default: break;
+	}
+	tg->tos.value = v;
+	tg->tos.mask = m;
+	return RULES_OPT_OK;
+}
+
+/* TCPMSS --set-mss N | --clamp-mss-to-pmtu (the last one given wins, as
+ * in iptables). */
+static enum rules_opt_result
+tcpmss_opt(struct rules_rule_state *st, const char *opt, char *const *vals,
+	   uint32_t nvals, uint32_t *used)
+{
+	struct rules_target *tg = &st->r->target;
+	uint32_t max = st->c->family == RULES_FAMILY_IPV6 ? 65535 - 40 : 65535 - 20;
+	uint32_t v;
+
+	if (!strcmp(opt, "--clamp-mss-to-pmtu")) {
+		if (!topt_once(st, O_NFMASK, opt))
+			return RULES_OPT_ERROR;
+		st->target_seen |= O_MARKOP;
+		tg->tcpmss.clamp = true;
+		return RULES_OPT_OK;
+	}
+	if (strcmp(opt, "--set-mss"))
+		return RULES_OPT_UNKNOWN;
+	if (!topt_val(st, opt, nvals, "an MSS") || !topt_once(st, O_CTMASK, opt))
+		return RULES_OPT_ERROR;
+	*used = 1;
+	if (!rules_parse_cnum(vals[0], strlen(vals[0]), max, &v)) {
+		ERR(st, opt, "expected an MSS 0-%u after %s, got '%s'", max, opt, vals[0]);
+		return RULES_OPT_ERROR;
+	}
+	st->target_seen |= O_MARKOP;
+	tg->tcpmss.clamp = false;
+	tg->tcpmss.mss = (uint16_t)v;
+	return RULES_OPT_OK;
+}
+
+/* "value[/mask]" as iptables' xtables_parse_mark_mask: C numbers up to
+ * 0xffffffff, mask 0xffffffff when left out. */
+static bool
+parse_mark_mask(const char *s, uint32_t *value, uint32_t *mask, bool with_mask)
+{
+	const char *slash = strchr(s, '/');
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+
+	if (n == 0 || !rules_parse_cnum(s, n, UINT32_MAX, value))
+		return false;
+	*mask = UINT32_MAX;
+	if (slash == NULL)
+		return true;
+	if (!with_mask || slash[1] == '\0')
+		return false;
+	return rules_parse_cnum(slash + 1, strlen(slash + 1), UINT32_MAX, mask);
+}
+
+/* MARK and CONNMARK: one operation each; CONNMARK's --save-mark and
+ * --restore-mark take --nfmask/--ctmask or --mask (both). */
+static enum rules_opt_result
+mark_opt(struct rules_rule_state *st, const char *opt, char *const *vals,
+	 uint32_t nvals, uint32_t *used)
+{
+	static const char *const ops[] = {
+		"--set-xmark", "--set-mark", "--and-mark", "--or-mark", "--xor-mark",
+		"--save-mark", "--restore-mark",
+	};
+	struct rules_target *tg = &st->r->target;
+	bool cm = tg->kind == RULES_T_CONNMARK;
+	const char *tname = cm ? "CONNMARK" : "MARK";
+	uint32_t v, m;
+	unsigned i;
+
+	for (i = 0; i < RULES_ARRAY_SIZE(ops); i++)
+		if (!strcmp(opt, ops[i]))
+			break;
+	if (i >= 5 && i < RULES_ARRAY_SIZE(ops)) {
+		if (!cm)
+			return RULES_OPT_UNKNOWN;
+		if (st->target_seen & O_MARKOP) {
+			ERR(st, opt, "%s: only one operation per rule (%s is a second)",
+			    tname, opt);
+			return RULES_OPT_ERROR;
+		}
+		st->target_seen |= O_MARKOP;
+		tg->connmark.mode = i == 5 ? RULES_CONNMARK_SAVE : RULES_CONNMARK_RESTORE;
+		return RULES_OPT_OK;
+	}
+	if (i < 5) {
+		if (!topt_val(st, opt, nvals, i < 2 ? "value[/mask]" : "a mark"))
+			return RULES_OPT_ERROR;
+		if (st->target_seen & O_MARKOP) {
+			ERR(st, opt, "%s: only one operation per rule (%s is a second)",
+			    tname, opt);
+			return RULES_OPT_ERROR;
+		}
+		st->target_seen |= O_MARKOP;
+		*used = 1;
+		if (!parse_mark_mask(vals[0], &v, &m, i < 2)) {
+			ERR(st, opt, "expected %s (numbers up to 0xffffffff) after %s, got '%s'",
+			    i < 2 ? "value[/mask]" : "a mark", opt, vals[0]);
+			return RULES_OPT_ERROR;
+		}
+		switch (i) {
+		case 1: m |= v; break;              /* --set-mark: zero the mask, set */
+		case 2: m = ~v; v = 0; break;       /* --and-mark */
+		case 3: m = v; break;               /* --or-mark */
+		case 4: m = 0; break;               /* --xor-mark */
+		default: break;
+		}
+		if (cm) {
+			tg->connmark.mode = RULES_CONNMARK_SET;
+			tg->connmark.ctmark = v;
+			tg->connmark.ctmask = m;
+		} else {
+			tg->mark.value = v;
+			tg->mark.mask = m;
+		}
+		return RULES_OPT_OK;
+	}
+	if (cm && (!strcmp(opt, "--nfmask") || !strcmp(opt, "--ctmask") ||
+		   !strcmp(opt, "--mask"))) {
+		uint16_t bit = opt[2] == 'n' ? O_NFMASK : opt[2] == 'c' ? O_CTMASK : O_MASK;
+
+		if (!topt_val(st, opt, nvals, "a mask") || !topt_once(st, bit, opt))
+			return RULES_OPT_ERROR;
+		if ((bit == O_MASK && (st->target_seen & (O_NFMASK | O_CTMASK))) ||
+		    (bit != O_MASK && (st->target_seen & O_MASK))) {
+			ERR(st, opt, "CONNMARK: %s cannot be used together with %s", opt,
+			    bit == O_MASK ? "--nfmask/--ctmask" : "--mask");
+			return RULES_OPT_ERROR;
+		}
+		*used = 1;
+		if (!rules_parse_cnum(vals[0], strlen(vals[0]), UINT32_MAX, &m)) {
+			ERR(st, opt, "expected a mask (a number up to 0xffffffff) after %s, got '%s'",
+			    opt, vals[0]);
+			return RULES_OPT_ERROR;
+		}
+		if (bit != O_CTMASK)
+			tg->connmark.nfmask = m;
+		if (bit != O_NFMASK)
+			tg->connmark.ctmask = m;
+		return RULES_OPT_OK;
+	}
+	return RULES_OPT_UNKNOWN;
+}
+
 enum rules_opt_result
 rules_target_option(struct rules_rule_state *st, const char *opt,
 		    char *const *vals, uint32_t nvals, bool inv, uint32_t *used)
@@ -575,6 +900,67 @@ rules_target_finish(struct rules_rule_state *st)
 			ERR(st, st->target_tok,
 			    "target '%s' with ports needs '-p tcp', '-p udp', '-p sctp' or '-p dccp'",
 			    st->target_tok);
+			return false;
+		}
+		return true;
+	case RULES_T_TCPMSS: {
+		const struct rules_chain *ch =
+			&st->c->rs->tables[st->table].chains[st->chain];
+
+		if (!(st->target_seen & O_MARKOP)) {
+			ERR(st, st->target_tok, "target 'TCPMSS' needs --set-mss or --clamp-mss-to-pmtu");
+			return false;
+		}
+		if (!tcp) {
+			ERR(st, st->target_tok, "target 'TCPMSS' needs '-p tcp' in the rule");
+			return false;
+		}
+		if (tg->tcpmss.clamp && ch->builtin &&
+		    (ch->hook == RULES_HOOK_PREROUTING || ch->hook == RULES_HOOK_INPUT)) {
+			ERR(st, "--clamp-mss-to-pmtu",
+			    "--clamp-mss-to-pmtu is only valid in FORWARD, OUTPUT and POSTROUTING, not in %s",
+			    ch->name);
+			return false;
+		}
+		return true;
+	}
+	case RULES_T_TOS:
+	case RULES_T_DSCP:
+		if (!(st->target_seen & O_MARKOP)) {
+			ERR(st, st->target_tok, "target '%s' needs %s", st->target_tok,
+			    tg->kind == RULES_T_TOS
+				? "one of --set-tos, --and-tos, --or-tos, --xor-tos"
+				: "--set-dscp or --set-dscp-class");
+			return false;
+		}
+		return true;
+	case RULES_T_TTL:
+	case RULES_T_HL:
+		if ((tg->kind == RULES_T_TTL) != (st->c->family == RULES_FAMILY_IPV4)) {
+			ERR(st, st->target_tok, "target '%s' is only for %s", st->target_tok,
+			    tg->kind == RULES_T_TTL ? "IPv4 (iptables)" : "IPv6 (ip6tables)");
+			return false;
+		}
+		if (!(st->target_seen & O_MARKOP)) {
+			ERR(st, st->target_tok, "target '%s' needs one of %s", st->target_tok,
+			    tg->kind == RULES_T_TTL ? "--ttl-set, --ttl-dec, --ttl-inc"
+						    : "--hl-set, --hl-dec, --hl-inc");
+			return false;
+		}
+		return true;
+	case RULES_T_CHECKSUM:
+		if (!(st->target_seen & O_MARKOP)) {
+			ERR(st, st->target_tok, "target 'CHECKSUM' needs --checksum-fill");
+			return false;
+		}
+		return true;
+	case RULES_T_MARK:
+	case RULES_T_CONNMARK:
+		if (!(st->target_seen & O_MARKOP)) {
+			ERR(st, st->target_tok,
+			    tg->kind == RULES_T_MARK
+				? "target 'MARK' needs one of --set-xmark, --set-mark, --and-mark, --or-mark, --xor-mark"
+				: "target 'CONNMARK' needs one of --set-xmark, --set-mark, --and-mark, --or-mark, --xor-mark, --save-mark, --restore-mark");
 			return false;
 		}
 		return true;

@@ -143,6 +143,8 @@ struct ctx {
 	uint32_t status;
 	uint8_t dir;
 	uint8_t in;
+	uint32_t mark;   /* packet mark on entry */
+	uint32_t ctmark; /* the connection's mark */
 };
 
 static void
@@ -152,7 +154,9 @@ same(const struct rules_verdict *a, const struct rules_verdict *b,
 	if (a->verdict != b->verdict || a->rule != b->rule ||
 	    a->reject != b->reject || a->log_rule != b->log_rule ||
 	    a->dnat_rule != b->dnat_rule || a->snat_rule != b->snat_rule ||
-	    a->notrack != b->notrack || a->helper != b->helper) {
+	    a->notrack != b->notrack || a->helper != b->helper ||
+	    a->mark != b->mark || a->ctmark != b->ctmark ||
+	    a->ctmark_set != b->ctmark_set) {
 		test_failed++;
 		fprintf(stderr,
 			"line %d: acl and interpreter disagree: verdict %u/%u rule %d/%d reject %u/%u log %d/%d dnat %d/%d snat %d/%d notrack %u/%u helper %u/%u\n",
@@ -171,7 +175,7 @@ static struct rules_verdict ev_line(struct T *t, const struct pkt_meta *m,
 	struct rules_pkt p = {
 		.meta = m, .state_bits = c.state, .ct_status = c.status,
 		.dir = c.dir, .in_port = c.in, .out_port = c.in ^ 1,
-		.len = m->l3_len,
+		.len = m->l3_len, .mark = c.mark, .ctmark = c.ctmark,
 	};
 	struct rules_verdict v, r;
 
@@ -225,6 +229,544 @@ RID(struct T *t, enum rules_table_id tb, const char *chain,
 #define HDR_DROP "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n"
 
 /* ---- matches ------------------------------------------------------------------ */
+
+/* -m conntrack --ctproto and the --ctorig/--ctrepl ports: the original
+ * tuple is the packet's in the original direction, reversed in the reply
+ * one; packets without a connection skip them. */
+static void
+test_ct_tuple(void)
+{
+	struct pkt_meta m;
+	struct T t;
+
+	if (!T_load(&t, HDR
+		    "-A FORWARD -m conntrack --ctorigdstport 25 -j DROP\n"
+		    "-A FORWARD -m conntrack ! --ctproto tcp --ctreplsrcport 53 -j REJECT\n"
+		    "-A FORWARD -m conntrack --ctstate NEW,INVALID ! --ctorigsrcport 1024:65535 -j DROP\n"
+		    "COMMIT\n")) {
+		CHECK(0);
+		return;
+	}
+	m = M("1.1.1.1", "2.2.2.2", 6, 40000, 25, 0x02);
+	EXPECT(EV(&t, m, ST_NEW), D, F(0));
+	m = M("2.2.2.2", "1.1.1.1", 6, 25, 40000, 0x12);
+	EXPECT(EV(&t, m, ST_EST, .dir = 1), D, F(0)); /* the reply of it */
+	EXPECT(EV(&t, m, ST_EST), A, -1);             /* original: dport 40000 */
+	m = M("1.1.1.1", "8.8.8.8", 17, 40000, 53, 0);
+	EXPECT(EV(&t, m, ST_NEW), R, F(1));
+	m = M("1.1.1.1", "8.8.8.8", 6, 40000, 53, 0x02);
+	EXPECT(EV(&t, m, ST_NEW), A, -1);
+	m = M("1.1.1.1", "8.8.8.8", 17, 53, 99, 0);
+	EXPECT(EV(&t, m, ST_NEW), D, F(2));
+	EXPECT(EV(&t, m, ST_INV), D, F(2)); /* ctless: --ctstate alone decides */
+	/* ctless: rule 0 (no --ctstate) never matches, rule 2's --ctstate
+	 * matches without looking at the ports */
+	m = M("1.1.1.1", "2.2.2.2", 6, 40000, 25, 0x02);
+	EXPECT(EV(&t, m, ST_INV), D, F(2));
+	T_free(&t);
+}
+
+/* -m tos / -m dscp from the frame's header, TOS and DSCP in order, the
+ * header checksum kept right; IPv6's traffic class. */
+static void
+test_tos_dscp(void)
+{
+	uint8_t frame[14 + 20] = { 0 };
+	uint8_t *ip = frame + 14;
+	struct rules_pkt p = { .state_bits = ST_NEW, .len = 20, .l2 = frame };
+	struct rules_verdict v, r;
+	struct pkt_meta m;
+	struct T t;
+	uint32_t sum, i;
+
+	if (!T_load(&t, "*mangle\n:FORWARD ACCEPT [0:0]\n"
+		    "-A FORWARD -m dscp --dscp-class af11 -j DSCP --set-dscp-class EF\n"
+		    "-A FORWARD -m tos --tos 0x04/0x0c -j TOS --or-tos 0x08\n"
+		    "COMMIT\n" HDR
+		    "-A FORWARD -m dscp --dscp-class EF -j DROP\n"
+		    "-A FORWARD -m tos --tos 0x0c/0x0c -j REJECT\n"
+		    "COMMIT\n")) {
+		CHECK(0);
+		return;
+	}
+	ip[0] = 0x45;
+	ip[1] = 10 << 2 | 1; /* AF11, ECN 1 */
+	ip[8] = 64;
+	ip[9] = 6;
+	m = M("1.1.1.1", "2.2.2.2", 6, 5, 80, 0x02);
+	m.l3_off = 14;
+	p.meta = &m;
+	rules_eval_burst(t.rt, 0, &p, 1, &v);
+	rules_eval_burst(t.ref, 0, &p, 1, &r);
+	same(&v, &r, __LINE__);
+	EXPECT(v, D, F(0));
+	CHECK_EQ(v.tos_set, 1);
+	CHECK_EQ(v.tos, 46 << 2 | 1); /* ECN bits kept */
+	ip[1] = 0x04;
+	rules_eval_burst(t.rt, 0, &p, 1, &v);
+	EXPECT(v, R, F(1));
+	CHECK_EQ(v.tos, 0x0c);
+	ip[1] = 0;
+	rules_eval_burst(t.rt, 0, &p, 1, &v);
+	EXPECT(v, A, -1);
+	CHECK_EQ(v.tos_set, 0);
+	T_free(&t);
+
+	for (sum = 0, i = 0; i < 20; i += 2)
+		sum += (uint32_t)(ip[i] << 8 | ip[i + 1]);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (uint16_t)~sum;
+	ip[10] = (uint8_t)(sum >> 8), ip[11] = (uint8_t)sum;
+	rules_tos_apply(ip, 0xb8);
+	CHECK_EQ(ip[1], 0xb8);
+	for (sum = 0, i = 0; i < 20; i += 2)
+		sum += (uint32_t)(ip[i] << 8 | ip[i + 1]);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	CHECK_EQ(sum, 0xffff);
+	/* IPv6: the traffic class straddles the first two bytes */
+	memset(ip, 0, 8);
+	ip[0] = 0x60;
+	ip[1] = 0x0a; /* flow label bits kept */
+	rules_tos_apply(ip, 0xb8);
+	CHECK_EQ(ip[0], 0x6b);
+	CHECK_EQ(ip[1], 0x8a);
+}
+
+/* TTL target: applied in order (later -m ttl sees it), floor 0, the
+ * header checksum kept right. */
+static void
+test_ttl_target(void)
+{
+	uint8_t ip[20] = { 0x45, 0, 0, 40, 0, 0, 0, 0, 12, 6, 0, 0,
+			   1, 1, 1, 1, 2, 2, 2, 2 };
+	struct rules_verdict v;
+	struct pkt_meta m;
+	struct T t;
+	uint32_t sum, i;
+
+	if (!T_load(&t, "*mangle\n:FORWARD ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n"
+		    "-A FORWARD -j TTL --ttl-dec 5\n"
+		    "-A FORWARD -m ttl --ttl-gt 1 -m ttl --ttl-lt 10 -j TTL --ttl-set 64\n"
+		    "-A POSTROUTING -m ttl --ttl-eq 1 -j TTL --ttl-dec 200\n"
+		    "COMMIT\n" HDR
+		    "-A FORWARD -m ttl --ttl-eq 64 -j DROP\n"
+		    "COMMIT\n")) {
+		CHECK(0);
+		return;
+	}
+	m = M("1.1.1.1", "2.2.2.2", 6, 5, 80, 0x02);
+	m.ttl = 12;
+	v = EV(&t, m, ST_NEW);
+	EXPECT(v, D, F(0));
+	CHECK_EQ(v.ttl_set, 1);
+	CHECK_EQ(v.ttl, 64);
+	m.ttl = 30;
+	v = EV(&t, m, ST_NEW);
+	EXPECT(v, A, -1);
+	CHECK_EQ(v.ttl, 25);
+	m.ttl = 6;
+	v = EV(&t, m, ST_NEW);
+	CHECK_EQ(v.ttl, 0); /* 6 - 5 = 1, then 1 - 200 floors at 0 */
+	T_free(&t);
+
+	for (sum = 0, i = 0; i < 20; i += 2)
+		sum += (uint32_t)(ip[i] << 8 | ip[i + 1]);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (uint16_t)~sum;
+	ip[10] = (uint8_t)(sum >> 8), ip[11] = (uint8_t)sum;
+	rules_ttl_apply(ip, 200);
+	CHECK_EQ(ip[8], 200);
+	for (sum = 0, i = 0; i < 20; i += 2)
+		sum += (uint32_t)(ip[i] << 8 | ip[i + 1]);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	CHECK_EQ(sum, 0xffff);
+}
+
+/* Ones' complement sum of the TCP segment with its IPv4 pseudo-header:
+ * 0xffff when the checksum in it is right. */
+static uint16_t
+tcp4_sum(const uint8_t *ip, const uint8_t *th, uint32_t len)
+{
+	uint32_t sum = 6 + len, i;
+
+	for (i = 12; i < 20; i += 2)
+		sum += (uint32_t)(ip[i] << 8 | ip[i + 1]);
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)(th[i] << 8 | th[i + 1]);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+/* TCPMSS: the lowest value of the rules that matched, clamping to the
+ * smaller port MTU, only lowering, the checksum kept right; -m tcpmss. */
+static void
+test_tcpmss(void)
+{
+	static const char *txt =
+		"*mangle\n:FORWARD ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n"
+		"-A FORWARD -p tcp -m tcpmss --mss 0:99 -j DROP\n"
+		"-A FORWARD -p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu\n"
+		"-A POSTROUTING -p tcp --dport 80 -j TCPMSS --set-mss 1300\n"
+		"-A POSTROUTING -p tcp --dport 81 -j TCPMSS --set-mss 1460\n"
+		"COMMIT\n";
+	uint8_t frame[14 + 20 + 24];
+	uint8_t *ip = frame + 14, *th = frame + 34;
+	struct rules_runtime_opts o = { .n_slots = 2, .mtu = { 1500, 1492 } };
+	struct rules_pkt p = { .state_bits = ST_NEW, .len = 44, .l2 = frame,
+			       .out_port = 1 };
+	struct rules_runtime *rt;
+	struct rules_verdict v;
+	struct pkt_meta m;
+	struct T t;
+	char err[128];
+	uint32_t sum;
+	unsigned i;
+
+	memset(frame, 0, sizeof(frame));
+	ip[0] = 0x45;
+	ip[9] = 6;
+	memcpy(ip + 12, "\x01\x01\x01\x01\x02\x02\x02\x02", 8);
+	th[12] = 6 << 4;  /* 24-byte header */
+	th[13] = 0x02;    /* SYN */
+	th[20] = 2, th[21] = 4, th[22] = 1460 >> 8, th[23] = 1460 & 0xff;
+	th[3] = 80;
+	sum = (uint16_t)~tcp4_sum(ip, th, 24);
+	th[16] = (uint8_t)(sum >> 8), th[17] = (uint8_t)sum;
+	CHECK_EQ(tcp4_sum(ip, th, 24), 0xffff);
+
+	if (!T_load(&t, txt) ||
+	    rules_runtime_build_opts(t.rs, ports, &o, &rt, err, sizeof(err)) != 0) {
+		CHECK(0);
+		T_free(&t);
+		return;
+	}
+	m = M("1.1.1.1", "2.2.2.2", 6, 5, 80, 0x02);
+	m.l4_off = 34;
+	p.meta = &m;
+	rules_eval_burst(rt, 0, &p, 1, &v);
+	CHECK_EQ(v.verdict, A);
+	CHECK_EQ(v.tcpmss_set, 1);
+	CHECK_EQ(v.tcpmss, 1300); /* min(1492 - 40, 1300) */
+	CHECK(rules_tcpmss_apply(th, 24, v.tcpmss));
+	CHECK_EQ(th[22] << 8 | th[23], 1300);
+	CHECK_EQ(tcp4_sum(ip, th, 24), 0xffff);
+	CHECK(!rules_tcpmss_apply(th, 24, 1400)); /* never raised */
+	/* clamp only: the smaller MTU */
+	m.tuple.dport = htons(81);
+	rules_eval_burst(rt, 0, &p, 1, &v);
+	CHECK_EQ(v.tcpmss, 1452);
+	/* not a SYN: no TCPMSS from FORWARD, POSTROUTING's 1460 */
+	m.tcp_flags = 0x10;
+	rules_eval_burst(rt, 0, &p, 1, &v);
+	CHECK_EQ(v.tcpmss_set, 1);
+	CHECK_EQ(v.tcpmss, 1460);
+	m.tuple.dport = htons(82);
+	rules_eval_burst(rt, 0, &p, 1, &v);
+	CHECK_EQ(v.tcpmss_set, 0);
+	/* -m tcpmss reads the option */
+	th[22] = 0, th[23] = 50;
+	rules_eval_burst(rt, 0, &p, 1, &v);
+	CHECK_EQ(v.verdict, D);
+	/* options walked past NOPs; none: no match */
+	th[20] = 1, th[21] = 1, th[22] = 1, th[23] = 0;
+	rules_eval_burst(rt, 0, &p, 1, &v);
+	CHECK_EQ(v.verdict, A);
+	CHECK(!rules_tcpmss_apply(th, 24, 100));
+	for (i = 0; i < 4; i++)
+		CHECK_EQ(th[20 + i], i < 3 ? 1 : 0);
+	rules_runtime_free(rt);
+	T_free(&t);
+}
+
+/* ttl, length, iprange, pkttype, mac (the frame's MACs), CHECKSUM as a
+ * no-op. */
+static void
+test_header_matches(void)
+{
+	static uint8_t frame[14] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+				     0x58, 0x94, 0x6b, 0x17, 0x41, 0x7c, 0x08, 0x00 };
+	struct rules_pkt p = { .state_bits = ST_NEW };
+	struct rules_verdict v, r;
+	struct pkt_meta m;
+	struct T t;
+
+	if (!T_load(&t, "*mangle\n:FORWARD ACCEPT [0:0]\n"
+		    "-A FORWARD -j CHECKSUM --checksum-fill\n"
+		    "-A FORWARD -m ttl --ttl-lt 5 -j DROP\n"
+		    "-A FORWARD -m length ! --length 64:1500 -j DROP\n"
+		    "-A FORWARD -m iprange --src-range 10.0.0.5-10.0.0.9 ! --dst-range 2.2.2.0-2.2.2.9 -j DROP\n"
+		    "-A FORWARD -m mac --mac-source 58:94:6B:17:41:7C -m pkttype --pkt-type broadcast -j DROP\n"
+		    "-A FORWARD -m pkttype ! --pkt-type unicast -j DROP\n"
+		    "-A FORWARD -m mac ! --mac-source 58:94:6B:17:41:7C -j DROP\n"
+		    "COMMIT\n")) {
+		CHECK(0);
+		return;
+	}
+#define MG(i) RID(&t, RULES_TABLE_MANGLE, "FORWARD", (i))
+	m = M("1.1.1.1", "2.2.2.2", 6, 5, 80, 0x02);
+	m.ttl = 4;
+	EXPECT(EV(&t, m, ST_NEW), D, MG(1));
+	m.ttl = 64;
+	EXPECT(EV(&t, m, ST_NEW), A, -1); /* no frame: mac never matches */
+	m.l3_len = 40;
+	EXPECT(EV(&t, m, ST_NEW), D, MG(2));
+	m = M("10.0.0.7", "3.3.3.3", 6, 5, 80, 0x02);
+	m.ttl = 64;
+	EXPECT(EV(&t, m, ST_NEW), D, MG(3));
+	m = M("10.0.0.7", "2.2.2.3", 6, 5, 80, 0x02);
+	m.ttl = 64;
+	EXPECT(EV(&t, m, ST_NEW), A, -1);
+	/* with the frame: broadcast from 58:94:..., then other sources */
+	p.meta = &m;
+	p.len = m.l3_len;
+	p.l2 = frame;
+	rules_eval_burst(t.rt, 0, &p, 1, &v);
+	rules_eval_burst(t.ref, 0, &p, 1, &r);
+	EXPECT(v, D, MG(4));
+	EXPECT(r, D, MG(4));
+	frame[11] = 0x7d;
+	rules_eval_burst(t.rt, 0, &p, 1, &v);
+	EXPECT(v, D, MG(5));
+	frame[0] = 0x01; /* multicast */
+	rules_eval_burst(t.rt, 0, &p, 1, &v);
+	EXPECT(v, D, MG(5));
+	frame[0] = 0x02; /* unicast, another source */
+	rules_eval_burst(t.rt, 0, &p, 1, &v);
+	EXPECT(v, D, MG(6));
+	frame[11] = 0x7c;
+	rules_eval_burst(t.rt, 0, &p, 1, &v);
+	rules_eval_burst(t.ref, 0, &p, 1, &r);
+	EXPECT(v, A, -1);
+	EXPECT(r, A, -1);
+#undef MG
+	T_free(&t);
+}
+
+/* -m addrtype without a routing table: broadcast and multicast from the
+ * address, LOCAL from the ports' addresses (none: never), the interface
+ * limits; IPv6's conjunction of address classes. */
+static void
+test_addrtype(void)
+{
+	static const char *txt = HDR
+		"-A FORWARD -m addrtype --dst-type LOCAL --limit-iface-in -j DROP\n"
+		"-A FORWARD -m addrtype --dst-type LOCAL -j REJECT\n"
+		"-A FORWARD -m addrtype --dst-type BROADCAST -j DROP\n"
+		"-A FORWARD -m addrtype ! --src-type UNICAST -j DROP\n"
+		"-A FORWARD -m addrtype --dst-type MULTICAST ! --src-type LOCAL -j ACCEPT\n"
+		"COMMIT\n";
+	struct rules_addr l0 = { .plen = 24 }, l1 = { .plen = 16 };
+	struct rules_runtime_opts o = { .n_slots = 2 };
+	struct rules_runtime *rt;
+	struct rules_pkt p = { .state_bits = ST_NEW, .len = 100 };
+	struct rules_verdict v;
+	struct pkt_meta m;
+	struct T t;
+	uint32_t a;
+	char err[128];
+	unsigned i;
+	bool w = false;
+
+	/* no addresses: nothing is LOCAL, with a warning */
+	if (!T_load(&t, txt)) {
+		CHECK(0);
+		return;
+	}
+	for (i = 0; i < rules_runtime_n_warnings(t.rt); i++)
+		w |= strstr(rules_runtime_warning(t.rt, i), "no address is LOCAL") != NULL;
+	CHECK(w);
+	m = M("1.1.1.1", "10.0.0.1", 6, 5, 80, 0x02);
+	EXPECT(EV(&t, m, ST_NEW), A, -1);
+	m = M("1.1.1.1", "255.255.255.255", 17, 68, 67, 0);
+	EXPECT(EV(&t, m, ST_NEW), D, F(2));
+	m = M("0.0.0.0", "8.8.8.8", 17, 68, 67, 0);
+	EXPECT(EV(&t, m, ST_NEW), D, F(3));
+	m = M("1.1.1.1", "239.1.1.1", 17, 5, 5, 0);
+	EXPECT(EV(&t, m, ST_NEW), A, F(4));
+	T_free(&t);
+
+	/* ports' addresses: 10.0.0.1/24 on eth0, 10.1.0.1/16 on eth1 */
+	a = ip4("10.0.0.1");
+	memcpy(l0.addr, &a, 4);
+	a = ip4("10.1.0.1");
+	memcpy(l1.addr, &a, 4);
+	o.local[0] = &l0;
+	o.n_local[0] = 1;
+	o.local[1] = &l1;
+	o.n_local[1] = 1;
+	memset(&t, 0, sizeof(t));
+	if (!T_load(&t, txt) ||
+	    rules_runtime_build_opts(t.rs, ports, &o, &rt, err, sizeof(err)) != 0) {
+		CHECK(0);
+		T_free(&t);
+		return;
+	}
+	p.meta = &m;
+	m = M("1.1.1.1", "10.0.0.1", 6, 5, 80, 0x02);
+	p.in_port = 0, p.out_port = 1;
+	rules_eval_burst(rt, 0, &p, 1, &v);
+	EXPECT(v, D, 0); /* eth0's own address, arrived on eth0 */
+	p.in_port = 1, p.out_port = 0;
+	rules_eval_burst(rt, 0, &p, 1, &v);
+	EXPECT(v, R, 1); /* LOCAL, but not eth1's */
+	m = M("1.1.1.1", "10.0.0.255", 6, 5, 80, 0x02);
+	rules_eval_burst(rt, 0, &p, 1, &v);
+	EXPECT(v, D, 2); /* eth0's subnet broadcast */
+	m = M("1.1.1.1", "10.1.255.255", 6, 5, 80, 0x02);
+	rules_eval_burst(rt, 0, &p, 1, &v);
+	EXPECT(v, D, 2);
+	m = M("10.1.0.1", "239.1.1.1", 17, 5, 5, 0);
+	rules_eval_burst(rt, 0, &p, 1, &v);
+	EXPECT(v, D, 3); /* a LOCAL source is not UNICAST */
+	rules_runtime_free(rt);
+	T_free(&t);
+
+	/* IPv6: classes must all hold (MULTICAST,UNICAST never matches) */
+	if (!T_load_fam(&t, "*filter\n:FORWARD ACCEPT [0:0]\n"
+			"-A FORWARD -m addrtype --dst-type MULTICAST,UNICAST -j DROP\n"
+			"-A FORWARD -m addrtype --dst-type MULTICAST -j REJECT\n"
+			"-A FORWARD -m addrtype --src-type UNSPEC -j DROP\n"
+			"-A FORWARD -m addrtype --dst-type UNICAST -j ACCEPT\n"
+			"COMMIT\n", ports, RULES_FAMILY_IPV6)) {
+		CHECK(0);
+		return;
+	}
+	memset(&m, 0, sizeof(m));
+	m.l3 = PKT_L3_IPV6;
+	m.tuple.family = 6;
+	m.tuple.proto = 17;
+	m.l3_len = 100;
+	inet_pton(AF_INET6, "2001:db8::1", m.tuple.src);
+	inet_pton(AF_INET6, "ff02::1", m.tuple.dst);
+	EXPECT(EV(&t, m, ST_NEW), R, F(1));
+	inet_pton(AF_INET6, "2001:db8::2", m.tuple.dst);
+	EXPECT(EV(&t, m, ST_NEW), A, F(3));
+	memset(m.tuple.src, 0, 16);
+	EXPECT(EV(&t, m, ST_NEW), D, F(2));
+	T_free(&t);
+}
+
+/* The mangle table in netfilter's order (mangle PREROUTING, nat
+ * PREROUTING, mangle FORWARD, filter FORWARD, mangle POSTROUTING, nat
+ * POSTROUTING), MARK and CONNMARK carried from hook to hook, -m mark and
+ * -m connmark; raw's MARK; packets without a connection. */
+static void
+test_mangle_marks(void)
+{
+	struct T t;
+	struct pkt_meta m;
+	struct rules_verdict v;
+	struct rules_hook_stats st;
+
+	if (!T_load(&t,
+		    "*mangle\n:PREROUTING ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n"
+		    ":POSTROUTING ACCEPT [0:0]\n"
+		    "-A PREROUTING -j CONNMARK --restore-mark --mask 0xff\n"
+		    "-A PREROUTING -m mark ! --mark 0/0xff -j ACCEPT\n"
+		    "-A PREROUTING -p tcp --dport 22 -j MARK --set-mark 0x1/0xff\n"
+		    "-A PREROUTING -p udp -j MARK --set-mark 0x2/0xff\n"
+		    "-A PREROUTING -s 9.9.9.9 -j DROP\n"
+		    "-A PREROUTING -j CONNMARK --save-mark --mask 0xff\n"
+		    "-A FORWARD -m connmark --mark 0x2/0xff -j MARK --or-mark 0x100\n"
+		    "-A FORWARD -m connmark ! --mark 0x7 -j RETURN\n"
+		    "-A FORWARD -j CONNMARK --set-xmark 0x70/0xf0\n"
+		    "-A POSTROUTING -m mark --mark 0x100/0x100 -j MARK --xor-mark 0x1000\n"
+		    "COMMIT\n"
+		    "*raw\n:PREROUTING ACCEPT [0:0]\n"
+		    "-A PREROUTING -p tcp --dport 99 -j MARK --set-mark 0x5\n"
+		    "COMMIT\n"
+		    HDR_DROP
+		    "-A FORWARD -m mark --mark 0x1/0xff -j ACCEPT\n"
+		    "-A FORWARD -m mark --mark 0x102 -j ACCEPT\n"
+		    "-A FORWARD -m connmark --mark 0x77 -j ACCEPT\n"
+		    "COMMIT\n"
+		    "*nat\n:POSTROUTING ACCEPT [0:0]\n"
+		    "-A POSTROUTING -m mark --mark 0x1102 -j MASQUERADE\n"
+		    "COMMIT\n")) {
+		CHECK(0);
+		return;
+	}
+	CHECK_EQ(rules_runtime_hook_stats(t.rt, RULES_TABLE_MANGLE,
+					  RULES_HOOK_FORWARD, &st), 0);
+	CHECK(st.present);
+	/* new ssh: marked 1 in PREROUTING, saved to the connection */
+	m = M("1.1.1.1", "2.2.2.2", 6, 5, 22, 0x02);
+	v = EV(&t, m, ST_NEW);
+	EXPECT(v, A, F(0));
+	CHECK_EQ(v.mark, 0x1);
+	CHECK_EQ(v.ctmark, 0x1);
+	CHECK_EQ(v.ctmark_set, 1);
+	/* its later packets: restored, PREROUTING accepts early, nothing saved */
+	v = EV(&t, m, ST_EST, .mark = 0, .ctmark = 0x1);
+	EXPECT(v, A, F(0));
+	CHECK_EQ(v.mark, 0x1);
+	CHECK_EQ(v.ctmark_set, 0);
+	/* udp: 2, then FORWARD's connmark 2 -> or 0x100, filter takes 0x102,
+	 * POSTROUTING xors 0x1000 before nat POSTROUTING sees it */
+	m = M("1.1.1.1", "2.2.2.2", 17, 5, 53, 0);
+	v = EV(&t, m, ST_NEW);
+	EXPECT(v, A, F(1));
+	CHECK_EQ(v.mark, 0x1102);
+	CHECK_EQ(v.ctmark, 0x2);
+	CHECK_EQ(v.snat_rule, RID(&t, RULES_TABLE_NAT, "POSTROUTING", 0));
+	/* mangle drops: filter never sees it */
+	m = M("9.9.9.9", "2.2.2.2", 6, 5, 80, 0x02);
+	v = EV(&t, m, ST_NEW);
+	EXPECT(v, D, RID(&t, RULES_TABLE_MANGLE, "PREROUTING", 4));
+	CHECK_EQ(v.table, RULES_TABLE_MANGLE);
+	/* no connection: CONNMARK does nothing, -m connmark never matches
+	 * (the negated one neither) */
+	m = M("1.1.1.1", "2.2.2.2", 17, 5, 53, 0);
+	v = EV(&t, m, ST_INV, .ctmark = 0x2);
+	EXPECT(v, D, -1);
+	CHECK_EQ(v.mark, 0x2);
+	CHECK_EQ(v.ctmark_set, 0);
+	/* a mark from raw, restored over by the connection's (mask 0xff) */
+	m = M("1.1.1.1", "2.2.2.2", 6, 5, 80, 0x10);
+	v = EV(&t, m, ST_EST, .mark = 0x305, .ctmark = 0x7);
+	/* mark 0x307 != 0: PREROUTING accepts; FORWARD: connmark 7 sets
+	 * 0x77; POSTROUTING: bit 0x100 set, xor 0x1000 */
+	CHECK_EQ(v.mark, 0x1307);
+	CHECK_EQ(v.ctmark, 0x77);
+	CHECK_EQ(v.ctmark_set, 1);
+	EXPECT(v, A, F(2));
+	/* raw's MARK */
+	m = M("1.1.1.1", "2.2.2.2", 6, 5, 99, 0x02);
+	v = RAW(&t, m, 0);
+	CHECK_EQ(v.mark, 0x5);
+	m = M("1.1.1.1", "2.2.2.2", 6, 5, 98, 0x02);
+	v = RAW(&t, m, 0);
+	CHECK_EQ(v.mark, 0);
+	T_free(&t);
+
+	/* a mangle table of chain lines only (policies apply), no mangle
+	 * table at all (no hook) */
+	if (!T_load(&t, "*mangle\n:PREROUTING DROP [0:0]\nCOMMIT\n" HDR "COMMIT\n")) {
+		CHECK(0);
+		return;
+	}
+	m = M("1.1.1.1", "2.2.2.2", 6, 5, 22, 0x02);
+	v = EV(&t, m, ST_EST);
+	EXPECT(v, D, -1);
+	CHECK_EQ(v.table, RULES_TABLE_MANGLE);
+	T_free(&t);
+	if (!T_load(&t, HDR "COMMIT\n")) {
+		CHECK(0);
+		return;
+	}
+	CHECK_EQ(rules_runtime_hook_stats(t.rt, RULES_TABLE_MANGLE,
+					  RULES_HOOK_PREROUTING, &st), 0);
+	CHECK(!st.present);
+	v = EV(&t, m, ST_EST, .mark = 0x9, .ctmark = 0x4);
+	EXPECT(v, A, -1);
+	CHECK_EQ(v.mark, 0x9);
+	CHECK_EQ(v.ctmark, 0x4);
+	CHECK_EQ(v.ctmark_set, 0);
+	T_free(&t);
+}
 
 static void
 test_addresses(void)
@@ -1644,6 +2186,13 @@ main(int argc, char **argv)
 	test_reject_types();
 	test_fragments();
 	test_raw_nat();
+	test_mangle_marks();
+	test_addrtype();
+	test_header_matches();
+	test_tcpmss();
+	test_ttl_target();
+	test_tos_dscp();
+	test_ct_tuple();
 	test_realistic();
 	test_ipv6();
 	test_counters();

@@ -69,7 +69,8 @@ stage_eval_both(const struct dpfw_rules *r, unsigned slot, bool raw,
 
 /*
  * PREROUTING comes before the routing decision: a LOG rule there (raw, or
- * nat PREROUTING and the user chains only it reaches) prints an empty OUT=,
+ * nat or mangle PREROUTING and the user chains only it reaches) prints an
+ * empty OUT=,
  * as the kernel's does.
  */
 static inline bool
@@ -77,10 +78,42 @@ stage_log_before_routing(const struct rules_rule_ref *ref)
 {
 	if (ref->table == RULES_TABLE_RAW)
 		return true;
-	if (ref->table != RULES_TABLE_NAT)
+	if (ref->table != RULES_TABLE_NAT && ref->table != RULES_TABLE_MANGLE)
 		return false;
 	return ref->ch->builtin ? ref->ch->hook == RULES_HOOK_PREROUTING :
 	       ref->ch->hooks == RULES_HOOK_BIT(RULES_HOOK_PREROUTING);
+}
+
+/* TCPMSS: lower the MSS option of an accepted packet (headers sit in the
+ * first segment: pkt_parse_mbuf's rule). */
+static __rte_noinline void
+stage_tcpmss(struct rte_mbuf *m, const struct pkt_meta *meta, uint16_t mss)
+{
+	uint32_t end = meta->l3_off + meta->l3_len;
+
+	if (end > rte_pktmbuf_data_len(m)) /* a chain: the headers are in front */
+		end = rte_pktmbuf_data_len(m);
+	if (meta->tuple.proto != IPPROTO_TCP || !(meta->flags & PKT_F_L4) ||
+	    end <= meta->l4_off)
+		return;
+	rules_tcpmss_apply(rte_pktmbuf_mtod_offset(m, uint8_t *, meta->l4_off),
+			   end - meta->l4_off, mss);
+}
+
+/* What the mangle targets asked of an accepted packet: TCPMSS, TTL/HL,
+ * TOS/DSCP. */
+static inline void
+stage_mangle(struct rte_mbuf *m, const struct pkt_meta *meta,
+	     const struct rules_verdict *v)
+{
+	if (unlikely(v->tcpmss_set))
+		stage_tcpmss(m, meta, v->tcpmss);
+	if (unlikely(v->ttl_set))
+		rules_ttl_apply(rte_pktmbuf_mtod_offset(m, uint8_t *, meta->l3_off),
+				v->ttl);
+	if (unlikely(v->tos_set))
+		rules_tos_apply(rte_pktmbuf_mtod_offset(m, uint8_t *, meta->l3_off),
+				v->tos);
 }
 
 /* Queue the LOG record of the first LOG rule the packet matched. */
@@ -103,14 +136,14 @@ stage_log_verdict(struct dpfw *d, struct dpfw_lcore *l, const struct dpfw_rules 
  * raw PREROUTING: drop what it drops (the burst is compacted in place,
  * order kept), mark what it leaves untracked (bit i of *notrack) and note
  * the helper and zone its CT target gives (helper[i] for a new
- * connection, zone[i] for the lookup). Returns
- * the packets left.
+ * connection, zone[i] for the lookup) and the packet mark its MARK rules
+ * leave (mark[i], for the later hooks). Returns the packets left.
  */
 static inline uint16_t
 stage_raw_stage(struct dpfw *d, struct dpfw_lcore *l, const struct dpfw_rules *r,
 		unsigned in, struct rte_mbuf **pkts, struct pkt_meta *meta,
 		uint16_t n, uint64_t tsc, uint64_t *notrack, uint8_t *helper,
-		uint16_t *zone)
+		uint16_t *zone, uint32_t *mark)
 {
 	struct rules_pkt rp[DPFW_MAX_BURST];
 	struct rules_verdict v[DPFW_MAX_BURST];
@@ -120,7 +153,8 @@ stage_raw_stage(struct dpfw *d, struct dpfw_lcore *l, const struct dpfw_rules *r
 		rp[i] = (struct rules_pkt){ .meta = &meta[i], .state_bits = NF_CTSTATE_INVALID,
 					    .in_port = (uint8_t)in,
 					    .out_port = (uint8_t)(in ^ 1),
-					    .len = meta[i].l3_len };
+					    .len = meta[i].l3_len,
+					    .l2 = rte_pktmbuf_mtod(pkts[i], const uint8_t *) };
 	stage_eval_both(r, l->index, true, rp, n, v);
 	*notrack = 0;
 	for (i = 0; i < n; i++) {
@@ -134,6 +168,8 @@ stage_raw_stage(struct dpfw *d, struct dpfw_lcore *l, const struct dpfw_rules *r
 			*notrack |= 1ull << k;
 		helper[k] = v[i].helper;
 		zone[k] = v[i].zone;
+		mark[k] = v[i].mark;
+		stage_mangle(pkts[i], &meta[i], &v[i]);
 		if (k != i) {
 			pkts[k] = pkts[i];
 			meta[k] = meta[i];
@@ -143,11 +179,16 @@ stage_raw_stage(struct dpfw *d, struct dpfw_lcore *l, const struct dpfw_rules *r
 	return k;
 }
 
-/* The rules after conntrack, for the whole burst. */
+/* The rules after conntrack, for the whole burst: the packet marks raw
+ * left (mark: NULL for none), each connection's mark read here and written
+ * back when a CONNMARK rule changed it (before the verdict: a dropped
+ * packet's CONNMARK stays, as in the kernel). Packets of one connection
+ * in one burst all see the record's mark as the burst found it. */
 static inline void
 stage_filter_stage(const struct dpfw_rules *r, struct dpfw_lcore *l, unsigned in,
-		   const struct pkt_meta *meta, const struct ct_result *res,
-		   uint16_t n, struct rules_verdict *v)
+		   struct rte_mbuf *const *pkts, const struct pkt_meta *meta,
+		   const struct ct_result *res, const uint32_t *mark, uint16_t n,
+		   struct rules_verdict *v)
 {
 	struct rules_pkt rp[DPFW_MAX_BURST];
 	uint16_t i;
@@ -161,8 +202,14 @@ stage_filter_stage(const struct dpfw_rules *r, struct dpfw_lcore *l, unsigned in
 			.in_port = (uint8_t)in,
 			.out_port = (uint8_t)(in ^ 1),
 			.len = meta[i].l3_len,
+			.mark = mark ? mark[i] : 0,
+			.ctmark = res[i].conn ? ct_conn_mark(res[i].conn) : 0,
+			.l2 = rte_pktmbuf_mtod(pkts[i], const uint8_t *),
 		};
 	stage_eval_both(r, l->index, false, rp, n, v);
+	for (i = 0; i < n; i++)
+		if (unlikely(v[i].ctmark_set) && res[i].conn != NULL)
+			ct_conn_set_mark(res[i].conn, v[i].ctmark);
 }
 
 /*

@@ -111,6 +111,7 @@ worker_burst(struct dpfw *d, struct dpfw_lcore *l, unsigned in,
 	uint64_t notrack = 0;
 	uint8_t helper[DPFW_MAX_BURST];
 	uint16_t zone[DPFW_MAX_BURST];
+	uint32_t mark[DPFW_MAX_BURST];
 	bool raw = filter && rules->raw;
 	bool helpers = __atomic_load_n(&d->helpers_possible, __ATOMIC_RELAXED);
 
@@ -141,7 +142,7 @@ worker_burst(struct dpfw *d, struct dpfw_lcore *l, unsigned in,
 	}
 	if (raw)
 		k = stage_raw_stage(d, l, rules, in, pkts, meta, (uint16_t)k, tsc, &notrack,
-				    helper, zone);
+				    helper, zone, mark);
 	if (k == 0)
 		return;
 	ct_classify_burst_notrack(l->ct, pkts, meta, (uint16_t)k, now, notrack,
@@ -151,7 +152,8 @@ worker_burst(struct dpfw *d, struct dpfw_lcore *l, unsigned in,
 			if (unlikely(helper[i] != 0))
 				ct_set_helper(l->ct, &res[i], (enum nf_helper)helper[i]);
 	if (filter)
-		stage_filter_stage(rules, l, in, meta, res, (uint16_t)k, v);
+		stage_filter_stage(rules, l, in, pkts, meta, res, raw ? mark : NULL,
+				   (uint16_t)k, v);
 	for (i = 0; i < k; i++) {
 		struct rte_mbuf *m = pkts[i];
 
@@ -174,6 +176,8 @@ worker_burst(struct dpfw *d, struct dpfw_lcore *l, unsigned in,
 				continue;
 			}
 		}
+		if (filter)
+			stage_mangle(m, &meta[i], &v[i]);
 		/* netfilter confirms when the first packet is let through */
 		if ((res[i].flags & CT_RES_UNCONFIRMED) && ct_confirm(l->ct, &res[i]) < 0)
 			goto ct_drop;

@@ -51,6 +51,7 @@ load_family(struct dpfw *d, struct dpfw_rules *r, unsigned f, const char *path,
 	struct rules_runtime_opts ro = {
 		.n_slots = d->nb_workers ? d->nb_workers : 1,
 		.socket_id = SOCKET_ID_ANY,
+		.mtu = { d->cfg.port[0].mtu, d->cfg.port[1].mtu },
 	};
 	struct rules_errors *errs;
 	struct rules_hook_stats st;

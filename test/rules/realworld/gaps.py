@@ -19,17 +19,26 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-SUPPORTED_TABLES = {"filter", "nat", "raw"}
+SUPPORTED_TABLES = {"filter", "nat", "raw", "mangle", "security"}
 SUPPORTED_MATCHES = {"tcp", "udp", "multiport", "icmp", "icmp6", "icmpv6",
-                     "state", "conntrack", "comment", "limit"}
+                     "state", "conntrack", "comment", "limit", "mark",
+                     "connmark", "addrtype", "ttl", "hl", "length",
+                     "iprange", "pkttype", "mac", "tcpmss", "tos",
+                     "dscp"}
 SUPPORTED_TARGETS = {"ACCEPT", "DROP", "RETURN", "REJECT", "LOG", "CT",
-                     "NOTRACK", "SNAT", "DNAT", "MASQUERADE"}
-OK_COMMANDS = {"-A", "--append", "-N", "--new-chain", "-P", "--policy"}
+                     "NOTRACK", "SNAT", "DNAT", "MASQUERADE", "MARK",
+                     "CONNMARK", "CHECKSUM", "TCPMSS", "TTL", "HL",
+                     "TOS", "DSCP"}
+OK_COMMANDS = {"-A", "--append", "-N", "--new-chain", "-P", "--policy",
+               "-I", "--insert", "-F", "--flush", "-X", "--delete-chain",
+               "-Z", "--zero"}
 COMMANDS = {"-I": "-I", "--insert": "-I", "-F": "-F", "--flush": "-F",
             "-X": "-X", "--delete-chain": "-X", "-Z": "-Z", "--zero": "-Z",
             "-D": "-D", "--delete": "-D", "-R": "-R", "--replace": "-R",
             "-E": "-E", "--rename-chain": "-E"}
-CT_EXTRA = re.compile(r"^--ct(orig|repl)(src|dst)(port)?$|^--ctexpire$|^--ctproto$")
+# dpfw has --ctproto and the --ctorig/--ctrepl ports, not the addresses
+# or --ctexpire
+CT_EXTRA = re.compile(r"^--ct(orig|repl)(src|dst)$|^--ctexpire$")
 
 
 def features(path):
@@ -67,12 +76,8 @@ def features(path):
         if s == "COMMIT":
             continue
         if s.startswith(":"):
-            parts = s[1:].split()
-            builtin = parts[0].isupper() and parts[0] in (
-                "PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING")
-            if not builtin and len(parts) >= 2 and parts[1] != "-":
-                add("syntax: user chain declared with no '-' policy "
-                    "(':NAME [0:0]')", n)
+            # dpfw takes every chain line iptables-restore (nf_tables)
+            # takes: ':NAME [0:0]', ':NAME - DROP [0:0]', trailing words
             continue
         try:
             toks = shlex.split(s)
@@ -85,7 +90,7 @@ def features(path):
             toks = toks[1:]
         if not toks:
             continue
-        if toks[0] in COMMANDS:
+        if toks[0] in COMMANDS and toks[0] not in OK_COMMANDS:
             add("command: %s" % COMMANDS[toks[0]], n)
         elif toks[0] not in OK_COMMANDS:
             continue
@@ -99,7 +104,7 @@ def features(path):
             elif t in ("-f", "--fragment"):
                 add("match: -f (fragments)", n)
             elif CT_EXTRA.match(t):
-                add("match: conntrack --ctorig*/--ctrepl*/--ctexpire/--ctproto", n)
+                add("match: conntrack --ctorig/--ctrepl addresses, --ctexpire", n)
     return feats
 
 
