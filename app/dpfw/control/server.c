@@ -430,6 +430,8 @@ dpfw_ctl_sleep(struct dpfw *d, unsigned timeout_ms)
 	}
 	/* the Prometheus listener and its clients in the same set */
 	n += dpfw_prom_pollfds(d, pfd + n);
+	if (srv_events_left)
+		timeout_ms = 0; /* events wait in the rings: no sleep */
 	if (n == 0) {
 		rte_delay_us_sleep(timeout_ms * 1000u);
 		return;
