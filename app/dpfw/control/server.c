@@ -13,7 +13,13 @@
  *  - events are pushed: a subscriber with more than CTL_OUT_LIMIT bytes
  *    waiting is dropped;
  *  - any client with output that has not moved for CTL_STALL_S seconds is
- *    dropped.
+ *    dropped;
+ *  - a client that sends nothing and waits for nothing is dropped after
+ *    CTL_IDLE_S seconds, one that began a request and did not complete it
+ *    within CTL_REQUEST_S seconds too (however slowly it trickles in);
+ *  - when every slot is taken, a new client takes the slot of the client
+ *    idle longest (no answer under way, not subscribed) rather than being
+ *    refused: silent connections cannot lock dpfwctl out.
  * The control loop waits in one poll() on the control socket, its clients
  * and the Prometheus listener and its clients (dpfw_ctl_sleep), so either
  * is served as soon as it has something.
@@ -78,7 +84,7 @@ srv_client_write(struct srv_client *cl)
 		total += n;
 	}
 	if (total > 0)
-		cl->stall_tsc = rte_get_timer_cycles();
+		cl->stall_tsc = cl->idle_tsc = rte_get_timer_cycles();
 	if (cl->out_off == cl->out.len) {
 		cl->out.len = 0;
 		cl->out_off = 0;
@@ -164,6 +170,8 @@ process_input(struct dpfw *d, struct srv_client *cl)
 		st = ctl_parse_request((const char *)cl->in, flen, &cl->req, err, sizeof(err));
 		memmove(cl->in, cl->in + flen, cl->in_len - flen);
 		cl->in_len -= flen;
+		/* the next request's clock starts now */
+		cl->idle_tsc = cl->req_tsc = rte_get_timer_cycles();
 		if (st != CTL_S_OK) {
 			srv_end(cl, st, "%s", err);
 			continue;
@@ -206,13 +214,47 @@ client_read(struct srv_client *cl)
 				return 0;
 			return -1;
 		}
-		if (dst != scratch)
+		if (dst != scratch) {
+			uint64_t now = rte_get_timer_cycles();
+
+			if (cl->in_len == 0)
+				cl->req_tsc = now;
 			cl->in_len += (size_t)n;
+			cl->idle_tsc = now;
+		}
 	}
 }
 
 
 /* ---------------------------------------------------------------- polling */
+
+/* Nothing under way: no answer being made or sent, not subscribed. */
+static bool
+client_idle(const struct srv_client *cl)
+{
+	return cl->state == CL_IDLE && srv_out_pending(cl) == 0 &&
+	       cl->txt.len == 0;
+}
+
+/* All slots taken: drop the client idle longest, if any is idle. */
+static bool
+evict_idle(struct dpfw_ctl *s)
+{
+	struct srv_client *old = NULL;
+	unsigned i;
+
+	for (i = 0; i < s->max_clients; i++) {
+		struct srv_client *cl = s->cl[i];
+
+		if (cl != NULL && client_idle(cl) &&
+		    (old == NULL || cl->idle_tsc < old->idle_tsc))
+			old = cl;
+	}
+	if (old == NULL)
+		return false;
+	srv_client_drop(old, "idle, its slot taken by a new client");
+	return true;
+}
 
 static void
 accept_clients(struct dpfw *d)
@@ -229,6 +271,8 @@ accept_clients(struct dpfw *d)
 				continue;
 			return; /* EAGAIN, or out of descriptors: try again next time */
 		}
+		if (s->nb_clients >= s->max_clients && evict_idle(s))
+			srv_reap(d);
 		if (s->nb_clients >= s->max_clients) {
 			static const char msg[] = "too many clients (ctl_max_clients)";
 			uint8_t f[CTL_HDR_LEN + 2 + sizeof(msg)];
@@ -255,6 +299,7 @@ accept_clients(struct dpfw *d)
 		cl->fd = fd;
 		cl->id = ++s->next_id;
 		cl->state = CL_IDLE;
+		cl->idle_tsc = rte_get_timer_cycles();
 		for (i = 0; i < s->max_clients; i++) {
 			if (s->cl[i] == NULL) {
 				s->cl[i] = cl;
@@ -397,10 +442,18 @@ dpfw_ctl_poll(struct dpfw *d)
 	for (i = 0; i < s->max_clients; i++) {
 		struct srv_client *cl = s->cl[i];
 
-		if (cl != NULL && cl->state != CL_DEAD && srv_out_pending(cl) > 0 &&
-		    now - cl->stall_tsc > stall)
+		if (cl == NULL || cl->state == CL_DEAD)
+			continue;
+		if (srv_out_pending(cl) > 0 && now - cl->stall_tsc > stall)
 			srv_client_drop(cl, "its output has not been read for "
 					RTE_STR(CTL_STALL_S) " s");
+		else if (client_idle(cl) && cl->in_len > 0 &&
+			 now - cl->req_tsc > (uint64_t)CTL_REQUEST_S * rte_get_timer_hz())
+			srv_client_drop(cl, "request not complete within "
+					RTE_STR(CTL_REQUEST_S) " s");
+		else if (client_idle(cl) && cl->in_len == 0 &&
+			 now - cl->idle_tsc > (uint64_t)CTL_IDLE_S * rte_get_timer_hz())
+			srv_client_drop(cl, "idle for " RTE_STR(CTL_IDLE_S) " s");
 	}
 	srv_reap(d);
 	srv_count_subs(d);
