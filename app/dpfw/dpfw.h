@@ -230,6 +230,18 @@ int dpfw_rules_reload(struct dpfw *d, const char *path4, const char *path6, FILE
 int dpfw_rules_show(struct dpfw *d, unsigned fam, bool counters, FILE *f);
 /* Parse and compile without loading; errors to err. */
 int dpfw_rules_check(struct dpfw *d, const char *path4, const char *path6, FILE *err);
+/* One family's ruleset: the configured file path (opened as a regular file
+ * only, rules_parse_file), or text sent by a client (text != NULL: path
+ * only names it in messages, never opened). path "" or NULL: none. */
+struct dpfw_rules_src {
+	const char *path;
+	const char *text;
+	size_t len;
+};
+int dpfw_rules_build_src(struct dpfw *d, const struct dpfw_rules_src src[2],
+			 struct dpfw_rules **out, FILE *err);
+int dpfw_rules_reload_src(struct dpfw *d, const struct dpfw_rules_src src[2], FILE *err);
+int dpfw_rules_check_src(struct dpfw *d, const struct dpfw_rules_src src[2], FILE *err);
 
 /* rules_log.c: LOG records from workers, printed by the control loop */
 int dpfw_rules_log_init(struct dpfw *d);

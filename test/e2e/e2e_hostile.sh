@@ -73,6 +73,52 @@ check "every silent control client was closed by dpfw" \
 	grep -qE "closed 20 of 20" "$E2E_TMP/idle.log"
 check "dpfwctl still answers" ctl status
 
+# --- item 3: rules check of files dpfw must not open -------------------------
+R=$E2E_TMP/r
+mkdir -p "$R"
+mkfifo "$R/fifo"
+printf '*filter\n:FORWARD ACCEPT [0:0]\n-A FORWARD -j ACCEPT\nCOMMIT\n' >"$R/good.rules"
+printf 'secret-first-line\n' >"$R/secret"
+chmod 600 "$R/secret"
+head -c $((17 * 1024 * 1024)) /dev/zero | tr '\0' '#' >"$R/huge.rules"
+# dpfwctl as an unprivileged caller: the file it cannot read stays unread
+NOBODY="setpriv --reuid=nobody --regid=nogroup --clear-groups"
+chmod 755 "$E2E_TMP" "$R"
+chmod 666 "$SOCK"
+for f in fifo:"$R/fifo" zero:/dev/zero dir:"$R" big:"$R/huge.rules"; do
+	what=${f%%:*} path=${f#*:}
+	check_not "rules check of a $what fails" timeout 5 "$CTL_BIN" -s "$SOCK" rules check -4 "$path"
+	check "... refused by dpfwctl itself" bash -c "timeout 5 '$CTL_BIN' -s '$SOCK' rules check -4 '$path' 2>&1 |
+		grep -qE '^dpfwctl: .*(not a regular file|larger than)'"
+done
+check "an unprivileged caller reaches dpfw" timeout 5 $NOBODY "$CTL_BIN" -s "$SOCK" status
+check_not "rules check of an unreadable file fails (caller's rights)" \
+	timeout 5 $NOBODY "$CTL_BIN" -s "$SOCK" rules check -4 "$R/secret"
+check_not "... and never shows its first line" \
+	bash -c "timeout 5 $NOBODY '$CTL_BIN' -s '$SOCK' rules check -4 '$R/secret' 2>&1 | grep -q secret-first-line"
+check "rules check of a regular file is sent and checked" ctl rules check -4 "$R/good.rules"
+# an old-style request naming a path (no text): refused, the file unopened
+check "a raw rules.check naming a FIFO is refused at once" \
+	timeout 5 $PY - "$SOCK" "$R/fifo" <<'PYEOF'
+import socket, struct, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+body = ("rules.check\npath=%s\n" % sys.argv[2]).encode()
+s.sendall(b"DPFW\x01\x01\x00\x00" + struct.pack(">I", len(body)) + body)
+data = b""
+while True:
+    d = s.recv(4096)
+    if not d:
+        break
+    data += d
+    if len(data) >= 12 and data[5] == 3 and len(data) >= 12 + struct.unpack(">I", data[8:12])[0]:
+        break
+st = struct.unpack(">H", data[12:14])[0]
+print("status", st, data[14:].decode(errors="replace"))
+sys.exit(0 if st == 9 and b"does not open" in data else 1)
+PYEOF
+check "dpfwctl still answers after the special files" ctl status
+
 check "dpfw still forwards" ns_a ping -c 2 -W 1 "$IP_B"
 dp_stop INT
 check_eq "dpfw exits 0" 0 "$DP_RC"

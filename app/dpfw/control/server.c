@@ -50,6 +50,7 @@ srv_client_free(struct srv_client *cl)
 	if (cl->prod.release != NULL)
 		cl->prod.release(cl->prod.state);
 	free(cl->in);
+	free(cl->body);
 	srv_buf_free(&cl->txt);
 	srv_buf_free(&cl->out);
 	free(cl);
@@ -143,18 +144,86 @@ protocol_error(struct srv_client *cl, enum ctl_status st, const char *msg)
 	cl->in_len = 0;
 }
 
+/* The request is complete with its body: run it, then forget the body. */
+static void
+run_request(struct dpfw *d, struct srv_client *cl)
+{
+	cl->state = CL_IDLE;
+	if (d->ct == NULL)
+		srv_end(cl, CTL_S_FAILED, "connection tracking is not set up");
+	else
+		dispatch(d, cl);
+	free(cl->body);
+	cl->body = NULL;
+	cl->body_len = cl->body_cap = 0;
+}
+
+/* One DATA frame of the body at the head of the input; false: stop. */
+static bool
+body_frame(struct dpfw *d, struct srv_client *cl)
+{
+	size_t total = (size_t)cl->req.size + cl->req.size6;
+	size_t want = total - cl->body_len, flen;
+	uint8_t type;
+	uint32_t len;
+	enum ctl_status st = ctl_frame_header(cl->in, &type, &len);
+
+	if (st != CTL_S_OK || type != CTL_T_DATA || len > want ||
+	    len > CTL_MAX_REQUEST - CTL_HDR_LEN) {
+		protocol_error(cl, CTL_S_MALFORMED, "expected the announced ruleset "
+			       "text in data frames");
+		return false;
+	}
+	flen = CTL_HDR_LEN + len;
+	if (cl->in_len < flen)
+		return false;
+	if (cl->body_len + len > cl->body_cap) {
+		/* grown as the text comes, never to more than announced */
+		size_t cap = cl->body_cap ? cl->body_cap * 2 : 65536;
+		char *nb;
+
+		if (cap > total)
+			cap = total;
+		if (cap < cl->body_len + len)
+			cap = cl->body_len + len;
+		nb = realloc(cl->body, cap);
+		if (nb == NULL) {
+			protocol_error(cl, CTL_S_FAILED, "out of memory for the rulesets");
+			return false;
+		}
+		cl->body = nb;
+		cl->body_cap = cap;
+	}
+	memcpy(cl->body + cl->body_len, cl->in + CTL_HDR_LEN, len);
+	cl->body_len += len;
+	memmove(cl->in, cl->in + flen, cl->in_len - flen);
+	cl->in_len -= flen;
+	if (cl->body_len == total) {
+		run_request(d, cl);
+		cl->idle_tsc = cl->req_tsc = rte_get_timer_cycles();
+	}
+	return true;
+}
+
 /* Handle the complete requests in the input buffer while idle. */
 static void
 process_input(struct dpfw *d, struct srv_client *cl)
 {
 	/* a client that does not read its answers gets no more of them */
-	while (cl->state == CL_IDLE && cl->in_len >= CTL_HDR_LEN &&
-	       srv_out_pending(cl) < CTL_OUT_HIGH) {
+	while ((cl->state == CL_IDLE || cl->state == CL_BODY) &&
+	       cl->in_len >= CTL_HDR_LEN && srv_out_pending(cl) < CTL_OUT_HIGH) {
 		char err[256];
 		uint8_t type;
 		uint32_t len;
 		size_t flen;
-		enum ctl_status st = ctl_frame_header(cl->in, &type, &len);
+		enum ctl_status st;
+
+		if (cl->state == CL_BODY) {
+			if (!body_frame(d, cl))
+				return;
+			continue;
+		}
+		st = ctl_frame_header(cl->in, &type, &len);
 
 		/* refuse on the header alone what cannot be read as a request */
 		if (st != CTL_S_OK || type != CTL_T_REQUEST ||
@@ -176,11 +245,11 @@ process_input(struct dpfw *d, struct srv_client *cl)
 			srv_end(cl, st, "%s", err);
 			continue;
 		}
-		if (d->ct == NULL) {
-			srv_end(cl, CTL_S_FAILED, "connection tracking is not set up");
+		if (cl->req.body && cl->req.size + cl->req.size6 > 0) {
+			cl->state = CL_BODY; /* the texts follow */
 			continue;
 		}
-		dispatch(d, cl);
+		run_request(d, cl);
 	}
 }
 
@@ -384,8 +453,11 @@ write_clients(struct dpfw *d)
 				progress = true;
 			if (cl->state == CL_CLOSING && srv_out_pending(cl) == 0)
 				cl->state = CL_DEAD;
-			else if (cl->state == CL_IDLE)
+			else if (cl->state == CL_IDLE || cl->state == CL_BODY)
 				process_input(d, cl);
+			if (cl->eof && cl->state == CL_BODY)
+				protocol_error(cl, CTL_S_TRUNCATED, "rulesets cut short: the "
+					       "client closed its side");
 			if (cl->eof && cl->state == CL_IDLE && cl->in_len > 0 &&
 			    srv_out_pending(cl) < CTL_OUT_HIGH)
 				protocol_error(cl, CTL_S_TRUNCATED, "request cut short: the "
@@ -432,7 +504,7 @@ dpfw_ctl_poll(struct dpfw *d)
 			cl->state = CL_DEAD;
 			continue;
 		}
-		if (cl->state == CL_IDLE)
+		if (cl->state == CL_IDLE || cl->state == CL_BODY)
 			process_input(d, cl);
 	}
 	write_clients(d);
@@ -451,6 +523,9 @@ dpfw_ctl_poll(struct dpfw *d)
 			 now - cl->req_tsc > (uint64_t)CTL_REQUEST_S * rte_get_timer_hz())
 			srv_client_drop(cl, "request not complete within "
 					RTE_STR(CTL_REQUEST_S) " s");
+		else if (cl->state == CL_BODY &&
+			 now - cl->req_tsc > (uint64_t)CTL_BODY_S * rte_get_timer_hz())
+			srv_client_drop(cl, "rulesets not sent within " RTE_STR(CTL_BODY_S) " s");
 		else if (client_idle(cl) && cl->in_len == 0 &&
 			 now - cl->idle_tsc > (uint64_t)CTL_IDLE_S * rte_get_timer_hz())
 			srv_client_drop(cl, "idle for " RTE_STR(CTL_IDLE_S) " s");
