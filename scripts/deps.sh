@@ -17,6 +17,8 @@ pkgs=(
 	iptables conntrack
 	# FTP/TFTP servers and client of the helper tests (test/e2e/e2e_alg.sh)
 	vsftpd tftpd-hpa tftp-hpa
+	# libFuzzer targets (scripts/fuzz.sh): clang and its sanitizer runtimes
+	clang libclang-rt-14-dev
 )
 
 SUDO=
