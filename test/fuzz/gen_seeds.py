@@ -2,7 +2,7 @@
 """Seed corpora of the fuzz targets (test/fuzz/NAME/), from the tree's own
 test inputs: the golden, malformed and fragment frames (test/golden's
 generators), the LOG and REJECT captures, the ruleset corpus, FTP lines of
-test/alg, control requests and the config files. Run from the source root:
+test/alg, control requests (alone and as a client's session) and the config files. Run from the source root:
   test/fuzz/gen_seeds.py
 (needs python3-scapy for the golden generators; writes each seed as
 NAME/seed-<sha1 prefix>, so running it again adds nothing twice).
@@ -105,6 +105,27 @@ def main():
               b"ct.delete\nfamily=ipv6\nzone=3\n", b"expect.list\n"):
         put("ctl", r)
         put("ctl", b"DPFW\x01\x01\x00\x00" + struct.pack(">I", len(r)) + r)
+    # the control server's client: requests in pieces, bodies, eof, reads
+    def frame(t, payload):
+        return b"DPFW\x01" + bytes([t]) + b"\x00\x00" + struct.pack(">I", len(payload)) + payload
+
+    def send(b):
+        return b"\x00" + struct.pack(">H", len(b)) + b
+
+    st = frame(1, b"status\n")
+    text = b"*filter\n-A FORWARD -j ACCEPT\nCOMMIT\n"
+    chk = frame(1, b"rules.check\npath=/r4\nsize=%d\n" % len(text))
+    for ops in (send(st) + b"\x02",
+                send(st[:5]) + b"\x03" + send(st[5:]) + b"\x02",
+                send(st + st + frame(1, b"ct.list\n")) + b"\x02\x02\x02",
+                send(chk + frame(2, text[:10])) + send(frame(2, text[10:])) + b"\x02",
+                send(chk + frame(2, text[:10])) + b"\x01",
+                send(frame(1, b"ct.events\n")) + send(st) + b"\x02",
+                send(frame(1, b"rules.load\npath=/etc/shadow\n")) + b"\x02",
+                send(st[:8]) + b"\x01",
+                send(b"DPFW\x01\x01\x00\x00\xff\xff\xff\xff") + b"\x02",
+                send(frame(3, b"")) + b"\x02"):
+        put("ctl_server", ops)
     # config files
     for p in sorted(glob.glob(ROOT + "/config/*.conf")):
         with open(p, "rb") as f:

@@ -194,8 +194,10 @@ body_frame(struct dpfw *d, struct srv_client *cl)
 		cl->body = nb;
 		cl->body_cap = cap;
 	}
-	memcpy(cl->body + cl->body_len, cl->in + CTL_HDR_LEN, len);
-	cl->body_len += len;
+	if (len > 0) { /* an empty DATA frame: nothing (and body may be NULL) */
+		memcpy(cl->body + cl->body_len, cl->in + CTL_HDR_LEN, len);
+		cl->body_len += len;
+	}
 	memmove(cl->in, cl->in + flen, cl->in_len - flen);
 	cl->in_len -= flen;
 	if (cl->body_len == total) {
