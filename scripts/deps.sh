@@ -23,6 +23,8 @@ pkgs=(
 	# a real SCTP stack over raw IP (test/e2e/e2e_sctp.sh: the kernel may
 	# have no SCTP sockets) and socat, which has SCTP where the kernel does
 	libusrsctp-examples socat
+	# libFuzzer targets (scripts/fuzz.sh): clang and its sanitizer runtimes
+	clang libclang-rt-14-dev
 )
 
 SUDO=

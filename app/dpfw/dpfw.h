@@ -63,7 +63,8 @@ enum dpfw_role {
 	X(alg_drop, LCORE, "alg_drop", "dpfw_lcore_alg_dropped_total",         \
 	  "Packets a gateway dropped (partial command, expectation refused).") \
 	X(alg_nostate, LCORE, "alg_nostate", "dpfw_lcore_alg_nostate_total",   \
-	  "Packets not parsed because the FTP state table was full.")         \
+	  "Packets a gateway did not parse, or dropped for want of somewhere " \
+	  "to keep the expectation, because its state table was full.")      \
 	X(busy_cycles, LCORE, "busy_cycles", "dpfw_lcore_busy_cycles_total",   \
 	  "TSC cycles of loop iterations that found work.")                   \
 	X(idle_cycles, LCORE, "idle_cycles", "dpfw_lcore_idle_cycles_total",   \
@@ -237,6 +238,18 @@ int dpfw_rules_reload(struct dpfw *d, const char *path4, const char *path6, FILE
 int dpfw_rules_show(struct dpfw *d, unsigned fam, bool counters, FILE *f);
 /* Parse and compile without loading; errors to err. */
 int dpfw_rules_check(struct dpfw *d, const char *path4, const char *path6, FILE *err);
+/* One family's ruleset: the configured file path (opened as a regular file
+ * only, rules_parse_file), or text sent by a client (text != NULL: path
+ * only names it in messages, never opened). path "" or NULL: none. */
+struct dpfw_rules_src {
+	const char *path;
+	const char *text;
+	size_t len;
+};
+int dpfw_rules_build_src(struct dpfw *d, const struct dpfw_rules_src src[2],
+			 struct dpfw_rules **out, FILE *err);
+int dpfw_rules_reload_src(struct dpfw *d, const struct dpfw_rules_src src[2], FILE *err);
+int dpfw_rules_check_src(struct dpfw *d, const struct dpfw_rules_src src[2], FILE *err);
 
 /* rules_log.c: LOG records from workers, printed by the control loop */
 int dpfw_rules_log_init(struct dpfw *d);
@@ -257,6 +270,8 @@ void dpfw_alg_free(struct dpfw_lcore *l);
 bool dpfw_alg_wanted(const struct dpfw *d, struct rte_mbuf *m, const struct ct_result *r);
 /* Run the gateway on a tagged packet; false: drop it (counted). */
 bool dpfw_alg_packet(struct dpfw *d, struct dpfw_lcore *l, struct rte_mbuf *m);
+/* Gateway state entries the lcore's amortised sweep looked at (tests). */
+uint64_t dpfw_alg_swept(const struct dpfw_lcore *l);
 
 /* summary.c: the start-up paragraph in the log */
 void dpfw_summary_log(const struct dpfw *d);

@@ -10,6 +10,7 @@
  * found, 2 usage error.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -18,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -166,9 +168,71 @@ enum {
 	OPT_IPV6,
 };
 
-/* A ruleset file for the server, whose working directory is not ours. */
+/* The ruleset texts rules check / load send (IPv4, IPv6). */
+static char *rules_text[2];
+static size_t rules_len[2];
+
+/*
+ * Read a ruleset file with our caller's rights (dpfw, as root, never opens
+ * a path a client names): a regular file only (a FIFO or a device is not
+ * opened blocking nor read), at most CTL_MAX_BODY bytes for both families.
+ */
 static int
-rules_path(const struct command *c, const char *arg, char *out, size_t len)
+read_ruleset(const char *path, unsigned fam)
+{
+	size_t room = CTL_MAX_BODY - rules_len[fam ^ 1], len = 0;
+	struct stat st;
+	char *buf;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+
+	if (fd < 0) {
+		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
+		return EXIT_FAIL;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		fprintf(stderr, "%s: %s: not a regular file\n", prog, path);
+		close(fd);
+		return EXIT_FAIL;
+	}
+	if ((uint64_t)st.st_size > room) {
+		fprintf(stderr, "%s: %s: larger than %u bytes (the rulesets sent to dpfw "
+			"in all)\n", prog, path, CTL_MAX_BODY);
+		close(fd);
+		return EXIT_FAIL;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (buf == NULL) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		close(fd);
+		return EXIT_FAIL;
+	}
+	/* what fstat said, and not a byte more (a file that grows is cut) */
+	while (len < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + len, (size_t)st.st_size - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
+			free(buf);
+			close(fd);
+			return EXIT_FAIL;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	free(rules_text[fam]);
+	rules_text[fam] = buf;
+	rules_len[fam] = len;
+	return 0;
+}
+
+/* A ruleset file: its absolute name (for dpfw's messages) and its text. */
+static int
+rules_path(const struct command *c, const char *arg, char *out, size_t len,
+	   unsigned fam)
 {
 	char buf[PATH_MAX];
 	const char *p = realpath(arg, buf);
@@ -178,7 +242,7 @@ rules_path(const struct command *c, const char *arg, char *out, size_t len)
 	if (strlen(p) >= len)
 		return usage_error(c, "%s: path longer than %zu characters", arg, len - 1);
 	snprintf(out, len, "%s", p);
-	return 0;
+	return read_ruleset(arg, fam);
 }
 
 static int
@@ -250,7 +314,7 @@ parse_command_options(const struct command *c, int argc, char **argv,
 		}
 		if (rules && (opt == '4' || opt == '6')) {
 			int ret = rules_path(c, optarg, opt == '4' ? r->path : r->path6,
-					     sizeof(r->path));
+					     sizeof(r->path), opt == '6');
 
 			if (ret != 0)
 				return ret;
@@ -412,6 +476,33 @@ read_all(int fd, uint8_t *p, size_t n)
 	return 1;
 }
 
+/* The announced texts, IPv4 then IPv6, in DATA frames. */
+static int
+send_body(int fd, const struct ctl_request *r)
+{
+	static uint8_t frame[CTL_MAX_REQUEST];
+	unsigned f;
+
+	if (!r->body)
+		return 0;
+	for (f = 0; f < 2; f++) {
+		size_t off = 0;
+
+		while (off < rules_len[f]) {
+			size_t n = rules_len[f] - off;
+
+			if (n > sizeof(frame) - CTL_HDR_LEN)
+				n = sizeof(frame) - CTL_HDR_LEN;
+			ctl_frame_header_put(frame, CTL_T_DATA, (uint32_t)n);
+			memcpy(frame + CTL_HDR_LEN, rules_text[f] + off, n);
+			if (write_all(fd, frame, CTL_HDR_LEN + n) < 0)
+				return -1;
+			off += n;
+		}
+	}
+	return 0;
+}
+
 static void
 on_sigint(int sig)
 {
@@ -434,6 +525,12 @@ run(const struct command *c, struct ctl_request *r)
 
 	r->cmd = c->cmd;
 	r->json = json;
+	if (r->path[0] || r->path6[0]) {
+		/* the texts follow the request (lib/ctl: size=, size6=) */
+		r->body = true;
+		r->size = (uint32_t)rules_len[0];
+		r->size6 = (uint32_t)rules_len[1];
+	}
 	n = ctl_encode_request(r, buf, sizeof(buf));
 	if (n < 0) {
 		fprintf(stderr, "%s: request too large\n", prog);
@@ -448,7 +545,7 @@ run(const struct command *c, struct ctl_request *r)
 		sigaction(SIGINT, &sa, NULL);
 		sigaction(SIGTERM, &sa, NULL);
 	}
-	if (write_all(fd, buf, (size_t)n) < 0) {
+	if (write_all(fd, buf, (size_t)n) < 0 || send_body(fd, r) < 0) {
 		fprintf(stderr, "%s: sending to %s: %s\n", prog, socket_path, strerror(errno));
 		close(fd);
 		return EXIT_FAIL;

@@ -258,7 +258,9 @@ ctl_parse_timeout_name(const char *s, enum nf_timeout *t)
 	X(VALUE, "value")        \
 	X(COUNTERS, "counters")  \
 	X(PATH, "path")          \
-	X(PATH6, "path6")
+	X(PATH6, "path6")        \
+	X(SIZE, "size")          \
+	X(SIZE6, "size6")
 
 enum ctl_arg {
 #define CTL_ARG_ENUM(e, k) A_##e,
@@ -291,8 +293,8 @@ static const uint32_t cmd_args[CTL_CMD_MAX] = {
 	[CTL_CMD_SET_TIMEOUT] = B(FORMAT) | B(NAME) | B(VALUE),
 	[CTL_CMD_SET_CT_MAX] = B(FORMAT) | B(VALUE),
 	[CTL_CMD_RULES_SHOW] = B(FORMAT) | B(FAMILY) | B(COUNTERS),
-	[CTL_CMD_RULES_CHECK] = B(FORMAT) | B(PATH) | B(PATH6),
-	[CTL_CMD_RULES_LOAD] = B(FORMAT) | B(PATH) | B(PATH6),
+	[CTL_CMD_RULES_CHECK] = B(FORMAT) | B(PATH) | B(PATH6) | B(SIZE) | B(SIZE6),
+	[CTL_CMD_RULES_LOAD] = B(FORMAT) | B(PATH) | B(PATH6) | B(SIZE) | B(SIZE6),
 };
 
 static enum ctl_status __attribute__((format(printf, 4, 5)))
@@ -431,6 +433,17 @@ set_arg(struct ctl_request *r, enum ctl_arg a, const char *v, const char *cmd,
 				    "%s: %s '%s' is not an absolute path", cmd, arg_keys[a], v);
 		snprintf(a == A_PATH ? r->path : r->path6, sizeof(r->path), "%s", v);
 		return CTL_S_OK;
+	case A_SIZE:
+	case A_SIZE6:
+		if (ctl_parse_u64(v, 0, CTL_MAX_BODY, &x) < 0)
+			return fail(CTL_S_BAD_ARGUMENT, err, errlen,
+				    "%s: %s '%s' is not a size from 0 to %u bytes", cmd,
+				    arg_keys[a], v, CTL_MAX_BODY);
+		if (a == A_SIZE)
+			r->size = (uint32_t)x;
+		else
+			r->size6 = (uint32_t)x;
+		return CTL_S_OK;
 	case A_MAX:
 		break;
 	}
@@ -515,10 +528,21 @@ check_request(struct ctl_request *r, uint32_t seen, const char *cmd, char *err,
 				    (unsigned long long)r->value, NF_TIMEOUT_LIMIT);
 		break;
 	case CTL_CMD_RULES_CHECK:
-		if (!(seen & (B(PATH) | B(PATH6))))
+	case CTL_CMD_RULES_LOAD:
+		if (r->cmd == CTL_CMD_RULES_CHECK && !(seen & (B(PATH) | B(PATH6))))
 			return fail(CTL_S_BAD_ARGUMENT, err, errlen,
 				    "%s: needs path (iptables-save file) or path6 "
 				    "(ip6tables-save file)", cmd);
+		/* size= and size6= go with the name of the text they announce */
+		if (((seen & B(SIZE)) && !(seen & B(PATH))) ||
+		    ((seen & B(SIZE6)) && !(seen & B(PATH6))))
+			return fail(CTL_S_BAD_ARGUMENT, err, errlen,
+				    "%s: size needs path, size6 needs path6", cmd);
+		if ((uint64_t)r->size + r->size6 > CTL_MAX_BODY)
+			return fail(CTL_S_TOO_BIG, err, errlen,
+				    "%s: rulesets of %llu bytes in all, more than %u", cmd,
+				    (unsigned long long)r->size + r->size6, CTL_MAX_BODY);
+		r->body = (seen & (B(SIZE) | B(SIZE6))) != 0;
 		break;
 	case CTL_CMD_SET_CT_MAX:
 		if (!(seen & B(VALUE)))
@@ -735,6 +759,10 @@ ctl_encode_request(const struct ctl_request *r, uint8_t *buf, size_t buflen)
 		enc_put(&e, "\npath=%s", r->path);
 	if (r->path6[0])
 		enc_put(&e, "\npath6=%s", r->path6);
+	if (r->body && r->path[0])
+		enc_put(&e, "\nsize=%u", r->size);
+	if (r->body && r->path6[0])
+		enc_put(&e, "\nsize6=%u", r->size6);
 	enc_put(&e, "\n");
 	if (e.overflow)
 		return -1;

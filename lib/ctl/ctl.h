@@ -36,6 +36,15 @@
  * of requests, one after the other. After a protocol error (bad magic,
  * version, type or size) the server answers with an END frame and closes,
  * since it can no longer find the next frame boundary.
+ *
+ * A request may announce a body: rules.check and rules.load with size=N
+ * (with path=NAME) and/or size6=M (with path6=NAME) are followed by
+ * CTL_T_DATA frames from the client carrying the N bytes of the IPv4
+ * ruleset text and then the M bytes of the IPv6 one (at most
+ * CTL_MAX_REQUEST bytes a frame, header included; CTL_MAX_BODY in all).
+ * The names only label messages: dpfw never opens a path a client names
+ * (dpfwctl reads the file with its caller's rights and sends its text). A
+ * rules.check or rules.load naming paths without sizes is refused.
  */
 #ifndef DPFW_CTL_H
 #define DPFW_CTL_H
@@ -57,6 +66,8 @@ extern "C" {
 #define CTL_MAX_REQUEST 65536u
 /** Largest payload of a response frame. */
 #define CTL_MAX_CHUNK 16384u
+/** Largest body a request may announce (rulesets sent by dpfwctl). */
+#define CTL_MAX_BODY (16u << 20)
 /** Most arguments in a request, longest key and value. */
 #define CTL_MAX_ARGS 32
 #define CTL_MAX_KEY 31
@@ -177,6 +188,8 @@ struct ctl_request {
 	bool counters;        /**< rules.show counters=yes: iptables-save -c */
 	char path[CTL_MAX_VALUE + 1];  /**< rules.check/load path= (absolute), "" none */
 	char path6[CTL_MAX_VALUE + 1]; /**< ... path6= (ip6tables-save file) */
+	bool body;            /**< size= or size6= given: the texts follow */
+	uint32_t size, size6; /**< bytes of each text in the body */
 };
 
 /**

@@ -49,6 +49,9 @@ extern "C" {
 #define RULES_LOG_PREFIX_MAXLEN 29 /**< longer prefixes are cut, as iptables does */
 #define RULES_MULTIPORT_MAX 15   /**< port slots in -m multiport; a range takes 2 */
 #define RULES_MAX_ERRORS 32      /**< errors kept per parse (more are counted) */
+#define RULES_MAX_CHAINS 65536   /**< chains per table (built-ins included) */
+#define RULES_MAX_RULES 1000000  /**< rules in a ruleset, after -s/-d lists expand */
+#define RULES_MAX_TEXT (64u << 20) /**< bytes of iptables-restore text */
 #define RULES_ERRMSG_LEN 320
 
 /** Address family of a ruleset: iptables-save or ip6tables-save text. */

@@ -337,27 +337,53 @@ rules_runtime_free(struct rules_runtime *rt)
 	free(rt);
 }
 
-/* Deepest jump nesting from chain c (acyclic graph; memo in depth[]). */
+/*
+ * Deepest jump nesting from chain @root (acyclic graph; memo in depth[],
+ * 0 unknown). Iterative, with @stk (chain, next rule) of n_chains entries:
+ * a line of 20,000 chains needs no deep C stack.
+ */
 static uint32_t
-chain_depth(const struct rules_table *tbl, uint32_t c, uint32_t *depth)
+chain_depth(const struct rules_table *tbl, uint32_t root, uint32_t *depth,
+	    uint32_t (*stk)[2])
 {
-	const struct rules_chain *ch = &tbl->chains[c];
-	uint32_t i, d = 1;
+	uint32_t sp = 0;
 
-	if (depth[c])
-		return depth[c];
-	for (i = 0; i < ch->n_rules; i++) {
-		const struct rules_target *tg = &ch->rules[i].target;
+	if (depth[root])
+		return depth[root];
+	stk[sp][0] = root;
+	stk[sp][1] = 0;
+	sp++;
+	depth[root] = 1;
+	while (sp > 0) {
+		uint32_t c = stk[sp - 1][0], i = stk[sp - 1][1];
+		const struct rules_chain *ch = &tbl->chains[c];
+		const struct rules_target *tg;
 
-		if (tg->kind == RULES_T_JUMP || tg->kind == RULES_T_GOTO) {
-			uint32_t x = chain_depth(tbl, tg->chain, depth) + 1;
+		if (i == ch->n_rules) {
+			sp--;
+			if (sp > 0) {
+				uint32_t up = stk[sp - 1][0];
 
-			if (x > d)
-				d = x;
+				if (depth[c] + 1 > depth[up])
+					depth[up] = depth[c] + 1;
+			}
+			continue;
+		}
+		stk[sp - 1][1] = i + 1;
+		tg = &ch->rules[i].target;
+		if (tg->kind != RULES_T_JUMP && tg->kind != RULES_T_GOTO)
+			continue;
+		if (depth[tg->chain] == 0) {
+			/* unknown, so not on the stack: pushed once each */
+			depth[tg->chain] = 1;
+			stk[sp][0] = tg->chain;
+			stk[sp][1] = 0;
+			sp++;
+		} else if (depth[tg->chain] + 1 > depth[c]) {
+			depth[c] = depth[tg->chain] + 1;
 		}
 	}
-	depth[c] = d;
-	return d;
+	return depth[root];
 }
 
 static int
@@ -369,11 +395,16 @@ check_depth(struct bctx *b)
 		const struct rules_table *tbl = &b->rs->tables[t];
 		uint32_t *depth = calloc(tbl->n_chains ? tbl->n_chains : 1,
 					 sizeof(*depth));
+		uint32_t (*stk)[2] = calloc(tbl->n_chains ? tbl->n_chains : 1,
+					    sizeof(*stk));
 
-		if (depth == NULL)
+		if (depth == NULL || stk == NULL) {
+			free(depth);
+			free(stk);
 			return -ENOMEM;
+		}
 		for (c = 0; c < tbl->n_builtin; c++)
-			if (chain_depth(tbl, c, depth) > RT_MAX_DEPTH) {
+			if (chain_depth(tbl, c, depth, stk) > RT_MAX_DEPTH) {
 				uint32_t k, worst = c;
 
 				for (k = tbl->n_builtin; k < tbl->n_chains; k++)
@@ -383,9 +414,11 @@ check_depth(struct bctx *b)
 					 rules_table_name(t), tbl->chains[c].name,
 					 RT_MAX_DEPTH, tbl->chains[worst].name);
 				free(depth);
+				free(stk);
 				return -EINVAL;
 			}
 		free(depth);
+		free(stk);
 	}
 	return 0;
 }

@@ -11,8 +11,11 @@
  * the limit); any error discards the whole ruleset.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "rules_priv.h"
 
@@ -104,22 +107,92 @@ rules_chain_find(const struct rules_table *t, const char *name)
 	return -1;
 }
 
+static uint32_t
+name_hash(const char *name)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *name; name++)
+		h = (h ^ (uint8_t)*name) * 16777619u;
+	return h;
+}
+
+int
+rules_ctx_chain_find(const struct rules_ctx *c, enum rules_table_id id,
+		     const char *name)
+{
+	const struct rules_chain_index *x = &c->chidx[id];
+	const struct rules_table *t = &c->rs->tables[id];
+	uint32_t i;
+
+	if (x->n_slots == 0)
+		return -1;
+	for (i = name_hash(name) & (x->n_slots - 1); x->slot[i] != 0;
+	     i = (i + 1) & (x->n_slots - 1))
+		if (!strcmp(t->chains[x->slot[i] - 1].name, name))
+			return (int)(x->slot[i] - 1);
+	return -1;
+}
+
+static void
+index_put(struct rules_chain_index *x, const struct rules_table *t,
+	  uint32_t idx)
+{
+	uint32_t i = name_hash(t->chains[idx].name) & (x->n_slots - 1);
+
+	while (x->slot[i] != 0)
+		i = (i + 1) & (x->n_slots - 1);
+	x->slot[i] = idx + 1;
+}
+
+/* The name index of table t after chains were deleted (indexes moved). */
+static void
+index_rebuild(struct parser *p, struct rules_table *t)
+{
+	struct rules_chain_index *x = &p->c.chidx[t - p->c.rs->tables];
+	uint32_t i;
+
+	memset(x->slot, 0, x->n_slots * sizeof(*x->slot));
+	for (i = 0; i < t->n_chains; i++)
+		index_put(x, t, i);
+}
+
 static struct rules_chain *
 add_chain(struct parser *p, struct rules_table *t, const char *name)
 {
+	enum rules_table_id id = (enum rules_table_id)(t - p->c.rs->tables);
+	struct rules_chain_index *x = &p->c.chidx[id];
 	struct rules_chain *ch;
-	uint32_t cap = t->n_chains;
 
-	/* chains[] grows one at a time; tables have few chains */
-	if (!rules_grow((void **)&t->chains, &cap, t->n_chains + 1,
+	if (t->n_chains >= RULES_MAX_CHAINS) {
+		rules_err(&p->c, name, "table '%s' has more than %u chains",
+			  rules_table_name(id), RULES_MAX_CHAINS);
+		return NULL;
+	}
+	if (!rules_grow((void **)&t->chains, &x->cap_chains, t->n_chains + 1,
 			sizeof(*t->chains))) {
 		p->c.nomem = true;
 		return NULL;
+	}
+	if (2 * (t->n_chains + 1) > x->n_slots) {
+		uint32_t n = x->n_slots ? 2 * x->n_slots : 64, i;
+		uint32_t *slot = calloc(n, sizeof(*slot));
+
+		if (slot == NULL) {
+			p->c.nomem = true;
+			return NULL;
+		}
+		free(x->slot);
+		x->slot = slot;
+		x->n_slots = n;
+		for (i = 0; i < t->n_chains; i++)
+			index_put(x, t, i);
 	}
 	ch = &t->chains[t->n_chains++];
 	memset(ch, 0, sizeof(*ch));
 	/* names were checked against RULES_CHAIN_MAXLEN; cut, never overrun */
 	memcpy(ch->name, name, strnlen(name, sizeof(ch->name) - 1));
+	index_put(x, t, t->n_chains - 1);
 	return ch;
 }
 
@@ -145,40 +218,52 @@ open_table(struct parser *p, enum rules_table_id id)
 	return true;
 }
 
+struct chain_ref {
+	const char *name;
+	uint32_t idx;
+};
+
 static int
-cmp_chain_name(const void *a, const void *b)
+cmp_chain_ref(const void *a, const void *b)
 {
-	return strcmp(((const struct rules_chain *)a)->name,
-		      ((const struct rules_chain *)b)->name);
+	return strcmp(((const struct chain_ref *)a)->name,
+		      ((const struct chain_ref *)b)->name);
 }
 
-/* Sort user chains by name (iptables-save's order) and renumber jumps. */
+/* Sort user chains by name (iptables-save's order) and renumber jumps:
+ * O(n log n) (names are unique). */
 static bool
 sort_chains(struct parser *p, struct rules_table *t)
 {
 	uint32_t n = t->n_chains, nb = t->n_builtin, i, j;
 	uint32_t *newidx;
-	char (*names)[RULES_CHAIN_MAXLEN + 1];
+	struct chain_ref *ref;
+	struct rules_chain *sorted;
 
 	if (n - nb < 2)
 		return true;
 	newidx = calloc(n, sizeof(*newidx));
-	names = calloc(n, sizeof(*names));
-	if (newidx == NULL || names == NULL) {
+	ref = calloc(n, sizeof(*ref));
+	sorted = malloc(n * sizeof(*sorted));
+	if (newidx == NULL || ref == NULL || sorted == NULL) {
 		free(newidx);
-		free(names);
+		free(ref);
+		free(sorted);
 		p->c.nomem = true;
 		return false;
 	}
-	for (i = 0; i < n; i++)
-		memcpy(names[i], t->chains[i].name, sizeof(names[i]));
-	qsort(t->chains + nb, n - nb, sizeof(*t->chains), cmp_chain_name);
-	for (i = 0; i < n; i++)
-		for (j = 0; j < n; j++)
-			if (!strcmp(names[i], t->chains[j].name)) {
-				newidx[i] = j;
-				break;
-			}
+	for (i = 0; i < n; i++) {
+		ref[i].name = t->chains[i].name;
+		ref[i].idx = i;
+	}
+	qsort(ref + nb, n - nb, sizeof(*ref), cmp_chain_ref);
+	for (i = 0; i < n; i++) {
+		newidx[ref[i].idx] = i;
+		sorted[i] = t->chains[ref[i].idx];
+	}
+	memcpy(t->chains, sorted, n * sizeof(*sorted));
+	free(sorted);
+	free(ref);
 	for (i = 0; i < n; i++)
 		for (j = 0; j < t->chains[i].n_rules; j++) {
 			struct rules_target *tg = &t->chains[i].rules[j].target;
@@ -187,22 +272,39 @@ sort_chains(struct parser *p, struct rules_table *t)
 				tg->chain = newidx[tg->chain];
 		}
 	free(newidx);
-	free(names);
 	return true;
 }
 
-/* DFS for cycles: 0 white, 1 on stack, 2 done. */
+/*
+ * Depth-first search for cycles from chain @root, with an explicit stack
+ * (chain, next rule) so 20,000 chains jumping in a line need no deep C
+ * stack: colour 0 white, 1 on the stack, 2 done. Each chain, once done, is
+ * appended to @post (post-order: a chain after every chain it jumps to).
+ */
 static bool
-find_loop(struct parser *p, struct rules_table *t, uint32_t ci, uint8_t *color)
+find_loop(struct parser *p, struct rules_table *t, uint32_t root,
+	  uint8_t *color, uint32_t (*stk)[2], uint32_t *post, uint32_t *n_post)
 {
-	struct rules_chain *ch = &t->chains[ci];
-	uint32_t j;
+	uint32_t sp = 0;
 
-	color[ci] = 1;
-	for (j = 0; j < ch->n_rules; j++) {
-		struct rules_rule *r = &ch->rules[j];
-		uint32_t to;
+	color[root] = 1;
+	stk[sp][0] = root;
+	stk[sp][1] = 0;
+	sp++;
+	while (sp > 0) {
+		uint32_t ci = stk[sp - 1][0];
+		struct rules_chain *ch = &t->chains[ci];
+		uint32_t j = stk[sp - 1][1], to;
+		struct rules_rule *r;
 
+		if (j == ch->n_rules) {
+			color[ci] = 2;
+			post[(*n_post)++] = ci;
+			sp--;
+			continue;
+		}
+		stk[sp - 1][1] = j + 1;
+		r = &ch->rules[j];
 		if (r->target.kind != RULES_T_JUMP && r->target.kind != RULES_T_GOTO)
 			continue;
 		to = r->target.chain;
@@ -212,10 +314,14 @@ find_loop(struct parser *p, struct rules_table *t, uint32_t ci, uint8_t *color)
 				     ch->name, t->chains[to].name);
 			return true;
 		}
-		if (color[to] == 0 && find_loop(p, t, to, color))
-			return true;
+		if (color[to] == 0) {
+			/* each chain is pushed once: sp < n_chains */
+			color[to] = 1;
+			stk[sp][0] = to;
+			stk[sp][1] = 0;
+			sp++;
+		}
 	}
-	color[ci] = 2;
 	return false;
 }
 
@@ -223,41 +329,45 @@ static void
 check_table(struct parser *p, enum rules_table_id id)
 {
 	struct rules_table *t = &p->c.rs->tables[id];
-	uint32_t i, j;
+	uint32_t i, j, n = t->n_chains ? t->n_chains : 1, n_post = 0;
+	uint32_t (*stk)[2], *post;
 	uint8_t *color;
-	bool changed;
 
 	if (!sort_chains(p, t))
 		return;
-	color = calloc(t->n_chains ? t->n_chains : 1, 1);
-	if (color == NULL) {
+	color = calloc(n, 1);
+	stk = calloc(n, sizeof(*stk));
+	post = calloc(n, sizeof(*post));
+	if (color == NULL || stk == NULL || post == NULL) {
+		free(color);
+		free(stk);
+		free(post);
 		p->c.nomem = true;
 		return;
 	}
 	for (i = 0; i < t->n_chains; i++)
-		if (color[i] == 0 && find_loop(p, t, i, color))
+		if (color[i] == 0 && find_loop(p, t, i, color, stk, post, &n_post))
 			break;
 	free(color);
-	if (i < t->n_chains)
+	free(stk);
+	if (i < t->n_chains) {
+		free(post);
 		return; /* reachability below assumes no loop */
+	}
 
-	/* hooks each chain is reached from */
-	do {
-		changed = false;
-		for (i = 0; i < t->n_chains; i++)
-			for (j = 0; j < t->chains[i].n_rules; j++) {
-				struct rules_target *tg = &t->chains[i].rules[j].target;
-				struct rules_chain *to;
+	/* hooks each chain is reached from: one pass in topological order
+	 * (reverse post-order: every caller before the chains it jumps to) */
+	while (n_post > 0) {
+		const struct rules_chain *from = &t->chains[post[--n_post]];
 
-				if (tg->kind != RULES_T_JUMP && tg->kind != RULES_T_GOTO)
-					continue;
-				to = &t->chains[tg->chain];
-				if ((to->hooks | t->chains[i].hooks) != to->hooks) {
-					to->hooks |= t->chains[i].hooks;
-					changed = true;
-				}
-			}
-	} while (changed);
+		for (j = 0; j < from->n_rules; j++) {
+			const struct rules_target *tg = &from->rules[j].target;
+
+			if (tg->kind == RULES_T_JUMP || tg->kind == RULES_T_GOTO)
+				t->chains[tg->chain].hooks |= from->hooks;
+		}
+	}
+	free(post);
 
 	for (i = t->n_builtin; i < t->n_chains; i++) {
 		struct rules_chain *ch = &t->chains[i];
@@ -402,7 +512,7 @@ chain_line(struct parser *p)
 		rules_err(&p->c, v[0], "expected ':NAME POLICY [packets:bytes]'");
 		return;
 	}
-	idx = rules_chain_find(t, name);
+	idx = rules_ctx_chain_find(&p->c, (enum rules_table_id)p->table, name);
 	if (p->tok.n >= 3 && idx >= 0 && t->chains[idx].builtin) {
 		size_t len = strlen(v[2]);
 
@@ -701,12 +811,18 @@ static bool
 append_rule(struct parser *p, struct rules_chain *ch,
 	    const struct rules_rule *r)
 {
+	if (p->c.n_rules >= RULES_MAX_RULES) {
+		rules_err(&p->c, NULL, "the ruleset has more than %u rules",
+			  RULES_MAX_RULES);
+		return false;
+	}
 	if (!rules_grow((void **)&ch->rules, &ch->cap_rules, ch->n_rules + 1,
 			sizeof(*ch->rules))) {
 		p->c.nomem = true;
 		return false;
 	}
 	ch->rules[ch->n_rules++] = *r;
+	p->c.n_rules++;
 	return true;
 }
 
@@ -725,7 +841,7 @@ rule_line(struct parser *p, char **v, uint32_t n,
 		rules_err(&p->c, v[0], "expected a chain name after %s", v[0]);
 		return;
 	}
-	idx = rules_chain_find(t, v[1]);
+	idx = rules_ctx_chain_find(&p->c, (enum rules_table_id)p->table, v[1]);
 	if (idx < 0) {
 		rules_err(&p->c, v[1], "chain '%s' does not exist in table '%s'", v[1],
 			  rules_table_name((enum rules_table_id)p->table));
@@ -800,7 +916,7 @@ command_line(struct parser *p, char **v, uint32_t n)
 			return;
 		}
 		mark_present(p);
-		idx = rules_chain_find(t, v[1]);
+		idx = rules_ctx_chain_find(&p->c, (enum rules_table_id)p->table, v[1]);
 		if (idx >= 0) {
 			rules_err(&p->c, v[1], "chain '%s' already exists", v[1]);
 			return;
@@ -818,7 +934,7 @@ command_line(struct parser *p, char **v, uint32_t n)
 		return;
 	}
 	mark_present(p);
-	idx = rules_chain_find(t, v[1]);
+	idx = rules_ctx_chain_find(&p->c, (enum rules_table_id)p->table, v[1]);
 	if (idx < 0 || !t->chains[idx].builtin) {
 		rules_err(&p->c, v[1], "%s needs a built-in chain of table '%s', got '%s'",
 			  v[0], rules_table_name((enum rules_table_id)p->table), v[1]);
@@ -892,10 +1008,11 @@ edit_line(struct parser *p, char **v, uint32_t n, const struct rules_counters *c
 				   : v[0][2] == 'd' ? 'X' : 'Z')
 				 : v[0][1];
 	uint32_t i, j, pos = 1;
+	bool deleted = false;
 	int idx = -1;
 
 	if (n >= 2) {
-		idx = rules_chain_find(t, v[1]);
+		idx = rules_ctx_chain_find(&p->c, (enum rules_table_id)p->table, v[1]);
 		if (idx < 0) {
 			rules_err(&p->c, v[1], "chain '%s' does not exist in table '%s'",
 				  v[1], rules_table_name((enum rules_table_id)p->table));
@@ -982,7 +1099,10 @@ edit_line(struct parser *p, char **v, uint32_t n, const struct rules_counters *c
 			return;
 		}
 		delete_chain(t, i);
+		deleted = true;
 	}
+	if (deleted)
+		index_rebuild(p, t);
 }
 
 /* ---- lines ------------------------------------------------------------ */
@@ -1012,7 +1132,7 @@ close_table(struct parser *p)
 static void
 table_line(struct parser *p, const char *s, size_t len)
 {
-	char name[32];
+	char name[32], tok[33];
 	enum rules_table_id id;
 
 	if (p->table >= 0 || p->skipping) {
@@ -1033,9 +1153,13 @@ table_line(struct parser *p, const char *s, size_t len)
 	}
 	memcpy(name, s + 1, len - 1);
 	name[len - 1] = '\0';
+	/* s is not NUL-terminated (the last line may end the buffer): the
+	 * token quoted in errors is the header copied into tok */
+	tok[0] = '*';
+	memcpy(tok + 1, name, len);
 	if (table_by_name(name, &id)) {
 		if (p->seen_line[id]) {
-			rules_err(&p->c, s, "table '%s' given twice (first at line %u)",
+			rules_err(&p->c, tok, "table '%s' given twice (first at line %u)",
 				  name, p->seen_line[id]);
 			p->skipping = true;
 			p->skip_reports = false;
@@ -1051,7 +1175,7 @@ table_line(struct parser *p, const char *s, size_t len)
 	p->skipping = true;
 	snprintf(p->skip_name, sizeof(p->skip_name), "%s", name);
 	p->skip_reports = false;
-	rules_err(&p->c, s, "unknown table '%s' (filter, nat, raw, mangle and security are supported)",
+	rules_err(&p->c, tok, "unknown table '%s' (filter, nat, raw, mangle and security are supported)",
 		  name);
 }
 
@@ -1170,6 +1294,7 @@ rules_parse_buffer(const char *buf, size_t len, const char *name,
 {
 	struct parser p;
 	size_t pos = 0;
+	unsigned i;
 
 	*out = NULL;
 	memset(&p, 0, sizeof(p));
@@ -1185,6 +1310,12 @@ rules_parse_buffer(const char *buf, size_t len, const char *name,
 	if (p.c.rs == NULL)
 		return -ENOMEM;
 	p.c.rs->family = p.c.family;
+	if (len > RULES_MAX_TEXT) {
+		p.c.line = 0;
+		rules_err(&p.c, NULL, "ruleset text of %zu bytes is larger than %u bytes",
+			  len, RULES_MAX_TEXT);
+		len = 0;
+	}
 
 	while (pos < len && !p.c.nomem && p.c.n_errors < p.c.max_errors) {
 		const char *nl = memchr(buf + pos, '\n', len - pos);
@@ -1201,6 +1332,8 @@ rules_parse_buffer(const char *buf, size_t len, const char *name,
 			     p.table >= 0 ? rules_table_name((enum rules_table_id)p.table)
 					  : p.skip_name);
 	rules_tokens_release(&p.tok);
+	for (i = 0; i < RULES_TABLE_MAX; i++)
+		free(p.c.chidx[i].slot);
 	if (p.c.nomem || p.c.n_errors > 0) {
 		rules_free(p.c.rs);
 		return p.c.nomem ? -ENOMEM : -EINVAL;
@@ -1209,54 +1342,97 @@ rules_parse_buffer(const char *buf, size_t len, const char *name,
 	return 0;
 }
 
+/*
+ * The file is opened as the caller (the daemon: root) may not want to:
+ * O_NONBLOCK so a FIFO cannot block the open, then fstat: a regular file
+ * only (no FIFO, device, directory), at most RULES_MAX_TEXT bytes, read up
+ * to that cap whatever it claims to hold.
+ */
+static int
+read_regular(const char *path, char **bufp, size_t *lenp, char *msg,
+	     size_t msglen)
+{
+	struct stat st;
+	char *buf;
+	size_t len = 0;
+	int fd, rc;
+
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = -errno;
+		snprintf(msg, msglen, "%s: %s", path, strerror(-rc));
+		return rc;
+	}
+	if (fstat(fd, &st) != 0) {
+		rc = -errno;
+		snprintf(msg, msglen, "%s: %s", path, strerror(-rc));
+		close(fd);
+		return rc;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(msg, msglen, "%s: not a regular file", path);
+		close(fd);
+		return -EINVAL;
+	}
+	if (st.st_size < 0 || (uint64_t)st.st_size > RULES_MAX_TEXT) {
+		snprintf(msg, msglen, "%s: larger than %u bytes", path,
+			 RULES_MAX_TEXT);
+		close(fd);
+		return -EFBIG;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (buf == NULL) {
+		close(fd);
+		return -ENOMEM;
+	}
+	/* one byte more than fstat said shows a file that grew */
+	while (len <= (size_t)st.st_size) {
+		ssize_t got = read(fd, buf + len, (size_t)st.st_size + 1 - len);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			rc = -errno;
+			snprintf(msg, msglen, "%s: %s", path, strerror(-rc));
+			free(buf);
+			close(fd);
+			return rc;
+		}
+		if (got == 0)
+			break;
+		len += (size_t)got;
+	}
+	close(fd);
+	if (len > (size_t)st.st_size) {
+		snprintf(msg, msglen, "%s: changed while read", path);
+		free(buf);
+		return -EAGAIN;
+	}
+	*bufp = buf;
+	*lenp = len;
+	return 0;
+}
+
 int
 rules_parse_file(const char *path, const struct rules_parse_opts *opts,
 		 struct rules_ruleset **out, struct rules_errors *errs)
 {
-	FILE *f = fopen(path, "rb");
+	char msg[RULES_ERRMSG_LEN];
 	char *buf = NULL;
-	size_t len = 0, cap = 0;
+	size_t len = 0;
 	int rc;
 
 	*out = NULL;
-	if (f == NULL) {
-		rc = -errno;
-		if (errs != NULL) {
+	rc = read_regular(path, &buf, &len, msg, sizeof(msg));
+	if (rc < 0) {
+		if (errs != NULL && rc != -ENOMEM) {
 			memset(errs, 0, sizeof(*errs));
 			errs->n = 1;
 			errs->e[0].line = 0;
-			snprintf(errs->e[0].msg, sizeof(errs->e[0].msg), "%s: %s", path,
-				 strerror(-rc));
+			memcpy(errs->e[0].msg, msg, sizeof(msg));
 		}
 		return rc;
 	}
-	for (;;) {
-		size_t got;
-
-		if (len == cap) {
-			char *nb;
-
-			cap = cap ? cap * 2 : 65536;
-			nb = realloc(buf, cap);
-			if (nb == NULL) {
-				free(buf);
-				fclose(f);
-				return -ENOMEM;
-			}
-			buf = nb;
-		}
-		got = fread(buf + len, 1, cap - len, f);
-		len += got;
-		if (got == 0)
-			break;
-	}
-	if (ferror(f)) {
-		rc = -EIO;
-		free(buf);
-		fclose(f);
-		return rc;
-	}
-	fclose(f);
 	rc = rules_parse_buffer(buf, len, path, opts, out, errs);
 	free(buf);
 	return rc;

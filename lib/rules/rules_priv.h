@@ -34,6 +34,15 @@ void rules_tokens_release(struct rules_tokens *t);
 
 /* ---- parse context (rules_parse.c) -------------------------------------- */
 
+/* Chain names of one table while it is parsed: open addressing, each slot
+ * the chain's index + 1 (0 empty), so a lookup is O(1) however many chains
+ * (a linear search made 20,000 chains quadratic). */
+struct rules_chain_index {
+	uint32_t *slot;
+	uint32_t n_slots;    /* power of two, at least twice the chains */
+	uint32_t cap_chains; /* room in rules_table.chains */
+};
+
 struct rules_ctx {
 	const char *file;
 	uint32_t line;
@@ -42,8 +51,14 @@ struct rules_ctx {
 	struct rules_errors *errs;
 	uint32_t n_errors;
 	uint32_t max_errors;
+	uint32_t n_rules;    /* in the whole ruleset, against RULES_MAX_RULES */
 	bool nomem;
+	struct rules_chain_index chidx[RULES_TABLE_MAX];
 };
+
+/* Index of chain @name in table @t as parsed so far, or -1. */
+int rules_ctx_chain_find(const struct rules_ctx *c, enum rules_table_id t,
+			 const char *name);
 
 /* Record an error about token @tok (NULL: none) at the current line. */
 void rules_err(struct rules_ctx *c, const char *tok, const char *fmt, ...)

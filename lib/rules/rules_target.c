@@ -227,7 +227,7 @@ rules_target_set(struct rules_rule_state *st, const char *name, bool is_goto,
 			return true;
 		}
 	}
-	idx = rules_chain_find(t, name);
+	idx = rules_ctx_chain_find(st->c, st->table, name);
 	if (idx >= 0) {
 		if (t->chains[idx].builtin) {
 			ERR(st, name, "cannot jump to built-in chain '%s'", name);

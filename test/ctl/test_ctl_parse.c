@@ -339,6 +339,44 @@ test_names(void)
 	CHECK(nf_tcp_state_name(10) == NULL);
 }
 
+/* Rulesets sent as a body (issue 16 item 3): size=/size6= with their names. */
+static void
+test_body(void)
+{
+	struct ctl_request r = { 0 };
+	int n;
+
+	CHECK_EQ(parse_text("rules.check\npath=/x/r.v4\nsize=123\n"), CTL_S_OK);
+	CHECK(req.body);
+	CHECK_EQ(req.size, 123);
+	CHECK_EQ(req.size6, 0);
+	CHECK_EQ(parse_text("rules.load\npath=/a\npath6=/b\nsize=0\nsize6=7"), CTL_S_OK);
+	CHECK(req.body);
+	CHECK_EQ(req.size6, 7);
+	/* the old form still parses (the server refuses to open the path) */
+	CHECK_EQ(parse_text("rules.check\npath=/etc/shadow\n"), CTL_S_OK);
+	CHECK(!req.body);
+	/* a size goes with its name, and both within CTL_MAX_BODY */
+	CHECK_EQ(parse_text("rules.load\nsize=5\n"), CTL_S_BAD_ARGUMENT);
+	CHECK_EQ(parse_text("rules.check\npath=/a\nsize6=5\n"), CTL_S_BAD_ARGUMENT);
+	CHECK_EQ(parse_text("rules.check\npath=/a\nsize=16777217\n"), CTL_S_BAD_ARGUMENT);
+	CHECK_EQ(parse_text("rules.check\npath=/a\npath6=/b\nsize=16777216\nsize6=1\n"),
+		 CTL_S_TOO_BIG);
+	CHECK_EQ(parse_text("status\nsize=1\n"), CTL_S_BAD_ARGUMENT);
+	/* encoding carries them */
+	r.cmd = CTL_CMD_RULES_LOAD;
+	snprintf(r.path, sizeof(r.path), "/r4");
+	snprintf(r.path6, sizeof(r.path6), "/r6");
+	r.body = true;
+	r.size = 10;
+	r.size6 = 20;
+	n = ctl_encode_request(&r, frame, sizeof(frame));
+	CHECK(n > 0);
+	frame_len = n > 0 ? (size_t)n : 0;
+	CHECK_EQ(parse(), CTL_S_OK);
+	CHECK(req.body && req.size == 10 && req.size6 == 20);
+}
+
 /* Deterministic mutations of valid frames: flipped bytes, truncations. */
 static void
 test_mutations(void)
@@ -390,6 +428,7 @@ main(void)
 	test_oversized();
 	test_roundtrip();
 	test_names();
+	test_body();
 	test_mutations();
 	TEST_MAIN_END();
 }

@@ -13,6 +13,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1125,6 +1126,68 @@ test_limit(void)
 
 /* ---- chains ---------------------------------------------------------------- */
 
+/* Issue 16 item 4: 20,000 chains in a line are refused by the depth check
+ * with a clear error, on a 256 KiB stack (the recursive depth computation
+ * overflowed it). */
+struct deep_job {
+	const struct rules_ruleset *rs;
+	int rc;
+	char err[256];
+};
+
+static void *
+deep_job_run(void *arg)
+{
+	struct deep_job *j = arg;
+	struct rules_runtime_opts o = { .n_slots = 1 };
+	struct rules_runtime *rt = NULL;
+
+	j->rc = rules_runtime_build_opts(j->rs, ports, &o, &rt, j->err,
+					 sizeof(j->err));
+	if (rt != NULL)
+		rules_runtime_free(rt);
+	return NULL;
+}
+
+static void
+test_deep_chains(void)
+{
+	const uint32_t n = 20000;
+	size_t cap = (size_t)n * 48 + 128, off = 0;
+	char *s = malloc(cap);
+	struct rules_errors errs;
+	struct rules_ruleset *rs = NULL;
+	struct deep_job j = { 0 };
+	pthread_attr_t at;
+	pthread_t th;
+	uint32_t i;
+
+	CHECK(s != NULL);
+	if (s == NULL)
+		return;
+	off += (size_t)snprintf(s + off, cap - off, "*filter\n");
+	for (i = 0; i < n; i++)
+		off += (size_t)snprintf(s + off, cap - off, ":c%06u - [0:0]\n", i);
+	off += (size_t)snprintf(s + off, cap - off, "-A FORWARD -j c000000\n");
+	for (i = 0; i + 1 < n; i++)
+		off += (size_t)snprintf(s + off, cap - off, "-A c%06u -j c%06u\n",
+					i, i + 1);
+	off += (size_t)snprintf(s + off, cap - off, "COMMIT\n");
+	CHECK_EQ(rules_parse_buffer(s, off, "deep", NULL, &rs, &errs), 0);
+	free(s);
+	if (rs == NULL)
+		return;
+	j.rs = rs;
+	pthread_attr_init(&at);
+	pthread_attr_setstacksize(&at, 256 * 1024);
+	CHECK_EQ(pthread_create(&th, &at, deep_job_run, &j), 0);
+	pthread_join(th, NULL);
+	pthread_attr_destroy(&at);
+	CHECK_EQ(j.rc, -EINVAL);
+	CHECK(strstr(j.err, "nest deeper than") != NULL);
+	rules_free(rs);
+}
+
 static void
 test_chains(void)
 {
@@ -2182,6 +2245,7 @@ main(int argc, char **argv)
 	test_ctstatus_ctdir();
 	test_limit();
 	test_chains();
+	test_deep_chains();
 	test_log();
 	test_reject_types();
 	test_fragments();

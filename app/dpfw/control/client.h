@@ -26,11 +26,15 @@
 #define CTL_OUT_LIMIT (1u << 20)    /* pushed output a client may leave unread (1 MiB) */
 #define CTL_OUT_HIGH (256u << 10)   /* a listing is formatted up to this */
 #define CTL_STALL_S 30              /* output not moving this long: dropped */
+#define CTL_IDLE_S 10               /* no request, no answer this long: dropped */
+#define CTL_REQUEST_S 5             /* a request begun, not complete this long: dropped */
+#define CTL_BODY_S 20               /* an announced body (rulesets) not all sent this long */
 #define CTL_BUDGET_US 20000         /* most time one poll spends writing */
 #define CTL_BACKLOG 16
 
 enum cl_state {
 	CL_IDLE,    /* waiting for a request */
+	CL_BODY,    /* reading the body the request announced (rulesets) */
 	CL_PRODUCE, /* a producer makes the rest of the answer (ct list, ...) */
 	CL_EVENTS,  /* subscribed to events until it goes */
 	CL_CLOSING, /* protocol error: flush the answer, then close */
@@ -66,8 +70,12 @@ struct srv_client {
 	struct srv_buf out; /* framed, not yet sent from out_off on */
 	size_t out_off;
 	uint64_t stall_tsc; /* when output last moved, or was queued while idle */
+	uint64_t idle_tsc;  /* accepted, last received or last answered */
+	uint64_t req_tsc;   /* first byte of the request not yet complete */
 	struct ctl_request req;
 	struct srv_producer prod; /* CL_PRODUCE: what makes the answer */
+	char *body;      /* CL_BODY: the announced texts as they come */
+	size_t body_len, body_cap;
 	const char *why; /* reason it is dropped, for the log */
 	bool eof;        /* the client closed its sending side */
 };

@@ -71,23 +71,42 @@ srv_cmd_rules_show(struct dpfw *d, struct srv_client *cl)
 	free(buf);
 }
 
-/* check and load: errors and warnings of the loader go to the client */
+/*
+ * check and load: errors and warnings of the loader go to the client.
+ * Without names, the configured files (what SIGHUP loads). With names, the
+ * texts came in the request's body (cl->body, size then size6 bytes): dpfw,
+ * as root, never opens a path a client names (issue 16 item 3).
+ */
 static void
 load_or_check(struct dpfw *d, struct srv_client *cl, bool load)
 {
 	const struct ctl_request *r = &cl->req;
 	bool named = r->path[0] || r->path6[0];
-	const char *p4 = named ? r->path : d->cfg.ruleset;
-	const char *p6 = named ? r->path6 : d->cfg.ruleset6;
+	struct dpfw_rules_src src[2] = {
+		{ .path = named ? r->path : d->cfg.ruleset },
+		{ .path = named ? r->path6 : d->cfg.ruleset6 },
+	};
+	const char *p4 = src[0].path, *p6 = src[1].path;
 	size_t len;
 	char *buf;
 	FILE *f;
 	int ret;
 
+	if (named && !r->body) {
+		srv_end(cl, CTL_S_BAD_ARGUMENT, "dpfw does not open files a client "
+			"names: send the ruleset's text (size=, size6=; dpfwctl does)");
+		return;
+	}
+	if (named) {
+		src[0].text = cl->body != NULL ? cl->body : "";
+		src[0].len = r->size;
+		src[1].text = cl->body != NULL ? cl->body + r->size : "";
+		src[1].len = r->size6;
+	}
 	f = capture(cl, &buf, &len);
 	if (f == NULL)
 		return;
-	ret = load ? dpfw_rules_reload(d, p4, p6, f) : dpfw_rules_check(d, p4, p6, f);
+	ret = load ? dpfw_rules_reload_src(d, src, f) : dpfw_rules_check_src(d, src, f);
 	if (ret == 0)
 		fprintf(f, "%s%s%s%s%s\n", load ? "loaded" : "ok",
 			p4[0] ? " ipv4 " : "", p4, p6[0] ? " ipv6 " : "", p6);

@@ -3,6 +3,13 @@
  * Conntrack events: drained once per control loop iteration, printed when
  * ct_events = yes and pushed to `ct events` subscribers. A subscriber with
  * more than CTL_OUT_LIMIT bytes waiting is dropped rather than waited for.
+ *
+ * One pass handles at most CTL_EVENTS_PER_PASS events: a flood of new
+ * connections with events on cannot keep the control loop here (it did,
+ * draining while a full batch came back). What is left waits in the
+ * workers' rings; the next pass comes without the 100 ms wait
+ * (srv_events_left, read by dpfw_ctl_sleep), and an event that finds its
+ * ring full is lost and counted by lib/ct as event_overflow.
  */
 #include <stdio.h>
 #include <sys/time.h>
@@ -21,6 +28,8 @@ srv_events_update(struct dpfw *d)
 }
 
 
+bool srv_events_left;
+
 void
 dpfw_ctl_events(struct dpfw *d, FILE *f)
 {
@@ -28,9 +37,10 @@ dpfw_ctl_events(struct dpfw *d, FILE *f)
 	struct ct_snapshot ev[64];
 	char line[768];
 	bool print = d->cfg.ct_events && f != NULL;
-	unsigned n, i, k;
+	unsigned n, i, k, done = 0;
 	struct timeval tv;
 
+	srv_events_left = false;
 	if (d->ct == NULL)
 		return;
 	gettimeofday(&tv, NULL);
@@ -68,7 +78,9 @@ dpfw_ctl_events(struct dpfw *d, FILE *f)
 				}
 			}
 		}
-	} while (n == RTE_DIM(ev));
+		done += n;
+	} while (n == RTE_DIM(ev) && done < CTL_EVENTS_PER_PASS);
+	srv_events_left = n == RTE_DIM(ev);
 	if (print)
 		fflush(f);
 	if (s == NULL)
@@ -85,5 +97,3 @@ dpfw_ctl_events(struct dpfw *d, FILE *f)
 	srv_reap(d);
 	srv_count_subs(d);
 }
-
-/* Resolve a group name or number. */

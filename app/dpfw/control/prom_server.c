@@ -7,7 +7,10 @@
  * non-blocking and in the control loop's one poll set (dpfw_prom_pollfds:
  * a request wakes the loop and is answered at once), and a client that
  * has not sent its request head and read its answer within PROM_DEADLINE_S
- * is dropped, as is one whose head exceeds PROM_MAX_HEAD.
+ * is dropped, as is one whose head exceeds PROM_MAX_HEAD. When every slot
+ * is taken, a new connection takes the slot of the oldest client that has
+ * not completed its request head: connections opened and left silent
+ * cannot keep a scraper out.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -73,6 +76,21 @@ accept_clients(struct dpfw_prom *p)
 		}
 		for (i = 0; i < PROM_MAX_CLIENTS && p->cl[i].fd >= 0; i++)
 			;
+		if (i == PROM_MAX_CLIENTS) {
+			unsigned k, old = PROM_MAX_CLIENTS;
+
+			/* the oldest still without a request head goes */
+			for (k = 0; k < PROM_MAX_CLIENTS; k++)
+				if (!p->cl[k].answered &&
+				    (old == PROM_MAX_CLIENTS ||
+				     p->cl[k].deadline < p->cl[old].deadline))
+					old = k;
+			if (old < PROM_MAX_CLIENTS) {
+				client_close(p, &p->cl[old],
+					     "no request head, its slot taken by a new client");
+				i = old;
+			}
+		}
 		if (i == PROM_MAX_CLIENTS) {
 			/* busy: refuse at once rather than queue behind slow clients */
 			p->dropped++;

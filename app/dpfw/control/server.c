@@ -13,7 +13,13 @@
  *  - events are pushed: a subscriber with more than CTL_OUT_LIMIT bytes
  *    waiting is dropped;
  *  - any client with output that has not moved for CTL_STALL_S seconds is
- *    dropped.
+ *    dropped;
+ *  - a client that sends nothing and waits for nothing is dropped after
+ *    CTL_IDLE_S seconds, one that began a request and did not complete it
+ *    within CTL_REQUEST_S seconds too (however slowly it trickles in);
+ *  - when every slot is taken, a new client takes the slot of the client
+ *    idle longest (no answer under way, not subscribed) rather than being
+ *    refused: silent connections cannot lock dpfwctl out.
  * The control loop waits in one poll() on the control socket, its clients
  * and the Prometheus listener and its clients (dpfw_ctl_sleep), so either
  * is served as soon as it has something.
@@ -44,6 +50,7 @@ srv_client_free(struct srv_client *cl)
 	if (cl->prod.release != NULL)
 		cl->prod.release(cl->prod.state);
 	free(cl->in);
+	free(cl->body);
 	srv_buf_free(&cl->txt);
 	srv_buf_free(&cl->out);
 	free(cl);
@@ -78,7 +85,7 @@ srv_client_write(struct srv_client *cl)
 		total += n;
 	}
 	if (total > 0)
-		cl->stall_tsc = rte_get_timer_cycles();
+		cl->stall_tsc = cl->idle_tsc = rte_get_timer_cycles();
 	if (cl->out_off == cl->out.len) {
 		cl->out.len = 0;
 		cl->out_off = 0;
@@ -137,18 +144,88 @@ protocol_error(struct srv_client *cl, enum ctl_status st, const char *msg)
 	cl->in_len = 0;
 }
 
+/* The request is complete with its body: run it, then forget the body. */
+static void
+run_request(struct dpfw *d, struct srv_client *cl)
+{
+	cl->state = CL_IDLE;
+	if (d->ct == NULL)
+		srv_end(cl, CTL_S_FAILED, "connection tracking is not set up");
+	else
+		dispatch(d, cl);
+	free(cl->body);
+	cl->body = NULL;
+	cl->body_len = cl->body_cap = 0;
+}
+
+/* One DATA frame of the body at the head of the input; false: stop. */
+static bool
+body_frame(struct dpfw *d, struct srv_client *cl)
+{
+	size_t total = (size_t)cl->req.size + cl->req.size6;
+	size_t want = total - cl->body_len, flen;
+	uint8_t type;
+	uint32_t len;
+	enum ctl_status st = ctl_frame_header(cl->in, &type, &len);
+
+	if (st != CTL_S_OK || type != CTL_T_DATA || len > want ||
+	    len > CTL_MAX_REQUEST - CTL_HDR_LEN) {
+		protocol_error(cl, CTL_S_MALFORMED, "expected the announced ruleset "
+			       "text in data frames");
+		return false;
+	}
+	flen = CTL_HDR_LEN + len;
+	if (cl->in_len < flen)
+		return false;
+	if (cl->body_len + len > cl->body_cap) {
+		/* grown as the text comes, never to more than announced */
+		size_t cap = cl->body_cap ? cl->body_cap * 2 : 65536;
+		char *nb;
+
+		if (cap > total)
+			cap = total;
+		if (cap < cl->body_len + len)
+			cap = cl->body_len + len;
+		nb = realloc(cl->body, cap);
+		if (nb == NULL) {
+			protocol_error(cl, CTL_S_FAILED, "out of memory for the rulesets");
+			return false;
+		}
+		cl->body = nb;
+		cl->body_cap = cap;
+	}
+	if (len > 0) { /* an empty DATA frame: nothing (and body may be NULL) */
+		memcpy(cl->body + cl->body_len, cl->in + CTL_HDR_LEN, len);
+		cl->body_len += len;
+	}
+	memmove(cl->in, cl->in + flen, cl->in_len - flen);
+	cl->in_len -= flen;
+	if (cl->body_len == total) {
+		run_request(d, cl);
+		cl->idle_tsc = cl->req_tsc = rte_get_timer_cycles();
+	}
+	return true;
+}
+
 /* Handle the complete requests in the input buffer while idle. */
 static void
 process_input(struct dpfw *d, struct srv_client *cl)
 {
 	/* a client that does not read its answers gets no more of them */
-	while (cl->state == CL_IDLE && cl->in_len >= CTL_HDR_LEN &&
-	       srv_out_pending(cl) < CTL_OUT_HIGH) {
+	while ((cl->state == CL_IDLE || cl->state == CL_BODY) &&
+	       cl->in_len >= CTL_HDR_LEN && srv_out_pending(cl) < CTL_OUT_HIGH) {
 		char err[256];
 		uint8_t type;
 		uint32_t len;
 		size_t flen;
-		enum ctl_status st = ctl_frame_header(cl->in, &type, &len);
+		enum ctl_status st;
+
+		if (cl->state == CL_BODY) {
+			if (!body_frame(d, cl))
+				return;
+			continue;
+		}
+		st = ctl_frame_header(cl->in, &type, &len);
 
 		/* refuse on the header alone what cannot be read as a request */
 		if (st != CTL_S_OK || type != CTL_T_REQUEST ||
@@ -164,15 +241,17 @@ process_input(struct dpfw *d, struct srv_client *cl)
 		st = ctl_parse_request((const char *)cl->in, flen, &cl->req, err, sizeof(err));
 		memmove(cl->in, cl->in + flen, cl->in_len - flen);
 		cl->in_len -= flen;
+		/* the next request's clock starts now */
+		cl->idle_tsc = cl->req_tsc = rte_get_timer_cycles();
 		if (st != CTL_S_OK) {
 			srv_end(cl, st, "%s", err);
 			continue;
 		}
-		if (d->ct == NULL) {
-			srv_end(cl, CTL_S_FAILED, "connection tracking is not set up");
+		if (cl->req.body && cl->req.size + cl->req.size6 > 0) {
+			cl->state = CL_BODY; /* the texts follow */
 			continue;
 		}
-		dispatch(d, cl);
+		run_request(d, cl);
 	}
 }
 
@@ -206,13 +285,47 @@ client_read(struct srv_client *cl)
 				return 0;
 			return -1;
 		}
-		if (dst != scratch)
+		if (dst != scratch) {
+			uint64_t now = rte_get_timer_cycles();
+
+			if (cl->in_len == 0)
+				cl->req_tsc = now;
 			cl->in_len += (size_t)n;
+			cl->idle_tsc = now;
+		}
 	}
 }
 
 
 /* ---------------------------------------------------------------- polling */
+
+/* Nothing under way: no answer being made or sent, not subscribed. */
+static bool
+client_idle(const struct srv_client *cl)
+{
+	return cl->state == CL_IDLE && srv_out_pending(cl) == 0 &&
+	       cl->txt.len == 0;
+}
+
+/* All slots taken: drop the client idle longest, if any is idle. */
+static bool
+evict_idle(struct dpfw_ctl *s)
+{
+	struct srv_client *old = NULL;
+	unsigned i;
+
+	for (i = 0; i < s->max_clients; i++) {
+		struct srv_client *cl = s->cl[i];
+
+		if (cl != NULL && client_idle(cl) &&
+		    (old == NULL || cl->idle_tsc < old->idle_tsc))
+			old = cl;
+	}
+	if (old == NULL)
+		return false;
+	srv_client_drop(old, "idle, its slot taken by a new client");
+	return true;
+}
 
 static void
 accept_clients(struct dpfw *d)
@@ -229,6 +342,8 @@ accept_clients(struct dpfw *d)
 				continue;
 			return; /* EAGAIN, or out of descriptors: try again next time */
 		}
+		if (s->nb_clients >= s->max_clients && evict_idle(s))
+			srv_reap(d);
 		if (s->nb_clients >= s->max_clients) {
 			static const char msg[] = "too many clients (ctl_max_clients)";
 			uint8_t f[CTL_HDR_LEN + 2 + sizeof(msg)];
@@ -255,6 +370,7 @@ accept_clients(struct dpfw *d)
 		cl->fd = fd;
 		cl->id = ++s->next_id;
 		cl->state = CL_IDLE;
+		cl->idle_tsc = rte_get_timer_cycles();
 		for (i = 0; i < s->max_clients; i++) {
 			if (s->cl[i] == NULL) {
 				s->cl[i] = cl;
@@ -339,8 +455,11 @@ write_clients(struct dpfw *d)
 				progress = true;
 			if (cl->state == CL_CLOSING && srv_out_pending(cl) == 0)
 				cl->state = CL_DEAD;
-			else if (cl->state == CL_IDLE)
+			else if (cl->state == CL_IDLE || cl->state == CL_BODY)
 				process_input(d, cl);
+			if (cl->eof && cl->state == CL_BODY)
+				protocol_error(cl, CTL_S_TRUNCATED, "rulesets cut short: the "
+					       "client closed its side");
 			if (cl->eof && cl->state == CL_IDLE && cl->in_len > 0 &&
 			    srv_out_pending(cl) < CTL_OUT_HIGH)
 				protocol_error(cl, CTL_S_TRUNCATED, "request cut short: the "
@@ -387,7 +506,7 @@ dpfw_ctl_poll(struct dpfw *d)
 			cl->state = CL_DEAD;
 			continue;
 		}
-		if (cl->state == CL_IDLE)
+		if (cl->state == CL_IDLE || cl->state == CL_BODY)
 			process_input(d, cl);
 	}
 	write_clients(d);
@@ -397,10 +516,21 @@ dpfw_ctl_poll(struct dpfw *d)
 	for (i = 0; i < s->max_clients; i++) {
 		struct srv_client *cl = s->cl[i];
 
-		if (cl != NULL && cl->state != CL_DEAD && srv_out_pending(cl) > 0 &&
-		    now - cl->stall_tsc > stall)
+		if (cl == NULL || cl->state == CL_DEAD)
+			continue;
+		if (srv_out_pending(cl) > 0 && now - cl->stall_tsc > stall)
 			srv_client_drop(cl, "its output has not been read for "
 					RTE_STR(CTL_STALL_S) " s");
+		else if (client_idle(cl) && cl->in_len > 0 &&
+			 now - cl->req_tsc > (uint64_t)CTL_REQUEST_S * rte_get_timer_hz())
+			srv_client_drop(cl, "request not complete within "
+					RTE_STR(CTL_REQUEST_S) " s");
+		else if (cl->state == CL_BODY &&
+			 now - cl->req_tsc > (uint64_t)CTL_BODY_S * rte_get_timer_hz())
+			srv_client_drop(cl, "rulesets not sent within " RTE_STR(CTL_BODY_S) " s");
+		else if (client_idle(cl) && cl->in_len == 0 &&
+			 now - cl->idle_tsc > (uint64_t)CTL_IDLE_S * rte_get_timer_hz())
+			srv_client_drop(cl, "idle for " RTE_STR(CTL_IDLE_S) " s");
 	}
 	srv_reap(d);
 	srv_count_subs(d);
@@ -430,6 +560,8 @@ dpfw_ctl_sleep(struct dpfw *d, unsigned timeout_ms)
 	}
 	/* the Prometheus listener and its clients in the same set */
 	n += dpfw_prom_pollfds(d, pfd + n);
+	if (srv_events_left)
+		timeout_ms = 0; /* events wait in the rings: no sleep */
 	if (n == 0) {
 		rte_delay_us_sleep(timeout_ms * 1000u);
 		return;

@@ -51,6 +51,11 @@ void dpfw_ctl_sleep(struct dpfw *d, unsigned timeout_ms);
  */
 void dpfw_ctl_events(struct dpfw *d, FILE *f);
 
+/** Events one dpfw_ctl_events() pass handles at most (issue 16 item 5). */
+#define CTL_EVENTS_PER_PASS 4096u
+/** The last pass stopped at its bound with events left: no sleep. */
+extern bool srv_events_left;
+
 /** Close every client and the socket, remove the socket file. */
 void dpfw_ctl_fini(struct dpfw *d);
 

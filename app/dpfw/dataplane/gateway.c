@@ -12,8 +12,18 @@
  * every helped connection remembers its last expectation (the slot
  * ct_expect_create replaces). Each lcore that runs gateways keeps its own
  * table of that, keyed by the connection's struct
- * ct_ref: all packets of a helped connection reach the same helper lcore,
- * and an entry whose connection is gone is swept when the table fills.
+ * ct_ref: all packets of a helped connection reach the same helper lcore.
+ *
+ * Every step is O(1) per packet (issue 16 item 1: spoofed TFTP requests
+ * made each packet sweep the whole table, then walk the whole expectation
+ * table): entries whose connection is gone are found by an amortised sweep,
+ * GW_SWEEP_STEP entries from a cursor each time an entry is created; with
+ * the table still full the packet's connection gets no state (counted as
+ * alg_nostate): FTP lines are not parsed, and an expectation, which needs
+ * the state to know where the master's previous one went (netfilter's
+ * max_expected of 1), is not made and the packet is dropped, as netfilter
+ * drops one whose expectation cannot be added. ct_expect_create is never
+ * asked to search the whole expectation table.
  */
 #include <stdio.h>
 #include <rte_hash.h>
@@ -35,10 +45,14 @@ struct gw_tag {
 /* What a gateway keeps per helped connection: its last expectation, then
  * its helper's state (alg_helper.state_size bytes). */
 struct gw_conn {
+	uint64_t key;                  /* ref_key() of its connection */
 	uint32_t exp_slot;             /* its last expectation (ct_expect_create) */
-	uint32_t pad;
+	uint32_t used;                 /* in the table */
 	uint64_t state[];              /* the helper's, zeroed when created */
 };
+
+/* Entries the sweep looks at per entry created. */
+#define GW_SWEEP_STEP 8
 
 struct dpfw_alg {
 	struct rte_hash *conns;        /* ref_key() -> index in conn[] */
@@ -46,6 +60,9 @@ struct dpfw_alg {
 	size_t conn_size;
 	uint32_t *free_idx;
 	uint32_t n_free;
+	uint32_t n_conns;              /* entries in conn[] */
+	uint32_t sweep_at;             /* the sweep's cursor in conn[] */
+	uint64_t swept;                /* entries the sweep looked at (tests) */
 	uint8_t buf[UINT16_MAX + 1];   /* a payload that spans mbuf segments */
 };
 
@@ -141,6 +158,7 @@ dpfw_alg_create(struct dpfw *d, struct dpfw_lcore *l, unsigned lcore_id)
 	for (i = 0; i < n; i++)
 		a->free_idx[i] = n - 1 - i;
 	a->n_free = n;
+	a->n_conns = n;
 	l->alg = a;
 	return 0;
 }
@@ -159,32 +177,42 @@ dpfw_alg_free(struct dpfw_lcore *l)
 	l->alg = NULL;
 }
 
-/* Forget the state of connections that are gone. */
-static void
-sweep(struct dpfw *d, struct dpfw_alg *a)
-{
-	const void *key;
-	void *data;
-	uint32_t next = 0;
-
-	while (rte_hash_iterate(a->conns, &key, &data, &next) >= 0) {
-		uint64_t k;
-		struct ct_ref r;
-
-		memcpy(&k, key, sizeof(k));
-		r.idx = (uint32_t)k;
-		r.id = (uint32_t)(k >> 32);
-		if (ct_conn_deref(d->ct, &r) != NULL)
-			continue;
-		rte_hash_del_key(a->conns, &k);
-		a->free_idx[a->n_free++] = (uint32_t)(uintptr_t)data;
-	}
-}
-
 static inline struct gw_conn *
 conn_at(struct dpfw_alg *a, uint32_t idx)
 {
 	return (struct gw_conn *)(a->conn + (size_t)idx * a->conn_size);
+}
+
+/* Forget the state of connections that are gone: the next GW_SWEEP_STEP
+ * entries from the cursor, so the cost per packet is bounded. */
+static void
+sweep_step(struct dpfw *d, struct dpfw_alg *a)
+{
+	unsigned i;
+
+	for (i = 0; i < GW_SWEEP_STEP; i++) {
+		uint32_t idx = a->sweep_at;
+		struct gw_conn *c = conn_at(a, idx);
+		struct ct_ref r;
+
+		a->sweep_at = idx + 1 == a->n_conns ? 0 : idx + 1;
+		a->swept++;
+		if (!c->used)
+			continue;
+		r.idx = (uint32_t)c->key;
+		r.id = (uint32_t)(c->key >> 32);
+		if (ct_conn_deref(d->ct, &r) != NULL)
+			continue;
+		rte_hash_del_key(a->conns, &c->key);
+		c->used = 0;
+		a->free_idx[a->n_free++] = idx;
+	}
+}
+
+uint64_t
+dpfw_alg_swept(const struct dpfw_lcore *l)
+{
+	return l->alg != NULL ? l->alg->swept : 0;
 }
 
 /* The connection's gateway state, created fresh; NULL when the table is
@@ -199,8 +227,7 @@ conn_state(struct dpfw *d, struct dpfw_alg *a, const struct ct_ref *r)
 
 	if (rte_hash_lookup_data(a->conns, &k, &data) >= 0)
 		return conn_at(a, (uint32_t)(uintptr_t)data);
-	if (a->n_free == 0)
-		sweep(d, a);
+	sweep_step(d, a);
 	if (a->n_free == 0)
 		return NULL;
 	idx = a->free_idx[--a->n_free];
@@ -210,6 +237,8 @@ conn_state(struct dpfw *d, struct dpfw_alg *a, const struct ct_ref *r)
 	}
 	c = conn_at(a, idx);
 	memset(c, 0, a->conn_size);
+	c->key = k;
+	c->used = 1;
 	c->exp_slot = CT_EXPECT_NO_SLOT;
 	return c;
 }
@@ -274,6 +303,12 @@ help_packet(struct dpfw *d, struct dpfw_lcore *l, struct rte_mbuf *m,
 	}
 	if (st == NULL)
 		st = conn_state(d, a, &t->ref);
+	if (st == NULL) {
+		/* nowhere to remember the master's expectation: one per master
+		 * could only be kept by searching the whole expectation table */
+		l->stats.alg_nostate++;
+		return false;
+	}
 	memset(&k, 0, sizeof(k));
 	memcpy(k.src, exp.src, sizeof(k.src));
 	memcpy(k.dst, exp.dst, sizeof(k.dst));
@@ -283,7 +318,7 @@ help_packet(struct dpfw *d, struct dpfw_lcore *l, struct rte_mbuf *m,
 	k.family = exp.family;
 	k.zone = ct_conn_zone(c);
 	if (ct_expect_create(d->ct, &t->ref, &k, h->policy.timeout_s, dpfw_ct_now(d),
-			     st ? &st->exp_slot : NULL) < 0) {
+			     &st->exp_slot) < 0) {
 		/* netfilter: "cannot add expectation", the packet is dropped */
 		l->stats.alg_drop++;
 		return false;

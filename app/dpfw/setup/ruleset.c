@@ -39,11 +39,13 @@ generation_free(struct dpfw_rules *r)
 	rte_free(r);
 }
 
-/* Parse and compile one family's file into r; messages go to err. */
+/* Parse and compile one family's text into r (src->text, or the regular
+ * file src->path when text is NULL); messages go to err. */
 static int
-load_family(struct dpfw *d, struct dpfw_rules *r, unsigned f, const char *path,
-	    FILE *err)
+load_family(struct dpfw *d, struct dpfw_rules *r, unsigned f,
+	    const struct dpfw_rules_src *src, FILE *err)
 {
+	const char *path = src->path;
 	const char *ports[2] = { d->cfg.port[0].name, d->cfg.port[1].name };
 	struct rules_parse_opts po = {
 		.family = f ? RULES_FAMILY_IPV6 : RULES_FAMILY_IPV4,
@@ -62,7 +64,13 @@ load_family(struct dpfw *d, struct dpfw_rules *r, unsigned f, const char *path,
 	errs = calloc(1, sizeof(*errs));
 	if (errs == NULL)
 		return -ENOMEM;
-	ret = rules_parse_file(path, &po, &r->rs[f], errs);
+	/* a configured file is opened only as a regular file, non-blocking,
+	 * up to RULES_MAX_TEXT (rules_parse_file); a client's text comes in
+	 * its request, never from a path it names */
+	if (src->text != NULL)
+		ret = rules_parse_buffer(src->text, src->len, path, &po, &r->rs[f], errs);
+	else
+		ret = rules_parse_file(path, &po, &r->rs[f], errs);
 	if (ret < 0) {
 		for (i = 0; i < errs->n; i++)
 			fprintf(err, "%s\n", errs->e[i].msg);
@@ -92,8 +100,16 @@ int
 dpfw_rules_build(struct dpfw *d, const char *path4, const char *path6,
 		 struct dpfw_rules **out, FILE *err)
 {
+	struct dpfw_rules_src src[2] = { { .path = path4 }, { .path = path6 } };
+
+	return dpfw_rules_build_src(d, src, out, err);
+}
+
+int
+dpfw_rules_build_src(struct dpfw *d, const struct dpfw_rules_src src[2],
+		     struct dpfw_rules **out, FILE *err)
+{
 	struct dpfw_rules *r;
-	const char *path[2] = { path4, path6 };
 	unsigned f;
 	int ret;
 
@@ -102,9 +118,9 @@ dpfw_rules_build(struct dpfw *d, const char *path4, const char *path6,
 	if (r == NULL)
 		return -ENOMEM;
 	for (f = 0; f < 2; f++) {
-		if (path[f] == NULL || path[f][0] == '\0')
+		if (src[f].path == NULL || src[f].path[0] == '\0')
 			continue;
-		ret = load_family(d, r, f, path[f], err);
+		ret = load_family(d, r, f, &src[f], err);
 		if (ret < 0) {
 			generation_free(r);
 			return ret;
@@ -139,10 +155,18 @@ dpfw_rules_publish(struct dpfw *d, struct dpfw_rules *r)
 int
 dpfw_rules_reload(struct dpfw *d, const char *path4, const char *path6, FILE *err)
 {
+	struct dpfw_rules_src src[2] = { { .path = path4 }, { .path = path6 } };
+
+	return dpfw_rules_reload_src(d, src, err);
+}
+
+int
+dpfw_rules_reload_src(struct dpfw *d, const struct dpfw_rules_src src[2], FILE *err)
+{
 	struct dpfw_rules *r;
 	int ret;
 
-	ret = dpfw_rules_build(d, path4, path6, &r, err);
+	ret = dpfw_rules_build_src(d, src, &r, err);
 	if (ret < 0) {
 		fprintf(err, "dpfw: ruleset not loaded, generation %" PRIu64
 			" keeps running\n", d->rules_generation);
@@ -204,10 +228,18 @@ dpfw_rules_show(struct dpfw *d, unsigned fam, bool counters, FILE *f)
 int
 dpfw_rules_check(struct dpfw *d, const char *path4, const char *path6, FILE *err)
 {
+	struct dpfw_rules_src src[2] = { { .path = path4 }, { .path = path6 } };
+
+	return dpfw_rules_check_src(d, src, err);
+}
+
+int
+dpfw_rules_check_src(struct dpfw *d, const struct dpfw_rules_src src[2], FILE *err)
+{
 	struct dpfw_rules *r;
 	int ret;
 
-	ret = dpfw_rules_build(d, path4, path6, &r, err);
+	ret = dpfw_rules_build_src(d, src, &r, err);
 	dpfw_rules_discard(r);
 	return ret;
 }

@@ -1,12 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * libFuzzer target for the control request parser (lib/ctl):
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Ilib/ctl \
- *     test/ctl/fuzz_ctl_parse.c lib/ctl/ctl.c -o fuzz_ctl_parse
- *   ./fuzz_ctl_parse -max_len=70000
- * (meson builds it as test/ctl/fuzz_ctl_parse when the compiler is clang.)
- * Every input is parsed as a frame as is and, with a valid header put in
- * front, as a request payload; an accepted request must encode back to a
+ * Fuzz target: the control request parser (lib/ctl), the control server's
+ * first step on every request (scripts/fuzz.sh ctl). Every input is parsed
+ * as a frame as is and, with a valid header put in front, as a request
+ * payload; an accepted request must encode back to a
  * frame that parses to the same request.
  */
 #include <stdint.h>
@@ -14,8 +11,7 @@
 #include <string.h>
 
 #include "ctl.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -39,7 +35,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (n < 0 || ctl_parse_request((const char *)enc, (size_t)n, &back, err,
 					       sizeof(err)) != CTL_S_OK ||
 		    back.cmd != r.cmd || back.json != r.json ||
-		    back.filter.have != r.filter.have || back.value != r.value)
+		    back.filter.have != r.filter.have || back.value != r.value ||
+		    back.body != r.body || back.size != r.size || back.size6 != r.size6)
 			abort();
 	}
 	free(f);

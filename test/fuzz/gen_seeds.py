@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""Seed corpora of the fuzz targets (test/fuzz/NAME/), from the tree's own
+test inputs: the golden, malformed and fragment frames (test/golden's
+generators), the LOG and REJECT captures, the ruleset corpus, FTP lines of
+test/alg, control requests (alone and as a client's session) and the config files. Run from the source root:
+  test/fuzz/gen_seeds.py
+(needs python3-scapy for the golden generators; writes each seed as
+NAME/seed-<sha1 prefix>, so running it again adds nothing twice).
+"""
+import glob, hashlib, os, re, struct, subprocess, sys, tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+FUZZ = os.path.join(ROOT, "test", "fuzz")
+
+
+def put(target, data):
+    d = os.path.join(FUZZ, target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "seed-" + hashlib.sha1(data).hexdigest()[:16]), "wb") as f:
+        f.write(data)
+
+
+def pcap_frames(path):
+    with open(path, "rb") as f:
+        b = f.read()
+    if len(b) < 24:
+        return []
+    le = b[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1")
+    e = "<" if le else ">"
+    off, out = 24, []
+    while off + 16 <= len(b):
+        _, _, incl, _ = struct.unpack(e + "IIII", b[off:off + 16])
+        off += 16
+        out.append(b[off:off + incl])
+        off += incl
+    return out
+
+
+def seq(frames, ctl=1):
+    return b"".join(bytes([ctl]) + struct.pack(">H", len(f)) + f for f in frames)
+
+
+def main():
+    tmp = tempfile.mkdtemp()
+    py = "/usr/bin/python3"
+    subprocess.run([py, ROOT + "/test/golden/gen_malformed.py", tmp + "/mal"], check=True,
+                   stdout=subprocess.DEVNULL)
+    os.makedirs(tmp + "/frag")
+    subprocess.run([py, ROOT + "/test/golden/gen_frag.py", tmp + "/frag"], check=True,
+                   stdout=subprocess.DEVNULL)
+    os.makedirs(tmp + "/g")
+    subprocess.run([py, ROOT + "/test/golden/gen_pcap.py", "gen", tmp + "/g"], check=True,
+                   stdout=subprocess.DEVNULL)
+    caps = {
+        "golden": pcap_frames(tmp + "/g/in_a.pcap") + pcap_frames(tmp + "/g/in_b.pcap"),
+        "malformed": pcap_frames(tmp + "/mal/in.pcap"),
+        "frag": pcap_frames(tmp + "/frag/in.pcap"),
+        "log": pcap_frames(ROOT + "/test/rules/log/kernel.pcap"),
+        "reject": pcap_frames(ROOT + "/test/pkt/reject/kernel.pcap"),
+    }
+    # packet parser + conntrack: single frames and runs of a flow
+    for name, frames in caps.items():
+        for f in frames[:40]:
+            put("pkt_ct", seq([f]))
+        for i in range(0, min(len(frames), 160), 16):
+            put("pkt_ct", seq(frames[i:i + 16]))
+    # reassembly: the fragment frames in order, and single fragments
+    fr = caps["frag"]
+    for i in range(0, len(fr), 8):
+        put("frag", seq(fr[i:i + 8], 0x10))
+    put("frag", seq(fr, 0x00))
+    # LOG lines: every flag combination the LOG corpus uses on its frames
+    for i, f in enumerate(caps["log"] + caps["golden"][:20] + caps["reject"]):
+        put("log", bytes([(0, 1, 2, 4, 8, 15)[i % 6]]) + f)
+    # rulesets: the corpus and the refused ones, as IPv4 / IPv6 text
+    for p in sorted(glob.glob(ROOT + "/test/rules/corpus/*.rules") +
+                    glob.glob(ROOT + "/test/rules/bad/*.rules") +
+                    glob.glob(ROOT + "/test/diff/rulesets/*.rules") +
+                    glob.glob(ROOT + "/test/e2e/rules/*.rules")):
+        with open(p, "rb") as f:
+            put("rules", bytes([1 if ".v6." in p or "6." in os.path.basename(p) else 0]) + f.read())
+    # FTP: each line of test/alg as a command (original) or a reply, and the
+    # vsftpd session of a transfer in one input; TFTP requests
+    with open(ROOT + "/test/alg/test_alg_ftp.c", encoding="utf-8") as f:
+        src = f.read()
+    lines = sorted(set(re.findall(r'"((?:[^"\\]|\\.)*\\r\\n)"', src)))
+    session = b""
+    for l in lines:
+        b = l.encode().decode("unicode_escape").encode("latin-1")[:255]
+        reply = b[:1].isdigit()
+        rec = bytes([(2 if reply else 0), len(b)]) + b
+        put("alg", rec)
+        session += rec
+    put("alg", session[:4000])
+    for b in (b"\x00\x01file\x00octet\x00", b"\x00\x02up\x00netascii\x00",
+              b"\x00\x01" + b"a" * 200 + b"\x00octet\x00"):
+        put("alg", bytes([1, len(b)]) + b)
+    # control requests (payloads; the target frames them too)
+    for r in (b"status", b"stats\nformat=json\n",
+              b"ct.list\nproto=tcp\nsrc=10.0.0.1\ndst=10.0.0.2\nsport=1\ndport=2\n",
+              b"ct.events\ntimestamp=yes\nmark=0x1/0x3\nformat=json",
+              b"set.timeout\nname=tcp_timeout_established\nvalue=300\n",
+              b"rules.check\npath=/etc/dpfw/rules.v4\nsize=100\n",
+              b"rules.load\npath=/a\npath6=/b\nsize=0\nsize6=7\n",
+              b"ct.delete\nfamily=ipv6\nzone=3\n", b"expect.list\n"):
+        put("ctl", r)
+        put("ctl", b"DPFW\x01\x01\x00\x00" + struct.pack(">I", len(r)) + r)
+    # the control server's client: requests in pieces, bodies, eof, reads
+    def frame(t, payload):
+        return b"DPFW\x01" + bytes([t]) + b"\x00\x00" + struct.pack(">I", len(payload)) + payload
+
+    def send(b):
+        return b"\x00" + struct.pack(">H", len(b)) + b
+
+    st = frame(1, b"status\n")
+    text = b"*filter\n-A FORWARD -j ACCEPT\nCOMMIT\n"
+    chk = frame(1, b"rules.check\npath=/r4\nsize=%d\n" % len(text))
+    for ops in (send(st) + b"\x02",
+                send(st[:5]) + b"\x03" + send(st[5:]) + b"\x02",
+                send(st + st + frame(1, b"ct.list\n")) + b"\x02\x02\x02",
+                send(chk + frame(2, text[:10])) + send(frame(2, text[10:])) + b"\x02",
+                send(chk + frame(2, text[:10])) + b"\x01",
+                send(frame(1, b"ct.events\n")) + send(st) + b"\x02",
+                send(frame(1, b"rules.load\npath=/etc/shadow\n")) + b"\x02",
+                send(st[:8]) + b"\x01",
+                send(b"DPFW\x01\x01\x00\x00\xff\xff\xff\xff") + b"\x02",
+                send(frame(3, b"")) + b"\x02"):
+        put("ctl_server", ops)
+    # config files
+    for p in sorted(glob.glob(ROOT + "/config/*.conf")):
+        with open(p, "rb") as f:
+            put("config", f.read())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
