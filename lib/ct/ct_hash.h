@@ -178,7 +178,8 @@ ct_hash_lookup(const struct ct_hash *h, uint32_t hash, const void *key,
 		v = ct_hb_scan(b2, sig, key, eq, ctx);
 		if (v != CT_HB_EMPTY)
 			return v;
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		/* (the scans' loads are acquire: these reloads come after
+		 * them, and one that saw an entry leave sees its bump) */
 		if (ct_hb_chg(b1) == c1 && ct_hb_chg(b2) == c2)
 			return CT_HB_EMPTY;
 		rte_pause();

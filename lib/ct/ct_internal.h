@@ -166,7 +166,7 @@ struct ct_table {
 	atomic_uint gc_gen;
 	/* free records no worker holds: a stack, taken and given back
 	 * CT_POOL_BATCH at a time */
-	alignas(RTE_CACHE_LINE_SIZE) rte_spinlock_t pool_lock;
+	alignas(RTE_CACHE_LINE_SIZE) uint8_t pool_lock; /* (atomics TSan follows) */
 	uint32_t pool_n;
 	uint32_t *pool;
 };

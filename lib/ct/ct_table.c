@@ -32,6 +32,21 @@ wheel_free(void *p, void *ctx)
 	rte_free(p);
 }
 
+/* The record pool's lock (atomics, which TSan follows). */
+static void
+pool_lock(struct ct_table *t)
+{
+	while (__atomic_test_and_set(&t->pool_lock, __ATOMIC_ACQUIRE))
+		while (__atomic_load_n(&t->pool_lock, __ATOMIC_RELAXED))
+			rte_pause();
+}
+
+static void
+pool_unlock(struct ct_table *t)
+{
+	__atomic_clear(&t->pool_lock, __ATOMIC_RELEASE);
+}
+
 struct ct_params *
 ct_table_params(struct ct_table *t)
 {
@@ -82,7 +97,6 @@ ct_table_create(const struct ct_table_conf *conf, struct ct_table **tp)
 	t->hz = conf->hz;
 	ct_params_default(&t->params, conf->max_conns);
 	t->params.acct = conf->acct;
-	rte_spinlock_init(&t->pool_lock);
 
 	if (ct_expect_table_init(t, conf->max_expect, conf->socket_id) != 0)
 		goto nomem;
@@ -219,10 +233,10 @@ ct_worker_free(struct ct_worker *w)
 		t->workers[w->id] = NULL;
 	}
 	/* its cached records go back to the pool */
-	rte_spinlock_lock(&t->pool_lock);
+	pool_lock(t);
 	while (w->n_free > 0)
 		t->pool[t->pool_n++] = w->cache[--w->n_free];
-	rte_spinlock_unlock(&t->pool_lock);
+	pool_unlock(t);
 	ct_timer_wheel_free(w->wheel);
 	rte_ring_free(w->handoff);
 	rte_ring_free(w->events);
@@ -230,6 +244,7 @@ ct_worker_free(struct ct_worker *w)
 }
 
 /* ---- record pool ---- */
+
 
 struct ct_conn *
 ct_rec_get(struct ct_worker *w)
@@ -239,11 +254,11 @@ ct_rec_get(struct ct_worker *w)
 	if (unlikely(w->n_free == 0)) {
 		uint32_t k;
 
-		rte_spinlock_lock(&t->pool_lock);
+		pool_lock(t);
 		k = RTE_MIN(t->pool_n, (uint32_t)CT_POOL_BATCH);
 		t->pool_n -= k;
 		memcpy(w->cache, &t->pool[t->pool_n], k * sizeof(uint32_t));
-		rte_spinlock_unlock(&t->pool_lock);
+		pool_unlock(t);
 		w->n_free = k;
 		if (k == 0) {
 			ct_reclaim(w);
@@ -261,11 +276,11 @@ ct_rec_put(struct ct_worker *w, struct ct_conn *c)
 
 	if (unlikely(w->n_free == CT_CACHE_MAX)) {
 		w->n_free -= CT_POOL_BATCH;
-		rte_spinlock_lock(&t->pool_lock);
+		pool_lock(t);
 		memcpy(&t->pool[t->pool_n], &w->cache[w->n_free],
 		       CT_POOL_BATCH * sizeof(uint32_t));
 		t->pool_n += CT_POOL_BATCH;
-		rte_spinlock_unlock(&t->pool_lock);
+		pool_unlock(t);
 	}
 	w->cache[w->n_free++] = ct_rec_idx(t, c);
 }
