@@ -308,6 +308,7 @@ test_table(void)
 	struct ct_result r;
 	struct ct_key k, rk;
 	struct ct_conn *a, *b;
+	static const uint8_t nobody[1];
 	int d;
 
 	if (ct_table_create(&c, &t) || ct_worker_create(t, 0, &w))
@@ -339,14 +340,14 @@ test_table(void)
 	CHECK(ct_find(t, &k, &d) == r.conn && d == 0);
 
 	/* ICMP echo: the reply tuple's type is the reply's (kept as rport) */
-	r = tu_one(w, tu_icmp("10.3.3.3", "10.4.4.4", 8, 0, 77, NULL, 0), SEC(3));
+	r = tu_one(w, tu_icmp("10.3.3.3", "10.4.4.4", 8, 0, 77, nobody, 0), SEC(3));
 	CHECK_EQ(r.ctinfo, NF_CTINFO_NEW);
 	a = r.conn;
-	r = tu_one(w, tu_icmp("10.4.4.4", "10.3.3.3", 0, 0, 77, NULL, 0), SEC(3));
+	r = tu_one(w, tu_icmp("10.4.4.4", "10.3.3.3", 0, 0, 77, nobody, 0), SEC(3));
 	CHECK_EQ(r.ctinfo, NF_CTINFO_ESTABLISHED_REPLY);
 	CHECK(r.conn == a);
 	/* a second echo request from the other side is not the reply */
-	r = tu_one(w, tu_icmp("10.4.4.4", "10.3.3.3", 8, 0, 77, NULL, 0), SEC(3));
+	r = tu_one(w, tu_icmp("10.4.4.4", "10.3.3.3", 8, 0, 77, nobody, 0), SEC(3));
 	CHECK_EQ(r.ctinfo, NF_CTINFO_NEW);
 	CHECK(r.conn != a);
 
