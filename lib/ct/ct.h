@@ -247,7 +247,7 @@ void ct_set_closing(struct ct_worker *w, const struct ct_result *res, uint64_t n
 /**
  * Once per loop: re-arm hand-offs from other threads, run the timer wheel
  * (at most budget units), the collector's pass after a table-full drop
- * (a bounded share of it), free records (and their key slots) whose grace
+ * (a bounded share of it), free records whose grace
  * period ended.
  * @return timer work units done
  */

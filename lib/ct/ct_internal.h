@@ -46,7 +46,7 @@
 /* Longest a timer stays armed without its owner re-reading the deadline:
  * bounds how late a shortened timeout whose hand-off was lost takes effect. */
 #define CT_ARM_CAP_S 120
-/* Most FIFO entries one early drop looks at (8 rte_hash buckets' worth). */
+/* Most FIFO entries one early drop looks at (netfilter: 8 buckets of 8). */
 #define CT_EARLY_DROP_SCAN 64
 /* Most FIFO entries the collector looks at per worker loop. */
 #define CT_GC_BUDGET 64

@@ -4,7 +4,7 @@
  * the table: insert, lookup, delete, displacement chains, a full table (the
  * insert that fails leaves every other key findable), a load of 0.9, 2^24
  * entries (argument: another power of two), both directions of a
- * connection and zones.
+ * connection and zones, records shared by the workers (issue 16 item 2).
  *
  * Alone, key i is a 64-bit number made from i, its value i << 1, and its
  * hash comes from the key (or is chosen, to aim at buckets): eq recomputes
@@ -393,6 +393,62 @@ test_table(void)
 	ct_table_free(t);
 }
 
+/*
+ * Issue 16 item 2: records are shared. One worker may open every
+ * connection ct_max allows (with per-worker slices it ran out at about
+ * half); when the table is full, another worker's "table full" drop starts
+ * the collector, which the first worker runs on its entries, and the
+ * other worker's next connection gets in.
+ */
+static void
+test_shared_records(void)
+{
+	const uint32_t n = 600;
+	struct ct_table_conf c = { .max_conns = n, .n_workers = 2, .hz = HZ,
+				   .socket_id = SOCKET_ID_ANY };
+	struct ct_table *t;
+	struct ct_worker *w[2];
+	struct ct_result r;
+	uint32_t i, ok = 0;
+	char s[32];
+	struct tu_flow f = { s, "10.9.9.9", IPPROTO_UDP, 1000, 53 };
+	struct tu_flow g = { "10.8.8.8", "10.9.9.9", IPPROTO_UDP, 2000, 53 };
+
+	if (ct_table_create(&c, &t) || ct_worker_create(t, 0, &w[0]) ||
+	    ct_worker_create(t, 1, &w[1]))
+		exit(2);
+	for (i = 0; i < n; i++) {
+		snprintf(s, sizeof(s), "10.1.%u.%u", i >> 8, i & 255);
+		r = tu_one(w[0], tu_udp(&f, 0, 1), SEC(1));
+		ok += r.ctinfo == NF_CTINFO_NEW && r.conn != NULL;
+	}
+	CHECK_EQ(ok, n);
+	CHECK_EQ(ct_count(t), n);
+	CHECK_EQ(ct_counter_get(t, CT_CNT_drop), 0);
+	/* full: worker 1 has nothing of its own to early-drop */
+	r = tu_one(w[1], tu_udp(&g, 0, 1), SEC(2));
+	CHECK(r.flags & CT_RES_DROP);
+	CHECK_EQ(ct_counter_get(t, CT_CNT_drop), 1);
+	/* worker 0's collector evicts its unreplied entries down to 95 % */
+	for (i = 0; i < 64; i++)
+		ct_worker_expire(w[0], SEC(2), 1000);
+	CHECK(ct_count(t) <= n / 100 * 95);
+	CHECK(ct_counter_get(t, CT_CNT_gc_evict) > 0);
+	r = tu_one(w[1], tu_udp(&g, 0, 1), SEC(3));
+	CHECK_EQ(r.ctinfo, NF_CTINFO_NEW);
+	CHECK(r.conn != NULL);
+	ct_flush(t);
+	for (i = 0; i < 2; i++) {
+		ct_worker_quiescent(w[0]);
+		ct_worker_quiescent(w[1]);
+		ct_worker_expire(w[0], SEC(4), 1000);
+		ct_worker_expire(w[1], SEC(4), 1000);
+	}
+	ct_worker_free(w[0]);
+	ct_worker_free(w[1]);
+	ct_table_free(t);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -412,6 +468,7 @@ main(int argc, char **argv)
 	test_full();
 	test_load(1u << 16);
 	test_table();
+	test_shared_records();
 	if (bits >= 4 && bits <= 26)
 		test_big(bits);
 	TEST_MAIN_END();
