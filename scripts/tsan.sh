@@ -9,8 +9,8 @@
 # DPDK's rings synchronise with compiler barriers on x86, which TSan cannot
 # see; their inline code is compiled into ours, so this build defines
 # RTE_USE_C11_MEM_MODEL to get the ring's acquire/release variant instead.
-# Reports inside librte_hash (its lock-free key store, not instrumented)
-# are suppressed by scripts/tsan.supp.
+# The connection table is our own (lib/ct/ct_hash.c, instrumented): no
+# rte_hash suppression any more; scripts/tsan.supp keeps the others.
 #
 # usage: scripts/tsan.sh [builddir]   (default build-tsan); prints the
 #        distinct functions TSan reports, exits 0 when there are none

@@ -3,8 +3,10 @@
  * @file
  * dpfw connection tracker: the public interface of lib/ct.
  *
- * One table shared by all workers (an rte_hash with lock-free readers and
- * RCU QSBR reclamation), connection records from one preallocated array,
+ * One table shared by all workers (our own cuckoo hash with lock-free
+ * readers, writers locking only the buckets they change, RCU QSBR
+ * reclamation), connection records from one preallocated pool with
+ * per-worker caches,
  * per-protocol trackers (TCP, UDP, ICMP, ICMPv6, any other protocol) with
  * netfilter's semantics (shared/reference/netfilter.md), a timer wheel per
  * worker, per-worker event rings and `conntrack -L` / `-E` formatting.
@@ -19,8 +21,9 @@
  *  - Nothing here blocks a worker. The only lock a worker takes is the
  *    one-byte guard of a TCP connection (held for one ct_tcp_packet(), and
  *    only when the table has more than one worker) and,
- *    inside ct_confirm(), a striped lock over the two tuples being inserted;
- *    rte_hash itself serialises writers internally (see doc/ct-record.md).
+ *    inside ct_confirm() and deletions, the locks of the (at most four)
+ *    hash buckets being changed, and once per CT_POOL_BATCH new or freed
+ *    connections the record pool's lock (see doc/ct-record.md).
  *
  * Time is in ticks of 1/hz second (struct ct_table_conf.hz); callers pass
  * the current tick, so tests drive a fake clock.
@@ -54,8 +57,8 @@ extern "C" {
 
 /**
  * Hash key: the parser's struct pkt_tuple with its pad field holding the
- * conntrack zone. 40 bytes; hashed with rte_hash_crc(key, 40, 0), so with
- * zone 0 pkt_meta.hash is the key's hash.
+ * conntrack zone. 40 bytes; hashed with rte_hash_crc(key, 40, 0) (CRC32C),
+ * so with zone 0 pkt_meta.hash is the key's hash.
  */
 struct ct_key {
 	uint32_t src[4];
@@ -103,7 +106,8 @@ void ct_params_default(struct ct_params *p, uint32_t ct_max);
 
 /** How to build the table. */
 struct ct_table_conf {
-	uint32_t max_conns;   /**< records per worker slice sum; ct_max default */
+	uint32_t max_conns;   /**< connections at most (1 .. 2^26); ct_max default;
+			       *   sizes the records and the hash once */
 	uint16_t n_workers;   /**< workers (1..64) */
 	uint32_t hz;          /**< ticks per second (e.g. 1000) */
 	int socket_id;        /**< NUMA socket for allocations (SOCKET_ID_ANY) */
@@ -121,7 +125,7 @@ void ct_table_free(struct ct_table *t);
 struct ct_params *ct_table_params(struct ct_table *t);
 
 /**
- * Set up worker `id` (0..n_workers-1): its record slice, timer wheel,
+ * Set up worker `id` (0..n_workers-1): its record cache, timer wheel,
  * rings and RCU registration (online). Call on the worker's lcore or
  * before launching it.
  */
@@ -248,7 +252,7 @@ void ct_set_closing(struct ct_worker *w, const struct ct_result *res, uint64_t n
 /**
  * Once per loop: re-arm hand-offs from other threads, run the timer wheel
  * (at most budget units), the collector's pass after a table-full drop
- * (a bounded share of it), free records (and their key slots) whose grace
+ * (a bounded share of it), free records whose grace
  * period ended.
  * @return timer work units done
  */
@@ -319,7 +323,7 @@ void ct_snapshot(const struct ct_table *t, const struct ct_conn *c,
 
 /**
  * One `conntrack -L` line (no newline) for connection c at tick now.
- * (The table argument is needed to reach the keys the hash holds.)
+ * (The table argument gives the tick rate.)
  * @return length as snprintf, or -EINVAL for an unconfirmed record
  */
 int ct_format(const struct ct_table *t, const struct ct_conn *c, uint64_t now,
@@ -328,7 +332,7 @@ int ct_format(const struct ct_table *t, const struct ct_conn *c, uint64_t now,
 int ct_format_snapshot(const struct ct_snapshot *s, char *buf, size_t len,
 		       unsigned flags);
 
-/** Visit every confirmed connection once (hash order, like the kernel). */
+/** Visit every confirmed connection once (record order). */
 int ct_list(struct ct_table *t, int (*cb)(const struct ct_conn *c, void *arg),
 	    void *arg);
 /** Connections in the table (confirmed, not dying). */

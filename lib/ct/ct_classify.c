@@ -56,8 +56,10 @@ set_expires(struct ct_worker *w, struct ct_conn *c, uint64_t exp, bool confirmed
 	if (exp >= old || !confirmed)
 		return;
 	if (c->owner == w->id) {
-		if (ct_timer_is_armed(&c->timer) && exp < c->timer.deadline)
-			ct_timer_arm(w->wheel, &c->timer, exp);
+		struct ct_timer *tm = ct_tm(w->t, c);
+
+		if (ct_timer_is_armed(tm) && exp < tm->deadline)
+			ct_timer_arm(w->wheel, tm, exp);
 	} else {
 		ct_handoff(w->t, c, w->cnt);
 	}
@@ -81,17 +83,17 @@ static struct ct_conn *
 alloc_conn(struct ct_worker *w)
 {
 	struct ct_table *t = w->t;
+	struct ct_conn *c;
 	uint32_t n;
 
 	n = atomic_fetch_add_explicit(&t->count, 1, memory_order_relaxed) + 1;
 	if (n > t->params.ct_max && !ct_early_drop(w))
 		goto full;
-	if (w->n_free == 0) {
-		ct_reclaim(w);
-		if (w->n_free == 0)
-			goto full;
-	}
-	return ct_rec(t, w->free_stack[--w->n_free]);
+	/* records are shared: an empty cache refills from the table's pool,
+	 * which only runs dry while many wait out a grace period */
+	c = ct_rec_get(w);
+	if (c)
+		return c;
 full:
 	atomic_fetch_sub_explicit(&t->count, 1, memory_order_relaxed);
 	return NULL;
@@ -102,7 +104,7 @@ free_new(struct ct_worker *w, struct ct_conn *c)
 {
 	atomic_fetch_sub_explicit(&w->t->count, 1, memory_order_relaxed);
 	c->flags = 0;
-	w->free_stack[w->n_free++] = ct_rec_idx(w->t, c);
+	ct_rec_put(w, c);
 }
 
 /* First packet of a would-be connection. */
@@ -128,12 +130,7 @@ handle_new(struct ct_worker *w, const struct ct_proto_ops *ops, struct ct_pkt *p
 	memset(c, 0, sizeof(*c));
 	c->flags = CT_F_ALLOC;
 	c->owner = (uint8_t)w->id;
-	c->l4proto = key->proto;
-	c->family = key->family;
-	c->zone = key->zone;
-	c->start = p->now;
-	c->ed_prev = c->ed_next = CT_NONE;
-	c->key_pos[0] = c->key_pos[1] = CT_NONE;
+	c->tuple = *key;
 
 	/* netfilter looks for an expectation as it creates the entry, before
 	 * the tracker has seen the packet: a match is used up either way */
@@ -157,6 +154,8 @@ handle_new(struct ct_worker *w, const struct ct_proto_ops *ops, struct ct_pkt *p
 		return;
 	}
 	pd->hash[1] = ct_key_hash(&pd->key[1]);
+	c->rport[0] = pd->key[1].sport;
+	c->rport[1] = pd->key[1].dport;
 	pd->idx = ct_rec_idx(t, c);
 	/* netfilter runs the normal packet path on the first packet too */
 	v = ops->packet(c, 0, p, prm, &status, &timeout);
@@ -271,22 +270,19 @@ invalid:
 	return true;
 }
 
-/* Records found by the bulk lookup are fetched this many packets ahead of
- * their turn: both lines, the status word and the protocol state. */
+/* The protocol state line of a record found by the bulk lookup is fetched
+ * this many packets ahead of its turn (line 0 is fetched for the whole
+ * burst as soon as its bucket is scanned). */
 #ifndef CT_REC_PREFETCH
 #define CT_REC_PREFETCH 8
 #endif
 
 static inline void
-prefetch_rec(const struct ct_table *t, uint64_t hits, void *const *data, unsigned j)
+prefetch_rec(const struct ct_table *t, const uint32_t *cand, unsigned j)
 {
-	const struct ct_conn *c;
-
-	if (!(hits >> j & 1))
+	if (cand[j] == CT_HB_EMPTY)
 		return;
-	c = ct_rec(t, (uint32_t)((uintptr_t)data[j] >> 1));
-	rte_prefetch0(c);
-	rte_prefetch0((const uint8_t *)c + RTE_CACHE_LINE_SIZE);
+	rte_prefetch0((const uint8_t *)ct_rec(t, cand[j] >> 1) + RTE_CACHE_LINE_SIZE);
 }
 
 /* Earlier packet of this burst created an unconfirmed entry for key? */
@@ -324,12 +320,10 @@ ct_classify_burst_notrack(struct ct_worker *w, struct rte_mbuf **pkts,
 {
 	struct ct_table *t = w->t;
 	struct ct_key keys[CT_BURST_MAX];
-	const void *kp[CT_BURST_MAX];
-	hash_sig_t sig[CT_BURST_MAX];
-	void *data[CT_BURST_MAX];
+	uint32_t sig[CT_BURST_MAX];  /* the keys' hashes */
+	uint32_t cand[CT_BURST_MAX]; /* first entry whose signature matched */
 	uint8_t at[CT_BURST_MAX];
 	const struct ct_proto_ops *ops_of[CT_BURST_MAX];
-	uint64_t hits = 0;
 	unsigned i, j, nk = 0;
 
 	if (n > CT_BURST_MAX)
@@ -405,29 +399,41 @@ ct_classify_burst_notrack(struct ct_worker *w, struct rte_mbuf **pkts,
 				keys[nk].sport = keys[nk].dport = 0;
 			sig[nk] = ct_key_hash(&keys[nk]);
 		}
-		kp[nk] = &keys[nk];
 		at[nk] = (uint8_t)i;
 		ops_of[nk] = ops;
 		nk++;
 	}
-	if (nk)
-		rte_hash_lookup_with_hash_bulk_data(t->hash, kp, sig, nk, &hits, data);
+	/* Bulk lookup: both buckets of every key, then the first entry with
+	 * the key's signature (its record's line 0), then compare the tuple
+	 * in the record as each packet's turn comes. */
+	for (j = 0; j < nk; j++)
+		ct_hash_prefetch(&t->hash, sig[j]);
+	for (j = 0; j < nk; j++) {
+		cand[j] = ct_hash_first(&t->hash, sig[j]);
+		if (cand[j] != CT_HB_EMPTY)
+			rte_prefetch0(ct_rec(t, cand[j] >> 1));
+	}
 	for (j = 0; j < nk && j < CT_REC_PREFETCH; j++)
-		prefetch_rec(t, hits, data, j);
+		prefetch_rec(t, cand, j);
 
 	for (j = 0; j < nk; j++) {
 		i = at[j];
 		if (j + CT_REC_PREFETCH < nk)
-			prefetch_rec(t, hits, data, j + CT_REC_PREFETCH);
+			prefetch_rec(t, cand, j + CT_REC_PREFETCH);
 		struct ct_pkt p = { .m = pkts[i], .meta = &meta[i], .seg = &w->seg[i],
 				    .now = now_ticks, .hz = t->hz };
 		struct ct_result *r = &res[i];
 		struct ct_conn *c = NULL;
+		uint32_t v = cand[j];
 		int dir = 0;
 
-		if (hits >> j & 1) {
-			c = ct_rec(t, (uint32_t)((uintptr_t)data[j] >> 1));
-			dir = (int)((uintptr_t)data[j] & 1);
+		/* another entry with the same signature, or none: the whole
+		 * lookup (all matches, and a miss only when no entry moved) */
+		if (v == CT_HB_EMPTY || !ct_hash_eq_rec(t, v, &keys[j]))
+			v = ct_hash_lookup(&t->hash, sig[j], &keys[j], ct_hash_eq_rec, t);
+		if (v != CT_HB_EMPTY) {
+			c = ct_rec(t, v >> 1);
+			dir = (int)(v & 1);
 			/* not yet confirmed by its creator, or being deleted:
 			 * netfilter would not find it either */
 			if ((ct_status_load(c) & (NF_CTS_CONFIRMED | NF_CTS_DYING)) !=

@@ -13,14 +13,11 @@ void
 ct_snapshot(const struct ct_table *t, const struct ct_conn *c, uint64_t now,
 	    struct ct_snapshot *s)
 {
-	const void *kp;
 	int d;
 
 	memset(s, 0, sizeof(*s));
 	for (d = 0; d < 2; d++)
-		if (rte_hash_get_key_with_position(t->hash, (int32_t)c->key_pos[d],
-						   (void **)(uintptr_t)&kp) == 0)
-			memcpy(&s->tuple[d], kp, sizeof(s->tuple[d]));
+		ct_conn_tuple(c, d, &s->tuple[d]);
 	if (t->acct) {
 		const struct ct_acct *a = &t->acct[ct_rec_idx(t, c)];
 

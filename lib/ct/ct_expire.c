@@ -37,14 +37,16 @@
 void
 ct_fifo_push(struct ct_worker *w, struct ct_conn *c)
 {
-	uint32_t idx = ct_rec_idx(w->t, c);
+	struct ct_table *t = w->t;
+	struct ct_cold *k = ct_cold(t, c);
+	uint32_t idx = ct_rec_idx(t, c);
 
-	c->ed_next = CT_NONE;
-	c->ed_prev = w->ed_tail;
+	k->ed_next = CT_NONE;
+	k->ed_prev = w->ed_tail;
 	if (w->ed_tail == CT_NONE)
 		w->ed_head = idx;
 	else
-		ct_rec(w->t, w->ed_tail)->ed_next = idx;
+		t->cold[w->ed_tail].ed_next = idx;
 	w->ed_tail = idx;
 	c->flags |= CT_F_IN_FIFO;
 }
@@ -52,22 +54,25 @@ ct_fifo_push(struct ct_worker *w, struct ct_conn *c)
 void
 ct_fifo_unlink(struct ct_worker *w, struct ct_conn *c)
 {
-	if (c->ed_prev == CT_NONE)
-		w->ed_head = c->ed_next;
+	struct ct_table *t = w->t;
+	struct ct_cold *k = ct_cold(t, c);
+
+	if (k->ed_prev == CT_NONE)
+		w->ed_head = k->ed_next;
 	else
-		ct_rec(w->t, c->ed_prev)->ed_next = c->ed_next;
-	if (c->ed_next == CT_NONE)
-		w->ed_tail = c->ed_prev;
+		t->cold[k->ed_prev].ed_next = k->ed_next;
+	if (k->ed_next == CT_NONE)
+		w->ed_tail = k->ed_prev;
 	else
-		ct_rec(w->t, c->ed_next)->ed_prev = c->ed_prev;
-	c->ed_prev = c->ed_next = CT_NONE;
+		t->cold[k->ed_next].ed_prev = k->ed_prev;
+	k->ed_prev = k->ed_next = CT_NONE;
 	c->flags &= (uint8_t)~CT_F_IN_FIFO;
 }
 
 /*
  * Table full: netfilter scans up to 8 hash buckets from the new tuple's
- * bucket and deletes the non-ASSURED entries it finds there. rte_hash
- * cannot iterate a bucket, so each worker keeps its own confirmed entries
+ * bucket and deletes the non-ASSURED entries it finds there. Our buckets
+ * hold other buckets' keys too (cuckoo), so each worker keeps its own confirmed entries
  * that may be evicted in creation order (its early-drop FIFO) and evicts
  * the oldest non-ASSURED one: the victim is the oldest unassured entry of
  * this worker rather than an arbitrary one near the new tuple, and a
@@ -94,7 +99,7 @@ evict_one(struct ct_worker *w, bool closing, unsigned max, unsigned *scanned)
 		uint32_t st = ct_status_load(c);
 
 		(*scanned)++;
-		idx = c->ed_next;
+		idx = w->t->cold[idx].ed_next;
 		if (st & NF_CTS_DYING) {
 			ct_fifo_unlink(w, c);
 			continue;
@@ -137,7 +142,7 @@ ct_early_drop(struct ct_worker *w)
  * nf_conntrack_max (ct_max / 100 * 95, so never below 100) are in use, it
  * deletes every entry it meets that is non-ASSURED or an ASSURED TCP one
  * that is closing, in one pass over the table. Here each worker makes one
- * pass over its FIFO (at most its slice of records, `budget` entries per
+ * pass over its FIFO (at most the whole record array, `budget` entries per
  * loop), started by the table-wide generation ct_early_drop() bumps.
  */
 static void
@@ -149,7 +154,7 @@ collect(struct ct_worker *w, unsigned budget)
 
 	if (gen != w->gc_gen) {
 		w->gc_gen = gen;
-		w->gc_left = t->slice;
+		w->gc_left = t->n_recs;
 	}
 	while (w->gc_left > 0 && budget > 0) {
 		unsigned scanned = 0;
@@ -176,7 +181,8 @@ uint64_t
 ct_timer_cb(struct ct_timer *tm, uint64_t now, void *arg)
 {
 	struct ct_worker *w = arg;
-	struct ct_conn *c = container_of(tm, struct ct_conn, timer);
+	struct ct_conn *c = ct_rec(w->t, (uint32_t)(container_of(tm, struct ct_cold, timer) -
+						    w->t->cold));
 	uint32_t st = ct_status_load(c);
 	uint64_t exp;
 
@@ -217,8 +223,8 @@ drain_handoff(struct ct_worker *w)
 				continue;
 			}
 			exp = ct_expires_load(c);
-			if (ct_timer_is_armed(&c->timer) && exp < c->timer.deadline)
-				ct_timer_arm(w->wheel, &c->timer, exp);
+			if (ct_timer_is_armed(ct_tm(w->t, c)) && exp < ct_tm(w->t, c)->deadline)
+				ct_timer_arm(w->wheel, ct_tm(w->t, c), exp);
 		}
 		if (n < RTE_DIM(idx))
 			break;

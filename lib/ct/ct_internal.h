@@ -13,7 +13,6 @@
 #include <stddef.h>
 
 #include <rte_common.h>
-#include <rte_hash.h>
 #include <rte_hash_crc.h>
 #include <rte_pause.h>
 #include <rte_rcu_qsbr.h>
@@ -21,6 +20,7 @@
 #include <rte_spinlock.h>
 
 #include "ct.h"
+#include "ct_hash.h"
 #include "ct_tcp.h"
 #include "ct_timer.h"
 
@@ -40,16 +40,20 @@
 #endif
 
 #define CT_MAX_WORKERS 64
+/* Largest max_conns (ct_max) a table takes. */
+#define CT_MAX_CONNS (1u << 26)
 #define CT_NONE UINT32_MAX
 /* Longest a timer stays armed without its owner re-reading the deadline:
  * bounds how late a shortened timeout whose hand-off was lost takes effect. */
 #define CT_ARM_CAP_S 120
-/* Most FIFO entries one early drop looks at (8 rte_hash buckets' worth). */
+/* Most FIFO entries one early drop looks at (netfilter: 8 buckets of 8). */
 #define CT_EARLY_DROP_SCAN 64
 /* Most FIFO entries the collector looks at per worker loop. */
 #define CT_GC_BUDGET 64
-/* Striped locks that make "lookup both tuples, add both" atomic per tuple. */
-#define CT_INSERT_LOCKS 1024
+/* Records a worker keeps for itself (refilled from and flushed to the
+ * table's pool CT_POOL_BATCH at a time). */
+#define CT_CACHE_MAX 64
+#define CT_POOL_BATCH 32
 
 /* ct_conn.flags: owner-private (only the owning worker writes them). */
 #define CT_F_ALLOC   0x01 /* taken from the free list */
@@ -59,30 +63,30 @@
 
 /*
  * The connection record: 128 bytes, two cache lines (doc/ct-record.md says
- * what each byte is for). Line 0 is what every packet reads; line 1 holds
- * the protocol state.
+ * what each byte is for). Line 0 is what every packet reads, the original
+ * tuple the table's lookups compare first; line 1 holds the protocol state.
+ * The owner's timer node and early-drop links are in a parallel array
+ * (struct ct_cold), read only by the owner's timer and FIFO work.
  */
 struct ct_conn {
 	/* ---- cache line 0 ---- */
+	struct ct_key tuple;   /* original tuple (proto, family, zone included) */
 	uint64_t expires;      /* deadline in ticks; relaxed atomic, any worker */
 	uint32_t status;       /* NF_CTS_*; atomic or / cas */
-	uint32_t key_pos[2];   /* rte_hash key positions of tuple[0], tuple[1];
-				* CT_NONE when not held (freed with the record) */
+	uint16_t rport[2];     /* the reply tuple's sport, dport (the reply tuple
+				* is the original with addresses swapped and
+				* these ports; see ct_conn_reply()) */
 	uint32_t mark;         /* connmark */
-	uint32_t ed_prev;      /* early-drop FIFO links (owner), CT_NONE at ends */
-	uint32_t ed_next;
 	uint8_t lock;          /* guard of proto.tcp across workers */
-	uint8_t l4proto;       /* IPPROTO_* */
-	uint8_t family;        /* 4 / 6 */
 	uint8_t owner;         /* worker id that created it and owns its timer */
 	uint8_t flags;         /* CT_F_*, owner only */
 	uint8_t refs;          /* results of this burst still unconfirmed */
-	uint16_t zone;
-	struct ct_timer timer; /* owner's wheel node; after death: grace token */
-	uint64_t start;        /* creation tick (UDP stream rule) */
 	/* ---- cache line 1 ---- */
 	union {
 		struct ct_tcp tcp;
+		struct {
+			uint64_t start; /* creation tick (the "more than 2 s" rule) */
+		} udp;
 		uint8_t raw[56];
 	} proto;
 	uint8_t helper;        /* enum nf_helper: raw's CT --helper (the ALG's) */
@@ -102,6 +106,15 @@ _Static_assert(offsetof(struct ct_conn, proto) == 64, "proto state starts line 1
 _Static_assert(sizeof(struct ct_key) == 40, "ct_key is the 40-byte tuple");
 _Static_assert(offsetof(struct ct_key, zone) == offsetof(struct pkt_tuple, pad),
 	       "zone sits in the tuple's pad");
+
+/* Owner-private bookkeeping of a record, same index: 24 bytes. */
+struct ct_cold {
+	struct ct_timer timer; /* owner's wheel node; after death: grace token */
+	uint32_t ed_prev;      /* early-drop FIFO links (owner), CT_NONE at ends */
+	uint32_t ed_next;
+};
+
+_Static_assert(sizeof(struct ct_cold) == 24, "ct_cold is 24 bytes");
 
 /* Packet/byte counters, only with conf.acct: one per record, by direction. */
 struct ct_acct {
@@ -128,19 +141,19 @@ struct ct_exp_slot {
 };
 
 struct ct_table {
-	struct rte_hash *hash;
+	struct ct_hash hash;        /* both tuples of every confirmed record */
 	struct rte_rcu_qsbr *rcu;
 	struct ct_conn *recs;       /* n_recs records, contiguous */
+	struct ct_cold *cold;       /* n_recs, same index */
 	struct ct_acct *acct;       /* NULL without conf.acct */
 	uint32_t n_recs;
-	uint32_t slice;             /* records per worker */
+	uint32_t slice;             /* n_recs / n_workers (ring sizes) */
 	uint16_t n_workers;
 	uint32_t hz;
 	struct ct_params params;
 	struct ct_worker *workers[CT_MAX_WORKERS];
 	struct rte_ring *ctl_events; /* DESTROY events of control deletions */
 	uint64_t ctl_cnt[CT_CNT_MAX];
-	rte_spinlock_t ins_lock[CT_INSERT_LOCKS];
 	struct ct_exp_slot *exp;    /* expectations: exp_mask + 1 slots */
 	uint32_t exp_mask;
 	uint32_t exp_max;           /* nf_conntrack_expect_max */
@@ -151,14 +164,18 @@ struct ct_table {
 	alignas(RTE_CACHE_LINE_SIZE) atomic_uint exp_count;
 	/* bumped by each "table full" drop: the collector's next pass */
 	atomic_uint gc_gen;
+	/* free records no worker holds: a stack, taken and given back
+	 * CT_POOL_BATCH at a time */
+	alignas(RTE_CACHE_LINE_SIZE) uint8_t pool_lock; /* (atomics TSan follows) */
+	uint32_t pool_n;
+	uint32_t *pool;
 };
 
 struct ct_worker {
 	struct ct_table *t;
 	uint16_t id;
-	uint32_t lo, hi;            /* record index slice [lo, hi) */
-	uint32_t *free_stack;       /* free record indices */
-	uint32_t n_free;
+	uint32_t n_free;            /* records in cache[] */
+	uint32_t cache[CT_CACHE_MAX]; /* free records of this worker */
 	uint32_t ed_head, ed_tail;  /* early-drop FIFO, oldest at head */
 	uint32_t gc_gen;            /* the collector pass last started */
 	uint32_t gc_left;           /* FIFO entries the pass may still look at */
@@ -268,7 +285,7 @@ const struct ct_proto_ops *ct_proto_find(uint8_t proto, uint8_t family);
 static inline const struct ct_proto_ops *
 ct_conn_ops(const struct ct_conn *c)
 {
-	return ct_proto_find(c->l4proto, c->family);
+	return ct_proto_find(c->tuple.proto, c->tuple.family);
 }
 
 /* A record's protocol state (only TCP has states: its struct ct_tcp's
@@ -327,6 +344,58 @@ ct_rec_idx(const struct ct_table *t, const struct ct_conn *c)
 	return (uint32_t)(c - t->recs);
 }
 
+static inline struct ct_cold *
+ct_cold(const struct ct_table *t, const struct ct_conn *c)
+{
+	return &t->cold[ct_rec_idx(t, c)];
+}
+
+static inline struct ct_timer *
+ct_tm(const struct ct_table *t, const struct ct_conn *c)
+{
+	return &ct_cold(t, c)->timer;
+}
+
+/* The record's tuple in direction dir (1: the reply tuple, rebuilt). */
+static inline void
+ct_conn_tuple(const struct ct_conn *c, int dir, struct ct_key *k)
+{
+	*k = c->tuple;
+	if (dir) {
+		memcpy(k->src, c->tuple.dst, sizeof(k->src));
+		memcpy(k->dst, c->tuple.src, sizeof(k->dst));
+		k->sport = c->rport[0];
+		k->dport = c->rport[1];
+	}
+}
+
+/* Does k name record c in direction dir? Compared as 64-bit words. */
+static inline bool
+ct_conn_key_eq(const struct ct_conn *c, int dir, const struct ct_key *k)
+{
+	const uint64_t *a = (const uint64_t *)(const void *)k;
+	const uint64_t *o = (const uint64_t *)(const void *)&c->tuple;
+	uint64_t d;
+
+	if (!dir)
+		return ((a[0] ^ o[0]) | (a[1] ^ o[1]) | (a[2] ^ o[2]) | (a[3] ^ o[3]) |
+			(a[4] ^ o[4])) == 0;
+	/* reply: src <-> dst, then the reply ports with proto, family, zone */
+	d = (a[0] ^ o[2]) | (a[1] ^ o[3]) | (a[2] ^ o[0]) | (a[3] ^ o[1]);
+	return (d | (uint64_t)((k->sport ^ c->rport[0]) | (k->dport ^ c->rport[1]) |
+			       (k->proto ^ c->tuple.proto) | (k->family ^ c->tuple.family) |
+			       (k->zone ^ c->tuple.zone))) == 0;
+}
+
+/* ct_hash's eq: val is record index << 1 | direction. */
+static inline bool
+ct_hash_eq_rec(const void *ctx, uint32_t val, const void *key)
+{
+	const struct ct_table *t = ctx;
+
+	return ct_conn_key_eq(&t->recs[val >> 1], (int)(val & 1), key);
+}
+
 static inline uint32_t
 ct_key_hash(const struct ct_key *k)
 {
@@ -354,6 +423,12 @@ void ct_handoff(struct ct_table *t, struct ct_conn *c, uint64_t *cnt);
 
 /* Owner: free records whose grace period ended. */
 void ct_reclaim(struct ct_worker *w);
+
+/* Worker: a free record (its cache, refilled from the table's pool), or
+ * NULL when the pool is empty too. */
+struct ct_conn *ct_rec_get(struct ct_worker *w);
+/* Worker: give a record back (its cache, flushed to the pool when full). */
+void ct_rec_put(struct ct_worker *w, struct ct_conn *c);
 
 /* Owner: early-drop one non-assured entry. @return true if one went. */
 bool ct_early_drop(struct ct_worker *w);

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The shared connection table: one rte_hash (lock-free readers, concurrent
- * adds, RCU QSBR reclamation of key slots), the record array sliced among
- * workers, worker setup, lookup, confirm/abort and deletion.
+ * The shared connection table: our cuckoo hash (ct_hash.c: lock-free
+ * readers, writers locking only the buckets they change), the record array
+ * with its pool and the workers' caches, worker setup, lookup,
+ * confirm/abort and deletion. Records are freed after an RCU QSBR grace
+ * period.
  *
- * Two keys per connection, the original and the reply tuple. The hash's
- * data word of each key is (record index << 1 | direction), so one lookup
- * gives the record and the packet's direction.
+ * Two entries per connection, the original and the reply tuple. An
+ * entry's value is (record index << 1 | direction), so one lookup gives
+ * the record and the packet's direction; the tuples themselves are only in
+ * the record (the reply rebuilt from the original and its ports).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -27,6 +30,21 @@ wheel_free(void *p, void *ctx)
 {
 	(void)ctx;
 	rte_free(p);
+}
+
+/* The record pool's lock (atomics, which TSan follows). */
+static void
+pool_lock(struct ct_table *t)
+{
+	while (__atomic_test_and_set(&t->pool_lock, __ATOMIC_ACQUIRE))
+		while (__atomic_load_n(&t->pool_lock, __ATOMIC_RELAXED))
+			rte_pause();
+}
+
+static void
+pool_unlock(struct ct_table *t)
+{
+	__atomic_clear(&t->pool_lock, __ATOMIC_RELEASE);
 }
 
 struct ct_params *
@@ -56,38 +74,47 @@ int
 ct_table_create(const struct ct_table_conf *conf, struct ct_table **tp)
 {
 	static unsigned instance;
-	char name[RTE_HASH_NAMESIZE];
+	char name[RTE_RING_NAMESIZE];
 	struct ct_table *t;
-	uint32_t slice, entries;
+	uint64_t n_recs;
 	size_t sz;
-	unsigned i;
+	uint32_t i;
 
-	if (!conf || !tp || conf->max_conns == 0 || conf->n_workers == 0 ||
-	    conf->n_workers > CT_MAX_WORKERS || conf->hz == 0)
+	if (!conf || !tp || conf->max_conns == 0 || conf->max_conns > CT_MAX_CONNS ||
+	    conf->n_workers == 0 || conf->n_workers > CT_MAX_WORKERS || conf->hz == 0)
 		return -EINVAL;
 	t = rte_zmalloc_socket("ct_table", sizeof(*t), RTE_CACHE_LINE_SIZE,
 			       conf->socket_id);
 	if (!t)
 		return -ENOMEM;
-	/* Each worker's slice holds its share of max_conns plus room for
-	 * records waiting out an RCU grace period after deletion. */
-	slice = (conf->max_conns + conf->n_workers - 1) / conf->n_workers;
-	slice += slice / 16 + 64;
-	t->slice = slice;
+	/* max_conns records, plus room for records waiting out an RCU grace
+	 * period after deletion and for the workers' caches. */
+	n_recs = (uint64_t)conf->max_conns + conf->max_conns / 32 +
+		 (uint64_t)conf->n_workers * CT_CACHE_MAX + 64;
 	t->n_workers = conf->n_workers;
-	t->n_recs = slice * conf->n_workers;
+	t->n_recs = (uint32_t)n_recs;
+	t->slice = t->n_recs / conf->n_workers;
 	t->hz = conf->hz;
 	ct_params_default(&t->params, conf->max_conns);
 	t->params.acct = conf->acct;
-	for (i = 0; i < CT_INSERT_LOCKS; i++)
-		rte_spinlock_init(&t->ins_lock[i]);
 
 	if (ct_expect_table_init(t, conf->max_expect, conf->socket_id) != 0)
 		goto nomem;
 	sz = (size_t)t->n_recs * sizeof(struct ct_conn);
 	t->recs = rte_zmalloc_socket("ct_recs", sz, RTE_CACHE_LINE_SIZE, conf->socket_id);
-	if (!t->recs)
+	t->cold = rte_malloc_socket("ct_cold", (size_t)t->n_recs * sizeof(struct ct_cold),
+				    RTE_CACHE_LINE_SIZE, conf->socket_id);
+	t->pool = rte_malloc_socket("ct_pool", (size_t)t->n_recs * sizeof(uint32_t),
+				    RTE_CACHE_LINE_SIZE, conf->socket_id);
+	if (!t->recs || !t->cold || !t->pool)
 		goto nomem;
+	/* Lowest index on top: a fresh table fills its array in order. */
+	for (i = 0; i < t->n_recs; i++) {
+		ct_timer_init(&t->cold[i].timer);
+		t->cold[i].ed_prev = t->cold[i].ed_next = CT_NONE;
+		t->pool[i] = t->n_recs - 1 - i;
+	}
+	t->pool_n = t->n_recs;
 	if (conf->acct) {
 		t->acct = rte_zmalloc_socket("ct_acct", (size_t)t->n_recs * sizeof(struct ct_acct),
 					     RTE_CACHE_LINE_SIZE, conf->socket_id);
@@ -103,34 +130,13 @@ ct_table_create(const struct ct_table_conf *conf, struct ct_table **tp)
 	if (rte_rcu_qsbr_thread_register(t->rcu, conf->n_workers) != 0)
 		goto nomem;
 
-	/* Two key slots per record: a record holds its slots until it is
-	 * freed (free_now), so the key store never needs more (rte_hash adds
-	 * its per-lcore caches' share). The buckets get a power of two of
-	 * entries; keep them at most 8/9 full, or cuckoo displacement starts
-	 * to fail near a full table. */
-	entries = t->n_recs * 2;
-	if (rte_align32pow2(entries) < entries + entries / 8)
-		entries += entries / 8;
-	snprintf(name, sizeof(name), "ct_hash_%u", instance++);
-	struct rte_hash_parameters hp = {
-		.name = name,
-		.entries = entries,
-		.key_len = sizeof(struct ct_key),
-		.hash_func = rte_hash_crc,
-		.hash_func_init_val = 0,
-		.socket_id = conf->socket_id,
-		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
-			      RTE_HASH_EXTRA_FLAGS_MULTI_WRITER_ADD,
-	};
-	/* Lock-free readers imply that a deleted key's slot stays taken
-	 * until rte_hash_free_key_with_position(): the record's own grace
-	 * period covers its keys too (free_now), so rte_hash needs no RCU
-	 * defer queue of its own (16 bytes per entry, sized for the table). */
-	t->hash = rte_hash_create(&hp);
-	if (!t->hash)
+	/* Two entries per connection, at most max_conns confirmed ones; the
+	 * buckets are sized for a load of at most 0.9 (ct_hash.c). */
+	if (ct_hash_init(&t->hash, ct_hash_buckets_for(2 * (uint64_t)conf->max_conns),
+			 conf->socket_id) != 0)
 		goto nomem;
 
-	snprintf(name, sizeof(name), "ct_ctlev_%u", instance - 1);
+	snprintf(name, sizeof(name), "ct_ctlev_%u", instance++);
 	t->ctl_events = rte_ring_create_elem(name, sizeof(struct ct_snapshot), 1024,
 					     conf->socket_id, RING_F_SP_ENQ | RING_F_SC_DEQ);
 	if (!t->ctl_events)
@@ -147,11 +153,13 @@ ct_table_free(struct ct_table *t)
 {
 	if (!t)
 		return;
-	rte_hash_free(t->hash);
+	ct_hash_fini(&t->hash);
 	rte_ring_free(t->ctl_events);
 	rte_free(t->rcu);
 	rte_free(t->acct);
 	rte_free(t->exp);
+	rte_free(t->pool);
+	rte_free(t->cold);
 	rte_free(t->recs);
 	rte_free(t);
 }
@@ -161,7 +169,7 @@ ct_worker_create(struct ct_table *t, uint16_t id, struct ct_worker **wp)
 {
 	char name[RTE_RING_NAMESIZE];
 	struct ct_worker *w;
-	uint32_t i, ring_sz;
+	uint32_t ring_sz;
 
 	if (!t || id >= t->n_workers || t->workers[id])
 		return -EINVAL;
@@ -170,23 +178,14 @@ ct_worker_create(struct ct_table *t, uint16_t id, struct ct_worker **wp)
 		return -ENOMEM;
 	w->t = t;
 	w->id = id;
-	w->lo = id * t->slice;
-	w->hi = w->lo + t->slice;
 	w->ed_head = w->ed_tail = CT_NONE;
 	w->dq_head = w->dq_tail = CT_NONE;
-	w->free_stack = rte_malloc("ct_free", sizeof(uint32_t) * t->slice, 0);
-	if (!w->free_stack)
-		goto fail;
-	/* Lowest index on top: a fresh table fills its array in order. */
-	for (i = 0; i < t->slice; i++)
-		w->free_stack[i] = w->hi - 1 - i;
-	w->n_free = t->slice;
 
 	struct ct_timer_wheel_conf wc = {
-		.base = t->recs,
+		.base = t->cold,
 		.n_records = t->n_recs,
-		.stride = sizeof(struct ct_conn),
-		.offset = offsetof(struct ct_conn, timer),
+		.stride = sizeof(struct ct_cold),
+		.offset = offsetof(struct ct_cold, timer),
 		.now = 0,
 		.cb = ct_timer_cb,
 		.cb_arg = w,
@@ -222,19 +221,68 @@ fail:
 void
 ct_worker_free(struct ct_worker *w)
 {
+	struct ct_table *t;
+
 	if (!w)
 		return;
-	if (w->t->workers[w->id] == w) {
-		CT_TSAN_QS_RELEASE(w->t->rcu);
-		rte_rcu_qsbr_thread_offline(w->t->rcu, w->id);
-		rte_rcu_qsbr_thread_unregister(w->t->rcu, w->id);
-		w->t->workers[w->id] = NULL;
+	t = w->t;
+	if (t->workers[w->id] == w) {
+		CT_TSAN_QS_RELEASE(t->rcu);
+		rte_rcu_qsbr_thread_offline(t->rcu, w->id);
+		rte_rcu_qsbr_thread_unregister(t->rcu, w->id);
+		t->workers[w->id] = NULL;
 	}
+	/* its cached records go back to the pool */
+	pool_lock(t);
+	while (w->n_free > 0)
+		t->pool[t->pool_n++] = w->cache[--w->n_free];
+	pool_unlock(t);
 	ct_timer_wheel_free(w->wheel);
 	rte_ring_free(w->handoff);
 	rte_ring_free(w->events);
-	rte_free(w->free_stack);
 	rte_free(w);
+}
+
+/* ---- record pool ---- */
+
+
+struct ct_conn *
+ct_rec_get(struct ct_worker *w)
+{
+	struct ct_table *t = w->t;
+
+	if (unlikely(w->n_free == 0)) {
+		uint32_t k;
+
+		pool_lock(t);
+		k = RTE_MIN(t->pool_n, (uint32_t)CT_POOL_BATCH);
+		t->pool_n -= k;
+		memcpy(w->cache, &t->pool[t->pool_n], k * sizeof(uint32_t));
+		pool_unlock(t);
+		w->n_free = k;
+		if (k == 0) {
+			ct_reclaim(w);
+			if (w->n_free == 0)
+				return NULL;
+		}
+	}
+	return ct_rec(t, w->cache[--w->n_free]);
+}
+
+void
+ct_rec_put(struct ct_worker *w, struct ct_conn *c)
+{
+	struct ct_table *t = w->t;
+
+	if (unlikely(w->n_free == CT_CACHE_MAX)) {
+		w->n_free -= CT_POOL_BATCH;
+		pool_lock(t);
+		memcpy(&t->pool[t->pool_n], &w->cache[w->n_free],
+		       CT_POOL_BATCH * sizeof(uint32_t));
+		t->pool_n += CT_POOL_BATCH;
+		pool_unlock(t);
+	}
+	w->cache[w->n_free++] = ct_rec_idx(t, c);
 }
 
 void
@@ -247,37 +295,29 @@ ct_worker_quiescent(struct ct_worker *w)
 struct ct_conn *
 ct_lookup(const struct ct_table *t, const struct ct_key *k, uint32_t hash, int *dir)
 {
-	void *data;
+	uint32_t v = ct_hash_lookup(&t->hash, hash, k, ct_hash_eq_rec, t);
 	struct ct_conn *c;
 
-	if (rte_hash_lookup_with_hash_data(t->hash, k, hash, &data) < 0)
+	if (v == CT_HB_EMPTY)
 		return NULL;
-	c = ct_rec(t, (uint32_t)((uintptr_t)data >> 1));
+	c = ct_rec(t, v >> 1);
 	if ((ct_status_load(c) & (NF_CTS_CONFIRMED | NF_CTS_DYING)) !=
 	    NF_CTS_CONFIRMED)
 		return NULL;
-	*dir = (int)((uintptr_t)data & 1);
+	*dir = (int)(v & 1);
 	return c;
 }
 
 /* ---- confirm / abort ---- */
 
-/* A record nobody can reach any more: its key slots (deleted from the
- * table, kept by rte_hash until now) and the record go back. */
+/* A record nobody can reach any more goes back to the pool. */
 static void
 free_now(struct ct_worker *w, struct ct_conn *c)
 {
-	int d;
-
-	for (d = 0; d < 2; d++)
-		if (c->key_pos[d] != CT_NONE) {
-			rte_hash_free_key_with_position(w->t->hash, (int32_t)c->key_pos[d]);
-			c->key_pos[d] = CT_NONE;
-		}
 	c->flags = 0;
 	__atomic_store_n(&c->status, 0, __ATOMIC_RELAXED);
-	ct_timer_init(&c->timer);
-	w->free_stack[w->n_free++] = ct_rec_idx(w->t, c);
+	ct_timer_init(ct_tm(w->t, c));
+	ct_rec_put(w, c);
 }
 
 /* Defer the free of a record readers may still hold (see ct_reap). */
@@ -285,15 +325,16 @@ static void
 defer_free(struct ct_worker *w, struct ct_conn *c)
 {
 	uint32_t idx = ct_rec_idx(w->t, c);
+	struct ct_timer *tm = ct_tm(w->t, c);
 
 	c->flags |= CT_F_REAPED;
-	c->timer.deadline = rte_rcu_qsbr_start(w->t->rcu);
-	c->timer.next = CT_NONE;
-	c->timer.prev = 0;
+	tm->deadline = rte_rcu_qsbr_start(w->t->rcu);
+	tm->next = CT_NONE;
+	tm->prev = 0;
 	if (w->dq_tail == CT_NONE)
 		w->dq_head = idx;
 	else
-		ct_rec(w->t, w->dq_tail)->timer.next = idx;
+		w->t->cold[w->dq_tail].timer.next = idx;
 	w->dq_tail = idx;
 }
 
@@ -302,11 +343,12 @@ ct_reclaim(struct ct_worker *w)
 {
 	while (w->dq_head != CT_NONE) {
 		struct ct_conn *c = ct_rec(w->t, w->dq_head);
+		struct ct_timer *tm = ct_tm(w->t, c);
 
-		if (rte_rcu_qsbr_check(w->t->rcu, c->timer.deadline, false) != 1)
+		if (rte_rcu_qsbr_check(w->t->rcu, tm->deadline, false) != 1)
 			break;
 		CT_TSAN_GP_ACQUIRE(w->t->rcu);
-		w->dq_head = c->timer.next;
+		w->dq_head = tm->next;
 		if (w->dq_head == CT_NONE)
 			w->dq_tail = CT_NONE;
 		free_now(w, c);
@@ -318,26 +360,18 @@ ct_reap(struct ct_worker *w, struct ct_conn *c)
 {
 	if (c->flags & CT_F_REAPED)
 		return;
-	ct_timer_cancel(w->wheel, &c->timer);
+	ct_timer_cancel(w->wheel, ct_tm(w->t, c));
 	if (c->flags & CT_F_IN_FIFO)
 		ct_fifo_unlink(w, c);
 	defer_free(w, c);
 }
 
-static inline unsigned
-lock_of(uint32_t hash)
-{
-	return hash % CT_INSERT_LOCKS;
-}
-
+/* An unconfirmed record goes: the table never showed it, no grace period. */
 static void
-drop_unconfirmed(struct ct_worker *w, struct ct_conn *c, bool published)
+drop_unconfirmed(struct ct_worker *w, struct ct_conn *c)
 {
 	atomic_fetch_sub_explicit(&w->t->count, 1, memory_order_relaxed);
-	if (published)
-		defer_free(w, c);
-	else
-		free_now(w, c);
+	free_now(w, c);
 }
 
 int
@@ -346,9 +380,9 @@ ct_confirm(struct ct_worker *w, struct ct_result *res)
 	struct ct_table *t = w->t;
 	struct ct_conn *c = res->conn;
 	struct ct_pend *p;
-	unsigned l0, l1;
-	uint32_t idx;
-	int32_t pos0, pos1;
+	uint32_t idx, val[2];
+	const void *keys[2];
+	unsigned nk;
 	int rc = 0;
 
 	if (!(res->flags & CT_RES_UNCONFIRMED))
@@ -359,52 +393,25 @@ ct_confirm(struct ct_worker *w, struct ct_result *res)
 	if (ct_status_load(c) & NF_CTS_CONFIRMED)
 		return 0; /* a burst sibling confirmed it */
 	if (c->flags & CT_F_NOSPACE) {
-		/* a burst sibling's insert failed: the table is full, and
-		 * the record holds that attempt's deleted key slot */
+		/* a burst sibling's insert failed: the table is full */
 		w->cnt[CT_CNT_insert_failed]++;
 		if (c->refs == 0)
-			drop_unconfirmed(w, c, true);
+			drop_unconfirmed(w, c);
 		return -EEXIST;
 	}
 	idx = p->idx;
 
-	/* "Lookup both, add both" must be atomic per tuple against other
-	 * confirms (rte_hash_add overwrites an existing key's data), so take
-	 * the stripe locks of both tuples in a fixed order. */
-	l0 = lock_of(p->hash[0]);
-	l1 = lock_of(p->hash[1]);
-	if (l0 > l1) {
-		unsigned x = l0;
-		l0 = l1;
-		l1 = x;
-	}
-	rte_spinlock_lock(&t->ins_lock[l0]);
-	if (l1 != l0)
-		rte_spinlock_lock(&t->ins_lock[l1]);
-	if (rte_hash_lookup_with_hash(t->hash, &p->key[0], p->hash[0]) >= 0 ||
-	    rte_hash_lookup_with_hash(t->hash, &p->key[1], p->hash[1]) >= 0) {
-		rc = -EEXIST;
-	} else if (rte_hash_add_key_with_hash_data(t->hash, &p->key[0], p->hash[0],
-						   (void *)(uintptr_t)(idx << 1)) != 0) {
-		rc = -ENOSPC;
-	} else if (rte_hash_add_key_with_hash_data(t->hash, &p->key[1], p->hash[1],
-						   (void *)(uintptr_t)(idx << 1 | 1)) != 0) {
-		pos0 = rte_hash_del_key_with_hash(t->hash, &p->key[0], p->hash[0]);
-		/* its slot goes back with the record, after a grace period */
-		if (pos0 >= 0)
-			c->key_pos[0] = (uint32_t)pos0;
+	/* Both tuples or neither, and neither if one is taken: the table
+	 * checks and adds under the locks of their buckets. A tuple that is
+	 * its own reply goes in once, as the original. */
+	keys[0] = &p->key[0];
+	keys[1] = &p->key[1];
+	val[0] = idx << 1;
+	val[1] = idx << 1 | 1;
+	nk = memcmp(&p->key[0], &p->key[1], sizeof(p->key[0])) == 0 ? 1 : 2;
+	rc = ct_hash_add(&t->hash, nk, p->hash, val, keys, ct_hash_eq_rec, t);
+	if (rc == -ENOSPC)
 		c->flags |= CT_F_NOSPACE;
-		rc = -ENOSPC;
-	}
-	if (rc == 0) {
-		pos0 = rte_hash_lookup_with_hash(t->hash, &p->key[0], p->hash[0]);
-		pos1 = rte_hash_lookup_with_hash(t->hash, &p->key[1], p->hash[1]);
-		c->key_pos[0] = (uint32_t)pos0;
-		c->key_pos[1] = (uint32_t)pos1;
-	}
-	if (l1 != l0)
-		rte_spinlock_unlock(&t->ins_lock[l1]);
-	rte_spinlock_unlock(&t->ins_lock[l0]);
 
 	if (rc == -EEXIST && ct_conn_ops(c)->clash_ok) {
 		/* netfilter's __nf_ct_resolve_clash: the protocol (UDP) allows
@@ -417,20 +424,17 @@ ct_confirm(struct ct_worker *w, struct ct_result *res)
 			res->conn = win;
 			w->cnt[CT_CNT_clash_resolve]++;
 			if (c->refs == 0)
-				drop_unconfirmed(w, c, false);
+				drop_unconfirmed(w, c);
 			return 0;
 		}
 	}
 	if (rc != 0) {
 		w->cnt[CT_CNT_insert_failed]++;
-		/* The record may have been visible under key 0 for a moment
-		 * (the -ENOSPC path), so it waits for a grace period. */
 		if (c->refs == 0)
-			drop_unconfirmed(w, c, rc == -ENOSPC);
+			drop_unconfirmed(w, c);
 		return -EEXIST;
 	}
-	/* Keys positions first, then CONFIRMED: lookups ignore records
-	 * without it, and deletion reads key_pos. */
+	/* Entries first, then CONFIRMED: lookups ignore records without it. */
 	__atomic_fetch_or(&c->status, NF_CTS_CONFIRMED, __ATOMIC_RELEASE);
 	atomic_fetch_add_explicit(&t->live, 1, memory_order_relaxed);
 	w->cnt[CT_CNT_insert]++;
@@ -440,7 +444,7 @@ ct_confirm(struct ct_worker *w, struct ct_result *res)
 		uint64_t exp = ct_expires_load(c);
 		uint64_t cap = w->now + (uint64_t)CT_ARM_CAP_S * t->hz;
 
-		ct_timer_arm(w->wheel, &c->timer, RTE_MIN(exp, cap));
+		ct_timer_arm(w->wheel, ct_tm(t, c), RTE_MIN(exp, cap));
 	}
 	if (!(ct_status_load(c) & NF_CTS_ASSURED))
 		ct_fifo_push(w, c);
@@ -460,7 +464,7 @@ ct_abort(struct ct_worker *w, struct ct_result *res)
 	c->refs--;
 	if (c->refs == 0 && !(ct_status_load(c) & NF_CTS_CONFIRMED)) {
 		w->cnt[CT_CNT_abort]++;
-		drop_unconfirmed(w, c, c->flags & CT_F_NOSPACE);
+		drop_unconfirmed(w, c);
 	}
 }
 
@@ -470,9 +474,8 @@ bool
 ct_kill(struct ct_table *t, struct ct_conn *c, uint64_t now, struct rte_ring *ev,
 	uint64_t *cnt)
 {
-	uint32_t st = ct_status_load(c);
+	uint32_t st = ct_status_load(c), idx = ct_rec_idx(t, c);
 	struct ct_key k;
-	const void *kp;
 	int d;
 
 	do {
@@ -485,11 +488,9 @@ ct_kill(struct ct_table *t, struct ct_conn *c, uint64_t now, struct rte_ring *ev
 	if (st & NF_CTS_EXPECTED)
 		ct_expect_child(t, c, -1);
 	for (d = 0; d < 2; d++) {
-		if (rte_hash_get_key_with_position(t->hash, (int32_t)c->key_pos[d],
-						   (void **)(uintptr_t)&kp) != 0)
-			continue;
-		memcpy(&k, kp, sizeof(k));
-		rte_hash_del_key_with_hash(t->hash, &k, ct_key_hash(&k));
+		ct_conn_tuple(c, d, &k);
+		/* (-ENOENT for the reply of a tuple that is its own reply) */
+		ct_hash_del(&t->hash, ct_key_hash(&k), idx << 1 | (uint32_t)d);
 	}
 	__atomic_store_n(&c->expires, 0, __ATOMIC_RELAXED);
 	atomic_fetch_sub_explicit(&t->count, 1, memory_order_relaxed);

@@ -23,7 +23,8 @@ ports_invert(struct ct_key *k)
 static bool
 udp_new(struct ct_conn *c, const struct ct_pkt *p, const struct ct_params *prm)
 {
-	(void)c, (void)p, (void)prm;
+	(void)prm;
+	c->proto.udp.start = p->now;
 	return true;
 }
 
@@ -35,7 +36,7 @@ udp_packet(struct ct_conn *c, int dir, const struct ct_pkt *p,
 	/* SEEN_REPLY is set by the table after the first reply went through,
 	 * as nf_conntrack_in does: the first reply itself gets 30 s. */
 	if ((*status & NF_CTS_SEEN_REPLY) &&
-	    p->now > c->start + 2 * (uint64_t)p->hz) {
+	    p->now > c->proto.udp.start + 2 * (uint64_t)p->hz) {
 		*status |= NF_CTS_ASSURED;
 		*timeout_s = prm->timeout[NF_TO_UDP_STREAM];
 	} else {

@@ -30,7 +30,7 @@ ct_conn_status(const struct ct_conn *c)
 uint16_t
 ct_conn_zone(const struct ct_conn *c)
 {
-	return c->zone;
+	return c->tuple.zone;
 }
 
 enum nf_helper
@@ -72,26 +72,27 @@ ct_count(const struct ct_table *t)
 				    memory_order_relaxed);
 }
 
+/* Confirmed and not dying: in the table. */
+static inline bool
+listed(const struct ct_conn *c)
+{
+	return (ct_status_load(c) & (NF_CTS_CONFIRMED | NF_CTS_DYING)) == NF_CTS_CONFIRMED;
+}
+
 int
 ct_list(struct ct_table *t, int (*cb)(const struct ct_conn *c, void *arg), void *arg)
 {
-	const void *key;
-	void *data;
-	uint32_t next = 0;
+	uint32_t i;
 	int rc = 0;
 
+	/* The record array, not the buckets: a walk of the buckets could meet
+	 * an entry twice or miss one that a concurrent insert displaced. */
 	ctl_online(t);
-	while (rte_hash_iterate(t->hash, &key, &data, &next) >= 0) {
-		struct ct_conn *c = ct_rec(t, (uint32_t)((uintptr_t)data >> 1));
+	for (i = 0; i < t->n_recs && rc == 0; i++) {
+		const struct ct_conn *c = ct_rec(t, i);
 
-		if ((uintptr_t)data & 1)
-			continue; /* each connection once, by its original key */
-		if ((ct_status_load(c) & (NF_CTS_CONFIRMED | NF_CTS_DYING)) !=
-		    NF_CTS_CONFIRMED)
-			continue;
-		rc = cb(c, arg);
-		if (rc)
-			break;
+		if (listed(c))
+			rc = cb(c, arg);
 	}
 	ctl_offline(t);
 	return rc;
@@ -135,17 +136,13 @@ ct_delete(struct ct_table *t, const struct ct_key *k)
 uint32_t
 ct_flush(struct ct_table *t)
 {
-	const void *key;
-	void *data;
-	uint32_t next = 0, n = 0;
+	uint32_t i, n = 0;
 
 	ctl_online(t);
-	while (rte_hash_iterate(t->hash, &key, &data, &next) >= 0) {
-		struct ct_conn *c = ct_rec(t, (uint32_t)((uintptr_t)data >> 1));
+	for (i = 0; i < t->n_recs; i++) {
+		struct ct_conn *c = ct_rec(t, i);
 
-		if ((uintptr_t)data & 1)
-			continue;
-		if (ctl_kill(t, c))
+		if (listed(c) && ctl_kill(t, c))
 			n++;
 	}
 	ctl_offline(t);

@@ -2,11 +2,11 @@
 /*
  * Bytes per connection of a table sized for N connections: heap in use
  * after creating the table and its workers, divided by N (so it includes
- * the hash table's buckets, key store and free-slot ring,
- * and the record slack for grace periods). Prints the figure; asserts only
- * the record layout. Fills the table completely, three times over, to show
- * it holds N and gives every key slot back; and an insert that fails
- * half-way gives its slot back once, after the grace period.
+ * the hash table's buckets, the records' owner-private array, the pool
+ * and the record slack for grace periods and caches). Prints the figure;
+ * asserts only the record layout. Fills the table completely, three times
+ * over, to show it holds N and gives every entry and record back; and an
+ * insert that fails half-way leaves nothing behind.
  */
 #include <rte_malloc.h>
 
@@ -27,45 +27,48 @@ heap_used(void)
 	return sum;
 }
 
-/* Dummy keys into the table until it refuses one: their number. */
-static uint32_t
-fill_keys(struct ct_table *t, uint32_t base)
+/* Every slot of the table taken by a dummy entry (white-box): its value
+ * names the last record, which these tests never allocate. */
+static void
+fill_all(struct ct_table *t)
 {
-	struct ct_key k;
-	uint32_t i;
+	uint32_t i, j;
 
-	for (i = 0;; i++) {
-		memset(&k, 0, sizeof(k));
-		k.family = 99; /* no packet makes this key */
-		k.src[0] = base + i;
-		if (rte_hash_add_key_data(t->hash, &k, NULL) != 0)
-			return i;
-	}
+	for (i = 0; i < t->hash.n_buckets; i++)
+		for (j = 0; j < CT_HB_SLOTS; j++) {
+			t->hash.b[i].sig[j] = 0;
+			t->hash.b[i].val[j] = (t->n_recs - 1) << 1;
+		}
+}
+
+/* Free one more slot of the primary bucket of k. */
+static void
+free_one(struct ct_table *t, const struct ct_key *k)
+{
+	struct ct_hbucket *b = &t->hash.b[ct_hash_b1(&t->hash, ct_key_hash(k))];
+	unsigned j = 0;
+
+	while (j < CT_HB_SLOTS - 1 && b->val[j] == CT_HB_EMPTY)
+		j++;
+	b->val[j] = CT_HB_EMPTY;
 }
 
 static void
-drop_keys(struct ct_table *t, uint32_t base, uint32_t n)
+empty_all(struct ct_table *t)
 {
-	struct ct_key k;
-	uint32_t i;
-	int32_t pos;
+	uint32_t i, j;
 
-	for (i = 0; i < n; i++) {
-		memset(&k, 0, sizeof(k));
-		k.family = 99;
-		k.src[0] = base + i;
-		pos = rte_hash_del_key(t->hash, &k);
-		if (pos >= 0)
-			rte_hash_free_key_with_position(t->hash, pos);
-	}
+	for (i = 0; i < t->hash.n_buckets; i++)
+		for (j = 0; j < CT_HB_SLOTS; j++)
+			t->hash.b[i].val[j] = CT_HB_EMPTY;
 }
 
 /*
- * The insert that fails half-way: the original tuple's key went in, the
- * reply tuple's found no free slot. The first key comes out again, and its
- * slot must go back exactly once, after the grace period; a burst sibling
- * of the same first packet that confirms after the failure must not try
- * again (round 1: a slot freed in between would let it take one more).
+ * A full table: the original tuple would find a slot, the reply tuple
+ * none. The insert fails as a whole (no half entry left behind, the free
+ * slot still free), a burst sibling of the same first packet that confirms
+ * after the failure does not try again even when room appeared meanwhile
+ * (round 1), and once both tuples have room a new packet gets in.
  */
 static void
 test_insert_half_failed(void)
@@ -78,46 +81,50 @@ test_insert_half_failed(void)
 	struct ct_worker *w;
 	struct ct_result r[2];
 	struct rte_mbuf *m[2];
-	struct ct_key k;
-	uint32_t n, round, i;
+	struct ct_key k, rk;
+	uint32_t round, i;
 	int d;
 
 	if (ct_table_create(&c, &t) || ct_worker_create(t, 0, &w))
 		exit(2);
+	tu_key(&k, &f);
+	CHECK(ct_key_invert(&k, &rk));
 	for (round = 0; round < 2; round++) {
 		uint16_t np = (uint16_t)(1 + round);
 
-		n = fill_keys(t, 0);
-		CHECK(n > 2 * t->n_recs);
-		/* one slot free: the first tuple takes it, the reply finds none */
-		drop_keys(t, n - 1, 1);
+		fill_all(t);
+		free_one(t, &k);
+		CHECK_EQ(ct_hash_count(&t->hash), (uint64_t)t->hash.n_buckets * CT_HB_SLOTS - 1);
 		for (i = 0; i < np; i++) {
 			m[i] = tu_udp(&f, 0, 1);
 			pkt_parse_mbuf(m[i], NULL, &meta[i]);
 		}
 		ct_classify_burst(w, m, meta, np, SEC(1), r);
 		CHECK_EQ(ct_confirm(w, &r[0]), -EEXIST);
+		CHECK_EQ(ct_hash_count(&t->hash), (uint64_t)t->hash.n_buckets * CT_HB_SLOTS - 1);
 		if (round == 1) {
-			drop_keys(t, n - 2, 1); /* one slot free again */
+			free_one(t, &rk); /* room for both now */
 			CHECK_EQ(ct_confirm(w, &r[1]), -EEXIST);
 		}
 		for (i = 0; i < np; i++)
 			rte_pktmbuf_free(m[i]);
 		CHECK_EQ(ct_counter_get(t, CT_CNT_insert_failed), 1 + round * 2);
 		CHECK_EQ(ct_count(t), 0);
-		tu_key(&k, &f);
 		CHECK(ct_find(t, &k, &d) == NULL);
-		/* the record's slot: not back before the grace period, back
-		 * (once) after it */
-		CHECK_EQ(fill_keys(t, n), round);
-		drop_keys(t, n, round);
-		ct_worker_quiescent(w);
-		ct_worker_expire(w, SEC(2), 1000);
-		CHECK_EQ(fill_keys(t, n), 1 + round);
-		drop_keys(t, 0, n + 1 + round);
-		CHECK_EQ(fill_keys(t, 0), n);
-		drop_keys(t, 0, n);
+		CHECK(ct_find(t, &rk, &d) == NULL);
 	}
+	/* both have room: the next first packet gets in */
+	m[0] = tu_udp(&f, 0, 1);
+	r[0] = tu_one(w, m[0], SEC(2));
+	CHECK_EQ(r[0].ctinfo, NF_CTINFO_NEW);
+	CHECK_EQ(ct_count(t), 1);
+	CHECK(ct_find(t, &k, &d) != NULL && d == 0);
+	CHECK(ct_find(t, &rk, &d) != NULL && d == 1);
+	CHECK_EQ(ct_hash_count(&t->hash), (uint64_t)t->hash.n_buckets * CT_HB_SLOTS);
+	ct_flush(t);
+	ct_worker_quiescent(w);
+	ct_worker_expire(w, SEC(3), 1000);
+	empty_all(t);
 	ct_worker_free(w);
 	ct_table_free(t);
 }
@@ -145,14 +152,18 @@ main(void)
 	printf("connections %u: table %.1f B/conn, workers %.1f B/conn, total %.1f B/conn\n",
 	       n, (double)(after_tbl - before) / n, (double)(after - after_tbl) / n,
 	       (double)(after - before) / n);
-	printf("  records %.1f B/conn (128 B + %.1f%% slack), hash table %.1f B/conn\n",
-	       (double)t->n_recs * sizeof(struct ct_conn) / n,
+	printf("  records %.1f B/conn (128 B + 24 B owner-private, + %.1f%% slack), "
+	       "hash table %.1f B/conn (%u buckets, load %.2f at %u), rest %.1f B/conn\n",
+	       (double)t->n_recs * (sizeof(struct ct_conn) + sizeof(struct ct_cold)) / n,
 	       100.0 * (t->n_recs - n) / n,
-	       (double)(after_tbl - before - (size_t)t->n_recs * sizeof(struct ct_conn)) / n);
+	       (double)t->hash.n_buckets * sizeof(struct ct_hbucket) / n, t->hash.n_buckets,
+	       2.0 * n / ((double)t->hash.n_buckets * CT_HB_SLOTS), n,
+	       (double)(after_tbl - before - (size_t)t->n_recs * (sizeof(struct ct_conn) +
+								   sizeof(struct ct_cold)) -
+			(size_t)t->hash.n_buckets * sizeof(struct ct_hbucket)) / n);
 	/*
-	 * Fill it, let everything expire, fill it again: three times. The key
-	 * store holds 2.25 keys per record, so a key slot that did not go
-	 * back with its record (after its grace period) fails the second fill.
+	 * Fill it, let everything expire, fill it again: three times. A record
+	 * or an entry that did not go back fails the second fill.
 	 */
 	for (round = 0; round < 3; round++) {
 		uint64_t t0 = SEC(1) + round * SEC(100);

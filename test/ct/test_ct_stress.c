@@ -110,44 +110,37 @@ worker_main(void *arg)
 	return 0;
 }
 
-/* Table consistency, with the workers stopped. */
+/* Table consistency, with the workers stopped: every entry names a live
+ * record in its direction, whose other tuple is found as the other
+ * direction. */
 static void
 check_consistency(void)
 {
-	const void *key;
-	void *data;
-	uint32_t next = 0, keys = 0, bad = 0, recs = 0, i;
+	uint32_t keys = 0, bad = 0, recs = 0, i, j;
 
-	while (rte_hash_iterate(tbl->hash, &key, &data, &next) >= 0) {
-		uint32_t idx = (uint32_t)((uintptr_t)data >> 1);
-		int dir = (int)((uintptr_t)data & 1);
-		struct ct_conn *c = ct_rec(tbl, idx);
-		const void *kp;
-		void *od;
-		struct ct_key other;
+	for (i = 0; i < tbl->hash.n_buckets; i++)
+		for (j = 0; j < CT_HB_SLOTS; j++) {
+			uint32_t v = tbl->hash.b[i].val[j];
+			uint32_t idx = v >> 1;
+			int dir = (int)(v & 1), od;
+			struct ct_conn *c;
+			struct ct_key k, other;
 
-		keys++;
-		if ((c->status & (NF_CTS_CONFIRMED | NF_CTS_DYING)) != NF_CTS_CONFIRMED ||
-		    (c->flags & (CT_F_ALLOC | CT_F_REAPED)) != CT_F_ALLOC) {
-			bad++;
-			continue;
+			if (v == CT_HB_EMPTY)
+				continue;
+			keys++;
+			c = ct_rec(tbl, idx);
+			if ((c->status & (NF_CTS_CONFIRMED | NF_CTS_DYING)) != NF_CTS_CONFIRMED ||
+			    (c->flags & (CT_F_ALLOC | CT_F_REAPED)) != CT_F_ALLOC) {
+				bad++;
+				continue;
+			}
+			ct_conn_tuple(c, dir, &k);
+			ct_conn_tuple(c, !dir, &other);
+			if (ct_find(tbl, &k, &od) != c || od != dir ||
+			    ct_find(tbl, &other, &od) != c || od != !dir)
+				bad++;
 		}
-		if (rte_hash_get_key_with_position(tbl->hash, (int32_t)c->key_pos[dir],
-						   (void **)(uintptr_t)&kp) != 0 ||
-		    memcmp(kp, key, sizeof(struct ct_key)) != 0) {
-			bad++;
-			continue;
-		}
-		if (rte_hash_get_key_with_position(tbl->hash, (int32_t)c->key_pos[!dir],
-						   (void **)(uintptr_t)&kp) != 0) {
-			bad++;
-			continue;
-		}
-		memcpy(&other, kp, sizeof(other));
-		if (rte_hash_lookup_data(tbl->hash, &other, &od) < 0 ||
-		    (uintptr_t)od != ((uintptr_t)idx << 1 | (uintptr_t)!dir))
-			bad++;
-	}
 	for (i = 0; i < tbl->n_recs; i++) {
 		struct ct_conn *c = ct_rec(tbl, i);
 
@@ -209,19 +202,9 @@ main(void)
 	}
 	CHECK_EQ(ct_count(tbl), 0);
 	CHECK_EQ(atomic_load(&tbl->count), 0);
-	{
-		const void *key;
-		void *data;
-		uint32_t next = 0, left = 0;
-
-		/* (rte_hash_count() still counts keys whose slots wait in
-		 * the hash's RCU defer queue; iterate instead) */
-		while (rte_hash_iterate(tbl->hash, &key, &data, &next) >= 0)
-			left++;
-		CHECK_EQ(left, 0);
-	}
-	CHECK_EQ(wk[0]->n_free, tbl->slice);
-	CHECK_EQ(wk[1]->n_free, tbl->slice);
+	CHECK_EQ(ct_hash_count(&tbl->hash), 0);
+	/* every record is free again: the pool and the two caches */
+	CHECK_EQ(tbl->pool_n + wk[0]->n_free + wk[1]->n_free, tbl->n_recs);
 	ct_worker_free(wk[0]);
 	ct_worker_free(wk[1]);
 	ct_table_free(tbl);
