@@ -17,6 +17,7 @@
 #include <stdlib.h>
 
 #include "ct_internal.h"
+#include "ct_hash_keys.h"
 #include "ct_test_util.h"
 #include "test.h"
 
@@ -29,36 +30,6 @@
 static struct ct_hash h;
 static atomic_int writers_left;
 static atomic_ulong misses, wrong, lookups, add_fail;
-
-static uint64_t
-mix64(uint64_t x)
-{
-	x ^= x >> 31;
-	x *= 0x7fb5d329728ea185ull;
-	x ^= x >> 27;
-	x *= 0x81dadef4bc2dd44dull;
-	x ^= x >> 33;
-	return x;
-}
-
-static inline uint64_t
-key_of(uint32_t i)
-{
-	return mix64((uint64_t)i + 1);
-}
-
-static inline uint32_t
-hash_of(uint64_t key)
-{
-	return (uint32_t)mix64(key ^ 0x5bd1e995u);
-}
-
-static bool
-eq_num(const void *ctx, uint32_t val, const void *key)
-{
-	(void)ctx;
-	return key_of(val >> 1) == *(const uint64_t *)key;
-}
 
 static int
 add(uint32_t i)
