@@ -1189,8 +1189,7 @@ one_line(struct parser *p, const char *s, size_t len)
 	int rc;
 
 	/* blanks around the line are harmless (iptables-restore is stricter) */
-	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t' ||
-			   s[len - 1] == '\r'))
+	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
 		len--;
 	while (len > 0 && (*s == ' ' || *s == '\t')) {
 		s++;
@@ -1198,6 +1197,17 @@ one_line(struct parser *p, const char *s, size_t len)
 	}
 	if (len == 0 || s[0] == '#')
 		return;
+	/* CRLF line ends: iptables-restore reads the CR as part of the last
+	 * word and refuses the first line that is not a comment */
+	if (s[len - 1] == '\r') {
+		while (len > 0 && (s[len - 1] == '\r' || s[len - 1] == ' ' ||
+				   s[len - 1] == '\t'))
+			len--;
+		if (len > 0)
+			rules_err(&p->c, NULL, "line ends with a carriage return (CRLF line "
+				  "ends: iptables-restore refuses them; convert with dos2unix)");
+		return;
+	}
 	if (memchr(s, '\0', len) != NULL) {
 		rules_err(&p->c, NULL, "NUL byte in line");
 		return;

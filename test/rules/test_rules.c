@@ -398,13 +398,21 @@ test_errors(void)
 	CHECK(rs == NULL);
 	CHECK_EQ(errs.n, 1);
 
-	/* text without a final newline, CRLF line ends */
+	/* text without a final newline loads; CRLF line ends are refused at
+	 * the first line that is not a comment, as iptables-restore does */
 	{
-		static const char crlf[] = "*filter\r\n-A FORWARD -j DROP\r\nCOMMIT";
+		static const char nonl[] = "*filter\n-A FORWARD -j DROP\nCOMMIT";
+		static const char crlf[] = "# saved\r\n\r\n*filter\r\n-A FORWARD -j DROP\r\nCOMMIT";
 
-		rc = rules_parse_buffer(crlf, strlen(crlf), NULL, NULL, &rs, &errs);
+		rc = rules_parse_buffer(nonl, strlen(nonl), NULL, NULL, &rs, &errs);
 		CHECK_EQ(rc, 0);
 		rules_free(rs);
+		rs = NULL;
+		rc = rules_parse_buffer(crlf, strlen(crlf), NULL, NULL, &rs, &errs);
+		CHECK(rc != 0);
+		CHECK(rs == NULL);
+		CHECK(errs.n >= 1 && errs.e[0].line == 3);
+		CHECK(errs.n >= 1 && strstr(errs.e[0].msg, "carriage return") != NULL);
 	}
 
 	CHECK(!strcmp(rules_table_name(RULES_TABLE_NAT), "nat"));

@@ -50,8 +50,7 @@ def features(path):
 
     with open(path, "rb") as fh:
         raw = fh.read()
-    if b"\r" in raw:
-        add("syntax: CRLF line ends (iptables-restore refuses them)", 1)
+    # CRLF line ends: dpfw refuses them as iptables-restore does (no gap)
     text = raw.decode("utf-8", "replace")
     table = None
     chains = set()
