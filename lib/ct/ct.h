@@ -345,6 +345,10 @@ uint32_t ct_flush(struct ct_table *t);
 struct ct_conn *ct_find(struct ct_table *t, const struct ct_key *k, int *dir);
 
 /** Read accessors. */
+/** A connection's tuple in direction dir (0 original, 1 reply: under NAT
+ *  the inverse of the translated original). */
+void ct_conn_get_tuple(const struct ct_table *t, const struct ct_conn *c, int dir,
+		       struct ct_key *k);
 uint32_t ct_conn_status(const struct ct_conn *c);
 unsigned ct_conn_tcp_state(const struct ct_conn *c);
 /** Seconds left at tick now (0 once due). */

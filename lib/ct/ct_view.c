@@ -21,6 +21,14 @@ ctl_offline(struct ct_table *t)
 	rte_rcu_qsbr_thread_offline(t->rcu, t->n_workers);
 }
 
+void
+ct_conn_get_tuple(const struct ct_table *t, const struct ct_conn *c, int dir,
+		  struct ct_key *k)
+{
+	RTE_SET_USED(t);
+	ct_conn_tuple(c, dir, k);
+}
+
 uint32_t
 ct_conn_status(const struct ct_conn *c)
 {
