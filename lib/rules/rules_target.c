@@ -547,10 +547,20 @@ netmap_to(struct rules_rule_state *st, const char *opt, const char *val)
 	strcpy(buf, val);
 	slash = strchr(buf, '/');
 	if (slash != NULL) {
+		uint8_t mask[16];
+
 		*slash = '\0';
-		if (!rules_parse_cnum(slash + 1, strlen(slash + 1), max, &v))
+		if (nat_ip(f, slash + 1, mask)) {
+			/* a mask: its leading ones (iptables takes any mask) */
+			for (bits = 0; bits < max && (mask[bits / 8] & (0x80 >> (bits % 8)));)
+				bits++;
+		} else if (rules_parse_cnum(slash + 1, strlen(slash + 1), 255, &v)) {
+			/* iptables 1.8.9 takes a prefix past the address
+			 * length as a host address */
+			bits = v > max ? max : v;
+		} else {
 			goto bad;
-		bits = v;
+		}
 	}
 	if (!nat_ip(f, buf, n->addr_lo))
 		goto bad;
