@@ -60,8 +60,8 @@ void stage_nat_dst(void *arg, const uint16_t *idx, uint16_t n, struct rules_verd
 /* nat POSTROUTING's binding, before confirm. @return false: drop */
 bool stage_nat_src_bind(struct dpfw *d, struct dpfw_lcore *l, struct ct_result *res,
 			const struct rules_verdict *v, unsigned out);
-/* nat POSTROUTING's rewrite, before TX. */
-void stage_nat_src(struct dpfw *d, struct dpfw_lcore *l, struct rte_mbuf *m,
+/* nat POSTROUTING's rewrite, before TX. @return false: drop */
+bool stage_nat_src(struct dpfw *d, struct dpfw_lcore *l, struct rte_mbuf *m,
 		   struct pkt_meta *meta, const struct ct_result *res);
 
 /* Evaluate with whichever runtimes exist; v gets each packet's own. */
