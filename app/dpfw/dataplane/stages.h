@@ -249,6 +249,7 @@ stage_reject(struct dpfw *d, struct dpfw_lcore *l, unsigned in,
 	     const struct rte_mbuf *m, const struct pkt_meta *meta, uint8_t how)
 {
 	struct rte_mbuf *r;
+	unsigned fam;
 	int ret;
 
 	l->stats.rules_rejected++;
@@ -263,9 +264,13 @@ stage_reject(struct dpfw *d, struct dpfw_lcore *l, unsigned in,
 		l->stats.reject_nombuf++;
 		return false;
 	}
-	ret = pkt_build_reject(m, meta, dpfw_reject_how[how].kind,
-			       dpfw_reject_how[how].type, dpfw_reject_how[how].code,
-			       l->reject_ip_id++, r);
+	fam = meta->l3 == PKT_L3_IPV6;
+	/* an ICMP error from the port's own address when it has one */
+	ret = pkt_build_reject_from(m, meta, dpfw_reject_how[how].kind,
+				    dpfw_reject_how[how].type, dpfw_reject_how[how].code,
+				    l->reject_ip_id++,
+				    d->cfg.port[in].has_addr[fam] ? d->cfg.port[in].addr[fam] : NULL,
+				    r);
 	if (unlikely(ret < 0)) {
 		l->stats.reject_none++;
 		rte_pktmbuf_free(r);
