@@ -49,6 +49,7 @@ struct stage_nat_ctx {
 	struct ct_result *res;
 	struct rules_pkt *rp;  /* the rules' view to update, NULL: no rules */
 	unsigned out;          /* output port index */
+	uint64_t dst_seen;     /* bit i: packet i went through stage_nat_dst */
 };
 
 /* Bind expected connections that follow their master's NAT. */
@@ -232,9 +233,22 @@ stage_filter_stage(const struct dpfw_rules *r, struct dpfw_lcore *l, unsigned in
 			.ctmark = res[i].conn ? ct_conn_mark(res[i].conn) : 0,
 			.l2 = rte_pktmbuf_mtod(pkts[i], const uint8_t *),
 		};
-	if (nat != NULL)
+	if (nat != NULL) {
 		nat->rp = rp;
+		nat->dst_seen = 0;
+	}
 	stage_eval_both(r, l->index, false, rp, n, v, nat ? &cb : NULL);
+	if (nat != NULL && nat->dst_seen != (n == 64 ? UINT64_MAX : (1ull << n) - 1)) {
+		/* a family without a runtime: its translated connections
+		 * (bound under an earlier ruleset) are rewritten still */
+		uint16_t idx[DPFW_MAX_BURST], k = 0;
+
+		for (i = 0; i < n; i++)
+			if (!(nat->dst_seen >> i & 1) && v[i].verdict == RULES_VERDICT_ACCEPT)
+				idx[k++] = i;
+		if (k != 0)
+			stage_nat_dst(nat, idx, k, v);
+	}
 	for (i = 0; i < n; i++)
 		if (unlikely(v[i].ctmark_set) && res[i].conn != NULL)
 			ct_conn_set_mark(res[i].conn, v[i].ctmark);

@@ -120,6 +120,18 @@ bind_one(struct dpfw *d, struct dpfw_lcore *l, struct ct_result *res, bool dst,
 	return true;
 }
 
+/* A first packet's state bits follow its connection's bindings: also
+ * for a later packet of the same new flow in the burst, which shares the
+ * record its first packet bound. */
+static inline void
+sync_state(struct ct_result *res)
+{
+	uint32_t st = ct_conn_status(res->conn);
+
+	res->state_bits |= (st & NF_CTS_SRC_NAT ? NF_CTSTATE_SNAT : 0) |
+			   (st & NF_CTS_DST_NAT ? NF_CTSTATE_DNAT : 0);
+}
+
 /* An ICMP redirect RELATED to a translated connection: the kernel's NAT
  * drops it (nf_nat_icmp_reply_translation), its gateway would name an
  * address the other side does not know. */
@@ -211,16 +223,19 @@ stage_nat_dst(void *arg, const uint16_t *idx, uint16_t n, struct rules_verdict *
 		uint16_t i = idx[j];
 		struct ct_result *res = &c->res[i];
 
+		c->dst_seen |= 1ull << i;
 		if (res->conn == NULL)
 			continue;
-		if ((res->flags & CT_RES_UNCONFIRMED) &&
-		    !(ct_conn_status(res->conn) & NF_CTS_DST_NAT_DONE) &&
-		    !bind_one(c->d, c->l, res, true, v ? v[i].dnat : NULL, c->out)) {
-			if (v != NULL)
-				v[i].verdict = RULES_VERDICT_DROP;
-			else
-				res->flags |= CT_RES_DROP;
-			continue;
+		if (res->flags & CT_RES_UNCONFIRMED) {
+			if (!(ct_conn_status(res->conn) & NF_CTS_DST_NAT_DONE) &&
+			    !bind_one(c->d, c->l, res, true, v ? v[i].dnat : NULL, c->out)) {
+				if (v != NULL)
+					v[i].verdict = RULES_VERDICT_DROP;
+				else
+					res->flags |= CT_RES_DROP;
+				continue;
+			}
+			sync_state(res);
 		}
 		if (!rewrite(c->d, c->l, c->pkts[i], &c->meta[i], res, NAT_MANIP_DST)) {
 			if (v != NULL)
@@ -240,10 +255,15 @@ bool
 stage_nat_src_bind(struct dpfw *d, struct dpfw_lcore *l, struct ct_result *res,
 		   const struct rules_verdict *v, unsigned out)
 {
-	if (res->conn == NULL || !(res->flags & CT_RES_UNCONFIRMED) ||
-	    (ct_conn_status(res->conn) & NF_CTS_SRC_NAT_DONE))
+	bool ok = true;
+
+	if (res->conn == NULL || !(res->flags & CT_RES_UNCONFIRMED))
 		return true;
-	return bind_one(d, l, res, false, v ? v->snat : NULL, out);
+	if (!(ct_conn_status(res->conn) & NF_CTS_SRC_NAT_DONE))
+		ok = bind_one(d, l, res, false, v ? v->snat : NULL, out);
+	if (ok)
+		sync_state(res);
+	return ok;
 }
 
 bool
