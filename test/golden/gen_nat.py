@@ -24,6 +24,16 @@ carry, not how dpfw updates checksums:
                                                         does not cover addresses)
   V1  IPv6 UDP 40000 -> 5353                            source fd00::77
   V2  IPv6 TCP SYN 40001 -> 80                          source fd00::77
+  R1  TCP SYN 40005 -> 10.0.0.200:8080, forwarded to    rejected with a reset in
+      10.0.0.2:80                                       FORWARD: port 0 gets it
+                                                        from 10.0.0.200:8080
+  R2  UDP 40006 -> 10.0.0.200:54, forwarded to          rejected with port
+      10.0.0.2:5354                                     unreachable: port 0 gets
+                                                        it from 10.0.0.200,
+                                                        quoting what a sent
+
+  OUTDIR/expect_back.pcap: what port 0 must send (R1's and R2's answers, as
+  the kernel's NAT translates a REJECT answer attached to the connection).
 """
 import os
 import sys
@@ -41,10 +51,13 @@ def build():
     from scapy.all import (ICMP, IP, SCTP, TCP, UDP, Ether, IPv6, Raw,
                            SCTPChunkInit, fragment)
 
-    wire, expect = [], []
+    wire, expect, back = [], [], []
 
     def eth():
         return Ether(src=MAC_A, dst=MAC_B)
+
+    def eth_back():
+        return Ether(src=MAC_B, dst=MAC_A)
 
     def pair(pkt, out):
         wire.append(bytes(eth() / pkt))
@@ -78,16 +91,31 @@ def build():
     pair(IPv6(src=IP6_A, dst=IP6_B) / UDP(sport=40000, dport=5353) / Raw(payload(30, 9)),
          IPv6(src=NAT6, dst=IP6_B) / UDP(sport=40000, dport=5353) / Raw(payload(30, 9)))
     pair(IPv6(src=IP6_A, dst=IP6_B) / syn, IPv6(src=NAT6, dst=IP6_B) / syn)
-    return wire, expect
+
+    # R1: a reset as Linux's REJECT builds it (ID 0, DF, TTL 64, window 0,
+    # seq 0, ack = SYN's seq + 1), from the address a connected to
+    wire.append(bytes(eth() / IP(src=IP_A, dst=VIP, id=26) /
+                      TCP(sport=40005, dport=8080, flags="S", seq=5000)))
+    back.append(bytes(eth_back() / IP(src=VIP, dst=IP_A, id=0, flags="DF", ttl=64) /
+                      TCP(sport=8080, dport=40005, flags="RA", seq=0, ack=5001, window=0)))
+    # R2: port unreachable (TOS 0xc0, TTL 64, ID 1: dpfw numbers its answers)
+    # quoting a's datagram as a sent it
+    r2 = IP(src=IP_A, dst=VIP, id=27) / UDP(sport=40006, dport=54) / Raw(payload(20, 10))
+    wire.append(bytes(eth() / r2))
+    r2q = IP(bytes(r2))
+    back.append(bytes(eth_back() / IP(src=VIP, dst=IP_A, id=1, tos=0xc0, ttl=64) /
+                      ICMP(type=3, code=3) / r2q))
+    return wire, expect, back
 
 
 def main(argv):
     if len(argv) != 2:
         print(__doc__)
         return 2
-    wire, expect = build()
+    wire, expect, back = build()
     write_pcap(os.path.join(argv[1], "in.pcap"), wire)
     write_pcap(os.path.join(argv[1], "expect.pcap"), expect)
+    write_pcap(os.path.join(argv[1], "expect_back.pcap"), back)
     print("in.pcap: %d frames, expect.pcap: %d frames" % (len(wire), len(expect)))
     return 0
 

@@ -7,7 +7,8 @@
 # fragmented datagram reassembled, translated and cut again, DNAT with a
 # port change plus SNAT, SCTP, IPv6 UDP and TCP. The listing (SIGUSR1)
 # shows the translated reply tuples; the NAT counters are exact; no mbuf
-# is lost.
+# is lost. REJECT answers to translated connections come from the address
+# the client connected to, quoting what it sent.
 # usage: golden_nat.sh DPFW_BINARY SOURCE_ROOT
 E2E_NEED_ROOT=0
 E2E_PREFIX=golden-nat
@@ -29,7 +30,16 @@ cat >"$G/nat.rules" <<'RULES'
 :OUTPUT ACCEPT [0:0]
 :POSTROUTING ACCEPT [0:0]
 -A PREROUTING -d 10.0.0.200/32 -p udp -m udp --dport 53 -j DNAT --to-destination 10.0.0.2:5353
+-A PREROUTING -d 10.0.0.200/32 -p udp -m udp --dport 54 -j DNAT --to-destination 10.0.0.2:5354
+-A PREROUTING -d 10.0.0.200/32 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 10.0.0.2:80
 -A POSTROUTING -s 10.0.0.1/32 -o eth1 -j SNAT --to-source 192.0.2.77
+COMMIT
+*filter
+:INPUT ACCEPT [0:0]
+:FORWARD ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+-A FORWARD -d 10.0.0.2/32 -p tcp -m conntrack --ctstate DNAT -m tcp --dport 80 -j REJECT --reject-with tcp-reset
+-A FORWARD -d 10.0.0.2/32 -p udp -m conntrack --ctstate DNAT -m udp --dport 5354 -j REJECT --reject-with icmp-port-unreachable
 COMMIT
 RULES
 cat >"$G/nat6.rules" <<'RULES'
@@ -56,7 +66,8 @@ check_true "all mbufs returned ($got)" \
 	"$([ -n "$got" ] && [ "${got% *}" = "${got#* }" ]; echo $?)"
 check "port 1 sends the translated frames, byte for byte as scapy builds them" \
 	$PY "$GEN" compare "$G/expect.pcap" "$G/out_b.pcap"
-check_eq "port 0 sends nothing back" 0 "$($PY "$GEN" count "$G/out_a.pcap")"
+check "port 0 sends the REJECT answers from the address a connected to (reset, port unreachable quoting what a sent)" \
+	$PY "$GEN" compare "$G/expect_back.pcap" "$G/out_a.pcap"
 check "listing: UDP's reply goes to the SNAT address" \
 	grep -q "src=10.0.0.1 dst=10.0.0.2 sport=40000 dport=5353 .*src=10.0.0.2 dst=192.0.2.77 sport=5353 dport=40000" "$DP_OUT"
 check "listing: the port forward's reply comes from 10.0.0.2:5353 to the SNAT address" \
@@ -65,9 +76,9 @@ check "listing: ICMP echo keeps its id" \
 	grep -q "src=10.0.0.1 dst=10.0.0.2 type=8 code=0 id=77 .*src=10.0.0.2 dst=192.0.2.77 type=0 code=0 id=77" "$DP_OUT"
 check "listing: IPv6" \
 	grep -q "src=fd00::1 dst=fd00::2 sport=40000 dport=5353 .*src=fd00::2 dst=fd00::77 sport=5353 dport=40000" "$DP_OUT"
-# connections: U1, T1, I1, Z1, F1, D1 (two bindings, one connection), S1,
-# V1, V2: nine connections, each with a binding that changes a tuple, D1
-# counted once per kind
-check "counters: 10 bindings (D1 has two), nothing dropped for want of a tuple" \
-	grep -Eq "nat_bindings=10 nat_no_tuple=0 " "$DP_OUT"
+# bindings that change a tuple: U1, T1, I1, Z1, F1, S1, V1, V2 (source),
+# D1 (destination and source), R1, R2 (destination; rejected before the
+# source side is bound)
+check "counters: 12 bindings, nothing dropped for want of a tuple" \
+	grep -Eq "nat_bindings=12 nat_no_tuple=0 " "$DP_OUT"
 e2e_finish

@@ -61,6 +61,8 @@ void stage_nat_dst(void *arg, const uint16_t *idx, uint16_t n, struct rules_verd
 /* nat POSTROUTING's binding, before confirm. @return false: drop */
 bool stage_nat_src_bind(struct dpfw *d, struct dpfw_lcore *l, struct ct_result *res,
 			const struct rules_verdict *v, unsigned out);
+/* A REJECT answer to a packet of a translated connection. */
+void stage_nat_answer(struct dpfw *d, struct rte_mbuf *r, const struct ct_result *res);
 /* nat POSTROUTING's rewrite, before TX. @return false: drop */
 bool stage_nat_src(struct dpfw *d, struct dpfw_lcore *l, struct rte_mbuf *m,
 		   struct pkt_meta *meta, const struct ct_result *res);
@@ -260,7 +262,8 @@ stage_filter_stage(const struct dpfw_rules *r, struct dpfw_lcore *l, unsigned in
  */
 static inline bool
 stage_reject(struct dpfw *d, struct dpfw_lcore *l, unsigned in,
-	     const struct rte_mbuf *m, const struct pkt_meta *meta, uint8_t how)
+	     const struct rte_mbuf *m, const struct pkt_meta *meta, uint8_t how,
+	     const struct ct_result *res)
 {
 	struct rte_mbuf *r;
 	unsigned fam;
@@ -290,6 +293,8 @@ stage_reject(struct dpfw *d, struct dpfw_lcore *l, unsigned in,
 		rte_pktmbuf_free(r);
 		return false;
 	}
+	if (unlikely(res->state_bits & (NF_CTSTATE_SNAT | NF_CTSTATE_DNAT)))
+		stage_nat_answer(d, r, res);
 	l->stats.reject_sent++;
 	l->stats.tx[in] += rte_eth_tx_buffer(d->port_id[in], l->txq, l->txbuf[in], r);
 	return dpfw_reject_how[how].kind == PKT_REPLY_TCP_RST;

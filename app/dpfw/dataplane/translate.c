@@ -266,6 +266,31 @@ stage_nat_src_bind(struct dpfw *d, struct dpfw_lcore *l, struct ct_result *res,
 	return ok;
 }
 
+/*
+ * A REJECT answer travels the other way in the connection of the packet it
+ * answers, built from that packet as the rules saw it (destination already
+ * translated): netfilter attaches the answer to the connection (nf_reject)
+ * and translates it on its way out like any packet of it, an ICMP error
+ * with its quote. The result: what the peer sent, answered from where it
+ * sent it.
+ */
+void
+stage_nat_answer(struct dpfw *d, struct rte_mbuf *r, const struct ct_result *res)
+{
+	int dir = (res->flags & CT_RES_REPLY) != 0;
+	uint32_t st = ct_conn_status(res->conn);
+	struct pkt_meta meta;
+	struct ct_key own;
+
+	if (!(st & NF_CTS_NAT_MASK) || pkt_parse_mbuf(r, NULL, &meta) != PKT_R_OK)
+		return;
+	ct_conn_get_tuple(d->ct, res->conn, dir, &own);
+	if (nat_hook_applies(st, !dir, NAT_MANIP_DST))
+		nat_packet(r, &meta, NAT_MANIP_DST, &own);
+	if (nat_hook_applies(st, !dir, NAT_MANIP_SRC))
+		nat_packet(r, &meta, NAT_MANIP_SRC, &own);
+}
+
 bool
 stage_nat_src(struct dpfw *d, struct dpfw_lcore *l, struct rte_mbuf *m,
 	      struct pkt_meta *meta, const struct ct_result *res)
