@@ -158,6 +158,9 @@ handle_new(struct ct_worker *w, const struct ct_proto_ops *ops, struct ct_pkt *p
 		return;
 	}
 	pd->hash[1] = ct_key_hash(&pd->key[1]);
+	/* ct_confirm() locks the reply tuple's buckets after the rules: on
+	 * their way by then (the original's came with the lookup) */
+	ct_hash_prefetch(&t->hash, pd->hash[1]);
 	c->rport[0] = pd->key[1].sport;
 	c->rport[1] = pd->key[1].dport;
 	pd->idx = ct_rec_idx(t, c);

@@ -103,6 +103,7 @@ ct_nat_bind(struct ct_worker *w, struct ct_result *res, bool dst,
 		return -EINVAL;
 	pd->key[1] = rep;
 	pd->hash[1] = ct_key_hash(&rep);
+	ct_hash_prefetch(&t->hash, pd->hash[1]);
 	c->rport[0] = rep.sport;
 	c->rport[1] = rep.dport;
 	nat[pd->idx] = rep;
