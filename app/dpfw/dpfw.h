@@ -137,6 +137,9 @@ struct dpfw_lcore {
 					     * observe/service.c; relaxed) */
 	uint64_t heartbeat;                 /* worker: +1 per loop (relaxed store),
 					     * the systemd watchdog reads it */
+	uint64_t ct_now;                    /* worker: the conntrack tick its bursts
+					     * use now (--ctexpire reads time left
+					     * at it, as the kernel at its jiffies) */
 	struct dpfw_lcore_stats stats;
 } __rte_cache_aligned;
 

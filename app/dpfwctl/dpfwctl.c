@@ -58,6 +58,13 @@ struct command {
 	"  -m, --mark MARK[/MASK]  connection mark\n"                       \
 	"  -w, --zone ZONE         conntrack zone (raw's CT --zone; get: default 0)\n"
 
+/* conntrack's NAT filters (not for ct get, as conntrack -G) */
+#define NAT_HELP                                                           \
+	"  -n, --src-nat [ADDR[:PORT]]  source NAT done (to ADDR, PORT)\n"  \
+	"  -g, --dst-nat [ADDR[:PORT]]  destination NAT done (to ADDR, PORT)\n" \
+	"      --any-nat [ADDR[:PORT]]  either (not with -n or -g)\n"       \
+	"                          IPv6 with a port: [ADDR]:PORT\n"
+
 static const struct command commands[] = {
 	{"status", CTL_CMD_STATUS, "",
 	 "Show dpfw's version, uptime, ports and links, conntrack settings and\n"
@@ -67,22 +74,22 @@ static const struct command commands[] = {
 	 "connection table's occupancy and conntrack counters, helper ring use.\n"},
 	{"ct list", CTL_CMD_CT_LIST, "[FILTER...]",
 	 "List connections as `conntrack -L` does; the count goes to stderr.\n\n"
-	 FILTER_HELP},
+	 FILTER_HELP NAT_HELP},
 	{"ct count", CTL_CMD_CT_COUNT, "[FILTER...]",
 	 "Print the number of connections (matching the filters, if any).\n\n"
-	 FILTER_HELP},
+	 FILTER_HELP NAT_HELP},
 	{"ct get", CTL_CMD_CT_GET, "-p PROTO -s ADDR -d ADDR [--sport PORT --dport PORT]",
 	 "Show the connection one of whose tuples is the one given (`conntrack -G`).\n"
 	 "Exit status 1 when there is none.\n\n" FILTER_HELP},
 	{"ct delete", CTL_CMD_CT_DELETE, "FILTER...",
 	 "Delete the matching connections and print them (`conntrack -D`).\n"
 	 "Exit status 1 when nothing matched. At least one filter is needed;\n"
-	 "`ct flush` deletes everything.\n\n" FILTER_HELP},
+	 "`ct flush` deletes everything.\n\n" FILTER_HELP NAT_HELP},
 	{"ct flush", CTL_CMD_CT_FLUSH, "",
 	 "Delete every connection (`conntrack -F`).\n"},
 	{"ct events", CTL_CMD_CT_EVENTS, "[FILTER...] [-o timestamp]",
 	 "Print connection events as `conntrack -E` does until interrupted.\n\n"
-	 FILTER_HELP
+	 FILTER_HELP NAT_HELP
 	 "  -o, --output timestamp  prefix each event with [seconds.microseconds]\n"},
 	{"expect list", CTL_CMD_EXPECT_LIST, "",
 	 "List the expectations the FTP and TFTP helpers made (connections they\n"
@@ -166,6 +173,7 @@ enum {
 	OPT_DPORT,
 	OPT_STATE,
 	OPT_IPV6,
+	OPT_ANY_NAT,
 };
 
 /* The ruleset texts rules check / load send (IPv4, IPv6). */
@@ -264,6 +272,9 @@ parse_command_options(const struct command *c, int argc, char **argv,
 		{"state", required_argument, NULL, OPT_STATE},
 		{"mark", required_argument, NULL, 'm'},
 		{"zone", required_argument, NULL, 'w'},
+		{"src-nat", optional_argument, NULL, 'n'},
+		{"dst-nat", optional_argument, NULL, 'g'},
+		{"any-nat", optional_argument, NULL, OPT_ANY_NAT},
 		{"output", required_argument, NULL, 'o'},
 		{"counters", no_argument, NULL, 'c'},
 		{"ipv6", no_argument, NULL, OPT_IPV6},
@@ -282,7 +293,7 @@ parse_command_options(const struct command *c, int argc, char **argv,
 		     c->cmd == CTL_CMD_RULES_LOAD;
 
 	const char *optstr = c->cmd == CTL_CMD_RULES_SHOW ? "+:c6h" :
-			     rules ? "+:4:6:h" : "+:f:p:s:d:m:w:o:h";
+			     rules ? "+:4:6:h" : "+:f:p:s:d:m:w:o:n::g::h";
 
 	while ((opt = getopt_long(argc, argv, optstr, longopts, NULL)) != -1) {
 		if (opt == 'h') {
@@ -377,6 +388,28 @@ parse_command_options(const struct command *c, int argc, char **argv,
 				return usage_error(c, "'%s' is not a zone (0-65535)", optarg);
 			f->have |= CTL_F_ZONE;
 			break;
+		case 'n':
+		case 'g':
+		case OPT_ANY_NAT: {
+			const char *v = optarg;
+			struct ctl_nat *n = opt == 'g' ? &f->dnat : &f->snat;
+
+			if (c->cmd == CTL_CMD_CT_GET)
+				return usage_error(c, "the NAT filters apply to ct list, count, "
+						   "delete and events");
+			/* conntrack's optional value may be the next word */
+			if (v == NULL && optind < argc && argv[optind][0] != '-')
+				v = argv[optind++];
+			if (ctl_parse_nat(v ? v : "", n) < 0 || (v != NULL && strcmp(v, "yes") == 0))
+				return usage_error(c, "'%s' is not ADDR, ADDR:PORT or [ADDR6]:PORT", v);
+			if (opt == OPT_ANY_NAT)
+				f->dnat = f->snat;
+			f->have |= opt == 'n' ? CTL_F_SRC_NAT : opt == 'g' ? CTL_F_DST_NAT :
+				   CTL_F_ANY_NAT;
+			if ((f->have & CTL_F_ANY_NAT) && (f->have & (CTL_F_SRC_NAT | CTL_F_DST_NAT)))
+				return usage_error(c, "--any-nat cannot go with --src-nat or --dst-nat");
+			break;
+		}
 		default:
 			return usage_error(c, "unexpected option");
 		}

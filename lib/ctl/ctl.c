@@ -222,6 +222,63 @@ ctl_parse_mark(const char *s, uint32_t *mark, uint32_t *mask)
 }
 
 int
+ctl_parse_nat(const char *s, struct ctl_nat *n)
+{
+	const char *colon = strrchr(s, ':');
+	const char *port = NULL;
+	char host[INET6_ADDRSTRLEN + 2];
+	size_t hl;
+
+	memset(n, 0, sizeof(*n));
+	if (*s == '\0' || strcmp(s, "yes") == 0)
+		return 0;
+	if (*s == '[') {
+		const char *close = strchr(s, ']');
+
+		if (close == NULL || (close[1] != '\0' && close[1] != ':'))
+			return -1;
+		hl = (size_t)(close - s - 1);
+		s++;
+		port = close[1] == ':' ? close + 2 : NULL;
+	} else if (colon != NULL && strchr(s, ':') == colon) {
+		hl = (size_t)(colon - s); /* IPv4:PORT */
+		port = colon + 1;
+	} else {
+		hl = strlen(s); /* IPv4, or IPv6 without a port */
+	}
+	if (hl == 0 || hl >= sizeof(host))
+		return -1;
+	memcpy(host, s, hl);
+	host[hl] = '\0';
+	if (ctl_parse_addr(host, &n->addr) < 0)
+		return -1;
+	if (port != NULL) {
+		if (ctl_parse_port(port, &n->port) < 0)
+			return -1;
+		n->has_port = true;
+	}
+	return 0;
+}
+
+void
+ctl_format_nat(const struct ctl_nat *n, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (n->addr.family == 0) {
+		snprintf(buf, len, "yes");
+		return;
+	}
+	inet_ntop(n->addr.family == 6 ? AF_INET6 : AF_INET, n->addr.a, a, sizeof(a));
+	if (!n->has_port)
+		snprintf(buf, len, "%s", a);
+	else if (n->addr.family == 6)
+		snprintf(buf, len, "[%s]:%u", a, n->port);
+	else
+		snprintf(buf, len, "%s:%u", a, n->port);
+}
+
+int
 ctl_parse_timeout_name(const char *s, enum nf_timeout *t)
 {
 	unsigned i;
@@ -253,6 +310,9 @@ ctl_parse_timeout_name(const char *s, enum nf_timeout *t)
 	X(STATE, "state")        \
 	X(MARK, "mark")          \
 	X(ZONE, "zone")          \
+	X(SRC_NAT, "src-nat")    \
+	X(DST_NAT, "dst-nat")    \
+	X(ANY_NAT, "any-nat")    \
 	X(TIMESTAMP, "timestamp") \
 	X(NAME, "name")          \
 	X(VALUE, "value")        \
@@ -278,17 +338,19 @@ static const char *const arg_keys[A_MAX] = {
 #define B(a) (1u << A_##a)
 #define FILTER_ARGS (B(FAMILY) | B(PROTO) | B(SRC) | B(DST) | B(SPORT) | B(DPORT) | B(ZONE) | \
 		     B(STATE) | B(MARK))
+/* conntrack takes its NAT filters with -L, -D, -E (not -G) */
+#define NAT_ARGS (B(SRC_NAT) | B(DST_NAT) | B(ANY_NAT))
 
 /* Which arguments each command takes (format= for all). */
 static const uint32_t cmd_args[CTL_CMD_MAX] = {
 	[CTL_CMD_STATUS] = B(FORMAT),
 	[CTL_CMD_STATS] = B(FORMAT),
-	[CTL_CMD_CT_LIST] = B(FORMAT) | FILTER_ARGS,
-	[CTL_CMD_CT_COUNT] = B(FORMAT) | FILTER_ARGS,
+	[CTL_CMD_CT_LIST] = B(FORMAT) | FILTER_ARGS | NAT_ARGS,
+	[CTL_CMD_CT_COUNT] = B(FORMAT) | FILTER_ARGS | NAT_ARGS,
 	[CTL_CMD_CT_GET] = B(FORMAT) | FILTER_ARGS,
-	[CTL_CMD_CT_DELETE] = B(FORMAT) | FILTER_ARGS,
+	[CTL_CMD_CT_DELETE] = B(FORMAT) | FILTER_ARGS | NAT_ARGS,
 	[CTL_CMD_CT_FLUSH] = B(FORMAT),
-	[CTL_CMD_CT_EVENTS] = B(FORMAT) | FILTER_ARGS | B(TIMESTAMP),
+	[CTL_CMD_CT_EVENTS] = B(FORMAT) | FILTER_ARGS | NAT_ARGS | B(TIMESTAMP),
 	[CTL_CMD_EXPECT_LIST] = B(FORMAT),
 	[CTL_CMD_SET_TIMEOUT] = B(FORMAT) | B(NAME) | B(VALUE),
 	[CTL_CMD_SET_CT_MAX] = B(FORMAT) | B(VALUE),
@@ -397,6 +459,16 @@ set_arg(struct ctl_request *r, enum ctl_arg a, const char *v, const char *cmd,
 			goto bad;
 		f->have |= CTL_F_ZONE;
 		return CTL_S_OK;
+	case A_SRC_NAT:
+	case A_DST_NAT:
+	case A_ANY_NAT:
+		if (ctl_parse_nat(v, a == A_DST_NAT ? &f->dnat : &f->snat) < 0)
+			goto bad;
+		if (a == A_ANY_NAT)
+			f->dnat = f->snat;
+		f->have |= a == A_SRC_NAT ? CTL_F_SRC_NAT :
+			   a == A_DST_NAT ? CTL_F_DST_NAT : CTL_F_ANY_NAT;
+		return CTL_S_OK;
 	case A_TIMESTAMP:
 		if (strcmp(v, "yes") == 0)
 			r->timestamp = true;
@@ -494,6 +566,9 @@ check_request(struct ctl_request *r, uint32_t seen, const char *cmd, char *err,
 				    cmd, nf_tcp_state_name(f->state));
 		f->state = (uint8_t)(CTL_STATE_SCTP | n);
 	}
+	if ((f->have & CTL_F_ANY_NAT) && (f->have & (CTL_F_SRC_NAT | CTL_F_DST_NAT)))
+		return fail(CTL_S_BAD_ARGUMENT, err, errlen,
+			    "%s: any-nat cannot go with src-nat or dst-nat", cmd);
 	switch (r->cmd) {
 	case CTL_CMD_CT_GET:
 		if ((f->have & (CTL_F_PROTO | CTL_F_SRC | CTL_F_DST)) !=
@@ -746,6 +821,18 @@ ctl_encode_request(const struct ctl_request *r, uint8_t *buf, size_t buflen)
 		enc_put(&e, "\nmark=%u/%u", f->mark, f->mark_mask);
 	if (f->have & CTL_F_ZONE)
 		enc_put(&e, "\nzone=%u", f->zone);
+	if (f->have & (CTL_F_SRC_NAT | CTL_F_DST_NAT | CTL_F_ANY_NAT)) {
+		char v[INET6_ADDRSTRLEN + 10];
+
+		if (f->have & (CTL_F_SRC_NAT | CTL_F_ANY_NAT)) {
+			ctl_format_nat(&f->snat, v, sizeof(v));
+			enc_put(&e, "\n%s=%s", f->have & CTL_F_ANY_NAT ? "any-nat" : "src-nat", v);
+		}
+		if (f->have & CTL_F_DST_NAT) {
+			ctl_format_nat(&f->dnat, v, sizeof(v));
+			enc_put(&e, "\ndst-nat=%s", v);
+		}
+	}
 	if (r->cmd == CTL_CMD_CT_EVENTS && r->timestamp)
 		enc_put(&e, "\ntimestamp=yes");
 	if (r->cmd == CTL_CMD_SET_TIMEOUT)

@@ -163,6 +163,23 @@ struct ctl_addr {
 #define CTL_F_MARK   0x0040
 #define CTL_F_FAMILY 0x0080
 #define CTL_F_ZONE   0x0100
+#define CTL_F_SRC_NAT 0x0200 /**< conntrack --src-nat: snat */
+#define CTL_F_DST_NAT 0x0400 /**< conntrack --dst-nat: dnat */
+#define CTL_F_ANY_NAT 0x0800 /**< conntrack --any-nat: snat or dnat (both
+			      *   hold its selector) */
+
+/**
+ * A NAT selector, as conntrack's --src-nat / --dst-nat / --any-nat take
+ * it: nothing (any connection translated on that side), the address the
+ * side was translated to, or that address and port. On the wire:
+ * "yes", "ADDR", "ADDR:PORT", "[ADDR6]", "[ADDR6]:PORT" (a bare IPv6
+ * address too).
+ */
+struct ctl_nat {
+	struct ctl_addr addr; /**< family 0: any address */
+	uint16_t port;        /**< host order, with has_port */
+	bool has_port;
+};
 
 /** conntrack's selectors; a field counts only when its CTL_F_* bit is set. */
 struct ctl_filter {
@@ -175,6 +192,7 @@ struct ctl_filter {
 	uint16_t sport, dport;    /**< original-direction ports, host order */
 	uint32_t mark, mark_mask; /**< (mark & mark_mask) == mark value */
 	uint16_t zone;      /**< conntrack zone (conntrack -w) */
+	struct ctl_nat snat, dnat; /**< CTL_F_SRC_NAT / DST_NAT / ANY_NAT */
 };
 
 /** A validated request. */
@@ -243,6 +261,11 @@ int ctl_parse_state(const char *s, uint8_t *state);
 const char *ctl_state_name(uint8_t state);
 /** MARK or MARK/MASK, decimal or 0x hex, 32 bits each. @return 0 or -1 */
 int ctl_parse_mark(const char *s, uint32_t *mark, uint32_t *mask);
+/** A NAT selector (struct ctl_nat; "yes" or empty: no address).
+ *  @return 0 or -1 */
+int ctl_parse_nat(const char *s, struct ctl_nat *n);
+/** Its wire text ("yes" without an address). */
+void ctl_format_nat(const struct ctl_nat *n, char *buf, size_t len);
 /** Unsigned decimal number from min to max. @return 0 or -1 */
 int ctl_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 /** Timeout name (nf_timeout_name), with or without "nf_conntrack_" prefix.

@@ -223,14 +223,22 @@ struct rules_match_state {
 };
 
 /* rules_match_conntrack.has / .inv */
-#define RULES_CT_STATE 0x01
-#define RULES_CT_STATUS 0x02
-#define RULES_CT_DIR 0x04
-#define RULES_CT_PROTO 0x08       /**< --ctproto */
-#define RULES_CT_ORIGSRCPORT 0x10 /**< --ctorigsrcport: ports[0] */
-#define RULES_CT_ORIGDSTPORT 0x20 /**< --ctorigdstport: ports[1] */
-#define RULES_CT_REPLSRCPORT 0x40 /**< --ctreplsrcport: ports[2] */
-#define RULES_CT_REPLDSTPORT 0x80 /**< --ctrepldstport: ports[3] */
+#define RULES_CT_STATE 0x0001
+#define RULES_CT_STATUS 0x0002
+#define RULES_CT_DIR 0x0004
+#define RULES_CT_PROTO 0x0008       /**< --ctproto */
+#define RULES_CT_ORIGSRCPORT 0x0010 /**< --ctorigsrcport: ports[0] */
+#define RULES_CT_ORIGDSTPORT 0x0020 /**< --ctorigdstport: ports[1] */
+#define RULES_CT_REPLSRCPORT 0x0040 /**< --ctreplsrcport: ports[2] */
+#define RULES_CT_REPLDSTPORT 0x0080 /**< --ctrepldstport: ports[3] */
+#define RULES_CT_ORIGSRC 0x0100     /**< --ctorigsrc: addr[0] */
+#define RULES_CT_ORIGDST 0x0200     /**< --ctorigdst: addr[1] */
+#define RULES_CT_REPLSRC 0x0400     /**< --ctreplsrc: addr[2] */
+#define RULES_CT_REPLDST 0x0800     /**< --ctrepldst: addr[3] */
+#define RULES_CT_EXPIRE 0x1000      /**< --ctexpire */
+/** The options read from the connection itself (its tuples, its timer):
+ *  evaluated by the interpreter only (rules_runtime_opts.ct_tuple). */
+#define RULES_CT_CONN_OPTS 0x1ff8
 
 enum rules_ctdir {
 	RULES_CTDIR_ORIGINAL = 0,
@@ -238,15 +246,24 @@ enum rules_ctdir {
 };
 
 /** -m conntrack: --ctstate (NF_CTSTATE_* bits), --ctstatus (NF_CTS_* bits
- *  within NF_CTS_MATCHABLE; 0 is NONE), --ctdir. */
+ *  within NF_CTS_MATCHABLE; 0 is NONE), --ctdir, and what xt_conntrack
+ *  reads from the connection: --ctproto, the tuples' addresses and ports
+ *  (original and reply: they differ under NAT) and --ctexpire. */
 struct rules_match_conntrack {
-	uint8_t has;
-	uint8_t inv; /**< RULES_CT_STATE / RULES_CT_STATUS; --ctdir cannot be */
+	uint16_t has;
+	uint16_t inv; /**< RULES_CT_* negated; --ctdir cannot be */
 	uint16_t state;
 	uint8_t status;
 	uint8_t dir; /**< enum rules_ctdir */
 	uint8_t proto; /**< --ctproto: the connection's protocol */
-	struct rules_port_range ports[4]; /**< --ctorig/--ctrepl src/dst port */
+	uint8_t family; /**< the ruleset's (enum rules_family): addr[]'s */
+	struct rules_port_range ports[4]; /**< --ctorig/--ctrepl src/dst port;
+					   *   hi < lo never matches */
+	struct rules_addr addr[4]; /**< --ctorig/--ctrepl src/dst: the address
+				    *   as given (host bits kept, as
+				    *   iptables-save prints it) */
+	uint32_t expire_lo;  /**< --ctexpire: seconds left, inclusive */
+	uint32_t expire_hi;
 };
 
 /** -m comment. */
@@ -680,6 +697,7 @@ int rules_chain_find(const struct rules_table *t, const char *name);
  * buckets are indexed by the caller's slot (0 .. n_slots-1).
  */
 struct pkt_meta; /* lib/pkt/pkt.h */
+struct pkt_tuple;
 struct rules_runtime;
 
 /** Final decision for a packet. */
@@ -709,6 +727,9 @@ struct rules_pkt {
 	const uint8_t *l2;   /**< the frame from its Ethernet header (-m mac,
 			      *   -m pkttype); NULL: no MAC (mac never
 			      *   matches, pkttype is unicast) */
+	const void *conn;    /**< the packet's connection, opaque, handed to
+			      *   rules_runtime_opts.ct_tuple / ct_expire;
+			      *   NULL without one */
 };
 
 /** What the rules decided for one packet. */
@@ -766,6 +787,19 @@ struct rules_runtime_opts {
 	uint32_t n_local[2];
 	uint16_t mtu[2];     /**< each port's MTU for TCPMSS
 			      *   --clamp-mss-to-pmtu (0: 1500) */
+	/** The tuple of direction @p dir (0 original, 1 reply: under NAT not
+	 *  the inverted original) of rules_pkt.conn, for -m conntrack's
+	 *  --ctproto, --ctorig and --ctrepl options; false if unknown. Called
+	 *  by the interpreter only, for rules that have those options. NULL
+	 *  (or rules_pkt.conn NULL): the packet's own tuple, reversed in the
+	 *  reply direction (right without NAT). */
+	bool (*ct_tuple)(const void *arg, const void *conn, int dir,
+			 struct pkt_tuple *out);
+	/** Seconds left before rules_pkt.conn times out (--ctexpire); NULL:
+	 *  0. Not called for a connection whose first packet this is (no
+	 *  NF_CTS_CONFIRMED in rules_pkt.ct_status): the kernel reads 0 then. */
+	uint32_t (*ct_expire)(const void *arg, const void *conn);
+	const void *ct_arg;  /**< their first argument */
 };
 
 /**

@@ -483,6 +483,9 @@ rules_runtime_build_opts(const struct rules_ruleset *rs,
 	}
 	for (i = 0; i < 2; i++)
 		rt->mtu[i] = o.mtu[i] ? o.mtu[i] : 1500;
+	rt->ct_tuple = o.ct_tuple;
+	rt->ct_expire = o.ct_expire;
+	rt->ct_arg = o.ct_arg;
 	rc = setup_rules(&b);
 	if (rc == 0)
 		rc = check_depth(&b);

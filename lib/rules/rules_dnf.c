@@ -284,7 +284,7 @@ match_dnf(const struct rules_match *m, struct dnf *d)
 		return state_dnf(m->state.mask, m->state.inv, d);
 	case RULES_MATCH_CONNTRACK:
 		if (m->ct.has & ~(RULES_CT_STATE | RULES_CT_STATUS | RULES_CT_DIR))
-			return -E2BIG; /* --ctproto, ports: the interpreter's */
+			return -E2BIG; /* RULES_CT_CONN_OPTS: the interpreter's */
 		return conntrack_dnf(&m->ct, d);
 	case RULES_MATCH_MARK:    /* not in the key: the rule's boxes are a */
 	case RULES_MATCH_CONNMARK: /* superset, its entries slow */

@@ -49,6 +49,7 @@ struct rt_view {
 	uint8_t tos_set;           /* TOS/DSCP changed tos */
 	uint16_t tcpmss;
 	uint8_t ctmark_set;        /* CONNMARK changed ctmark */
+	const void *conn;          /* rules_pkt.conn (NULL in raw) */
 };
 
 struct rt_now {
@@ -112,6 +113,7 @@ make_view(const struct rules_pkt *p, bool raw, struct rt_view *v)
 	v->mark = p->mark;
 	v->ctmark = p->ctmark;
 	v->has_ct = !raw && !(v->state & RT_CTSTATE_CTLESS);
+	v->conn = raw ? NULL : p->conn;
 	v->ctmark_set = 0;
 	v->ttl = m->ttl;
 	v->l2 = p->l2;
@@ -438,6 +440,86 @@ rules_tcpmss_apply(uint8_t *th, uint32_t l4_len, uint16_t mss)
 	return true;
 }
 
+/*
+ * The connection's tuples for -m conntrack: the dataplane's (under NAT
+ * the reply is not the inverted original), or without a connection handle
+ * (tools, tests) the packet's own tuple, reversed in the reply direction,
+ * ports only for TCP, UDP, SCTP and DCCP.
+ */
+static void
+ct_tuples(const struct rules_runtime *rt, const struct rt_view *v,
+	  struct pkt_tuple t[2])
+{
+	unsigned words = v->family == 6 ? 4 : 1, o = v->dir, r = v->dir ^ 1;
+	bool pp;
+
+	if (v->conn != NULL && rt->ct_tuple != NULL &&
+	    rt->ct_tuple(rt->ct_arg, v->conn, 0, &t[0]) &&
+	    rt->ct_tuple(rt->ct_arg, v->conn, 1, &t[1]))
+		return;
+	pp = v->l4 == L4_OK && (v->proto == IPPROTO_TCP || v->proto == IPPROTO_UDP ||
+				v->proto == IPPROTO_SCTP || v->proto == 33);
+	memset(t, 0, 2 * sizeof(*t));
+	/* t[o] is the packet's tuple, t[r] its inverse */
+	memcpy(t[o].src, v->src, words * 4);
+	memcpy(t[o].dst, v->dst, words * 4);
+	memcpy(t[r].src, v->dst, words * 4);
+	memcpy(t[r].dst, v->src, words * 4);
+	t[o].sport = t[r].dport = pp ? rte_cpu_to_be_16(v->sport) : 0;
+	t[o].dport = t[r].sport = pp ? rte_cpu_to_be_16(v->dport) : 0;
+	t[0].proto = t[1].proto = v->proto;
+	t[0].family = t[1].family = v->family;
+}
+
+/*
+ * What -m conntrack reads from the connection itself, as xt_conntrack
+ * does: --ctproto the original tuple's protocol (an ICMP error RELATED to
+ * a TCP connection is tcp), addresses under their masks and ports (the
+ * tuple's two 16-bit fields whatever the protocol: ICMP's id and
+ * type/code too) of the original and reply tuples, --ctexpire the seconds
+ * left. The interpreter's only (rules_dnf.c leaves these out of the ACL).
+ */
+static __rte_noinline bool
+ct_conn_match(const struct rules_runtime *rt,
+	      const struct rules_match_conntrack *c, const struct rt_view *v)
+{
+	unsigned words = v->family == 6 ? 4 : 1, k;
+	struct pkt_tuple t[2];
+
+	if (c->has & (RULES_CT_CONN_OPTS & ~RULES_CT_EXPIRE)) {
+		ct_tuples(rt, v, t);
+		if ((c->has & RULES_CT_PROTO) &&
+		    (t[0].proto == c->proto) == !!(c->inv & RULES_CT_PROTO))
+			return false;
+		for (k = 0; k < 4; k++) {
+			const struct pkt_tuple *tu = &t[k / 2];
+			uint16_t abit = (uint16_t)(RULES_CT_ORIGSRC << k);
+			uint16_t pbit = (uint16_t)(RULES_CT_ORIGSRCPORT << k);
+
+			if ((c->has & abit) &&
+			    addr_match(k % 2 ? tu->dst : tu->src, &c->addr[k], words) ==
+				    !!(c->inv & abit))
+				return false;
+			if ((c->has & pbit) &&
+			    in_range(rte_be_to_cpu_16(k % 2 ? tu->dport : tu->sport),
+				     &c->ports[k]) == !!(c->inv & pbit))
+				return false;
+		}
+	}
+	if (c->has & RULES_CT_EXPIRE) {
+		/* a first packet's connection is not in the table yet: the
+		 * kernel's timer then holds a relative time and reads 0 */
+		uint32_t left = v->conn != NULL && rt->ct_expire != NULL &&
+				(v->status & NF_CTS_CONFIRMED)
+			? rt->ct_expire(rt->ct_arg, v->conn) : 0;
+
+		if ((left >= c->expire_lo && left <= c->expire_hi) ==
+		    !!(c->inv & RULES_CT_EXPIRE))
+			return false;
+	}
+	return true;
+}
+
 /* One match; *hotdrop when the L4 header it needs is unreadable. */
 static bool
 match_one(const struct rules_runtime *rt, const struct rules_match *m,
@@ -543,30 +625,8 @@ match_one(const struct rules_runtime *rt, const struct rules_match *m,
 		if ((c->has & RULES_CT_STATUS) &&
 		    ((v->status & c->status) != 0) == !!(c->inv & RULES_CT_STATUS))
 			return false;
-		if ((c->has & RULES_CT_PROTO) &&
-		    (v->proto == c->proto) == !!(c->inv & RULES_CT_PROTO))
-			return false;
-		if (c->has & (RULES_CT_ORIGSRCPORT | RULES_CT_ORIGDSTPORT |
-			      RULES_CT_REPLSRCPORT | RULES_CT_REPLDSTPORT)) {
-			/* the tuples without NAT: the reply is the original
-			 * reversed; ports only for TCP, UDP, SCTP, DCCP */
-			bool pp = v->l4 == L4_OK &&
-				  (v->proto == IPPROTO_TCP || v->proto == IPPROTO_UDP ||
-				   v->proto == 132 || v->proto == 33);
-			uint16_t os = pp ? (v->dir ? v->dport : v->sport) : 0;
-			uint16_t od = pp ? (v->dir ? v->sport : v->dport) : 0;
-			uint16_t port[4] = { os, od, od, os };
-			unsigned k;
-
-			for (k = 0; k < 4; k++) {
-				uint8_t bit = (uint8_t)(RULES_CT_ORIGSRCPORT << k);
-
-				if ((c->has & bit) &&
-				    in_range(port[k], &c->ports[k]) ==
-					    !!(c->inv & bit))
-					return false;
-			}
-		}
+		if (c->has & RULES_CT_CONN_OPTS)
+			return ct_conn_match(rt, c, v);
 		return true;
 	}
 	case RULES_MATCH_MARK:

@@ -20,6 +20,8 @@ enum {
 	O_TYPE = 1 << 0,
 	O_STATE = 1 << 0, O_STATUS = 1 << 1, O_DIR = 1 << 2, O_CTPROTO = 1 << 3,
 	O_CTPORT = 1 << 4, /* 4 bits: --ctorigsrcport ... --ctrepldstport */
+	O_CTADDR = 1 << 8, /* 4 bits: --ctorigsrc ... --ctrepldst */
+	O_CTEXPIRE = 1 << 12,
 	O_COMMENT = 1 << 0,
 	O_LIMIT = 1 << 0, O_BURST = 1 << 1,
 	O_MARK = 1 << 0,
@@ -50,6 +52,18 @@ extern const struct rules_match_ops rules_match_ops_tcp, rules_match_ops_udp,
 	rules_match_ops_length, rules_match_ops_iprange, rules_match_ops_pkttype,
 	rules_match_ops_mac, rules_match_ops_tcpmss, rules_match_ops_tos,
 	rules_match_ops_dscp;
+
+/* -m conntrack's tuple and timer options (rules_match_ct_tuple.c):
+ * --ctorig/--ctrepl addresses and ports, --ctexpire; their text in
+ * iptables-save's places (addresses after --ctproto, ports next,
+ * --ctexpire after --ctstatus). */
+enum rules_opt_result rules_ct_tuple_parse(struct rules_rule_state *st,
+					   uint32_t idx, const char *opt,
+					   char *const *vals, uint32_t nvals,
+					   bool inv, uint32_t *used);
+void rules_ct_dump_addrs(FILE *f, const struct rules_match_conntrack *ct);
+void rules_ct_dump_ports(FILE *f, const struct rules_match_conntrack *ct);
+void rules_ct_dump_expire(FILE *f, const struct rules_match_conntrack *ct);
 
 /* ---- parse helpers ---- */
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * -m state (--state) and -m conntrack (--ctstate, --ctstatus, --ctdir),
+ * -m state (--state) and -m conntrack (--ctstate, --ctstatus, --ctdir,
+ * --ctproto; the tuple and timer options are in rules_match_ct_tuple.c),
  * with lib/nf's names and bits (NF_CTSTATE_*, NF_CTS_*): option parsing,
  * whole-rule checks, the iptables-save text. Compile: rules_dnf.c
  * state_dnf, status_dnf, conntrack_dnf; evaluate: rules_eval.c match_one.
@@ -103,32 +104,12 @@ state_parse(struct rules_rule_state *st, uint32_t idx, const char *opt,
 		? RULES_OPT_OK : RULES_OPT_ERROR;
 }
 
-/* A conntrack port: decimal or a service name (iptables takes no 0x). */
-static int
-ct_port(const char *s)
-{
-	uint32_t v;
-
-	if (*s >= '0' && *s <= '9')
-		return rules_parse_uint(s, 65535, &v) ? (int)v : -1;
-	return rules_parse_port(s, "tcp");
-}
-
 static enum rules_opt_result
 ct_parse(struct rules_rule_state *st, uint32_t idx, const char *opt,
 	 char *const *vals, uint32_t nvals, bool inv, uint32_t *used)
 {
 	struct rules_match_conntrack *m = &M(st, idx)->ct;
-	static const char *const unsupported[] = {
-		"--ctorigsrc", "--ctorigdst", "--ctreplsrc", "--ctrepldst",
-		"--ctexpire",
-	};
-	static const char *const portopts[4] = {
-		"--ctorigsrcport", "--ctorigdstport", "--ctreplsrcport",
-		"--ctrepldstport",
-	};
 	uint16_t status;
-	unsigned i;
 
 	if (!strcmp(opt, "--ctstate")) {
 		if (!need_val(st, opt, nvals, 1, "a list of states") ||
@@ -190,49 +171,7 @@ ct_parse(struct rules_rule_state *st, uint32_t idx, const char *opt,
 			m->inv |= RULES_CT_PROTO;
 		return RULES_OPT_OK;
 	}
-	for (i = 0; i < 4; i++)
-		if (!strcmp(opt, portopts[i])) {
-			uint8_t bit = (uint8_t)(RULES_CT_ORIGSRCPORT << i);
-			const char *colon;
-			char lo[32];
-			int a = 0, b = 65535;
-
-			if (!need_val(st, opt, nvals, 1, "a port or range") ||
-			    !once(st, idx, (uint16_t)(O_CTPORT << i), opt))
-				return RULES_OPT_ERROR;
-			*used = 1;
-			colon = strchr(vals[0], ':');
-			if (colon == NULL) {
-				a = b = ct_port(vals[0]);
-			} else if ((size_t)(colon - vals[0]) < sizeof(lo)) {
-				memcpy(lo, vals[0], (size_t)(colon - vals[0]));
-				lo[colon - vals[0]] = '\0';
-				if (lo[0] != '\0')
-					a = ct_port(lo);
-				if (colon[1] != '\0')
-					b = ct_port(colon + 1);
-			} else {
-				a = -1;
-			}
-			if (a < 0 || b < 0) {
-				ERR(st, opt, "expected a port or a range a:b after %s, got '%s'",
-				    opt, vals[0]);
-				return RULES_OPT_ERROR;
-			}
-			m->has |= bit;
-			if (inv)
-				m->inv |= bit;
-			m->ports[i].lo = (uint16_t)a;
-			m->ports[i].hi = (uint16_t)b;
-			return RULES_OPT_OK;
-		}
-	for (i = 0; i < RULES_ARRAY_SIZE(unsupported); i++)
-		if (!strcmp(opt, unsupported[i])) {
-			ERR(st, opt, "conntrack option %s is not supported (--ctstate, --ctstatus, --ctdir, --ctproto and the --ctorig/--ctrepl ports are)",
-			    opt);
-			return RULES_OPT_ERROR;
-		}
-	return RULES_OPT_UNKNOWN;
+	return rules_ct_tuple_parse(st, idx, opt, vals, nvals, inv, used);
 }
 
 static bool
@@ -245,8 +184,8 @@ static bool
 ct_finish(struct rules_rule_state *st, uint32_t idx)
 {
 	return need_opt(st, idx, O_STATE | O_STATUS | O_DIR | O_CTPROTO |
-				 (O_CTPORT * 15),
-			"--ctstate, --ctstatus, --ctdir, --ctproto or a --ctorig/--ctrepl port");
+				 (O_CTPORT * 15) | (O_CTADDR * 15) | O_CTEXPIRE,
+			"one of its options (--ctstate, --ctstatus, --ctdir, --ctproto, --ctorig*, --ctrepl*, --ctexpire)");
 }
 
 /* ---- iptables-save text ------------------------------------------------ */
@@ -307,31 +246,14 @@ dump_conntrack(FILE *f, const struct rules_match *m)
 		print_inv(f, ct->inv & RULES_CT_PROTO);
 		fprintf(f, " --ctproto %u", ct->proto);
 	}
-	{
-		static const char *const names[4] = {
-			"--ctorigsrcport", "--ctorigdstport", "--ctreplsrcport",
-			"--ctrepldstport",
-		};
-		unsigned k;
-
-		for (k = 0; k < 4; k++) {
-			uint8_t bit = (uint8_t)(RULES_CT_ORIGSRCPORT << k);
-
-			if (!(ct->has & bit))
-				continue;
-			print_inv(f, ct->inv & bit);
-			fprintf(f, " %s ", names[k]);
-			if (ct->ports[k].lo == ct->ports[k].hi)
-				fprintf(f, "%u", ct->ports[k].lo);
-			else
-				fprintf(f, "%u:%u", ct->ports[k].lo, ct->ports[k].hi);
-		}
-	}
+	rules_ct_dump_addrs(f, ct);
+	rules_ct_dump_ports(f, ct);
 	if (ct->has & RULES_CT_STATUS) {
 		print_inv(f, ct->inv & RULES_CT_STATUS);
 		fputs(" --ctstatus ", f);
 		print_status(f, ct->status);
 	}
+	rules_ct_dump_expire(f, ct);
 	if (ct->has & RULES_CT_DIR)
 		fprintf(f, " --ctdir %s", ct->dir == RULES_CTDIR_REPLY ? "REPLY" : "ORIGINAL");
 }

@@ -75,6 +75,8 @@ bool rules_parse_ip(enum rules_family f, const char *s, uint8_t out[16]);
 /* "addr[/plen|/mask]"; returns NULL on success or a static description. */
 const char *rules_parse_prefix(enum rules_family f, const char *s,
 			       struct rules_addr *a);
+/* Prefix length of a contiguous mask of @bytes bytes, or -1. */
+int rules_mask_plen(const uint8_t *m, unsigned bytes);
 void rules_format_ip(enum rules_family f, const uint8_t a[16], char *buf,
 		     size_t len);
 

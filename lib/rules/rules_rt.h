@@ -178,6 +178,11 @@ struct rules_runtime {
 	struct rules_addr *local[2]; /* the ports' addresses (-m addrtype) */
 	uint32_t n_local[2];
 	uint16_t mtu[2];           /* the ports' MTUs (TCPMSS --clamp-mss-to-pmtu) */
+	/* the connection's tuples and timer (rules_runtime_opts) */
+	bool (*ct_tuple)(const void *arg, const void *conn, int dir,
+			 struct pkt_tuple *out);
+	uint32_t (*ct_expire)(const void *arg, const void *conn);
+	const void *ct_arg;
 };
 
 static inline uint32_t

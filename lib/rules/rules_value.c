@@ -107,9 +107,8 @@ rules_format_ip(enum rules_family f, const uint8_t a[16], char *buf, size_t len)
 		snprintf(buf, len, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
 }
 
-/* Prefix length of a contiguous mask, or -1. */
-static int
-mask_to_plen(const uint8_t *m, unsigned bytes)
+int
+rules_mask_plen(const uint8_t *m, unsigned bytes)
 {
 	unsigned i, plen = 0;
 	bool zero = false;
@@ -157,7 +156,7 @@ rules_parse_prefix(enum rules_family f, const char *s, struct rules_addr *a)
 
 			if (!rules_parse_ip(f, m, mask))
 				return "expected a prefix length or mask after '/'";
-			p = mask_to_plen(mask, bits / 8);
+			p = rules_mask_plen(mask, bits / 8);
 			if (p < 0)
 				return "non-contiguous mask (only prefixes can be matched)";
 			plen = (uint32_t)p;

@@ -3,7 +3,8 @@
 #  - a TCP connection (fixed client port) shows in `ct list` and `ct get`
 #    with its tuples, state and [ASSURED]; --json carries the same;
 #  - filters (-p, -s, -d, --sport, --dport, --state, --mark, -f) select it
-#    or not, and `ct count` agrees;
+#    or not, and `ct count` agrees (the NAT filters select nothing: no
+#    nat table);
 #  - `set timeout tcp_timeout_established 100` and one more packet bring
 #    its remaining time from ~432000 to <= 100;
 #  - `ct delete` prints it, removes it (a second delete exits 1 with "0 flow
@@ -145,6 +146,26 @@ sel 0 --mark 1
 sel 1 -f ipv4
 sel 0 -f ipv6
 sel 1 -p tcp -s $IP_A -d $IP_B --sport 41000 --dport 6000 --state ESTABLISHED
+# conntrack's NAT filters: no nat table, no NAT done (the selection on
+# translated connections: test/ctl/test_ctl_nat_filter.c)
+sel 0 --src-nat
+sel 0 -n $IP_A
+sel 0 --dst-nat=$IP_B:6000
+sel 0 -g
+sel 0 --any-nat
+for f in "--src-nat" "-n $IP_A" "-g $IP_B:6000" "--any-nat=[fd00::1]:5"; do
+	# shellcheck disable=SC2086
+	ctl ct list $f -p tcp >/dev/null 2>"$E2E_TMP/nat.err"
+	check_eq "ct list $f -p tcp exits 0" 0 $?
+	check "ct list $f -p tcp: '0 flow entries have been shown.'" \
+		grep -q ": 0 flow entries have been shown\.$" "$E2E_TMP/nat.err"
+done
+ctl ct get -p tcp -s $IP_A -d $IP_B --sport 41000 --dport 6000 --src-nat >/dev/null 2>&1
+check_eq "ct get takes no NAT filter (as conntrack -G): usage error" 2 $?
+ctl ct list --src-nat --any-nat >/dev/null 2>&1
+check_eq "--any-nat with --src-nat: usage error" 2 $?
+ctl ct list --src-nat 10.0.0.1:99999 >/dev/null 2>&1
+check_eq "--src-nat with a bad port: usage error" 2 $?
 check_eq "ct count -p tcp --dport 6000" 1 "$(ctl ct count -p tcp --dport 6000)"
 
 # set timeout: the next packet re-arms the entry with the new value

@@ -4,7 +4,9 @@
 # translated source; a port forward (DNAT 10.10.0.200:8080 -> b:5201) for
 # iperf3 TCP and UDP, with filter FORWARD matching the translated
 # destination and --ctstate DNAT; the listing shows the translated reply
-# tuples; the NAT counters move; a MASQUERADE ruleset is refused while a
+# tuples, and dpfwctl's --src-nat/--dst-nat/--any-nat select them; rules
+# with --ctorigdst/--ctrepldst/... read the translated tuples
+# (nat-ctmatch.rules); the NAT counters move; a MASQUERADE ruleset is refused while a
 # port has no address and loads once it has one.
 # usage: e2e_nat.sh DPFW_BINARY SOURCE_ROOT [DPFWCTL_BINARY]
 . "$(dirname "$0")/lib.sh"
@@ -94,6 +96,50 @@ check "rules show -c: the SNAT rule counted its first packets, as iptables-save 
 	grep -Eq '^\[[1-9][0-9]*:[1-9][0-9]*\] -A POSTROUTING -s 10.10.0.1/32 -o eth1 -j SNAT --to-source 10.10.0.100' "$E2E_TMP/rules_c.txt"
 check "rules show -c: the port forward's DNAT rule too" \
 	grep -Eq '^\[[1-9][0-9]*:[1-9][0-9]*\] -A PREROUTING -d 10.10.0.200/32 -i eth0 -p tcp -m tcp --dport 8080 -j DNAT' "$E2E_TMP/rules_c.txt"
+
+# conntrack's NAT filters on the live table (dpfwctl ct list --src-nat ...):
+# every IPv4 connection of a is SNAT'd, the port forward's DNAT'd too (TCP
+# only: its entries outlive the checks; and conntrack lists an ICMP echo
+# through a nat table as translated both ways)
+nat_list() { CTL ct list -f ipv4 -p tcp "$@" 2>/dev/null | grep '^tcp'; }
+all=$(nat_list | wc -l)
+snat=$(nat_list --src-nat | wc -l)
+check_true "ct list --src-nat: the connections SNAT'd ($snat of $all)" \
+	"$([ "$snat" -ge 3 ] && [ "$snat" = "$(nat_list | grep -c " dst=$SNAT_IP ")" ]; echo $?)"
+check_eq "ct list --src-nat $SNAT_IP: the same" "$snat" "$(nat_list -n $SNAT_IP | wc -l)"
+check_eq "ct list --src-nat 10.10.0.99: none" 0 "$(nat_list --src-nat 10.10.0.99 | wc -l)"
+fwd=$(nat_list | grep -c "dst=$VIP sport=[0-9]* dport=8080 ")
+check_true "ct list --dst-nat $IP_B:5201: the port forward's connections ($fwd)" \
+	"$([ "$fwd" -ge 2 ] && [ "$(nat_list --dst-nat $IP_B:5201 | grep -vc "dport=8080 ")" = 0 ] &&
+	   [ "$(nat_list --dst-nat $IP_B:5201 | wc -l)" = "$fwd" ]; echo $?)"
+check_eq "ct list --dst-nat $IP_B:5202: none" 0 "$(nat_list -g $IP_B:5202 | wc -l)"
+check_eq "ct list --src-nat --dst-nat: the port forward's" "$fwd" \
+	"$(nat_list --src-nat --dst-nat | wc -l)"
+check_eq "ct count --any-nat: as --src-nat" "$snat" "$(CTL ct count -f ipv4 -p tcp --any-nat)"
+
+# -m conntrack reading the translated tuples (nat-ctmatch.rules)
+CTL rules load -4 "$R/nat-ctmatch.rules" -6 "$R/nat6.rules" >"$E2E_TMP/load.out" 2>&1
+check_eq "rules load nat-ctmatch.rules exits 0" 0 $?
+cat "$E2E_TMP/load.out"
+peer_seen $NS_B 6111
+wait_listen $NS_B tcp 6111 5
+ns_a bash -c "echo hi | timeout 5 nc -N -n $IP_B 6111" >/dev/null 2>&1
+wait_bg "$PEER_PID" 10
+check_eq "--ctrepldst on a first packet: the reply tuple before SNAT (connection made)" \
+	"$SNAT_IP" "$(cat "$E2E_TMP/peer.6111")"
+peer_seen $NS_B 6110
+wait_listen $NS_B tcp 6110 5
+ns_a bash -c "echo hi | timeout 3 nc -N -n $IP_B 6110" >/dev/null 2>&1
+wait_bg "$PEER_PID" 10
+check_eq "--ctrepldst on later packets: the SNAT'd reply tuple (a's ACK dropped: b accepts nothing)" \
+	"" "$(cat "$E2E_TMP/peer.6110")"
+peer_seen $NS_B 5201
+wait_listen $NS_B tcp 5201 5
+ns_a bash -c "echo hi | timeout 5 nc -N -n $VIP 8080" >/dev/null 2>&1
+wait_bg "$PEER_PID" 10
+check_eq "--ctorigdst/--ctreplsrc of a port forward: the virtual address and b:5201 (connection made)" \
+	"$SNAT_IP" "$(cat "$E2E_TMP/peer.5201")"
+
 CTL stats >"$E2E_TMP/stats.txt" 2>&1
 check "stats: NAT bindings counted" grep -Eq "nat_bindings[=: ]+[1-9]" "$E2E_TMP/stats.txt"
 check "stats: rewritten packets counted" grep -Eq "nat_rewritten[=: ]+[1-9]" "$E2E_TMP/stats.txt"

@@ -207,7 +207,10 @@ def main():
               b"set.timeout\nname=tcp_timeout_established\nvalue=300\n",
               b"rules.check\npath=/etc/dpfw/rules.v4\nsize=100\n",
               b"rules.load\npath=/a\npath6=/b\nsize=0\nsize6=7\n",
-              b"ct.delete\nfamily=ipv6\nzone=3\n", b"expect.list\n"):
+              b"ct.delete\nfamily=ipv6\nzone=3\n", b"expect.list\n",
+              b"ct.list\nsrc-nat=10.0.0.22:3002\ndst-nat=yes\n",
+              b"ct.events\nany-nat=[fd00::22]:80\nproto=udp\n",
+              b"ct.delete\ndst-nat=fd00::1\n"):
         put("ctl", r)
         put("ctl", b"DPFW\x01\x01\x00\x00" + struct.pack(">I", len(r)) + r)
     # the control server's client: requests in pieces, bodies, eof, reads

@@ -21,6 +21,49 @@ addr_eq(const struct ct_key *k, const uint32_t *kaddr, const struct ctl_addr *a)
 	       memcmp(kaddr, a->a, a->family == 6 ? 16 : 4) == 0;
 }
 
+/*
+ * One side of conntrack's --src-nat / --dst-nat (conntrack-tools 1.4.7 over
+ * libnetfilter_conntrack's "is SNAT / SPAT" tests): the side's NAT is done
+ * (NF_CTS_SRC_NAT_DONE / DST_NAT_DONE) and the reply tuple's address there
+ * differs from the original's (or its port, a field compared as a whole
+ * whatever the protocol: an ICMP echo id against the reply's type and code,
+ * as conntrack does); with an address, the address translated to (and the
+ * port, which must have changed too).
+ */
+static bool
+nat_side_match(const struct ct_snapshot *s, const struct ctl_nat *n, bool dst)
+{
+	const struct ct_key *o = &s->tuple[0], *r = &s->tuple[1];
+	const uint32_t *ta = dst ? r->src : r->dst, *oa = dst ? o->dst : o->src;
+	uint16_t tp = dst ? r->sport : r->dport, op = dst ? o->dport : o->sport;
+	size_t alen = o->family == 6 ? 16 : 4;
+	bool addr_moved, port_moved;
+
+	if (!(s->status & (dst ? NF_CTS_DST_NAT_DONE : NF_CTS_SRC_NAT_DONE)))
+		return false;
+	addr_moved = memcmp(ta, oa, alen) != 0;
+	port_moved = tp != op;
+	if (n->addr.family == 0)
+		return addr_moved || port_moved;
+	if (!addr_moved || !addr_eq(r, ta, &n->addr))
+		return false;
+	return !n->has_port || (port_moved && rte_be_to_cpu_16(tp) == n->port);
+}
+
+/* conntrack's NAT filters together: --any-nat either side, --src-nat and
+ * --dst-nat both when both are given. */
+static bool
+nat_match(const struct ctl_filter *f, const struct ct_snapshot *s)
+{
+	if (f->have & CTL_F_ANY_NAT)
+		return nat_side_match(s, &f->snat, false) || nat_side_match(s, &f->dnat, true);
+	if ((f->have & CTL_F_SRC_NAT) && !nat_side_match(s, &f->snat, false))
+		return false;
+	if ((f->have & CTL_F_DST_NAT) && !nat_side_match(s, &f->dnat, true))
+		return false;
+	return true;
+}
+
 bool
 srv_filter_match(const struct ctl_filter *f, const struct ct_snapshot *s)
 {
@@ -45,6 +88,8 @@ srv_filter_match(const struct ctl_filter *f, const struct ct_snapshot *s)
 	if ((f->have & CTL_F_MARK) && (s->mark & f->mark_mask) != f->mark)
 		return false;
 	if ((f->have & CTL_F_ZONE) && o->zone != f->zone)
+		return false;
+	if ((f->have & (CTL_F_SRC_NAT | CTL_F_DST_NAT | CTL_F_ANY_NAT)) && !nat_match(f, s))
 		return false;
 	return true;
 }

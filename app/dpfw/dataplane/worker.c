@@ -249,6 +249,8 @@ dpfw_worker_main(void *arg)
 		uint64_t ticks = prev / d->tsc_per_tick;
 		unsigned got = 0;
 
+		l->ct_now = ticks;
+
 		if (l->frag != NULL)
 			frag_tick(l->frag, ticks);
 

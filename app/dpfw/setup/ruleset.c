@@ -39,6 +39,43 @@ generation_free(struct dpfw_rules *r)
 	rte_free(r);
 }
 
+/*
+ * -m conntrack's view of a packet's connection (rules_pkt.conn, set by
+ * the workers): its tuples as the table holds them, the reply one as NAT
+ * left it, and the seconds left. Called by the rules interpreter only, for
+ * rules that read them.
+ */
+static bool
+rules_ct_tuple(const void *arg, const void *conn, int dir, struct pkt_tuple *out)
+{
+	const struct dpfw *d = arg;
+	struct ct_key k;
+
+	ct_conn_get_tuple(d->ct, conn, dir, &k);
+	memcpy(out->src, k.src, sizeof(out->src));
+	memcpy(out->dst, k.dst, sizeof(out->dst));
+	out->sport = k.sport;
+	out->dport = k.dport;
+	out->proto = k.proto;
+	out->family = k.family;
+	out->pad = 0;
+	return true;
+}
+
+/* Seconds left at the tick the worker's burst runs at: a packet that just
+ * refreshed its connection reads the whole timeout (the kernel refreshes
+ * and reads at one jiffies value). */
+static uint32_t
+rules_ct_expire(const void *arg, const void *conn)
+{
+	const struct dpfw *d = arg;
+	unsigned id = rte_lcore_id();
+	uint64_t now = id < RTE_MAX_LCORE && d->lcore[id].role == DPFW_ROLE_WORKER
+		? d->lcore[id].ct_now : dpfw_ct_now(d);
+
+	return ct_conn_timeout(d->ct, conn, now);
+}
+
 /* Does port name p match a rule's -o (iptables' '+' wildcard)? */
 static bool
 oif_matches(const struct rules_rule *rule, const char *p)
@@ -106,6 +143,9 @@ load_family(struct dpfw *d, struct dpfw_rules *r, unsigned f,
 		.n_slots = d->nb_workers ? d->nb_workers : 1,
 		.socket_id = SOCKET_ID_ANY,
 		.mtu = { d->cfg.port[0].mtu, d->cfg.port[1].mtu },
+		.ct_tuple = rules_ct_tuple,
+		.ct_expire = rules_ct_expire,
+		.ct_arg = d,
 	};
 	struct rules_errors *errs;
 	struct rules_hook_stats st;

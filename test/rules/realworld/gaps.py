@@ -36,9 +36,6 @@ COMMANDS = {"-I": "-I", "--insert": "-I", "-F": "-F", "--flush": "-F",
             "-X": "-X", "--delete-chain": "-X", "-Z": "-Z", "--zero": "-Z",
             "-D": "-D", "--delete": "-D", "-R": "-R", "--replace": "-R",
             "-E": "-E", "--rename-chain": "-E"}
-# dpfw has --ctproto and the --ctorig/--ctrepl ports, not the addresses
-# or --ctexpire
-CT_EXTRA = re.compile(r"^--ct(orig|repl)(src|dst)$|^--ctexpire$")
 
 
 def features(path):
@@ -102,8 +99,6 @@ def features(path):
                     add("target: %s" % nxt, n)
             elif t in ("-f", "--fragment"):
                 add("match: -f (fragments)", n)
-            elif CT_EXTRA.match(t):
-                add("match: conntrack --ctorig/--ctrepl addresses, --ctexpire", n)
     return feats
 
 
