@@ -420,6 +420,7 @@ struct rules_match {
 	X(SNAT, "SNAT")                                                       \
 	X(DNAT, "DNAT")                                                       \
 	X(MASQUERADE, "MASQUERADE")                                           \
+	X(NETMAP, "NETMAP")                                                   \
 	X(MARK, "MARK")                                                       \
 	X(CONNMARK, "CONNMARK")                                               \
 	X(CHECKSUM, "CHECKSUM")                                               \
@@ -475,8 +476,11 @@ enum rules_reject {
 #define RULES_NAT_RANDOM 0x04       /**< --random */
 #define RULES_NAT_RANDOM_FULLY 0x08 /**< --random-fully */
 #define RULES_NAT_PERSISTENT 0x10   /**< --persistent */
+#define RULES_NAT_NETMAP 0x20       /**< NETMAP --to: addr_lo is the prefix,
+				     *   addr_hi its mask */
 
-/** SNAT --to-source / DNAT --to-destination / MASQUERADE --to-ports. */
+/** SNAT --to-source / DNAT --to-destination / MASQUERADE --to-ports /
+ *  NETMAP --to. */
 struct rules_nat {
 	uint8_t flags;
 	uint8_t addr_lo[16];
@@ -514,7 +518,7 @@ struct rules_target {
 			enum nf_helper helper; /**< NF_HELPER_NONE: none */
 			uint16_t zone;     /**< --zone (0: default zone) */
 		} ct;                      /**< CT */
-		struct rules_nat nat;      /**< SNAT, DNAT, MASQUERADE */
+		struct rules_nat nat;      /**< SNAT, DNAT, MASQUERADE, NETMAP */
 		struct {
 			uint32_t value;    /**< mark = (mark & ~mask) ^ value */
 			uint32_t mask;

@@ -768,6 +768,7 @@ interp(const struct rules_runtime *rt, unsigned slot,
 		case RULES_T_SNAT:
 		case RULES_T_DNAT:
 		case RULES_T_MASQUERADE:
+		case RULES_T_NETMAP:
 			o->verdict = RULES_VERDICT_ACCEPT;
 			o->nat = true;
 			o->rule = (int32_t)id;
