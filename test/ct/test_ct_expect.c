@@ -8,6 +8,8 @@
  * when the master goes; table full; the /proc/net/nf_conntrack_expect
  * line for IPv4 and IPv6; a ref that outlives its connection.
  */
+#include <errno.h>
+
 #include "ct_test_util.h"
 #include "test.h"
 
@@ -313,6 +315,76 @@ test_ipv6_and_udp_format(void)
 	teardown();
 }
 
+/*
+ * NAT helpers (issue 14 item 6): a master's sequence offsets are kept by
+ * the table once it has its NAT array, read back whole, and the TCP
+ * window check of the other direction takes them off its acks: the
+ * server's ack of a PORT rewritten 2 bytes longer is 2 past the client's
+ * own numbers, INVALID without the offsets.
+ */
+static struct ct_result
+seg(const struct tu_flow *f, int rev, uint8_t flags, uint32_t seq, uint32_t ack,
+    uint16_t plen, uint64_t now)
+{
+	return tu_one(w0, tu_tcp(f, rev, flags, seq, ack, plen, 0), now);
+}
+
+static void
+test_seqadj(void)
+{
+	static const struct tu_flow a = { "10.10.1.2", "10.10.2.2", IPPROTO_TCP, 40001, 21 };
+	static const struct tu_flow b = { "10.10.1.2", "10.10.2.2", IPPROTO_TCP, 40002, 21 };
+	struct nf_seqadj rec = { .correction_pos = 1001, .offset_before = 0,
+				 .offset_after = 2 }, got[2];
+	struct ct_result r;
+	struct ct_ref ref;
+	struct ct_conn *ca, *cb;
+	uint64_t now = SEC(1);
+	const struct tu_flow *f;
+
+	setup(16);
+	ca = master(&a, now, &ref);
+	cb = master(&b, now, &ref);
+	for (f = &a; f != NULL; f = f == &a ? &b : NULL) {
+		CHECK_EQ(seg(f, 1, 0x12, 5000, 1001, 0, now).ctinfo, NF_CTINFO_ESTABLISHED_REPLY);
+		CHECK_EQ(seg(f, 0, 0x10, 1001, 5001, 0, now).ctinfo, NF_CTINFO_ESTABLISHED);
+		/* the PORT, 20 bytes as the client sent it */
+		CHECK_EQ(seg(f, 0, 0x18, 1001, 5001, 20, now).ctinfo, NF_CTINFO_ESTABLISHED);
+	}
+	/* no NAT array: nowhere to keep them */
+	CHECK_EQ(ct_seqadj_set(tbl, ca, 0, &rec), -ENOSPC);
+	CHECK_EQ(ct_table_nat_enable(tbl), 0);
+	CHECK(!ct_seqadj_get(tbl, ca, got));
+	CHECK_EQ(ct_seqadj_set(tbl, ca, 0, &rec), 0);
+	CHECK(ct_conn_status(ca) & NF_CTS_SEQ_ADJUST);
+	CHECK(!(ct_conn_status(cb) & NF_CTS_SEQ_ADJUST));
+	CHECK(ct_seqadj_get(tbl, ca, got));
+	CHECK_EQ(got[0].correction_pos, 1001);
+	CHECK_EQ(got[0].offset_before, 0);
+	CHECK_EQ(got[0].offset_after, 2);
+	/* the other direction has none (its slot may hold a former record's) */
+	CHECK_EQ(got[1].correction_pos | (uint32_t)got[1].offset_before |
+		 (uint32_t)got[1].offset_after, 0);
+
+	/* the server got 22 bytes and says so */
+	r = seg(&a, 1, 0x10, 5001, 1023, 0, now);
+	CHECK_EQ(r.ctinfo, NF_CTINFO_ESTABLISHED_REPLY);
+	r = seg(&b, 1, 0x10, 5001, 1023, 0, now);
+	CHECK_EQ(r.ctinfo, NF_CTINFO_INVALID);
+	/* past even the adjusted end: INVALID with the offsets too */
+	r = seg(&a, 1, 0x10, 5001, 1024, 0, now);
+	CHECK_EQ(r.ctinfo, NF_CTINFO_INVALID);
+	teardown();
+
+	/* a connection without a helper keeps none */
+	setup(16);
+	CHECK_EQ(ct_table_nat_enable(tbl), 0);
+	r = seg(&a, 0, SYN, 1000, 0, 0, now);
+	CHECK(r.conn != NULL);
+	CHECK_EQ(ct_seqadj_set(tbl, r.conn, 0, &rec), -ENOSPC);
+	teardown();
+}
+
 int
 main(void)
 {
@@ -322,5 +394,6 @@ main(void)
 	test_one_per_master_and_clash();
 	test_lapse_orphan_full();
 	test_ipv6_and_udp_format();
+	test_seqadj();
 	TEST_MAIN_END();
 }
