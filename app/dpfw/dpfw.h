@@ -65,6 +65,8 @@ enum dpfw_role {
 	X(alg_nostate, LCORE, "alg_nostate", "dpfw_lcore_alg_nostate_total",   \
 	  "Packets a gateway did not parse, or dropped for want of somewhere " \
 	  "to keep the expectation, because its state table was full.")      \
+	X(alg_mangle, LCORE, "alg_mangle", "dpfw_lcore_alg_mangled_total",     \
+	  "Payloads a gateway rewrote for NAT (FTP PORT, EPRT, 227, 229).")   \
 	X(busy_cycles, LCORE, "busy_cycles", "dpfw_lcore_busy_cycles_total",   \
 	  "TSC cycles of loop iterations that found work.")                   \
 	X(idle_cycles, LCORE, "idle_cycles", "dpfw_lcore_idle_cycles_total",   \
@@ -261,7 +263,7 @@ unsigned dpfw_rules_log_drain(struct dpfw *d, FILE *f);
 int dpfw_worker_main(void *arg);
 int dpfw_helper_main(void *arg);
 
-/* alg.c: the gateways (FTP, TFTP) on helper lcores */
+/* gateway.c, gateway_nat.c: the gateways (FTP, TFTP) on helper lcores */
 struct ct_result;
 int dpfw_alg_init(void);
 int dpfw_alg_create(struct dpfw *d, struct dpfw_lcore *l, unsigned lcore_id);
@@ -270,6 +272,9 @@ void dpfw_alg_free(struct dpfw_lcore *l);
 bool dpfw_alg_wanted(const struct dpfw *d, struct rte_mbuf *m, const struct ct_result *r);
 /* Run the gateway on a tagged packet; false: drop it (counted). */
 bool dpfw_alg_packet(struct dpfw *d, struct dpfw_lcore *l, struct rte_mbuf *m);
+/* Which helper lcore a tagged packet goes to: a hash of its connection,
+ * the same for both directions also when NAT makes their tuples differ. */
+uint32_t dpfw_alg_spread(const struct rte_mbuf *m);
 /* Gateway state entries the lcore's amortised sweep looked at (tests). */
 uint64_t dpfw_alg_swept(const struct dpfw_lcore *l);
 

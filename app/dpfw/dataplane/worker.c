@@ -30,12 +30,13 @@
 /*
  * A packet of a connection with a helper (raw's CT --helper): to a helper
  * lcore's ring, or through the gateway here when there is none. Both
- * directions of a flow hash alike, so one helper sees all of it, in order.
+ * directions of a connection go to the same helper (chosen by the
+ * connection, not by the packet's tuple, which NAT makes differ), so one
+ * helper sees all of it, in order.
  * @return true if the packet was consumed (queued or dropped)
  */
 static inline bool
-to_helper(struct dpfw *d, struct dpfw_lcore *l, const struct pkt_meta *meta,
-	  struct rte_mbuf *m)
+to_helper(struct dpfw *d, struct dpfw_lcore *l, struct rte_mbuf *m)
 {
 	uint32_t h;
 	struct rte_ring *r;
@@ -46,7 +47,7 @@ to_helper(struct dpfw *d, struct dpfw_lcore *l, const struct pkt_meta *meta,
 		rte_pktmbuf_free(m);
 		return true;
 	}
-	h = pkt_tuple_hash_sym(&meta->tuple) % d->nb_helpers;
+	h = dpfw_alg_spread(m) % d->nb_helpers;
 	r = d->lcore[d->helper_lcore[h]].ring;
 	if (likely(rte_ring_mp_enqueue(r, m) == 0)) {
 		l->stats.to_helper++;
@@ -186,7 +187,7 @@ worker_burst(struct dpfw *d, struct dpfw_lcore *l, unsigned in,
 			continue;
 		}
 		if (unlikely(helpers && dpfw_alg_wanted(d, m, &res[i])) &&
-		    to_helper(d, l, &meta[i], m))
+		    to_helper(d, l, m))
 			continue;
 		l->stats.tx[out] += rte_eth_tx_buffer(out_port, l->txq, l->txbuf[out], m);
 		continue;
