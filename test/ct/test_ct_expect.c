@@ -9,6 +9,7 @@
  * line for IPv4 and IPv6; a ref that outlives its connection.
  */
 #include <errno.h>
+#include <pthread.h>
 
 #include "ct_test_util.h"
 #include "test.h"
@@ -385,6 +386,64 @@ test_seqadj(void)
 	teardown();
 }
 
+/*
+ * The records are read whole while their writer writes: a reader thread
+ * never sees one record's position with another's offsets (the writer
+ * keeps pos == before and after == before + 1 in every record it stores).
+ */
+struct seqlock_run {
+	struct ct_conn *c;
+	uint32_t n;
+	int done;
+	uint64_t torn, reads;
+};
+
+static void *
+seqlock_writer(void *arg)
+{
+	struct seqlock_run *r = arg;
+	uint32_t i;
+
+	for (i = 2; i <= r->n; i++) {
+		struct nf_seqadj rec = { .correction_pos = i, .offset_before = (int32_t)i,
+					 .offset_after = (int32_t)i + 1 };
+
+		ct_seqadj_set(tbl, r->c, 1, &rec);
+	}
+	__atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void
+test_seqadj_torn(void)
+{
+	static const struct tu_flow a = { "10.10.1.9", "10.10.2.2", IPPROTO_TCP, 40009, 21 };
+	struct nf_seqadj rec = { .correction_pos = 1, .offset_before = 1, .offset_after = 2 };
+	struct seqlock_run run = { .n = 200000 };
+	struct ct_ref ref;
+	pthread_t th;
+
+	setup(16);
+	CHECK_EQ(ct_table_nat_enable(tbl), 0);
+	run.c = master(&a, SEC(1), &ref);
+	CHECK_EQ(ct_seqadj_set(tbl, run.c, 1, &rec), 0);
+	CHECK_EQ(pthread_create(&th, NULL, seqlock_writer, &run), 0);
+	while (!__atomic_load_n(&run.done, __ATOMIC_ACQUIRE)) {
+		struct nf_seqadj got[2];
+
+		ct_seqadj_get(tbl, run.c, got);
+		run.reads++;
+		if ((uint32_t)got[1].offset_before != got[1].correction_pos ||
+		    got[1].offset_after != got[1].offset_before + 1)
+			run.torn++;
+	}
+	pthread_join(th, NULL);
+	printf("seqadj: %lu reads during %u writes, %lu torn\n", (unsigned long)run.reads,
+	       run.n, (unsigned long)run.torn);
+	CHECK_EQ(run.torn, 0);
+	teardown();
+}
+
 int
 main(void)
 {
@@ -395,5 +454,6 @@ main(void)
 	test_lapse_orphan_full();
 	test_ipv6_and_udp_format();
 	test_seqadj();
+	test_seqadj_torn();
 	TEST_MAIN_END();
 }
