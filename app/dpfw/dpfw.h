@@ -21,6 +21,7 @@
 #include "config.h"
 #include "ct.h"
 #include "frag.h"
+#include "nat.h"
 #include "pkt.h"
 
 #define DPFW_MAX_RXQ_PER_LCORE 16
@@ -67,6 +68,12 @@ enum dpfw_role {
 	  "to keep the expectation, because its state table was full.")      \
 	X(alg_mangle, LCORE, "alg_mangle", "dpfw_lcore_alg_mangled_total",     \
 	  "Payloads a gateway rewrote for NAT (FTP PORT, EPRT, 227, 229).")   \
+	X(nat_bindings, LCORE, "nat_bindings", "dpfw_lcore_nat_bindings_total", \
+	  "Connections given a NAT binding that changes a tuple.")            \
+	X(nat_no_tuple, LCORE, "nat_no_tuple", "dpfw_lcore_nat_no_tuple_total", \
+	  "First packets dropped: no free tuple in the NAT range.")           \
+	X(nat_rewritten, LCORE, "nat_rewritten", "dpfw_lcore_nat_rewritten_total", \
+	  "Packets whose addresses or ports NAT rewrote (per hook).")         \
 	X(busy_cycles, LCORE, "busy_cycles", "dpfw_lcore_busy_cycles_total",   \
 	  "TSC cycles of loop iterations that found work.")                   \
 	X(idle_cycles, LCORE, "idle_cycles", "dpfw_lcore_idle_cycles_total",   \
@@ -120,6 +127,7 @@ struct dpfw_lcore {
 	struct dpfw_alg *alg;               /* helper (or worker without helpers):
 					     * gateway state (alg.c) */
 	struct frag_worker *frag;           /* worker: reassembly; NULL: off */
+	struct nat_rand nat_rand;           /* worker: NAT's random choices */
 	struct rte_ring *log_ring;          /* worker: LOG records to the control loop */
 	uint64_t log_tokens;                /* worker: LOG token bucket (in tsc units) */
 	uint64_t log_last;                  /* worker: tsc of the last refill */
@@ -141,6 +149,7 @@ struct dpfw_rules {
 	struct rules_ruleset *rs[2];        /* [0] IPv4, [1] IPv6; NULL: none */
 	struct rules_runtime *rt[2];
 	bool raw;                           /* some family has raw PREROUTING */
+	bool nat;                           /* some family has a NAT target */
 	uint64_t generation;
 	char path[2][256];
 };
@@ -173,6 +182,8 @@ struct dpfw {
 	uint64_t stats_last_rx[DPFW_MAX_PORTS];
 	uint64_t stats_last_tx[DPFW_MAX_PORTS];
 	bool helpers_possible;              /* a raw table was loaded once (atomic) */
+	bool nat_on;                        /* a NAT target was loaded once: the
+					     * table has its NAT array (atomic) */
 	atomic_bool stop_workers;
 	atomic_bool stop_helpers;
 	struct dpfw_lcore lcore[RTE_MAX_LCORE];
@@ -272,9 +283,6 @@ void dpfw_alg_free(struct dpfw_lcore *l);
 bool dpfw_alg_wanted(const struct dpfw *d, struct rte_mbuf *m, const struct ct_result *r);
 /* Run the gateway on a tagged packet; false: drop it (counted). */
 bool dpfw_alg_packet(struct dpfw *d, struct dpfw_lcore *l, struct rte_mbuf *m);
-/* Which helper lcore a tagged packet goes to: a hash of its connection,
- * the same for both directions also when NAT makes their tuples differ. */
-uint32_t dpfw_alg_spread(const struct rte_mbuf *m);
 /* Gateway state entries the lcore's amortised sweep looked at (tests). */
 uint64_t dpfw_alg_swept(const struct dpfw_lcore *l);
 

@@ -195,8 +195,10 @@ search_port(struct ct_key *t, const struct nat_range *r, enum nat_manip m,
 		lo = 0;
 		size = 65536;
 	} else if (m == NAT_MANIP_DST) {
-		/* DNAT without ports keeps the port, taken or not */
-		return taken(ctx, t) ? -ENOSPC : 0;
+		/* DNAT without ports keeps the port, taken or not: the
+		 * source side's binding (a null one at least) moves the
+		 * source port off a clash, as in the kernel */
+		return 0;
 	} else {
 		uint16_t v = rte_be_to_cpu_16(*p);
 

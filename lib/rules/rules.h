@@ -813,6 +813,33 @@ void rules_eval_burst(const struct rules_runtime *rt, unsigned lcore_slot,
 		      struct rules_verdict *v);
 
 /**
+ * The dataplane's NAT between nat PREROUTING and the hooks after it
+ * (rules_eval_burst_nat()). dst() gets, once per chunk, the indices (into
+ * the burst given to rules_eval_burst_nat) of the packets still accepted
+ * after nat PREROUTING; v[idx[i]].dnat is the DNAT/NETMAP target nat
+ * PREROUTING chose for a first packet (NULL: none). It binds new
+ * connections, rewrites the destination of every packet whose connection
+ * is translated (its pkt_meta's tuple), updates the rules_pkt's state_bits
+ * and ct_status it passed in (a binding adds DNAT and DST_NAT_DONE), and
+ * may set a verdict to DROP (no free tuple). The later hooks see the
+ * rewritten packet, as in the kernel.
+ */
+struct rules_nat_cb {
+	void (*dst)(void *ctx, const uint16_t *idx, uint16_t n, struct rules_verdict *v);
+	void *ctx;
+};
+
+/**
+ * rules_eval_burst() with NAT: @p cb (NULL: none) runs after nat
+ * PREROUTING. nat PREROUTING and POSTROUTING see a packet when its
+ * connection has no binding of their kind yet (NEW or RELATED, not
+ * confirmed, NF_CTS_DST_NAT_DONE / SRC_NAT_DONE clear in ct_status).
+ */
+void rules_eval_burst_nat(const struct rules_runtime *rt, unsigned lcore_slot,
+			  const struct rules_pkt *pkts, uint16_t n,
+			  struct rules_verdict *v, const struct rules_nat_cb *cb);
+
+/**
  * One hook for a burst: @p table/@p hook one of raw/PREROUTING,
  * nat/PREROUTING, filter/FORWARD, nat/POSTROUTING, mangle/PREROUTING,
  * mangle/FORWARD, mangle/POSTROUTING, security/FORWARD. Fills v[i] afresh except

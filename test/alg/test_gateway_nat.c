@@ -150,7 +150,8 @@ frame(const struct seg *s)
 	} else {
 		w16(l4 + 4, 8 + s->plen);
 	}
-	memcpy(l4 + l4h, s->payload, s->plen);
+	if (s->plen != 0)
+		memcpy(l4 + l4h, s->payload, s->plen);
 	memset(ip + tot, 0xee, s->pad);
 	ck = ~l4_sum(ip) & 0xffff;
 	w16(l4 + (s->flags ? 16 : 6), ck);
@@ -464,19 +465,6 @@ test_ftp_snat(void)
 	/* the client sent up to 1069, the server saw 1066 after the offsets */
 	pass(&a, 1, tcp(5016, 1066, F_ACK, NULL), "", 5016, 1069);
 	pass(&a, 0, tcp(1069, 5016, F_PA, "QUIT\r\n"), "QUIT\r\n", 1066, 5016);
-	/* both directions of a connection go to the same helper lcore */
-	{
-		struct rte_mbuf *m0 = frame(&(struct seg){ .src = "203.0.113.55", .dst = "192.0.2.7",
-							   .sport = 40000, .dport = 21, .flags = F_ACK });
-		struct rte_mbuf *m1 = frame(&(struct seg){ .src = "192.0.2.7", .dst = "10.0.0.1",
-							   .sport = 21, .dport = 40000, .flags = F_ACK });
-
-		CHECK(dpfw_alg_wanted(&d, m0, &a.res));
-		CHECK(dpfw_alg_wanted(&d, m1, &a.res));
-		CHECK_EQ(dpfw_alg_spread(m0), dpfw_alg_spread(m1));
-		rte_pktmbuf_free(m0);
-		rte_pktmbuf_free(m1);
-	}
 }
 
 /* The server behind DNAT (198.51.100.1:21 -> 10.9.9.9:21) answers PASV

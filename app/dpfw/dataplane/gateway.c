@@ -337,13 +337,3 @@ dpfw_alg_packet(struct dpfw *d, struct dpfw_lcore *l, struct rte_mbuf *m)
 		return gw_nat_packet(d, l, m, t, &meta, c, h);
 	return h == NULL || help_packet(d, l, m, t, &meta, c, h);
 }
-
-uint32_t
-dpfw_alg_spread(const struct rte_mbuf *m)
-{
-	const struct gw_tag *t = tag_of((struct rte_mbuf *)(uintptr_t)m);
-
-	/* the connection's, not the packet's: under NAT the two directions'
-	 * addresses differ, and both must reach the same helper lcore */
-	return (uint32_t)(((uint64_t)t->ref.idx * 0x9e3779b1u) >> 16);
-}
