@@ -202,8 +202,10 @@ worker_burst(struct dpfw *d, struct dpfw_lcore *l, unsigned in,
 		/* the helper lcore is chosen by the addresses both directions
 		 * share before the source side is translated */
 		hash = helpers ? pkt_tuple_hash_sym(&meta[i].tuple) : 0;
-		if (unlikely(nat))
-			stage_nat_src(d, l, m, &meta[i], &res[i]);
+		if (unlikely(nat) && !stage_nat_src(d, l, m, &meta[i], &res[i])) {
+			rte_pktmbuf_free(m);
+			continue;
+		}
 		if (unlikely(meta[i].flags & PKT_F_REASM)) {
 			send_datagram(d, l, out, &meta[i], m);
 			continue;
