@@ -151,18 +151,12 @@ mbuf_write(struct rte_mbuf *m, uint32_t off, const uint8_t *src, uint32_t len)
 	}
 }
 
-static inline bool
-tcp_offloaded(const struct rte_mbuf *m)
-{
-	return (m->ol_flags & RTE_MBUF_F_TX_L4_MASK) == RTE_MBUF_F_TX_TCP_CKSUM;
-}
-
 /*
  * Put a rewritten TCP payload of len bytes in place of the packet's
  * (nf_nat_mangle_tcp_packet): the frame ends with it (any Ethernet padding
  * goes), the IP length and IPv4 header checksum follow, and the TCP
- * checksum is computed again (or, when the NIC computes it, its
- * pseudo-header part set for the new length). meta follows.
+ * checksum is computed again (dpfw uses no TX checksum offload:
+ * doc/nat.md). meta follows.
  */
 static bool
 splice_payload(struct rte_mbuf *m, struct pkt_meta *meta, const uint8_t *payload,
@@ -183,22 +177,12 @@ splice_payload(struct rte_mbuf *m, struct pkt_meta *meta, const uint8_t *payload
 		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)l3;
 
 		ip->total_length = rte_cpu_to_be_16((uint16_t)l3_len);
-		if (!(m->ol_flags & RTE_MBUF_F_TX_IP_CKSUM)) {
-			ip->hdr_checksum = 0;
-			ip->hdr_checksum = pkt_ipv4_hdr_cksum(l3);
-		}
-		if (tcp_offloaded(m)) {
-			th->cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
-			return true;
-		}
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = pkt_ipv4_hdr_cksum(l3);
 	} else {
 		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)l3;
 
 		ip6->payload_len = rte_cpu_to_be_16((uint16_t)(l3_len - 40));
-		if (tcp_offloaded(m)) {
-			th->cksum = rte_ipv6_phdr_cksum(ip6, m->ol_flags);
-			return true;
-		}
 	}
 	th->cksum = 0;
 	th->cksum = pkt_l4_cksum_mbuf(meta, m);
@@ -298,8 +282,7 @@ seq_adjust(struct dpfw *d, struct dpfw_lcore *l, struct rte_mbuf *m, const struc
 	/* the TCP header is in the first segment (pkt_parse_mbuf's rule) */
 	if (head <= meta->l4_off ||
 	    alg_seqadj_tcp(rte_pktmbuf_mtod_offset(m, uint8_t *, meta->l4_off),
-			   head - meta->l4_off, &sa[t->dir], &sa[!t->dir],
-			   !tcp_offloaded(m)) < 0) {
+			   head - meta->l4_off, &sa[t->dir], &sa[!t->dir], true) < 0) {
 		/* an option cut short: nf_ct_sack_adjust fails, the packet goes */
 		l->stats.alg_drop++;
 		return false;
