@@ -6,7 +6,11 @@
  * reads them in the TCP window check, and the gateway reads them to adjust
  * each packet. Each direction's record is a sequence lock: its one writer
  * makes the counter odd, writes, makes it even again; a reader that saw it
- * odd or changed reads again. The record also names the connection it
+ * odd or changed reads again. No fences (ThreadSanitizer does not model
+ * them): the writer's field stores are releases, so none moves before the
+ * odd counter, and the reader's field loads are acquires, so its second
+ * look at the counter comes after them and sees at least the odd value of
+ * any write it read a field of. The record also names the connection it
  * belongs to (its help_id): records are reused, and a new connection on
  * an old record must not inherit its offsets.
  */
@@ -56,12 +60,10 @@ ct_seqadj_read(const struct ct_table *t, const struct ct_conn *c, int dir,
 			rte_pause();
 			continue;
 		}
-		id = __atomic_load_n(&d->id, __ATOMIC_RELAXED);
-		out->correction_pos = __atomic_load_n(&d->s.correction_pos, __ATOMIC_RELAXED);
-		out->offset_before = __atomic_load_n(&d->s.offset_before, __ATOMIC_RELAXED);
-		out->offset_after = __atomic_load_n(&d->s.offset_after, __ATOMIC_RELAXED);
-		/* the fields before the counter's second look */
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		id = __atomic_load_n(&d->id, __ATOMIC_ACQUIRE);
+		out->correction_pos = __atomic_load_n(&d->s.correction_pos, __ATOMIC_ACQUIRE);
+		out->offset_before = __atomic_load_n(&d->s.offset_before, __ATOMIC_ACQUIRE);
+		out->offset_after = __atomic_load_n(&d->s.offset_after, __ATOMIC_ACQUIRE);
 		if (__atomic_load_n(&d->gen, __ATOMIC_RELAXED) == g)
 			break;
 	}
@@ -91,12 +93,11 @@ ct_seqadj_set(struct ct_table *t, struct ct_conn *c, int dir, const struct nf_se
 		return -ENOSPC;
 	g = __atomic_load_n(&d->gen, __ATOMIC_RELAXED);
 	__atomic_store_n(&d->gen, g + 1, __ATOMIC_RELAXED);
-	/* the odd counter before any field */
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	__atomic_store_n(&d->id, id, __ATOMIC_RELAXED);
-	__atomic_store_n(&d->s.correction_pos, s->correction_pos, __ATOMIC_RELAXED);
-	__atomic_store_n(&d->s.offset_before, s->offset_before, __ATOMIC_RELAXED);
-	__atomic_store_n(&d->s.offset_after, s->offset_after, __ATOMIC_RELAXED);
+	/* releases: none of them moves before the odd counter */
+	__atomic_store_n(&d->id, id, __ATOMIC_RELEASE);
+	__atomic_store_n(&d->s.correction_pos, s->correction_pos, __ATOMIC_RELEASE);
+	__atomic_store_n(&d->s.offset_before, s->offset_before, __ATOMIC_RELEASE);
+	__atomic_store_n(&d->s.offset_after, s->offset_after, __ATOMIC_RELEASE);
 	__atomic_store_n(&d->gen, g + 2, __ATOMIC_RELEASE);
 	/* the other direction's record may be a former connection's: it
 	 * names another id, so it reads as none */
