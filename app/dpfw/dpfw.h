@@ -66,6 +66,8 @@ enum dpfw_role {
 	X(alg_nostate, LCORE, "alg_nostate", "dpfw_lcore_alg_nostate_total",   \
 	  "Packets a gateway did not parse, or dropped for want of somewhere " \
 	  "to keep the expectation, because its state table was full.")      \
+	X(alg_mangle, LCORE, "alg_mangle", "dpfw_lcore_alg_mangled_total",     \
+	  "Payloads a gateway rewrote for NAT (FTP PORT, EPRT, 227, 229).")   \
 	X(nat_bindings, LCORE, "nat_bindings", "dpfw_lcore_nat_bindings_total", \
 	  "Connections given a NAT binding that changes a tuple.")            \
 	X(nat_no_tuple, LCORE, "nat_no_tuple", "dpfw_lcore_nat_no_tuple_total", \
@@ -278,7 +280,7 @@ unsigned dpfw_rules_log_drain(struct dpfw *d, FILE *f);
 int dpfw_worker_main(void *arg);
 int dpfw_helper_main(void *arg);
 
-/* alg.c: the gateways (FTP, TFTP) on helper lcores */
+/* gateway.c, gateway_nat.c: the gateways (FTP, TFTP) on helper lcores */
 struct ct_result;
 int dpfw_alg_init(void);
 int dpfw_alg_create(struct dpfw *d, struct dpfw_lcore *l, unsigned lcore_id);

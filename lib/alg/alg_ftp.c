@@ -68,11 +68,13 @@ enum match { MATCH_NONE, MATCH_FULL, MATCH_PARTIAL };
 /*
  * A reader gets the text after the command word (and after the skip
  * character, when there is one) and the endpoint preset to the sender's
- * address; it fills in what the text announces and returns nonzero when
- * the text is well formed.
+ * address; it fills in what the text announces and returns the length of
+ * the announcement (nf_conntrack_ftp's matchlen), 0 when the text is not
+ * well formed. *lead is how far into the text the announcement starts (a
+ * 227's numbers start at the first digit), untouched when it starts at 0.
  */
-typedef int (*ftp_reader)(const uint8_t *p, uint32_t n, uint8_t term,
-			  struct alg_endpoint *ep);
+typedef uint32_t (*ftp_reader)(const uint8_t *p, uint32_t n, uint8_t term,
+			       struct alg_endpoint *ep, uint32_t *lead);
 
 struct ftp_command {
 	const char *word; /* upper case; compared without case */
@@ -104,17 +106,19 @@ store_be32(uint32_t *dst, uint32_t host)
  * connection's family: on an IPv6 connection the other twelve bytes stay
  * the sender's.
  */
-static int
+static uint32_t
 read_rfc959(const uint8_t *p, uint32_t n, uint8_t term,
-	    struct alg_endpoint *ep)
+	    struct alg_endpoint *ep, uint32_t *lead)
 {
-	uint32_t v[6];
+	uint32_t v[6], len;
 
-	if (alg_text_numbers(p, n, v, 6, ',', term) == 0)
+	(void)lead;
+	len = alg_text_numbers(p, n, v, 6, ',', term);
+	if (len == 0)
 		return 0;
 	store_be32(&ep->addr[0], v[0] << 24 | v[1] << 16 | v[2] << 8 | v[3]);
 	ep->port = (uint16_t)(v[4] << 8 | v[5]);
-	return 1;
+	return len;
 }
 
 /*
@@ -122,16 +126,18 @@ read_rfc959(const uint8_t *p, uint32_t n, uint8_t term,
  * (RFC 1123 4.1.2.6: the parentheses are not reliable), and may end with
  * any byte.
  */
-static int
+static uint32_t
 read_rfc1123(const uint8_t *p, uint32_t n, uint8_t term,
-	     struct alg_endpoint *ep)
+	     struct alg_endpoint *ep, uint32_t *lead)
 {
 	uint32_t i;
 
 	(void)term;
 	for (i = 0; i < n; i++)
-		if (alg_is_digit(p[i]))
-			return read_rfc959(p + i, n - i, 0, ep);
+		if (alg_is_digit(p[i])) {
+			*lead = i;
+			return read_rfc959(p + i, n - i, 0, ep, lead);
+		}
 	return 0;
 }
 
@@ -149,14 +155,15 @@ rfc2428_delim(uint8_t c)
  * PORT. The port's text starts one byte after the address's terminator,
  * whatever that byte is (see alg_text_ipv6 for what ends an address).
  */
-static int
+static uint32_t
 read_eprt(const uint8_t *p, uint32_t n, uint8_t term,
-	  struct alg_endpoint *ep)
+	  struct alg_endpoint *ep, uint32_t *lead)
 {
 	uint32_t len;
 	uint8_t d;
 
 	(void)term;
+	(void)lead;
 	if (n <= 3)
 		return 0;
 	d = p[0];
@@ -180,26 +187,27 @@ read_eprt(const uint8_t *p, uint32_t n, uint8_t term,
 	}
 	if (len == 0)
 		return 0;
-	return alg_text_port(p, 3 + len + 1, n, d, &ep->port) != 0;
+	return alg_text_port(p, 3 + len + 1, n, d, &ep->port);
 }
 
 /*
  * The 229 reply's (<d><d><d>port<d>) (RFC 2428): the address is the
  * sender's, already in the endpoint.
  */
-static int
+static uint32_t
 read_epsv(const uint8_t *p, uint32_t n, uint8_t term,
-	  struct alg_endpoint *ep)
+	  struct alg_endpoint *ep, uint32_t *lead)
 {
 	uint8_t d;
 
 	(void)term;
+	(void)lead;
 	if (n <= 3)
 		return 0;
 	d = p[0];
 	if (!rfc2428_delim(d) || p[1] != d || p[2] != d)
 		return 0;
-	return alg_text_port(p, 3, n, d, &ep->port) != 0;
+	return alg_text_port(p, 3, n, d, &ep->port);
 }
 
 /* Per direction, in the order they are tried. */
@@ -245,7 +253,7 @@ static enum match
 match_command(const uint8_t *p, uint32_t n, const struct ftp_command *c,
 	      struct alg_endpoint *ep)
 {
-	uint32_t i = c->len;
+	uint32_t i = c->len, lead = 0, len;
 
 	if (n <= c->len)
 		return same_text(p, c->word, n) ? MATCH_PARTIAL : MATCH_NONE;
@@ -259,9 +267,12 @@ match_command(const uint8_t *p, uint32_t n, const struct ftp_command *c,
 		}
 		i++;
 	}
-	if (!c->read(p + i, n - i, c->term, ep))
+	len = c->read(p + i, n - i, c->term, ep, &lead);
+	if (len == 0)
 		return MATCH_PARTIAL;
 	ep->cmd = c->cmd;
+	ep->off = i + lead;
+	ep->len = len;
 	return MATCH_FULL;
 }
 
@@ -329,6 +340,12 @@ alg_ftp_parse(struct alg_ftp_state *st, int dir, bool established,
  * expected from the peer (the other end of the control connection), from
  * any port, to the announced address (checked to be the sender's own) and
  * port, over TCP, in the control connection's family.
+ *
+ * On a translated connection the sender's own address is the one
+ * conntrack holds for it (tuple[dir].src, before the translation), and the
+ * expectation is built as the kernel builds it, from the other
+ * direction's tuple: from tuple[!dir].src to tuple[!dir].dst (where this
+ * side is seen) at the announced port, which nat_mangle then rewrites.
  */
 static enum alg_verdict
 ftp_help(const struct alg_packet *p, void *state, struct alg_expect *exp)
@@ -337,19 +354,48 @@ ftp_help(const struct alg_packet *p, void *state, struct alg_expect *exp)
 	enum alg_verdict v;
 	bool established = p->ctinfo == NF_CTINFO_ESTABLISHED ||
 			   p->ctinfo == NF_CTINFO_ESTABLISHED_REPLY;
+	const uint32_t *sender = p->tuple ? p->tuple[p->dir != 0].src : p->src;
 
 	v = alg_ftp_parse(state, p->dir, established, p->seq, p->data, p->len,
-			  p->family, p->src, &ep);
+			  p->family, sender, &ep);
 	if (v != ALG_EXPECT)
 		return v;
 	memset(exp, 0, sizeof(*exp));
 	exp->family = p->family;
 	exp->proto = p->proto;
-	memcpy(exp->src, p->dst, sizeof(exp->src));
-	memcpy(exp->dst, ep.addr, sizeof(exp->dst));
+	if (p->tuple) {
+		const struct alg_tuple *other = &p->tuple[p->dir == 0];
+
+		memcpy(exp->src, other->src, sizeof(exp->src));
+		memcpy(exp->dst, other->dst, sizeof(exp->dst));
+	} else {
+		memcpy(exp->src, p->dst, sizeof(exp->src));
+		memcpy(exp->dst, ep.addr, sizeof(exp->dst));
+	}
 	exp->sport = 0;
 	exp->dport = htons(ep.port);
+	exp->nat_dir = p->dir == 0;
+	exp->text_cmd = ep.cmd;
+	exp->text_off = ep.off;
+	exp->text_len = ep.len;
 	return ALG_EXPECT;
+}
+
+/* nf_nat_ftp's rewrite: the announcement becomes the translated address
+ * and the port the expectation got. */
+static int
+ftp_nat_mangle(const struct alg_packet *p, void *state, struct alg_nat *nat)
+{
+	struct alg_endpoint ep;
+
+	(void)state;
+	memset(&ep, 0, sizeof(ep));
+	ep.family = p->family == 6 ? 6 : 4;
+	ep.cmd = nat->exp->text_cmd;
+	ep.off = nat->exp->text_off;
+	ep.len = nat->exp->text_len;
+	return alg_ftp_mangle(nat->buf, nat->len, nat->room, &ep, nat->addr,
+			      ntohs(nat->port), &nat->delta);
 }
 
 /* nf_conntrack_ftp's policy: one expectation per master, 5 minutes. */
@@ -361,6 +407,6 @@ const struct alg_helper alg_helper_ftp = {
 	.min_payload = 1,
 	.policy = { .max_expected = 1, .timeout_s = 5 * 60 },
 	.help = ftp_help,
-	.nat_mangle = NULL,
+	.nat_mangle = ftp_nat_mangle,
 	.state_size = sizeof(struct alg_ftp_state),
 };

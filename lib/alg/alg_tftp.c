@@ -27,6 +27,10 @@ alg_tftp_is_request(const uint8_t *data, uint32_t len)
  * nf_conntrack_tftp's help(): a read or write request expects the server's
  * answer, from any port, to the client's address and port: the reply
  * tuple's source and destination, whichever direction the request took.
+ * On a translated connection that is the reply tuple conntrack holds (the
+ * client as the server sees it, after SNAT), and the expected connection
+ * travels in the master's reply direction (nf_nat_tftp's exp->dir); the
+ * payload names no address, so nothing is rewritten.
  */
 static enum alg_verdict
 tftp_help(const struct alg_packet *p, void *state, struct alg_expect *exp)
@@ -37,10 +41,17 @@ tftp_help(const struct alg_packet *p, void *state, struct alg_expect *exp)
 	memset(exp, 0, sizeof(*exp));
 	exp->family = p->family;
 	exp->proto = p->proto;
-	memcpy(exp->src, p->dir ? p->src : p->dst, sizeof(exp->src));
-	memcpy(exp->dst, p->dir ? p->dst : p->src, sizeof(exp->dst));
+	if (p->tuple) {
+		memcpy(exp->src, p->tuple[1].src, sizeof(exp->src));
+		memcpy(exp->dst, p->tuple[1].dst, sizeof(exp->dst));
+		exp->dport = p->tuple[1].dport;
+	} else {
+		memcpy(exp->src, p->dir ? p->src : p->dst, sizeof(exp->src));
+		memcpy(exp->dst, p->dir ? p->dst : p->src, sizeof(exp->dst));
+		exp->dport = p->dir ? p->dport : p->sport;
+	}
 	exp->sport = 0;
-	exp->dport = p->dir ? p->dport : p->sport;
+	exp->nat_dir = 1;
 	return ALG_EXPECT;
 }
 

@@ -496,6 +496,32 @@ int ct_nat_bind(struct ct_worker *w, struct ct_result *res, bool dst,
 void ct_nat_other(const struct ct_table *t, const struct ct_result *res,
 		  struct ct_key *other);
 
+/* ---- sequence adjustment (helpers under NAT) ---- */
+
+/**
+ * A translated connection's sequence offsets (nf_conntrack_seqadj), left
+ * by its helper changing the length of a TCP payload (FTP through NAT):
+ * both directions' records (lib/alg's alg_seqadj_record() keeps them up
+ * to date). Any thread; each direction's record is read whole, never
+ * half written. A connection without NF_CTS_SEQ_ADJUST has none.
+ *
+ * @return false when it has none (sa zeroed)
+ */
+bool ct_seqadj_get(const struct ct_table *t, const struct ct_conn *c,
+		   struct nf_seqadj sa[2]);
+
+/**
+ * Store direction @p dir's record of a helped connection @p c and mark
+ * it NF_CTS_SEQ_ADJUST: from then on the TCP window check takes the
+ * record off the other direction's acknowledgements, as the kernel's
+ * tcp_in_window does, and the gateway adjusts every packet. One writer
+ * per direction (the lcore running c's helper).
+ * @return 0; -ENOSPC when the table has no NAT array (ct_table_nat_enable)
+ *         or c has no helper
+ */
+int ct_seqadj_set(struct ct_table *t, struct ct_conn *c, int dir,
+		  const struct nf_seqadj *s);
+
 /** Where an expected connection that follows its master's NAT goes. */
 struct ct_nat_follow {
 	uint32_t src[4];  /**< its source becomes this address (SNAT) */

@@ -204,6 +204,7 @@ handle_known(struct ct_worker *w, const struct ct_proto_ops *ops, struct ct_pkt 
 	uint8_t ctinfo, old_state = 0;
 	bool kill;
 	enum ct_pv v;
+	struct nf_seqadj adj;
 
 	if (dir)
 		ctinfo = NF_CTINFO_ESTABLISHED_REPLY;
@@ -214,12 +215,20 @@ handle_known(struct ct_worker *w, const struct ct_proto_ops *ops, struct ct_pkt 
 	else
 		ctinfo = NF_CTINFO_NEW;
 
+	/* a NAT helper changed the other direction's payload lengths: the
+	 * window check takes its offsets off this packet's ack */
+	if (unlikely(st & NF_CTS_SEQ_ADJUST) && ops->proto == IPPROTO_TCP) {
+		ct_seqadj_read(t, c, !dir, &adj);
+		p->seg->ack_adj = &adj;
+	}
 	if (guard)
 		ct_lock(c);
 	old_state = ct_conn_state(ops, c);
 	exp = ct_expires_load(c);
 	left = timeout = secs_left(t, exp, p->now);
 	v = ops->packet(c, dir, p, prm, &status, &timeout);
+	if (unlikely(st & NF_CTS_SEQ_ADJUST) && ops->proto == IPPROTO_TCP)
+		p->seg->ack_adj = NULL; /* adj is this frame's */
 	if (v == CT_PV_REOPEN) {
 		if (guard)
 			ct_unlock(c);

@@ -158,6 +158,9 @@ struct ct_table {
 	/* NAT: a record with NF_CTS_SRC_NAT or NF_CTS_DST_NAT keeps its reply
 	 * tuple here (same index); NULL until ct_table_nat_enable() */
 	struct ct_key *nat;
+	/* NAT helpers: sequence offsets (ct_seqadj.c), same index; allocated
+	 * with the NAT array, read for records with NF_CTS_SEQ_ADJUST */
+	struct ct_seqadj *seqadj;
 	uint32_t n_recs;
 	int socket_id;              /* NUMA socket of the allocations */
 	uint32_t slice;             /* n_recs / n_workers (ring sizes) */
@@ -480,6 +483,28 @@ int ct_expect_table_init(struct ct_table *t, uint32_t max, int socket_id);
 /* An expected connection confirmed / deleted: count it on its master
  * (ct_expect.c). Any RCU reader. */
 void ct_expect_child(struct ct_table *t, const struct ct_conn *c, int delta);
+
+/*
+ * NAT helpers' sequence offsets (ct_seqadj.c), one per record: per
+ * direction a sequence lock (gen, odd while its one writer writes) and the
+ * help_id of the connection the record belongs to, so a reused record's
+ * stale offsets read as none without being cleared.
+ */
+struct ct_seqadj_dir {
+	uint32_t gen;
+	uint32_t id;
+	struct nf_seqadj s;
+};
+
+struct ct_seqadj {
+	struct ct_seqadj_dir dir[2];
+};
+
+/* Allocate the array (ct_table_nat_enable); idempotent. */
+int ct_seqadj_alloc(struct ct_table *t);
+/* Direction dir's record of c, whole; zero when c has none. */
+void ct_seqadj_read(const struct ct_table *t, const struct ct_conn *c, int dir,
+		    struct nf_seqadj *out);
 
 /* Events. */
 void ct_event_emit(struct ct_table *t, struct rte_ring *r, uint64_t *cnt, bool no_state,

@@ -16,9 +16,14 @@ int
 ct_table_nat_enable(struct ct_table *t)
 {
 	struct ct_key *nat;
+	int rc;
 
 	if (__atomic_load_n(&t->nat, __ATOMIC_ACQUIRE) != NULL)
 		return 0;
+	/* helpers under NAT keep sequence offsets: there first */
+	rc = ct_seqadj_alloc(t);
+	if (rc < 0)
+		return rc;
 	nat = rte_zmalloc_socket("ct_nat", (size_t)t->n_recs * sizeof(*nat),
 				 RTE_CACHE_LINE_SIZE, t->socket_id);
 	if (nat == NULL)

@@ -159,6 +159,7 @@ ct_table_free(struct ct_table *t)
 	rte_free(t->rcu);
 	rte_free(t->acct);
 	rte_free(t->nat);
+	rte_free(t->seqadj);
 	rte_free(t->exp);
 	rte_free(t->pool);
 	rte_free(t->cold);

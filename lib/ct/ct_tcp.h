@@ -62,6 +62,11 @@ struct ct_tcp_seg {
 	uint8_t wscale;        /**< window scale option, clamped to 14 */
 	uint8_t opt;           /**< CT_TCP_OPT_* */
 	uint8_t pad;
+	/** NAT: the other direction's sequence offsets when a helper changed
+	 *  its payloads' length (nf_ct_seq_offset): the window check takes
+	 *  them off the ack and SACK before comparing, as tcp_in_window.
+	 *  NULL: none (ct_tcp_seg_from_pkt leaves it so). */
+	const struct nf_seqadj *ack_adj;
 };
 
 #define CT_TCP_OPT_PRESENT   0x01 /**< header longer than 20 bytes */

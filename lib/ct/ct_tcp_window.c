@@ -267,6 +267,15 @@ ct_tcp_in_window(struct ct_tcp *t, int dir, enum ct_tcp_index idx,
 	}
 	if (rst && seq == 0 && t->state == NF_TCP_SYN_SENT)
 		seq = end = s->td_end; /* RST answering a SYN */
+	if (unlikely(seg->ack_adj != NULL)) {
+		/* NAT helpers changed the receiver's payload lengths: its
+		 * peer acknowledges the numbers it saw, the receiver's own
+		 * are before the change (nf_ct_seq_offset at ack - 1) */
+		uint32_t off = (uint32_t)nf_seqadj_offset(seg->ack_adj, ack - 1);
+
+		ack -= off;
+		sack -= off;
+	}
 
 	if (!ct_seq_before(seq, s->td_maxend + 1)) { /* I */
 		uint32_t overshot = end - s->td_maxend + 1;

@@ -124,6 +124,33 @@ const char *nf_ctstatus_name(unsigned bit);
 /** Bit of a status name, 0 if unknown. */
 unsigned nf_ctstatus_parse(const char *name);
 
+/* ---- sequence adjustment: struct nf_ct_seqadj ---- */
+
+/**
+ * One direction's record of the payload length changes a helper made
+ * under NAT (nf_conntrack_seqadj): segments of that direction after
+ * correction_pos are shifted by offset_after, those up to it (the changed
+ * segment itself and retransmissions of earlier data) by offset_before.
+ * lib/alg keeps it up to date and rewrites packets by it (alg_seqadj_*),
+ * lib/ct stores it per connection and reads it in the TCP window check,
+ * as the kernel's tcp_in_window does. Zero: nothing changed.
+ */
+struct nf_seqadj {
+	uint32_t correction_pos; /**< sequence number of the last changed segment */
+	int32_t offset_before;   /**< offset up to and at correction_pos */
+	int32_t offset_after;    /**< offset after it */
+};
+
+/** The offset of sequence number @p seq (nf_ct_seq_offset): after the
+ *  correction position (wraparound order) offset_after, else
+ *  offset_before. */
+static inline int32_t
+nf_seqadj_offset(const struct nf_seqadj *s, uint32_t seq)
+{
+	return (int32_t)(seq - s->correction_pos) > 0 ? s->offset_after
+						      : s->offset_before;
+}
+
 /* ---- TCP flags ---- */
 
 /** X(id, bit) of the TCP header's flag byte, in iptables' --tcp-flags order. */

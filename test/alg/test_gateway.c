@@ -76,6 +76,59 @@ ct_expect_create(struct ct_table *t, const struct ct_ref *master,
 	return 0;
 }
 
+/* Not translated: the NAT path (gateway_nat.c) must not be taken. */
+uint32_t
+ct_conn_status(const struct ct_conn *c)
+{
+	(void)c;
+	return NF_CTS_CONFIRMED;
+}
+
+void
+ct_conn_get_tuple(const struct ct_table *t, const struct ct_conn *c, int dir,
+		  struct ct_key *k)
+{
+	(void)t;
+	(void)c;
+	(void)dir;
+	(void)k;
+	abort();
+}
+
+bool
+ct_seqadj_get(const struct ct_table *t, const struct ct_conn *c, struct nf_seqadj sa[2])
+{
+	(void)t;
+	(void)c;
+	(void)sa;
+	abort();
+}
+
+int
+ct_seqadj_set(struct ct_table *t, struct ct_conn *c, int dir, const struct nf_seqadj *s)
+{
+	(void)t;
+	(void)c;
+	(void)dir;
+	(void)s;
+	abort();
+}
+
+int
+ct_expect_create_nat(struct ct_table *t, const struct ct_ref *master,
+		     const struct ct_key *tuple, uint32_t timeout_s, uint64_t now,
+		     uint32_t *slot, const struct ct_expect_nat *nat)
+{
+	(void)t;
+	(void)master;
+	(void)tuple;
+	(void)timeout_s;
+	(void)now;
+	(void)slot;
+	(void)nat;
+	abort();
+}
+
 /* A TFTP read request from 10.(i)/16 to 10.0.0.2:69. */
 static struct rte_mbuf *
 rrq(struct rte_mempool *mp, uint32_t i)

@@ -8,6 +8,9 @@
  * when the master goes; table full; the /proc/net/nf_conntrack_expect
  * line for IPv4 and IPv6; a ref that outlives its connection.
  */
+#include <errno.h>
+#include <pthread.h>
+
 #include "ct_test_util.h"
 #include "test.h"
 
@@ -313,6 +316,134 @@ test_ipv6_and_udp_format(void)
 	teardown();
 }
 
+/*
+ * NAT helpers (issue 14 item 6): a master's sequence offsets are kept by
+ * the table once it has its NAT array, read back whole, and the TCP
+ * window check of the other direction takes them off its acks: the
+ * server's ack of a PORT rewritten 2 bytes longer is 2 past the client's
+ * own numbers, INVALID without the offsets.
+ */
+static struct ct_result
+seg(const struct tu_flow *f, int rev, uint8_t flags, uint32_t seq, uint32_t ack,
+    uint16_t plen, uint64_t now)
+{
+	return tu_one(w0, tu_tcp(f, rev, flags, seq, ack, plen, 0), now);
+}
+
+static void
+test_seqadj(void)
+{
+	static const struct tu_flow a = { "10.10.1.2", "10.10.2.2", IPPROTO_TCP, 40001, 21 };
+	static const struct tu_flow b = { "10.10.1.2", "10.10.2.2", IPPROTO_TCP, 40002, 21 };
+	struct nf_seqadj rec = { .correction_pos = 1001, .offset_before = 0,
+				 .offset_after = 2 }, got[2];
+	struct ct_result r;
+	struct ct_ref ref;
+	struct ct_conn *ca, *cb;
+	uint64_t now = SEC(1);
+	const struct tu_flow *f;
+
+	setup(16);
+	ca = master(&a, now, &ref);
+	cb = master(&b, now, &ref);
+	for (f = &a; f != NULL; f = f == &a ? &b : NULL) {
+		CHECK_EQ(seg(f, 1, 0x12, 5000, 1001, 0, now).ctinfo, NF_CTINFO_ESTABLISHED_REPLY);
+		CHECK_EQ(seg(f, 0, 0x10, 1001, 5001, 0, now).ctinfo, NF_CTINFO_ESTABLISHED);
+		/* the PORT, 20 bytes as the client sent it */
+		CHECK_EQ(seg(f, 0, 0x18, 1001, 5001, 20, now).ctinfo, NF_CTINFO_ESTABLISHED);
+	}
+	/* no NAT array: nowhere to keep them */
+	CHECK_EQ(ct_seqadj_set(tbl, ca, 0, &rec), -ENOSPC);
+	CHECK_EQ(ct_table_nat_enable(tbl), 0);
+	CHECK(!ct_seqadj_get(tbl, ca, got));
+	CHECK_EQ(ct_seqadj_set(tbl, ca, 0, &rec), 0);
+	CHECK(ct_conn_status(ca) & NF_CTS_SEQ_ADJUST);
+	CHECK(!(ct_conn_status(cb) & NF_CTS_SEQ_ADJUST));
+	CHECK(ct_seqadj_get(tbl, ca, got));
+	CHECK_EQ(got[0].correction_pos, 1001);
+	CHECK_EQ(got[0].offset_before, 0);
+	CHECK_EQ(got[0].offset_after, 2);
+	/* the other direction has none (its slot may hold a former record's) */
+	CHECK_EQ(got[1].correction_pos | (uint32_t)got[1].offset_before |
+		 (uint32_t)got[1].offset_after, 0);
+
+	/* the server got 22 bytes and says so */
+	r = seg(&a, 1, 0x10, 5001, 1023, 0, now);
+	CHECK_EQ(r.ctinfo, NF_CTINFO_ESTABLISHED_REPLY);
+	r = seg(&b, 1, 0x10, 5001, 1023, 0, now);
+	CHECK_EQ(r.ctinfo, NF_CTINFO_INVALID);
+	/* past even the adjusted end: INVALID with the offsets too */
+	r = seg(&a, 1, 0x10, 5001, 1024, 0, now);
+	CHECK_EQ(r.ctinfo, NF_CTINFO_INVALID);
+	teardown();
+
+	/* a connection without a helper keeps none */
+	setup(16);
+	CHECK_EQ(ct_table_nat_enable(tbl), 0);
+	r = seg(&a, 0, SYN, 1000, 0, 0, now);
+	CHECK(r.conn != NULL);
+	CHECK_EQ(ct_seqadj_set(tbl, r.conn, 0, &rec), -ENOSPC);
+	teardown();
+}
+
+/*
+ * The records are read whole while their writer writes: a reader thread
+ * never sees one record's position with another's offsets (the writer
+ * keeps pos == before and after == before + 1 in every record it stores).
+ */
+struct seqlock_run {
+	struct ct_conn *c;
+	uint32_t n;
+	int done;
+	uint64_t torn, reads;
+};
+
+static void *
+seqlock_writer(void *arg)
+{
+	struct seqlock_run *r = arg;
+	uint32_t i;
+
+	for (i = 2; i <= r->n; i++) {
+		struct nf_seqadj rec = { .correction_pos = i, .offset_before = (int32_t)i,
+					 .offset_after = (int32_t)i + 1 };
+
+		ct_seqadj_set(tbl, r->c, 1, &rec);
+	}
+	__atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void
+test_seqadj_torn(void)
+{
+	static const struct tu_flow a = { "10.10.1.9", "10.10.2.2", IPPROTO_TCP, 40009, 21 };
+	struct nf_seqadj rec = { .correction_pos = 1, .offset_before = 1, .offset_after = 2 };
+	struct seqlock_run run = { .n = 200000 };
+	struct ct_ref ref;
+	pthread_t th;
+
+	setup(16);
+	CHECK_EQ(ct_table_nat_enable(tbl), 0);
+	run.c = master(&a, SEC(1), &ref);
+	CHECK_EQ(ct_seqadj_set(tbl, run.c, 1, &rec), 0);
+	CHECK_EQ(pthread_create(&th, NULL, seqlock_writer, &run), 0);
+	while (!__atomic_load_n(&run.done, __ATOMIC_ACQUIRE)) {
+		struct nf_seqadj got[2];
+
+		ct_seqadj_get(tbl, run.c, got);
+		run.reads++;
+		if ((uint32_t)got[1].offset_before != got[1].correction_pos ||
+		    got[1].offset_after != got[1].offset_before + 1)
+			run.torn++;
+	}
+	pthread_join(th, NULL);
+	printf("seqadj: %lu reads during %u writes, %lu torn\n", (unsigned long)run.reads,
+	       run.n, (unsigned long)run.torn);
+	CHECK_EQ(run.torn, 0);
+	teardown();
+}
+
 int
 main(void)
 {
@@ -322,5 +453,7 @@ main(void)
 	test_one_per_master_and_clash();
 	test_lapse_orphan_full();
 	test_ipv6_and_udp_format();
+	test_seqadj();
+	test_seqadj_torn();
 	TEST_MAIN_END();
 }

@@ -759,6 +759,52 @@ test_sack(void)
 	CHECK_EQ(c.t.dir[1].td_maxwin, WIN);
 }
 
+/*
+ * NAT helpers (issue 14 item 6): the client's PORT at C1 was rewritten 2
+ * bytes longer, so the server acknowledges numbers 2 past the client's
+ * own. The window check takes the client's offsets off the server's ack
+ * and SACK (tcp_in_window's receiver_offset, from nf_ct_seq_offset at
+ * ack - 1): without them those acks are over the upper bound.
+ */
+static void
+test_seqadj(void)
+{
+	struct conn c;
+	uint32_t C1 = C_ISN + 1, S1 = S_ISN + 1;
+	struct hs h = { .cwin = WIN, .swin = WIN, .ack_win = WIN, .cws = -1, .sws = -1,
+			.csack = true, .ssack = true };
+	struct nf_seqadj cli = { .correction_pos = C1, .offset_before = 0,
+				 .offset_after = 2 };
+	struct ct_tcp_seg s;
+
+	CHECK(handshake(&c, &h));
+	CHECK_EQ(feed(&c, O, F_PA, C1, S1, WIN, 20), V_ACCEPT); /* the PORT as sent */
+	s = seg_of(F_A, S1, C1 + 22, WIN, 0);
+	CHECK_EQ(feed_seg(&c, R, &s), V_INVALID);
+	s.ack_adj = &cli;
+	CHECK_EQ(feed_seg(&c, R, &s), V_ACCEPT);
+	CHECK_EQ(c.t.dir[1].td_maxack, C1 + 20); /* in the client's numbers */
+	/* past what the client sent even with the offset: still INVALID */
+	s = seg_of(F_A, S1, C1 + 23, WIN, 0);
+	s.ack_adj = &cli;
+	CHECK_EQ(feed_seg(&c, R, &s), V_INVALID);
+	/* an ack up to the change is not moved */
+	s = seg_of(F_A, S1, C1, WIN, 0);
+	s.ack_adj = &cli;
+	CHECK_EQ(feed_seg(&c, R, &s), V_ACCEPT);
+
+	/* SACK edges move with the ack: 1000 more bytes, the server has
+	 * them all, its first segment lost (2 past each in its numbers) */
+	CHECK_EQ(feed(&c, O, F_PA, C1 + 20, S1, WIN, 1000), V_ACCEPT);
+	s = seg_of(F_A, S1, C1 + 22, WIN, 0);
+	s.sack = C1 + 1022;
+	s.opt = CT_TCP_OPT_PRESENT | CT_TCP_OPT_SACK;
+	CHECK_EQ(feed_seg(&c, R, &s), V_INVALID);
+	s.ack_adj = &cli;
+	CHECK_EQ(feed_seg(&c, R, &s), V_ACCEPT);
+	CHECK_EQ(c.t.dir[0].td_maxend, C1 + 1020 + WIN); /* sack + win, own numbers */
+}
+
 static void
 test_be_liberal(void)
 {
@@ -1308,6 +1354,7 @@ run_cases(void)
 	test_window_bounds();
 	test_window_scale();
 	test_sack();
+	test_seqadj();
 	test_be_liberal();
 	test_rst();
 	test_reopen();

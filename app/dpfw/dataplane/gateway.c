@@ -26,45 +26,17 @@
  * asked to search the whole expectation table.
  */
 #include <stdio.h>
+#include <rte_cycles.h>
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
 #include <rte_malloc.h>
 #include <rte_mbuf_dyn.h>
 #include <rte_tcp.h>
 
-#include "alg.h"
-#include "dpfw.h"
-
-/* What the worker tells the gateway about a packet. */
-struct gw_tag {
-	struct ct_ref ref;
-	uint8_t dir;     /* 0 original, 1 reply */
-	uint8_t ctinfo;  /* enum nf_ctinfo */
-};
-
-/* What a gateway keeps per helped connection: its last expectation, then
- * its helper's state (alg_helper.state_size bytes). */
-struct gw_conn {
-	uint64_t key;                  /* ref_key() of its connection */
-	uint32_t exp_slot;             /* its last expectation (ct_expect_create) */
-	uint32_t used;                 /* in the table */
-	uint64_t state[];              /* the helper's, zeroed when created */
-};
+#include "gateway.h"
 
 /* Entries the sweep looks at per entry created. */
 #define GW_SWEEP_STEP 8
-
-struct dpfw_alg {
-	struct rte_hash *conns;        /* ref_key() -> index in conn[] */
-	uint8_t *conn;                 /* entries of conn_size bytes */
-	size_t conn_size;
-	uint32_t *free_idx;
-	uint32_t n_free;
-	uint32_t n_conns;              /* entries in conn[] */
-	uint32_t sweep_at;             /* the sweep's cursor in conn[] */
-	uint64_t swept;                /* entries the sweep looked at (tests) */
-	uint8_t buf[UINT16_MAX + 1];   /* a payload that spans mbuf segments */
-};
 
 static int tag_offset = -1;
 
@@ -159,6 +131,7 @@ dpfw_alg_create(struct dpfw *d, struct dpfw_lcore *l, unsigned lcore_id)
 		a->free_idx[i] = n - 1 - i;
 	a->n_free = n;
 	a->n_conns = n;
+	a->rand = rte_rdtsc() ^ ((uint64_t)lcore_id << 32) ^ 0x9e3779b97f4a7c15ull;
 	l->alg = a;
 	return 0;
 }
@@ -217,8 +190,8 @@ dpfw_alg_swept(const struct dpfw_lcore *l)
 
 /* The connection's gateway state, created fresh; NULL when the table is
  * full (FTP lines are then not parsed, expectations found by a search). */
-static struct gw_conn *
-conn_state(struct dpfw *d, struct dpfw_alg *a, const struct ct_ref *r)
+struct gw_conn *
+gw_conn_state(struct dpfw *d, struct dpfw_alg *a, const struct ct_ref *r)
 {
 	struct gw_conn *c;
 	void *data;
@@ -243,6 +216,57 @@ conn_state(struct dpfw *d, struct dpfw_alg *a, const struct ct_ref *r)
 	return c;
 }
 
+bool
+gw_reads(const struct alg_helper *h, const struct gw_tag *t, const struct pkt_meta *meta)
+{
+	return meta->tuple.proto == h->proto && meta->payload_len >= h->min_payload &&
+	       (!h->established_only || t->ctinfo == NF_CTINFO_ESTABLISHED ||
+		t->ctinfo == NF_CTINFO_ESTABLISHED_REPLY);
+}
+
+bool
+gw_packet_of(struct dpfw_alg *a, struct rte_mbuf *m, const struct gw_tag *t,
+	     const struct pkt_meta *meta, struct alg_packet *p)
+{
+	const struct pkt_tuple *tu = &meta->tuple;
+
+	p->family = tu->family;
+	p->proto = tu->proto;
+	p->dir = t->dir;
+	p->ctinfo = t->ctinfo;
+	memcpy(p->src, tu->src, sizeof(p->src));
+	memcpy(p->dst, tu->dst, sizeof(p->dst));
+	p->sport = tu->sport;
+	p->dport = tu->dport;
+	p->seq = 0;
+	p->tuple = NULL;
+	if (tu->proto == IPPROTO_TCP) {
+		struct rte_tcp_hdr th_copy;
+		const struct rte_tcp_hdr *th = rte_pktmbuf_read(m, meta->l4_off,
+								 sizeof(th_copy), &th_copy);
+
+		if (!th)
+			return false;
+		p->seq = rte_be_to_cpu_32(th->sent_seq);
+	}
+	p->len = meta->payload_len;
+	p->data = rte_pktmbuf_read(m, meta->payload_off, p->len, a->buf);
+	return p->data != NULL;
+}
+
+void
+gw_expect_key(const struct alg_expect *exp, const struct ct_conn *c, struct ct_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	memcpy(k->src, exp->src, sizeof(k->src));
+	memcpy(k->dst, exp->dst, sizeof(k->dst));
+	k->sport = exp->sport;
+	k->dport = exp->dport;
+	k->proto = exp->proto;
+	k->family = exp->family;
+	k->zone = ct_conn_zone(c);
+}
+
 /*
  * Run the connection's helper on a packet: its payload handler (lib/alg)
  * decides, and what it expects becomes an expectation in the master's
@@ -254,45 +278,22 @@ help_packet(struct dpfw *d, struct dpfw_lcore *l, struct rte_mbuf *m,
 	    const struct alg_helper *h)
 {
 	struct dpfw_alg *a = l->alg;
-	const struct pkt_tuple *tu = &meta->tuple;
 	struct gw_conn *st = NULL;
 	struct alg_packet p;
 	struct alg_expect exp;
 	enum alg_verdict v;
 	struct ct_key k;
 
-	if (tu->proto != h->proto || meta->payload_len < h->min_payload ||
-	    (h->established_only && t->ctinfo != NF_CTINFO_ESTABLISHED &&
-	     t->ctinfo != NF_CTINFO_ESTABLISHED_REPLY))
+	if (!gw_reads(h, t, meta))
 		return true;
 	if (h->state_size != 0) {
-		st = conn_state(d, a, &t->ref);
+		st = gw_conn_state(d, a, &t->ref);
 		if (!st) {
 			l->stats.alg_nostate++;
 			return true;
 		}
 	}
-	p.family = tu->family;
-	p.proto = tu->proto;
-	p.dir = t->dir;
-	p.ctinfo = t->ctinfo;
-	memcpy(p.src, tu->src, sizeof(p.src));
-	memcpy(p.dst, tu->dst, sizeof(p.dst));
-	p.sport = tu->sport;
-	p.dport = tu->dport;
-	p.seq = 0;
-	if (tu->proto == IPPROTO_TCP) {
-		struct rte_tcp_hdr th_copy;
-		const struct rte_tcp_hdr *th = rte_pktmbuf_read(m, meta->l4_off,
-								 sizeof(th_copy), &th_copy);
-
-		if (!th)
-			return true;
-		p.seq = rte_be_to_cpu_32(th->sent_seq);
-	}
-	p.len = meta->payload_len;
-	p.data = rte_pktmbuf_read(m, meta->payload_off, p.len, a->buf);
-	if (!p.data)
+	if (!gw_packet_of(a, m, t, meta, &p))
 		return true;
 	v = h->help(&p, st ? st->state : NULL, &exp);
 	if (v == ALG_PASS)
@@ -302,21 +303,14 @@ help_packet(struct dpfw *d, struct dpfw_lcore *l, struct rte_mbuf *m,
 		return false;
 	}
 	if (st == NULL)
-		st = conn_state(d, a, &t->ref);
+		st = gw_conn_state(d, a, &t->ref);
 	if (st == NULL) {
 		/* nowhere to remember the master's expectation: one per master
 		 * could only be kept by searching the whole expectation table */
 		l->stats.alg_nostate++;
 		return false;
 	}
-	memset(&k, 0, sizeof(k));
-	memcpy(k.src, exp.src, sizeof(k.src));
-	memcpy(k.dst, exp.dst, sizeof(k.dst));
-	k.sport = exp.sport;
-	k.dport = exp.dport;
-	k.proto = exp.proto;
-	k.family = exp.family;
-	k.zone = ct_conn_zone(c);
+	gw_expect_key(&exp, c, &k);
 	if (ct_expect_create(d->ct, &t->ref, &k, h->policy.timeout_s, dpfw_ct_now(d),
 			     &st->exp_slot) < 0) {
 		/* netfilter: "cannot add expectation", the packet is dropped */
@@ -331,7 +325,7 @@ bool
 dpfw_alg_packet(struct dpfw *d, struct dpfw_lcore *l, struct rte_mbuf *m)
 {
 	const struct gw_tag *t = tag_of(m);
-	const struct ct_conn *c = ct_conn_deref(d->ct, &t->ref);
+	struct ct_conn *c = ct_conn_deref(d->ct, &t->ref);
 	const struct alg_helper *h;
 	struct pkt_meta meta;
 
@@ -339,5 +333,7 @@ dpfw_alg_packet(struct dpfw *d, struct dpfw_lcore *l, struct rte_mbuf *m)
 	    !(meta.flags & PKT_F_L4))
 		return true; /* connection gone meanwhile: nothing to parse for */
 	h = alg_helper_get(ct_conn_helper(c));
+	if (unlikely(ct_conn_status(c) & NF_CTS_NAT_MASK))
+		return gw_nat_packet(d, l, m, t, &meta, c, h);
 	return h == NULL || help_packet(d, l, m, t, &meta, c, h);
 }
