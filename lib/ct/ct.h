@@ -142,6 +142,8 @@ void ct_worker_free(struct ct_worker *w);
 #define CT_RES_DROP        0x02 /**< drop the packet (table full) */
 #define CT_RES_REPLY       0x04 /**< packet in the reply direction */
 #define CT_RES_IGNORED     0x08 /**< tracker ignored it (TCP IG): no refresh */
+#define CT_RES_NAT_FOLLOW  0x10 /**< NEW from an expectation that follows its
+				 *   master's NAT: ct_nat_follow() */
 
 /** Why a packet got no entry or was special, X(name, text). */
 #define CT_REASONS(X)                                          \
@@ -431,6 +433,80 @@ uint32_t ct_expect_count(const struct ct_table *t);
  * "299 l3proto = 2 proto=6 src=A dst=B sport=0 dport=2000 ftp".
  */
 int ct_format_expect(const struct ct_expect_view *e, char *buf, size_t len);
+
+/**
+ * ct_expect_create() for a helper under NAT (netfilter's expectfn
+ * nf_nat_follow_master): the connection made from this expectation gets
+ * its master's translation (ct_nat_follow()).
+ */
+struct ct_expect_nat {
+	uint16_t saved_port; /**< network order: the port the payload announced
+			      *   before it was mangled */
+	uint8_t dir;         /**< the master's direction the expected
+			      *   connection travels: 0 original (passive FTP),
+			      *   1 reply (active FTP, TFTP) */
+};
+int ct_expect_create_nat(struct ct_table *t, const struct ct_ref *master,
+			 const struct ct_key *tuple, uint32_t timeout_s, uint64_t now,
+			 uint32_t *slot, const struct ct_expect_nat *nat);
+
+/* ---- NAT bindings (lib/nat decides them; the table keeps them) ---- */
+
+/**
+ * Allocate the table's NAT array (a translated reply tuple per record,
+ * 40 bytes each): the control thread, before a ruleset with NAT targets
+ * goes live. Idempotent; never freed before the table.
+ * @return 0 or -ENOMEM
+ */
+int ct_table_nat_enable(struct ct_table *t);
+bool ct_table_nat_enabled(const struct ct_table *t);
+
+/**
+ * Would the translated original tuple @p tr clash: is its inverse (the
+ * reply tuple it would give) in use, as either tuple of a connection in
+ * the table or of a first packet of this worker's current burst other than
+ * @p self's (netfilter's nf_nat_used_tuple)? Worker, between classify and
+ * confirm.
+ */
+bool ct_nat_used(const struct ct_worker *w, const struct ct_result *self,
+		 const struct ct_key *tr);
+
+/**
+ * An unconfirmed result's original tuple as the bindings made so far
+ * translate it (the inverse of its current reply tuple).
+ * @return false for a result that is not unconfirmed
+ */
+bool ct_nat_current(const struct ct_worker *w, const struct ct_result *res,
+		    struct ct_key *cur);
+
+/**
+ * Bind an unconfirmed result's connection: @p tr is its original tuple
+ * translated (from ct_nat_current(), source side changed for SNAT, @p dst
+ * false; destination side for DNAT); its reply tuple becomes tr's inverse
+ * (ct_confirm() inserts that), NF_CTS_SRC_NAT_DONE / DST_NAT_DONE is set,
+ * and NF_CTS_SRC_NAT / DST_NAT when tr differs (res->state_bits follows).
+ * A changed tuple needs ct_table_nat_enable().
+ * @return 0, -EINVAL (not unconfirmed, or no NAT array)
+ */
+int ct_nat_bind(struct ct_worker *w, struct ct_result *res, bool dst,
+		const struct ct_key *tr);
+
+/** The tuple of the other direction of a result's connection (lib/nat's
+ *  `other`: what a packet is rewritten from). */
+void ct_nat_other(const struct ct_table *t, const struct ct_result *res,
+		  struct ct_key *other);
+
+/** Where an expected connection that follows its master's NAT goes. */
+struct ct_nat_follow {
+	uint32_t src[4];  /**< its source becomes this address (SNAT) */
+	uint32_t dst[4];  /**< its destination this address (DNAT) */
+	uint16_t dport;   /**< ... and this port, network order */
+};
+
+/** For a CT_RES_NAT_FOLLOW result: the translation it follows.
+ *  @return false for any other result */
+bool ct_nat_follow(const struct ct_worker *w, const struct ct_result *res,
+		   struct ct_nat_follow *f);
 
 /* ---- events ---- */
 

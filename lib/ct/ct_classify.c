@@ -132,6 +132,8 @@ handle_new(struct ct_worker *w, const struct ct_proto_ops *ops, struct ct_pkt *p
 	c->owner = (uint8_t)w->id;
 	c->tuple = *key;
 
+	pd = &w->pend[w->n_pend];
+	pd->nat = 0;
 	/* netfilter looks for an expectation as it creates the entry, before
 	 * the tracker has seen the packet: a match is used up either way */
 	if (unlikely(atomic_load_explicit(&t->exp_count, memory_order_relaxed) != 0)) {
@@ -142,10 +144,12 @@ handle_new(struct ct_worker *w, const struct ct_proto_ops *ops, struct ct_pkt *p
 			c->mark = ct_rec(t, e.master)->mark;
 			c->help_id = e.master;
 			c->children = (uint16_t)e.master_id;
+			pd->nat = e.nat;
+			pd->master = e.master;
+			pd->nat_port = e.nat_port;
 			w->cnt[CT_CNT_expected]++;
 		}
 	}
-	pd = &w->pend[w->n_pend];
 	pd->key[0] = *key;
 	pd->hash[0] = hash;
 	if (!ct_key_invert(key, &pd->key[1]) || !ops->new(c, p, prm)) {
@@ -173,6 +177,8 @@ handle_new(struct ct_worker *w, const struct ct_proto_ops *ops, struct ct_pkt *p
 	account(t, c, 0, p->meta);
 	set_result(r, status & NF_CTS_EXPECTED ? NF_CTINFO_RELATED : NF_CTINFO_NEW, c, status);
 	r->flags |= CT_RES_UNCONFIRMED;
+	if (pd->nat & CT_EXP_NAT_FOLLOW)
+		r->flags |= CT_RES_NAT_FOLLOW;
 	r->pend = w->n_pend++;
 	w->cnt[CT_CNT_new]++;
 }

@@ -17,7 +17,7 @@ ct_snapshot(const struct ct_table *t, const struct ct_conn *c, uint64_t now,
 
 	memset(s, 0, sizeof(*s));
 	for (d = 0; d < 2; d++)
-		ct_conn_tuple(c, d, &s->tuple[d]);
+		ct_conn_tuple(t, c, d, &s->tuple[d]);
 	if (t->acct) {
 		const struct ct_acct *a = &t->acct[ct_rec_idx(t, c)];
 

@@ -180,6 +180,14 @@ ct_expect_create(struct ct_table *t, const struct ct_ref *master,
 		 const struct ct_key *tuple, uint32_t timeout_s, uint64_t now,
 		 uint32_t *slot)
 {
+	return ct_expect_create_nat(t, master, tuple, timeout_s, now, slot, NULL);
+}
+
+int
+ct_expect_create_nat(struct ct_table *t, const struct ct_ref *master,
+		     const struct ct_key *tuple, uint32_t timeout_s, uint64_t now,
+		     uint32_t *slot, const struct ct_expect_nat *nat)
+{
 	const struct ct_conn *mc = ct_conn_deref(t, master);
 	uint32_t h, i, st, free_st = 0;
 	struct ct_exp_slot *s, *free_slot = NULL;
@@ -227,6 +235,8 @@ ct_expect_create(struct ct_table *t, const struct ct_ref *master,
 	s->master = master->idx;
 	s->master_id = master->id;
 	s->helper = mc->helper;
+	s->nat = nat == NULL ? 0 : CT_EXP_NAT_FOLLOW | (nat->dir ? CT_EXP_NAT_REPLY : 0);
+	s->nat_port = nat == NULL ? 0 : nat->saved_port;
 	s->expires = now + (uint64_t)timeout_s * t->hz;
 	s->tuple = *tuple;
 	s->tuple.sport = 0;

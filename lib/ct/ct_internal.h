@@ -122,11 +122,18 @@ struct ct_acct {
 	uint64_t bytes[2];
 };
 
+/* ct_exp_slot.nat */
+#define CT_EXP_NAT_FOLLOW 0x01 /* the connection follows its master's NAT */
+#define CT_EXP_NAT_REPLY  0x02 /* ... travelling in the master's reply direction */
+
 /* Per-burst pending insert: the keys of an unconfirmed record. */
 struct ct_pend {
 	struct ct_key key[2];
 	uint32_t hash[2];
 	uint32_t idx;
+	uint32_t master;       /* expected with follow-master NAT: the master */
+	uint16_t nat_port;     /* ... and the port its payload announced */
+	uint8_t nat;           /* CT_EXP_NAT_* of the expectation, 0 none */
 };
 
 /* One expectation (ct_expect.c): 64 bytes. */
@@ -135,7 +142,9 @@ struct ct_exp_slot {
 	uint32_t master;       /* master record index */
 	uint32_t master_id;    /* the master's help_id */
 	uint8_t helper;        /* master's enum nf_helper (listed) */
-	uint8_t pad[3];
+	uint8_t nat;           /* CT_EXP_NAT_* (ct_expect_create_nat) */
+	uint16_t nat_port;     /* follow master: the port announced before
+				* mangling (network order) */
 	uint64_t expires;      /* tick */
 	struct ct_key tuple;   /* expected original tuple; sport 0: any */
 };
@@ -146,7 +155,11 @@ struct ct_table {
 	struct ct_conn *recs;       /* n_recs records, contiguous */
 	struct ct_cold *cold;       /* n_recs, same index */
 	struct ct_acct *acct;       /* NULL without conf.acct */
+	/* NAT: a record with NF_CTS_SRC_NAT or NF_CTS_DST_NAT keeps its reply
+	 * tuple here (same index); NULL until ct_table_nat_enable() */
+	struct ct_key *nat;
 	uint32_t n_recs;
+	int socket_id;              /* NUMA socket of the allocations */
 	uint32_t slice;             /* n_recs / n_workers (ring sizes) */
 	uint16_t n_workers;
 	uint32_t hz;
@@ -356,12 +369,23 @@ ct_tm(const struct ct_table *t, const struct ct_conn *c)
 	return &ct_cold(t, c)->timer;
 }
 
-/* The record's tuple in direction dir (1: the reply tuple, rebuilt). */
+/* Does the record keep its reply tuple in the NAT array? (Set before
+ * the record is confirmed, so stable while it is in the table.) */
+static inline bool
+ct_conn_natted(const struct ct_conn *c)
+{
+	return (__atomic_load_n(&c->status, __ATOMIC_RELAXED) & NF_CTS_NAT_MASK) != 0;
+}
+
+/* The record's tuple in direction dir (1: the reply tuple: the NAT
+ * array's, or the original inverted with the reply ports). */
 static inline void
-ct_conn_tuple(const struct ct_conn *c, int dir, struct ct_key *k)
+ct_conn_tuple(const struct ct_table *t, const struct ct_conn *c, int dir, struct ct_key *k)
 {
 	*k = c->tuple;
-	if (dir) {
+	if (dir && ct_conn_natted(c)) {
+		*k = t->nat[c - t->recs];
+	} else if (dir) {
 		memcpy(k->src, c->tuple.dst, sizeof(k->src));
 		memcpy(k->dst, c->tuple.src, sizeof(k->dst));
 		k->sport = c->rport[0];
@@ -369,22 +393,29 @@ ct_conn_tuple(const struct ct_conn *c, int dir, struct ct_key *k)
 	}
 }
 
-/* Does k name record c in direction dir? Compared as 64-bit words. */
+/* Does k name record c in direction dir? Compared as 64-bit words; a
+ * translated reply tuple is compared as it sits in the NAT array. */
 static inline bool
-ct_conn_key_eq(const struct ct_conn *c, int dir, const struct ct_key *k)
+ct_conn_key_eq(const struct ct_table *t, const struct ct_conn *c, int dir,
+	       const struct ct_key *k)
 {
 	const uint64_t *a = (const uint64_t *)(const void *)k;
 	const uint64_t *o = (const uint64_t *)(const void *)&c->tuple;
 	uint64_t d;
 
-	if (!dir)
-		return ((a[0] ^ o[0]) | (a[1] ^ o[1]) | (a[2] ^ o[2]) | (a[3] ^ o[3]) |
-			(a[4] ^ o[4])) == 0;
-	/* reply: src <-> dst, then the reply ports with proto, family, zone */
-	d = (a[0] ^ o[2]) | (a[1] ^ o[3]) | (a[2] ^ o[0]) | (a[3] ^ o[1]);
-	return (d | (uint64_t)((k->sport ^ c->rport[0]) | (k->dport ^ c->rport[1]) |
-			       (k->proto ^ c->tuple.proto) | (k->family ^ c->tuple.family) |
-			       (k->zone ^ c->tuple.zone))) == 0;
+	if (dir && unlikely(ct_conn_natted(c)))
+		o = (const uint64_t *)(const void *)&t->nat[c - t->recs];
+	else if (dir) {
+		/* reply: src <-> dst, then the reply ports with proto,
+		 * family, zone */
+		d = (a[0] ^ o[2]) | (a[1] ^ o[3]) | (a[2] ^ o[0]) | (a[3] ^ o[1]);
+		return (d | (uint64_t)((k->sport ^ c->rport[0]) | (k->dport ^ c->rport[1]) |
+				       (k->proto ^ c->tuple.proto) |
+				       (k->family ^ c->tuple.family) |
+				       (k->zone ^ c->tuple.zone))) == 0;
+	}
+	return ((a[0] ^ o[0]) | (a[1] ^ o[1]) | (a[2] ^ o[2]) | (a[3] ^ o[3]) |
+		(a[4] ^ o[4])) == 0;
 }
 
 /* ct_hash's eq: val is record index << 1 | direction. */
@@ -393,7 +424,7 @@ ct_hash_eq_rec(const void *ctx, uint32_t val, const void *key)
 {
 	const struct ct_table *t = ctx;
 
-	return ct_conn_key_eq(&t->recs[val >> 1], (int)(val & 1), key);
+	return ct_conn_key_eq(t, &t->recs[val >> 1], (int)(val & 1), key);
 }
 
 static inline uint32_t

@@ -95,6 +95,7 @@ ct_table_create(const struct ct_table_conf *conf, struct ct_table **tp)
 	t->n_recs = (uint32_t)n_recs;
 	t->slice = t->n_recs / conf->n_workers;
 	t->hz = conf->hz;
+	t->socket_id = conf->socket_id;
 	ct_params_default(&t->params, conf->max_conns);
 	t->params.acct = conf->acct;
 
@@ -157,6 +158,7 @@ ct_table_free(struct ct_table *t)
 	rte_ring_free(t->ctl_events);
 	rte_free(t->rcu);
 	rte_free(t->acct);
+	rte_free(t->nat);
 	rte_free(t->exp);
 	rte_free(t->pool);
 	rte_free(t->cold);
@@ -488,7 +490,7 @@ ct_kill(struct ct_table *t, struct ct_conn *c, uint64_t now, struct rte_ring *ev
 	if (st & NF_CTS_EXPECTED)
 		ct_expect_child(t, c, -1);
 	for (d = 0; d < 2; d++) {
-		ct_conn_tuple(c, d, &k);
+		ct_conn_tuple(t, c, d, &k);
 		/* (-ENOENT for the reply of a tuple that is its own reply) */
 		ct_hash_del(&t->hash, ct_key_hash(&k), idx << 1 | (uint32_t)d);
 	}

@@ -25,8 +25,7 @@ void
 ct_conn_get_tuple(const struct ct_table *t, const struct ct_conn *c, int dir,
 		  struct ct_key *k)
 {
-	RTE_SET_USED(t);
-	ct_conn_tuple(c, dir, k);
+	ct_conn_tuple(t, c, dir, k);
 }
 
 uint32_t

@@ -69,11 +69,11 @@ struct nat_range {
 };
 
 /**
- * Is this tuple in use? Called with the *reply* tuple a candidate would
- * give (the inverse of the translated original), as nf_nat_used_tuple()
- * asks the table; lib/ct's ct_nat_taken() is the dataplane's.
+ * Would a candidate translated original tuple clash with a connection
+ * (its inverse, the reply tuple it would give, in use)? As
+ * nf_nat_used_tuple(); the dataplane's is lib/ct's ct_nat_used().
  */
-typedef bool (*nat_taken_fn)(void *ctx, const struct ct_key *reply);
+typedef bool (*nat_taken_fn)(void *ctx, const struct ct_key *tr);
 
 /** Per-worker source of the random choices (--random, --random-fully,
  *  and the start of a port search when the original port is taken). */

@@ -420,6 +420,7 @@ struct rules_match {
 	X(SNAT, "SNAT")                                                       \
 	X(DNAT, "DNAT")                                                       \
 	X(MASQUERADE, "MASQUERADE")                                           \
+	X(NETMAP, "NETMAP")                                                   \
 	X(MARK, "MARK")                                                       \
 	X(CONNMARK, "CONNMARK")                                               \
 	X(CHECKSUM, "CHECKSUM")                                               \
@@ -475,8 +476,11 @@ enum rules_reject {
 #define RULES_NAT_RANDOM 0x04       /**< --random */
 #define RULES_NAT_RANDOM_FULLY 0x08 /**< --random-fully */
 #define RULES_NAT_PERSISTENT 0x10   /**< --persistent */
+#define RULES_NAT_NETMAP 0x20       /**< NETMAP --to: addr_lo is the prefix,
+				     *   addr_hi its mask */
 
-/** SNAT --to-source / DNAT --to-destination / MASQUERADE --to-ports. */
+/** SNAT --to-source / DNAT --to-destination / MASQUERADE --to-ports /
+ *  NETMAP --to. */
 struct rules_nat {
 	uint8_t flags;
 	uint8_t addr_lo[16];
@@ -514,7 +518,7 @@ struct rules_target {
 			enum nf_helper helper; /**< NF_HELPER_NONE: none */
 			uint16_t zone;     /**< --zone (0: default zone) */
 		} ct;                      /**< CT */
-		struct rules_nat nat;      /**< SNAT, DNAT, MASQUERADE */
+		struct rules_nat nat;      /**< SNAT, DNAT, MASQUERADE, NETMAP */
 		struct {
 			uint32_t value;    /**< mark = (mark & ~mask) ^ value */
 			uint32_t mask;
@@ -807,6 +811,33 @@ void rules_eval_raw_burst(const struct rules_runtime *rt, unsigned lcore_slot,
 void rules_eval_burst(const struct rules_runtime *rt, unsigned lcore_slot,
 		      const struct rules_pkt *pkts, uint16_t n,
 		      struct rules_verdict *v);
+
+/**
+ * The dataplane's NAT between nat PREROUTING and the hooks after it
+ * (rules_eval_burst_nat()). dst() gets, once per chunk, the indices (into
+ * the burst given to rules_eval_burst_nat) of the packets still accepted
+ * after nat PREROUTING; v[idx[i]].dnat is the DNAT/NETMAP target nat
+ * PREROUTING chose for a first packet (NULL: none). It binds new
+ * connections, rewrites the destination of every packet whose connection
+ * is translated (its pkt_meta's tuple), updates the rules_pkt's state_bits
+ * and ct_status it passed in (a binding adds DNAT and DST_NAT_DONE), and
+ * may set a verdict to DROP (no free tuple). The later hooks see the
+ * rewritten packet, as in the kernel.
+ */
+struct rules_nat_cb {
+	void (*dst)(void *ctx, const uint16_t *idx, uint16_t n, struct rules_verdict *v);
+	void *ctx;
+};
+
+/**
+ * rules_eval_burst() with NAT: @p cb (NULL: none) runs after nat
+ * PREROUTING. nat PREROUTING and POSTROUTING see a packet when its
+ * connection has no binding of their kind yet (NEW or RELATED, not
+ * confirmed, NF_CTS_DST_NAT_DONE / SRC_NAT_DONE clear in ct_status).
+ */
+void rules_eval_burst_nat(const struct rules_runtime *rt, unsigned lcore_slot,
+			  const struct rules_pkt *pkts, uint16_t n,
+			  struct rules_verdict *v, const struct rules_nat_cb *cb);
 
 /**
  * One hook for a burst: @p table/@p hook one of raw/PREROUTING,

@@ -164,6 +164,17 @@ dump_target(FILE *f, const struct rules_ruleset *rs,
 		dump_nat_range(f, rs->family, &tg->nat);
 		dump_nat_flags(f, tg->nat.flags);
 		break;
+	case RULES_T_NETMAP: {
+		unsigned bits = 0, i;
+
+		for (i = 0; i < 16; i++)
+			bits += (unsigned)__builtin_popcount(tg->nat.addr_hi[i]);
+		char a[RULES_ADDRSTRLEN];
+
+		rules_format_ip(rs->family, tg->nat.addr_lo, a, sizeof(a));
+		fprintf(f, " -j NETMAP --to %s/%u", a, bits);
+		break;
+	}
 	case RULES_T_MASQUERADE:
 		fputs(" -j MASQUERADE", f);
 		if (tg->nat.flags & RULES_NAT_PORT) {

@@ -768,6 +768,7 @@ interp(const struct rules_runtime *rt, unsigned slot,
 		case RULES_T_SNAT:
 		case RULES_T_DNAT:
 		case RULES_T_MASQUERADE:
+		case RULES_T_NETMAP:
 			o->verdict = RULES_VERDICT_ACCEPT;
 			o->nat = true;
 			o->rule = (int32_t)id;
@@ -1116,6 +1117,40 @@ rules_eval_burst(const struct rules_runtime *rt, unsigned lcore_slot,
 		 const struct rules_pkt *pkts, uint16_t n,
 		 struct rules_verdict *v)
 {
+	rules_eval_burst_nat(rt, lcore_slot, pkts, n, v, NULL);
+}
+
+/* Does hook h (nat PREROUTING: need = DST_NAT_DONE, POSTROUTING:
+ * SRC_NAT_DONE) see this packet? The nat table decides a connection's
+ * binding once, on its first packet (NEW, or RELATED for an expected
+ * one), as nf_nat_inet_fn does for a conntrack not yet initialised. */
+static inline bool
+nat_hook_sees(const struct rt_view *pv, uint32_t need)
+{
+	return (pv->state & (NF_CTSTATE_NEW | NF_CTSTATE_RELATED)) &&
+	       !(pv->status & (NF_CTS_CONFIRMED | need));
+}
+
+/* After the callback rewrote the destinations: the ports and the
+ * conntrack state the later hooks see (addresses are read through meta). */
+static void
+view_refresh(struct rt_view *pv, const struct rules_pkt *p)
+{
+	const struct pkt_meta *m = p->meta;
+
+	if (pv->l4 == L4_OK) {
+		pv->sport = rte_be_to_cpu_16(m->tuple.sport);
+		pv->dport = rte_be_to_cpu_16(m->tuple.dport);
+	}
+	pv->state = p->state_bits;
+	pv->status = p->ct_status;
+}
+
+void
+rules_eval_burst_nat(const struct rules_runtime *rt, unsigned lcore_slot,
+		     const struct rules_pkt *pkts, uint16_t n,
+		     struct rules_verdict *v, const struct rules_nat_cb *cb)
+{
 	static const struct {
 		uint8_t h;
 		uint8_t new_only;
@@ -1139,13 +1174,31 @@ rules_eval_burst(const struct rules_runtime *rt, unsigned lcore_slot,
 		m = prepare(rt, pkts + base, c, false, views, sel);
 		for (o = 0; o < RTE_DIM(order); o++) {
 			enum rt_hook h = (enum rt_hook)order[o].h;
+			uint32_t need = h == RT_NAT_PRE ? NF_CTS_DST_NAT_DONE
+							: NF_CTS_SRC_NAT_DONE;
 
+			if (h == RT_MANGLE_FWD && cb != NULL) {
+				/* nat PREROUTING is done: the caller binds and
+				 * rewrites destinations before the routing
+				 * decision and FORWARD */
+				for (i = 0, k = 0; i < m; i++)
+					if (vv[sel[i]].verdict == RULES_VERDICT_ACCEPT)
+						sub[k++] = sel[i];
+				if (k != 0) {
+					uint16_t idx[RT_CHUNK];
+
+					for (i = 0; i < k; i++)
+						idx[i] = (uint16_t)(base + sub[i]);
+					cb->dst(cb->ctx, idx, k, v);
+					for (i = 0; i < k; i++)
+						view_refresh(&views[sub[i]], &pkts[base + sub[i]]);
+				}
+			}
 			if (!rt->hooks[h].present && h != RT_FILTER_FWD)
 				continue;
 			for (i = 0, k = 0; i < m; i++)
 				if (vv[sel[i]].verdict == RULES_VERDICT_ACCEPT &&
-				    (!order[o].new_only ||
-				     (views[sel[i]].state & NF_CTSTATE_NEW)))
+				    (!order[o].new_only || nat_hook_sees(&views[sel[i]], need)))
 					sub[k++] = sel[i];
 			eval_sel(rt, slot, h, views, keys, sub, k, false, &now, vv);
 		}

@@ -163,6 +163,7 @@ flatten(struct bctx *b, uint32_t chain, const struct dnf *path, uint32_t depth)
 		case RULES_T_SNAT:
 		case RULES_T_DNAT:
 		case RULES_T_MASQUERADE:
+		case RULES_T_NETMAP:
 			rc = emit(b, &cond, slow, RULES_VERDICT_ACCEPT, 0, true,
 				  (int32_t)id, b->path, depth + 1, chain);
 			break;

@@ -388,6 +388,7 @@ check_table(struct parser *p, enum rules_table_id id)
 				     r->target.kind == RULES_T_SNAT ? "SNAT"
 				     : r->target.kind == RULES_T_DNAT ? "DNAT"
 				     : r->target.kind == RULES_T_MASQUERADE ? "MASQUERADE"
+				     : r->target.kind == RULES_T_NETMAP ? "NETMAP"
 				     : "REJECT");
 		}
 	}

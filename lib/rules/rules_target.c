@@ -7,6 +7,8 @@
  *   SNAT               nat only; POSTROUTING, INPUT
  *   DNAT               nat only; PREROUTING, OUTPUT
  *   MASQUERADE         nat only; POSTROUTING
+ *   NETMAP             nat only; PREROUTING (DNAT), POSTROUTING (SNAT),
+ *                      OUTPUT, INPUT
  *   DROP               not in nat ("not intended for filtering")
  *   MARK, CONNMARK     any table, any hook (as xt_MARK / xt_CONNMARK)
  *   CHECKSUM           mangle only
@@ -84,6 +86,9 @@ static const struct target_ops {
 			   "is only valid in the nat table" },
 	[RULES_T_MASQUERADE] = { "MASQUERADE", TBIT(NAT), HBIT(POSTROUTING), nat_opt,
 				 "is only valid in the nat table" },
+	[RULES_T_NETMAP] = { "NETMAP", TBIT(NAT),
+			     HBIT(PREROUTING) | HBIT(POSTROUTING) | HBIT(OUTPUT) | HBIT(INPUT),
+			     nat_opt, "is only valid in the nat table" },
 	[RULES_T_MARK] = { "MARK", TALL, 0, mark_opt, NULL },
 	[RULES_T_CONNMARK] = { "CONNMARK", TALL, 0, mark_opt, NULL },
 	[RULES_T_CHECKSUM] = { "CHECKSUM", TBIT(MANGLE), 0, checksum_opt,
@@ -104,7 +109,7 @@ static const struct target_ops {
 static const char *const other_targets[] = {
 	"AUDIT", "CLASSIFY", "CLUSTERIP", "CONNSECMARK",
 	"DNPT", "ECN", "HMARK", "IDLETIMER", "LED",
-	"NETMAP", "NFLOG", "NFQUEUE", "QUEUE", "RATEEST", "REDIRECT",
+	"NFLOG", "NFQUEUE", "QUEUE", "RATEEST", "REDIRECT",
 	"SECMARK", "SET", "SNPT", "SYNPROXY", "TCPOPTSTRIP", "TEE",
 	"TPROXY", "TRACE", "ULOG",
 };
@@ -526,6 +531,51 @@ bad:
 	return RULES_OPT_ERROR;
 }
 
+/* NETMAP --to ADDR[/PREFIX]: the prefix replaces the packet's network
+ * bits, the host bits stay (the address is kept as the prefix). */
+static enum rules_opt_result
+netmap_to(struct rules_rule_state *st, const char *opt, const char *val)
+{
+	struct rules_nat *n = &st->r->target.nat;
+	enum rules_family f = st->c->family;
+	unsigned max = f == RULES_FAMILY_IPV6 ? 128 : 32, bits = max, i;
+	char buf[128], *slash;
+	uint32_t v;
+
+	if (strlen(val) >= sizeof(buf) || *val == '\0')
+		goto bad;
+	strcpy(buf, val);
+	slash = strchr(buf, '/');
+	if (slash != NULL) {
+		uint8_t mask[16];
+
+		*slash = '\0';
+		if (nat_ip(f, slash + 1, mask)) {
+			/* a mask: its leading ones (iptables takes any mask) */
+			for (bits = 0; bits < max && (mask[bits / 8] & (0x80 >> (bits % 8)));)
+				bits++;
+		} else if (rules_parse_cnum(slash + 1, strlen(slash + 1), 255, &v)) {
+			/* iptables 1.8.9 takes a prefix past the address
+			 * length as a host address */
+			bits = v > max ? max : v;
+		} else {
+			goto bad;
+		}
+	}
+	if (!nat_ip(f, buf, n->addr_lo))
+		goto bad;
+	memset(n->addr_hi, 0, 16);
+	for (i = 0; i < bits; i++)
+		n->addr_hi[i / 8] |= (uint8_t)(0x80 >> (i % 8));
+	for (i = 0; i < 16; i++)
+		n->addr_lo[i] &= n->addr_hi[i];
+	n->flags |= RULES_NAT_ADDR | RULES_NAT_NETMAP;
+	return RULES_OPT_OK;
+bad:
+	ERR(st, opt, "expected address[/prefix] after %s, got '%s'", opt, val);
+	return RULES_OPT_ERROR;
+}
+
 static enum rules_opt_result
 nat_opt(struct rules_rule_state *st, const char *opt, char *const *vals,
 	uint32_t nvals, uint32_t *used)
@@ -540,6 +590,13 @@ nat_opt(struct rules_rule_state *st, const char *opt, char *const *vals,
 			return RULES_OPT_ERROR;
 		*used = 1;
 		return nat_to(st, opt, vals[0]);
+	}
+	if (k == RULES_T_NETMAP && !strcmp(opt, "--to")) {
+		if (!topt_val(st, opt, nvals, "an address/prefix") ||
+		    !topt_once(st, O_TO, opt))
+			return RULES_OPT_ERROR;
+		*used = 1;
+		return netmap_to(st, opt, vals[0]);
 	}
 	if (k == RULES_T_MASQUERADE && !strcmp(opt, "--to-ports")) {
 		if (!topt_val(st, opt, nvals, "a port range") ||
@@ -557,6 +614,8 @@ nat_opt(struct rules_rule_state *st, const char *opt, char *const *vals,
 		}
 		return RULES_OPT_OK;
 	}
+	if (k == RULES_T_NETMAP)
+		return RULES_OPT_UNKNOWN;
 	if (!strcmp(opt, "--random")) {
 		if (!topt_once(st, O_RANDOM, opt))
 			return RULES_OPT_ERROR;
@@ -883,6 +942,12 @@ rules_target_finish(struct rules_rule_state *st)
 	case RULES_T_REJECT:
 		if (tg->reject == RULES_REJ_TCP_RESET && !tcp) {
 			ERR(st, "tcp-reset", "--reject-with tcp-reset needs '-p tcp' in the rule");
+			return false;
+		}
+		return true;
+	case RULES_T_NETMAP:
+		if (!(st->target_seen & O_TO)) {
+			ERR(st, st->target_tok, "target 'NETMAP' needs --to");
 			return false;
 		}
 		return true;

@@ -135,8 +135,8 @@ check_consistency(void)
 				bad++;
 				continue;
 			}
-			ct_conn_tuple(c, dir, &k);
-			ct_conn_tuple(c, !dir, &other);
+			ct_conn_tuple(tbl, c, dir, &k);
+			ct_conn_tuple(tbl, c, !dir, &other);
 			if (ct_find(tbl, &k, &od) != c || od != dir ||
 			    ct_find(tbl, &other, &od) != c || od != !dir)
 				bad++;
