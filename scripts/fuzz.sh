@@ -7,11 +7,11 @@
 # test/fuzz/TARGET/ once fixed: every meson build replays it). Prints one
 # line per target: executions, coverage, crashes.
 # usage: scripts/fuzz.sh [TARGET|all] [SECONDS]   (default: all, 60)
-# TARGET: ctl ctl_server rules alg log config pkt_ct frag
+# TARGET: ctl ctl_server rules alg log config pkt_ct frag nat
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-all=(ctl ctl_server rules alg log config pkt_ct frag)
+all=(ctl ctl_server rules alg log config pkt_ct frag nat)
 target=${1:-all}
 secs=${2:-60}
 bd=build-fuzz
@@ -40,7 +40,7 @@ for t in "${targets[@]}"; do
 	      -rss_limit_mb=2048 -timeout=10)
 	case $t in
 	rules) args+=(-max_len=65536) ;;
-	pkt_ct | frag) args+=(-max_len=16384) ;;
+	pkt_ct | frag | nat) args+=(-max_len=16384) ;;
 	config) args+=(-close_fd_mask=2) ;;
 	esac
 	set +e

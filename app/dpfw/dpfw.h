@@ -21,6 +21,7 @@
 #include "config.h"
 #include "ct.h"
 #include "frag.h"
+#include "nat.h"
 #include "pkt.h"
 
 #define DPFW_MAX_RXQ_PER_LCORE 16
@@ -65,6 +66,12 @@ enum dpfw_role {
 	X(alg_nostate, LCORE, "alg_nostate", "dpfw_lcore_alg_nostate_total",   \
 	  "Packets a gateway did not parse, or dropped for want of somewhere " \
 	  "to keep the expectation, because its state table was full.")      \
+	X(nat_bindings, LCORE, "nat_bindings", "dpfw_lcore_nat_bindings_total", \
+	  "Connections given a NAT binding that changes a tuple.")            \
+	X(nat_no_tuple, LCORE, "nat_no_tuple", "dpfw_lcore_nat_no_tuple_total", \
+	  "First packets dropped: no free tuple in the NAT range.")           \
+	X(nat_rewritten, LCORE, "nat_rewritten", "dpfw_lcore_nat_rewritten_total", \
+	  "Packets whose addresses or ports NAT rewrote (per hook).")         \
 	X(busy_cycles, LCORE, "busy_cycles", "dpfw_lcore_busy_cycles_total",   \
 	  "TSC cycles of loop iterations that found work.")                   \
 	X(idle_cycles, LCORE, "idle_cycles", "dpfw_lcore_idle_cycles_total",   \
@@ -118,6 +125,7 @@ struct dpfw_lcore {
 	struct dpfw_alg *alg;               /* helper (or worker without helpers):
 					     * gateway state (alg.c) */
 	struct frag_worker *frag;           /* worker: reassembly; NULL: off */
+	struct nat_rand nat_rand;           /* worker: NAT's random choices */
 	struct rte_ring *log_ring;          /* worker: LOG records to the control loop */
 	uint64_t log_tokens;                /* worker: LOG token bucket (in tsc units) */
 	uint64_t log_last;                  /* worker: tsc of the last refill */
@@ -139,6 +147,7 @@ struct dpfw_rules {
 	struct rules_ruleset *rs[2];        /* [0] IPv4, [1] IPv6; NULL: none */
 	struct rules_runtime *rt[2];
 	bool raw;                           /* some family has raw PREROUTING */
+	bool nat;                           /* some family has a NAT target */
 	uint64_t generation;
 	char path[2][256];
 };
@@ -171,6 +180,8 @@ struct dpfw {
 	uint64_t stats_last_rx[DPFW_MAX_PORTS];
 	uint64_t stats_last_tx[DPFW_MAX_PORTS];
 	bool helpers_possible;              /* a raw table was loaded once (atomic) */
+	bool nat_on;                        /* a NAT target was loaded once: the
+					     * table has its NAT array (atomic) */
 	atomic_bool stop_workers;
 	atomic_bool stop_helpers;
 	struct dpfw_lcore lcore[RTE_MAX_LCORE];

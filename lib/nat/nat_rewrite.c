@@ -289,7 +289,11 @@ rewrite_packet(struct nat_frame *f, struct pkt_meta *meta, enum nat_manip manip,
 
 	if (!(meta->flags & PKT_F_FRAG_LATER) && l4 < end) {
 		uint8_t *h = f->d + l4;
-		bool ports = (meta->flags & PKT_F_L4) != 0;
+		/* the tracker keys UDP-lite and DCCP by address only (the
+		 * generic tracker): their ports stay, their checksums follow
+		 * the addresses */
+		bool ports = (meta->flags & PKT_F_L4) != 0 &&
+			     proto != IPPROTO_UDPLITE && proto != IPPROTO_DCCP;
 		uint32_t avail = end - l4, before = 0;
 
 		if (proto == IPPROTO_SCTP && avail >= 12)

@@ -6,6 +6,8 @@ test/alg, control requests (alone and as a client's session) and the config file
   test/fuzz/gen_seeds.py
 (needs python3-scapy for the golden generators; writes each seed as
 NAME/seed-<sha1 prefix>, so running it again adds nothing twice).
+  test/fuzz/gen_seeds.py nat
+writes the nat target's seeds only (frames built here, no scapy).
 """
 import glob, hashlib, os, re, struct, subprocess, sys, tempfile
 
@@ -40,7 +42,110 @@ def seq(frames, ctl=1):
     return b"".join(bytes([ctl]) + struct.pack(">H", len(f)) + f for f in frames)
 
 
+# ---- nat: frames built by hand (no scapy), each as [ctl][other proto][frame] ----
+
+def csum(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
+def crc32c(b):
+    crc = 0xffffffff
+    for x in b:
+        crc ^= x
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82f63b78 if crc & 1 else 0)
+    return ~crc & 0xffffffff
+
+
+V4 = (bytes([192, 0, 2, 1]), bytes([198, 51, 100, 2]))
+V6 = (bytes.fromhex("20010db8000100000000000000000001"),
+      bytes.fromhex("20010db8000200000000000000000002"))
+CSUM_AT = {6: 16, 17: 6, 136: 6, 33: 6, 1: 2, 58: 2}
+
+
+def ip_pkt(fam, proto, src, dst, l4, hop=False):
+    """An IP packet (no Ethernet) with its transport checksum filled in."""
+    l4 = bytearray(l4)
+    at = CSUM_AT.get(proto)
+    if proto == 132 and len(l4) >= 12:
+        l4[8:12] = struct.pack("<I", crc32c(bytes(l4[:8]) + b"\0" * 4 + bytes(l4[12:])))
+    elif at is not None and len(l4) >= at + 2 and not (proto == 17 and fam == 4 and l4[6:8] == b"\xff\xff"):
+        l4[at:at + 2] = b"\0\0"
+        if fam == 4:
+            ph = src + dst + struct.pack("!BBH", 0, proto, len(l4)) if proto != 1 else b""
+        else:
+            ph = src + dst + struct.pack("!IxxxB", len(l4), proto)
+        c = csum(ph + bytes(l4))
+        if proto == 17 and c == 0:
+            c = 0xffff
+        l4[at:at + 2] = struct.pack("!H", c)
+    if proto == 17 and fam == 4 and l4[6:8] == b"\xff\xff":
+        l4[6:8] = b"\0\0"  # marker: no checksum
+    if fam == 4:
+        h = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(l4), 0x1234, 0x4000, 64,
+                                  proto, 0, src, dst))
+        h[10:12] = struct.pack("!H", csum(bytes(h)))
+        return bytes(h) + bytes(l4)
+    ext = bytes([proto, 0, 1, 4, 0, 0, 0, 0]) if hop else b""
+    h = struct.pack("!IHBB16s16s", 0x60000000, len(ext) + len(l4), 0 if hop else proto, 64,
+                    src, dst)
+    return h + ext + bytes(l4)
+
+
+def eth(fam, pkt):
+    return b"\x02\0\0\0\0\x02\x02\0\0\0\0\x01" + (b"\x08\0" if fam == 4 else b"\x86\xdd") + pkt
+
+
+def tcp(sp, dp, data=b""):
+    return struct.pack("!HHIIBBHHH", sp, dp, 0x11223344, 0x55667788, 0x50, 0x18, 502, 0, 0) + data
+
+
+def udp(sp, dp, data=b"", nosum=False):
+    return struct.pack("!HHHH", sp, dp, 8 + len(data), 0xffff if nosum else 0) + data
+
+
+def icmp(t, code, ident, data=b""):
+    return struct.pack("!BBHHH", t, code, 0, ident, 1) + data
+
+
+def sctp(sp, dp, data=b"abcd"):
+    return struct.pack("!HHII", sp, dp, 0x11223344, 0) + struct.pack("!BBHIHHI", 0, 3, 16 + len(data), 1, 0, 0, 0) + data
+
+
+def nat_seeds():
+    d = bytes(range(32))
+    for fam, (a, b) in ((4, V4), (6, V6)):
+        ic = 1 if fam == 4 else 58
+        req, err, errcode = (8, 3, 3) if fam == 4 else (128, 1, 4)
+        pkts = [(6, tcp(40000, 80, d)), (17, udp(40000, 53, d)), (132, sctp(40000, 80)),
+                (ic, icmp(req, 0, 0x1234, d)), (47, b"\x20\x01\x88\x0b\0\x04\x0a\xbc" + d[:4]),
+                (253, d), (136, udp(1, 2, d)[:4] + b"\0\0\0\0" + d)]
+        if fam == 4:
+            pkts.append((17, udp(40000, 53, d, nosum=True)))
+        for proto, l4 in pkts:
+            f = eth(fam, ip_pkt(fam, proto, a, b, l4))
+            for ctl in (0, 3 | (20 << 2)):
+                put("nat", bytes([ctl, 0]) + f)
+        # errors from a router quoting a packet: whole, 8 bytes, 20 bytes, cut short
+        for proto, l4 in pkts[:4]:
+            inner = ip_pkt(fam, proto, b, a, l4, hop=(fam == 6 and proto == 17))
+            ihl = 20 if fam == 4 else (48 if proto == 17 else 40)
+            for q in (len(inner), ihl + 8, ihl + 20, ihl - 4, 12):
+                t = 11 if proto == ic else err
+                f = eth(fam, ip_pkt(fam, ic, a, b, icmp(t, errcode if t == err else 0, 0) + inner[:q]))
+                for ctl in (1, 2 | (16 << 2)):
+                    put("nat", bytes([ctl, proto]) + f)
+    return 0
+
+
 def main():
+    if sys.argv[1:] == ["nat"]:
+        return nat_seeds()
     tmp = tempfile.mkdtemp()
     py = "/usr/bin/python3"
     subprocess.run([py, ROOT + "/test/golden/gen_malformed.py", tmp + "/mal"], check=True,
@@ -130,7 +235,7 @@ def main():
     for p in sorted(glob.glob(ROOT + "/config/*.conf")):
         with open(p, "rb") as f:
             put("config", f.read())
-    return 0
+    return nat_seeds()
 
 
 if __name__ == "__main__":

@@ -40,10 +40,35 @@ stage_fam(const struct pkt_meta *m)
 	return m->l3 == PKT_L3_IPV6;
 }
 
+/* NAT stages (translate.c). */
+struct stage_nat_ctx {
+	struct dpfw *d;
+	struct dpfw_lcore *l;
+	struct rte_mbuf **pkts;
+	struct pkt_meta *meta;
+	struct ct_result *res;
+	struct rules_pkt *rp;  /* the rules' view to update, NULL: no rules */
+	unsigned out;          /* output port index */
+};
+
+/* Bind expected connections that follow their master's NAT. */
+void stage_nat_follow(struct dpfw *d, struct dpfw_lcore *l, struct ct_result *res,
+		      uint16_t n);
+/* nat PREROUTING: struct rules_nat_cb's dst (arg: struct stage_nat_ctx;
+ * v NULL without rules: null bindings, drops marked CT_RES_DROP). */
+void stage_nat_dst(void *arg, const uint16_t *idx, uint16_t n, struct rules_verdict *v);
+/* nat POSTROUTING's binding, before confirm. @return false: drop */
+bool stage_nat_src_bind(struct dpfw *d, struct dpfw_lcore *l, struct ct_result *res,
+			const struct rules_verdict *v, unsigned out);
+/* nat POSTROUTING's rewrite, before TX. */
+void stage_nat_src(struct dpfw *d, struct dpfw_lcore *l, struct rte_mbuf *m,
+		   struct pkt_meta *meta, const struct ct_result *res);
+
 /* Evaluate with whichever runtimes exist; v gets each packet's own. */
 static inline void
 stage_eval_both(const struct dpfw_rules *r, unsigned slot, bool raw,
-		const struct rules_pkt *rp, uint16_t n, struct rules_verdict *v)
+		const struct rules_pkt *rp, uint16_t n, struct rules_verdict *v,
+		const struct rules_nat_cb *cb)
 {
 	struct rules_verdict v6[DPFW_MAX_BURST];
 	uint16_t i;
@@ -53,8 +78,8 @@ stage_eval_both(const struct dpfw_rules *r, unsigned slot, bool raw,
 			rules_eval_raw_burst(r->rt[0], slot, rp, n, v);
 			rules_eval_raw_burst(r->rt[1], slot, rp, n, v6);
 		} else {
-			rules_eval_burst(r->rt[0], slot, rp, n, v);
-			rules_eval_burst(r->rt[1], slot, rp, n, v6);
+			rules_eval_burst_nat(r->rt[0], slot, rp, n, v, cb);
+			rules_eval_burst_nat(r->rt[1], slot, rp, n, v6, cb);
 		}
 		for (i = 0; i < n; i++)
 			if (stage_fam(rp[i].meta))
@@ -64,7 +89,7 @@ stage_eval_both(const struct dpfw_rules *r, unsigned slot, bool raw,
 	if (raw)
 		rules_eval_raw_burst(r->rt[0] ? r->rt[0] : r->rt[1], slot, rp, n, v);
 	else
-		rules_eval_burst(r->rt[0] ? r->rt[0] : r->rt[1], slot, rp, n, v);
+		rules_eval_burst_nat(r->rt[0] ? r->rt[0] : r->rt[1], slot, rp, n, v, cb);
 }
 
 /*
@@ -155,7 +180,7 @@ stage_raw_stage(struct dpfw *d, struct dpfw_lcore *l, const struct dpfw_rules *r
 					    .out_port = (uint8_t)(in ^ 1),
 					    .len = meta[i].l3_len,
 					    .l2 = rte_pktmbuf_mtod(pkts[i], const uint8_t *) };
-	stage_eval_both(r, l->index, true, rp, n, v);
+	stage_eval_both(r, l->index, true, rp, n, v, NULL);
 	*notrack = 0;
 	for (i = 0; i < n; i++) {
 		stage_log_verdict(d, l, r, &v[i], pkts[i], &meta[i], in, tsc);
@@ -188,9 +213,10 @@ static inline void
 stage_filter_stage(const struct dpfw_rules *r, struct dpfw_lcore *l, unsigned in,
 		   struct rte_mbuf *const *pkts, const struct pkt_meta *meta,
 		   const struct ct_result *res, const uint32_t *mark, uint16_t n,
-		   struct rules_verdict *v)
+		   struct rules_verdict *v, struct stage_nat_ctx *nat)
 {
 	struct rules_pkt rp[DPFW_MAX_BURST];
+	struct rules_nat_cb cb = { stage_nat_dst, nat };
 	uint16_t i;
 
 	for (i = 0; i < n; i++)
@@ -206,7 +232,9 @@ stage_filter_stage(const struct dpfw_rules *r, struct dpfw_lcore *l, unsigned in
 			.ctmark = res[i].conn ? ct_conn_mark(res[i].conn) : 0,
 			.l2 = rte_pktmbuf_mtod(pkts[i], const uint8_t *),
 		};
-	stage_eval_both(r, l->index, false, rp, n, v);
+	if (nat != NULL)
+		nat->rp = rp;
+	stage_eval_both(r, l->index, false, rp, n, v, nat ? &cb : NULL);
 	for (i = 0; i < n; i++)
 		if (unlikely(v[i].ctmark_set) && res[i].conn != NULL)
 			ct_conn_set_mark(res[i].conn, v[i].ctmark);

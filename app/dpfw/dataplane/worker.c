@@ -34,8 +34,7 @@
  * @return true if the packet was consumed (queued or dropped)
  */
 static inline bool
-to_helper(struct dpfw *d, struct dpfw_lcore *l, const struct pkt_meta *meta,
-	  struct rte_mbuf *m)
+to_helper(struct dpfw *d, struct dpfw_lcore *l, uint32_t hash, struct rte_mbuf *m)
 {
 	uint32_t h;
 	struct rte_ring *r;
@@ -46,7 +45,7 @@ to_helper(struct dpfw *d, struct dpfw_lcore *l, const struct pkt_meta *meta,
 		rte_pktmbuf_free(m);
 		return true;
 	}
-	h = pkt_tuple_hash_sym(&meta->tuple) % d->nb_helpers;
+	h = hash % d->nb_helpers;
 	r = d->lcore[d->helper_lcore[h]].ring;
 	if (likely(rte_ring_mp_enqueue(r, m) == 0)) {
 		l->stats.to_helper++;
@@ -114,6 +113,8 @@ worker_burst(struct dpfw *d, struct dpfw_lcore *l, unsigned in,
 	uint32_t mark[DPFW_MAX_BURST];
 	bool raw = filter && rules->raw;
 	bool helpers = __atomic_load_n(&d->helpers_possible, __ATOMIC_RELAXED);
+	bool nat = __atomic_load_n(&d->nat_on, __ATOMIC_ACQUIRE);
+	struct stage_nat_ctx nctx = { d, l, pkts, meta, res, NULL, out };
 
 	for (i = 0; i < n && i < PREFETCH_AHEAD; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
@@ -151,11 +152,23 @@ worker_burst(struct dpfw *d, struct dpfw_lcore *l, unsigned in,
 		for (i = 0; i < k; i++)
 			if (unlikely(helper[i] != 0))
 				ct_set_helper(l->ct, &res[i], (enum nf_helper)helper[i]);
+	if (unlikely(nat)) {
+		stage_nat_follow(d, l, res, (uint16_t)k);
+		if (!filter) {
+			/* no ruleset: the bindings already made still apply */
+			uint16_t idx[DPFW_MAX_BURST];
+
+			for (i = 0; i < k; i++)
+				idx[i] = (uint16_t)i;
+			stage_nat_dst(&nctx, idx, (uint16_t)k, NULL);
+		}
+	}
 	if (filter)
 		stage_filter_stage(rules, l, in, pkts, meta, res, raw ? mark : NULL,
-				   (uint16_t)k, v);
+				   (uint16_t)k, v, nat ? &nctx : NULL);
 	for (i = 0; i < k; i++) {
 		struct rte_mbuf *m = pkts[i];
+		uint32_t hash;
 
 		if (unlikely(res[i].flags & CT_RES_DROP))
 			goto ct_drop;
@@ -178,15 +191,25 @@ worker_burst(struct dpfw *d, struct dpfw_lcore *l, unsigned in,
 		}
 		if (filter)
 			stage_mangle(m, &meta[i], &v[i]);
+		if (unlikely(nat) &&
+		    !stage_nat_src_bind(d, l, &res[i], filter ? &v[i] : NULL, out)) {
+			ct_abort(l->ct, &res[i]);
+			goto ct_drop;
+		}
 		/* netfilter confirms when the first packet is let through */
 		if ((res[i].flags & CT_RES_UNCONFIRMED) && ct_confirm(l->ct, &res[i]) < 0)
 			goto ct_drop;
+		/* the helper lcore is chosen by the addresses both directions
+		 * share before the source side is translated */
+		hash = helpers ? pkt_tuple_hash_sym(&meta[i].tuple) : 0;
+		if (unlikely(nat))
+			stage_nat_src(d, l, m, &meta[i], &res[i]);
 		if (unlikely(meta[i].flags & PKT_F_REASM)) {
 			send_datagram(d, l, out, &meta[i], m);
 			continue;
 		}
 		if (unlikely(helpers && dpfw_alg_wanted(d, m, &res[i])) &&
-		    to_helper(d, l, &meta[i], m))
+		    to_helper(d, l, hash, m))
 			continue;
 		l->stats.tx[out] += rte_eth_tx_buffer(out_port, l->txq, l->txbuf[out], m);
 		continue;

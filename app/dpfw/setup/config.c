@@ -342,6 +342,41 @@ set_dpfw_key(struct cfg_load *l, const char *name, const char *value)
 	return 0;
 }
 
+/* address = A.B.C.D/LEN, address6 = X::Y/LEN: a unicast address of the
+ * family, with its prefix (the prefix is optional: a host). */
+static int
+set_port_addr(struct cfg_load *l, const char *name, const char *value, bool v6)
+{
+	struct dpfw_port_conf *p = l->port;
+	char buf[INET6_ADDRSTRLEN + 8], *slash;
+	unsigned max = v6 ? 128 : 32;
+	uint8_t a[16] = { 0 };
+	uint64_t len = max;
+
+	if (strlen(value) >= sizeof(buf))
+		goto bad;
+	strcpy(buf, value);
+	slash = strchr(buf, '/');
+	if (slash != NULL) {
+		*slash = '\0';
+		if (parse_u64(slash + 1, 1, max, &len) < 0)
+			goto bad;
+	}
+	if (inet_pton(v6 ? AF_INET6 : AF_INET, buf, a) != 1)
+		goto bad;
+	if ((!v6 && (a[0] == 0 || a[0] >= 224 || a[0] == 127)) ||
+	    (v6 && (a[0] == 0xff || memcmp(a, (uint8_t[16]){ 0 }, 16) == 0)))
+		goto bad;
+	memcpy(p->addr[v6], a, 16);
+	p->addr_len[v6] = (uint8_t)len;
+	p->has_addr[v6] = true;
+	return 1;
+bad:
+	cfg_error(l, name, "'%s' is not a unicast %s address with an optional /prefix",
+		  value, v6 ? "IPv6" : "IPv4");
+	return 0;
+}
+
 static int
 set_port_key(struct cfg_load *l, const char *name, const char *value)
 {
@@ -374,7 +409,10 @@ set_port_key(struct cfg_load *l, const char *name, const char *value)
 		p->rx_queues = (uint16_t)x;
 		return 1;
 	}
-	cfg_error(l, name, "unknown key in a port section (device, mtu, rx_queues)");
+	if (strcmp(name, "address") == 0 || strcmp(name, "address6") == 0)
+		return set_port_addr(l, name, value, name[7] == '6');
+	cfg_error(l, name, "unknown key in a port section (device, mtu, rx_queues, "
+		  "address, address6)");
 	return 0;
 }
 

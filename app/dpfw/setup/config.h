@@ -23,6 +23,12 @@ struct dpfw_port_conf {
 	uint16_t mtu;
 	uint16_t rx_queues;              /**< 0: one per worker */
 	int line;                        /**< where the section started */
+	/** The port's own addresses (`address = A.B.C.D/LEN`, `address6 =
+	 *  X::Y/LEN`): MASQUERADE's source out of this port, REJECT's source
+	 *  into it. has_addr[0] IPv4, [1] IPv6; network order, IPv4 in [0]. */
+	bool has_addr[2];
+	uint32_t addr[2][4];
+	uint8_t addr_len[2];             /**< prefix length */
 };
 
 /** A TCP listening address (prometheus_listen). */

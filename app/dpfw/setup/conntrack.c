@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include <rte_cycles.h>
+#include <rte_random.h>
 
 #include "dpfw.h"
 #include "numa_place.h"
@@ -25,6 +26,7 @@ dpfw_ct_init(struct dpfw *d)
 		.acct = d->cfg.ct_acct,
 		.max_expect = d->cfg.ct_expect_max,
 	};
+	uint64_t secret;
 	unsigned lc;
 	int rc;
 
@@ -39,11 +41,14 @@ dpfw_ct_init(struct dpfw *d)
 	}
 	ct_table_params(d->ct)->acct = d->cfg.ct_acct;
 	ct_table_params(d->ct)->events = d->cfg.ct_events;
+	secret = rte_rand();
 	RTE_LCORE_FOREACH_WORKER(lc) {
 		struct dpfw_lcore *l = &d->lcore[lc];
 
 		if (l->role != DPFW_ROLE_WORKER)
 			continue;
+		/* --random's hash is keyed alike on every worker */
+		nat_rand_init(&l->nat_rand, secret, l->index);
 		rc = ct_worker_create(d->ct, l->index, &l->ct);
 		if (rc < 0) {
 			fprintf(stderr, "dpfw: cannot set up conntrack for lcore %u: %s\n",

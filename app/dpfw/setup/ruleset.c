@@ -39,6 +39,58 @@ generation_free(struct dpfw_rules *r)
 	rte_free(r);
 }
 
+/* Does port name p match a rule's -o (iptables' '+' wildcard)? */
+static bool
+oif_matches(const struct rules_rule *rule, const char *p)
+{
+	size_t n = strlen(rule->oif);
+	bool eq = rule->oif_wild ? strncmp(p, rule->oif, n) == 0 : strcmp(p, rule->oif) == 0;
+
+	return (rule->inv & RULES_IP_OIF) ? !eq : eq;
+}
+
+/*
+ * The nat table's translating targets: r->nat when there is one, and
+ * every port a MASQUERADE rule can send out of must have an address of
+ * the family (it is the translated source).
+ */
+static int
+nat_check(const struct dpfw *d, struct dpfw_rules *r, unsigned f, const char *path,
+	  FILE *err)
+{
+	const struct rules_table *t = &r->rs[f]->tables[RULES_TABLE_NAT];
+	uint32_t c, i;
+	unsigned p;
+	int ret = 0;
+
+	for (c = 0; c < t->n_chains; c++)
+		for (i = 0; i < t->chains[c].n_rules; i++) {
+			const struct rules_rule *rule = &t->chains[c].rules[i];
+			enum rules_target_kind k = rule->target.kind;
+
+			if (k != RULES_T_SNAT && k != RULES_T_DNAT &&
+			    k != RULES_T_MASQUERADE && k != RULES_T_NETMAP)
+				continue;
+			r->nat = true;
+			if (k != RULES_T_MASQUERADE)
+				continue;
+			for (p = 0; p < DPFW_MAX_PORTS; p++) {
+				const struct dpfw_port_conf *pc = &d->cfg.port[p];
+
+				if (pc->has_addr[f] ||
+				    ((rule->has & RULES_IP_OIF) && !oif_matches(rule, pc->name)))
+					continue;
+				fprintf(err, "%s:%u: MASQUERADE can leave by port '%s', which has "
+					"no %s address to translate to: give it one (address%s = "
+					"... in its [port %s] section) or restrict the rule "
+					"with -o\n", path, rule->line, pc->name,
+					f ? "IPv6" : "IPv4", f ? "6" : "", pc->name);
+				ret = -EINVAL;
+			}
+		}
+	return ret;
+}
+
 /* Parse and compile one family's text into r (src->text, or the regular
  * file src->path when text is NULL); messages go to err. */
 static int
@@ -82,6 +134,9 @@ load_family(struct dpfw *d, struct dpfw_rules *r, unsigned f,
 		return ret;
 	}
 	free(errs);
+	ret = nat_check(d, r, f, path, err);
+	if (ret < 0)
+		return ret;
 	ret = rules_runtime_build_opts(r->rs[f], ports, &ro, &r->rt[f], msg, sizeof(msg));
 	if (ret < 0) {
 		fprintf(err, "%s: cannot compile: %s\n", path, msg[0] ? msg : strerror(-ret));
@@ -126,6 +181,17 @@ dpfw_rules_build_src(struct dpfw *d, const struct dpfw_rules_src src[2],
 			return ret;
 		}
 	}
+	/* bindings need the table's NAT array before a worker sees the
+	 * ruleset; it stays once made (bindings outlive rulesets) */
+	if (r->nat && d->ct != NULL) {
+		ret = ct_table_nat_enable(d->ct);
+		if (ret < 0) {
+			fprintf(err, "dpfw: no memory for NAT bindings (%zu bytes per "
+				"connection of ct_max)\n", sizeof(struct ct_key));
+			generation_free(r);
+			return ret;
+		}
+	}
 	*out = r;
 	return 0;
 }
@@ -146,6 +212,9 @@ dpfw_rules_publish(struct dpfw *d, struct dpfw_rules *r)
 	 * could attach one, workers look at every connection's */
 	if (r->raw)
 		__atomic_store_n(&d->helpers_possible, true, __ATOMIC_RELEASE);
+	/* and once NAT was possible, translated connections are rewritten */
+	if (r->nat && d->ct != NULL)
+		__atomic_store_n(&d->nat_on, true, __ATOMIC_RELEASE);
 	old = __atomic_exchange_n(&d->rules, r, __ATOMIC_ACQ_REL);
 	/* every worker has left the bursts that could see old */
 	rte_rcu_qsbr_synchronize(d->rules_qsbr, RTE_QSBR_THRID_INVALID);
