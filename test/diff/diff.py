@@ -259,8 +259,9 @@ class Scenario:
                 self.expects.append((n, kw[7:], args, self.npkts - 1))
                 for a in args:     # ports and ids an expect- line names are not mapped
                     k, _, v = a.partition("=")
-                    if k.split(".")[-1] in ("sport", "dport", "id", "icmp-id"):
-                        self.numbers |= {int(x) for x in re.findall(r"\d+", v)}
+                    if k.rstrip("!").split(".")[-1] in ("sport", "dport", "id", "icmp-id") \
+                            and v.isdigit():
+                        self.numbers.add(int(v))
             elif kw == "neigh":
                 if len(w) != 4 or w[1] not in ("a", "b", "m") or w[3] not in ("a", "b"):
                     self.err(n, "neigh a|b|m ADDRESS a|b")
@@ -312,7 +313,12 @@ class Scenario:
         # by a real client) and are mapped to P1, P2... / I1, I2...
         self.numbers |= {self.sport, self.dport, self.icmp_id}
         for t in self.rules.values():
-            self.numbers |= {int(x) for x in re.findall(r"\b\d+\b", t) if int(x) < 65536}
+            # not the ends of a range (5000-5009, 8000:8009): NAT may pick
+            # them at random like any port of the range
+            ends = {int(x) for x in re.findall(r"\b\d+(?=[-:]\d)", t) +
+                    re.findall(r"(?<=\d[-:])\d+\b", t)}
+            self.numbers |= {int(x) for x in re.findall(r"\b\d+\b", t)
+                             if int(x) < 65536 and int(x) not in ends}
 
     def add_rules(self, lineno, fam, text):
         if fam in self.rules:
@@ -814,8 +820,15 @@ class Side:
             try:
                 p.wait(3)
             except subprocess.TimeoutExpired:
+                pass
+            # what is left of the group too: in.tftpd's children ride out a
+            # SIGTERM while they retransmit to a client that no longer
+            # answers, holding port 69 for the next scenario's server
+            try:
                 os.killpg(p.pid, signal.SIGKILL)
-                p.wait()
+            except ProcessLookupError:
+                pass
+            p.wait()
         self.bg = []
 
 
