@@ -300,7 +300,7 @@ class Scenario:
                 if "/" in str(params.get("embed", "")):
                     self.numbers |= {int(x) for x in params["embed"].split("/")[1:3]}
                 self.steps.append(Step(n, line, "pkt", src=src, dst=dst, proto=proto,
-                                       flags=flags, params=params, index=self.npkts))
+                                       flags=flags, params=params))
                 self.npkts += 1
             else:
                 self.err(n, "cannot parse: %s" % line)
@@ -308,9 +308,10 @@ class Scenario:
             self.err(block[1], "ruleset%d { without its closing }" % block[0])
         self.fixed_ports = {str(self.sport), str(self.dport)}
         self.nat = any("*nat" in t.split() for t in self.rules.values())
-        # NAT scenarios: every number of a ruleset and of the packet lines is
-        # a port or id the scenario names; the others were chosen by NAT (or
-        # by a real client) and are mapped to P1, P2... / I1, I2...
+        # NAT scenarios: the numbers of a ruleset and the ports and ids of the
+        # packet and expect- lines are ports or ids the scenario names; the
+        # others were chosen by NAT (or by a real client) and are mapped to
+        # P1, P2... / I1, I2... (mapped())
         self.numbers |= {self.sport, self.dport, self.icmp_id}
         for t in self.rules.values():
             # not the ends of a range (5000-5009, 8000:8009): NAT may pick
@@ -493,7 +494,7 @@ def data_bytes(text):
         c = text[i]
         if c == "\\" and i + 1 < len(text):
             n = text[i + 1]
-            if n == "x" and i + 3 < len(text) + 1:
+            if n == "x" and i + 4 <= len(text):
                 out += bytes([int(text[i + 2:i + 4], 16)])
                 i += 4
                 continue
@@ -1712,9 +1713,6 @@ def frame_expect(sc, args, frames, side):
     return not bad, " ".join(bad)
 
 
-NAT_FIELDS = ("src", "dst", "sport", "dport", "type", "code", "id")
-
-
 def nat_expect(sc, args, lines):
     """expect-nat on one side's listing: an entry whose reply tuple (orig.X:
     original) has every field given. (ok, the entries' tuples)."""
@@ -1805,9 +1803,7 @@ def run_scenario(sc, kern, dp, builder, isolate):
             s.end_neighs(sc, True)
         if not sc.rules:
             return run_steps(sc, kern, dp, builder, isolate)
-        loaded = False
         try:
-            loaded = True      # undone even when loading failed half-way
             kern.load_rules(sc)
             refused = None
             try:
@@ -1822,9 +1818,9 @@ def run_scenario(sc, kern, dp, builder, isolate):
                 res.diffs.insert(0, refused)
             return res
         finally:
-            # accept-all again on both sides, whatever happened
-            if loaded:
-                kern.unload_rules(sc)
+            # accept-all again on both sides, whatever happened (also when
+            # loading failed half-way: a NAT scenario's setup is undone)
+            kern.unload_rules(sc)
             dp.reload({})
     finally:
         for s in (kern, dp):
