@@ -70,6 +70,9 @@ enum dpfw_role {
 	  "Connections given a NAT binding that changes a tuple.")            \
 	X(nat_no_tuple, LCORE, "nat_no_tuple", "dpfw_lcore_nat_no_tuple_total", \
 	  "First packets dropped: no free tuple in the NAT range.")           \
+	X(nat_redirect, LCORE, "nat_redirect", "dpfw_lcore_nat_redirect_dropped_total", \
+	  "ICMP redirects about a translated connection, dropped as the "      \
+	  "kernel's NAT drops them.")                                         \
 	X(nat_rewritten, LCORE, "nat_rewritten", "dpfw_lcore_nat_rewritten_total", \
 	  "Packets whose addresses or ports NAT rewrote (per hook).")         \
 	X(busy_cycles, LCORE, "busy_cycles", "dpfw_lcore_busy_cycles_total",   \

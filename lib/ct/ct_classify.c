@@ -438,13 +438,21 @@ ct_classify_burst_notrack(struct ct_worker *w, struct rte_mbuf **pkts,
 		if (v == CT_HB_EMPTY || !ct_hash_eq_rec(t, v, &keys[j]))
 			v = ct_hash_lookup(&t->hash, sig[j], &keys[j], ct_hash_eq_rec, t);
 		if (v != CT_HB_EMPTY) {
+			uint32_t st;
+
 			c = ct_rec(t, v >> 1);
 			dir = (int)(v & 1);
+			st = ct_status_load(c);
 			/* not yet confirmed by its creator, or being deleted:
 			 * netfilter would not find it either */
-			if ((ct_status_load(c) & (NF_CTS_CONFIRMED | NF_CTS_DYING)) !=
-			    NF_CTS_CONFIRMED)
+			if ((st & (NF_CTS_CONFIRMED | NF_CTS_DYING)) != NF_CTS_CONFIRMED)
 				c = NULL;
+			/* a translated packet of the original direction is
+			 * rewritten from the reply tuple, in the NAT array:
+			 * fetch it while the rules run (the reply direction's
+			 * lookup compared it already) */
+			else if (unlikely(st & NF_CTS_NAT_MASK) && dir == 0)
+				rte_prefetch0(&t->nat[v >> 1]);
 		}
 		if (!c) {
 			uint8_t slot;

@@ -249,6 +249,16 @@ int pkt_build_reject(const struct rte_mbuf *in, const struct pkt_meta *meta,
 		     enum pkt_reply_kind kind, uint8_t icmp_type, uint8_t icmp_code,
 		     uint16_t ip_id, struct rte_mbuf *out);
 
+/**
+ * pkt_build_reject() with the ICMP / ICMPv6 error's source address @p src
+ * (network order, IPv4 in [0]; a port's own address, as a router answers
+ * from its interface); NULL: @p in's destination. A TCP reset always comes
+ * from @p in's destination (it must look like the peer's).
+ */
+int pkt_build_reject_from(const struct rte_mbuf *in, const struct pkt_meta *meta,
+			  enum pkt_reply_kind kind, uint8_t icmp_type, uint8_t icmp_code,
+			  uint16_t ip_id, const uint32_t *src, struct rte_mbuf *out);
+
 #ifdef __cplusplus
 }
 #endif

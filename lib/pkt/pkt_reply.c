@@ -110,8 +110,8 @@ put_l2(struct rte_mbuf *out, const uint8_t *frame, const struct pkt_meta *meta,
 }
 
 static void
-put_ipv4(uint8_t *l3, const struct pkt_meta *meta, uint8_t tos, uint16_t id,
-	 uint16_t frag, uint8_t proto, uint16_t total)
+put_ipv4(uint8_t *l3, const struct pkt_meta *meta, const uint32_t *src, uint8_t tos,
+	 uint16_t id, uint16_t frag, uint8_t proto, uint16_t total)
 {
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)l3;
 
@@ -123,13 +123,14 @@ put_ipv4(uint8_t *l3, const struct pkt_meta *meta, uint8_t tos, uint16_t id,
 	ip->time_to_live = REPLY_TTL;
 	ip->next_proto_id = proto;
 	ip->hdr_checksum = 0;
-	ip->src_addr = meta->tuple.dst[0];
+	ip->src_addr = src != NULL ? src[0] : meta->tuple.dst[0];
 	ip->dst_addr = meta->tuple.src[0];
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 }
 
 static void
-put_ipv6(uint8_t *l3, const struct pkt_meta *meta, uint8_t proto, uint16_t plen)
+put_ipv6(uint8_t *l3, const struct pkt_meta *meta, const uint32_t *src, uint8_t proto,
+	 uint16_t plen)
 {
 	struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)l3;
 
@@ -137,7 +138,7 @@ put_ipv6(uint8_t *l3, const struct pkt_meta *meta, uint8_t proto, uint16_t plen)
 	ip->payload_len = rte_cpu_to_be_16(plen);
 	ip->proto = proto;
 	ip->hop_limits = REPLY_TTL;
-	memcpy(ip->src_addr, meta->tuple.dst, 16);
+	memcpy(ip->src_addr, src != NULL ? src : meta->tuple.dst, 16);
 	memcpy(ip->dst_addr, meta->tuple.src, 16);
 }
 
@@ -196,6 +197,14 @@ pkt_build_reject(const struct rte_mbuf *in, const struct pkt_meta *meta,
 		 enum pkt_reply_kind kind, uint8_t icmp_type, uint8_t icmp_code,
 		 uint16_t ip_id, struct rte_mbuf *out)
 {
+	return pkt_build_reject_from(in, meta, kind, icmp_type, icmp_code, ip_id, NULL, out);
+}
+
+int
+pkt_build_reject_from(const struct rte_mbuf *in, const struct pkt_meta *meta,
+		      enum pkt_reply_kind kind, uint8_t icmp_type, uint8_t icmp_code,
+		      uint16_t ip_id, const uint32_t *src, struct rte_mbuf *out)
+{
 	const uint8_t *frame = rte_pktmbuf_mtod(in, const uint8_t *);
 	uint8_t *l3, *l4;
 
@@ -210,11 +219,11 @@ pkt_build_reject(const struct rte_mbuf *in, const struct pkt_meta *meta,
 		l4 = l3 + l3len;
 		put_rst(l4, frame, meta);
 		if (meta->l3 == PKT_L3_IPV4) {
-			put_ipv4(l3, meta, 0, 0, IPV4_DF, IPPROTO_TCP, 40);
+			put_ipv4(l3, meta, NULL, 0, 0, IPV4_DF, IPPROTO_TCP, 40);
 			((struct rte_tcp_hdr *)l4)->cksum =
 				rte_ipv4_udptcp_cksum((struct rte_ipv4_hdr *)l3, l4);
 		} else {
-			put_ipv6(l3, meta, IPPROTO_TCP, 20);
+			put_ipv6(l3, meta, NULL, IPPROTO_TCP, 20);
 			((struct rte_tcp_hdr *)l4)->cksum =
 				rte_ipv6_udptcp_cksum((struct rte_ipv6_hdr *)l3, l4);
 		}
@@ -227,7 +236,7 @@ pkt_build_reject(const struct rte_mbuf *in, const struct pkt_meta *meta,
 		l3 = put_l2(out, frame, meta, meta->l3_off + 28 + quote);
 		if (l3 == NULL)
 			return -ENOSPC;
-		put_ipv4(l3, meta, (oip->type_of_service & REPLY_TOS_MASK) |
+		put_ipv4(l3, meta, src, (oip->type_of_service & REPLY_TOS_MASK) |
 			 REPLY_PREC_INTERNETCONTROL, ip_id, 0, IPPROTO_ICMP,
 			 (uint16_t)(28 + quote));
 		ic = (struct rte_icmp_hdr *)(l3 + 20);
@@ -241,7 +250,7 @@ pkt_build_reject(const struct rte_mbuf *in, const struct pkt_meta *meta,
 		l3 = put_l2(out, frame, meta, meta->l3_off + 48 + quote);
 		if (l3 == NULL)
 			return -ENOSPC;
-		put_ipv6(l3, meta, IPPROTO_ICMPV6, (uint16_t)(8 + quote));
+		put_ipv6(l3, meta, src, IPPROTO_ICMPV6, (uint16_t)(8 + quote));
 		ic = (struct rte_icmp_hdr *)(l3 + 40);
 		if (put_icmp_error(ic, icmp_type, icmp_code, in, meta, quote) < 0)
 			return -EINVAL;

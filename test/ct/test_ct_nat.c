@@ -125,6 +125,22 @@ test_snat_binding(void)
 	CHECK(ct_format(tbl, r.conn, SEC(1), line, sizeof(line), 0) > 0);
 	CHECK(strstr(line, "src=192.168.1.10 dst=198.51.100.7 sport=40000 dport=80 "
 			   "src=198.51.100.7 dst=203.0.113.5 sport=80 dport=2000") != NULL);
+	/* conntrack -E: the NEW event (made at confirm) has the translated
+	 * reply tuple already */
+	{
+		struct ct_snapshot ev[8];
+		unsigned n = ct_events_drain(tbl, ev, 8), i, found = 0;
+
+		for (i = 0; i < n; i++) {
+			if (ev[i].type != CT_EV_NEW)
+				continue;
+			CHECK(ct_format_event(&ev[i], line, sizeof(line), 0) > 0);
+			found += strstr(line, "    [NEW] tcp      6 120 SYN_SENT src=192.168.1.10 "
+					      "dst=198.51.100.7 sport=40000 dport=80 [UNREPLIED] "
+					      "src=198.51.100.7 dst=203.0.113.5 sport=80 dport=2000") != NULL;
+		}
+		CHECK_EQ(found, 1u);
+	}
 
 	/* deletion takes the translated key too */
 	tu_key(&k, &cli);

@@ -89,6 +89,11 @@ check "listing: SNAT connection's reply goes to the SNAT address" \
 	grep -q "src=$IP_A dst=$IP_B .* src=$IP_B dst=$SNAT_IP " "$E2E_TMP/ct.txt"
 check "listing: the port forward's reply comes from b:5201 to the SNAT address" \
 	grep -q "src=$IP_A dst=$VIP sport=[0-9]* dport=8080 src=$IP_B dst=$SNAT_IP sport=5201 " "$E2E_TMP/ct.txt"
+CTL rules show -c >"$E2E_TMP/rules_c.txt" 2>&1
+check "rules show -c: the SNAT rule counted its first packets, as iptables-save -c prints" \
+	grep -Eq '^\[[1-9][0-9]*:[1-9][0-9]*\] -A POSTROUTING -s 10.10.0.1/32 -o eth1 -j SNAT --to-source 10.10.0.100' "$E2E_TMP/rules_c.txt"
+check "rules show -c: the port forward's DNAT rule too" \
+	grep -Eq '^\[[1-9][0-9]*:[1-9][0-9]*\] -A PREROUTING -d 10.10.0.200/32 -i eth0 -p tcp -m tcp --dport 8080 -j DNAT' "$E2E_TMP/rules_c.txt"
 CTL stats >"$E2E_TMP/stats.txt" 2>&1
 check "stats: NAT bindings counted" grep -Eq "nat_bindings[=: ]+[1-9]" "$E2E_TMP/stats.txt"
 check "stats: rewritten packets counted" grep -Eq "nat_rewritten[=: ]+[1-9]" "$E2E_TMP/stats.txt"
@@ -116,4 +121,25 @@ wait_bg "$PEER_PID" 10
 check_eq "MASQUERADE: b sees the port's address" "$SNAT_IP" "$(cat "$E2E_TMP/peer.6103")"
 dp_stop INT
 check_eq "dpfw exits 0" 0 "$DP_RC"
+
+# --- two workers: NAT breaks symmetric RSS, a reply may come in on the other --------
+# worker's queue (af_packet's fanout hashes the translated tuple) and must
+# still find its connection in the shared table
+e2e_testbed_up --workers 2
+ns_b ip neigh replace $SNAT_IP lladdr "$(mac_of $NS_A)" dev eth0 nud permanent
+ns_a ip neigh replace $VIP lladdr "$(mac_of $NS_B)" dev eth0 nud permanent
+sed -e "s/^workers = 1 .*/workers = 1-2/" -e "s/qpairs=1/qpairs=2/" -e "s/^rx_queues = 1/rx_queues = 2/" \
+	"$E2E_TMP/dpfw.conf" >"$E2E_TMP/dpfw2.conf"
+dp_start "$E2E_TMP/dpfw2.conf" --lcores 0@0,1@1,2@1
+dp_wait_forwarding
+check "two workers: iperf3 TCP, 8 streams, a -> b through SNAT" iperf -c $IP_B -p 5201 -t 2 -P 8
+check "two workers: iperf3 TCP, 8 streams, through the port forward" iperf -c $VIP -p 8080 -t 2 -P 8
+check "two workers: TCP a -> b through SNAT: 4 MB, sha256 equal" tcp_transfer $NS_A $NS_B $IP_B 6104 "$f" 30
+dp_stop INT
+check_eq "dpfw exits 0" 0 "$DP_RC"
+for w in 0 1; do
+	check "two workers: worker $w forwarded packets" \
+		grep -Eq "worker $w: pkts=[1-9]" "$DP_OUT"
+done
+check "two workers: no first packet dropped for a taken tuple" grep -q "nat_no_tuple=0 " "$DP_OUT"
 e2e_finish

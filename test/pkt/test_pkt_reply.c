@@ -13,6 +13,7 @@
  *
  * usage: test_pkt_reply DIR   (DIR holds reject/)
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,6 +156,74 @@ test_against_kernel(void)
 	}
 }
 
+/* From a port's own address: the ICMP errors of pairs 3 and 5 with only
+ * the source address (and the checksums it is in) changed; a reset keeps
+ * the original destination. */
+static void
+test_from_port_address(void)
+{
+	static const uint8_t a4[4] = { 192, 0, 2, 254 };
+	static const uint8_t a6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0xfe };
+	uint32_t src[4];
+	struct rte_mbuf *in, *got;
+	struct pkt_meta meta, gm;
+	const uint8_t *g, *want;
+	unsigned i, diff;
+	uint16_t id;
+
+	if (n_frames != 12)
+		return;
+	/* IPv4: port unreachable (pair 3) */
+	memset(src, 0, sizeof(src));
+	memcpy(src, a4, 4);
+	id = (uint16_t)(frames[7][18] << 8 | frames[7][19]);
+	in = mbuf_of(frames[6], lens[6]);
+	pkt_parse_mbuf(in, &checks, &meta);
+	got = rte_pktmbuf_alloc(pool);
+	CHECK_EQ(pkt_build_reject_from(in, &meta, PKT_REPLY_ICMP4, 3, 3, id, src, got), 0);
+	g = rte_pktmbuf_mtod(got, const uint8_t *);
+	want = frames[7];
+	CHECK(memcmp(g + 14 + 12, a4, 4) == 0);
+	for (i = 0, diff = 0; i < lens[7]; i++)
+		/* IP checksum 24-25, source 26-29 */
+		if (g[i] != want[i] && !(i >= 24 && i < 30))
+			diff++;
+	CHECK_EQ(diff, 0);
+	CHECK_EQ(pkt_parse_mbuf(got, &checks, &gm), PKT_R_OK);
+	rte_pktmbuf_free(got);
+	/* a reset ignores it */
+	got = rte_pktmbuf_alloc(pool);
+	CHECK_EQ(pkt_build_reject_from(in, &meta, PKT_REPLY_TCP_RST, 0, 0, 0, src, got), -EINVAL);
+	rte_pktmbuf_free(got);
+	rte_pktmbuf_free(in);
+	in = mbuf_of(frames[0], lens[0]);
+	pkt_parse_mbuf(in, &checks, &meta);
+	got = rte_pktmbuf_alloc(pool);
+	CHECK_EQ(pkt_build_reject_from(in, &meta, PKT_REPLY_TCP_RST, 0, 0, 0, src, got), 0);
+	g = rte_pktmbuf_mtod(got, const uint8_t *);
+	CHECK(memcmp(g + 14 + 12, &meta.tuple.dst[0], 4) == 0);
+	rte_pktmbuf_free(got);
+	rte_pktmbuf_free(in);
+	/* IPv6: port unreachable (pair 5); the ICMPv6 checksum covers it */
+	memcpy(src, a6, 16);
+	in = mbuf_of(frames[10], lens[10]);
+	pkt_parse_mbuf(in, &checks, &meta);
+	got = rte_pktmbuf_alloc(pool);
+	CHECK_EQ(pkt_build_reject_from(in, &meta, PKT_REPLY_ICMP6, 1, 4, 0, src, got), 0);
+	g = rte_pktmbuf_mtod(got, const uint8_t *);
+	want = frames[11];
+	CHECK(memcmp(g + 14 + 8, a6, 16) == 0);
+	for (i = 0, diff = 0; i < lens[11]; i++)
+		/* flow label 15-17, source 22-37, ICMPv6 checksum 56-57 */
+		if (g[i] != want[i] && !(i >= 15 && i < 18) && !(i >= 22 && i < 38) &&
+		    !(i >= 56 && i < 58))
+			diff++;
+	CHECK_EQ(diff, 0);
+	CHECK_EQ(pkt_parse_mbuf(got, &checks, &gm), PKT_R_OK);
+	rte_pktmbuf_free(got);
+	rte_pktmbuf_free(in);
+}
+
 /* What Linux never answers. */
 static void
 test_no_answer(void)
@@ -223,6 +292,7 @@ main(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/reject/kernel.pcap", argc > 1 ? argv[1] : ".");
 	load_pcap(path);
 	test_against_kernel();
+	test_from_port_address();
 	test_no_answer();
 	test_vlan();
 	CHECK_EQ(rte_mempool_avail_count(pool), 255);

@@ -49,6 +49,7 @@ struct stage_nat_ctx {
 	struct ct_result *res;
 	struct rules_pkt *rp;  /* the rules' view to update, NULL: no rules */
 	unsigned out;          /* output port index */
+	uint64_t dst_seen;     /* bit i: packet i went through stage_nat_dst */
 };
 
 /* Bind expected connections that follow their master's NAT. */
@@ -60,8 +61,10 @@ void stage_nat_dst(void *arg, const uint16_t *idx, uint16_t n, struct rules_verd
 /* nat POSTROUTING's binding, before confirm. @return false: drop */
 bool stage_nat_src_bind(struct dpfw *d, struct dpfw_lcore *l, struct ct_result *res,
 			const struct rules_verdict *v, unsigned out);
-/* nat POSTROUTING's rewrite, before TX. */
-void stage_nat_src(struct dpfw *d, struct dpfw_lcore *l, struct rte_mbuf *m,
+/* A REJECT answer to a packet of a translated connection. */
+void stage_nat_answer(struct dpfw *d, struct rte_mbuf *r, const struct ct_result *res);
+/* nat POSTROUTING's rewrite, before TX. @return false: drop */
+bool stage_nat_src(struct dpfw *d, struct dpfw_lcore *l, struct rte_mbuf *m,
 		   struct pkt_meta *meta, const struct ct_result *res);
 
 /* Evaluate with whichever runtimes exist; v gets each packet's own. */
@@ -232,9 +235,22 @@ stage_filter_stage(const struct dpfw_rules *r, struct dpfw_lcore *l, unsigned in
 			.ctmark = res[i].conn ? ct_conn_mark(res[i].conn) : 0,
 			.l2 = rte_pktmbuf_mtod(pkts[i], const uint8_t *),
 		};
-	if (nat != NULL)
+	if (nat != NULL) {
 		nat->rp = rp;
+		nat->dst_seen = 0;
+	}
 	stage_eval_both(r, l->index, false, rp, n, v, nat ? &cb : NULL);
+	if (nat != NULL && nat->dst_seen != (n == 64 ? UINT64_MAX : (1ull << n) - 1)) {
+		/* a family without a runtime: its translated connections
+		 * (bound under an earlier ruleset) are rewritten still */
+		uint16_t idx[DPFW_MAX_BURST], k = 0;
+
+		for (i = 0; i < n; i++)
+			if (!(nat->dst_seen >> i & 1) && v[i].verdict == RULES_VERDICT_ACCEPT)
+				idx[k++] = i;
+		if (k != 0)
+			stage_nat_dst(nat, idx, k, v);
+	}
 	for (i = 0; i < n; i++)
 		if (unlikely(v[i].ctmark_set) && res[i].conn != NULL)
 			ct_conn_set_mark(res[i].conn, v[i].ctmark);
@@ -246,9 +262,11 @@ stage_filter_stage(const struct dpfw_rules *r, struct dpfw_lcore *l, unsigned in
  */
 static inline bool
 stage_reject(struct dpfw *d, struct dpfw_lcore *l, unsigned in,
-	     const struct rte_mbuf *m, const struct pkt_meta *meta, uint8_t how)
+	     const struct rte_mbuf *m, const struct pkt_meta *meta, uint8_t how,
+	     const struct ct_result *res)
 {
 	struct rte_mbuf *r;
+	unsigned fam;
 	int ret;
 
 	l->stats.rules_rejected++;
@@ -263,14 +281,20 @@ stage_reject(struct dpfw *d, struct dpfw_lcore *l, unsigned in,
 		l->stats.reject_nombuf++;
 		return false;
 	}
-	ret = pkt_build_reject(m, meta, dpfw_reject_how[how].kind,
-			       dpfw_reject_how[how].type, dpfw_reject_how[how].code,
-			       l->reject_ip_id++, r);
+	fam = meta->l3 == PKT_L3_IPV6;
+	/* an ICMP error from the port's own address when it has one */
+	ret = pkt_build_reject_from(m, meta, dpfw_reject_how[how].kind,
+				    dpfw_reject_how[how].type, dpfw_reject_how[how].code,
+				    l->reject_ip_id++,
+				    d->cfg.port[in].has_addr[fam] ? d->cfg.port[in].addr[fam] : NULL,
+				    r);
 	if (unlikely(ret < 0)) {
 		l->stats.reject_none++;
 		rte_pktmbuf_free(r);
 		return false;
 	}
+	if (unlikely(res->state_bits & (NF_CTSTATE_SNAT | NF_CTSTATE_DNAT)))
+		stage_nat_answer(d, r, res);
 	l->stats.reject_sent++;
 	l->stats.tx[in] += rte_eth_tx_buffer(d->port_id[in], l->txq, l->txbuf[in], r);
 	return dpfw_reject_how[how].kind == PKT_REPLY_TCP_RST;

@@ -120,9 +120,34 @@ bind_one(struct dpfw *d, struct dpfw_lcore *l, struct ct_result *res, bool dst,
 	return true;
 }
 
-/* Rewrite side manip of a packet when its connection is translated so in
- * its direction. */
+/* A first packet's state bits follow its connection's bindings: also
+ * for a later packet of the same new flow in the burst, which shares the
+ * record its first packet bound. */
 static inline void
+sync_state(struct ct_result *res)
+{
+	uint32_t st = ct_conn_status(res->conn);
+
+	res->state_bits |= (st & NF_CTS_SRC_NAT ? NF_CTSTATE_SNAT : 0) |
+			   (st & NF_CTS_DST_NAT ? NF_CTSTATE_DNAT : 0);
+}
+
+/* An ICMP redirect RELATED to a translated connection: the kernel's NAT
+ * drops it (nf_nat_icmp_reply_translation), its gateway would name an
+ * address the other side does not know. */
+static bool
+is_redirect(const struct rte_mbuf *m, const struct pkt_meta *meta,
+	    const struct ct_result *res)
+{
+	return (res->ctinfo == NF_CTINFO_RELATED || res->ctinfo == NF_CTINFO_RELATED_REPLY) &&
+	       meta->tuple.proto == IPPROTO_ICMP && meta->tuple.family == 4 &&
+	       meta->l4_off < rte_pktmbuf_data_len(m) &&
+	       *rte_pktmbuf_mtod_offset(m, const uint8_t *, meta->l4_off) == 5;
+}
+
+/* Rewrite side manip of a packet when its connection is translated so in
+ * its direction. @return false: drop it (an ICMP redirect) */
+static inline bool
 rewrite(struct dpfw *d, struct dpfw_lcore *l, struct rte_mbuf *m, struct pkt_meta *meta,
 	const struct ct_result *res, enum nat_manip manip)
 {
@@ -132,14 +157,19 @@ rewrite(struct dpfw *d, struct dpfw_lcore *l, struct rte_mbuf *m, struct pkt_met
 	/* the result's state bits say SNAT/DNAT without a call per packet */
 	if (likely(!(res->state_bits & (NF_CTSTATE_SNAT | NF_CTSTATE_DNAT))) ||
 	    res->conn == NULL)
-		return;
+		return true;
 	st = ct_conn_status(res->conn);
 	if (likely(!(st & NF_CTS_NAT_MASK)) ||
 	    !nat_hook_applies(st, (res->flags & CT_RES_REPLY) != 0, manip))
-		return;
+		return true;
+	if (unlikely(is_redirect(m, meta, res))) {
+		l->stats.nat_redirect++;
+		return false;
+	}
 	ct_nat_other(d->ct, res, &other);
 	if (nat_packet(m, meta, manip, &other))
 		l->stats.nat_rewritten++;
+	return true;
 }
 
 void
@@ -193,18 +223,27 @@ stage_nat_dst(void *arg, const uint16_t *idx, uint16_t n, struct rules_verdict *
 		uint16_t i = idx[j];
 		struct ct_result *res = &c->res[i];
 
+		c->dst_seen |= 1ull << i;
 		if (res->conn == NULL)
 			continue;
-		if ((res->flags & CT_RES_UNCONFIRMED) &&
-		    !(ct_conn_status(res->conn) & NF_CTS_DST_NAT_DONE) &&
-		    !bind_one(c->d, c->l, res, true, v ? v[i].dnat : NULL, c->out)) {
+		if (res->flags & CT_RES_UNCONFIRMED) {
+			if (!(ct_conn_status(res->conn) & NF_CTS_DST_NAT_DONE) &&
+			    !bind_one(c->d, c->l, res, true, v ? v[i].dnat : NULL, c->out)) {
+				if (v != NULL)
+					v[i].verdict = RULES_VERDICT_DROP;
+				else
+					res->flags |= CT_RES_DROP;
+				continue;
+			}
+			sync_state(res);
+		}
+		if (!rewrite(c->d, c->l, c->pkts[i], &c->meta[i], res, NAT_MANIP_DST)) {
 			if (v != NULL)
 				v[i].verdict = RULES_VERDICT_DROP;
 			else
 				res->flags |= CT_RES_DROP;
 			continue;
 		}
-		rewrite(c->d, c->l, c->pkts[i], &c->meta[i], res, NAT_MANIP_DST);
 		if (c->rp != NULL) {
 			c->rp[i].state_bits = res->state_bits;
 			c->rp[i].ct_status = ct_conn_status(res->conn);
@@ -216,15 +255,45 @@ bool
 stage_nat_src_bind(struct dpfw *d, struct dpfw_lcore *l, struct ct_result *res,
 		   const struct rules_verdict *v, unsigned out)
 {
-	if (res->conn == NULL || !(res->flags & CT_RES_UNCONFIRMED) ||
-	    (ct_conn_status(res->conn) & NF_CTS_SRC_NAT_DONE))
+	bool ok = true;
+
+	if (res->conn == NULL || !(res->flags & CT_RES_UNCONFIRMED))
 		return true;
-	return bind_one(d, l, res, false, v ? v->snat : NULL, out);
+	if (!(ct_conn_status(res->conn) & NF_CTS_SRC_NAT_DONE))
+		ok = bind_one(d, l, res, false, v ? v->snat : NULL, out);
+	if (ok)
+		sync_state(res);
+	return ok;
 }
 
+/*
+ * A REJECT answer travels the other way in the connection of the packet it
+ * answers, built from that packet as the rules saw it (destination already
+ * translated): netfilter attaches the answer to the connection (nf_reject)
+ * and translates it on its way out like any packet of it, an ICMP error
+ * with its quote. The result: what the peer sent, answered from where it
+ * sent it.
+ */
 void
+stage_nat_answer(struct dpfw *d, struct rte_mbuf *r, const struct ct_result *res)
+{
+	int dir = (res->flags & CT_RES_REPLY) != 0;
+	uint32_t st = ct_conn_status(res->conn);
+	struct pkt_meta meta;
+	struct ct_key own;
+
+	if (!(st & NF_CTS_NAT_MASK) || pkt_parse_mbuf(r, NULL, &meta) != PKT_R_OK)
+		return;
+	ct_conn_get_tuple(d->ct, res->conn, dir, &own);
+	if (nat_hook_applies(st, !dir, NAT_MANIP_DST))
+		nat_packet(r, &meta, NAT_MANIP_DST, &own);
+	if (nat_hook_applies(st, !dir, NAT_MANIP_SRC))
+		nat_packet(r, &meta, NAT_MANIP_SRC, &own);
+}
+
+bool
 stage_nat_src(struct dpfw *d, struct dpfw_lcore *l, struct rte_mbuf *m,
 	      struct pkt_meta *meta, const struct ct_result *res)
 {
-	rewrite(d, l, m, meta, res, NAT_MANIP_SRC);
+	return rewrite(d, l, m, meta, res, NAT_MANIP_SRC);
 }

@@ -177,14 +177,16 @@ worker_burst(struct dpfw *d, struct dpfw_lcore *l, unsigned in,
 			if (v[i].verdict != RULES_VERDICT_ACCEPT) {
 				bool pending = res[i].flags & CT_RES_UNCONFIRMED;
 
-				if (pending)
-					ct_abort(l->ct, &res[i]);
 				if (v[i].verdict != RULES_VERDICT_REJECT)
 					l->stats.rules_dropped++;
 				/* a reset closes the connection it answers */
-				else if (stage_reject(d, l, in, m, &meta[i], v[i].reject) &&
-					 !pending)
+				else if (stage_reject(d, l, in, m, &meta[i], v[i].reject,
+						      &res[i]) && !pending)
 					ct_set_closing(l->ct, &res[i], now);
+				/* (after the answer: NAT translates it by the
+				 * binding this first packet got) */
+				if (pending)
+					ct_abort(l->ct, &res[i]);
 				rte_pktmbuf_free(m);
 				continue;
 			}
@@ -202,8 +204,10 @@ worker_burst(struct dpfw *d, struct dpfw_lcore *l, unsigned in,
 		/* the helper lcore is chosen by the addresses both directions
 		 * share before the source side is translated */
 		hash = helpers ? pkt_tuple_hash_sym(&meta[i].tuple) : 0;
-		if (unlikely(nat))
-			stage_nat_src(d, l, m, &meta[i], &res[i]);
+		if (unlikely(nat) && !stage_nat_src(d, l, m, &meta[i], &res[i])) {
+			rte_pktmbuf_free(m);
+			continue;
+		}
 		if (unlikely(meta[i].flags & PKT_F_REASM)) {
 			send_datagram(d, l, out, &meta[i], m);
 			continue;

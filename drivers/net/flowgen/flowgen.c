@@ -7,7 +7,7 @@
  *   --vdev net_flowgen1,pair=bench,role=server
  *
  * Traffic keys (flows, proto, mix, size, new_rate, data, seed, timestamps,
- * window, timeout_ms, order, pps) belong to the pair: either port may give
+ * window, timeout_ms, order, pps, client_nat) belong to the pair: either port may give
  * them, a key given by both must agree, and they are fixed when the first
  * port of the pair starts.
  *
@@ -23,10 +23,15 @@
  *   pps=N                 the client sends at most N packets a second of open
  *                         connections (new connections follow new_rate); a
  *                         timestamp is the time the packet became due
+ *   client_nat=A.0.0.0    the forwarder maps the client block 10.0.0.0/8 to
+ *                         A.0.0.0/8 keeping the host bits (NETMAP as a
+ *                         source NAT): the server sees and answers the
+ *                         clients there; the client is not affected
  *   rxq=K                 (per port) the port offers K + 1 RX queues and the
  *                         traffic comes on queue K, the others stay empty: it
  *                         steers a port to one forwarding lcore
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -55,7 +60,8 @@ RTE_LOG_REGISTER_DEFAULT(fg_logtype, NOTICE);
 	X(PAIR, "pair") X(ROLE, "role") X(FLOWS, "flows") X(PROTO, "proto") \
 	X(MIX, "mix") X(SIZE, "size") X(NEW_RATE, "new_rate") X(DATA, "data") \
 	X(SEED, "seed") X(TIMESTAMPS, "timestamps") X(WINDOW, "window") \
-	X(TIMEOUT_MS, "timeout_ms") X(ORDER, "order") X(PPS, "pps") X(RXQ, "rxq")
+	X(TIMEOUT_MS, "timeout_ms") X(ORDER, "order") X(PPS, "pps") X(RXQ, "rxq") \
+	X(CLIENT_NAT, "client_nat")
 
 #define X_ENUM(e, s) K_ ## e,
 enum { FG_KEYS(X_ENUM) K_COUNT };
@@ -220,6 +226,17 @@ fg_arg(const char *key, const char *v, void *opaque)
 			goto bad;
 		c->timeout_ms = (uint32_t)x;
 		break;
+	case K_CLIENT_NAT: {
+		struct in_addr ia;
+
+		/* a /8 other than the clients' own */
+		if (inet_pton(AF_INET, v, &ia) != 1 ||
+		    (rte_be_to_cpu_32(ia.s_addr) & 0x00ffffffu) != 0 ||
+		    rte_be_to_cpu_32(ia.s_addr) == 0x0a000000u)
+			goto bad;
+		c->client_nat = rte_be_to_cpu_32(ia.s_addr);
+		break;
+	}
 	default:
 		goto bad;
 	}
@@ -260,6 +277,7 @@ conf_key(const struct fg_conf *c, int k)
 	case K_TIMEOUT_MS: return c->timeout_ms;
 	case K_ORDER: return c->order;
 	case K_PPS: return c->pps;
+	case K_CLIENT_NAT: return c->client_nat;
 	default: return 0;
 	}
 }
@@ -279,6 +297,7 @@ conf_copy_key(struct fg_conf *dst, const struct fg_conf *src, int k)
 	case K_TIMEOUT_MS: dst->timeout_ms = src->timeout_ms; break;
 	case K_ORDER: dst->order = src->order; break;
 	case K_PPS: dst->pps = src->pps; break;
+	case K_CLIENT_NAT: dst->client_nat = src->client_nat; break;
 	default: break;
 	}
 }
@@ -821,4 +840,4 @@ RTE_PMD_REGISTER_PARAM_STRING(net_flowgen,
 	"pair=<name> role=client|server flows=<n> proto=tcp|udp|icmp|mix "
 	"mix=<tcp>/<udp>/<icmp> size=<64..1518> new_rate=<conn/s> data=<pkts> "
 	"seed=<n> timestamps=0|1 window=<pkts> timeout_ms=<ms> order=rand|seq "
-	"pps=<pkts/s> rxq=<n>");
+	"pps=<pkts/s> rxq=<n> client_nat=<a.0.0.0>");

@@ -60,6 +60,8 @@ struct fg_conf {
 	uint32_t timeout_ms;     /* client gives up a connection silent this long, 0 = never */
 	uint8_t order;           /* FG_ORDER_*: which ready flow the client sends next */
 	uint64_t pps;            /* client packets per second at most, 0 = as fast as polled */
+	uint32_t client_nat;     /* host order: the /8 the server sees the clients
+				  * in (a forwarder's NETMAP), 0 = 10.0.0.0/8 */
 };
 
 /* Order in which the client serves its flows that have something to send. */

@@ -77,6 +77,18 @@ cli_ip(uint32_t slot)
 	return FG_CLIENT_NET + slot;
 }
 
+/* The client's address as the server port sees it (client_nat: the
+ * forwarder moved it to another /8, host bits kept). */
+static inline uint32_t
+cli_ip_at(const struct fg_port *p, uint32_t slot)
+{
+	uint32_t a = cli_ip(slot);
+
+	if (p->role == FG_SERVER && p->conf.client_nat != 0)
+		a = p->conf.client_nat | (a & 0x00ffffffu);
+	return a;
+}
+
 static inline uint32_t
 srv_ip(uint32_t slot)
 {
@@ -820,7 +832,7 @@ fg_rx_server(void *q, struct rte_mbuf **pkts, uint16_t nb)
 			struct fg_srv *s = &p->rx.srv[e->slot];
 
 			o.src = srv_ip(e->slot);
-			o.dst = cli_ip(e->slot);
+			o.dst = cli_ip_at(p, e->slot);
 			o.ts = e->ts;
 			o.data = true;
 			if (e->proto == FG_TCP) {
@@ -927,7 +939,7 @@ parse_in(const struct fg_port *p, const struct rte_mbuf *m, struct fg_in *in)
 
 	cip = from_client ? src : dst;
 	sip = from_client ? dst : src;
-	in->slot = cip - FG_CLIENT_NET;
+	in->slot = cip - cli_ip_at(p, 0);
 	if (unlikely(in->slot >= p->conf.flows || sip != srv_ip(in->slot) ||
 		     p->proto_of[in->slot] != in->proto))
 		return IN_UNKNOWN;
