@@ -23,6 +23,7 @@ import ctypes
 import ipaddress
 import os
 import re
+import shlex
 import signal
 import socket
 import struct
@@ -63,6 +64,11 @@ CRAFT_NET6 = "fd00:77:%x::%x"
 STACK_NET4 = "10.78.%d.%d"
 STACK_NET6 = "fd00:78:%x::%x"
 SNIFF_FILTER = "net 10.77.0.0/16 or net fd00:77::/32"
+# The MASQUERADE address of the NAT scenarios: br0's in dpfwk-m (the kernel
+# masquerades to its output device's address), dpfw's ports' `address`
+# and `address6` in run.sh's config (test/diff/nat-oracle.md).
+MASQ4 = "10.79.0.254"
+MASQ6 = "fd00:79::fe"
 KPORT = {"a": "ka", "b": "kb"}   # dpfwk-m's bridge ports towards dpfwk-a / dpfwk-b
 SRC_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -187,6 +193,9 @@ class Scenario:
         self.fixed_ports = set()
         self.stack = False
         self.events_mode = "all"
+        self.neighs = []          # (lineno, where: a|b|m, address, owner end: a|b)
+        self.npkts = 0            # packet lines so far (expect-frame refers to the last one)
+        self.numbers = set()      # port/id numbers written in the scenario (never mapped)
         self.parse()
 
     def err(self, lineno, msg):
@@ -244,7 +253,19 @@ class Scenario:
             elif kw == "icmp-id":
                 self.icmp_id = int(w[1])
             elif kw.startswith("expect-"):
-                self.expects.append((n, kw[7:], w[1:]))
+                if kw == "expect-frame" and not self.npkts:
+                    self.err(n, "expect-frame before any packet line")
+                args = [self.place(x) for x in (shlex.split(line) if '"' in line else w)[1:]]
+                self.expects.append((n, kw[7:], args, self.npkts - 1))
+                for a in args:     # ports and ids an expect- line names are not mapped
+                    k, _, v = a.partition("=")
+                    if k.rstrip("!").split(".")[-1] in ("sport", "dport", "id", "icmp-id") \
+                            and v.isdigit():
+                        self.numbers.add(int(v))
+            elif kw == "neigh":
+                if len(w) != 4 or w[1] not in ("a", "b", "m") or w[3] not in ("a", "b"):
+                    self.err(n, "neigh a|b|m ADDRESS a|b")
+                self.neighs.append((n, w[1], self.place(w[2]), w[3]))
             elif kw == "sleep":
                 self.steps.append(Step(n, line, "sleep", secs=float(w[1])))
             elif kw in ("run", "bg"):
@@ -259,7 +280,7 @@ class Scenario:
                 self.steps.append(Step(n, line, "expectations"))
             elif re.match(r"^[ab]>[ab]$", kw):
                 src, dst = kw[0], kw[2]
-                rest = w[1:]
+                rest = shlex.split(line)[1:] if '"' in line else w[1:]
                 proto = self.proto
                 if rest and rest[0] in PROTOS:
                     proto = rest.pop(0)
@@ -270,21 +291,59 @@ class Scenario:
                 for t in rest:
                     if "=" in t:
                         k, v = t.split("=", 1)
-                        params[k] = v
+                        params[k] = self.place(v)
                     else:
                         params[t] = True
+                for k in ("sport", "dport", "id"):
+                    if str(params.get(k, "")).isdigit():
+                        self.numbers.add(int(params[k]))
+                if "/" in str(params.get("embed", "")):
+                    self.numbers |= {int(x) for x in params["embed"].split("/")[1:3]}
                 self.steps.append(Step(n, line, "pkt", src=src, dst=dst, proto=proto,
                                        flags=flags, params=params))
+                self.npkts += 1
             else:
                 self.err(n, "cannot parse: %s" % line)
         if block is not None:
             self.err(block[1], "ruleset%d { without its closing }" % block[0])
         self.fixed_ports = {str(self.sport), str(self.dport)}
+        self.nat = any("*nat" in t.split() for t in self.rules.values())
+        # NAT scenarios: the numbers of a ruleset and the ports and ids of the
+        # packet and expect- lines are ports or ids the scenario names; the
+        # others were chosen by NAT (or by a real client) and are mapped to
+        # P1, P2... / I1, I2... (mapped())
+        self.numbers |= {self.sport, self.dport, self.icmp_id}
+        for t in self.rules.values():
+            # not the ends of a range (5000-5009, 8000:8009): NAT may pick
+            # them at random like any port of the range
+            ends = {int(x) for x in re.findall(r"\b\d+(?=[-:]\d)", t) +
+                    re.findall(r"(?<=\d[-:])\d+\b", t)}
+            self.numbers |= {int(x) for x in re.findall(r"\b\d+\b", t)
+                             if int(x) < 65536 and int(x) not in ends}
 
     def add_rules(self, lineno, fam, text):
         if fam in self.rules:
             self.err(lineno, "a second ruleset%d" % fam)
-        self.rules[fam] = text
+        self.rules[fam] = self.place(text)
+
+    def place(self, text):
+        """The address placeholders: @net4 (10.77.K), @net6 (fd00:77:K),
+        @stack4 (10.78.K), @stack6 (fd00:78:K), @ftp4 (10,77,K: FTP's
+        PORT/227 form), @masq4 / @masq6 (the MASQUERADE address)."""
+        def rep(mo):
+            what, fam = mo.group(1), mo.group(2)
+            if what == "masq":
+                return MASQ4 if fam == "4" else MASQ6
+            if what == "ftp":
+                return "10,77,%d" % self.k
+            if fam == "4":
+                return "10.%d.%d" % (77 if what == "net" else 78, self.k)
+            return "fd00:%d:%x" % (77 if what == "net" else 78, self.k)
+        return re.sub(r"@(net|stack|ftp|masq)([46])(?![0-9A-Za-z_])", rep, text)
+
+    def host_addr(self, v, family):
+        """A host name (a, b, router) or an address (placeholders already replaced)."""
+        return v if ":" in v or "." in v else self.addr(v, family)
 
     # addresses of this scenario
     def addr(self, host, family=None, stack=False):
@@ -300,7 +359,7 @@ class Scenario:
                      ("$PORT", str(self.dport)), ("$SPORT", str(self.sport)),
                      ("$PY", sys.executable), ("$SRC", SRC_ROOT), ("$TMP", self.tmp)):
             cmd = cmd.replace(k, v)
-        return cmd
+        return self.place(cmd)
 
     def mine_log(self, line):
         """Is a LOG line about this scenario's addresses?"""
@@ -352,12 +411,17 @@ def ruleset_tables(text):
     return [ln[1:].strip() for ln in text.splitlines() if ln.startswith("*")]
 
 
-def baseline_rules(tables, count=True):
+def baseline_rules(tables, count=True, remove=()):
     """iptables-restore input that puts the tables back to accept-all (with
-    the kernel's counting rules, unless count is False)."""
+    the kernel's counting rules, unless count is False). The tables in
+    remove are written without chains: iptables-nft-restore then deletes
+    them, hooks included (the kernel's nat table, after a NAT scenario)."""
     out = []
     for t in sorted(set(tables) | {"filter"}, key=list(TABLE_CHAINS).index):
         out.append("*" + t)
+        if t in remove:
+            out.append("COMMIT")
+            continue
         out += [":%s ACCEPT [0:0]" % c for c in TABLE_CHAINS[t]]
         if t == "filter":
             out += (COUNT_RULES if count else []) + ["-A FORWARD -j ACCEPT"]
@@ -396,6 +460,53 @@ def rules_for_dpfw(text, port_a="eth0", port_b="eth1"):
                         text)
 
 
+def reply_fields(ip, p):
+    """The `=recv` keys of a packet step, from the datagram its sender
+    received last (ip): src=recv is that datagram's destination, dst=recv its
+    source, sport=recv its destination port, dport=recv its source port,
+    id=recv its ICMP echo id; embed=recv quotes it whole."""
+    f = {name: val for name, val, _ in dissect(ip)[0]}
+    swap = {"src": "dst", "dst": "src", "sport": "dport", "dport": "sport", "id": "icmp-id"}
+    out = {"_recv": ip}
+    for k, v in p.items():
+        if v == "recv" and k == "ack":
+            if "seq" not in f:
+                raise ValueError("ack=recv: the datagram received is not TCP")
+            out[k] = str(tcp_next(f))
+        elif v == "recv" and k in swap:
+            if swap[k] not in f:
+                raise ValueError("%s=recv: the datagram received has no %s" % (k, swap[k]))
+            out[k] = str(f[swap[k]])
+    return out
+
+
+def tcp_next(f):
+    """The sequence number after a TCP segment (dissect() fields)."""
+    return (f["seq"] + len(f["data"]) + ("S" in f["flags"]) + ("F" in f["flags"])) % (1 << 32)
+
+
+def data_bytes(text):
+    """A data= value: \\r \\n \\t \\s (space) \\xHH and \\\\ escapes."""
+    out = bytearray()
+    i = 0
+    esc = {"r": b"\r", "n": b"\n", "t": b"\t", "s": b" ", "\\": b"\\"}
+    while i < len(text):
+        c = text[i]
+        if c == "\\" and i + 1 < len(text):
+            n = text[i + 1]
+            if n == "x" and i + 4 <= len(text):
+                out += bytes([int(text[i + 2:i + 4], 16)])
+                i += 4
+                continue
+            if n in esc:
+                out += esc[n]
+                i += 2
+                continue
+        out += c.encode()
+        i += 1
+    return bytes(out)
+
+
 class Builder:
     """Turns a packet step into IP-layer scapy packets (the same for both sides)."""
 
@@ -407,16 +518,27 @@ class Builder:
         self.marker = (self.marker % 0xfffff) + 1
         return m
 
-    def build(self, sc, st, last_sent):
-        p = st.params
+    def build(self, sc, st, last_sent, marker=None, recv=None):
+        """The datagrams of a packet step. recv: the last datagram the
+        sender received from the other end on this side (keys `=recv`)."""
+        p = dict(st.params)
+        if recv is not None:
+            p.update(reply_fields(recv, p))
+        if p.get("seq") == "next":
+            # the sender's next sequence number after its last segment this way
+            prev = last_sent.get((st.src, st.dst))
+            f = {n: v for n, v, _ in dissect(prev)[0]} if prev else {}
+            if "seq" not in f:
+                raise ValueError("line %d: seq=next without an earlier TCP %s>%s segment"
+                                 % (st.lineno, st.src, st.dst))
+            p["seq"] = str(tcp_next(f))
         fam = int(p.get("family", sc.family))
         if st.proto == "icmp6":
             fam = 6
-        src, dst = p.get("src", st.src), p.get("dst", st.dst)
-        src = src if ":" in src or "." in src else sc.addr(src, fam)
-        dst = dst if ":" in dst or "." in dst else sc.addr(dst, fam)
+        src = sc.host_addr(p.get("src", st.src), fam)
+        dst = sc.host_addr(p.get("dst", st.dst), fam)
         fwd = st.src == "a"
-        mk = self.next_marker()
+        mk = self.next_marker() if marker is None else marker
         if fam == 4:
             l3 = IP(src=src, dst=dst, ttl=64, id=mk & 0xffff)
             if st.proto == "ip":
@@ -427,7 +549,7 @@ class Builder:
         if "len" in p:
             payload = b"x" * int(p["len"])
         elif "data" in p:
-            payload = p["data"].encode().replace(b"\\r", b"\r").replace(b"\\n", b"\n")
+            payload = data_bytes(p["data"])
         sport = int(p.get("sport", sc.sport if fwd else sc.dport))
         dport = int(p.get("dport", sc.dport if fwd else sc.sport))
         if st.proto == "tcp":
@@ -548,19 +670,23 @@ class Builder:
         e = p.get("embed")
         if e is None:
             return None
-        if e == "last":
-            # the last packet that went to the error's sender
-            b = last_sent.get((st.dst, st.src))
+        if e in ("last", "recv"):
+            # last: the last packet that went to the error's sender, as sent;
+            # recv: the same as this side delivered it to the sender (NAT:
+            # what the error's sender really got, translated)
+            b = last_sent.get((st.dst, st.src)) if e == "last" else p.get("_recv")
             if b is None:
-                raise ValueError("line %d: embed=last without an earlier %s>%s packet"
-                                 % (st.lineno, st.dst, st.src))
+                raise ValueError("line %d: embed=%s without an earlier %s>%s packet%s"
+                                 % (st.lineno, e, st.dst, st.src,
+                                    " delivered" if e == "recv" else ""))
             # an ICMP error quotes as much as fits in 576 (IPv4) / 1280 (IPv6) bytes
             return b[:520] if fam == 4 else b[:1232]
-        # embed=PROTO/SPORT/DPORT: a packet from the error's receiver to its
-        # sender that was never sent
-        proto, sp, dp = e.split("/")
-        s = sc.addr(st.dst, fam)
-        d = sc.addr(st.src, fam)
+        # embed=PROTO/SPORT/DPORT[/SRC/DST]: a packet from the error's receiver
+        # (or SRC) to its sender (or DST) that was never sent
+        parts = e.split("/")
+        proto, sp, dp = parts[:3]
+        s = sc.host_addr(parts[3], fam) if len(parts) > 3 else sc.addr(st.dst, fam)
+        d = sc.host_addr(parts[4], fam) if len(parts) > 4 else sc.addr(st.src, fam)
         l3 = IP(src=s, dst=d) if fam == 4 else IPv6(src=s, dst=d)
         l4 = TCP(sport=int(sp), dport=int(dp), flags="S", seq=1) if proto == "tcp" else \
             UDP(sport=int(sp), dport=int(dp)) / Raw(b"q")
@@ -568,6 +694,10 @@ class Builder:
 
 
 # ---- the two sides ----------------------------------------------------------------------
+
+def mac_text(mac):
+    return ":".join("%02x" % x for x in mac)
+
 
 def frame_key(fr):
     et = struct.unpack("!H", fr[12:14])[0]
@@ -636,6 +766,43 @@ class Side:
                 dmac = b"\x33\x33" + raw[36:40]
             e.sock.send(dmac + e.mac + et + raw)
 
+    def end_neighs(self, sc, on):
+        """A scenario's `neigh a|b ADDRESS OWNER` lines: in the end's stack,
+        ADDRESS resolves to the owner end's MAC (a NAT address nobody answers
+        ARP/ND for). Removed after the scenario."""
+        for _, where, addr, owner in sc.neighs:
+            if where not in self.ns:
+                continue
+            cmd = ["ip", "-n", self.ns[where], "neigh", "replace" if on else "del", addr]
+            if on:
+                cmd += ["lladdr", mac_text(self.end[owner].mac)]
+            cmd += ["dev", "eth0"] + (["nud", "permanent"] if on else [])
+            r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            if r.returncode != 0 and on:
+                raise RuntimeError("%s: %s" % (" ".join(cmd), r.stdout.strip()))
+
+    def delivered_frame(self, host, key):
+        """The first frame with this key (frame_key) that reached end host."""
+        for fr in self.end[host].frames:
+            if frame_key(fr) == key:
+                return fr
+        return None
+
+    def delivered(self, host, key, wait=0.5):
+        """The IP datagram with this key that reached end host, waiting for it
+        up to wait seconds (None if none)."""
+        if key is None:
+            return None
+        t0 = time.time()
+        while True:
+            self.end[host].drain()
+            fr = self.delivered_frame(host, key)
+            if fr is not None:
+                return ip_bytes(fr)
+            if time.time() - t0 >= wait:
+                return None
+            time.sleep(0.02)
+
     def run(self, host, cmd, background):
         full = ["ip", "netns", "exec", self.ns[host], "sh", "-c", cmd]
         p = subprocess.Popen(full, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -654,8 +821,15 @@ class Side:
             try:
                 p.wait(3)
             except subprocess.TimeoutExpired:
+                pass
+            # what is left of the group too: in.tftpd's children ride out a
+            # SIGTERM while they retransmit to a client that no longer
+            # answers, holding port 69 for the next scenario's server
+            try:
                 os.killpg(p.pid, signal.SIGKILL)
-                p.wait()
+            except ProcessLookupError:
+                pass
+            p.wait()
         self.bg = []
 
 
@@ -711,6 +885,8 @@ class KernelSide(Side):
 
     def load_rules(self, sc):
         self.neigh(sc)
+        if sc.nat:
+            self.nat_setup(sc, True)
         for fam, text in sorted(sc.rules.items()):
             self.restore(fam, rules_for_kernel(text, KPORT["a"], KPORT["b"]))
 
@@ -718,11 +894,48 @@ class KernelSide(Side):
         err = None
         for fam, text in sorted(sc.rules.items()):
             try:
-                self.restore(fam, baseline_rules(ruleset_tables(text)))
+                self.restore(fam, baseline_rules(ruleset_tables(text), remove=("nat",)))
+            except RuntimeError as e:
+                err = err or e
+        if sc.nat:
+            try:
+                self.nat_setup(sc, False)
             except RuntimeError as e:
                 err = err or e
         if err:
             raise err
+
+    def nat_setup(self, sc, on):
+        """What a NAT scenario needs in the middle (test/diff/nat-oracle.md):
+        a frame whose destination NAT changed (DNAT, a reply un-SNATed) is
+        looked up in br0's routes and sent on over the bridge to the MAC of
+        br0's neighbour for the new destination (bridged DNAT: TTL and source
+        MAC kept). IPv4 needs ip_forward=1 for that route lookup (without it
+        the frame is dropped); IPv6 does not need forwarding. Routes to the
+        real clients' /24 and /64, neighbours for their addresses and the
+        scenario's `neigh m` lines. Undone after the scenario (on=False)."""
+        k = sc.k
+        if on:
+            cmds = ["route replace 10.78.%d.0/24 dev br0" % k,
+                    "route replace fd00:78:%x::/64 dev br0" % k]
+            for host in ("a", "b"):
+                mac = mac_text(self.end[host].mac)
+                for fam in (4, 6):
+                    cmds.append("neigh replace %s lladdr %s dev br0 nud permanent"
+                                % (sc.addr(host, fam, True), mac))
+            for _, where, addr, owner in sc.neighs:
+                if where == "m":
+                    cmds.append("neigh replace %s lladdr %s dev br0 nud permanent"
+                                % (addr, mac_text(self.end[owner].mac)))
+        else:
+            cmds = ["route del 10.78.%d.0/24 dev br0" % k,
+                    "route del fd00:78:%x::/64 dev br0" % k]
+        sh(["sysctl", "-qw", "net.ipv4.ip_forward=%d" % on], self.ns_m, check=True)
+        r = subprocess.run(["ip", "-n", self.ns_m, "-force", "-batch", "-"],
+                           input="\n".join(cmds) + "\n", stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True)
+        if r.returncode != 0 and on:
+            raise RuntimeError("ip in %s: %s" % (self.ns_m, r.stdout.strip()))
 
     def neigh(self, sc):
         """The middle answers from br0 (ICMP errors): permanent neighbours for
@@ -730,7 +943,7 @@ class KernelSide(Side):
         for them."""
         cmds = []
         for host in ("a", "b"):
-            mac = ":".join("%02x" % x for x in self.end[host].mac)
+            mac = mac_text(self.end[host].mac)
             for fam in (4, 6):
                 cmds.append("neigh replace %s lladdr %s dev br0 nud permanent"
                             % (sc.addr(host, fam), mac))
@@ -766,6 +979,10 @@ class KernelSide(Side):
                 out.append(txt)
         os.close(fd)
         return out
+
+
+class RulesetRefused(RuntimeError):
+    """dpfw did not load a scenario's ruleset (the kernel did)."""
 
 
 class DpfwSide(Side):
@@ -846,8 +1063,9 @@ class DpfwSide(Side):
                 if ok.match(ln):
                     return
                 if ln.startswith("dpfw: ruleset not loaded"):
-                    raise RuntimeError("dpfw refused the ruleset: "
-                                       + " | ".join(new[:i + 1])[-600:])
+                    raise RulesetRefused("dpfw refused the ruleset: "
+                                         + " | ".join(ln for ln in new[:i + 1]
+                                                      if not CT_EV_RE.match(ln))[-600:])
             time.sleep(0.05)
         raise RuntimeError("dpfw printed no 'ruleset generation N loaded' within 10 s of SIGHUP")
 
@@ -902,23 +1120,37 @@ class Result:
         self.kpending = []  # the kernel's expectation count at each `expectations` step
 
 
+def mapped(sc, m, tag, v):
+    """A port (tag P) or ICMP id (I) as it is compared: itself when the
+    scenario names it, else its name in side mapping m (P1, P2... in order of
+    first appearance). Real-client scenarios: every port but 0 and the
+    `ports`, every id. NAT scenarios: what the scenario does not name (a
+    port or id NAT chose at random on a clash)."""
+    v = str(v)
+    if tag == "P" and (v in sc.fixed_ports or v == "0"):
+        return v
+    if sc.nat and int(v) in sc.numbers:
+        return v
+    if not (sc.stack or sc.nat):
+        return v
+    key = (tag, v)
+    if key not in m:
+        m[key] = "%s%d" % (tag, 1 + sum(1 for x in m if x[0] == tag))
+    return m[key]
+
+
 def normalize(sc, lines, m=None):
-    """Real-client scenarios: ephemeral ports and ICMP ids -> P1, P2 / I1 in
-    order of appearance. m: the mapping, shared by the calls for one side (its
-    events first: their order is causal, a listing's is the hash table's)."""
-    if not sc.stack:
+    """Ports and ICMP ids of conntrack lines through mapped(). m: the mapping,
+    shared by the calls for one side (its events first: their order is
+    causal, a listing's is the hash table's; then the listing, the
+    expectations, the frames)."""
+    if not (sc.stack or sc.nat):
         return lines
     m = {} if m is None else m
 
     def rep(mo):
         k, v = mo.group(1), mo.group(2)
-        if k in ("sport", "dport") and (v in sc.fixed_ports or v == "0"):
-            return mo.group(0)
-        tag = "I" if k == "id" else "P"
-        key = (tag, v)
-        if key not in m:
-            m[key] = "%s%d" % (tag, 1 + sum(1 for x in m if x[0] == tag))
-        return "%s=%s" % (k, m[key])
+        return "%s=%s" % (k, mapped(sc, m, "I" if k == "id" else "P", v))
     return [re.sub(r"\b(sport|dport|id)=(\d+)", rep, ln) for ln in lines]
 
 
@@ -948,14 +1180,19 @@ def is_answer(ip):
     return ip[6] == 58 and len(ip) > 40 and ip[40] < 128
 
 
-def answers(side, sent_raws):
+def answers(side, sent_raws, sent_to=None):
     """The frames that reached an end without having been sent by the harness
-    and that are REJECT answers: {end: [frame]} in arrival order."""
+    and that are REJECT answers: {end: [frame]} in arrival order. sent_to
+    (NAT scenarios): {end: keys of the frames sent to it}: a frame with one
+    of those keys is a sent one that NAT translated (a TCP reset, an ICMP
+    error), not an answer."""
     out = {}
     for host, e in side.end.items():
         for fr in e.frames:
             ip = ip_bytes(fr)
             if ip is None or ip in sent_raws or not is_answer(ip):
+                continue
+            if sent_to is not None and frame_key(fr) in sent_to.get(host, ()):
                 continue
             out.setdefault(host, []).append(fr)
     return out
@@ -1071,6 +1308,223 @@ def compare_answers(res, kern, dp, ka, da):
                                      % (i + 1, host, k, x, y))
                     if k == "kind":
                         break
+
+
+# ---- delivered frames, field by field ---------------------------------------------------------
+
+ICMP4_ERRORS = (3, 4, 5, 11, 12)
+ICMP4_QUERIES = (0, 8, 13, 14, 15, 16, 17, 18)
+
+
+def u16(b, o):
+    return struct.unpack("!H", b[o:o + 2])[0]
+
+
+def u32(b, o):
+    return struct.unpack("!I", b[o:o + 4])[0]
+
+
+def l4_sum_ok(fam, src, dst, proto, l4):
+    """Is the checksum of a whole TCP/UDP/ICMPv6 segment right (pseudo-header
+    of family fam; a zero IPv4 UDP checksum is right)?"""
+    if fam == 4 and proto == 17 and u16(l4, 6) == 0:
+        return True
+    if fam == 4:
+        ph = src + dst + struct.pack("!BBH", 0, proto, len(l4))
+    else:
+        ph = src + dst + struct.pack("!IxxxB", len(l4), proto)
+    return inet_csum(ph + l4) == 0xffff
+
+
+def dissect(ip, pre=""):
+    """An IP datagram, or the datagram an ICMP error quotes (possibly cut
+    short), as an ordered list of (field, value, kind). kind: "port" or
+    "id" (compared through mapped()), "csum" (a checksum; "good"/"bad"
+    in the field csum-check), "addr", None. Names double as expect-frame
+    keys: src dst ttl sport dport seq ack flags icmp-id type code data ...,
+    the quoted datagram's with the prefix inner."""
+    f = []
+    ok = []            # the checksums that could be verified: True/False
+
+    def add(name, val, kind=None):
+        f.append((pre + name, val, kind))
+    try:
+        if ip[0] >> 4 == 4:
+            fam = socket.AF_INET
+            hl = (ip[0] & 0xf) * 4
+            add("vhl", "%02x" % ip[0])
+            add("tos", ip[1])
+            add("len", u16(ip, 2))
+            add("ipid", u16(ip, 4))
+            add("frag", "%04x" % u16(ip, 6))
+            add("ttl", ip[8])
+            add("proto", ip[9])
+            add("ip.csum", "%04x" % u16(ip, 10), "csum")
+            add("src", socket.inet_ntop(fam, ip[12:16]), "addr")
+            add("dst", socket.inet_ntop(fam, ip[16:20]), "addr")
+            add("ipopts", ip[20:hl].hex())
+            ok.append(len(ip) >= hl and inet_csum(ip[:hl]) == 0xffff)
+            proto, l4, whole = ip[9], ip[hl:], len(ip) >= u16(ip, 2)
+            first = not u16(ip, 6) & 0x1fff
+            more = bool(u16(ip, 6) & 0x2000)
+            srcb, dstb, v = ip[12:16], ip[16:20], 4
+        else:
+            fam = socket.AF_INET6
+            add("vtcfl", ip[0:4].hex())
+            add("plen", u16(ip, 4))
+            add("proto", ip[6])
+            add("ttl", ip[7])
+            add("src", socket.inet_ntop(fam, ip[8:24]), "addr")
+            add("dst", socket.inet_ntop(fam, ip[24:40]), "addr")
+            proto, l4, whole = ip[6], ip[40:], len(ip) >= 40 + u16(ip, 4)
+            first, more = True, False
+            srcb, dstb, v = ip[8:24], ip[24:40], 6
+        if not first:
+            add("data", bytes(l4))
+        elif proto == 6:
+            add("sport", u16(l4, 0), "port")
+            add("dport", u16(l4, 2), "port")
+            add("seq", u32(l4, 4))
+            add("ack", u32(l4, 8))
+            add("flags", tcp_flags(l4[13]))
+            add("off", l4[12] >> 4)
+            add("win", u16(l4, 14))
+            add("l4.csum", "%04x" % u16(l4, 16), "csum")
+            add("urg", u16(l4, 18))
+            off = (l4[12] >> 4) * 4
+            add("tcpopts", l4[20:off].hex())
+            add("data", bytes(l4[off:]))
+            if whole and not more:
+                ok.append(l4_sum_ok(v, srcb, dstb, 6, l4))
+        elif proto == 17:
+            add("sport", u16(l4, 0), "port")
+            add("dport", u16(l4, 2), "port")
+            add("udplen", u16(l4, 4))
+            add("l4.csum", "%04x" % u16(l4, 6), "csum")
+            add("data", bytes(l4[8:]))
+            if whole and not more:
+                ok.append(l4_sum_ok(v, srcb, dstb, 17, l4))
+        elif proto in (1, 58):
+            t = l4[0]
+            add("type", t)
+            add("code", l4[1])
+            add("l4.csum", "%04x" % u16(l4, 2), "csum")
+            if whole and not more:
+                ok.append(inet_csum(l4) == 0xffff if proto == 1 else
+                          l4_sum_ok(6, srcb, dstb, 58, l4))
+            if (proto == 1 and t in ICMP4_QUERIES) or (proto == 58 and t in (128, 129)):
+                add("icmp-id", u16(l4, 4), "id")
+                add("icmp-seq", u16(l4, 6))
+                add("data", bytes(l4[8:]))
+            elif (proto == 1 and t in ICMP4_ERRORS) or (proto == 58 and t < 128):
+                add("rest", l4[4:8].hex())
+                sub, sub_ok = dissect(bytes(l4[8:]), pre + "inner.")
+                f += sub
+                ok += sub_ok
+            else:
+                add("data", bytes(l4[4:]))
+        elif proto == 132:
+            add("sport", u16(l4, 0), "port")
+            add("dport", u16(l4, 2), "port")
+            add("vtag", "%08x" % u32(l4, 4))
+            add("l4.csum", "%08x" % u32(l4, 8), "csum")
+            add("data", bytes(l4[12:]))
+        else:
+            add("data", bytes(l4))
+    except (IndexError, struct.error):
+        add("cut", "short")
+    return f, ok
+
+
+def tcp_flags(b):
+    return "".join(c for i, c in enumerate("FSRPAUEC") if b & (1 << i)) or "none"
+
+
+BR0_MAC = bytes.fromhex("0200000000fe")
+
+
+def frame_mac(side, mac):
+    """A delivered frame's MAC: the role a or b, br0 (the kernel's bridge),
+    else the address itself (multicast)."""
+    for host, e in side.end.items():
+        if e.mac == mac:
+            return host
+    return "br0" if side.name == "kernel" and mac == BR0_MAC else mac_text(mac)
+
+
+def frame_fields(side, fr):
+    """A delivered frame: the MACs as roles, then dissect() of its datagram,
+    then csum-check: are all checksums that could be verified right?"""
+    f = [("eth.dst", frame_mac(side, fr[0:6]), None), ("eth.src", frame_mac(side, fr[6:12]), None)]
+    sub, ok = dissect(ip_bytes(fr))
+    return f + sub + [("csum-check", "good" if all(ok) else "bad", None)]
+
+
+def show(v):
+    if isinstance(v, bytes):
+        return repr(v)[1:] if len(v) <= 80 else repr(v[:80])[1:] + "... (%d bytes)" % len(v)
+    return str(v)
+
+
+def frame_summaries(side, step_keys):
+    """One line per crafted datagram as it reached the far end (-v)."""
+    out = []
+    for st, keys, _ in step_keys:
+        for key in keys:
+            fr = side.delivered_frame(st.dst, key)
+            if fr is None:
+                out.append("line %d to %s: not delivered" % (st.lineno, st.dst))
+                continue
+            f = {n: v for n, v, _ in frame_fields(side, fr)}
+            txt = "%s>%s ttl=%s" % (f.get("src"), f.get("dst"), f.get("ttl"))
+            for k in ("sport", "dport", "icmp-id", "type", "code", "flags", "seq", "ack",
+                      "inner.src", "inner.dst", "inner.sport", "inner.dport", "inner.icmp-id"):
+                if k in f:
+                    txt += " %s=%s" % (k, f[k])
+            if f.get("data"):
+                txt += " data=%s" % show(f["data"])
+            out.append("line %d to %s: %s [%s>%s] csum %s" % (
+                st.lineno, st.dst, txt, f["eth.src"], f["eth.dst"], f["csum-check"]))
+    return out
+
+
+def compare_frames(res, kern, dp, step_keys, km, dm):
+    """Every crafted frame that reached the far end on both sides, field by
+    field. Ports and ids through mapped(); when a mapped value differs in its
+    raw value (each side chose its own random port), the checksums that cover
+    it differ legitimately: they are then compared as csum-check only."""
+    sc = res.sc
+    for st, keys, _ in step_keys:
+        for i, key in enumerate(keys):
+            kf, df = kern.delivered_frame(st.dst, key), dp.delivered_frame(st.dst, key)
+            if kf is None or df is None:
+                continue      # delivery is compared on its own
+            a, b = frame_fields(kern, kf), frame_fields(dp, df)
+            raw_differs = False
+            pairs = []
+            for (name, x, kind), (name2, y, _) in zip(a, b):
+                if name != name2:
+                    pairs.append((name, x, "%s=%s" % (name2, show(y))))
+                    break
+                if kind in ("port", "id"):
+                    tag = "P" if kind == "port" else "I"
+                    mx, my = mapped(sc, km, tag, x), mapped(sc, dm, tag, y)
+                    raw_differs |= mx == my and x != y
+                    x, y = (mx, my) if mx != str(x) or my != str(y) else (x, y)
+                pairs.append((name, x, y, kind))
+            if len(a) != len(b):
+                pairs.append(("fields", len(a), len(b), None))
+            where = "frame line %d%s to %s" % (st.lineno, " #%d" % (i + 1) if len(keys) > 1
+                                               else "", st.dst)
+            for p in pairs:
+                if len(p) == 3:
+                    res.diffs.append("%s: the fields part at %s: kernel %s, dpfw %s"
+                                     % (where, p[0], show(p[1]), p[2]))
+                    continue
+                name, x, y, kind = p
+                if x == y or (kind == "csum" and raw_differs):
+                    continue
+                res.diffs.append("%s %s: kernel=%s dpfw=%s" % (where, name, show(x), show(y)))
 
 
 LOG_IFACES_RE = re.compile(r"IN=(\S*) OUT=(\S*) (?:PHYSIN=(\S+) )?(?:PHYSOUT=(\S+) )?")
@@ -1189,12 +1643,115 @@ def compare_expectations(res, snaps):
     res.raw_exp = snaps
 
 
-def check_expect(res, kl, ke):
+def step_frames(side, step_keys, idx):
+    """The frames of the idx-th packet step that reached its far end on a
+    side: (step, [frame or None per datagram], the datagrams sent)."""
+    st, keys, per = step_keys[idx]
+    return st, [side.delivered_frame(st.dst, k) for k in keys], per[side]
+
+
+def same_addr(a, b):
+    try:
+        return ipaddress.ip_address(a) == ipaddress.ip_address(b)
+    except ValueError:
+        return a == b
+
+
+def value_ok(sc, key, want, got, fam):
+    """Does a field's value meet an expect-frame / expect-nat value? Addresses:
+    a host name (a, b, router) or an address; numbers: N or LO-HI; data:
+    data= escapes; flags: the letters in any order."""
+    if got is None:
+        return False
+    base = key.split(".")[-1]
+    if base in ("src", "dst"):
+        lo, _, hi = want.partition("-")
+        if hi:
+            try:
+                return (ipaddress.ip_address(sc.host_addr(lo, fam)) <= ipaddress.ip_address(got)
+                        <= ipaddress.ip_address(sc.host_addr(hi, fam)))
+            except ValueError:
+                return False
+        return same_addr(sc.host_addr(want, fam), got)
+    if base == "data":
+        return data_bytes(want) == got
+    if base == "flags":
+        return sorted(want) == sorted(got)
+    m = re.match(r"^(\d+)-(\d+)$", want)
+    if m and str(got).isdigit():
+        return int(m.group(1)) <= int(got) <= int(m.group(2))
+    return str(want) == str(got)
+
+
+def frame_expect(sc, args, frames, side):
+    """expect-frame on one side: (ok, what was seen)."""
+    st, frs, sent = frames
+    if args == ["none"]:
+        got = [f for f in frs if f is not None]
+        return not got, "%d of %d datagram(s) delivered" % (len(got), len(frs))
+    if frs[0] is None:
+        return False, "not delivered"
+    fields = {name: val for name, val, _ in frame_fields(side, frs[0])}
+    fam = 4 if frs[0][12:14] == b"\x08\x00" else 6
+    bad = []
+    for a in args:
+        k, _, v = a.partition("=")
+        neg = k.endswith("!")
+        k = k.rstrip("!")
+        k = {"hlim": "ttl", "id": "icmp-id", "inner.id": "inner.icmp-id"}.get(k, k)
+        if k == "csum":
+            got = "ok" if fields.get("csum-check") == "good" else "bad"
+            if got != v:
+                bad.append("csum=%s" % got)
+            continue
+        if k in ("seq", "ack") and v[:1] in "+-" and v[1:].isdigit():
+            # relative to the value sent (NAT's sequence adjustment)
+            sent_v = {n: x for n, x, _ in dissect(sent[0])[0]}.get(k, 0)
+            v = str((sent_v + int(v)) % (1 << 32))
+        if value_ok(sc, k, v, fields.get(k), fam) == neg:
+            bad.append("%s=%s" % (k, show(fields.get(k, "-"))))
+    return not bad, " ".join(bad)
+
+
+def nat_expect(sc, args, lines):
+    """expect-nat on one side's listing: an entry whose reply tuple (orig.X:
+    original) has every field given. (ok, the entries' tuples)."""
+    parsed = [parse_ct(ln)[1] for ln in lines]
+    for d in parsed:
+        fam = 6 if ":" in d.get("orig.src", "") else 4
+        if all(value_ok(sc, k.rstrip("!"), v, d.get(k.rstrip("!") if k.startswith("orig.")
+                                                     else "reply." + k.rstrip("!")), fam)
+               != k.endswith("!") for k, _, v in (a.partition("=") for a in args)):
+            return True, ""
+    return False, " | ".join(" ".join("%s=%s" % (k[6:], d[k]) for k in d
+                                      if k.startswith("reply.")) for d in parsed) or "no entry"
+
+
+def check_expect_dpfw(res, dl, frames):
+    """expect-frame and expect-nat hold for dpfw too: what it does not meet
+    is a difference (the kernel's are the scenario's proof)."""
+    for n, what, args, idx in res.sc.expects:
+        if what == "frame":
+            ok, got = frame_expect(res.sc, args, frames(idx), res.dp_side)
+        elif what == "nat":
+            ok, got = nat_expect(res.sc, args, dl)
+        else:
+            continue
+        if not ok:
+            res.diffs.append("line %d: dpfw does not meet expect-%s %s (got %s)"
+                             % (n, what, " ".join(args), got))
+
+
+def check_expect(res, kl, ke, frames=None):
     sc = res.sc
     parsed = [parse_ct(ln)[1] for ln in kl]
-    for n, what, args in sc.expects:
+    for n, what, args, idx in sc.expects:
         ok = True
-        if what == "state":
+        if what == "frame":
+            ok, got = frame_expect(sc, args, frames(idx), res.kern_side)
+        elif what == "nat":
+            ok, got = nat_expect(sc, args, kl)
+        elif what == "state":
             want = args[0]
             if want == "none":
                 ok = not parsed
@@ -1241,23 +1798,38 @@ def check_expect(res, kl, ke):
 def run_scenario(sc, kern, dp, builder, isolate):
     if isolate:
         dp.start()
-    if not sc.rules:
-        return run_steps(sc, kern, dp, builder, isolate)
-    loaded = False
     try:
-        kern.load_rules(sc)
-        loaded = True
-        dp.reload(sc.rules)
-        return run_steps(sc, kern, dp, builder, isolate)
-    finally:
-        # accept-all again on both sides, whatever happened
-        if loaded:
+        for s in (kern, dp):
+            s.end_neighs(sc, True)
+        if not sc.rules:
+            return run_steps(sc, kern, dp, builder, isolate)
+        try:
+            kern.load_rules(sc)
+            refused = None
+            try:
+                dp.reload(sc.rules)
+            except RulesetRefused as e:
+                # a difference, not a harness error: the steps still run (dpfw
+                # with its accept-all generation), the kernel's expect- lines
+                # are still checked
+                refused = str(e)
+            res = run_steps(sc, kern, dp, builder, isolate)
+            if refused:
+                res.diffs.insert(0, refused)
+            return res
+        finally:
+            # accept-all again on both sides, whatever happened (also when
+            # loading failed half-way: a NAT scenario's setup is undone)
             kern.unload_rules(sc)
-        dp.reload({})
+            dp.reload({})
+    finally:
+        for s in (kern, dp):
+            s.end_neighs(sc, False)
 
 
 def run_steps(sc, kern, dp, builder, isolate):
     res = Result(sc)
+    res.kern_side, res.dp_side = kern, dp
     sides = (kern, dp)
     logs = any(re.search(r"-j\s+LOG\b", t) for t in sc.rules.values())
     kmsg = kern.log_open() if logs else None
@@ -1267,6 +1839,8 @@ def run_steps(sc, kern, dp, builder, isolate):
     sent = []             # (lineno, key)
     sent_raws = set()     # the datagrams sent (what is not one of them is an answer)
     last_sent = {}
+    last_key = {}         # (src, dst) -> the key of the last packet sent that way
+    step_keys = []        # (packet step, its datagrams' keys), in order
     for s in sides:
         for e in s.end.values():
             e.drain()
@@ -1279,13 +1853,34 @@ def run_steps(sc, kern, dp, builder, isolate):
             time.sleep(st.secs)
             continue
         if st.kind == "pkt":
-            raws = builder.build(sc, st, last_sent)
+            if "recv" in st.params.values():
+                # each side answers what its own far end received
+                mk = builder.next_marker()
+                per = {}
+                for s in sides:
+                    got = s.delivered(st.src, last_key.get((st.dst, st.src)))
+                    if got is None and s is kern:
+                        raise ValueError("line %d: =recv, but the kernel delivered no %s>%s "
+                                         "packet" % (st.lineno, st.dst, st.src))
+                    if got is None:
+                        got = per[kern][1]
+                        res.notes.append("line %d: dpfw delivered nothing to answer: "
+                                         "answered what the kernel delivered" % st.lineno)
+                    per[s] = (builder.build(sc, st, last_sent, mk, got), got)
+                per = {s: v[0] for s, v in per.items()}
+            else:
+                raws = builder.build(sc, st, last_sent)
+                per = {s: raws for s in sides}
             for s in sides:
-                s.send(st.src, st.dst, raws)
+                s.send(st.src, st.dst, per[s])
+            raws = per[kern]
             last_sent[(st.src, st.dst)] = raws[0]
+            last_key[(st.src, st.dst)] = ip_key(raws[0])
             for raw in raws:
                 sent.append((st.lineno, st.dst, ip_key(raw)))
-                sent_raws.add(raw)
+            for s in sides:
+                sent_raws.update(per[s])
+            step_keys.append((st, [ip_key(raw) for raw in raws], per))
             time.sleep(STEP_GAP)
         elif st.kind in ("run", "bg"):
             cmd = sc.subst(st.cmd)
@@ -1340,7 +1935,12 @@ def run_steps(sc, kern, dp, builder, isolate):
     de = [ln for ln in dp.events()[de0:] if sc.mine(ln)]
     res.kinvalid = kern.counter("INVALID") - kinv0
     # REJECT answers that came back to the senders
-    ka, da = answers(kern, sent_raws), answers(dp, sent_raws)
+    sent_to = None
+    if sc.nat:
+        sent_to = {}
+        for _, dst, key in sent:
+            sent_to.setdefault(dst, set()).add(key)
+    ka, da = answers(kern, sent_raws, sent_to), answers(dp, sent_raws, sent_to)
     res.kanswers = sum(len(v) for v in ka.values())
     compare_answers(res, kern, dp, ka, da)
     res.raw_answers = [("kernel", kern, ka), ("dpfw", dp, da)]
@@ -1360,13 +1960,18 @@ def run_steps(sc, kern, dp, builder, isolate):
         if res.dinvalid is not None and res.dinvalid != res.kinvalid:
             res.diffs.append("INVALID packets: kernel=%d dpfw=%d" % (res.kinvalid, res.dinvalid))
     res.raw = (kl, dl, ke, de)
-    check_expect(res, kl, ke)
+    check_expect(res, kl, ke, lambda idx: step_frames(kern, step_keys, idx))
+    check_expect_dpfw(res, dl, lambda idx: step_frames(dp, step_keys, idx))
     km, dm = {}, {}
     ke, de = normalize(sc, ke, km), normalize(sc, de, dm)
     compare(res, normalize(sc, kl, km), normalize(sc, dl, dm), ke, de)
     if snaps:
         compare_expectations(res, [(n, normalize(sc, kx, km), normalize(sc, dx, dm), err)
                                    for n, kx, dx, err in snaps])
+    compare_frames(res, kern, dp, step_keys, km, dm)
+    if sc.nat:
+        res.kframes = frame_summaries(kern, step_keys)
+        res.dframes = frame_summaries(dp, step_keys)
     res.secs = time.time() - t_start
     return res
 
@@ -1476,6 +2081,10 @@ def main():
                                                              answer_summary(side, fr)))
                 for tag, lines in (("kernel LOG", getattr(res, "klog", None) or []),
                                    ("dpfw LOG", getattr(res, "dlog", None) or [])):
+                    for ln in lines:
+                        print("      %-9s | %s" % (tag, ln))
+                for tag, lines in (("kernel F", getattr(res, "kframes", [])),
+                                   ("dpfw F", getattr(res, "dframes", []))):
                     for ln in lines:
                         print("      %-9s | %s" % (tag, ln))
             for n in res.notes:

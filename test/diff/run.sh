@@ -193,7 +193,12 @@ conf=$E2E_TMP/diff.conf
 keys="ct_events = yes\\nruleset = $E2E_TMP/ruleset4\\nruleset6 = $E2E_TMP/ruleset6"
 keys="$keys\\nlog_rate = 1000\\nctl_socket = $E2E_TMP/ctl.sock"
 [ -n "$CTL" ] || CTL=$(dirname "$E2E_DPFW")/../dpfwctl/dpfwctl
-sed "s|^\\[dpfw\\]|[dpfw]\\n$keys|" "$E2E_SRC/config/testbed.conf" >"$conf"
+# Both ports get br0's addresses (dpfwk-m): MASQUERADE takes the output
+# device's address, br0's for the kernel, the port's `address` for dpfw
+# (test/diff/nat-oracle.md).
+paddr="address = 10.79.0.254/16\\naddress6 = fd00:79::fe/64"
+sed -e "s|^\\[dpfw\\]|[dpfw]\\n$keys|" -e "s|^\\(\\[port .*\\]\\)|\\1\\n$paddr|" \
+	"$E2E_SRC/config/testbed.conf" >"$conf"
 # shellcheck disable=SC2206
 mem=($E2E_MEM $E2E_EAL)
 $PY "$HERE/diff.py" --scenarios "$HERE/scenarios" --tmp "$E2E_TMP" \
