@@ -709,6 +709,11 @@ def frame_key(fr):
     return None
 
 
+def ip_proto(raw):
+    """The protocol of an IP datagram (IPv6: the first next header)."""
+    return raw[9] if raw[0] >> 4 == 4 else raw[6]
+
+
 def ip_key(raw):
     if raw[0] >> 4 == 4:
         return (4, struct.unpack("!H", raw[4:6])[0], struct.unpack("!H", raw[6:8])[0] & 0x1fff)
@@ -1192,7 +1197,10 @@ def answers(side, sent_raws, sent_to=None):
             ip = ip_bytes(fr)
             if ip is None or ip in sent_raws or not is_answer(ip):
                 continue
-            if sent_to is not None and frame_key(fr) in sent_to.get(host, ()):
+            # a sent frame NAT translated keeps its mark and protocol; an
+            # answer may carry a mark's value as its IPv4 ID by chance
+            if sent_to is not None and \
+               frame_key(fr) + (ip_proto(ip),) in sent_to.get(host, ()):
                 continue
             out.setdefault(host, []).append(fr)
     return out
@@ -1836,7 +1844,7 @@ def run_steps(sc, kern, dp, builder, isolate):
     dmark = dp.log_mark()
     ke0, de0 = len(kern.events()), len(dp.events())
     kinv0 = kern.counter("INVALID")
-    sent = []             # (lineno, key)
+    sent = []             # (lineno, end, key, protocol)
     sent_raws = set()     # the datagrams sent (what is not one of them is an answer)
     last_sent = {}
     last_key = {}         # (src, dst) -> the key of the last packet sent that way
@@ -1877,7 +1885,7 @@ def run_steps(sc, kern, dp, builder, isolate):
             last_sent[(st.src, st.dst)] = raws[0]
             last_key[(st.src, st.dst)] = ip_key(raws[0])
             for raw in raws:
-                sent.append((st.lineno, st.dst, ip_key(raw)))
+                sent.append((st.lineno, st.dst, ip_key(raw), ip_proto(raw)))
             for s in sides:
                 sent_raws.update(per[s])
             step_keys.append((st, [ip_key(raw) for raw in raws], per))
@@ -1919,7 +1927,7 @@ def run_steps(sc, kern, dp, builder, isolate):
         for e in s.end.values():
             e.drain()
     res.kdelivered = 0
-    for lineno, dst, key in sent:
+    for lineno, dst, key, _ in sent:
         got = [key in s.end[dst].seen for s in sides]
         res.kdelivered += got[0]
         if got[0] != got[1]:
@@ -1938,8 +1946,8 @@ def run_steps(sc, kern, dp, builder, isolate):
     sent_to = None
     if sc.nat:
         sent_to = {}
-        for _, dst, key in sent:
-            sent_to.setdefault(dst, set()).add(key)
+        for _, dst, key, proto in sent:
+            sent_to.setdefault(dst, set()).add(key + (proto,))
     ka, da = answers(kern, sent_raws, sent_to), answers(dp, sent_raws, sent_to)
     res.kanswers = sum(len(v) for v in ka.values())
     compare_answers(res, kern, dp, ka, da)
