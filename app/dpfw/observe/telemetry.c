@@ -14,6 +14,8 @@
  *   /dpfw/frag     reassembly counters (held, reassembled, failed, ...);
  *                  empty when reassembly is off
  *   /dpfw/rules    ruleset generation, and what the ruleset did
+ *   /dpfw/control  control socket and Prometheus clients: accepted,
+ *                  refused, requests, dropped by reason
  * (the dictionaries are made in tel_format.c, from the lists of metrics.h)
  *
  * The callbacks run on DPDK's telemetry thread, possibly while dpfw shuts
@@ -111,6 +113,7 @@ TEL_CMD(tel_ct, dpfw_tel_ct)
 TEL_CMD(tel_drops, dpfw_tel_drops)
 TEL_CMD(tel_frag, dpfw_tel_frag)
 TEL_CMD(tel_rules, dpfw_tel_rules)
+TEL_CMD(tel_control, dpfw_tel_control)
 #undef TEL_CMD
 
 int
@@ -135,6 +138,8 @@ dpfw_telemetry_init(struct dpfw *d, const struct dpfw_metrics *m)
 		 "reassembled, failed, timeout, ...). No parameters."},
 		{"/dpfw/rules", tel_rules, "dpfw: ruleset generation and what the "
 		 "ruleset did (dropped, rejected, reject replies, LOG). No parameters."},
+		{"/dpfw/control", tel_control, "dpfw: control socket and Prometheus "
+		 "clients accepted, refused, served, dropped by reason. No parameters."},
 	};
 	unsigned i;
 
