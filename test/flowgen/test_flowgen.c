@@ -1058,6 +1058,16 @@ atk_hook(struct rte_mbuf **pkts, uint16_t *n, int to_server, void *arg)
 			c->frag_kinds[0]++;
 			break;
 		}
+		case 5: {       /* tftp: a read request to port 69 */
+			struct rte_udp_hdr *u = (struct rte_udp_hdr *)l4;
+			const uint8_t *pl = (const uint8_t *)(u + 1);
+
+			ok = cksums_ok(m) && ip->next_proto_id == IPPROTO_UDP &&
+			     u->dst_port == RTE_BE16(69) && pl[0] == 0 && pl[1] == 1 &&
+			     rte_be_to_cpu_16(u->dgram_len) == 8 + 14 &&
+			     memcmp(pl + 2, "flood\0octet\0", 12) == 0;
+			break;
+		}
 		default: {      /* icmperr: port unreachable quoting a sound header */
 			struct rte_icmp_hdr *ic = (struct rte_icmp_hdr *)l4;
 			struct rte_ipv4_hdr *in = (struct rte_ipv4_hdr *)(ic + 1);
@@ -1098,7 +1108,7 @@ distinct(const uint32_t *v, unsigned n)
 static void
 test_attack_kinds(void)
 {
-	static const char *const kinds[] = { "syn", "udp", "frag", "icmperr", "rst" };
+	static const char *const kinds[] = { "syn", "udp", "frag", "icmperr", "rst", "tftp" };
 	unsigned k;
 
 	for (k = 0; k < RTE_DIM(kinds); k++) {

@@ -32,7 +32,8 @@
                          packets (flowgen_attack.c): syn, udp, frag (first
                          fragments never completed), icmperr (ICMP errors
                          quoting random tuples), rst (RST/ACKs of no
-                         connection), several taken in turn; none = off.
+                         connection), tftp (TFTP read requests to port 69),
+                         several taken in turn; none = off.
                          The checkers count what comes back of them apart
                          (attack_sent, attack_received), never as loss or
                          unknown flows of the connections
@@ -937,5 +938,5 @@ RTE_PMD_REGISTER_PARAM_STRING(net_flowgen,
 	"mix=<tcp>/<udp>/<icmp> size=<64..1518> new_rate=<conn/s> data=<pkts> "
 	"seed=<n> timestamps=0|1 window=<pkts> timeout_ms=<ms> order=rand|seq "
 	"pps=<pkts/s> rxq=<n> client_nat=<a.0.0.0> "
-	"attack=syn|udp|frag|icmperr|rst[+...] attack_pps=<pkts/s> "
+	"attack=syn|udp|frag|icmperr|rst|tftp[+...] attack_pps=<pkts/s> "
 	"close=fin|rst|idle|mix start_ms=<ms> duration_ms=<ms>");

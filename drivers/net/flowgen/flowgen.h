@@ -57,7 +57,8 @@ enum fg_proto { FG_TCP, FG_UDP, FG_ICMP, FG_NPROTO };
 	X(UDP, "udp")          /* UDP datagrams from random sources and ports */ \
 	X(FRAG, "frag")        /* IPv4 first fragments never completed */ \
 	X(ICMPERR, "icmperr")  /* ICMP errors quoting random tuples */ \
-	X(RST, "rst")          /* TCP RST/ACKs of connections nobody has */
+	X(RST, "rst")          /* TCP RST/ACKs of connections nobody has */ \
+	X(TFTP, "tftp")        /* TFTP read requests from random sources */
 enum fg_attack {
 #define FG_ATK_ENUM(e, s) FG_ATK_ ## e,
 	FG_ATTACKS(FG_ATK_ENUM)

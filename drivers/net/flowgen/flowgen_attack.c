@@ -19,6 +19,8 @@
  *            supposedly sent to a random address and port (the quote: an
  *            IPv4 header and 8 bytes)
  *   rst      TCP RST/ACK to port 80 of a connection nobody has
+ *   tftp     a TFTP read request (RRQ "flood", octet) to port 69: with the
+ *            tftp helper on, each makes an expectation for the answer
  * No endpoint answers them. The checkers count what comes back of them
  * (attack_received: tagged packets, or anything about an address outside
  * the clients' /8, such as a REJECT's answer) apart from the regular
@@ -41,6 +43,8 @@
 #define IP4 (int)sizeof(struct rte_ipv4_hdr)
 #define FRAG_PAYLOAD 32         /* L4 bytes of a first fragment: a multiple of 8 */
 #define FRAG_DGRAM 1480         /* UDP length the fragment's datagram claims */
+#define TFTP_PORT 69
+static const char tftp_rrq[] = "\0\1flood\0octet";   /* and its final NUL */
 
 /* The /8 the checker of this port sees the clients in. */
 static inline uint32_t
@@ -135,13 +139,16 @@ attack_frame(struct fg_port *p, struct rte_mbuf *m, unsigned k)
 		ptype |= RTE_PTYPE_L4_TCP;
 		break;
 	}
-	case FG_ATK_UDP: {
+	case FG_ATK_UDP:
+	case FG_ATK_TFTP: {
 		struct rte_udp_hdr *u = (struct rte_udp_hdr *)l4;
-		uint16_t ulen = (uint16_t)(sizeof(*u) + 18);
+		bool tftp = k == FG_ATK_TFTP;
+		uint16_t ulen = (uint16_t)(sizeof(*u) + (tftp ? sizeof(tftp_rrq) : 18));
 
-		memcpy(l4 + sizeof(*u), p->payload, 18);
+		memcpy(l4 + sizeof(*u), tftp ? (const void *)tftp_rrq : p->payload,
+		       ulen - sizeof(*u));
 		u->src_port = rte_cpu_to_be_16(sport);
-		u->dst_port = RTE_BE16(FG_UDP_DPORT);
+		u->dst_port = tftp ? RTE_BE16(TFTP_PORT) : RTE_BE16(FG_UDP_DPORT);
 		u->dgram_len = rte_cpu_to_be_16(ulen);
 		ip_put(ip, src, dst, IPPROTO_UDP, ulen, id, RTE_IPV4_HDR_DF_FLAG);
 		u->dgram_cksum = 0;
