@@ -291,6 +291,9 @@ fill(struct dpfw_metrics *m)
 	for (i = 0; i < CT_CNT_MAX; i++)
 		m->ct_cnt[i] = x++;
 	m->frag_holding = x++;
+	m->pool = true;
+	m->mbufs = 4096;
+	m->mbufs_in_use = (uint32_t)x++;
 	for (i = 0; i < DPFW_CTL_MAX; i++)
 		m->ctl[i] = x++;
 }
@@ -406,6 +409,12 @@ walk_lists(const struct dpfw_metrics *m)
 		snprintf(s, sizeof(s), "%s ", c->prom);
 		CHECK(prom_has(s));
 	}
+	/* the mbuf pool (telemetry: /dpfw/status, telemetry.c) */
+	CHECK(line_has("exit", exit_text, "pool:", "in_use"));
+	CHECK(line_has("ctl", ctl_text, "pool:", "mbufs"));
+	CHECK(json_has(ctl_json, "\"pool\":{", "}", "in_use"));
+	CHECK(prom_has("dpfw_mbufs_in_use "));
+	CHECK(prom_has("dpfw_mbufs "));
 	/* reassembly's gauge */
 	CHECK(line_has("exit", exit_text, "frag:", "holding"));
 	CHECK(line_has("ctl", ctl_text, "frag:", "holding"));

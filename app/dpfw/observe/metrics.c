@@ -4,6 +4,7 @@
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
+#include <rte_mempool.h>
 #include <rte_ring.h>
 
 #include "dpfw.h"
@@ -153,6 +154,11 @@ dpfw_metrics_collect(struct dpfw *d, struct dpfw_metrics *m)
 		collect_port(d, idx, &m->port[idx]);
 	collect_lcores(d, m);
 	memcpy(m->ctl, d->ctl_cnt, sizeof(m->ctl));    /* this thread's own */
+	if (d->pool != NULL) {
+		m->pool = true;
+		m->mbufs = d->pool->size;
+		m->mbufs_in_use = rte_mempool_in_use_count(d->pool);
+	}
 	m->frag = d->cfg.frag_max_flows != 0;
 	/* nothing to say about rules while the start-up generation, without
 	 * rules, runs */

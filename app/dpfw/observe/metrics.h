@@ -159,6 +159,8 @@ struct dpfw_metrics {
 	bool frag;                      /* reassembly on: frag_cnt below is set */
 	uint64_t frag_cnt[FRAG_CNT_MAX];
 	uint64_t frag_holding;          /* fragments in the workers' tables now */
+	bool pool;                      /* the mbuf pool exists: mbufs* are set */
+	uint32_t mbufs, mbufs_in_use;   /* its size, and what is not in it now */
 	uint64_t ctl[DPFW_CTL_MAX];     /* DPFW_CTL_COUNTERS */
 	bool rules;                     /* a ruleset was loaded once */
 	uint64_t rules_generation;

@@ -203,6 +203,13 @@ control(struct srv_buf *b, const struct dpfw_metrics *m)
 {
 	unsigned c;
 
+	if (m->pool) {
+		family(b, "dpfw_mbufs", "gauge", "Mbufs in the pool dpfw made.");
+		srv_buf_printf(b, "dpfw_mbufs %u\n", m->mbufs);
+		family(b, "dpfw_mbufs_in_use", "gauge", "Mbufs out of the pool now (in rings, "
+		       "queues, reassembly, TX buffers).");
+		srv_buf_printf(b, "dpfw_mbufs_in_use %u\n", m->mbufs_in_use);
+	}
 	for (c = 0; c < DPFW_CTL_MAX; c++) {
 		family(b, dpfw_ctl_desc[c].prom, "counter", dpfw_ctl_desc[c].help);
 		srv_buf_printf(b, "%s %" PRIu64 "\n", dpfw_ctl_desc[c].prom, m->ctl[c]);

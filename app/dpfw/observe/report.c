@@ -87,6 +87,8 @@ lines(const struct dpfw_metrics *m, struct srv_buf *b, enum mode mode)
 			srv_buf_printf(b, " %s=%" PRIu64, frag_cnt_name(i), m->frag_cnt[i]);
 		srv_buf_printf(b, " holding=%" PRIu64 "\n", m->frag_holding);
 	}
+	if (m->pool)
+		srv_buf_printf(b, "pool: mbufs=%u in_use=%u\n", m->mbufs, m->mbufs_in_use);
 	srv_buf_printf(b, "control:");
 	for (i = 0; i < DPFW_CTL_MAX; i++)
 		srv_buf_printf(b, " %s=%" PRIu64, dpfw_ctl_desc[i].name, m->ctl[i]);
@@ -208,6 +210,9 @@ dpfw_report_json(const struct dpfw_metrics *m, struct srv_buf *b)
 		json_u64(b, &first, "holding", m->frag_holding);
 		srv_buf_add(b, "}", 1);
 	}
+	if (m->pool)
+		srv_buf_printf(b, ",\"pool\":{\"mbufs\":%u,\"in_use\":%u}", m->mbufs,
+			       m->mbufs_in_use);
 	srv_buf_printf(b, ",\"control\":{");
 	for (i = 0, first = true; i < DPFW_CTL_MAX; i++)
 		json_u64(b, &first, dpfw_ctl_desc[i].name, m->ctl[i]);

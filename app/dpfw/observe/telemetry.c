@@ -3,7 +3,8 @@
  * dpfw's commands in DPDK telemetry (dpdk-telemetry.py -f PREFIX, or the
  * socket /var/run/dpdk/PREFIX/dpdk_telemetry.v2):
  *
- *   /dpfw/status   version, pid, uptime, lcores, memory, ports and links
+ *   /dpfw/status   version, pid, uptime, lcores, memory, mbufs (and in
+ *                  use now), ports and links
  *   /dpfw/stats    per port: dpfw's rx/tx/tx_drop and the device's counters
  *   /dpfw/lcores   per lcore: role, every per-lcore counter (pkts, tx,
  *                  dropped, to_helper, ...), busy %, busy cycles per
@@ -76,6 +77,7 @@ tel_status(const char *cmd __rte_unused, const char *params __rte_unused,
 	rte_tel_data_add_dict_string(d, "ctl_socket", tel_info.ctl_socket);
 	pthread_mutex_lock(&tel_lock);
 	rte_tel_data_add_dict_u64(d, "uptime_s", tel_have ? m->uptime_s : 0);
+	rte_tel_data_add_dict_u64(d, "mbufs_in_use", tel_have ? m->mbufs_in_use : 0);
 	for (idx = 0; idx < DPFW_MAX_PORTS && tel_have; idx++) {
 		const struct dpfw_metrics_port *p = &m->port[idx];
 		struct rte_tel_data *c = dpfw_tel_dict_new();
