@@ -77,12 +77,6 @@ cli_ip_at(const struct fg_port *p, uint32_t slot)
 }
 
 static inline uint32_t
-srv_ip(uint32_t slot)
-{
-	return fg_srv_ip(slot);
-}
-
-static inline uint32_t
 isn_c(const struct fg_port *p, uint32_t slot, uint16_t cport)
 {
 	return (uint32_t)fg_mix64(p->conf.seed ^ ((uint64_t)slot << 16 | cport) ^
@@ -546,7 +540,7 @@ cli_open(struct fg_port *p, uint32_t slot, struct fg_out *o, uint64_t now)
 	c->sent = 0;
 	c->pend = FG_P_NONE;
 	o->src = cli_ip(slot);
-	o->dst = srv_ip(slot);
+	o->dst = fg_srv_ip(slot);
 	o->ts = p->conf.timestamps ? now : 0;
 	if (c->proto == FG_TCP) {
 		uint32_t isn = isn_c(p, slot, c->cport);
@@ -590,7 +584,7 @@ cli_next(struct fg_port *p, uint32_t slot, struct fg_out *o, uint64_t now)
 	if (!cli_can_send(p, slot, c))
 		return false;
 	o->src = cli_ip(slot);
-	o->dst = srv_ip(slot);
+	o->dst = fg_srv_ip(slot);
 	o->ts = p->conf.timestamps ? now : 0;
 	if (c->proto == FG_TCP) {
 		o->sport = c->cport;
@@ -864,7 +858,7 @@ fg_rx_server(void *q, struct rte_mbuf **pkts, uint16_t nb)
 			const struct fg_ev *e = &ev[i];
 			struct fg_srv *s = &p->rx.srv[e->slot];
 
-			o.src = srv_ip(e->slot);
+			o.src = fg_srv_ip(e->slot);
 			o.dst = cli_ip_at(p, e->slot);
 			o.ts = e->ts;
 			o.data = true;
@@ -973,7 +967,7 @@ parse_in(const struct fg_port *p, const struct rte_mbuf *m, struct fg_in *in)
 	cip = from_client ? src : dst;
 	sip = from_client ? dst : src;
 	in->slot = cip - cli_ip_at(p, 0);
-	if (unlikely(in->slot >= p->conf.flows || sip != srv_ip(in->slot) ||
+	if (unlikely(in->slot >= p->conf.flows || sip != fg_srv_ip(in->slot) ||
 		     p->proto_of[in->slot] != in->proto))
 		return IN_UNKNOWN;
 	in->plen = (uint16_t)(l4len - hl);
