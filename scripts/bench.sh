@@ -57,6 +57,28 @@
 #                            fixed offered load (flowgen pps=): half of
 #                            dpfw's established_1k rate, both columns;
 #                            packets are stamped when due
+#   syn_flood_established_loss  10k established connections offered a
+#                            quarter of dpfw's established_10k rate by the
+#                            client (half of it both ways) while a SYN flood
+#                            from random sources (flowgen attack=syn) takes
+#                            every packet slot of each burst they leave,
+#                            ct_max 16384 (full within a second), through a
+#                            stateful ruleset (policy DROP, INVALID dropped,
+#                            ESTABLISHED/RELATED and new TCP to port 80
+#                            accepted): the connections' packets dpfw lost,
+#                            summed over the runs (0 expected); a note gives
+#                            the offered and forwarded rates and the flood's
+#                            early drops, drops and collector evictions
+#   syn_flood_new_conn_per_s handshakes completed per second with new
+#                            connections offered at half of dpfw's own
+#                            new_conn_per_s at that ct_max and ruleset,
+#                            during the same flood; the ceiling column is
+#                            the offered rate
+#   frag_flood_established_loss, icmperr_flood_established_loss  the first
+#                            row with IPv4 first fragments never completed
+#                            (attack=frag), or ICMP errors quoting random
+#                            tuples (attack=icmperr), instead of SYNs; the
+#                            note names where the flood was dropped
 #   conntrack alone          a note line: test/bench/ct_bench's cycles per
 #                            established packet at 1k/100k/1M flows, no port
 #                            or generator, flows in a scattered order
@@ -65,11 +87,20 @@
 # vswitch.ovsschema when it is not in /usr/share/openvswitch.
 #
 # usage: scripts/bench.sh [--quick] [--csv] [--no-huge] [--flows LIST] [--reps N] [--build DIR]
+#                         [--rows LIST]
 #   --quick    3 runs per figure instead of 5, 1 s per measurement instead
 #              of 3, no capacity run (its rows print "skipped")
 #   --flows    established_* rows to run, e.g. 1k,10k,100k,300k,1m (default
 #              1k,100k,1m; 1m is always run: bytes_per_conn comes from it)
 #   --reps     runs per figure (at least 1)
+#   --rows     only the row families named (comma list; a word picks every
+#              family whose name contains it): established, new_conn_per_s,
+#              bytes_per_conn, concurrent_conn, rules, nat, latency,
+#              syn_flood, frag_flood, icmperr_flood, ct_bench (the
+#              conntrack-alone note and the cycles' clock); e.g. --rows
+#              syn_flood, or --rows flood for the three flood families.
+#              A row whose ceiling or load comes from a family not run
+#              says n/a there
 #   --csv      see CSV below; notes as '#' lines
 #   --no-huge  no hugepages even when there are some
 # Environment: BENCH_PREFIX (EAL --file-prefix stem, default dpfw-bench-PID);
@@ -93,6 +124,7 @@ huge=1
 build=build
 flows_list=1k,100k,1m
 reps=""
+rows=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--quick) quick=1; shift ;;
@@ -101,13 +133,29 @@ while [ $# -gt 0 ]; do
 	--flows) flows_list=$2; shift 2 ;;
 	--reps) reps=$2; shift 2 ;;
 	--build) build=$2; shift 2 ;;
-	*) echo "usage: $0 [--quick] [--csv] [--no-huge] [--flows LIST] [--reps N] [--build DIR]" >&2
+	--rows) rows=$2; shift 2 ;;
+	*) echo "usage: $0 [--quick] [--csv] [--no-huge] [--flows LIST] [--reps N] [--build DIR] [--rows LIST]" >&2
 	   exit 2 ;;
 	esac
 done
 if [ $quick = 1 ]; then secs=1 warm=0.5 def_reps=3; else secs=3 warm=1 def_reps=5; fi
 reps=${reps:-$def_reps}
 case "$reps" in [1-9]|[1-9][0-9]) ;; *) echo "bench: bad --reps '$reps'" >&2; exit 2 ;; esac
+families="established new_conn_per_s bytes_per_conn concurrent_conn rules nat latency syn_flood frag_flood icmperr_flood ct_bench"
+# want FAMILY: no --rows, or a word of it is part of FAMILY's name
+want() {
+	local w
+	[ -n "$rows" ] || return 0
+	for w in ${rows//,/ }; do
+		case "$1" in *"$w"*) return 0 ;; esac
+	done
+	return 1
+}
+if [ -n "$rows" ]; then
+	for w in ${rows//,/ }; do
+		case " $families " in *"$w"*) ;; *) echo "bench: --rows: no family matches '$w' ($families)" >&2; exit 2 ;; esac
+	done
+fi
 cap_flows=${BENCH_CAP_FLOWS:-10000000}
 cap_ct=${BENCH_CAP_CTMAX:-16777216}
 t_start=$(date +%s)
@@ -280,7 +328,7 @@ gen_ruleset() {
 # ---- conntrack alone first: its TSC rate is the clock of the cycle columns ----
 # (no port, no generator, flows in a scattered order). No testpmd column.
 ctb="" hz=""
-if [ -x "$build/test/bench/ct_bench" ]; then
+if want ct_bench && [ -x "$build/test/bench/ct_bench" ]; then
 	# shellcheck disable=SC2046
 	"$build/test/bench/ct_bench" -l 1 --no-pci $(mem_args 1000 1125000) \
 		--file-prefix "$prefix-ctb" --log-level='lib.*:error' -- 1000 100000 1000000 \
@@ -381,7 +429,10 @@ count() {
 	esac
 }
 IFS=, read -ra est_names <<<"$flows_list"
-case ",$flows_list," in *,1m,*) ;; *) est_names+=(1m) ;; esac
+want established || est_names=()
+if want bytes_per_conn; then
+	case ",$flows_list," in *,1m,*) want established || est_names+=(1m) ;; *) est_names+=(1m) ;; esac
+fi
 names=()
 for name in "${est_names[@]}"; do
 	case "$name" in
@@ -391,6 +442,7 @@ for name in "${est_names[@]}"; do
 	n=$(count "$name")
 	pair "est_$name" "$n" "$est" "$(ctmax "$n")"
 	fig "established_$name" Mpps mpps "est_$name" pps "est_$name" 1 1
+	want established || continue    # 1m for bytes_per_conn alone
 	names+=("established_$name")
 	if [ "$name" = 100k ]; then
 		pair est_100k_seq 100000 "$est,order=seq" 131072
@@ -411,15 +463,17 @@ if [ -n "${val[established_100k_2w]:-}" ]; then
 	memo[$n]=${memo[established_100k_2w]}
 fi
 
-pair cps 10000 "$cps_fg" 1048576
-fig new_conn_per_s conn/s num cps cps
-names+=(new_conn_per_s)
+if want new_conn_per_s; then
+	pair cps 10000 "$cps_fg" 1048576
+	fig new_conn_per_s conn/s num cps cps
+	names+=(new_conn_per_s)
+fi
 
 # bytes per connection: the established_1m dpfw runs' memory against dpfw
 # with ct_max 64 and no connections (new_rate=1: one a second), the same
 # generator tables and memory mode
 mem_1m=$(mem_args 1000000 "$(ctmax 1000000)")
-if [ $fw_ok = 1 ]; then
+if want bytes_per_conn && [ $fw_ok = 1 ]; then
 	reps_save=$reps reps=1
 	FW_MEM=$mem_1m FW_WAIT_FLOWS=0 run_fw mem_base 1 1000000 "proto=tcp,size=64,new_rate=1,data=0" 64
 	reps=$reps_save
@@ -444,15 +498,17 @@ read -r 'val[bytes_per_conn]' 'vmin[bytes_per_conn]' 'vmax[bytes_per_conn]' 'run
 unit[bytes_per_conn]=B; ceil[bytes_per_conn]=n/a
 memo[bytes_per_conn]=$(kv "$work/mem_base-fw.mem" memory)
 conns_1m=$(conv num "$(vals est_1m fw ct_entries | stat4 | awk '{ print $1 }')")
-names+=(bytes_per_conn)
+want bytes_per_conn && names+=(bytes_per_conn)
 
 # capacity: cap_flows connections offered to a table of cap_ct, one run
 # (it is a count, not a rate); the warm-up ends when all are established or
 # the count has not grown for 10 s
-names+=(concurrent_conn bytes_per_conn_at_capacity)
+want concurrent_conn && names+=(concurrent_conn bytes_per_conn_at_capacity)
 unit[concurrent_conn]=conn; unit[bytes_per_conn_at_capacity]=B
 cap_why=""
-if [ $quick = 1 ]; then
+if ! want concurrent_conn; then
+	:
+elif [ $quick = 1 ]; then
 	val[concurrent_conn]=skipped; val[bytes_per_conn_at_capacity]=skipped
 	cap_why="skipped (--quick)"
 elif [ $fw_ok = 1 ]; then
@@ -477,6 +533,7 @@ ceil[bytes_per_conn_at_capacity]=n/a
 # rulesets: dpfw only; the ceilings are testpmd's established_100k and
 # new_conn_per_s runs
 rules_why=""
+want rules || rules_why="not run (--rows)"
 for n in 10 1000 10000; do
 	gen_ruleset "$n" >"$work/rules_$n.rules"
 	if [ -z "$rules_why" ]; then
@@ -492,8 +549,10 @@ for n in 10 1000 10000; do
 	fig "rules_${n}_established_100k" Mpps mpps "rules_$n" pps "$tp100" 1 1
 	fig "rules_${n}_new_conn_per_s" conn/s num "rules_cps_$n" cps cps
 done
-names+=(rules_10_established_100k rules_1000_established_100k rules_10000_established_100k
-	rules_10_new_conn_per_s rules_1000_new_conn_per_s rules_10000_new_conn_per_s)
+want rules && names+=(rules_10_established_100k rules_1000_established_100k
+	rules_10000_established_100k rules_10_new_conn_per_s rules_1000_new_conn_per_s
+	rules_10000_new_conn_per_s)
+[ "$rules_why" != "not run (--rows)" ] || rules_why=""
 
 # NAT: one source-NAT rule in nat POSTROUTING. NETMAP maps the clients'
 # 10.0.0.0/8 to 11.0.0.0/8 keeping the host bits, so the generator's server
@@ -510,8 +569,10 @@ gen_nat_ruleset() {
 	echo "COMMIT"
 }
 gen_nat_ruleset >"$work/nat.rules"
-fw_only nat 100000 "$est,client_nat=11.0.0.0" 131072 "$work/nat.rules"
-fw_only nat_cps 10000 "$cps_fg,client_nat=11.0.0.0" 1048576 "$work/nat.rules"
+if want nat; then
+	fw_only nat 100000 "$est,client_nat=11.0.0.0" 131072 "$work/nat.rules"
+	fw_only nat_cps 10000 "$cps_fg,client_nat=11.0.0.0" 1048576 "$work/nat.rules"
+fi
 fig nat_snat_established_100k Mpps mpps nat pps "" 1 1
 fig nat_snat_new_conn_per_s conn/s num nat_cps cps ""
 # against_fw ROW FW_TAG KEY CONV: the row's ceiling is dpfw's FW_TAG runs
@@ -528,27 +589,135 @@ against_fw() {
 }
 against_fw nat_snat_established_100k est_100k pps mpps nat
 against_fw nat_snat_new_conn_per_s cps cps num nat_cps
-names+=(nat_snat_established_100k nat_snat_new_conn_per_s)
+want nat && names+=(nat_snat_established_100k nat_snat_new_conn_per_s)
 
 # latency at a fixed offered load: half of dpfw's established rate at 1k
 # flows (or the first established row), both directions, so the client
 # sends a quarter of it; the same load for both columns
-lat_src=established_${est_names[0]}
+lat_src=established_${est_names[0]:-1k}
 case ",$flows_list," in *,1k,*) lat_src=established_1k ;; esac
 lat_pps=$(vals "est_${lat_src#established_}" fw pps | stat4 |
 	awk '$1 != "n/a" { printf "%.0f", $1 / 4 }')
 lat_fg="proto=tcp,size=64,new_rate=0,data=0,timeout_ms=1000,timestamps=1,window=1"
 [ -z "$lat_pps" ] || lat_fg="$lat_fg,pps=$lat_pps"
-pair lat 1000 "$lat_fg" 65536
+want latency && pair lat 1000 "$lat_fg" 65536
 for p in 50 99; do
 	fig "latency_p${p}_us" us usec lat "p${p}_ns"
-	names+=("latency_p${p}_us")
+	want latency && names+=("latency_p${p}_us")
 done
+
+# ---- floods: the connections keep their packets, new ones still come ----
+# dpfw only. A stateful ruleset as a public web server has it: what is not
+# ESTABLISHED/RELATED or a new TCP connection to port 80 is dropped, INVALID
+# first. ct_max 16384 over 10,000 connections: a SYN flood fills the rest
+# within a second, then every new entry costs an early drop.
+flood_ct=16384
+flood_fg="proto=tcp,size=64,new_rate=0,data=0,timeout_ms=1000"
+gen_flood_ruleset() {
+	echo "# generated by scripts/bench.sh: a stateful web server's FORWARD"
+	printf '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n'
+	echo "-A FORWARD -m conntrack --ctstate INVALID -j DROP"
+	echo "-A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT"
+	echo "-A FORWARD -p tcp -m tcp --dport 80 -m conntrack --ctstate NEW -j ACCEPT"
+	echo "COMMIT"
+}
+gen_flood_ruleset >"$work/flood.rules"
+med() { stat4 | awk '{ print $1 }'; }
+# median over the runs of TAG of KEY's delta per second
+medrate() {
+	local r v dt
+	for ((r = 1; r <= reps; r++)); do
+		v=$(kv "$work/$1-fw.$r.probe" "$2")
+		dt=$(kv "$work/$1-fw.$r.probe" dt)
+		[ -z "$v" ] || [ -z "$dt" ] || awk -v v="$v" -v t="$dt" 'BEGIN { if (t > 0) printf "%.0f\n", v / t }'
+	done | sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "n/a"; else print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'
+}
+# loss_row NAME TAG: the connections' packets lost over the runs of TAG
+# (their sum; min and max of one run), a count that may be 0
+loss_row() {
+	local n=$1 tag=$2 r v l s=0 k=0 lo="" hi=""
+	for ((r = 1; r <= reps; r++)); do
+		v=$(kv "$work/$tag-fw.$r.probe" pps)
+		l=$(kv "$work/$tag-fw.$r.probe" loss)
+		num_ok "$v" && [ -n "$l" ] || continue
+		s=$((s + l)) k=$((k + 1))
+		{ [ -n "$lo" ] && [ "$l" -ge "$lo" ]; } || lo=$l
+		{ [ -n "$hi" ] && [ "$l" -le "$hi" ]; } || hi=$l
+	done
+	unit[$n]=pkts; ceil[$n]=n/a; runs[$n]=$k
+	if [ "$k" = 0 ]; then val[$n]=n/a; else val[$n]=$s vmin[$n]=$lo vmax[$n]=$hi; fi
+	cnt[$n]=$(counts "$tag" fw)
+	memo[$n]=$(kv "$work/$tag-fw.mem" memory)
+	names+=("$n")
+}
+flood_pps="" flood_why="" line=""
+flood_notes=()
+if want flood && [ $fw_ok = 1 ]; then
+	# the connections' own maximum, through the same ruleset and table
+	fw_only flood_base 10000 "$flood_fg" "$flood_ct" "$work/flood.rules"
+	base=$(vals flood_base fw pps | med)
+	if [ "$base" = n/a ]; then
+		flood_why="no established_10k rate to offer half of (see $work/flood_base-fw.1.log)"
+	else
+		flood_pps=$(awk -v b="$base" 'BEGIN { printf "%.0f", b / 4 }')
+	fi
+fi
+# flood_note FAMILY TAG KEYS...: rates of the dpfw counters named
+flood_note() {
+	local fam=$1 tag=$2 k line
+	shift 2
+	line="$fam: offered $((flood_pps * 2)) pps both ways (client pps=$flood_pps, half of dpfw's"
+	line="$line $(conv num "$base") without a flood), forwarded $(conv num "$(vals "$tag" fw pps | med)")"
+	line="$line pps; pace_skipped $(sumk "$tag" fw pace_skipped) (not offered: the forwarder was"
+	line="$line away longer than 1024 packets' time, e.g. descheduled); attack sent $(medrate "$tag" attack_sent)/s,"
+	line="$line back at the server $(medrate "$tag" attack_received)/s"
+	for k in "$@"; do line="$line, $k $(medrate "$tag" "$k")/s"; done
+	flood_notes+=("$line (medians of $reps runs)")
+}
+if want syn_flood; then
+	if [ -n "$flood_pps" ]; then
+		fw_only syn_est 10000 "$flood_fg,pps=$flood_pps,attack=syn" "$flood_ct" "$work/flood.rules"
+		flood_note syn_flood syn_est ct.early_drop ct.drop ct.gc_evict ct.insert
+		# new connections: half of their own maximum at this table and ruleset
+		fw_only syn_cps_base 10000 "$cps_fg" "$flood_ct" "$work/flood.rules"
+		cbase=$(vals syn_cps_base fw cps | med)
+		if [ "$cbase" != n/a ]; then
+			offer=$(awk -v b="$cbase" 'BEGIN { printf "%.0f", b / 2 }')
+			FW_WAIT_FLOWS=0 fw_only syn_cps 10000 \
+				"proto=tcp,size=64,new_rate=$offer,data=1,timeout_ms=1000,attack=syn" \
+				"$flood_ct" "$work/flood.rules"
+			line="syn_flood_new_conn_per_s: offered $offer conn/s (half of dpfw's"
+			line="$line $(conv num "$cbase") at ct_max $flood_ct without a flood); connections"
+			line="$line given up (no answer in 1 s) $(sumk syn_cps fw conn_timeout) over the runs;"
+			line="$line attack sent $(medrate syn_cps attack_sent)/s, ct.early_drop"
+			line="$line $(medrate syn_cps ct.early_drop)/s, ct.drop $(medrate syn_cps ct.drop)/s,"
+			flood_notes+=("$line ct.gc_evict $(medrate syn_cps ct.gc_evict)/s (medians of $reps runs)")
+		fi
+	fi
+	loss_row syn_flood_established_loss syn_est
+	fig syn_flood_new_conn_per_s conn/s num syn_cps cps ""
+	ceil[syn_flood_new_conn_per_s]=${offer:-n/a}
+	names+=(syn_flood_new_conn_per_s)
+fi
+if want frag_flood; then
+	[ -z "$flood_pps" ] ||
+		fw_only frag_est 10000 "$flood_fg,pps=$flood_pps,attack=frag" "$flood_ct" "$work/flood.rules"
+	[ -z "$flood_pps" ] || flood_note frag_flood frag_est frag.held frag.full frag.timeout frag.failed
+	loss_row frag_flood_established_loss frag_est
+fi
+if want icmperr_flood; then
+	[ -z "$flood_pps" ] ||
+		fw_only icmperr_est 10000 "$flood_fg,pps=$flood_pps,attack=icmperr" "$flood_ct" "$work/flood.rules"
+	[ -z "$flood_pps" ] || flood_note icmperr_flood icmperr_est ct.invalid ct.related rules.dropped
+	loss_row icmperr_flood_established_loss icmperr_est
+fi
 
 # ---- peer: Open vSwitch's DPDK datapath with conntrack ----
 peer=""
 peer_why="ovs-vswitchd with DPDK not installed (Debian package openvswitch-switch-dpdk)"
-if command -v ovs-vswitchd >/dev/null && ovs-vswitchd --version 2>/dev/null | grep -q DPDK; then
+if ! want established; then
+	peer_why="not run (--rows)"
+elif command -v ovs-vswitchd >/dev/null && ovs-vswitchd --version 2>/dev/null | grep -q DPDK; then
 	if [ $tp_ok = 1 ]; then
 		peer=$(scripts/bench_ovs.sh "$so" "$prefix-ovs" 100000 "$est" "$warm" "$secs" \
 			2>"$work/ovs.err" || true)
@@ -603,15 +772,20 @@ note "dpfw_cycles: clock * lcores / dpfw rate - clock * lcores / testpmd rate, p
 	"(per connection in conn/s rows); counts: the generator's checker over the measured" \
 	"seconds of all runs (dpfw; ceiling_* testpmd); loss/errors in value: established" \
 	"rows whose runs saw loss or checker errors"
-note "bytes_per_conn: (memory of dpfw holding ${conns_1m} connections, ct_max $(ctmax 1000000))" \
+want bytes_per_conn &&
+	note "bytes_per_conn: (memory of dpfw holding ${conns_1m} connections, ct_max $(ctmax 1000000))" \
 	"- (memory of dpfw with ct_max 64 and none), memory = RSS + hugetlb mappings" \
 	"(smaps_rollup), per connection held"
-if [ $quick = 1 ] || [ -n "$cap_why" ]; then
+if ! want concurrent_conn; then
+	:
+elif [ $quick = 1 ] || [ -n "$cap_why" ]; then
 	note "concurrent_conn: $cap_flows offered, ct_max $cap_ct: ${cap_why:-measured}"
 else
 	note "concurrent_conn: $cap_flows offered, ct_max $cap_ct (ceiling = offered)"
 fi
-if [ -n "$lat_pps" ]; then
+if ! want latency; then
+	:
+elif [ -n "$lat_pps" ]; then
 	note "latency: offered load $((lat_pps * 2)) packets/s both directions (half of dpfw's" \
 		"$lat_src), client pps=$lat_pps, packets stamped when due; a packet waits at most" \
 		"$(awk -v p="$lat_pps" 'BEGIN { printf "%.0f", 1024 / p * 1e6 }') us (flowgen's" \
@@ -620,13 +794,19 @@ if [ -n "$lat_pps" ]; then
 else
 	note "latency: no established rate to pace by: closed loop at full load"
 fi
+if want flood; then
+	[ -z "$flood_why" ] || note "floods: n/a, $flood_why"
+	for n in "${flood_notes[@]}"; do note "$n"; done
+fi
 if [ -n "$peer" ]; then
 	note "peer_ovs_ct_established_100k: the dpfw column is Open vSwitch $(ovs-vswitchd --version |
 		head -1 | sed 's/.*) //') (DPDK netdev datapath, ct() flows, one PMD thread)"
 else
 	note "peer (Open vSwitch DPDK datapath with ct()): not run, $peer_why"
 fi
-if [ -n "$ctb" ]; then
+if ! want ct_bench; then
+	:
+elif [ -n "$ctb" ]; then
 	note "conntrack alone (test/bench/ct_bench: parse, lookup, TCP tracking of established ACKs," \
 		"flows in a scattered order, no port or generator), cycles/packet best/median: $ctb"
 else

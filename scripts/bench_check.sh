@@ -37,12 +37,15 @@ cat "$csv"
 header="name,value,unit,ceiling_value,ratio,value_min,value_max,ceiling_min,ceiling_max,dpfw_cycles,runs,loss,unknown_flow,bad_checksum,malformed,ceiling_loss,ceiling_unknown_flow,ceiling_bad_checksum,ceiling_malformed,memory"
 # name:kind  kind: e = established (loss/errors marker allowed, ceiling),
 # r = rate with a ceiling, x = ratio of ratios, m = memory, c = capacity,
-# l = latency (ceiling, no cycles)
+# l = latency (ceiling, no cycles), z = a count of lost packets (0 or
+# more; no ceiling), f = a rate whose ceiling is the offered rate (no cycles)
 rows="established_1k:e established_100k:e established_100k_inorder:e established_100k_2w:e
 established_100k_2w_over_1w:x established_1m:e new_conn_per_s:r bytes_per_conn:m
 concurrent_conn:c bytes_per_conn_at_capacity:c rules_10_established_100k:e
 rules_1000_established_100k:e rules_10000_established_100k:e rules_10_new_conn_per_s:r
-rules_1000_new_conn_per_s:r rules_10000_new_conn_per_s:r latency_p50_us:l latency_p99_us:l"
+rules_1000_new_conn_per_s:r rules_10000_new_conn_per_s:r latency_p50_us:l latency_p99_us:l
+syn_flood_established_loss:z syn_flood_new_conn_per_s:f frag_flood_established_loss:z
+icmperr_flood_established_loss:z"
 
 fail=0
 bad() { echo "bench_check: $*" >&2; fail=1; }
@@ -82,6 +85,13 @@ for spec in $rows; do
 	n/a)
 		bad "$n: n/a (not measured)" ;;
 	*)
+		if [ "$kind" = z ]; then
+			[[ "$value" =~ ^[0-9]+$ && "$vmin" =~ ^[0-9]+$ && "$vmax" =~ ^[0-9]+$ ]] ||
+				bad "$n: count '$value' ($vmin-$vmax) is not a number of packets"
+			[ "${loss:-x}" = "$value" ] || bad "$n: value $value is not the loss column $loss"
+			[ "${runs:-0}" -ge $min_runs ] 2>/dev/null || bad "$n: $runs runs (want $min_runs or more)"
+			continue
+		fi
 		posnum "$value" || bad "$n: value '$value' is not a positive number"
 		if [ "$kind" != c ] && [ "$kind" != x ]; then
 			posnum "$vmin" && posnum "$vmax" &&
@@ -90,12 +100,14 @@ for spec in $rows; do
 		fi ;;
 	esac
 	case "$kind" in
-	e|r|l)
+	e|r|l|f)
 		case "$ceiling" in
 		loss|errors) [ "$kind" = e ] || bad "$n: ceiling '$ceiling' on a row without the marker" ;;
-		*) posnum "$ceiling" || bad "$n: ceiling (testpmd) '$ceiling' is not a positive number" ;;
+		*) posnum "$ceiling" || bad "$n: ceiling (testpmd, or offered) '$ceiling' is not a positive number" ;;
 		esac
-		for c in "$loss" "$unk" "$cks" "$mal" "$cl" "$cu" "$cc" "$cm"; do
+		ccounts="$cl $cu $cc $cm"
+		[ "$kind" != f ] || ccounts=""     # no testpmd column
+		for c in "$loss" "$unk" "$cks" "$mal" $ccounts; do
 			[[ "$c" =~ ^[0-9]+$ ]] || bad "$n: a checker count is '$c', not a number"
 		done ;;
 	esac

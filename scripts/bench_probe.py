@@ -14,12 +14,16 @@ columns of a row are measured the same way:
 Prints key=value lines:
   pps        packets forwarded per second: what the forwarder transmitted
              and the far generator port received and found good (checked
-             minus bad checksum, unknown flow and malformed), both ports
+             minus bad checksum, unknown flow and malformed), both ports;
+             the connections' packets only (flowgen's attack= packets are
+             counted apart)
   cps        connections established per second (client port)
   p50_ns p99_ns lat_samples   round-trip latency of timestamped packets,
              flowgen's histogram since the start (client port)
   loss unknown_flow bad_checksum malformed   flowgen's checker counters,
              both ports, between the two samples (what the rate saw)
+  pace_skipped conn_timeout   the generator's packets not offered (pps=)
+             and connections it gave up, between the two samples
   conn_active conn_established   client port, at the second sample
   heap_alloc bytes allocated from the EAL heap at the second sample
   mem        resident memory of the process at the second sample, hugepage
@@ -27,6 +31,13 @@ Prints key=value lines:
              Private_Hugetlb (the DPDK process: --pid or its child)
   ct_entries connections in dpfw's table at the second sample (/dpfw/ct;
              absent for testpmd)
+  attack_sent attack_received   flowgen's attack= packets built by the
+             client, and those (or answers about their sources) the checkers
+             got back, between the two samples
+  dt         seconds between the two samples
+  ct.NAME frag.NAME rules.NAME drops.NAME   dpfw's counters of /dpfw/ct,
+             /dpfw/frag, /dpfw/rules and /dpfw/drops between the two samples
+             (absent for testpmd)
 With --settle S the warm-up ends when --flows connections are established
 or when conn_established has not grown for S seconds (a capacity test: the
 forwarder may hold fewer than offered).
@@ -134,9 +145,16 @@ def sample(tel, cli, srv, pid=0):
     xs = tel.get("/ethdev/xstats,%d" % srv) or {}
     heap = tel.get("/eal/heap_info,0") or {}
     ct = tel.get("/dpfw/ct") or {}
+    fw = {}
+    for name in ("ct", "frag", "rules", "drops"):
+        d = ct if name == "ct" else tel.get("/dpfw/" + name) or {}
+        if isinstance(d, dict):
+            fw.update({"%s.%s" % (name, k): v for k, v in d.items()
+                       if isinstance(v, int)})
     return {"t": time.monotonic(), "cli": xc, "srv": xs,
             "heap": heap.get("Alloc_size", 0), "mem": mem_of(pid),
-            "ct_entries": ct.get("entries", -1) if isinstance(ct, dict) else -1}
+            "ct_entries": ct.get("entries", -1) if isinstance(ct, dict) else -1,
+            "fw": fw}
 
 
 def main():
@@ -199,11 +217,19 @@ def main():
         "bad_checksum": delta("bad_checksum"),
         "malformed": delta("malformed"),
         "pace_skipped": delta("pace_skipped"),
+        "conn_timeout": s2["cli"].get("conn_timeout", 0) - s1["cli"].get("conn_timeout", 0),
         "conn_active": c.get("conn_active", 0),
         "conn_established": c.get("conn_established", 0),
         "heap_alloc": s2["heap"],
         "mem": s2["mem"],
+        "attack_sent": s2["cli"].get("attack_sent", 0) - s1["cli"].get("attack_sent", 0),
+        "attack_received": delta("attack_received"),
+        "dt": "%.3f" % dt,
     }
+    for k, v in sorted(s2["fw"].items()):
+        if k in s1["fw"] and k not in ("ct.entries", "ct.ct_max", "ct.capacity",
+                                       "ct.expectations", "rules.generation"):
+            out[k] = v - s1["fw"][k]
     if s2["ct_entries"] >= 0:
         out["ct_entries"] = s2["ct_entries"]
     for k, v in out.items():

@@ -7,11 +7,11 @@
 # test/fuzz/TARGET/ once fixed: every meson build replays it). Prints one
 # line per target: executions, coverage, crashes.
 # usage: scripts/fuzz.sh [TARGET|all] [SECONDS]   (default: all, 60)
-# TARGET: ctl ctl_server rules alg log config pkt_ct frag nat
+# TARGET: ctl ctl_server prom rules alg log config pkt_ct frag nat
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-all=(ctl ctl_server rules alg log config pkt_ct frag nat)
+all=(ctl ctl_server prom rules alg log config pkt_ct frag nat)
 target=${1:-all}
 secs=${2:-60}
 bd=build-fuzz

@@ -99,6 +99,65 @@ enum dpfw_role {
 	X(log_ring_full, RULES, "log_ring_full", "dpfw_rules_log_ring_full_total", \
 	  "LOG records lost: ring full.")
 
+/*
+ * The control thread's counters, declared once: X(field, name, prom, help).
+ * The control socket's server (control/server.c) and the Prometheus
+ * endpoint (control/prom_server.c) add to dpfw.ctl_cnt[] on the control
+ * thread; metrics.c copies them into the snapshot and every exporter walks
+ * this list: the "control:" line of the statistics and of dpfwctl stats,
+ * its "control" object in JSON, /dpfw/control, and the Prometheus counters
+ * (prom). A client dropped is counted once, under the first reason.
+ */
+#define DPFW_CTL_COUNTERS(X)                                                  \
+	X(ctl_accepted, "ctl_accepted", "dpfw_control_clients_accepted_total", \
+	  "Control socket clients accepted.")                                 \
+	X(ctl_refused, "ctl_refused", "dpfw_control_clients_refused_total",    \
+	  "Control socket clients refused: every slot taken by a client "     \
+	  "that is not idle (ctl_max_clients), or no memory.")                \
+	X(ctl_requests, "ctl_requests", "dpfw_control_requests_total",         \
+	  "Control requests received whole and answered (errors included).")  \
+	X(ctl_protocol_errors, "ctl_protocol_errors",                          \
+	  "dpfw_control_protocol_errors_total",                               \
+	  "Control clients closed after an error answer: a frame too big or " \
+	  "malformed, a request or rulesets cut short by the client.")        \
+	X(ctl_dropped_idle, "ctl_dropped_idle", "dpfw_control_dropped_idle_total", \
+	  "Control clients dropped idle: no request for 10 s, or their slot " \
+	  "taken by a new client.")                                           \
+	X(ctl_dropped_partial, "ctl_dropped_partial",                          \
+	  "dpfw_control_dropped_partial_total",                               \
+	  "Control clients dropped with a request (5 s) or its rulesets "     \
+	  "(20 s) begun and not complete in time.")                           \
+	X(ctl_dropped_slow, "ctl_dropped_slow", "dpfw_control_dropped_slow_total", \
+	  "Control clients dropped for not reading: output unread for 30 s, " \
+	  "or more than 1 MiB of events waiting.")                            \
+	X(ctl_dropped_nomem, "ctl_dropped_nomem", "dpfw_control_dropped_nomem_total", \
+	  "Control clients dropped for want of memory for their output.")     \
+	X(prom_accepted, "prom_accepted", "dpfw_prometheus_clients_accepted_total", \
+	  "Prometheus endpoint connections accepted.")                        \
+	X(prom_served, "prom_served", "dpfw_prometheus_scrapes_total",         \
+	  "GET /metrics requests answered.")                                  \
+	X(prom_not_found, "prom_not_found", "dpfw_prometheus_not_found_total", \
+	  "Requests answered 404 (anything but GET /metrics).")               \
+	X(prom_refused, "prom_refused", "dpfw_prometheus_refused_total",       \
+	  "Connections refused: every slot held by a client that sent its "   \
+	  "request head.")                                                    \
+	X(prom_dropped_slow, "prom_dropped_slow", "dpfw_prometheus_dropped_slow_total", \
+	  "Clients dropped: request and answer not done within 5 s, or "      \
+	  "their slot taken before they sent a request head.")                \
+	X(prom_dropped_oversize, "prom_dropped_oversize",                      \
+	  "dpfw_prometheus_dropped_oversize_total",                           \
+	  "Clients dropped: request head over 4 KiB.")                        \
+	X(prom_dropped_error, "prom_dropped_error", "dpfw_prometheus_dropped_error_total", \
+	  "Clients dropped: closed mid-request, a read or write error, no "   \
+	  "memory for the answer.")
+
+enum dpfw_ctl_cnt {
+#define DPFW_CTL_ENUM(field, name, prom, help) DPFW_CTL_##field,
+	DPFW_CTL_COUNTERS(DPFW_CTL_ENUM)
+#undef DPFW_CTL_ENUM
+	DPFW_CTL_MAX
+};
+
 /* Counters one lcore writes and the control thread reads (relaxed). */
 struct dpfw_lcore_stats {
 	uint64_t rx[DPFW_MAX_PORTS];        /* received, by port index */
@@ -190,6 +249,7 @@ struct dpfw {
 	bool helpers_possible;              /* a raw table was loaded once (atomic) */
 	bool nat_on;                        /* a NAT target was loaded once: the
 					     * table has its NAT array (atomic) */
+	uint64_t ctl_cnt[DPFW_CTL_MAX];     /* control thread only (DPFW_CTL_COUNTERS) */
 	atomic_bool stop_workers;
 	atomic_bool stop_helpers;
 	struct dpfw_lcore lcore[RTE_MAX_LCORE];

@@ -63,7 +63,13 @@ void srv_json_snapshot(struct srv_buf *b, const struct dpfw *d,
 { (void)b; (void)d; (void)s; (void)ev; (void)tv; }
 void srv_text_line(struct srv_buf *b, const char *line) { (void)b; (void)line; }
 void srv_flush_text(struct srv_client *cl) { (void)cl; }
-void srv_client_drop(struct srv_client *cl, const char *why) { (void)cl; (void)why; }
+void
+srv_client_drop(struct srv_client *cl, enum dpfw_ctl_cnt cnt, const char *why)
+{
+	(void)cl;
+	(void)cnt;
+	(void)why;
+}
 ssize_t srv_client_write(struct srv_client *cl) { (void)cl; return 0; }
 void srv_reap(struct dpfw *d) { (void)d; }
 void srv_count_subs(struct dpfw *d) { (void)d; }

@@ -72,6 +72,18 @@ sed 's/^/#   /' "$E2E_TMP/idle.log"
 check "every silent control client was closed by dpfw" \
 	grep -qE "closed 20 of 20" "$E2E_TMP/idle.log"
 check "dpfwctl still answers" ctl status
+# the drops are counted (DPFW_CTL_COUNTERS: dpfwctl stats' control: line)
+cstat() { ctl stats | sed -n "s/^control:.* $1=\([0-9]*\).*/\1/p"; }
+n_idle=$(cstat ctl_dropped_idle) n_part=$(cstat ctl_dropped_partial)
+echo "# control: ctl_dropped_idle=$n_idle ctl_dropped_partial=$n_part" \
+	"prom_dropped_slow=$(cstat prom_dropped_slow) prom_served=$(cstat prom_served)"
+check "the 20 silent control clients are counted dropped (idle or partial)" \
+	test "$((n_idle + n_part))" -ge 20
+check "the 4 half requests are counted as partial" test "${n_part:-0}" -ge 4
+check "the 8 silent Prometheus connections are counted dropped slow" \
+	test "$(cstat prom_dropped_slow)" -ge 8
+check "the scrape is counted" test "$(cstat prom_served)" -ge 1
+check "requests are counted" test "$(cstat ctl_requests)" -ge 2
 
 # --- item 3: rules check of files dpfw must not open -------------------------
 R=$E2E_TMP/r

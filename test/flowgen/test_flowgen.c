@@ -982,6 +982,367 @@ test_rxq(void)
 	rte_vdev_uninit("net_flowgen_q1");
 }
 
+/* ---- attack traffic (attack=, attack_pps=) ---- */
+
+struct atk_ctx {
+	unsigned kind;                  /* what the frames must be */
+	unsigned attack, regular, bad, wrong, frag_kinds[2];
+	uint32_t src[256];
+	unsigned nsrc;
+};
+
+static bool
+attack_src_ok(uint32_t a)
+{
+	uint32_t top = a >> 24;
+
+	return top >= 1 && top <= 223 && top != 10 && top != 127 && top != 172;
+}
+
+/* Checks each attack frame the client sent (TOS 0x20) for its kind. */
+static void
+atk_hook(struct rte_mbuf **pkts, uint16_t *n, int to_server, void *arg)
+{
+	struct atk_ctx *c = arg;
+	uint16_t i;
+
+	if (!to_server)
+		return;
+	for (i = 0; i < *n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		struct rte_ipv4_hdr *ip = ip_of(m);
+		uint8_t *l4 = (uint8_t *)(ip + 1);
+		uint16_t frag = rte_be_to_cpu_16(ip->fragment_offset);
+		bool ok;
+
+		if (ip->type_of_service != 0x20) {
+			c->regular++;
+			continue;
+		}
+		c->attack++;
+		if (c->nsrc < RTE_DIM(c->src))
+			c->src[c->nsrc++] = rte_be_to_cpu_32(ip->src_addr);
+		if (!attack_src_ok(rte_be_to_cpu_32(ip->src_addr)) ||
+		    (rte_be_to_cpu_32(ip->dst_addr) >> 16) != 0xac10 || m->pkt_len < 60)
+			c->wrong++;
+		switch (c->kind) {
+		case 0:         /* syn */
+		case 4: {       /* rst */
+			struct rte_tcp_hdr *t = (struct rte_tcp_hdr *)l4;
+
+			ok = cksums_ok(m) && ip->next_proto_id == IPPROTO_TCP &&
+			     t->dst_port == RTE_BE16(80) &&
+			     t->tcp_flags == (c->kind == 0 ? RTE_TCP_SYN_FLAG :
+					      RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG);
+			break;
+		}
+		case 1: {       /* udp */
+			struct rte_udp_hdr *u = (struct rte_udp_hdr *)l4;
+
+			ok = cksums_ok(m) && ip->next_proto_id == IPPROTO_UDP &&
+			     u->dst_port == RTE_BE16(5001) && u->dgram_cksum != 0;
+			break;
+		}
+		case 2: {       /* frag: a first fragment, more to come, never sent */
+			struct rte_udp_hdr *u = (struct rte_udp_hdr *)l4;
+			uint16_t l4len = (uint16_t)(rte_be_to_cpu_16(ip->total_length) - 20);
+
+			uint16_t sv = ip->hdr_checksum, ck;
+
+			ip->hdr_checksum = 0;
+			ck = rte_ipv4_cksum(ip);
+			ip->hdr_checksum = sv;
+			ok = ck == sv && ip->next_proto_id == IPPROTO_UDP &&
+			     (frag & RTE_IPV4_HDR_MF_FLAG) && (frag & RTE_IPV4_HDR_OFFSET_MASK) == 0 &&
+			     l4len % 8 == 0 && rte_be_to_cpu_16(u->dgram_len) > l4len;
+			c->frag_kinds[0]++;
+			break;
+		}
+		case 5: {       /* tftp: a read request to port 69 */
+			struct rte_udp_hdr *u = (struct rte_udp_hdr *)l4;
+			const uint8_t *pl = (const uint8_t *)(u + 1);
+
+			ok = cksums_ok(m) && ip->next_proto_id == IPPROTO_UDP &&
+			     u->dst_port == RTE_BE16(69) && pl[0] == 0 && pl[1] == 1 &&
+			     rte_be_to_cpu_16(u->dgram_len) == 8 + 14 &&
+			     memcmp(pl + 2, "flood\0octet\0", 12) == 0;
+			break;
+		}
+		default: {      /* icmperr: port unreachable quoting a sound header */
+			struct rte_icmp_hdr *ic = (struct rte_icmp_hdr *)l4;
+			struct rte_ipv4_hdr *in = (struct rte_ipv4_hdr *)(ic + 1);
+			uint16_t sv = in->hdr_checksum, ck;
+
+			in->hdr_checksum = 0;
+			ck = rte_ipv4_cksum(in);
+			in->hdr_checksum = sv;
+			ok = cksums_ok(m) && ip->next_proto_id == IPPROTO_ICMP &&
+			     ic->icmp_type == 3 && ic->icmp_code == 3 && ck == sv &&
+			     in->src_addr == ip->dst_addr &&
+			     (in->next_proto_id == IPPROTO_TCP || in->next_proto_id == IPPROTO_UDP);
+			if (ok)
+				c->frag_kinds[in->next_proto_id == IPPROTO_TCP]++;
+			break;
+		}
+		}
+		if (!ok)
+			c->bad++;
+	}
+}
+
+static unsigned
+distinct(const uint32_t *v, unsigned n)
+{
+	unsigned i, j, d = 0;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < i && v[j] != v[i]; j++)
+			;
+		d += j == i;
+	}
+	return d;
+}
+
+/* Each kind alone, filling the bursts: frames as the kind says, every one
+ * back at the server counted apart, the connections untouched. */
+static void
+test_attack_kinds(void)
+{
+	static const char *const kinds[] = { "syn", "udp", "frag", "icmperr", "rst", "tftp" };
+	unsigned k;
+
+	for (k = 0; k < RTE_DIM(kinds); k++) {
+		struct atk_ctx c = { .kind = k };
+		struct pair pp;
+		char args[128];
+
+		/* two flows, one packet in flight each: room for the attack */
+		snprintf(args, sizeof(args), "flows=2,window=1,proto=tcp,attack=%s", kinds[k]);
+		if (pair_open(&pp, "atk", args) != 0) {
+			CHECK(!"pair_open");
+			continue;
+		}
+		run(&pp, 40, atk_hook, &c);
+		CHECK(c.attack > 400);
+		CHECK(c.regular > 60);
+		CHECK_EQ(c.bad, 0);
+		CHECK_EQ(c.wrong, 0);
+		CHECK(distinct(c.src, c.nsrc) > c.nsrc * 9 / 10);
+		if (k == 3) {           /* both quoted protocols */
+			CHECK(c.frag_kinds[0] > 0);
+			CHECK(c.frag_kinds[1] > 0);
+		}
+		CHECK_EQ(xs(pp.c, "attack_sent"), c.attack);
+		CHECK_EQ(xs(pp.s, "attack_received"), c.attack);
+		CHECK_EQ(xs(pp.c, "attack_received"), 0);
+		CHECK_EQ(xs(pp.c, "conn_established"), 2);
+		CHECK_EQ(xs(pp.s, "checked_packets"), c.regular);
+		CHECK_EQ(xs(pp.s, "unknown_flow") + xs(pp.c, "unknown_flow"), 0);
+		CHECK_EQ(xs(pp.s, "loss_packets") + xs(pp.c, "loss_packets"), 0);
+		CHECK_EQ(xs(pp.s, "malformed") + xs(pp.c, "malformed"), 0);
+		CHECK_EQ(xs(pp.s, "bad_checksum") + xs(pp.c, "bad_checksum"), 0);
+		pair_close(&pp);
+	}
+}
+
+/* Several kinds take turns; attack_pps paces them by the clock; an answer
+ * to an attack source (a firewall's REJECT) is the attack's, not an
+ * unknown flow; without attack= the same frames are unknown flows. */
+static void
+test_attack_pace(void)
+{
+	struct rte_mbuf *pkts[BURST];
+	struct pair pp;
+	uint64_t hz = rte_get_tsc_hz(), t = 5000;
+	struct atk_ctx c = { .kind = 0 };
+	uint16_t n, i, got = 0;
+	unsigned syn = 0, rst = 0;
+
+	if (pair_open(&pp, "atp", "flows=4,proto=tcp,attack=syn+rst,attack_pps=1000") != 0) {
+		CHECK(!"pair_open");
+		return;
+	}
+	rte_pmd_flowgen_clock_set(pp.c, t);
+	run(&pp, 4, NULL, NULL);                /* the rate's clock starts */
+	CHECK_EQ(xs(pp.c, "attack_sent"), 0);
+	t += hz / 100;                          /* 10 ms: 10 packets due */
+	rte_pmd_flowgen_clock_set(pp.c, t);
+	n = rte_eth_rx_burst(pp.c, 0, pkts, BURST);
+	for (i = 0; i < n; i++) {
+		struct rte_ipv4_hdr *ip = ip_of(pkts[i]);
+
+		if (ip->type_of_service != 0x20)
+			continue;
+		got++;
+		if (tcp_of(pkts[i])->tcp_flags == RTE_TCP_SYN_FLAG)
+			syn++;
+		else if (tcp_of(pkts[i])->tcp_flags == (RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG))
+			rst++;
+	}
+	CHECK_EQ(got, 10);
+	CHECK_EQ(syn, 5);
+	CHECK_EQ(rst, 5);
+	CHECK_EQ(rte_eth_tx_burst(pp.s, 0, pkts, n), n);
+	run(&pp, 4, atk_hook, &c);              /* no time passed: no more */
+	CHECK_EQ(c.attack, 0);
+	CHECK_EQ(xs(pp.c, "attack_sent"), 10);
+	t += 10 * hz;                           /* a long stall: the backlog's cap */
+	rte_pmd_flowgen_clock_set(pp.c, t);
+	run(&pp, 64, NULL, NULL);
+	CHECK_EQ(xs(pp.c, "attack_sent"), 10 + 1024);
+
+	/* a RST answering an attack SYN, back to its spoofed source */
+	c = (struct atk_ctx){ .kind = 0 };
+	t += hz / 100;
+	rte_pmd_flowgen_clock_set(pp.c, t);
+	n = rte_eth_rx_burst(pp.c, 0, pkts, BURST);
+	for (i = 0; i < n && ip_of(pkts[i])->type_of_service != 0x20; i++)
+		;
+	CHECK(i < n);
+	if (i < n) {
+		struct rte_ipv4_hdr *ip = ip_of(pkts[i]);
+		struct rte_tcp_hdr *tc = tcp_of(pkts[i]);
+		uint32_t a = ip->src_addr;
+		uint16_t port = tc->src_port;
+
+		ip->src_addr = ip->dst_addr;
+		ip->dst_addr = a;
+		ip->type_of_service = 0;
+		tc->src_port = tc->dst_port;
+		tc->dst_port = port;
+		tc->tcp_flags = RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG;
+		fix_cksums(pkts[i]);
+		CHECK_EQ(rte_eth_tx_burst(pp.c, 0, &pkts[i], 1), 1);
+		pkts[i] = NULL;
+	}
+	for (i = 0; i < n; i++)
+		if (pkts[i] != NULL)
+			rte_pktmbuf_free(pkts[i]);
+	CHECK_EQ(xs(pp.c, "attack_received"), 1);
+	CHECK_EQ(xs(pp.c, "unknown_flow"), 0);
+	pair_close(&pp);
+
+	/* the same frame to a port without attack=: an unknown flow */
+	if (pair_open(&pp, "atn", "flows=4,proto=tcp") != 0) {
+		CHECK(!"pair_open");
+		return;
+	}
+	n = rte_eth_rx_burst(pp.c, 0, pkts, 1);
+	CHECK_EQ(n, 1);
+	if (n == 1) {
+		ip_of(pkts[0])->src_addr = RTE_BE32(0x01020304);
+		ip_of(pkts[0])->type_of_service = 0x20;
+		fix_cksums(pkts[0]);
+		CHECK_EQ(rte_eth_tx_burst(pp.s, 0, pkts, 1), 1);
+	}
+	CHECK_EQ(xs(pp.s, "unknown_flow"), 1);
+	CHECK_EQ(xs(pp.s, "attack_received"), 0);
+	pair_close(&pp);
+}
+
+/* ---- how connections end (close=), the traffic window (start_ms, duration_ms) ---- */
+
+struct close_ctx {
+	unsigned syn, fin, rst;
+};
+
+static void
+close_hook(struct rte_mbuf **pkts, uint16_t *n, int to_server, void *arg)
+{
+	struct close_ctx *c = arg;
+	uint16_t i;
+
+	if (!to_server)
+		return;
+	for (i = 0; i < *n; i++) {
+		uint8_t f = tcp_of(pkts[i])->tcp_flags;
+
+		c->syn += f == RTE_TCP_SYN_FLAG;
+		c->fin += (f & RTE_TCP_FIN_FLAG) != 0;
+		c->rst += (f & RTE_TCP_RST_FLAG) != 0;
+	}
+}
+
+static void
+test_close(void)
+{
+	static const char *const modes[] = { "fin", "rst", "idle", "mix" };
+	unsigned k;
+
+	for (k = 0; k < RTE_DIM(modes); k++) {
+		struct close_ctx c = { 0 };
+		struct pair pp;
+		char args[128];
+		uint64_t closed;
+
+		snprintf(args, sizeof(args), "flows=32,proto=tcp,data=3,close=%s", modes[k]);
+		if (pair_open(&pp, "cl", args) != 0) {
+			CHECK(!"pair_open");
+			continue;
+		}
+		run(&pp, 100, close_hook, &c);
+		closed = xs(pp.c, "conn_closed");
+		CHECK(closed > 100);
+		CHECK(c.syn >= closed);                 /* every slot reopened */
+		CHECK_EQ(xs(pp.s, "unknown_flow") + xs(pp.c, "unknown_flow"), 0);
+		CHECK_EQ(xs(pp.s, "loss_packets") + xs(pp.c, "loss_packets"), 0);
+		CHECK_EQ(xs(pp.s, "out_of_order") + xs(pp.c, "out_of_order"), 0);
+		switch (k) {
+		case 0:
+			CHECK_EQ(c.rst, 0);
+			CHECK(c.fin >= closed);
+			break;
+		case 1:
+			CHECK_EQ(c.fin, 0);
+			CHECK_EQ(c.rst, closed);
+			/* the server saw each reset close its connection */
+			CHECK_EQ(xs(pp.s, "conn_closed"), closed);
+			break;
+		case 2:
+			CHECK_EQ(c.fin + c.rst, 0);
+			CHECK_EQ(xs(pp.s, "conn_closed"), 0);
+			break;
+		default:
+			CHECK(c.fin > closed / 5 && c.rst > closed / 5);
+			CHECK(c.fin + c.rst < closed);      /* and silent ones */
+			break;
+		}
+		pair_close(&pp);
+	}
+}
+
+static void
+test_window(void)
+{
+	struct pair pp;
+	uint64_t hz = rte_get_tsc_hz(), t = 7000, sent;
+
+	if (pair_open(&pp, "win", "flows=8,window=1,proto=tcp,start_ms=100,duration_ms=1000,"
+		      "attack=udp,attack_pps=100") != 0) {
+		CHECK(!"pair_open");
+		return;
+	}
+	rte_pmd_flowgen_clock_set(pp.c, t);
+	run(&pp, 4, NULL, NULL);
+	CHECK_EQ(xs(pp.c, "generated_packets") + xs(pp.c, "attack_sent"), 0);
+	rte_pmd_flowgen_clock_set(pp.c, t + hz / 20);           /* 50 ms: still quiet */
+	run(&pp, 4, NULL, NULL);
+	CHECK_EQ(xs(pp.c, "generated_packets"), 0);
+	rte_pmd_flowgen_clock_set(pp.c, t + hz / 10);           /* 100 ms: on */
+	run(&pp, 4, NULL, NULL);
+	CHECK_EQ(xs(pp.c, "conn_established"), 8);
+	rte_pmd_flowgen_clock_set(pp.c, t + hz / 10 + hz / 2);  /* 50 attack packets due */
+	run(&pp, 4, NULL, NULL);
+	CHECK_EQ(xs(pp.c, "attack_sent"), 50);
+	rte_pmd_flowgen_clock_set(pp.c, t + hz / 10 + hz);      /* the end: silent */
+	sent = xs(pp.c, "generated_packets");
+	run(&pp, 8, NULL, NULL);
+	CHECK_EQ(xs(pp.c, "generated_packets"), sent);
+	CHECK_EQ(xs(pp.c, "attack_sent"), 50);
+	CHECK_EQ(xs(pp.c, "conn_active"), 8);                   /* left open */
+	pair_close(&pp);
+}
+
 /* ---- devargs ---- */
 
 static void
@@ -996,6 +1357,9 @@ test_devargs(void)
 	CHECK(rte_vdev_init("net_flowgen_bad4", "pair=x,role=client,nokey=1") != 0);
 	CHECK(rte_vdev_init("net_flowgen_bad5", "pair=x,role=client,order=backwards") != 0);
 	CHECK(rte_vdev_init("net_flowgen_bad6", "pair=x,role=client,rxq=16") != 0);
+	CHECK(rte_vdev_init("net_flowgen_bad7", "pair=x,role=client,attack=syn+ping") != 0);
+	CHECK(rte_vdev_init("net_flowgen_bad8", "pair=x,role=client,attack=") != 0);
+	CHECK(rte_vdev_init("net_flowgen_bad9", "pair=x,role=client,close=linger") != 0);
 	CHECK_EQ(rte_vdev_init("net_flowgen_x0", "pair=x,role=client,flows=10"), 0);
 	/* a key both ports give must agree; the same role twice is refused */
 	CHECK(rte_vdev_init("net_flowgen_x1", "pair=x,role=server,flows=11") != 0);
@@ -1042,6 +1406,10 @@ main(int argc, char **argv)
 	test_urgent_ack();
 	test_pps();
 	test_rxq();
+	test_attack_kinds();
+	test_attack_pace();
+	test_close();
+	test_window();
 	/* every mbuf back in the pool once the ports are closed */
 	CHECK_EQ(rte_mempool_avail_count(pool), POOL_SIZE);
 	CHECK_EQ(rte_mempool_in_use_count(pool), 0);

@@ -124,6 +124,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (s == NULL)
 		return -1;
 	s->fd = -1;
+	s->cnt = d.ctl_cnt;
 	s->max_clients = 2;
 	s->cl = calloc(s->max_clients, sizeof(*s->cl));
 	s->pfd = calloc(1 + s->max_clients + DPFW_PROM_POLLFDS, sizeof(*s->pfd));
@@ -162,6 +163,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	cl->fd = sv[1];
+	cl->cnt = s->cnt;
 	cl->id = ++s->next_id;
 	cl->state = CL_IDLE;
 	cl->idle_tsc = rte_get_timer_cycles();

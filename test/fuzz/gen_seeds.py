@@ -8,6 +8,8 @@ test/alg, control requests (alone and as a client's session) and the config file
 NAME/seed-<sha1 prefix>, so running it again adds nothing twice).
   test/fuzz/gen_seeds.py nat
 writes the nat target's seeds only (frames built here, no scapy).
+  test/fuzz/gen_seeds.py prom
+writes the prom target's seeds only (HTTP sessions of a scraper).
 """
 import glob, hashlib, os, re, struct, subprocess, sys, tempfile
 
@@ -143,9 +145,44 @@ def nat_seeds():
     return 0
 
 
+# ---- prom: a scraper's sessions, as fuzz_prom.c reads them ----
+
+def prom_send(b):
+    return bytes([0]) + struct.pack(">H", len(b)) + b
+
+
+def prom_seeds():
+    shut, read = bytes([1]), bytes([2])
+    scrape = (b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1:9100\r\n"
+              b"User-Agent: Prometheus/2.42.0\r\nAccept: application/openmetrics-text;"
+              b"version=1.0.0,text/plain;version=0.0.4;q=0.5,*/*;q=0.1\r\n"
+              b"Accept-Encoding: gzip\r\nX-Prometheus-Scrape-Timeout-Seconds: 10\r\n\r\n")
+    sessions = [
+        prom_send(scrape) + read,                                     # a scrape
+        prom_send(b"GET /metrics?name[]=dpfw_uptime_seconds HTTP/1.1\r\n\r\n") + read,
+        prom_send(b"GET /metrics HTTP/1.0\n\n") + read,              # bare newlines
+        prom_send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n") + read,   # 404
+        prom_send(b"POST /metrics HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc") + read,
+        prom_send(b"GET /metricsfoo HTTP/1.1\r\n\r\n") + read,
+        # the head in pieces, a byte at a time at first
+        b"".join(prom_send(scrape[i:i + 1]) for i in range(16)) + prom_send(scrape[16:]) + read,
+        prom_send(scrape[:40]) + shut + read,                          # cut short
+        shut,                                                          # nothing at all
+        prom_send(b"GET /metrics HTTP/1.1\r\n" + b"X: " + b"a" * 5000 + b"\r\n\r\n") + read,
+        prom_send(b"GET /metrics HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\n\r\n") + read,  # pipelined
+        prom_send(b"GET /metrics \0HTTP/1.1\r\n\r\n") + read,
+        prom_send(b"\r\n\r\n") + read,
+    ]
+    for ses in sessions:
+        put("prom", ses)
+    return 0
+
+
 def main():
     if sys.argv[1:] == ["nat"]:
         return nat_seeds()
+    if sys.argv[1:] == ["prom"]:
+        return prom_seeds()
     tmp = tempfile.mkdtemp()
     py = "/usr/bin/python3"
     subprocess.run([py, ROOT + "/test/golden/gen_malformed.py", tmp + "/mal"], check=True,

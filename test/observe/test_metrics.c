@@ -290,6 +290,12 @@ fill(struct dpfw_metrics *m)
 	m->ct_expectations = 1;
 	for (i = 0; i < CT_CNT_MAX; i++)
 		m->ct_cnt[i] = x++;
+	m->frag_holding = x++;
+	m->pool = true;
+	m->mbufs = 4096;
+	m->mbufs_in_use = (uint32_t)x++;
+	for (i = 0; i < DPFW_CTL_MAX; i++)
+		m->ctl[i] = x++;
 }
 
 /* --------------------------------------------------------------- walks */
@@ -392,6 +398,29 @@ walk_lists(const struct dpfw_metrics *m)
 		snprintf(s, sizeof(s), "dpfw_conntrack_%s_total ", n);
 		CHECK(prom_has(s));
 	}
+	for (i = 0; i < DPFW_CTL_MAX; i++) {
+		const struct dpfw_counter_desc *c = &dpfw_ctl_desc[i];
+
+		CHECK(c->name != NULL && c->prom != NULL && c->help != NULL);
+		CHECK(line_has("exit", exit_text, "control:", c->name));
+		CHECK(line_has("ctl", ctl_text, "control:", c->name));
+		CHECK(json_has(ctl_json, "\"control\":{", "}", c->name));
+		CHECK(tel_has(dpfw_tel_control, m, c->name));
+		snprintf(s, sizeof(s), "%s ", c->prom);
+		CHECK(prom_has(s));
+	}
+	/* the mbuf pool (telemetry: /dpfw/status, telemetry.c) */
+	CHECK(line_has("exit", exit_text, "pool:", "in_use"));
+	CHECK(line_has("ctl", ctl_text, "pool:", "mbufs"));
+	CHECK(json_has(ctl_json, "\"pool\":{", "}", "in_use"));
+	CHECK(prom_has("dpfw_mbufs_in_use "));
+	CHECK(prom_has("dpfw_mbufs "));
+	/* reassembly's gauge */
+	CHECK(line_has("exit", exit_text, "frag:", "holding"));
+	CHECK(line_has("ctl", ctl_text, "frag:", "holding"));
+	CHECK(json_has(ctl_json, "\"frag\":{", "}", "holding"));
+	CHECK(tel_has(dpfw_tel_frag, m, "holding"));
+	CHECK(prom_has("dpfw_frag_holding "));
 	/* conntrack's gauges */
 	CHECK(line_has("exit", exit_text, "conntrack: entries=", "expectations"));
 	CHECK(line_has("ctl", ctl_text, "conntrack: entries=", "expectations"));

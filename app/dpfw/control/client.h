@@ -21,6 +21,7 @@
 
 #include "ct.h"
 #include "ctl.h"
+#include "dpfw.h"
 #include "outbuf.h"
 
 #define CTL_OUT_LIMIT (1u << 20)    /* pushed output a client may leave unread (1 MiB) */
@@ -77,6 +78,8 @@ struct srv_client {
 	char *body;      /* CL_BODY: the announced texts as they come */
 	size_t body_len, body_cap;
 	const char *why; /* reason it is dropped, for the log */
+	enum dpfw_ctl_cnt why_cnt; /* ... and the counter it adds to */
+	uint64_t *cnt;   /* dpfw.ctl_cnt */
 	bool eof;        /* the client closed its sending side */
 };
 
@@ -90,7 +93,7 @@ struct dpfw_ctl {
 	unsigned nb_clients;
 	unsigned nb_subs;
 	uint64_t start_tsc;
-	uint64_t accepted, dropped, refused;
+	uint64_t *cnt;          /* dpfw.ctl_cnt (DPFW_CTL_COUNTERS) */
 	struct srv_client **cl; /* max_clients slots */
 	struct pollfd *pfd;     /* 1 + max_clients + DPFW_PROM_POLLFDS */
 };
@@ -121,8 +124,9 @@ void srv_client_free(struct srv_client *cl);
  */
 void srv_produce_start(struct dpfw *d, struct srv_client *cl, srv_produce_fn *produce,
 		       srv_release_fn *release, void *state);
-/** Mark for closing at the next reap, logging why. */
-void srv_client_drop(struct srv_client *cl, const char *why);
+/** Mark for closing at the next reap, logging why and counting it under
+ * cnt (one of DPFW_CTL_COUNTERS' ctl_dropped_*). */
+void srv_client_drop(struct srv_client *cl, enum dpfw_ctl_cnt cnt, const char *why);
 /** Send what the socket takes. @return bytes sent, -1 when the client is gone */
 ssize_t srv_client_write(struct srv_client *cl);
 /** Close the dead clients. */

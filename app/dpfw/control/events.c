@@ -72,7 +72,8 @@ dpfw_ctl_events(struct dpfw *d, FILE *f)
 				}
 				if (srv_out_pending(cl) + cl->txt.len > CTL_OUT_LIMIT) {
 					cl->txt.len = 0;
-					srv_client_drop(cl, "more than 1 MiB of events not read");
+					srv_client_drop(cl, DPFW_CTL_ctl_dropped_slow,
+							"more than 1 MiB of events not read");
 				} else if (cl->txt.len >= CTL_MAX_CHUNK) {
 					srv_flush_text(cl);
 				}

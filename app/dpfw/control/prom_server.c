@@ -45,14 +45,16 @@ struct prom_client {
 struct dpfw_prom {
 	int fd;
 	struct prom_client cl[PROM_MAX_CLIENTS];
-	uint64_t served, dropped;
+	uint64_t *cnt;          /* dpfw.ctl_cnt (DPFW_CTL_COUNTERS) */
 };
 
+/* Close a client; why (and the counter cnt it adds to): it was dropped. */
 static void
-client_close(struct dpfw_prom *p, struct prom_client *c, const char *why)
+client_close(struct dpfw_prom *p, struct prom_client *c, enum dpfw_ctl_cnt cnt,
+	     const char *why)
 {
 	if (why != NULL) {
-		p->dropped++;
+		p->cnt[cnt]++;
 		DPFW_LOG_CTL(DEBUG, "prometheus: client dropped: %s", why);
 	}
 	close(c->fd);
@@ -86,17 +88,18 @@ accept_clients(struct dpfw_prom *p)
 				     p->cl[k].deadline < p->cl[old].deadline))
 					old = k;
 			if (old < PROM_MAX_CLIENTS) {
-				client_close(p, &p->cl[old],
+				client_close(p, &p->cl[old], DPFW_CTL_prom_dropped_slow,
 					     "no request head, its slot taken by a new client");
 				i = old;
 			}
 		}
 		if (i == PROM_MAX_CLIENTS) {
 			/* busy: refuse at once rather than queue behind slow clients */
-			p->dropped++;
+			p->cnt[DPFW_CTL_prom_refused]++;
 			close(fd);
 			continue;
 		}
+		p->cnt[DPFW_CTL_prom_accepted]++;
 		memset(&p->cl[i], 0, sizeof(p->cl[i]));
 		p->cl[i].fd = fd;
 		p->cl[i].deadline = deadline;
@@ -120,6 +123,7 @@ answer(const struct dpfw_metrics *m, struct dpfw_prom *p, struct prom_client *c)
 	if (!(n >= 13 && strncmp(c->in, "GET /metrics", 12) == 0 &&
 	      (c->in[12] == ' ' || c->in[12] == '?'))) {
 		srv_buf_add(&c->out, not_found, sizeof(not_found) - 1);
+		p->cnt[DPFW_CTL_prom_not_found]++;
 		return;
 	}
 	dpfw_prom_format(m, &body);
@@ -129,13 +133,15 @@ answer(const struct dpfw_metrics *m, struct dpfw_prom *p, struct prom_client *c)
 	if (body.oom)
 		c->out.oom = true;
 	srv_buf_free(&body);
-	p->served++;
+	p->cnt[DPFW_CTL_prom_served]++;
 }
 
-/* Read what came; @return -1 when the client is gone or misbehaves. */
+/* Read what came; @return -1 when the client is gone or misbehaves (why
+ * and the counter it adds to say so; why NULL: it just went). */
 static int
-client_read(struct prom_client *c, const char **why)
+client_read(struct prom_client *c, const char **why, enum dpfw_ctl_cnt *cnt)
 {
+	*cnt = DPFW_CTL_prom_dropped_error;
 	for (;;) {
 		ssize_t n = recv(c->fd, c->in + c->in_len, sizeof(c->in) - 1 - c->in_len,
 				 MSG_DONTWAIT);
@@ -158,6 +164,7 @@ client_read(struct prom_client *c, const char **why)
 			return 1;
 		if (c->in_len == sizeof(c->in) - 1) {
 			*why = "request head too long";
+			*cnt = DPFW_CTL_prom_dropped_oversize;
 			return -1;
 		}
 	}
@@ -193,15 +200,16 @@ dpfw_prom_poll(struct dpfw *d, const struct dpfw_metrics *m)
 	accept_clients(p);
 	for (i = 0; i < PROM_MAX_CLIENTS; i++) {
 		struct prom_client *c = &p->cl[i];
+		enum dpfw_ctl_cnt cnt;
 		const char *why = NULL;
 		int rc;
 
 		if (c->fd < 0)
 			continue;
 		if (!c->answered) {
-			rc = client_read(c, &why);
+			rc = client_read(c, &why, &cnt);
 			if (rc < 0) {
-				client_close(p, c, why);
+				client_close(p, c, cnt, why);
 				continue;
 			}
 			if (rc > 0)
@@ -209,17 +217,20 @@ dpfw_prom_poll(struct dpfw *d, const struct dpfw_metrics *m)
 		}
 		if (c->answered) {
 			if (c->out.oom) {
-				client_close(p, c, "out of memory for the answer");
+				client_close(p, c, DPFW_CTL_prom_dropped_error,
+					     "out of memory for the answer");
 				continue;
 			}
 			rc = client_write(c);
 			if (rc != 0) {
-				client_close(p, c, rc < 0 ? "write error" : NULL);
+				client_close(p, c, DPFW_CTL_prom_dropped_error,
+					     rc < 0 ? "write error" : NULL);
 				continue;
 			}
 		}
 		if (now > c->deadline)
-			client_close(p, c, "too slow (" RTE_STR(PROM_DEADLINE_S) " s)");
+			client_close(p, c, DPFW_CTL_prom_dropped_slow,
+				     "too slow (" RTE_STR(PROM_DEADLINE_S) " s)");
 	}
 }
 
@@ -277,6 +288,7 @@ dpfw_prom_init(struct dpfw *d)
 		return -1;
 	for (i = 0; i < PROM_MAX_CLIENTS; i++)
 		p->cl[i].fd = -1;
+	p->cnt = d->ctl_cnt;
 	p->fd = socket(l->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (p->fd < 0 ||
 	    setsockopt(p->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
@@ -305,7 +317,7 @@ dpfw_prom_fini(struct dpfw *d)
 		return;
 	for (i = 0; i < PROM_MAX_CLIENTS; i++)
 		if (p->cl[i].fd >= 0)
-			client_close(p, &p->cl[i], NULL);
+			client_close(p, &p->cl[i], DPFW_CTL_prom_dropped_error, NULL);
 	close(p->fd);
 	free(p);
 	d->prom = NULL;

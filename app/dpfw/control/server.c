@@ -57,11 +57,12 @@ srv_client_free(struct srv_client *cl)
 }
 
 void
-srv_client_drop(struct srv_client *cl, const char *why)
+srv_client_drop(struct srv_client *cl, enum dpfw_ctl_cnt cnt, const char *why)
 {
 	if (cl->state != CL_DEAD) {
 		cl->state = CL_DEAD;
 		cl->why = why;
+		cl->why_cnt = cnt;
 	}
 }
 
@@ -142,6 +143,7 @@ protocol_error(struct srv_client *cl, enum ctl_status st, const char *msg)
 	srv_end(cl, st, "%s", msg);
 	cl->state = CL_CLOSING;
 	cl->in_len = 0;
+	cl->cnt[DPFW_CTL_ctl_protocol_errors]++;
 }
 
 /* The request is complete with its body: run it, then forget the body. */
@@ -243,6 +245,7 @@ process_input(struct dpfw *d, struct srv_client *cl)
 		cl->in_len -= flen;
 		/* the next request's clock starts now */
 		cl->idle_tsc = cl->req_tsc = rte_get_timer_cycles();
+		cl->cnt[DPFW_CTL_ctl_requests]++;
 		if (st != CTL_S_OK) {
 			srv_end(cl, st, "%s", err);
 			continue;
@@ -323,7 +326,7 @@ evict_idle(struct dpfw_ctl *s)
 	}
 	if (old == NULL)
 		return false;
-	srv_client_drop(old, "idle, its slot taken by a new client");
+	srv_client_drop(old, DPFW_CTL_ctl_dropped_idle, "idle, its slot taken by a new client");
 	return true;
 }
 
@@ -355,7 +358,7 @@ accept_clients(struct dpfw *d)
 			if (send(fd, f, sizeof(f) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
 				(void)0; /* best effort */
 			close(fd);
-			s->refused++;
+			s->cnt[DPFW_CTL_ctl_refused]++;
 			continue;
 		}
 		cl = calloc(1, sizeof(*cl));
@@ -364,10 +367,11 @@ accept_clients(struct dpfw *d)
 		if (cl == NULL || cl->in == NULL) {
 			free(cl);
 			close(fd);
-			s->refused++;
+			s->cnt[DPFW_CTL_ctl_refused]++;
 			continue;
 		}
 		cl->fd = fd;
+		cl->cnt = s->cnt;
 		cl->id = ++s->next_id;
 		cl->state = CL_IDLE;
 		cl->idle_tsc = rte_get_timer_cycles();
@@ -378,7 +382,7 @@ accept_clients(struct dpfw *d)
 			}
 		}
 		s->nb_clients++;
-		s->accepted++;
+		s->cnt[DPFW_CTL_ctl_accepted]++;
 	}
 }
 
@@ -396,7 +400,7 @@ srv_reap(struct dpfw *d)
 			continue;
 		if (cl->why != NULL) {
 			DPFW_LOG_CTL(INFO, "control: client %u dropped: %s", cl->id, cl->why);
-			s->dropped++;
+			s->cnt[cl->why_cnt]++;
 		}
 		srv_client_free(cl);
 		s->cl[i] = NULL;
@@ -442,7 +446,8 @@ write_clients(struct dpfw *d)
 			    srv_out_pending(cl) + cl->txt.len < CTL_OUT_HIGH)
 				produce(d, cl);
 			if (cl->txt.oom || cl->out.oom) {
-				srv_client_drop(cl, "out of memory for its output");
+				srv_client_drop(cl, DPFW_CTL_ctl_dropped_nomem,
+						"out of memory for its output");
 				continue;
 			}
 			n = srv_client_write(cl);
@@ -519,18 +524,22 @@ dpfw_ctl_poll(struct dpfw *d)
 		if (cl == NULL || cl->state == CL_DEAD)
 			continue;
 		if (srv_out_pending(cl) > 0 && now - cl->stall_tsc > stall)
-			srv_client_drop(cl, "its output has not been read for "
+			srv_client_drop(cl, DPFW_CTL_ctl_dropped_slow,
+					"its output has not been read for "
 					RTE_STR(CTL_STALL_S) " s");
 		else if (client_idle(cl) && cl->in_len > 0 &&
 			 now - cl->req_tsc > (uint64_t)CTL_REQUEST_S * rte_get_timer_hz())
-			srv_client_drop(cl, "request not complete within "
+			srv_client_drop(cl, DPFW_CTL_ctl_dropped_partial,
+					"request not complete within "
 					RTE_STR(CTL_REQUEST_S) " s");
 		else if (cl->state == CL_BODY &&
 			 now - cl->req_tsc > (uint64_t)CTL_BODY_S * rte_get_timer_hz())
-			srv_client_drop(cl, "rulesets not sent within " RTE_STR(CTL_BODY_S) " s");
+			srv_client_drop(cl, DPFW_CTL_ctl_dropped_partial,
+					"rulesets not sent within " RTE_STR(CTL_BODY_S) " s");
 		else if (client_idle(cl) && cl->in_len == 0 &&
 			 now - cl->idle_tsc > (uint64_t)CTL_IDLE_S * rte_get_timer_hz())
-			srv_client_drop(cl, "idle for " RTE_STR(CTL_IDLE_S) " s");
+			srv_client_drop(cl, DPFW_CTL_ctl_dropped_idle,
+					"idle for " RTE_STR(CTL_IDLE_S) " s");
 	}
 	srv_reap(d);
 	srv_count_subs(d);

@@ -120,6 +120,7 @@ dpfw_ctl_init(struct dpfw *d)
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return -1;
+	s->cnt = d->ctl_cnt;
 	s->max_clients = d->cfg.ctl_max_clients ? d->cfg.ctl_max_clients : 16;
 	s->cl = calloc(s->max_clients, sizeof(*s->cl));
 	s->pfd = calloc(1 + s->max_clients + DPFW_PROM_POLLFDS, sizeof(*s->pfd));

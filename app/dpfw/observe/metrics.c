@@ -4,6 +4,7 @@
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
+#include <rte_mempool.h>
 #include <rte_ring.h>
 
 #include "dpfw.h"
@@ -32,6 +33,13 @@ const struct dpfw_counter_desc dpfw_pv_desc[DPFW_PV_MAX] = {
 	[DPFW_PV_##field] = {name, prom, help, DPFW_SECT_LCORE, dev},
 	DPFW_PORT_COUNTERS(DPFW_PV_DESC)
 #undef DPFW_PV_DESC
+};
+
+const struct dpfw_counter_desc dpfw_ctl_desc[DPFW_CTL_MAX] = {
+#define DPFW_CTL_DESC(field, name, prom, help)                                     \
+	[DPFW_CTL_##field] = {name, prom, help, DPFW_SECT_LCORE, false},
+	DPFW_CTL_COUNTERS(DPFW_CTL_DESC)
+#undef DPFW_CTL_DESC
 };
 
 const char *const dpfw_drop_name[DPFW_DROP_MAX] = {
@@ -125,6 +133,8 @@ collect_lcores(struct dpfw *d, struct dpfw_metrics *m)
 			m->reason[i] += RD(s->reason[i]);
 		for (i = 0; i < FRAG_CNT_MAX; i++)
 			m->frag_cnt[i] += RD(s->frag[i]);
+		if (l->frag != NULL)
+			m->frag_holding += RD(l->frag->held);
 	}
 #define DPFW_DROP_SUM(cause, lv) m->drop[DPFW_DROP_##cause] = m->total[DPFW_LV_##lv];
 	DPFW_DROP_CAUSES(DPFW_DROP_SUM)
@@ -143,6 +153,12 @@ dpfw_metrics_collect(struct dpfw *d, struct dpfw_metrics *m)
 	for (idx = 0; idx < DPFW_MAX_PORTS; idx++)
 		collect_port(d, idx, &m->port[idx]);
 	collect_lcores(d, m);
+	memcpy(m->ctl, d->ctl_cnt, sizeof(m->ctl));    /* this thread's own */
+	if (d->pool != NULL) {
+		m->pool = true;
+		m->mbufs = d->pool->size;
+		m->mbufs_in_use = rte_mempool_in_use_count(d->pool);
+	}
 	m->frag = d->cfg.frag_max_flows != 0;
 	/* nothing to say about rules while the start-up generation, without
 	 * rules, runs */

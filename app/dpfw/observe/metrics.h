@@ -13,6 +13,8 @@
  *                       counters of DPFW_LCORE_COUNTERS (dpfw.h)
  *   dpfw_pv_desc[]      per-port values: dpfw's own and the device's
  *   dpfw_drop_desc[]    drops by cause (sums of per-lcore counters)
+ *   dpfw_ctl_desc[]     the control thread's counters (DPFW_CTL_COUNTERS,
+ *                       dpfw.h): control socket and Prometheus clients
  *   PKT_REASONS (lib/pkt), FRAG_COUNTERS (lib/frag), CT_COUNTERS (lib/ct)
  * Plain data: no pointer into the runtime state.
  */
@@ -112,6 +114,9 @@ enum dpfw_drop {
 };
 extern const char *const dpfw_drop_name[DPFW_DROP_MAX];
 
+/* The control thread's counters (dpfw.h DPFW_CTL_COUNTERS), by index. */
+extern const struct dpfw_counter_desc dpfw_ctl_desc[DPFW_CTL_MAX];
+
 /* Names and descriptions of the other lists, by index. */
 extern const char *const dpfw_ct_help[CT_CNT_MAX];
 
@@ -153,6 +158,10 @@ struct dpfw_metrics {
 	uint64_t reason[PKT_R_MAX];     /* malformed packets by reason (0: ok) */
 	bool frag;                      /* reassembly on: frag_cnt below is set */
 	uint64_t frag_cnt[FRAG_CNT_MAX];
+	uint64_t frag_holding;          /* fragments in the workers' tables now */
+	bool pool;                      /* the mbuf pool exists: mbufs* are set */
+	uint32_t mbufs, mbufs_in_use;   /* its size, and what is not in it now */
+	uint64_t ctl[DPFW_CTL_MAX];     /* DPFW_CTL_COUNTERS */
 	bool rules;                     /* a ruleset was loaded once */
 	uint64_t rules_generation;
 	bool ct;                        /* conntrack fields below are set */

@@ -5,7 +5,9 @@
  * _total, labels port, lcore, role, queue, cause, reason. The families
  * come from the lists of metrics.h (their prom names and help texts);
  * reassembly counters are families dpfw_frag_<name>_total when reassembly
- * is on, conntrack's dpfw_conntrack_<name>_total.
+ * is on, conntrack's dpfw_conntrack_<name>_total, the control thread's
+ * (control socket and this endpoint's clients) dpfw_control_* and
+ * dpfw_prometheus_*.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -192,6 +194,26 @@ frag(struct srv_buf *b, const struct dpfw_metrics *m)
 		family(b, name, "counter", frag_cnt_desc(c));
 		srv_buf_printf(b, "%s %" PRIu64 "\n", name, m->frag_cnt[c]);
 	}
+	family(b, "dpfw_frag_holding", "gauge", "Fragments held for reassembly now (all workers).");
+	srv_buf_printf(b, "dpfw_frag_holding %" PRIu64 "\n", m->frag_holding);
+}
+
+static void
+control(struct srv_buf *b, const struct dpfw_metrics *m)
+{
+	unsigned c;
+
+	if (m->pool) {
+		family(b, "dpfw_mbufs", "gauge", "Mbufs in the pool dpfw made.");
+		srv_buf_printf(b, "dpfw_mbufs %u\n", m->mbufs);
+		family(b, "dpfw_mbufs_in_use", "gauge", "Mbufs out of the pool now (in rings, "
+		       "queues, reassembly, TX buffers).");
+		srv_buf_printf(b, "dpfw_mbufs_in_use %u\n", m->mbufs_in_use);
+	}
+	for (c = 0; c < DPFW_CTL_MAX; c++) {
+		family(b, dpfw_ctl_desc[c].prom, "counter", dpfw_ctl_desc[c].help);
+		srv_buf_printf(b, "%s %" PRIu64 "\n", dpfw_ctl_desc[c].prom, m->ctl[c]);
+	}
 }
 
 void
@@ -207,4 +229,5 @@ dpfw_prom_format(const struct dpfw_metrics *m, struct srv_buf *b)
 	rules(b, m);
 	frag(b, m);
 	conntrack(b, m);
+	control(b, m);
 }

@@ -85,8 +85,14 @@ lines(const struct dpfw_metrics *m, struct srv_buf *b, enum mode mode)
 		srv_buf_printf(b, "frag:");
 		for (i = 0; i < FRAG_CNT_MAX; i++)
 			srv_buf_printf(b, " %s=%" PRIu64, frag_cnt_name(i), m->frag_cnt[i]);
-		srv_buf_add(b, "\n", 1);
+		srv_buf_printf(b, " holding=%" PRIu64 "\n", m->frag_holding);
 	}
+	if (m->pool)
+		srv_buf_printf(b, "pool: mbufs=%u in_use=%u\n", m->mbufs, m->mbufs_in_use);
+	srv_buf_printf(b, "control:");
+	for (i = 0; i < DPFW_CTL_MAX; i++)
+		srv_buf_printf(b, " %s=%" PRIu64, dpfw_ctl_desc[i].name, m->ctl[i]);
+	srv_buf_add(b, "\n", 1);
 	if (m->rules || mode == M_CTL) {
 		srv_buf_printf(b, "rules: generation=%" PRIu64, m->rules_generation);
 		for (i = 0; i < DPFW_LV_MAX; i++)
@@ -201,8 +207,16 @@ dpfw_report_json(const struct dpfw_metrics *m, struct srv_buf *b)
 		srv_buf_printf(b, ",\"frag\":{");
 		for (i = 0, first = true; i < FRAG_CNT_MAX; i++)
 			json_u64(b, &first, frag_cnt_name(i), m->frag_cnt[i]);
+		json_u64(b, &first, "holding", m->frag_holding);
 		srv_buf_add(b, "}", 1);
 	}
+	if (m->pool)
+		srv_buf_printf(b, ",\"pool\":{\"mbufs\":%u,\"in_use\":%u}", m->mbufs,
+			       m->mbufs_in_use);
+	srv_buf_printf(b, ",\"control\":{");
+	for (i = 0, first = true; i < DPFW_CTL_MAX; i++)
+		json_u64(b, &first, dpfw_ctl_desc[i].name, m->ctl[i]);
+	srv_buf_add(b, "}", 1);
 	srv_buf_printf(b, ",\"rules\":{\"generation\":%" PRIu64, m->rules_generation);
 	for (i = 0; i < DPFW_LV_MAX; i++)
 		if (dpfw_lv_desc[i].sect == DPFW_SECT_RULES)

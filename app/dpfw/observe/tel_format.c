@@ -146,6 +146,17 @@ dpfw_tel_frag(const struct dpfw_metrics *m, struct rte_tel_data *d)
 		return;
 	for (c = 0; c < FRAG_CNT_MAX; c++)
 		rte_tel_data_add_dict_u64(d, frag_cnt_name(c), m->frag_cnt[c]);
+	rte_tel_data_add_dict_u64(d, "holding", m->frag_holding);
+}
+
+void
+dpfw_tel_control(const struct dpfw_metrics *m, struct rte_tel_data *d)
+{
+	unsigned c;
+
+	rte_tel_data_start_dict(d);
+	for (c = 0; c < DPFW_CTL_MAX; c++)
+		rte_tel_data_add_dict_u64(d, dpfw_ctl_desc[c].name, m->ctl[c]);
 }
 
 void

@@ -3,7 +3,8 @@
  * dpfw's commands in DPDK telemetry (dpdk-telemetry.py -f PREFIX, or the
  * socket /var/run/dpdk/PREFIX/dpdk_telemetry.v2):
  *
- *   /dpfw/status   version, pid, uptime, lcores, memory, ports and links
+ *   /dpfw/status   version, pid, uptime, lcores, memory, mbufs (and in
+ *                  use now), ports and links
  *   /dpfw/stats    per port: dpfw's rx/tx/tx_drop and the device's counters
  *   /dpfw/lcores   per lcore: role, every per-lcore counter (pkts, tx,
  *                  dropped, to_helper, ...), busy %, busy cycles per
@@ -14,6 +15,8 @@
  *   /dpfw/frag     reassembly counters (held, reassembled, failed, ...);
  *                  empty when reassembly is off
  *   /dpfw/rules    ruleset generation, and what the ruleset did
+ *   /dpfw/control  control socket and Prometheus clients: accepted,
+ *                  refused, requests, dropped by reason
  * (the dictionaries are made in tel_format.c, from the lists of metrics.h)
  *
  * The callbacks run on DPDK's telemetry thread, possibly while dpfw shuts
@@ -74,6 +77,7 @@ tel_status(const char *cmd __rte_unused, const char *params __rte_unused,
 	rte_tel_data_add_dict_string(d, "ctl_socket", tel_info.ctl_socket);
 	pthread_mutex_lock(&tel_lock);
 	rte_tel_data_add_dict_u64(d, "uptime_s", tel_have ? m->uptime_s : 0);
+	rte_tel_data_add_dict_u64(d, "mbufs_in_use", tel_have ? m->mbufs_in_use : 0);
 	for (idx = 0; idx < DPFW_MAX_PORTS && tel_have; idx++) {
 		const struct dpfw_metrics_port *p = &m->port[idx];
 		struct rte_tel_data *c = dpfw_tel_dict_new();
@@ -111,6 +115,7 @@ TEL_CMD(tel_ct, dpfw_tel_ct)
 TEL_CMD(tel_drops, dpfw_tel_drops)
 TEL_CMD(tel_frag, dpfw_tel_frag)
 TEL_CMD(tel_rules, dpfw_tel_rules)
+TEL_CMD(tel_control, dpfw_tel_control)
 #undef TEL_CMD
 
 int
@@ -135,6 +140,8 @@ dpfw_telemetry_init(struct dpfw *d, const struct dpfw_metrics *m)
 		 "reassembled, failed, timeout, ...). No parameters."},
 		{"/dpfw/rules", tel_rules, "dpfw: ruleset generation and what the "
 		 "ruleset did (dropped, rejected, reject replies, LOG). No parameters."},
+		{"/dpfw/control", tel_control, "dpfw: control socket and Prometheus "
+		 "clients accepted, refused, served, dropped by reason. No parameters."},
 	};
 	unsigned i;
 

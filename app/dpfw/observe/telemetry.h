@@ -25,5 +25,6 @@ void dpfw_tel_ct(const struct dpfw_metrics *m, struct rte_tel_data *d);
 void dpfw_tel_drops(const struct dpfw_metrics *m, struct rte_tel_data *d);
 void dpfw_tel_frag(const struct dpfw_metrics *m, struct rte_tel_data *d);
 void dpfw_tel_rules(const struct dpfw_metrics *m, struct rte_tel_data *d);
+void dpfw_tel_control(const struct dpfw_metrics *m, struct rte_tel_data *d);
 
 #endif

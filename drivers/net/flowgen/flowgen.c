@@ -7,9 +7,10 @@
  *   --vdev net_flowgen1,pair=bench,role=server
  *
  * Traffic keys (flows, proto, mix, size, new_rate, data, seed, timestamps,
- * window, timeout_ms, order, pps, client_nat) belong to the pair: either port may give
- * them, a key given by both must agree, and they are fixed when the first
- * port of the pair starts.
+ * window, timeout_ms, order, pps, client_nat, attack, attack_pps, close,
+ * start_ms, duration_ms) belong to the pair: either port may give them, a
+ * key given by both must agree, and they are fixed when the first port of
+ * the pair starts.
  *
  *   order=rand (default)  the client sends, each packet, for a flow drawn at
  *                         random among those that have data to send, so a
@@ -27,7 +28,27 @@
  *                         A.0.0.0/8 keeping the host bits (NETMAP as a
  *                         source NAT): the server sees and answers the
  *                         clients there; the client is not affected
- *   rxq=K                 (per port) the port offers K + 1 RX queues and the
+ *   attack=KIND[+KIND]    beside its connections the client sends attack
+                         packets (flowgen_attack.c): syn, udp, frag (first
+                         fragments never completed), icmperr (ICMP errors
+                         quoting random tuples), rst (RST/ACKs of no
+                         connection), tftp (TFTP read requests to port 69),
+                         several taken in turn; none = off.
+                         The checkers count what comes back of them apart
+                         (attack_sent, attack_received), never as loss or
+                         unknown flows of the connections
+   attack_pps=N          attack packets a second; 0 (default) = the rest of
+                         every burst, whatever the forwarder has left
+   close=fin|rst|idle|mix  how a TCP connection with data=N ends: its FIN
+                         handshake (default), a reset by the client once
+                         its data is acked, or silence (the client forgets
+                         it once acked: the forwarder's entry must idle
+                         out); mix = a third each, drawn per connection
+   start_ms=N            the client sends nothing for N ms after its first
+                         poll (time to set the forwarder up)
+   duration_ms=N         then it sends for N ms and stops for good (what is
+                         open is left open); 0 (default) = for ever
+   rxq=K                 (per port) the port offers K + 1 RX queues and the
  *                         traffic comes on queue K, the others stay empty: it
  *                         steers a port to one forwarding lcore
  */
@@ -61,7 +82,8 @@ RTE_LOG_REGISTER_DEFAULT(fg_logtype, NOTICE);
 	X(MIX, "mix") X(SIZE, "size") X(NEW_RATE, "new_rate") X(DATA, "data") \
 	X(SEED, "seed") X(TIMESTAMPS, "timestamps") X(WINDOW, "window") \
 	X(TIMEOUT_MS, "timeout_ms") X(ORDER, "order") X(PPS, "pps") X(RXQ, "rxq") \
-	X(CLIENT_NAT, "client_nat")
+	X(CLIENT_NAT, "client_nat") X(ATTACK, "attack") X(ATTACK_PPS, "attack_pps") \
+	X(CLOSE, "close") X(START_MS, "start_ms") X(DURATION_MS, "duration_ms")
 
 #define X_ENUM(e, s) K_ ## e,
 enum { FG_KEYS(X_ENUM) K_COUNT };
@@ -116,6 +138,34 @@ parse_mix(const char *v, uint8_t mix[FG_NPROTO])
 	for (i = 0; i < FG_NPROTO; i++)
 		mix[i] = (uint8_t)a[i];
 	return 0;
+}
+
+static const char *const fg_attack_names[FG_NATTACK] = {
+#define FG_ATK_NAME(e, s) s,
+	FG_ATTACKS(FG_ATK_NAME)
+#undef FG_ATK_NAME
+};
+
+/* attack=KIND[+KIND...] into a mask of enum fg_attack bits. */
+static int
+parse_attack(const char *v, uint8_t *mask)
+{
+	char buf[64], *save = NULL, *tok;
+	unsigned k;
+
+	if (strlen(v) >= sizeof(buf))
+		return -1;
+	strcpy(buf, v);
+	*mask = 0;
+	for (tok = strtok_r(buf, "+", &save); tok; tok = strtok_r(NULL, "+", &save)) {
+		for (k = 0; k < FG_NATTACK; k++)
+			if (strcmp(tok, fg_attack_names[k]) == 0)
+				break;
+		if (k == FG_NATTACK)
+			return -1;
+		*mask |= (uint8_t)(1u << k);
+	}
+	return *mask ? 0 : -1;
 }
 
 static int
@@ -226,6 +276,39 @@ fg_arg(const char *key, const char *v, void *opaque)
 			goto bad;
 		c->timeout_ms = (uint32_t)x;
 		break;
+	case K_ATTACK:
+		if (strcmp(v, "none") == 0)
+			c->attack = 0;
+		else if (parse_attack(v, &c->attack) < 0)
+			goto bad;
+		break;
+	case K_ATTACK_PPS:
+		if (parse_u64(v, 0, 1000000000, &x) < 0)
+			goto bad;
+		c->attack_pps = x;
+		break;
+	case K_CLOSE:
+		if (strcmp(v, "fin") == 0)
+			c->close = FG_CLOSE_FIN;
+		else if (strcmp(v, "rst") == 0)
+			c->close = FG_CLOSE_RST;
+		else if (strcmp(v, "idle") == 0)
+			c->close = FG_CLOSE_IDLE;
+		else if (strcmp(v, "mix") == 0)
+			c->close = FG_CLOSE_MIX;
+		else
+			goto bad;
+		break;
+	case K_START_MS:
+		if (parse_u64(v, 0, 3600000, &x) < 0)
+			goto bad;
+		c->start_ms = (uint32_t)x;
+		break;
+	case K_DURATION_MS:
+		if (parse_u64(v, 0, UINT32_MAX, &x) < 0)
+			goto bad;
+		c->duration_ms = (uint32_t)x;
+		break;
 	case K_CLIENT_NAT: {
 		struct in_addr ia;
 
@@ -278,6 +361,11 @@ conf_key(const struct fg_conf *c, int k)
 	case K_ORDER: return c->order;
 	case K_PPS: return c->pps;
 	case K_CLIENT_NAT: return c->client_nat;
+	case K_ATTACK: return c->attack;
+	case K_ATTACK_PPS: return c->attack_pps;
+	case K_CLOSE: return c->close;
+	case K_START_MS: return c->start_ms;
+	case K_DURATION_MS: return c->duration_ms;
 	default: return 0;
 	}
 }
@@ -298,6 +386,11 @@ conf_copy_key(struct fg_conf *dst, const struct fg_conf *src, int k)
 	case K_ORDER: dst->order = src->order; break;
 	case K_PPS: dst->pps = src->pps; break;
 	case K_CLIENT_NAT: dst->client_nat = src->client_nat; break;
+	case K_ATTACK: dst->attack = src->attack; break;
+	case K_ATTACK_PPS: dst->attack_pps = src->attack_pps; break;
+	case K_CLOSE: dst->close = src->close; break;
+	case K_START_MS: dst->start_ms = src->start_ms; break;
+	case K_DURATION_MS: dst->duration_ms = src->duration_ms; break;
 	default: break;
 	}
 }
@@ -390,7 +483,8 @@ pair_detach(struct fg_pair *pr, struct fg_port *p)
 	X(conn_opened) X(conn_established) X(conn_closed) X(conn_timeout) X(conn_active) \
 	X(loss_packets) X(out_of_order) X(bad_checksum) X(unknown_flow) X(malformed) \
 	X(event_overflow) X(open_skipped) X(alloc_failed) X(pace_skipped) \
-	X(latency_samples) X(latency_p50_ns) X(latency_p99_ns) X(latency_max_ns)
+	X(latency_samples) X(latency_p50_ns) X(latency_p99_ns) X(latency_max_ns) \
+	X(attack_sent) X(attack_received)
 
 #define X_XENUM(n) XS_ ## n,
 enum { FG_XSTATS(X_XENUM) XS_COUNT };
@@ -414,7 +508,7 @@ fg_xstat_values(const struct fg_port *p, uint64_t v[XS_COUNT])
 
 	v[XS_generated_packets] = r->pkts;
 	v[XS_generated_bytes] = r->bytes;
-	v[XS_checked_packets] = t->pkts;
+	v[XS_checked_packets] = t->pkts - t->attack_rx;
 	v[XS_checked_bytes] = t->bytes;
 	v[XS_conn_opened] = client ? r->opened : t->opened;
 	v[XS_conn_established] = t->established;
@@ -436,6 +530,8 @@ fg_xstat_values(const struct fg_port *p, uint64_t v[XS_COUNT])
 	v[XS_latency_p50_ns] = cyc_to_ns(q[0]);
 	v[XS_latency_p99_ns] = cyc_to_ns(q[1]);
 	v[XS_latency_max_ns] = cyc_to_ns(t->lat_max);
+	v[XS_attack_sent] = r->attack;
+	v[XS_attack_received] = t->attack_rx;
 }
 
 static int
@@ -483,8 +579,8 @@ fg_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *s)
 {
 	struct fg_port *p = dev->data->dev_private;
 
-	s->ipackets = p->rx.st.pkts;
-	s->ibytes = p->rx.st.bytes;
+	s->ipackets = p->rx.st.pkts + p->rx.st.attack;
+	s->ibytes = p->rx.st.bytes + p->rx.st.attack_bytes;
 	s->opackets = p->tx.st.pkts;
 	s->obytes = p->tx.st.bytes;
 	s->ierrors = 0;
@@ -745,7 +841,8 @@ fg_probe(struct rte_vdev_device *vdev)
 		if (kv == NULL) {
 			FG_LOG(ERR, "%s: cannot parse '%s' (keys: %s)", name, params,
 			       "pair, role, flows, proto, mix, size, new_rate, data, "
-			       "seed, timestamps, window, timeout_ms, order, pps, rxq");
+			       "seed, timestamps, window, timeout_ms, order, pps, rxq, "
+			       "client_nat, attack, attack_pps, close, start_ms, duration_ms");
 			return -EINVAL;
 		}
 		if (rte_kvargs_process(kv, NULL, fg_arg, &a) < 0) {
@@ -840,4 +937,6 @@ RTE_PMD_REGISTER_PARAM_STRING(net_flowgen,
 	"pair=<name> role=client|server flows=<n> proto=tcp|udp|icmp|mix "
 	"mix=<tcp>/<udp>/<icmp> size=<64..1518> new_rate=<conn/s> data=<pkts> "
 	"seed=<n> timestamps=0|1 window=<pkts> timeout_ms=<ms> order=rand|seq "
-	"pps=<pkts/s> rxq=<n> client_nat=<a.0.0.0>");
+	"pps=<pkts/s> rxq=<n> client_nat=<a.0.0.0> "
+	"attack=syn|udp|frag|icmperr|rst|tftp[+...] attack_pps=<pkts/s> "
+	"close=fin|rst|idle|mix start_ms=<ms> duration_ms=<ms>");

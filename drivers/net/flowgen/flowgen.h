@@ -43,9 +43,36 @@
 #define FG_PACE_BACKLOG 1024               /* pps: packets that may wait to be polled */
 #define FG_HIST_SUB 16                     /* linear sub-buckets per power of two */
 #define FG_HIST_BUCKETS (64 * FG_HIST_SUB)
+#define FG_CLIENT_NET 0x0a000001u          /* 10.0.0.1: slot 0's client */
+#define FG_SERVER_NET 0xac100000u          /* 172.16.0.0 */
+#define FG_ATTACK_TOS 0x20                 /* IPv4 TOS of attack packets (CS1, "scavenger") */
 
 enum fg_role { FG_CLIENT, FG_SERVER };
 enum fg_proto { FG_TCP, FG_UDP, FG_ICMP, FG_NPROTO };
+
+/* Attack traffic the client sends beside its connections (attack=), one
+ * bit each in fg_conf.attack; names in flowgen.c. */
+#define FG_ATTACKS(X) \
+	X(SYN, "syn")          /* TCP SYNs from random sources and ports */ \
+	X(UDP, "udp")          /* UDP datagrams from random sources and ports */ \
+	X(FRAG, "frag")        /* IPv4 first fragments never completed */ \
+	X(ICMPERR, "icmperr")  /* ICMP errors quoting random tuples */ \
+	X(RST, "rst")          /* TCP RST/ACKs of connections nobody has */ \
+	X(TFTP, "tftp")        /* TFTP read requests from random sources */
+enum fg_attack {
+#define FG_ATK_ENUM(e, s) FG_ATK_ ## e,
+	FG_ATTACKS(FG_ATK_ENUM)
+#undef FG_ATK_ENUM
+	FG_NATTACK
+};
+
+/* How a TCP connection with data=N ends once its data is acknowledged. */
+enum fg_close {
+	FG_CLOSE_FIN,   /* FIN handshake (default) */
+	FG_CLOSE_RST,   /* the client resets it */
+	FG_CLOSE_IDLE,  /* the client forgets it: the forwarder's entry idles out */
+	FG_CLOSE_MIX,   /* a third of each, by connection */
+};
 
 /* Traffic configuration of a pair (both ports see the same). */
 struct fg_conf {
@@ -62,6 +89,11 @@ struct fg_conf {
 	uint64_t pps;            /* client packets per second at most, 0 = as fast as polled */
 	uint32_t client_nat;     /* host order: the /8 the server sees the clients
 				  * in (a forwarder's NETMAP), 0 = 10.0.0.0/8 */
+	uint8_t attack;          /* bit per enum fg_attack, 0 = none */
+	uint8_t close;           /* enum fg_close */
+	uint64_t attack_pps;     /* attack packets per second, 0 = the rest of each burst */
+	uint32_t start_ms;       /* client: silent this long after its first poll */
+	uint32_t duration_ms;    /* client: then sends this long, 0 = for ever */
 };
 
 /* Order in which the client serves its flows that have something to send. */
@@ -135,6 +167,7 @@ struct fg_rx_stats {
 	uint64_t timeouts;              /* client: connections given up (no reply in time) */
 	uint64_t alloc_failed;
 	uint64_t pace_skipped;          /* client, pps: packets due that were not sent */
+	uint64_t attack, attack_bytes;  /* client: attack packets sent */
 } __rte_cache_aligned;
 
 /* Counters written by the tx (checking) stage. */
@@ -144,6 +177,8 @@ struct fg_tx_stats {
 	uint64_t gap, late;                     /* packets missing in a sequence, arriving late */
 	uint64_t bad_cksum, unknown_flow, malformed;
 	uint64_t ev_overflow;
+	uint64_t attack_rx;                     /* attack packets (or answers to
+						 * their sources) that came back */
 	uint64_t lat_n, lat_max;
 	uint64_t hist[FG_HIST_BUCKETS];
 } __rte_cache_aligned;
@@ -183,6 +218,11 @@ struct fg_port {
 		uint64_t rng;                   /* client: state of the order=rand draw */
 		double pace_t0, pace_int;       /* client, pps: start and cycles per packet */
 		uint64_t pace_k;                /* client, pps: packets due so far, sent or skipped */
+		uint64_t t0;                    /* client: tsc of its first poll, 0 = none yet */
+		uint64_t start_tsc, stop_tsc;   /* client: traffic from, until (0 = for ever) */
+		uint64_t atk_rng;               /* client: attack draws */
+		uint64_t atk_last, atk_budget;  /* client: attack_pps rate control */
+		uint8_t atk_next;               /* client: next kind, round robin */
 		bool clock_started;
 		struct fg_rx_stats st;
 	} __rte_cache_aligned rx;
@@ -204,6 +244,41 @@ struct fg_pair {
 	volatile bool fake_clock;
 	volatile uint64_t fake_tsc;
 };
+
+/* splitmix64's mixer: scatters seeds, slots and draws */
+static inline uint64_t
+fg_mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	return x;
+}
+
+/* splitmix64: one add and a mix per draw */
+static inline uint64_t
+fg_rand(uint64_t *state)
+{
+	*state += 0x9e3779b97f4a7c15ULL;
+	return fg_mix64(*state);
+}
+
+/* The server address of a slot (host order). */
+static inline uint32_t
+fg_srv_ip(uint32_t slot)
+{
+	return FG_SERVER_NET | (1 + slot % 4000);
+}
+
+/* flowgen_attack.c */
+/* Attack packets into pkts[0..room) of the client's burst at tsc now;
+ * returns how many. */
+uint16_t fg_attack_build(struct fg_port *p, struct rte_mbuf **pkts, uint16_t room,
+			 uint64_t now);
+/* An attack packet, or an answer to an attack source, seen by a checker. */
+bool fg_attack_seen(const struct fg_port *p, const struct rte_mbuf *m);
 
 /* flowgen_rxtx.c */
 uint16_t fg_rx_client(void *q, struct rte_mbuf **pkts, uint16_t n);

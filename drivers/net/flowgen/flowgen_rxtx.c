@@ -46,24 +46,11 @@
 #define UDPH (int)sizeof(struct rte_udp_hdr)
 #define ICMPH (int)sizeof(struct rte_icmp_hdr)
 #define CHUNK 64
-#define FG_CLIENT_NET 0x0a000001u  /* 10.0.0.1 */
-#define FG_SERVER_NET 0xac100000u  /* 172.16.0.0 */
 
 static const uint8_t l4_ipproto[FG_NPROTO] = { IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP };
 static const int l4_hlen[FG_NPROTO] = { TCPH, UDPH, ICMPH };
 
 /* ---- small helpers ---- */
-
-static inline uint64_t
-fg_mix64(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	x ^= x >> 31;
-	return x;
-}
 
 static inline uint64_t
 fg_now(const struct fg_port *p)
@@ -87,12 +74,6 @@ cli_ip_at(const struct fg_port *p, uint32_t slot)
 	if (p->role == FG_SERVER && p->conf.client_nat != 0)
 		a = p->conf.client_nat | (a & 0x00ffffffu);
 	return a;
-}
-
-static inline uint32_t
-srv_ip(uint32_t slot)
-{
-	return FG_SERVER_NET | (1 + slot % 4000);
 }
 
 static inline uint32_t
@@ -174,14 +155,6 @@ fifo_pop(struct fg_fifo *f)
 	return f->v[f->head++ & f->mask];
 }
 
-/* splitmix64: one add and a mix per draw, good enough to scatter flows */
-static inline uint64_t
-fg_rand(uint64_t *state)
-{
-	*state += 0x9e3779b97f4a7c15ULL;
-	return fg_mix64(*state);
-}
-
 /* Takes a uniformly random element out of a non-empty FIFO: the one drawn
  * swaps places with the head, which is then popped. O(1); the FIFO is a bag
  * from then on (order=rand never pops it in order). */
@@ -239,6 +212,10 @@ fg_tables_init(struct fg_port *p, int socket)
 	if (c->timeout_ms && p->rx.timeout == 0)
 		p->rx.timeout = 1;
 	p->rx.rng = fg_mix64(c->seed ^ 0xa54ff53a5f1d36f1ULL);
+	p->rx.atk_rng = fg_mix64(c->seed ^ 0x510e527fade682d1ULL);
+	p->rx.atk_next = 0;
+	p->rx.atk_last = p->rx.atk_budget = 0;
+	p->rx.t0 = p->rx.start_tsc = p->rx.stop_tsc = 0;
 	p->rx.pace_t0 = 0;
 	p->rx.pace_k = 0;
 	p->rx.pace_int = c->pps ? (double)rte_get_tsc_hz() / (double)c->pps : 0;
@@ -449,15 +426,29 @@ build(const struct fg_port *p, struct rte_mbuf *m, unsigned proto, const struct 
 
 /* ---- client: rx (build) ---- */
 
+/* How this TCP connection ends (close=): mix draws one per connection. */
+static inline enum fg_close
+cli_close_mode(const struct fg_port *p, uint32_t slot, const struct fg_cli *c)
+{
+	if (p->conf.close != FG_CLOSE_MIX)
+		return (enum fg_close)p->conf.close;
+	return (enum fg_close)(fg_mix64(p->conf.seed ^ ((uint64_t)slot << 16 | c->cport)) % 3);
+}
+
 static inline bool
-cli_can_send(const struct fg_port *p, const struct fg_cli *c)
+cli_can_send(const struct fg_port *p, uint32_t slot, const struct fg_cli *c)
 {
 	if (c->pend != FG_P_NONE)
 		return true;
 	if (c->state != FG_C_EST)
 		return false;
-	if (p->conf.data && c->sent >= p->conf.data)
-		return c->proto == FG_TCP;        /* the FIN */
+	if (p->conf.data && c->sent >= p->conf.data) {
+		if (c->proto != FG_TCP)
+			return false;
+		/* the FIN at once; a reset or silence once the data is acked,
+		 * so that no answer is on its way to a forgotten connection */
+		return cli_close_mode(p, slot, c) == FG_CLOSE_FIN || c->snd_una == c->snd_nxt;
+	}
 	if (c->proto == FG_TCP)
 		return (int32_t)(c->snd_nxt - c->snd_una) < (int32_t)p->tcp_win_bytes;
 	return c->snd_nxt - c->snd_una < p->conf.window;
@@ -466,7 +457,7 @@ cli_can_send(const struct fg_port *p, const struct fg_cli *c)
 static inline void
 cli_queue(struct fg_port *p, struct fg_cli *c, uint32_t slot)
 {
-	if (!c->queued && cli_can_send(p, c)) {
+	if (!c->queued && cli_can_send(p, slot, c)) {
 		c->queued = 1;
 		/* a handshake's or a close's last ACK goes first, as a TCP
 		 * stack sends it at once; data waits its turn in the order */
@@ -549,7 +540,7 @@ cli_open(struct fg_port *p, uint32_t slot, struct fg_out *o, uint64_t now)
 	c->sent = 0;
 	c->pend = FG_P_NONE;
 	o->src = cli_ip(slot);
-	o->dst = srv_ip(slot);
+	o->dst = fg_srv_ip(slot);
 	o->ts = p->conf.timestamps ? now : 0;
 	if (c->proto == FG_TCP) {
 		uint32_t isn = isn_c(p, slot, c->cport);
@@ -590,10 +581,10 @@ cli_next(struct fg_port *p, uint32_t slot, struct fg_out *o, uint64_t now)
 {
 	struct fg_cli *c = &p->rx.cli[slot];
 
-	if (!cli_can_send(p, c))
+	if (!cli_can_send(p, slot, c))
 		return false;
 	o->src = cli_ip(slot);
-	o->dst = srv_ip(slot);
+	o->dst = fg_srv_ip(slot);
 	o->ts = p->conf.timestamps ? now : 0;
 	if (c->proto == FG_TCP) {
 		o->sport = c->cport;
@@ -613,9 +604,20 @@ cli_next(struct fg_port *p, uint32_t slot, struct fg_out *o, uint64_t now)
 			c->snd_nxt += p->plen[FG_TCP];
 			c->sent++;
 		} else {
-			o->flags |= RTE_TCP_FIN_FLAG;
-			c->snd_nxt++;
-			c->state = FG_C_FIN_SENT;
+			switch (cli_close_mode(p, slot, c)) {
+			case FG_CLOSE_RST:
+				o->flags = RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG;
+				cli_close(p, c, slot);
+				return true;
+			case FG_CLOSE_IDLE:
+				cli_close(p, c, slot);
+				return false;
+			default:
+				o->flags |= RTE_TCP_FIN_FLAG;
+				c->snd_nxt++;
+				c->state = FG_C_FIN_SENT;
+				break;
+			}
 		}
 	} else {
 		o->data = true;
@@ -714,6 +716,26 @@ cli_pace(struct fg_port *p, uint64_t now)
 	return (uint32_t)(due - p->rx.pace_k);
 }
 
+/* start_ms, duration_ms: whether the client sends now. Its clock starts
+ * at its first poll; once the window closed, it stays silent (what was
+ * open is left as it is). */
+static inline bool
+cli_window(struct fg_port *p, uint64_t now)
+{
+	if (likely(p->rx.t0 != 0))
+		return now >= p->rx.start_tsc && (p->rx.stop_tsc == 0 || now < p->rx.stop_tsc);
+	if (p->conf.start_ms == 0 && p->conf.duration_ms == 0) {
+		p->rx.t0 = p->rx.start_tsc = 1;     /* always on */
+		return true;
+	}
+	p->rx.t0 = now ? now : 1;
+	p->rx.start_tsc = now + (uint64_t)p->conf.start_ms * rte_get_tsc_hz() / 1000;
+	if (p->conf.duration_ms)
+		p->rx.stop_tsc = p->rx.start_tsc +
+				 (uint64_t)p->conf.duration_ms * rte_get_tsc_hz() / 1000;
+	return p->conf.start_ms == 0;
+}
+
 uint16_t
 fg_rx_client(void *q, struct rte_mbuf **pkts, uint16_t nb)
 {
@@ -737,6 +759,8 @@ fg_rx_client(void *q, struct rte_mbuf **pkts, uint16_t nb)
 			cli_apply(p, &ev[i], t);
 		drained += got;
 	} while (got == CHUNK && drained < FG_EV_DRAIN);
+	if (unlikely(!cli_window(p, now)))
+		return 0;
 	if (p->rx.timeout)
 		cli_sweep(p, t);
 
@@ -802,6 +826,9 @@ fg_rx_client(void *q, struct rte_mbuf **pkts, uint16_t nb)
 		rte_pktmbuf_free_bulk(pkts + j, have - j);
 	p->rx.st.pkts += j;
 	p->rx.st.bytes += bytes;
+	/* the attack takes the rest of the burst, or its rate's share */
+	if (p->conf.attack)
+		j += fg_attack_build(p, pkts + j, (uint16_t)(nb - j), now);
 	return (uint16_t)j;
 }
 
@@ -831,7 +858,7 @@ fg_rx_server(void *q, struct rte_mbuf **pkts, uint16_t nb)
 			const struct fg_ev *e = &ev[i];
 			struct fg_srv *s = &p->rx.srv[e->slot];
 
-			o.src = srv_ip(e->slot);
+			o.src = fg_srv_ip(e->slot);
 			o.dst = cli_ip_at(p, e->slot);
 			o.ts = e->ts;
 			o.data = true;
@@ -940,7 +967,7 @@ parse_in(const struct fg_port *p, const struct rte_mbuf *m, struct fg_in *in)
 	cip = from_client ? src : dst;
 	sip = from_client ? dst : src;
 	in->slot = cip - cli_ip_at(p, 0);
-	if (unlikely(in->slot >= p->conf.flows || sip != srv_ip(in->slot) ||
+	if (unlikely(in->slot >= p->conf.flows || sip != fg_srv_ip(in->slot) ||
 		     p->proto_of[in->slot] != in->proto))
 		return IN_UNKNOWN;
 	in->plen = (uint16_t)(l4len - hl);
@@ -1145,6 +1172,12 @@ check_server(struct fg_port *p, const struct fg_in *in, struct fg_ev *ev, unsign
 		ev_put(ev, ne, in, FG_EV_SYN, in->seq + 1, 0, 0);
 		return;
 	}
+	if (in->flags == (RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG) && k->state != FG_K_CLOSED &&
+	    k->cport == in->cport && in->seq == k->nxt) {
+		k->state = FG_K_CLOSED;         /* close=rst: all data was acked */
+		st->closed++;
+		return;
+	}
 	if (k->state == FG_K_CLOSED || k->cport != in->cport ||
 	    !(in->flags & RTE_TCP_ACK_FLAG) ||
 	    (in->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_RST_FLAG))) {
@@ -1250,6 +1283,10 @@ tx_common(struct fg_port *p, struct rte_mbuf **pkts, uint16_t nb, bool server)
 			if (j + 1 < n)
 				rte_prefetch0(rte_pktmbuf_mtod(pkts[i + j + 1], void *));
 			bytes += m->pkt_len;
+			if (p->conf.attack && fg_attack_seen(p, m)) {
+				p->tx.st.attack_rx++;
+				continue;
+			}
 			switch (parse_in(p, m, &in)) {
 			case IN_OK:
 				if (server)

@@ -10,7 +10,11 @@
  *   loss_packets (sequence gaps not filled later) out_of_order
  *   bad_checksum unknown_flow malformed event_overflow open_skipped
  *   alloc_failed pace_skipped latency_samples latency_p50_ns latency_p99_ns
- *   latency_max_ns
+ *   latency_max_ns attack_sent attack_received
+ * (generated_packets and checked_packets are the connections' packets;
+ * attack_sent counts the attack= packets the client built, attack_received
+ * those, or answers about their sources, that a checker got back; ethdev's
+ * ipackets and opackets count both.)
  * The client port counts the server->client direction, the server port the
  * client->server one; connection counters are as each side saw them.
  */
