@@ -214,6 +214,11 @@ int ipset_parse_elem(const struct ipset_slot *s, const char *text,
 int ipset_parse_ext(const struct ipset_slot *s, char *const *w, unsigned n,
 		    struct ipset_ext *x, char *why, size_t whylen);
 
+/** Split @p s in place into at most @p max words as `ipset restore` does
+ *  (blanks separate, a double-quoted part may hold blanks, a backslash in
+ *  quotes escapes). @return words, -1 too many, -2 an unterminated quote */
+int ipset_split(char *s, char **w, unsigned max);
+
 /** Add / delete / test one element. @p exist: add refreshes (and
  *  replaces the extensions of) an entry present, del of an absent one is
  *  no error. @return 0, -EEXIST, -ENOENT, -ENOSPC, -EINVAL (why) */

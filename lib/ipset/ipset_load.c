@@ -40,9 +40,8 @@ lerr(struct load *l, const char *fmt, ...)
 	fputc('\n', l->err);
 }
 
-/* split in place; quotes group, a backslash in quotes escapes */
-static int
-split(char *s, char **w, unsigned max)
+int
+ipset_split(char *s, char **w, unsigned max)
 {
 	unsigned n = 0;
 
@@ -276,7 +275,7 @@ static int
 load_line(struct load *l, char *s)
 {
 	char *w[MAX_WORDS];
-	int n = split(s, w, MAX_WORDS);
+	int n = ipset_split(s, w, MAX_WORDS);
 	struct ipset_slot *a, *b;
 	char why[160];
 	uint32_t i;
