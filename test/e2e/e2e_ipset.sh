@@ -79,8 +79,10 @@ dp_stop INT
 
 # a ruleset naming a set the file does not have: refused with file and line
 sed -i 's/--match-set blocked/--match-set nosuch/' "$E2E_TMP/ruleset"
-timeout -k 5 60 "$E2E_DPFW" --check-config -c "$E2E_TMP/dpfw.conf" >"$E2E_TMP/check.out" 2>&1 </dev/null
-check_eq "dpfw --check-config refuses a ruleset naming a missing set" 1 $?
+timeout -k 5 60 "$E2E_DPFW" --check-config -c "$E2E_TMP/dpfw.conf" >"$E2E_TMP/refuse.out" 2>&1 </dev/null
+rc=$?
+log "check-config: exit $rc: $(head -c 300 "$E2E_TMP/refuse.out")"
+check_eq "dpfw --check-config refuses a ruleset naming a missing set" 1 $rc
 check "... with the file, line and iptables-restore's words" \
-	grep -q "$E2E_TMP/ruleset:5: Set nosuch doesn't exist" "$E2E_TMP/check.out"
+	grep -q "$E2E_TMP/ruleset:5: Set nosuch doesn't exist" "$E2E_TMP/refuse.out"
 e2e_finish
