@@ -42,7 +42,8 @@ rows="established_1k:e established_100k:e established_100k_inorder:e established
 established_100k_2w_over_1w:x established_1m:e new_conn_per_s:r bytes_per_conn:m
 concurrent_conn:c bytes_per_conn_at_capacity:c rules_10_established_100k:e
 rules_1000_established_100k:e rules_10000_established_100k:e rules_10_new_conn_per_s:r
-rules_1000_new_conn_per_s:r rules_10000_new_conn_per_s:r latency_p50_us:l latency_p99_us:l"
+rules_1000_new_conn_per_s:r rules_10000_new_conn_per_s:r latency_p50_us:l latency_p99_us:l
+ipset_1m_established_100k:e"
 
 fail=0
 bad() { echo "bench_check: $*" >&2; fail=1; }
