@@ -70,7 +70,29 @@ struct ipset_tab {
 	uint32_t cidr_n[129];      /* entries per prefix length */
 	uint64_t cidr_mask[3];     /* bit c: some entry has length c (readers) */
 	uint32_t key_len;
+	/* A filter in front of the hash: bit (hash of the key) set for every
+	 * key ever inserted (never cleared: a removed key only costs a
+	 * lookup). About 16 bits per record (2 MB for a million), so it stays
+	 * in the caches where the hash does not: a key whose bit is clear is
+	 * absent without a bucket read, every miss of a block list but one in
+	 * sixteen. */
+	uint64_t *filt;
+	uint32_t filt_shift;       /* 64 - log2(bits) */
 };
+
+static inline uint32_t
+ipset_filt_bit(const struct ipset_tab *t, uint32_t hash)
+{
+	return (uint32_t)(((uint64_t)hash * 0x9e3779b97f4a7c15ull) >> t->filt_shift);
+}
+
+static inline bool
+ipset_filt_test(const struct ipset_tab *t, uint32_t hash)
+{
+	uint32_t b = ipset_filt_bit(t, hash);
+
+	return (__atomic_load_n(&t->filt[b / 64], __ATOMIC_ACQUIRE) >> (b % 64)) & 1;
+}
 
 /* bitmap:port: one word per port of the range: 0 absent, IPSET_NEVER
  * present without timeout, else the tick it expires at. */

@@ -322,9 +322,10 @@ static inline int
 tab_get(const struct ipset_set *s, const struct ipset_tab *t, const struct ipset_key *k,
 	uint64_t *now, uint32_t *rec)
 {
+	uint32_t hash = rte_hash_hash(t->h, k);
 	void *data;
 
-	if (rte_hash_lookup_data(t->h, k, &data) < 0)
+	if (!ipset_filt_test(t, hash) || rte_hash_lookup_with_hash_data(t->h, k, hash, &data) < 0)
 		return -1;
 	*rec = IPSET_DATA_REC(data);
 	if (s->cr.has_timeout) {

@@ -66,7 +66,11 @@ ipset_tab_create(struct ipset_registry *r, const struct ipset_create *cr, uint32
 	t->key_len = cr->type == IPSET_HASH_NET_IFACE ? IPSET_KEY_LEN_IFACE : IPSET_KEY_LEN;
 	snprintf(name, sizeof(name), "ipset%u", seq);
 	hp.name = name;
-	hp.entries = cap;
+	/* key slots: a quarter more than records, which rounds the buckets
+	 * up to a load of at most about a half: a full table of exactly cap
+	 * keys would spill into the extendable buckets, and every miss (the
+	 * common case of a block list) would walk their chains */
+	hp.entries = cap + cap / 4;
 	hp.key_len = t->key_len;
 	hp.hash_func = rte_hash_crc;
 	hp.socket_id = r->o.socket_id;
@@ -75,8 +79,18 @@ ipset_tab_create(struct ipset_registry *r, const struct ipset_create *cr, uint32
 	t->hot = rte_zmalloc_socket("ipset_hot", (size_t)cap * sizeof(*t->hot),
 				    RTE_CACHE_LINE_SIZE, r->o.socket_id);
 	t->rec = calloc(cap, sizeof(*t->rec));
+	{
+		unsigned lg = 12;
+
+		while (lg < 31 && (1ull << lg) < (uint64_t)cap * 16)
+			lg++;
+		t->filt_shift = 64 - lg;
+		t->filt = rte_zmalloc_socket("ipset_filter", (1ull << lg) / 8,
+					     RTE_CACHE_LINE_SIZE, r->o.socket_id);
+	}
 	t->free = malloc((size_t)cap * sizeof(*t->free));
-	if (t->h == NULL || t->hot == NULL || t->rec == NULL || t->free == NULL) {
+	if (t->h == NULL || t->hot == NULL || t->rec == NULL || t->free == NULL ||
+	    t->filt == NULL) {
 		ipset_tab_free(t);
 		return -ENOMEM;
 	}
@@ -118,6 +132,7 @@ ipset_tab_free(struct ipset_tab *t)
 		RTE_LOG(WARNING, USER1, "ipset: defer queue not empty at free\n");
 	rte_hash_free(t->h);
 	rte_free(t->hot);
+	rte_free(t->filt);
 	if (t->rec != NULL)
 		for (i = 0; i < t->cap; i++)
 			free(t->rec[i].comment);
@@ -172,6 +187,13 @@ ipset_tab_insert(struct ipset_tab *t, const struct ipset_key *k, bool nomatch,
 	__atomic_store_n(&t->hot[rec].expiry, expiry, __ATOMIC_RELAXED);
 	__atomic_store_n(&t->hot[rec].packets, packets, __ATOMIC_RELAXED);
 	__atomic_store_n(&t->hot[rec].bytes, bytes, __ATOMIC_RELAXED);
+	/* the filter's bit before the key: a reader that can find the key
+	 * passes the filter */
+	{
+		uint32_t b = ipset_filt_bit(t, rte_hash_hash(t->h, k));
+
+		__atomic_fetch_or(&t->filt[b / 64], 1ull << (b % 64), __ATOMIC_RELEASE);
+	}
 	/* the hash publishes with release: the record is seen whole */
 	rc = rte_hash_add_key_data(t->h, k, IPSET_DATA(rec, nomatch));
 	if (rc < 0) {
