@@ -53,26 +53,10 @@ nat_st16(uint8_t *p, uint16_t v)
 	memcpy(p, &v, sizeof(v));
 }
 
-/* ICMP types whose bytes 4-5 are an identifier (lib/pkt's list, as the
- * tuple has it: echo, timestamp, information, address mask). */
-static inline bool
-nat_icmp_has_id(uint8_t type)
-{
-	const uint32_t ids = 1u << 0 | 1u << 8 | 1u << 13 | 1u << 14 |
-			     1u << 15 | 1u << 16 | 1u << 17 | 1u << 18;
-
-	return type < 32 && (ids >> type & 1);
-}
-
-/* ICMPv6 types with an identifier in the tuple: echo 128/129 and node
- * information 139/140, as lib/pkt and lib/ct key them. (The kernel
- * rewrites the identifier of echo only, though it keys node information
- * by identifier too: a binding that moved one would not reach the wire.) */
-static inline bool
-nat_icmp6_has_id(uint8_t type)
-{
-	return type == 128 || type == 129 || type == 139 || type == 140;
-}
+/* The identifier types are lib/pkt's (pkt_icmp_has_id, pkt_icmp6_has_id),
+ * as the tuple has them. (The kernel rewrites the identifier of ICMPv6
+ * echo only, though it keys node information by identifier too: a binding
+ * that moved one would not reach the wire.) */
 
 /**
  * Set side s of the transport header at l4 (avail bytes of it present and

@@ -140,7 +140,7 @@ nat_l4_manip(uint8_t *l4, uint32_t avail, uint8_t proto, const uint8_t *old_addr
 			return false;
 		return set16(l4 + (s->manip == NAT_MANIP_SRC ? 0 : 2), s->port, &old);
 	case IPPROTO_ICMP:
-		if (s->family != 4 || avail < 8 || !ports || !nat_icmp_has_id(l4[0]) ||
+		if (s->family != 4 || avail < 8 || !ports || !pkt_icmp_has_id(l4[0]) ||
 		    !set16(l4 + 4, s->id, &old))
 			return false;
 		nat_st16(l4 + 2, pkt_cksum_update16(nat_ld16(l4 + 2), old, s->id));
@@ -150,7 +150,7 @@ nat_l4_manip(uint8_t *l4, uint32_t avail, uint8_t proto, const uint8_t *old_addr
 			return false;
 		cs0 = nat_ld16(l4 + 2);
 		cs = cksum_addr(cs0, old_addr, s->addr, 4);
-		if (ports && nat_icmp6_has_id(l4[0]) && set16(l4 + 4, s->id, &old)) {
+		if (ports && pkt_icmp6_has_id(l4[0]) && set16(l4 + 4, s->id, &old)) {
 			moved = true;
 			cs = pkt_cksum_update16(cs, old, s->id);
 		}
@@ -256,11 +256,11 @@ meta_ports(struct pkt_meta *meta, const uint8_t *l4, uint32_t avail)
 		}
 		break;
 	case IPPROTO_ICMP:
-		if (avail >= 8 && meta->tuple.family == 4 && nat_icmp_has_id(l4[0]))
+		if (avail >= 8 && meta->tuple.family == 4 && pkt_icmp_has_id(l4[0]))
 			meta->tuple.sport = nat_ld16(l4 + 4);
 		break;
 	case IPPROTO_ICMPV6:
-		if (avail >= 8 && meta->tuple.family == 6 && nat_icmp6_has_id(l4[0]))
+		if (avail >= 8 && meta->tuple.family == 6 && pkt_icmp6_has_id(l4[0]))
 			meta->tuple.sport = nat_ld16(l4 + 4);
 		break;
 	default:

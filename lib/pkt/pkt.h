@@ -178,6 +178,27 @@ uint32_t pkt_tuple_hash(const struct pkt_tuple *t);
  */
 uint32_t pkt_tuple_hash_sym(const struct pkt_tuple *t);
 
+/** ICMP types whose bytes 4-5 are an identifier, the tuple's sport (echo,
+ *  timestamp, information, address mask and their replies). */
+static inline bool
+pkt_icmp_has_id(uint8_t type)
+{
+	const uint32_t ids = 1u << 0 | 1u << 8 | 1u << 13 | 1u << 14 |
+			     1u << 15 | 1u << 16 | 1u << 17 | 1u << 18;
+
+	return type < 32 && (ids >> type & 1);
+}
+
+/** ICMPv6 types with an identifier in the tuple: echo request/reply
+ *  (128/129), node information (139/140). */
+static inline bool
+pkt_icmp6_has_id(uint8_t type)
+{
+	const uint32_t ids = 1u << 0 | 1u << 1 | 1u << 11 | 1u << 12;
+
+	return type >= 128 && type < 160 && (ids >> (type - 128) & 1);
+}
+
 /* ---- checksums ---- */
 
 /** Internet checksum of the IPv4 header at ip (length from its IHL). */

@@ -265,24 +265,6 @@ parse_ipv6(const uint8_t *d, uint32_t len, uint32_t more, struct pkt_meta *m,
 	return PKT_R_OK;
 }
 
-/* ICMP types whose bytes 4-5 are an identifier (echo, timestamp, ...). */
-static inline bool
-icmp_has_id(uint8_t type)
-{
-	const uint32_t ids = 1u << 0 | 1u << 8 | 1u << 13 | 1u << 14 |
-			     1u << 15 | 1u << 16 | 1u << 17 | 1u << 18;
-
-	return type < 32 && (ids >> type & 1);
-}
-
-/* ICMPv6 echo request/reply (128/129), node information (139/140). */
-static inline bool
-icmp6_has_id(uint8_t type)
-{
-	const uint32_t ids = 1u << 0 | 1u << 1 | 1u << 11 | 1u << 12;
-
-	return type >= 128 && type < 160 && (ids >> (type - 128) & 1);
-}
 
 static inline void
 set_payload(struct pkt_meta *m, uint32_t hlen, uint32_t len)
@@ -374,7 +356,7 @@ parse_l4(const uint8_t *d, uint32_t l4len, uint32_t l4hdr, unsigned int c,
 		if (unlikely(l4hdr < 8))
 			return frag ? PKT_R_OK : PKT_R_TRUNC_ICMP;
 		m->tuple.dport = ld16(p); /* type, code */
-		if (icmp_has_id(p[0]))
+		if (pkt_icmp_has_id(p[0]))
 			m->tuple.sport = ld16(p + 4);
 		m->flags |= PKT_F_L4;
 		set_payload(m, 8, l4len - 8);
@@ -388,7 +370,7 @@ parse_l4(const uint8_t *d, uint32_t l4len, uint32_t l4hdr, unsigned int c,
 		if (unlikely(l4hdr < 8))
 			return frag ? PKT_R_OK : PKT_R_TRUNC_ICMP6;
 		m->tuple.dport = ld16(p);
-		if (icmp6_has_id(p[0]))
+		if (pkt_icmp6_has_id(p[0]))
 			m->tuple.sport = ld16(p + 4);
 		m->flags |= PKT_F_L4;
 		set_payload(m, 8, l4len - 8);
