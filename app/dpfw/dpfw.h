@@ -221,6 +221,8 @@ struct dpfw_rules {
 
 struct rte_rcu_qsbr;
 struct rte_ring;
+struct ipset_registry;
+struct rules_set_ops;
 
 struct dpfw {
 	struct dpfw_config cfg;
@@ -240,6 +242,7 @@ struct dpfw {
 	struct dpfw_ctl *ctl;               /* control socket (server.c) */
 	struct dpfw_rules *rules;           /* current ruleset (atomic pointer) */
 	struct rte_rcu_qsbr *rules_qsbr;    /* workers' quiescent states */
+	struct ipset_registry *ipsets;      /* the sets (ipsets.c) */
 	uint64_t rules_generation;          /* last published generation */
 	struct dpfw_prom *prom;             /* Prometheus endpoint (prom.c) */
 	uint64_t tsc_per_tick;              /* conntrack ticks are DPFW_CT_HZ per second */
@@ -300,6 +303,13 @@ dpfw_account_cycles(struct dpfw_lcore *l, bool busy, uint64_t prev, uint64_t now
 int dpfw_ct_init(struct dpfw *d);
 void dpfw_ct_free(struct dpfw *d);
 void dpfw_ct_print_list(struct dpfw *d, FILE *f);
+
+/* ipsets.c: the sets -m set and SET name, loaded at start (dpfw_rules_init
+ * calls init once the RCU variable exists, before the first ruleset) */
+int dpfw_ipsets_init(struct dpfw *d);
+const struct rules_set_ops *dpfw_ipsets_ops(struct dpfw *d);
+void dpfw_ipsets_poll(struct dpfw *d);
+void dpfw_ipsets_fini(struct dpfw *d);
 
 /* rules_setup.c: ruleset generations and their RCU replacement */
 int dpfw_rules_init(struct dpfw *d);

@@ -189,6 +189,7 @@ control_loop(struct dpfw *d, const struct dpfw_args *a)
 		}
 		dpfw_rules_log_drain(d, stdout);
 		ct_expect_gc(d->ct, dpfw_ct_now(d));
+		dpfw_ipsets_poll(d);
 		if (period && now - last_stats >= period * hz) {
 			dpfw_stats_print(d, stdout);
 			last_stats = now;

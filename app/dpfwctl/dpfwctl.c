@@ -104,6 +104,27 @@ static const struct command commands[] = {
 	{"set ct-max", CTL_CMD_SET_CT_MAX, "N",
 	 "Set the most connections tracked (nf_conntrack_max), at most the\n"
 	 "table's capacity (ct_max in dpfw.conf).\n"},
+	{"set add", CTL_CMD_SET_ADD, "NAME ENTRY [OPTIONS...] [-exist]",
+	 "Add an entry to an ipset, as `ipset add` does: ENTRY as ipset takes\n"
+	 "it (10.0.0.1, 10.0.0.0/8, 10.0.0.1-10.0.0.9, 10.0.0.1,tcp:80,\n"
+	 "10.0.0.0/8,udp:53, 10.0.0.0/8,eth0, 1000-2000, a set's name), then\n"
+	 "timeout N, nomatch, packets N, bytes N, comment TEXT, before/after NAME.\n"
+	 "Traffic sees it at once.\n\n"
+	 "  -exist   no error when it is there (its timeout and options are reset)\n"},
+	{"set del", CTL_CMD_SET_DEL, "NAME ENTRY [-exist]",
+	 "Delete an entry from an ipset (`ipset del`).\n\n"
+	 "  -exist   no error when it is not there\n"},
+	{"set test", CTL_CMD_SET_TEST, "NAME ENTRY",
+	 "Is ENTRY in the set (`ipset test`)? Exit status 0 yes, 1 no. A host in a\n"
+	 "hash:net set is looked up by the longest prefix holding it, as ipset does.\n"},
+	{"set list", CTL_CMD_SET_LIST, "[--save] [NAME]",
+	 "Print a set (or every set) as `ipset list` does, with --save as `ipset\n"
+	 "save` does (a text the `ipsets` file of dpfw.conf and ipset restore take).\n"},
+	{"set flush", CTL_CMD_SET_FLUSH, "[NAME]",
+	 "Delete every entry of a set (every set without NAME), `ipset flush`.\n"},
+	{"set swap", CTL_CMD_SET_SWAP, "NAME1 NAME2",
+	 "Exchange two sets of the same type and family (`ipset swap`): the rules\n"
+	 "that named one now see the other's entries. Both keep living.\n"},
 	{"rules show", CTL_CMD_RULES_SHOW, "[-c] [-6]",
 	 "Print the running ruleset as iptables-save does (-6: the IPv6 one,\n"
 	 "as ip6tables-save).\n\n"
@@ -174,7 +195,35 @@ enum {
 	OPT_STATE,
 	OPT_IPV6,
 	OPT_ANY_NAT,
+	OPT_SAVE,
 };
+
+static bool
+is_ipset(enum ctl_cmd c)
+{
+	return c >= CTL_CMD_SET_ADD && c <= CTL_CMD_SET_SWAP;
+}
+
+/* "set add NAME ENTRY OPTIONS...": the words after NAME, one entry=
+ * (a word with a blank quoted, as ipset restore reads it) */
+static int
+ipset_entry(const struct command *c, int argc, char **argv, struct ctl_request *r)
+{
+	size_t off = 0;
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		bool q = strchr(argv[i], ' ') != NULL || argv[i][0] == '\0';
+		int n = snprintf(r->entry + off, sizeof(r->entry) - off, "%s%s%s%s", i ? " " : "",
+				 q ? "\"" : "", argv[i], q ? "\"" : "");
+
+		if (n < 0 || (size_t)n >= sizeof(r->entry) - off)
+			return usage_error(c, "the entry and its options are longer than %u "
+					   "characters", CTL_MAX_VALUE);
+		off += (size_t)n;
+	}
+	return 0;
+}
 
 /* The ruleset texts rules check / load send (IPv4, IPv6). */
 static char *rules_text[2];
@@ -278,6 +327,7 @@ parse_command_options(const struct command *c, int argc, char **argv,
 		{"output", required_argument, NULL, 'o'},
 		{"counters", no_argument, NULL, 'c'},
 		{"ipv6", no_argument, NULL, OPT_IPV6},
+		{"save", no_argument, NULL, OPT_SAVE},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -289,10 +339,24 @@ parse_command_options(const struct command *c, int argc, char **argv,
 
 	opterr = 0;
 	optind = 1;
+	if (is_ipset(c->cmd)) {
+		/* ipset's "-exist" (one dash) is no getopt option: take it out */
+		int i, j;
+
+		for (i = 1, j = 1; i < argc; i++) {
+			if ((c->cmd == CTL_CMD_SET_ADD || c->cmd == CTL_CMD_SET_DEL) &&
+			    (!strcmp(argv[i], "-exist") || !strcmp(argv[i], "--exist")))
+				r->exist = true;
+			else
+				argv[j++] = argv[i];
+		}
+		argc = j;
+	}
 	bool rules = c->cmd == CTL_CMD_RULES_SHOW || c->cmd == CTL_CMD_RULES_CHECK ||
 		     c->cmd == CTL_CMD_RULES_LOAD;
 
-	const char *optstr = c->cmd == CTL_CMD_RULES_SHOW ? "+:c6h" :
+	const char *optstr = is_ipset(c->cmd) ? "+:h" :
+			     c->cmd == CTL_CMD_RULES_SHOW ? "+:c6h" :
 			     rules ? "+:4:6:h" : "+:f:p:s:d:m:w:o:n::g::h";
 
 	while ((opt = getopt_long(argc, argv, optstr, longopts, NULL)) != -1) {
@@ -312,6 +376,10 @@ parse_command_options(const struct command *c, int argc, char **argv,
 				return usage_error(c, "output format '%s' is not supported "
 						   "(timestamp)", optarg);
 			r->timestamp = true;
+			continue;
+		}
+		if (c->cmd == CTL_CMD_SET_LIST && opt == OPT_SAVE) {
+			r->save = true;
 			continue;
 		}
 		if (c->cmd == CTL_CMD_RULES_SHOW && opt == 'c') {
@@ -417,6 +485,34 @@ parse_command_options(const struct command *c, int argc, char **argv,
 	argc -= optind;
 	argv += optind;
 	switch (c->cmd) {
+	case CTL_CMD_SET_ADD:
+	case CTL_CMD_SET_DEL:
+	case CTL_CMD_SET_TEST:
+		if (argc < 2)
+			return usage_error(c, "needs NAME and ENTRY");
+		if (c->cmd != CTL_CMD_SET_ADD && argc > 2)
+			return usage_error(c, "unexpected argument '%s'", argv[2]);
+		snprintf(r->set, sizeof(r->set), "%.*s", CTL_MAX_IPSET_NAME, argv[0]);
+		if (strlen(argv[0]) > CTL_MAX_IPSET_NAME)
+			return usage_error(c, "'%s' is longer than a set name (%u)", argv[0],
+					   CTL_MAX_IPSET_NAME);
+		return ipset_entry(c, argc - 1, argv + 1, r);
+	case CTL_CMD_SET_LIST:
+	case CTL_CMD_SET_FLUSH:
+	case CTL_CMD_SET_SWAP:
+		if (argc > (c->cmd == CTL_CMD_SET_SWAP ? 2 : 1))
+			return usage_error(c, "unexpected argument '%s'", argv[argc - 1]);
+		if (c->cmd == CTL_CMD_SET_SWAP && argc != 2)
+			return usage_error(c, "needs NAME1 and NAME2");
+		if ((argc > 0 && strlen(argv[0]) > CTL_MAX_IPSET_NAME) ||
+		    (argc > 1 && strlen(argv[1]) > CTL_MAX_IPSET_NAME))
+			return usage_error(c, "a set name has at most %u characters",
+					   CTL_MAX_IPSET_NAME);
+		if (argc > 0)
+			snprintf(r->set, sizeof(r->set), "%s", argv[0]);
+		if (argc > 1)
+			snprintf(r->set2, sizeof(r->set2), "%s", argv[1]);
+		return 0;
 	case CTL_CMD_SET_TIMEOUT:
 		if (argc != 2)
 			return usage_error(c, "needs NAME and SECONDS");

@@ -320,7 +320,12 @@ ctl_parse_timeout_name(const char *s, enum nf_timeout *t)
 	X(PATH, "path")          \
 	X(PATH6, "path6")        \
 	X(SIZE, "size")          \
-	X(SIZE6, "size6")
+	X(SIZE6, "size6")        \
+	X(SET, "set")            \
+	X(SET2, "set2")          \
+	X(ENTRY, "entry")        \
+	X(EXIST, "exist")        \
+	X(SAVE, "save")
 
 enum ctl_arg {
 #define CTL_ARG_ENUM(e, k) A_##e,
@@ -357,6 +362,12 @@ static const uint32_t cmd_args[CTL_CMD_MAX] = {
 	[CTL_CMD_RULES_SHOW] = B(FORMAT) | B(FAMILY) | B(COUNTERS),
 	[CTL_CMD_RULES_CHECK] = B(FORMAT) | B(PATH) | B(PATH6) | B(SIZE) | B(SIZE6),
 	[CTL_CMD_RULES_LOAD] = B(FORMAT) | B(PATH) | B(PATH6) | B(SIZE) | B(SIZE6),
+	[CTL_CMD_SET_ADD] = B(FORMAT) | B(SET) | B(ENTRY) | B(EXIST),
+	[CTL_CMD_SET_DEL] = B(FORMAT) | B(SET) | B(ENTRY) | B(EXIST),
+	[CTL_CMD_SET_TEST] = B(FORMAT) | B(SET) | B(ENTRY),
+	[CTL_CMD_SET_LIST] = B(FORMAT) | B(SET) | B(SAVE),
+	[CTL_CMD_SET_FLUSH] = B(FORMAT) | B(SET),
+	[CTL_CMD_SET_SWAP] = B(FORMAT) | B(SET) | B(SET2),
 };
 
 static enum ctl_status __attribute__((format(printf, 4, 5)))
@@ -516,6 +527,25 @@ set_arg(struct ctl_request *r, enum ctl_arg a, const char *v, const char *cmd,
 		else
 			r->size6 = (uint32_t)x;
 		return CTL_S_OK;
+	case A_SET:
+	case A_SET2:
+		if (v[0] == '\0' || strlen(v) > CTL_MAX_IPSET_NAME || strchr(v, ' '))
+			return fail(CTL_S_BAD_ARGUMENT, err, errlen,
+				    "%s: '%s' is not a set name (1 to %u characters, no blank)",
+				    cmd, v, CTL_MAX_IPSET_NAME);
+		snprintf(a == A_SET ? r->set : r->set2, sizeof(r->set), "%s", v);
+		return CTL_S_OK;
+	case A_ENTRY:
+		if (v[0] == '\0')
+			goto bad;
+		snprintf(r->entry, sizeof(r->entry), "%s", v);
+		return CTL_S_OK;
+	case A_EXIST:
+	case A_SAVE:
+		if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0)
+			goto bad;
+		*(a == A_EXIST ? &r->exist : &r->save) = v[0] == 'y';
+		return CTL_S_OK;
 	case A_MAX:
 		break;
 	}
@@ -618,6 +648,16 @@ check_request(struct ctl_request *r, uint32_t seen, const char *cmd, char *err,
 				    "%s: rulesets of %llu bytes in all, more than %u", cmd,
 				    (unsigned long long)r->size + r->size6, CTL_MAX_BODY);
 		r->body = (seen & (B(SIZE) | B(SIZE6))) != 0;
+		break;
+	case CTL_CMD_SET_ADD:
+	case CTL_CMD_SET_DEL:
+	case CTL_CMD_SET_TEST:
+		if ((seen & (B(SET) | B(ENTRY))) != (B(SET) | B(ENTRY)))
+			return fail(CTL_S_BAD_ARGUMENT, err, errlen, "%s: needs set and entry", cmd);
+		break;
+	case CTL_CMD_SET_SWAP:
+		if ((seen & (B(SET) | B(SET2))) != (B(SET) | B(SET2)))
+			return fail(CTL_S_BAD_ARGUMENT, err, errlen, "%s: needs set and set2", cmd);
 		break;
 	case CTL_CMD_SET_CT_MAX:
 		if (!(seen & B(VALUE)))
@@ -850,6 +890,16 @@ ctl_encode_request(const struct ctl_request *r, uint8_t *buf, size_t buflen)
 		enc_put(&e, "\nsize=%u", r->size);
 	if (r->body && r->path6[0])
 		enc_put(&e, "\nsize6=%u", r->size6);
+	if (r->set[0])
+		enc_put(&e, "\nset=%s", r->set);
+	if (r->set2[0])
+		enc_put(&e, "\nset2=%s", r->set2);
+	if (r->entry[0])
+		enc_put(&e, "\nentry=%s", r->entry);
+	if (r->exist)
+		enc_put(&e, "\nexist=yes");
+	if (r->save)
+		enc_put(&e, "\nsave=yes");
 	enc_put(&e, "\n");
 	if (e.overflow)
 		return -1;

@@ -45,6 +45,11 @@
  * The names only label messages: dpfw never opens a path a client names
  * (dpfwctl reads the file with its caller's rights and sends its text). A
  * rules.check or rules.load naming paths without sizes is refused.
+ *
+ * The ipsets: set.add / set.del / set.test take set=NAME and entry=TEXT
+ * (the element and its options as `ipset add` takes them), set.add and
+ * set.del exist=yes; set.list set=NAME (none: every set) save=yes;
+ * set.flush set=NAME (none: every set); set.swap set=A set2=B.
  */
 #ifndef DPFW_CTL_H
 #define DPFW_CTL_H
@@ -72,6 +77,9 @@ extern "C" {
 #define CTL_MAX_ARGS 32
 #define CTL_MAX_KEY 31
 #define CTL_MAX_VALUE 255
+
+/** Longest ipset name (ipset's IPSET_MAXNAMELEN - 1). */
+#define CTL_MAX_IPSET_NAME 31
 
 /** Default path of the control socket. */
 #define CTL_DEFAULT_SOCKET "/run/dpfw/dpfw.sock"
@@ -125,6 +133,12 @@ const char *ctl_status_name(unsigned status);
 	X(EXPECT_LIST, "expect.list", "expect list") \
 	X(SET_TIMEOUT, "set.timeout", "set timeout") \
 	X(SET_CT_MAX, "set.ct-max", "set ct-max")   \
+	X(SET_ADD, "set.add", "set add")             \
+	X(SET_DEL, "set.del", "set del")             \
+	X(SET_TEST, "set.test", "set test")          \
+	X(SET_LIST, "set.list", "set list")          \
+	X(SET_FLUSH, "set.flush", "set flush")       \
+	X(SET_SWAP, "set.swap", "set swap")          \
 	X(RULES_SHOW, "rules.show", "rules show")    \
 	X(RULES_CHECK, "rules.check", "rules check") \
 	X(RULES_LOAD, "rules.load", "rules load")
@@ -208,6 +222,13 @@ struct ctl_request {
 	char path6[CTL_MAX_VALUE + 1]; /**< ... path6= (ip6tables-save file) */
 	bool body;            /**< size= or size6= given: the texts follow */
 	uint32_t size, size6; /**< bytes of each text in the body */
+	char set[CTL_MAX_IPSET_NAME + 1];  /**< set.*: set= (ipset's name), "" none */
+	char set2[CTL_MAX_IPSET_NAME + 1]; /**< set.swap: set2= */
+	char entry[CTL_MAX_VALUE + 1]; /**< set.add/del/test: entry= the element
+				      *   and its options as ipset takes them
+				      *   ("10.0.0.1,tcp:80 timeout 30") */
+	bool exist;           /**< set.add/del exist=yes: ipset's -exist */
+	bool save;            /**< set.list save=yes: as `ipset save` */
 };
 
 /**

@@ -141,7 +141,8 @@ struct rules_port_range {
 	X(MAC, "mac")                                                         \
 	X(TCPMSS, "tcpmss")                                                   \
 	X(TOS, "tos")                                                         \
-	X(DSCP, "dscp")
+	X(DSCP, "dscp")                                                       \
+	X(SET, "set")
 
 enum rules_match_kind {
 #define RULES_MATCH_ENUM(id, name) RULES_MATCH_##id,
@@ -398,6 +399,38 @@ struct rules_match_tos {
 	bool inv;
 };
 
+#define RULES_SET_NAME_MAX 31 /**< ipset names (IPSET_MAXNAMELEN - 1) */
+#define RULES_SET_DIM_MAX 6
+
+/** A set named by -m set or SET, with its src/dst flags. */
+struct rules_setref {
+	char name[RULES_SET_NAME_MAX + 1];
+	uint8_t dim;  /**< flags given (1-6); 0: no set */
+	uint8_t dirs; /**< bit i: flag i is dst (else src) */
+};
+
+/** -m set --packets-* / --bytes-* conditions (lib/ipset's numbering). */
+enum rules_set_cmp {
+	RULES_SET_CMP_NONE = 0,
+	RULES_SET_CMP_EQ,  /**< --packets-eq */
+	RULES_SET_CMP_NE,  /**< ! --packets-eq */
+	RULES_SET_CMP_LT,  /**< --packets-lt */
+	RULES_SET_CMP_GT,  /**< --packets-gt */
+};
+
+/** -m set [!] --match-set NAME FLAGS: the packet's element is in the set
+ *  (rules_runtime_opts.sets answers; a nomatch element is "not", or with
+ *  --return-nomatch the only "in"), xor inv. */
+struct rules_match_set {
+	struct rules_setref set;
+	bool inv;
+	bool return_nomatch;
+	bool no_counters;     /**< ! --update-counters */
+	bool no_subcounters;  /**< ! --update-subcounters */
+	uint8_t packets_op, bytes_op; /**< enum rules_set_cmp */
+	uint64_t packets, bytes;
+};
+
 struct rules_match {
 	enum rules_match_kind kind;
 	union {
@@ -418,6 +451,7 @@ struct rules_match {
 		struct rules_match_mac mac;       /**< MAC */
 		struct rules_match_tcpmss tcpmss; /**< TCPMSS */
 		struct rules_match_tos tos;       /**< TOS, DSCP */
+		struct rules_match_set set;       /**< SET */
 	};
 };
 
@@ -445,7 +479,8 @@ struct rules_match {
 	X(TTL, "TTL")                                                         \
 	X(HL, "HL")                                                           \
 	X(TOS, "TOS")                                                         \
-	X(DSCP, "DSCP")
+	X(DSCP, "DSCP")                                                       \
+	X(SET, "SET")
 
 enum rules_target_kind {
 #define RULES_TARGET_ENUM(id, name) RULES_T_##id,
@@ -559,6 +594,13 @@ struct rules_target {
 					    *   DSCP: the DSCP (0-63) */
 			uint8_t mask;
 		} tos;                     /**< TOS, DSCP */
+		struct {
+			struct rules_setref add; /**< --add-set (dim 0: none) */
+			struct rules_setref del; /**< --del-set */
+			bool exist;        /**< --exist */
+			bool has_timeout;  /**< --timeout given */
+			uint32_t timeout;  /**< seconds */
+		} set;                     /**< SET */
 	};
 };
 
@@ -767,6 +809,39 @@ struct rules_verdict {
 	uint8_t tos;        /**< ... to this (rules_tos_apply()) */
 };
 
+/** A packet as -m set and SET hand it to the sets (addresses in network
+ *  order, ports in host order; ICMP: dport is type << 8 | code). */
+struct rules_set_pkt {
+	uint8_t family;
+	uint8_t proto;
+	uint8_t l4;        /**< ports readable */
+	uint8_t in_port, out_port;
+	uint16_t sport, dport;
+	const uint8_t *src, *dst;
+	uint32_t len;      /**< the IP total length (counters) */
+};
+
+/**
+ * The ipsets (the dataplane's lib/ipset), opaque to lib/rules: names are
+ * resolved once at build, the handles used by the workers.
+ */
+struct rules_set_ops {
+	/** The set named @p name for a ruleset of family @p family, or NULL
+	 *  with the reason in @p why (it does not exist, another family). */
+	void *(*find)(void *arg, const char *name, enum rules_family family, char *why,
+		      size_t whylen);
+	/** -m set: 1 in the set, 2 found as a nomatch element, 0 not. */
+	int (*test)(void *arg, void *set, const struct rules_set_pkt *p,
+		    const struct rules_match_set *m);
+	/** SET --add-set / --del-set (failures are silent, as in the kernel). */
+	void (*add)(void *arg, void *set, const struct rules_set_pkt *p,
+		    const struct rules_setref *ref, bool exist, bool has_timeout,
+		    uint32_t timeout);
+	void (*del)(void *arg, void *set, const struct rules_set_pkt *p,
+		    const struct rules_setref *ref);
+	void *arg;
+};
+
 /** Optional build parameters. */
 struct rules_runtime_opts {
 	uint32_t n_slots;   /**< per-lcore slots for counters and limits
@@ -800,6 +875,8 @@ struct rules_runtime_opts {
 	 *  NF_CTS_CONFIRMED in rules_pkt.ct_status): the kernel reads 0 then. */
 	uint32_t (*ct_expire)(const void *arg, const void *conn);
 	const void *ct_arg;  /**< their first argument */
+	const struct rules_set_ops *sets; /**< ipsets for -m set and SET
+			      *   (NULL: a ruleset naming a set does not build) */
 };
 
 /**

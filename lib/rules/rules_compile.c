@@ -171,12 +171,55 @@ build_hook(struct bctx *b, enum rt_hook h, int socket)
 
 /* ---- build / free ------------------------------------------------------------ */
 
+/* The handles of the sets a rule names (-m set, SET), resolved once. */
+static int
+setup_sets(struct bctx *b, struct rt_rule *rr)
+{
+	const struct rules_rule *r = rr->r;
+	struct rules_runtime *rt = b->rt;
+	uint32_t k, n = r->n_matches + 2;
+	bool any = r->target.kind == RULES_T_SET;
+
+	for (k = 0; k < r->n_matches && !any; k++)
+		any = r->matches[k].kind == RULES_MATCH_SET;
+	if (!any)
+		return 0;
+	rr->sets = calloc(n, sizeof(void *));
+	if (rr->sets == NULL)
+		return -ENOMEM;
+	for (k = 0; k < n; k++) {
+		const struct rules_setref *ref =
+			k < r->n_matches ? (r->matches[k].kind == RULES_MATCH_SET
+						    ? &r->matches[k].set.set : NULL)
+			: r->target.kind != RULES_T_SET ? NULL
+			: k == r->n_matches ? &r->target.set.add : &r->target.set.del;
+		char why[160] = "";
+
+		if (ref == NULL || ref->dim == 0)
+			continue;
+		if (rt->set_ops.find == NULL) {
+			bctx_err(b, "line %u: set %s: no ipsets are loaded (ipsets = FILE)",
+				 r->line, ref->name);
+			return -EINVAL;
+		}
+		rr->sets[k] = rt->set_ops.find(rt->set_ops.arg, ref->name, rt->family, why,
+					       sizeof(why));
+		if (rr->sets[k] == NULL) {
+			bctx_err(b, "line %u: %s", r->line,
+				 why[0] ? why : "the set does not exist");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 static int
 setup_rules(struct bctx *b)
 {
 	struct rules_runtime *rt = b->rt;
 	const struct rules_ruleset *rs = b->rs;
 	uint32_t t, c, i, id = 0, nlim = 0;
+	int rc;
 
 	for (t = 0; t < RULES_TABLE_MAX; t++)
 		for (c = 0; c < rs->tables[t].n_chains; c++)
@@ -217,6 +260,9 @@ setup_rules(struct bctx *b)
 				if (if_set(b, rr->r, true, where, &rr->iif_set) < 0 ||
 				    if_set(b, rr->r, false, where, &rr->oif_set) < 0)
 					return -ENOMEM;
+				rc = setup_sets(b, rr);
+				if (rc < 0)
+					return rc;
 				for (k = 0; k < rr->r->n_matches; k++) {
 					const struct rules_match *mk = &rr->r->matches[k];
 
@@ -333,6 +379,8 @@ rules_runtime_free(struct rules_runtime *rt)
 	rte_free(rt->cnt_ids);
 	free(rt->limits);
 	free(rt->init_cnt);
+	for (i = 0; rt->rules != NULL && i < rt->n_rules; i++)
+		free(rt->rules[i].sets);
 	free(rt->rules);
 	free(rt);
 }
@@ -486,6 +534,8 @@ rules_runtime_build_opts(const struct rules_ruleset *rs,
 	rt->ct_tuple = o.ct_tuple;
 	rt->ct_expire = o.ct_expire;
 	rt->ct_arg = o.ct_arg;
+	if (o.sets != NULL)
+		rt->set_ops = *o.sets;
 	rc = setup_rules(&b);
 	if (rc == 0)
 		rc = check_depth(&b);

@@ -298,6 +298,7 @@ match_dnf(const struct rules_match *m, struct dnf *d)
 	case RULES_MATCH_TCPMSS:
 	case RULES_MATCH_TOS:
 	case RULES_MATCH_DSCP:
+	case RULES_MATCH_SET:     /* the sets: the interpreter's */
 		return -E2BIG;
 	case RULES_MATCH_COMMENT:
 	case RULES_MATCH_LIMIT:   /* second stage (interpreter) */

@@ -147,6 +147,9 @@ dump_target(FILE *f, const struct rules_ruleset *rs,
 	case RULES_T_CHECKSUM:
 		fputs(" -j CHECKSUM --checksum-fill", f);
 		break;
+	case RULES_T_SET:
+		rules_set_target_dump(f, tg);
+		break;
 	case RULES_T_CONNMARK:
 		if (tg->connmark.mode == RULES_CONNMARK_SET)
 			fprintf(f, " -j CONNMARK --set-xmark 0x%x/0x%x",

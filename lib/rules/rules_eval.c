@@ -668,6 +668,7 @@ match_one(const struct rules_runtime *rt, const struct rules_match *m,
 		/* xt_mac: no Ethernet header, no match (negated or not) */
 		return v->l2 != NULL &&
 		       (memcmp(v->l2 + 6, m->mac.addr, 6) == 0) != m->mac.inv;
+	case RULES_MATCH_SET:   /* rule_match(): it needs the set's handle */
 	case RULES_MATCH_COMMENT:
 	case RULES_MATCH_LIMIT: /* evaluated last, by rule_match() */
 	case RULES_MATCH_MAX:
@@ -700,6 +701,51 @@ limit_take(const struct rules_runtime *rt, unsigned slot, uint32_t l,
 	return false;
 }
 
+/* The packet as the sets see it. */
+static void
+set_pkt(const struct rt_view *v, struct rules_set_pkt *p)
+{
+	p->family = v->family;
+	p->proto = v->proto;
+	p->l4 = v->l4 == L4_OK;
+	p->in_port = v->in_port;
+	p->out_port = v->out_port;
+	p->sport = v->sport;
+	p->dport = v->dport;
+	p->src = (const uint8_t *)v->src;
+	p->dst = (const uint8_t *)v->dst;
+	p->len = v->len;
+}
+
+/* -m set: in the set (with --return-nomatch: found as nomatch), xor ! */
+static bool
+set_match(const struct rules_runtime *rt, void *set, const struct rules_match_set *m,
+	  const struct rt_view *v)
+{
+	struct rules_set_pkt p;
+	int r;
+
+	set_pkt(v, &p);
+	r = rt->set_ops.test(rt->set_ops.arg, set, &p, m);
+	return (m->return_nomatch ? r == 2 : r == 1) != m->inv;
+}
+
+/* SET: --add-set, then --del-set, as xt_SET */
+static __rte_noinline void
+set_target(const struct rules_runtime *rt, const struct rt_rule *rr,
+	   const struct rules_target *tg, const struct rt_view *v)
+{
+	struct rules_set_pkt p;
+	uint32_t n = rr->r->n_matches;
+
+	set_pkt(v, &p);
+	if (tg->set.add.dim && rr->sets[n] != NULL)
+		rt->set_ops.add(rt->set_ops.arg, rr->sets[n], &p, &tg->set.add, tg->set.exist,
+				tg->set.has_timeout, tg->set.timeout);
+	if (tg->set.del.dim && rr->sets[n + 1] != NULL)
+		rt->set_ops.del(rt->set_ops.arg, rr->sets[n + 1], &p, &tg->set.del);
+}
+
 /* A whole rule: the ip part, the matches in order, -m limit last. */
 static bool
 rule_match(const struct rules_runtime *rt, unsigned slot, uint32_t id,
@@ -722,9 +768,15 @@ rule_match(const struct rules_runtime *rt, unsigned slot, uint32_t id,
 	if (!(rr->iif_set & (1u << v->in_port)) ||
 	    !(rr->oif_set & (1u << v->out_port)))
 		return false;
-	for (i = 0; i < r->n_matches; i++)
+	for (i = 0; i < r->n_matches; i++) {
+		if (unlikely(r->matches[i].kind == RULES_MATCH_SET)) {
+			if (!set_match(rt, rr->sets[i], &r->matches[i].set, v))
+				return false;
+			continue;
+		}
 		if (!match_one(rt, &r->matches[i], v, hotdrop))
 			return false;
+	}
 	if (rr->limit < 0)
 		return true;
 	l = (uint32_t)rr->limit;
@@ -859,6 +911,10 @@ interp(const struct rules_runtime *rt, unsigned slot,
 			break;
 		case RULES_T_CONNMARK:
 			connmark_apply(tg, v);
+			i++;
+			break;
+		case RULES_T_SET:
+			set_target(rt, &rt->rules[id], tg, v);
 			i++;
 			break;
 		case RULES_T_TOS:

@@ -165,6 +165,13 @@ bool rules_target_finish(struct rules_rule_state *st);
 uint32_t rules_target_hooks(enum rules_target_kind k);
 /* Is @name a target name (chains may not be called that)? */
 bool rules_is_target_name(const char *name);
+/* The SET target (rules_match_set.c, beside -m set): its options, its
+ * whole-rule checks, its iptables-save text. */
+enum rules_opt_result rules_set_target_opt(struct rules_rule_state *st, const char *opt,
+					   char *const *vals, uint32_t nvals,
+					   uint32_t *used);
+bool rules_set_target_finish(struct rules_rule_state *st);
+void rules_set_target_dump(FILE *f, const struct rules_target *tg);
 
 /* ---- names (rules_names.c) ---------------------------------------------- */
 

@@ -130,6 +130,9 @@ struct rt_rule {
 	uint32_t chain;
 	uint32_t index;
 	int32_t limit;     /* index in limits[] of its first -m limit, -1 */
+	void **sets;       /* -m set and SET: the sets' handles, one per match
+			    * index, then SET's --add-set and --del-set
+			    * (NULL: the rule names no set) */
 };
 
 /* -m limit: one bucket per (slot, limit). Credits in clock ticks. */
@@ -183,6 +186,7 @@ struct rules_runtime {
 			 struct pkt_tuple *out);
 	uint32_t (*ct_expire)(const void *arg, const void *conn);
 	const void *ct_arg;
+	struct rules_set_ops set_ops; /* the ipsets (find NULL: none) */
 };
 
 static inline uint32_t

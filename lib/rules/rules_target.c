@@ -102,6 +102,7 @@ static const struct target_ops {
 			  "is only valid in the mangle table" },
 	[RULES_T_DSCP] = { "DSCP", TBIT(MANGLE), 0, tos_opt,
 			   "is only valid in the mangle table" },
+	[RULES_T_SET] = { "SET", TALL, 0, rules_set_target_opt, NULL },
 };
 
 /* Targets iptables has that we do not implement: a clear message, and
@@ -110,7 +111,7 @@ static const char *const other_targets[] = {
 	"AUDIT", "CLASSIFY", "CLUSTERIP", "CONNSECMARK",
 	"DNPT", "ECN", "HMARK", "IDLETIMER", "LED",
 	"NFLOG", "NFQUEUE", "QUEUE", "RATEEST", "REDIRECT",
-	"SECMARK", "SET", "SNPT", "SYNPROXY", "TCPOPTSTRIP", "TEE",
+	"SECMARK", "SNPT", "SYNPROXY", "TCPOPTSTRIP", "TEE",
 	"TPROXY", "TRACE", "ULOG",
 };
 
@@ -915,7 +916,8 @@ rules_target_option(struct rules_rule_state *st, const char *opt,
 	if (o->opt == NULL)
 		return RULES_OPT_UNKNOWN;
 	r = o->opt(st, opt, vals, nvals, used);
-	if (r == RULES_OPT_OK && inv) {
+	/* iptables ignores a '!' before SET's options */
+	if (r == RULES_OPT_OK && inv && st->r->target.kind != RULES_T_SET) {
 		ERR(st, opt, "%s cannot be negated with '!'", opt);
 		return RULES_OPT_ERROR;
 	}
@@ -1013,6 +1015,8 @@ rules_target_finish(struct rules_rule_state *st)
 			return false;
 		}
 		return true;
+	case RULES_T_SET:
+		return rules_set_target_finish(st);
 	case RULES_T_CHECKSUM:
 		if (!(st->target_seen & O_MARKOP)) {
 			ERR(st, st->target_tok, "target 'CHECKSUM' needs --checksum-fill");

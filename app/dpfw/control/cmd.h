@@ -7,6 +7,7 @@
  *   cmd_expect.c  expect list
  *   cmd_set.c     set timeout, set ct-max
  *   cmd_rules.c   rules show/check/load
+ *   cmd_ipset.c   set add/del/test/list/flush/swap (the ipsets)
  *
  * A handler runs on the control loop's thread when a request parsed
  * (cl->req is valid and d->ct is set up). It appends its answer to cl->txt
@@ -62,6 +63,14 @@ srv_cmd_fn srv_cmd_expect_list;
 /* cmd_set.c */
 srv_cmd_fn srv_cmd_set_timeout;
 srv_cmd_fn srv_cmd_set_ct_max;
+
+/* cmd_ipset.c */
+srv_cmd_fn srv_cmd_ipset_add;
+srv_cmd_fn srv_cmd_ipset_del;
+srv_cmd_fn srv_cmd_ipset_test;
+srv_cmd_fn srv_cmd_ipset_list;
+srv_cmd_fn srv_cmd_ipset_flush;
+srv_cmd_fn srv_cmd_ipset_swap;
 
 /* cmd_rules.c */
 srv_cmd_fn srv_cmd_rules_show;

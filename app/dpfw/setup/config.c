@@ -192,7 +192,8 @@ static const struct {
 };
 
 /*
- * ruleset / ruleset6: a file iptables-restore would take. A relative path is
+ * ruleset / ruleset6: a file iptables-restore would take (ipsets: one
+ * `ipset restore` would take, the sets the rulesets name). A relative path is
  * taken from the config file's directory, so a config and its rulesets move
  * together. The file is read (and every error reported) when dpfw starts.
  */
@@ -200,7 +201,7 @@ static int
 set_ruleset_path(struct cfg_load *l, const char *name, const char *value)
 {
 	struct dpfw_config *c = l->c;
-	char *dst = name[7] == '6' ? c->ruleset6 : c->ruleset;
+	char *dst = name[0] == 'i' ? c->ipsets : name[7] == '6' ? c->ruleset6 : c->ruleset;
 	const char *slash = strrchr(c->path, '/');
 	int dirlen = value[0] == '/' || !slash ? 0 : (int)(slash - c->path) + 1;
 	int n;
@@ -300,7 +301,8 @@ set_dpfw_key(struct cfg_load *l, const char *name, const char *value)
 		rte_strscpy(c->ctl_group, value, sizeof(c->ctl_group));
 		return 1;
 	}
-	if (strcmp(name, "ruleset") == 0 || strcmp(name, "ruleset6") == 0)
+	if (strcmp(name, "ruleset") == 0 || strcmp(name, "ruleset6") == 0 ||
+	    strcmp(name, "ipsets") == 0)
 		return set_ruleset_path(l, name, value);
 	if (strcmp(name, "prometheus_listen") == 0) {
 		memset(&c->prometheus, 0, sizeof(c->prometheus));

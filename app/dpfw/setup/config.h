@@ -63,6 +63,7 @@ struct dpfw_config {
 	uint32_t ctl_max_clients;        /**< control clients at once */
 	char ruleset[256];               /**< iptables-save file; "" = accept all */
 	char ruleset6[256];              /**< ip6tables-save file; "" = accept all */
+	char ipsets[256];                /**< ipset save file; "" = no sets */
 	uint32_t log_rate;               /**< LOG lines per second per worker */
 	char prometheus_listen[64];      /**< "ADDR:PORT" as written; "" = off */
 	struct dpfw_listen prometheus;   /**< prometheus_listen parsed */

@@ -189,12 +189,16 @@ check_rules(struct dpfw *d, const char *prog)
 	char rundir[PATH_MAX];
 	int rc;
 
-	if (d->cfg.ruleset[0] == '\0' && d->cfg.ruleset6[0] == '\0')
+	if (d->cfg.ruleset[0] == '\0' && d->cfg.ruleset6[0] == '\0' && d->cfg.ipsets[0] == '\0')
 		return 0;
 	if (minimal_eal(prog) < 0)
 		return -1;
 
-	rc = dpfw_rules_check(d, d->cfg.ruleset, d->cfg.ruleset6, stderr);
+	/* the sets first: the rulesets name them */
+	rc = dpfw_ipsets_init(d);
+	if (rc == 0)
+		rc = dpfw_rules_check(d, d->cfg.ruleset, d->cfg.ruleset6, stderr);
+	dpfw_ipsets_fini(d);
 	/* EAL leaves its (empty, with --no-shconf) runtime directory behind */
 	snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();

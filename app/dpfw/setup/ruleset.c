@@ -146,6 +146,7 @@ load_family(struct dpfw *d, struct dpfw_rules *r, unsigned f,
 		.ct_tuple = rules_ct_tuple,
 		.ct_expire = rules_ct_expire,
 		.ct_arg = d,
+		.sets = dpfw_ipsets_ops(d),
 	};
 	struct rules_errors *errs;
 	struct rules_hook_stats st;
@@ -179,7 +180,15 @@ load_family(struct dpfw *d, struct dpfw_rules *r, unsigned f,
 		return ret;
 	ret = rules_runtime_build_opts(r->rs[f], ports, &ro, &r->rt[f], msg, sizeof(msg));
 	if (ret < 0) {
-		fprintf(err, "%s: cannot compile: %s\n", path, msg[0] ? msg : strerror(-ret));
+		unsigned line;
+		int at = 0;
+
+		/* a rule's error ("line N: ...", a set it names): file:line */
+		if (sscanf(msg, "line %u: %n", &line, &at) == 1 && at > 0)
+			fprintf(err, "%s:%u: %s\n", path, line, msg + at);
+		else
+			fprintf(err, "%s: cannot compile: %s\n", path,
+				msg[0] ? msg : strerror(-ret));
 		return ret;
 	}
 	for (i = 0; i < rules_runtime_n_warnings(r->rt[f]); i++)
@@ -298,6 +307,8 @@ dpfw_rules_init(struct dpfw *d)
 		fprintf(stderr, "dpfw: out of memory for the ruleset RCU state\n");
 		return -1;
 	}
+	if (dpfw_ipsets_init(d) < 0)
+		return -1;
 	ret = dpfw_rules_reload(d, d->cfg.ruleset, d->cfg.ruleset6, stderr);
 	if (ret < 0) {
 		fprintf(stderr, "dpfw: %s: the ruleset named by the config does not load\n",
@@ -318,6 +329,7 @@ dpfw_rules_fini(struct dpfw *d)
 {
 	generation_free(d->rules);
 	d->rules = NULL;
+	dpfw_ipsets_fini(d);
 	rte_free(d->rules_qsbr);
 	d->rules_qsbr = NULL;
 }

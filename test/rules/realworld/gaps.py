@@ -24,11 +24,11 @@ SUPPORTED_MATCHES = {"tcp", "udp", "multiport", "icmp", "icmp6", "icmpv6",
                      "state", "conntrack", "comment", "limit", "mark",
                      "connmark", "addrtype", "ttl", "hl", "length",
                      "iprange", "pkttype", "mac", "tcpmss", "tos",
-                     "dscp"}
+                     "dscp", "set"}
 SUPPORTED_TARGETS = {"ACCEPT", "DROP", "RETURN", "REJECT", "LOG", "CT",
                      "NOTRACK", "SNAT", "DNAT", "MASQUERADE", "MARK",
                      "CONNMARK", "CHECKSUM", "TCPMSS", "TTL", "HL",
-                     "TOS", "DSCP"}
+                     "TOS", "DSCP", "SET"}
 OK_COMMANDS = {"-A", "--append", "-N", "--new-chain", "-P", "--policy",
                "-I", "--insert", "-F", "--flush", "-X", "--delete-chain",
                "-Z", "--zero"}
