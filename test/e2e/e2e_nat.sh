@@ -158,8 +158,16 @@ cat "$E2E_TMP/masq.out"
 check_true "MASQUERADE towards a port without an address: refused (exit $rc)" "$([ $rc -ne 0 ]; echo $?)"
 check "... naming the file, line and port" grep -q "masq.rules:6: MASQUERADE can leave by port 'eth1'" "$E2E_TMP/masq.out"
 sed "/^\[port eth1\]/a address = $SNAT_IP/24" "$E2E_TMP/masq.conf" >"$E2E_TMP/masq2.conf"
+# the port's address is LOCAL to -m addrtype too
+printf '*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A FORWARD -m addrtype --dst-type LOCAL -j DROP\nCOMMIT\n' >>"$E2E_TMP/masq.rules"
 dp_start "$E2E_TMP/masq2.conf"
 dp_wait_forwarding
+ns_a ip neigh replace $SNAT_IP lladdr "$(mac_of $NS_B)" dev eth0 nud permanent
+check_not "addrtype LOCAL: a ping to the port's own address is dropped" ns_a ping -c 1 -W 1 $SNAT_IP
+CTL rules show -c >"$E2E_TMP/masq_c.txt" 2>&1
+check "... by the addrtype rule (rules show -c)" \
+	grep -Eq '^\[[1-9][0-9]*:[0-9]+\] -A FORWARD -m addrtype --dst-type LOCAL -j DROP' "$E2E_TMP/masq_c.txt"
+ns_a ip neigh del $SNAT_IP dev eth0
 peer_seen $NS_B 6103
 wait_listen $NS_B tcp 6103 5
 ns_a bash -c "echo hi | timeout 5 nc -N -n $IP_B 6103" >/dev/null 2>&1

@@ -148,12 +148,23 @@ load_family(struct dpfw *d, struct dpfw_rules *r, unsigned f,
 		.ct_arg = d,
 		.sets = dpfw_ipsets_ops(d),
 	};
+	struct rules_addr local[DPFW_MAX_PORTS];
 	struct rules_errors *errs;
 	struct rules_hook_stats st;
 	char msg[RULES_ERRMSG_LEN];
 	uint32_t i;
 	int ret;
 
+	/* -m addrtype: each port's configured address of the family is LOCAL,
+	 * its subnet's broadcast BROADCAST */
+	for (i = 0; i < DPFW_MAX_PORTS; i++) {
+		if (!d->cfg.port[i].has_addr[f])
+			continue;
+		memcpy(local[i].addr, d->cfg.port[i].addr[f], sizeof(local[i].addr));
+		local[i].plen = d->cfg.port[i].addr_len[f];
+		ro.local[i] = &local[i];
+		ro.n_local[i] = 1;
+	}
 	errs = calloc(1, sizeof(*errs));
 	if (errs == NULL)
 		return -ENOMEM;
