@@ -141,7 +141,8 @@ struct rules_port_range {
 	X(MAC, "mac")                                                         \
 	X(TCPMSS, "tcpmss")                                                   \
 	X(TOS, "tos")                                                         \
-	X(DSCP, "dscp")
+	X(DSCP, "dscp")                                                       \
+	X(RECENT, "recent")
 
 enum rules_match_kind {
 #define RULES_MATCH_ENUM(id, name) RULES_MATCH_##id,
@@ -381,6 +382,33 @@ struct rules_match_tos {
 	bool inv;
 };
 
+/** -m recent commands (one per match). */
+enum rules_recent_cmd {
+	RULES_RECENT_SET = 1, /**< --set: add or refresh the address */
+	RULES_RECENT_CHECK,   /**< --rcheck: is it in the list */
+	RULES_RECENT_UPDATE,  /**< --update: --rcheck, refreshing it when true */
+	RULES_RECENT_REMOVE,  /**< --remove: take it out when present */
+};
+
+#define RULES_RECENT_NAME_MAX 199 /**< longer --name is cut, as iptables does */
+
+/** -m recent: the list --name (shared by every rule naming it, both
+ *  families, and kept across reloads: rules_shared), the address
+ *  (--rsource/--rdest) under --mask; --seconds, --hitcount, --rttl and
+ *  --reap refine --rcheck/--update. */
+struct rules_match_recent {
+	char name[RULES_RECENT_NAME_MAX + 1];
+	uint8_t mask[16];  /**< IPv4: first 4 bytes */
+	uint32_t seconds;  /**< 0: not given */
+	uint32_t hitcount; /**< 0: not given */
+	uint8_t cmd;       /**< enum rules_recent_cmd */
+	uint8_t family;    /**< enum rules_family of the rule */
+	bool inv;          /**< ! before the command */
+	bool rttl;
+	bool reap;
+	bool rdest;        /**< --rdest (default --rsource) */
+};
+
 struct rules_match {
 	enum rules_match_kind kind;
 	union {
@@ -401,6 +429,7 @@ struct rules_match {
 		struct rules_match_mac mac;       /**< MAC */
 		struct rules_match_tcpmss tcpmss; /**< TCPMSS */
 		struct rules_match_tos tos;       /**< TOS, DSCP */
+		struct rules_match_recent recent; /**< RECENT */
 	};
 };
 
@@ -762,7 +791,21 @@ struct rules_runtime_opts {
 	uint32_t n_local[2];
 	uint16_t mtu[2];     /**< each port's MTU for TCPMSS
 			      *   --clamp-mss-to-pmtu (0: 1500) */
+	struct rules_shared *shared; /**< where named state lives (-m recent
+			      *   lists): give every build the same one and a
+			      *   reload keeps the lists, as the kernel does;
+			      *   NULL: the runtime's own, empty at build */
 };
+
+/**
+ * Named state that outlives a ruleset, as the kernel's does: -m recent
+ * lists by name (both families share one). Create one per process, pass
+ * it in rules_runtime_opts.shared to every build, free it after the last
+ * runtime that used it.
+ */
+struct rules_shared;
+int rules_shared_create(struct rules_shared **out);
+void rules_shared_free(struct rules_shared *s);
 
 /**
  * Compile @p rs for the two ports named @p port_names (-i/-o match them

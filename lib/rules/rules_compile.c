@@ -21,6 +21,7 @@
 
 #include "rules_priv.h"
 #include "rules_build.h"
+#include "rules_state.h"
 
 #define RT_DEFAULT_MAX_ENTRIES (1u << 20)
 #define RT_DEFAULT_MAX_ACL (1u << 22)
@@ -233,6 +234,9 @@ setup_rules(struct bctx *b)
 						rr->has_limit++;
 						nlim++;
 					}
+					if (mk->kind == RULES_MATCH_LIMIT ||
+					    rt_kind_stateful(mk->kind))
+						rr->effects = 1;
 				}
 			}
 		}
@@ -312,6 +316,7 @@ rules_runtime_free(struct rules_runtime *rt)
 
 	if (rt == NULL)
 		return;
+	rt_state_free(rt);
 	for (i = 0; i < RT_HOOK_NUM; i++) {
 		rte_acl_free(rt->hooks[i].acl);
 		rte_free(rt->hooks[i].entries);
@@ -484,6 +489,8 @@ rules_runtime_build_opts(const struct rules_ruleset *rs,
 	for (i = 0; i < 2; i++)
 		rt->mtu[i] = o.mtu[i] ? o.mtu[i] : 1500;
 	rc = setup_rules(&b);
+	if (rc == 0)
+		rc = rt_state_setup(rt, o.shared, err, errlen);
 	if (rc == 0)
 		rc = check_depth(&b);
 	b.rule_size = rt->family == RULES_FAMILY_IPV4 ? RTE_ACL_RULE_SZ(RT_F_NUM)

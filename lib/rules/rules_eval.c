@@ -18,6 +18,7 @@
 
 #include "pkt.h"
 #include "rules_rt.h"
+#include "rules_state.h"
 
 /* --ctstatus' bits fit the key's misc nibble (RT_MISC_STATUS_SHIFT). */
 _Static_assert(NF_CTS_MATCHABLE == 0x0f, "NF_CTS_MATCHABLE is IPS bits 0-3");
@@ -49,6 +50,7 @@ struct rt_view {
 	uint8_t tos_set;           /* TOS/DSCP changed tos */
 	uint16_t tcpmss;
 	uint8_t ctmark_set;        /* CONNMARK changed ctmark */
+	const struct rules_pkt *pkt; /* the packet as given (stateful matches) */
 };
 
 struct rt_now {
@@ -117,6 +119,7 @@ make_view(const struct rules_pkt *p, bool raw, struct rt_view *v)
 	v->l2 = p->l2;
 	v->tcph = p->l2 != NULL && v->l4 == L4_OK && proto == IPPROTO_TCP
 		? p->l2 + m->l4_off : NULL;
+	v->pkt = p;
 	v->tcpmss_set = 0;
 	v->tcpmss = 0;
 	v->ttl_set = 0;
@@ -610,6 +613,7 @@ match_one(const struct rules_runtime *rt, const struct rules_match *m,
 		       (memcmp(v->l2 + 6, m->mac.addr, 6) == 0) != m->mac.inv;
 	case RULES_MATCH_COMMENT:
 	case RULES_MATCH_LIMIT: /* evaluated last, by rule_match() */
+	case RULES_MATCH_RECENT: /* stateful: rule_match() -> rt_sm_match() */
 	case RULES_MATCH_MAX:
 		return true;
 	}
@@ -640,15 +644,32 @@ limit_take(const struct rules_runtime *rt, unsigned slot, uint32_t l,
 	return false;
 }
 
+/* A stateful match (rules_state.h) on the view. */
+static bool
+sm_match(const struct rules_runtime *rt, const struct rt_sm *sm,
+	 const struct rt_view *v, uint8_t hook, struct rt_now *now,
+	 bool *hotdrop)
+{
+	struct rt_smpkt sp = {
+		.p = v->pkt, .src = v->src, .dst = v->dst, .family = v->family,
+		.proto = v->proto, .ttl = v->ttl, .hook = hook,
+		.l4 = v->l4 == L4_OK, .sport = v->sport, .dport = v->dport,
+		.len = v->len, .now = now_get(now), .hz = rt->hz,
+	};
+
+	return rt_sm_match(rt, sm, &sp, hotdrop);
+}
+
 /* A whole rule: the ip part, the matches in order, -m limit last. */
 static bool
 rule_match(const struct rules_runtime *rt, unsigned slot, uint32_t id,
-	   const struct rt_view *v, struct rt_now *now, bool *hotdrop)
+	   const struct rt_view *v, uint8_t hook, struct rt_now *now,
+	   bool *hotdrop)
 {
 	const struct rt_rule *rr = &rt->rules[id];
 	const struct rules_rule *r = rr->r;
 	unsigned words = v->family == 6 ? 4 : 1;
-	uint32_t i, l;
+	uint32_t i, l, k = rr->sm < 0 ? 0 : (uint32_t)rr->sm;
 
 	if ((r->has & RULES_IP_SRC) &&
 	    addr_match(v->src, &r->src, words) == !!(r->inv & RULES_IP_SRC))
@@ -662,9 +683,16 @@ rule_match(const struct rules_runtime *rt, unsigned slot, uint32_t id,
 	if (!(rr->iif_set & (1u << v->in_port)) ||
 	    !(rr->oif_set & (1u << v->out_port)))
 		return false;
-	for (i = 0; i < r->n_matches; i++)
-		if (!match_one(rt, &r->matches[i], v, hotdrop))
+	for (i = 0; i < r->n_matches; i++) {
+		const struct rules_match *m = &r->matches[i];
+
+		if (unlikely(rt_kind_stateful(m->kind))) {
+			if (!sm_match(rt, &rt->sm[k++], v, hook, now, hotdrop))
+				return false;
+		} else if (!match_one(rt, m, v, hotdrop)) {
 			return false;
+		}
+	}
 	if (rr->limit < 0)
 		return true;
 	l = (uint32_t)rr->limit;
@@ -740,7 +768,10 @@ interp(const struct rules_runtime *rt, unsigned slot,
 			continue;
 		}
 		id = rt->chain_base[hk->table][chain] + i;
-		if (!rule_match(rt, slot, id, v, now, &hotdrop)) {
+		if (!rule_match(rt, slot, id, v, (uint8_t)hk->hook, now, &hotdrop) ||
+		    unlikely(hotdrop)) {
+			/* hotdrop: whatever the match said (a stateful one
+			 * may say true and still drop, as the kernel's) */
 			if (unlikely(hotdrop)) {
 				o->verdict = RULES_VERDICT_DROP;
 				o->rule = (int32_t)id;

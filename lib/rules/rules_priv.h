@@ -95,6 +95,9 @@ int rules_parse_port_range(const char *s, const char *proto,
 bool rules_parse_cnum(const char *s, size_t n, uint32_t max, uint32_t *out);
 /* Decimal unsigned within [0, max]; false if not. */
 bool rules_parse_uint(const char *s, uint32_t max, uint32_t *out);
+/* A number as iptables' option parser takes one (strtoull base 0: leading
+ * blanks, '+', 0x hex, 0 octal; no '-', nothing after it) in [min, max]. */
+bool rules_parse_xtnum(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
 /* iptables-save's quoting of free text (comments, log prefixes). */
 void rules_print_string(FILE *f, const char *s);

@@ -13,6 +13,8 @@
 
 #include "rules.h"
 
+struct rt_sm; /* rules_state.h */
+
 /* ---- the rte_acl key ----------------------------------------------------
  * Built per packet, all multi-byte fields big-endian (rte_acl reads input
  * bytes in memory order and compares them with host-order rule values).
@@ -130,6 +132,10 @@ struct rt_rule {
 	uint32_t chain;
 	uint32_t index;
 	int32_t limit;     /* index in limits[] of its first -m limit, -1 */
+	int32_t sm;        /* index in sm[] of its first stateful match, -1
+			    * (rules_state.h: recent, ...) */
+	uint8_t effects;   /* a match changes state (limit, recent, ...): the
+			    * rule gets an entry even without a target */
 };
 
 /* -m limit: one bucket per (slot, limit). Credits in clock ticks. */
@@ -178,6 +184,11 @@ struct rules_runtime {
 	struct rules_addr *local[2]; /* the ports' addresses (-m addrtype) */
 	uint32_t n_local[2];
 	uint16_t mtu[2];           /* the ports' MTUs (TCPMSS --clamp-mss-to-pmtu) */
+	/* stateful matches (rules_state.c) */
+	struct rules_shared *shared; /* where their named tables live */
+	bool shared_own;           /* ... created for this runtime alone */
+	uint32_t n_sm;
+	struct rt_sm *sm;
 };
 
 static inline uint32_t

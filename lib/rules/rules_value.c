@@ -301,3 +301,22 @@ rules_print_string(FILE *f, const char *s)
 	}
 	fputc('"', f);
 }
+
+bool
+rules_parse_xtnum(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	const char *p = s;
+	unsigned long long v;
+	char *end;
+
+	while (isspace((unsigned char)*p))
+		p++;
+	if (*p == '-')
+		return false; /* strtoull takes a minus; iptables does not */
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (end == s || *end != '\0' || errno == ERANGE || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}

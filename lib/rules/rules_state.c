@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * State of the stateful matches: the registry of named objects that
+ * outlive a runtime (struct rules_shared: the kernel keeps -m recent
+ * lists by name for as long as a rule names them, so a reload that keeps
+ * the name keeps the list), each runtime's instances (set up with it,
+ * released with it) and the dispatch of rt_sm_match(). The kinds are in
+ * rules_state_<kind>.c.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules_rt.h"
+#include "rules_state.h"
+
+/* ---- the registry ---------------------------------------------------------- */
+
+int
+rules_shared_create(struct rules_shared **out)
+{
+	struct rules_shared *s = calloc(1, sizeof(*s));
+
+	*out = NULL;
+	if (s == NULL)
+		return -ENOMEM;
+	if (pthread_mutex_init(&s->lock, NULL) != 0) {
+		free(s);
+		return -ENOMEM;
+	}
+	*out = s;
+	return 0;
+}
+
+void
+rules_shared_free(struct rules_shared *s)
+{
+	struct rs_obj *o, *next;
+
+	if (s == NULL)
+		return;
+	/* every runtime is gone: only listed objects without references are
+	 * left (a runtime's release destroys the ones it held last) */
+	for (o = s->head; o != NULL; o = next) {
+		next = o->next;
+		o->destroy(o);
+	}
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+struct rs_obj *
+rs_find(struct rules_shared *s, uint8_t kind, uint8_t family, const char *name)
+{
+	struct rs_obj *o;
+
+	for (o = s->head; o != NULL; o = o->next)
+		if (o->kind == kind && o->family == family && !strcmp(o->name, name))
+			return o;
+	return NULL;
+}
+
+static void
+unlist(struct rules_shared *s, struct rs_obj *o)
+{
+	struct rs_obj **pp;
+
+	for (pp = &s->head; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == o) {
+			*pp = o->next;
+			break;
+		}
+	o->next = NULL;
+	o->listed = false;
+}
+
+void
+rs_list(struct rules_shared *s, struct rs_obj *o)
+{
+	struct rs_obj *old = rs_find(s, o->kind, o->family, o->name);
+
+	if (old != NULL)
+		unlist(s, old); /* its users keep it until they go */
+	o->refs = 1;
+	o->listed = true;
+	o->next = s->head;
+	s->head = o;
+}
+
+void
+rs_release(struct rules_shared *s, struct rs_obj *o)
+{
+	bool last;
+
+	pthread_mutex_lock(&s->lock);
+	last = --o->refs == 0;
+	if (last && o->listed)
+		unlist(s, o);
+	pthread_mutex_unlock(&s->lock);
+	if (last)
+		o->destroy(o);
+}
+
+/* ---- per runtime ------------------------------------------------------------ */
+
+int
+rt_state_setup(struct rules_runtime *rt, struct rules_shared *shared, char *err,
+	       size_t errlen)
+{
+	uint32_t id, k, n = 0;
+	int rc = 0;
+
+	if (shared == NULL) {
+		/* a runtime of its own: its lists start empty and go with it */
+		rc = rules_shared_create(&rt->shared);
+		if (rc < 0)
+			return rc;
+		rt->shared_own = true;
+	} else {
+		rt->shared = shared;
+	}
+	for (id = 0; id < rt->n_rules; id++) {
+		const struct rules_rule *r = rt->rules[id].r;
+
+		rt->rules[id].sm = -1;
+		for (k = 0; k < r->n_matches; k++)
+			if (rt_kind_stateful(r->matches[k].kind)) {
+				if (rt->rules[id].sm < 0)
+					rt->rules[id].sm = (int32_t)n;
+				n++;
+			}
+	}
+	if (n == 0)
+		return 0;
+	rt->sm = calloc(n, sizeof(*rt->sm));
+	if (rt->sm == NULL)
+		return -ENOMEM;
+	for (id = 0; id < rt->n_rules && rc == 0; id++) {
+		const struct rules_rule *r = rt->rules[id].r;
+
+		for (k = 0; k < r->n_matches && rc == 0; k++) {
+			const struct rules_match *m = &r->matches[k];
+			struct rt_sm *sm;
+
+			if (!rt_kind_stateful(m->kind))
+				continue;
+			sm = &rt->sm[rt->n_sm++];
+			sm->m = m;
+			switch (m->kind) {
+			case RULES_MATCH_RECENT:
+				rc = rt_recent_get(rt->shared, &m->recent, &sm->obj);
+				break;
+			default:
+				break;
+			}
+			if (rc < 0 && err != NULL && errlen > 0)
+				snprintf(err, errlen, "rules: line %u: -m %s: no memory for its table",
+					 r->line, rules_match_name(m->kind));
+		}
+	}
+	return rc;
+}
+
+void
+rt_state_free(struct rules_runtime *rt)
+{
+	uint32_t i;
+
+	for (i = 0; i < rt->n_sm; i++)
+		if (rt->sm[i].obj != NULL)
+			rs_release(rt->shared, rt->sm[i].obj);
+	free(rt->sm);
+	rt->sm = NULL;
+	rt->n_sm = 0;
+	if (rt->shared_own)
+		rules_shared_free(rt->shared);
+	rt->shared = NULL;
+}
+
+bool
+rt_sm_match(const struct rules_runtime *rt, const struct rt_sm *sm,
+	    const struct rt_smpkt *sp, bool *hotdrop)
+{
+	(void)rt;
+	switch (sm->m->kind) {
+	case RULES_MATCH_RECENT:
+		return rt_recent_match(sm->obj, &sm->m->recent, sp, hotdrop);
+	default:
+		return true;
+	}
+}

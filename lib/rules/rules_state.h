@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The stateful matches of the runtime (recent, ...): their state, shared
+ * by every worker and, for the named ones, kept across reloads in a
+ * struct rules_shared; set up with the runtime (rules_state.c), evaluated
+ * by the interpreter through rt_sm_match(). Internal to lib/rules; the
+ * design is in doc/rules.md ("Shared state").
+ */
+#ifndef DPFW_RULES_STATE_H
+#define DPFW_RULES_STATE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "rules.h"
+
+struct rules_runtime;
+
+/* ---- named objects that outlive a runtime (struct rules_shared) ---- */
+
+/* Head of every shared object (a recent list, ...). */
+struct rs_obj {
+	struct rs_obj *next;
+	uint32_t refs;     /* match instances using it (registry lock) */
+	uint8_t kind;      /* enum rules_match_kind */
+	uint8_t family;    /* 0: both families share it */
+	bool listed;       /* findable by name (a newer one may replace it) */
+	char name[RULES_RECENT_NAME_MAX + 1];
+	void (*destroy)(struct rs_obj *o);
+};
+
+struct rules_shared {
+	pthread_mutex_t lock;
+	struct rs_obj *head;
+};
+
+/* Under s->lock: the listed object of that identity, or NULL. */
+struct rs_obj *rs_find(struct rules_shared *s, uint8_t kind, uint8_t family,
+		       const char *name);
+/* Under s->lock: list @o (one reference), unlisting any it replaces. */
+void rs_list(struct rules_shared *s, struct rs_obj *o);
+/* Drop one reference (takes s->lock); the last one destroys it. */
+void rs_release(struct rules_shared *s, struct rs_obj *o);
+
+/* ---- per runtime ---- */
+
+/* One stateful match of the ruleset. */
+struct rt_sm {
+	const struct rules_match *m;
+	struct rs_obj *obj; /* its shared object, or NULL */
+};
+
+/* What a stateful match sees of a packet. */
+struct rt_smpkt {
+	const struct rules_pkt *p;
+	const uint32_t *src, *dst; /* network order, the family's words */
+	uint8_t family;
+	uint8_t proto;
+	uint8_t ttl;
+	uint8_t hook;              /* enum rules_hook evaluated */
+	bool l4;                   /* ports readable */
+	uint16_t sport, dport;     /* host order */
+	uint32_t len;              /* IP total length */
+	uint64_t now;              /* runtime clock ticks */
+	uint64_t hz;
+};
+
+/* Is this kind evaluated by rt_sm_match() (and its rule always slow)? */
+static inline bool
+rt_kind_stateful(enum rules_match_kind k)
+{
+	return k == RULES_MATCH_RECENT;
+}
+
+/* Set up every stateful match of rt (rt->rules filled); -ENOMEM, -EINVAL
+ * with a message in err. */
+int rt_state_setup(struct rules_runtime *rt, struct rules_shared *shared,
+		   char *err, size_t errlen);
+void rt_state_free(struct rules_runtime *rt);
+
+/* Evaluate stateful match @sm for a packet; *hotdrop when the kernel
+ * would drop it (no room for a new entry). */
+bool rt_sm_match(const struct rules_runtime *rt, const struct rt_sm *sm,
+		 const struct rt_smpkt *sp, bool *hotdrop);
+
+/* ---- the kinds (rules_state_*.c) ---- */
+
+int rt_recent_get(struct rules_shared *s, const struct rules_match_recent *m,
+		  struct rs_obj **out);
+bool rt_recent_match(struct rs_obj *o, const struct rules_match_recent *m,
+		     const struct rt_smpkt *sp, bool *hotdrop);
+
+#endif

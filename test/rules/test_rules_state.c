@@ -1,0 +1,606 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The stateful matches (lib/rules/rules_state*.c): -m recent's lists
+ * (--set, --rcheck, --update, --remove, --seconds, --hitcount, --rttl,
+ * --reap, --mask, --rdest, the 100-address LRU, lists shared by name
+ * across rules, families and reloads); the keyed table under them with
+ * several threads at once.
+ *
+ * Each hand-written case runs through two runtimes built from the same
+ * ruleset, each with its own state: the real one (rte_acl, the stateful
+ * rules slow) and one without rte_acl (every packet interpreted); they
+ * must give the same verdict and rule for the same packets. A fake clock
+ * of 1000 ticks a second drives time.
+ */
+#include <arpa/inet.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_eal.h>
+
+#include "pkt.h"
+#include "rules.h"
+#include "rules_ktab.h"
+#include "test.h"
+
+static const char *ports[2] = { "eth0", "eth1" };
+
+static uint64_t fake_now;
+static uint64_t
+fake_clock(void *arg)
+{
+	(void)arg;
+	return __atomic_load_n(&fake_now, __ATOMIC_RELAXED);
+}
+
+struct S {
+	struct rules_ruleset *rs;
+	struct rules_runtime *rt;  /* rte_acl */
+	struct rules_runtime *ref; /* interpreter only; NULL with a shared state */
+};
+
+static bool
+S_load(struct S *s, const char *txt, enum rules_family fam,
+       struct rules_shared *sh, uint32_t slots)
+{
+	struct rules_parse_opts po = { .family = fam };
+	struct rules_errors errs;
+	struct rules_runtime_opts o = { .n_slots = slots ? slots : 2, .shared = sh };
+	char err[256];
+	uint32_t i;
+
+	memset(s, 0, sizeof(*s));
+	if (rules_parse_buffer(txt, strlen(txt), "test", &po, &s->rs, &errs) != 0) {
+		for (i = 0; i < errs.n; i++)
+			fprintf(stderr, "parse: %s\n", errs.e[i].msg);
+		return false;
+	}
+	if (rules_runtime_build_opts(s->rs, ports, &o, &s->rt, err, sizeof(err)) != 0) {
+		fprintf(stderr, "build: %s\n", err);
+		return false;
+	}
+	rules_runtime_set_clock(s->rt, fake_clock, NULL, 1000);
+	if (sh != NULL)
+		return true;
+	o.no_acl = true;
+	if (rules_runtime_build_opts(s->rs, ports, &o, &s->ref, err, sizeof(err)) != 0) {
+		fprintf(stderr, "build ref: %s\n", err);
+		return false;
+	}
+	rules_runtime_set_clock(s->ref, fake_clock, NULL, 1000);
+	return true;
+}
+
+static void
+S_free(struct S *s)
+{
+	rules_runtime_free(s->rt);
+	rules_runtime_free(s->ref);
+	rules_free(s->rs);
+	memset(s, 0, sizeof(*s));
+}
+
+static struct pkt_meta
+M(const char *src, const char *dst, uint8_t proto, uint16_t sport,
+  uint16_t dport, uint8_t ttl)
+{
+	struct pkt_meta m;
+
+	memset(&m, 0, sizeof(m));
+	if (strchr(src, ':') != NULL) {
+		m.l3 = PKT_L3_IPV6;
+		m.tuple.family = 6;
+		inet_pton(AF_INET6, src, m.tuple.src);
+		inet_pton(AF_INET6, dst, m.tuple.dst);
+	} else {
+		m.l3 = PKT_L3_IPV4;
+		m.tuple.family = 4;
+		inet_pton(AF_INET, src, m.tuple.src);
+		inet_pton(AF_INET, dst, m.tuple.dst);
+	}
+	m.tuple.proto = proto;
+	m.tuple.sport = htons(sport);
+	m.tuple.dport = htons(dport);
+	if (proto == 6 || proto == 17)
+		m.flags = PKT_F_L4;
+	m.ttl = ttl;
+	m.l3_len = 60;
+	return m;
+}
+
+/* One packet through both runtimes (the later hooks); the verdicts agree. */
+static struct rules_verdict
+ev_line(struct S *s, const struct pkt_meta *m, uint16_t state, int line)
+{
+	struct rules_pkt p = { .meta = m, .state_bits = state, .in_port = 0,
+			       .out_port = 1, .len = m->l3_len };
+	struct rules_verdict v, r;
+
+	rules_eval_burst(s->rt, 0, &p, 1, &v);
+	if (s->ref == NULL)
+		return v;
+	rules_eval_burst(s->ref, 0, &p, 1, &r);
+	if (v.verdict != r.verdict || v.rule != r.rule) {
+		test_failed++;
+		fprintf(stderr, "line %d: acl %u/%d, interpreter %u/%d\n", line,
+			v.verdict, v.rule, r.verdict, r.rule);
+	}
+	return v;
+}
+
+#define NEW NF_CTSTATE_NEW
+#define EST NF_CTSTATE_ESTABLISHED
+#define EV(s, m, st) ev_line((s), &(m), (st), __LINE__)
+#define A RULES_VERDICT_ACCEPT
+#define D RULES_VERDICT_DROP
+#define R RULES_VERDICT_REJECT
+
+#define HDR "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n"
+#define HDR6 HDR
+
+/* ---- recent ------------------------------------------------------------------ */
+
+/* The sshguard idiom: every NEW SSH connection is --set (a rule without
+ * target), the 4th within 60 s from one address is refused; other
+ * addresses have their own count; after 60 s the old stamps no longer
+ * count. */
+static void
+test_recent_ssh(void)
+{
+	struct S s;
+	struct pkt_meta a = M("10.0.0.1", "10.9.9.9", 6, 40000, 22, 64);
+	struct pkt_meta b = M("10.0.0.2", "10.9.9.9", 6, 40000, 22, 64);
+	struct pkt_meta web = M("10.0.0.1", "10.9.9.9", 6, 40000, 80, 64);
+	int i;
+
+	if (!S_load(&s, HDR
+		    "-A FORWARD -p tcp --dport 22 -m conntrack --ctstate NEW -m recent --name ssh --set\n"
+		    "-A FORWARD -p tcp --dport 22 -m conntrack --ctstate NEW -m recent --name ssh --update --seconds 60 --hitcount 4 -j REJECT\n"
+		    "-A FORWARD -j ACCEPT\n"
+		    "COMMIT\n", RULES_FAMILY_IPV4, NULL, 0)) {
+		CHECK(0);
+		return;
+	}
+	fake_now = 1000000;
+	for (i = 0; i < 3; i++) {
+		CHECK_EQ(EV(&s, a, NEW).verdict, A);
+		fake_now += 1000;
+	}
+	/* the 4th: 4 stamps within 60 s */
+	CHECK_EQ(EV(&s, a, NEW).verdict, R);
+	/* established packets of the same address are not counted */
+	CHECK_EQ(EV(&s, a, EST).verdict, A);
+	/* another address, another port: their own */
+	CHECK_EQ(EV(&s, b, NEW).verdict, A);
+	CHECK_EQ(EV(&s, web, NEW).verdict, A);
+	/* --update refreshed on the refused one: still refused a bit later */
+	fake_now += 30000;
+	CHECK_EQ(EV(&s, a, NEW).verdict, R);
+	/* 61 s after the last: the stamps of the window are gone */
+	fake_now += 61000;
+	CHECK_EQ(EV(&s, a, NEW).verdict, A);
+	CHECK_EQ(EV(&s, a, NEW).verdict, A);
+	CHECK_EQ(EV(&s, a, NEW).verdict, A);
+	CHECK_EQ(EV(&s, a, NEW).verdict, R);
+	S_free(&s);
+}
+
+/* --rcheck, --remove, negation, --rdest, --mask grouping. */
+static void
+test_recent_commands(void)
+{
+	struct S s;
+	struct pkt_meta m1 = M("192.168.1.5", "10.1.1.1", 17, 5, 53, 64);
+	struct pkt_meta m2 = M("192.168.1.77", "10.1.1.2", 17, 5, 53, 64);
+	struct pkt_meta m3 = M("192.168.2.5", "10.1.1.1", 17, 5, 53, 64);
+	struct pkt_meta rm = M("192.168.1.9", "10.1.1.1", 17, 5, 99, 64);
+	struct pkt_meta to = M("10.5.5.5", "192.168.1.200", 17, 5, 98, 64);
+
+	if (!S_load(&s, HDR
+		    /* 0: port 99 removes the sender's /24 */
+		    "-A FORWARD -p udp --dport 99 -m recent --remove --name net --mask 255.255.255.0 -j ACCEPT\n"
+		    /* 1: port 98: the destination's /24 is in the list */
+		    "-A FORWARD -p udp --dport 98 -m recent --rcheck --rdest --name net --mask 255.255.255.0 -j REJECT\n"
+		    /* 2: listed /24 sources dropped */
+		    "-A FORWARD -m recent --rcheck --name net --mask 255.255.255.0 -j DROP\n"
+		    /* 3: port 53: set the /24 */
+		    "-A FORWARD -p udp --dport 53 -m recent --set --name net --mask 255.255.255.0 -j ACCEPT\n"
+		    /* 4: not in the list at all: ! --rcheck */
+		    "-A FORWARD -m recent ! --rcheck --name other -j ACCEPT\n"
+		    "-A FORWARD -j REJECT\n"
+		    "COMMIT\n", RULES_FAMILY_IPV4, NULL, 0)) {
+		CHECK(0);
+		return;
+	}
+	fake_now = 5000;
+	CHECK_EQ(EV(&s, m1, NEW).rule, 3);   /* set 192.168.1.0 */
+	CHECK_EQ(EV(&s, m2, NEW).rule, 2);   /* same /24: dropped */
+	CHECK_EQ(EV(&s, m3, NEW).rule, 3);   /* 192.168.2.0: set */
+	CHECK_EQ(EV(&s, to, NEW).rule, 1);   /* destination 192.168.1.200 listed */
+	CHECK_EQ(EV(&s, rm, NEW).rule, 0);   /* removes 192.168.1.0 */
+	CHECK_EQ(EV(&s, rm, NEW).rule, 4);   /* gone: --remove false, ! --rcheck other */
+	CHECK_EQ(EV(&s, m2, NEW).rule, 3);   /* set again */
+	S_free(&s);
+}
+
+/* --rttl: the TTL the address was last seen with must match; in FORWARD
+ * the kernel takes the TTL plus one (before forwarding), so a list set in
+ * mangle PREROUTING does not match an --rttl check in FORWARD for the
+ * same packet, one set in FORWARD does. */
+static void
+test_recent_rttl(void)
+{
+	struct S s;
+	struct pkt_meta t64 = M("10.0.0.1", "10.0.0.2", 17, 1, 7, 64);
+	struct pkt_meta t63 = M("10.0.0.1", "10.0.0.2", 17, 1, 8, 63);
+	struct pkt_meta t50 = M("10.0.0.1", "10.0.0.2", 17, 1, 8, 50);
+
+	if (!S_load(&s, "*mangle\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n"
+		    "-A PREROUTING -p udp --dport 7 -m recent --set --name pre\n"
+		    "COMMIT\n" HDR
+		    "-A FORWARD -p udp --dport 7 -m recent --rcheck --rttl --name pre -j DROP\n"
+		    "-A FORWARD -p udp --dport 7 -m recent --set --name fwd\n"
+		    "-A FORWARD -p udp --dport 8 -m recent --rcheck --rttl --name fwd -j REJECT\n"
+		    "COMMIT\n", RULES_FAMILY_IPV4, NULL, 0)) {
+		CHECK(0);
+		return;
+	}
+	fake_now = 7000;
+	/* set with TTL 64 in PREROUTING; FORWARD checks with 65: no match */
+	CHECK_EQ(EV(&s, t64, NEW).verdict, A);
+	/* set in FORWARD with 65; a TTL 63 packet is checked with 64: no;
+	 * (the kernel compares e->ttl == ttl) */
+	CHECK_EQ(EV(&s, t63, NEW).verdict, A);
+	CHECK_EQ(EV(&s, t50, NEW).verdict, A);
+	/* TTL 64 again: checked with 65 == the stored 65 */
+	{
+		struct pkt_meta t64b = M("10.0.0.1", "10.0.0.2", 17, 1, 8, 64);
+
+		CHECK_EQ(EV(&s, t64b, NEW).verdict, R);
+	}
+	S_free(&s);
+}
+
+/* 100 addresses per list: the 101st pushes out the least recently set. */
+static void
+test_recent_lru(void)
+{
+	struct S s;
+	char a[32];
+	int i;
+
+	if (!S_load(&s, HDR
+		    "-A FORWARD -p udp --dport 1 -m recent --set --name lru -j ACCEPT\n"
+		    "-A FORWARD -p udp --dport 2 -m recent --rcheck --name lru -j DROP\n"
+		    "COMMIT\n", RULES_FAMILY_IPV4, NULL, 0)) {
+		CHECK(0);
+		return;
+	}
+	for (i = 0; i < 101; i++) {
+		struct pkt_meta m;
+
+		fake_now = 100000 + (uint64_t)i * 10;
+		snprintf(a, sizeof(a), "10.1.%d.%d", i / 200, i % 200 + 1);
+		m = M(a, "10.9.9.9", 17, 9, 1, 64);
+		if (i == 100) {
+			/* refresh the first so the second is the oldest */
+			struct pkt_meta first = M("10.1.0.1", "10.9.9.9", 17, 9, 1, 64);
+
+			CHECK_EQ(EV(&s, first, NEW).verdict, A);
+			fake_now += 5;
+		}
+		CHECK_EQ(EV(&s, m, NEW).verdict, A);
+	}
+	for (i = 0; i < 101; i++) {
+		struct pkt_meta m;
+
+		snprintf(a, sizeof(a), "10.1.%d.%d", i / 200, i % 200 + 1);
+		m = M(a, "10.9.9.9", 17, 9, 2, 64);
+		/* the second address (i == 1) was the least recently set */
+		CHECK_EQ(EV(&s, m, NEW).verdict, i == 1 ? A : D);
+	}
+	S_free(&s);
+}
+
+/* --reap: a --rcheck --seconds --reap removes the oldest address once its
+ * last stamp is older than the window. */
+static void
+test_recent_reap(void)
+{
+	struct S s;
+	struct pkt_meta old = M("10.0.0.1", "10.0.0.9", 17, 1, 1, 64);
+	struct pkt_meta young = M("10.0.0.2", "10.0.0.9", 17, 1, 1, 64);
+	struct pkt_meta chk_old = M("10.0.0.1", "10.0.0.9", 17, 1, 2, 64);
+	struct pkt_meta chk_young = M("10.0.0.2", "10.0.0.9", 17, 1, 2, 64);
+	struct pkt_meta probe = M("10.0.0.3", "10.0.0.9", 17, 1, 3, 64);
+
+	if (!S_load(&s, HDR
+		    "-A FORWARD -p udp --dport 1 -m recent --set -j ACCEPT\n"
+		    "-A FORWARD -p udp --dport 2 -m recent --rcheck -j DROP\n"
+		    "-A FORWARD -p udp --dport 3 -m recent --rcheck --seconds 10 --reap -j DROP\n"
+		    "COMMIT\n", RULES_FAMILY_IPV4, NULL, 0)) {
+		CHECK(0);
+		return;
+	}
+	fake_now = 1000;
+	CHECK_EQ(EV(&s, old, NEW).verdict, A);
+	fake_now = 8000;
+	CHECK_EQ(EV(&s, young, NEW).verdict, A);
+	fake_now = 12000; /* old's stamp (1 s) is out of the 10 s window */
+	CHECK_EQ(EV(&s, chk_old, NEW).verdict, D);
+	/* an unlisted address with --reap does not reap (no entry, no work) */
+	CHECK_EQ(EV(&s, probe, NEW).verdict, A);
+	CHECK_EQ(EV(&s, chk_old, NEW).verdict, D);
+	/* a listed one does: the oldest (old) goes */
+	{
+		struct pkt_meta p2 = M("10.0.0.2", "10.0.0.9", 17, 1, 3, 64);
+
+		CHECK_EQ(EV(&s, p2, NEW).verdict, D);
+	}
+	CHECK_EQ(EV(&s, chk_old, NEW).verdict, A);
+	CHECK_EQ(EV(&s, chk_young, NEW).verdict, D);
+	S_free(&s);
+}
+
+/* One list per name, shared by both families and across reloads when the
+ * runtimes get the same rules_shared; a rule needing more stamps than the
+ * list keeps replaces it with an empty one (the kernel flushes it). */
+static void
+test_recent_shared(void)
+{
+	struct rules_shared *sh;
+	struct S s4, s6, s4b, s4c;
+	struct pkt_meta set4 = M("10.0.0.1", "10.0.0.2", 17, 1, 1, 64);
+	struct pkt_meta chk4 = M("10.0.0.1", "10.0.0.2", 17, 1, 2, 64);
+	struct pkt_meta set6 = M("2001:db8::1", "2001:db8::2", 17, 1, 1, 64);
+	struct pkt_meta chk6 = M("2001:db8::1", "2001:db8::2", 17, 1, 2, 64);
+	static const char v4[] = HDR
+		"-A FORWARD -p udp --dport 1 -m recent --set --name both -j ACCEPT\n"
+		"-A FORWARD -p udp --dport 2 -m recent --rcheck --name both -j DROP\n"
+		"COMMIT\n";
+
+	CHECK_EQ(rules_shared_create(&sh), 0);
+	fake_now = 50000;
+	CHECK(S_load(&s4, v4, RULES_FAMILY_IPV4, sh, 0));
+	CHECK(S_load(&s6, HDR6
+		     "-A FORWARD -p udp --dport 2 -m recent --rcheck --name both -j DROP\n"
+		     "-A FORWARD -p udp --dport 1 -m recent --set --name both -j ACCEPT\n"
+		     "COMMIT\n", RULES_FAMILY_IPV6, sh, 0));
+	CHECK_EQ(EV(&s4, set4, NEW).verdict, A);
+	CHECK_EQ(EV(&s4, chk4, NEW).verdict, D);
+	/* the IPv6 runtime sees the same list, its own family's entries */
+	CHECK_EQ(EV(&s6, chk6, NEW).verdict, A);
+	CHECK_EQ(EV(&s6, set6, NEW).verdict, A);
+	CHECK_EQ(EV(&s6, chk6, NEW).verdict, D);
+	/* reload: the new IPv4 runtime is built while the old runs */
+	CHECK(S_load(&s4b, v4, RULES_FAMILY_IPV4, sh, 0));
+	S_free(&s4);
+	CHECK_EQ(EV(&s4b, chk4, NEW).verdict, D);
+	/* a reload whose rule wants 40 stamps: a new, empty list */
+	CHECK(S_load(&s4c, HDR
+		     "-A FORWARD -p udp --dport 2 -m recent --rcheck --hitcount 40 --name both -j DROP\n"
+		     "-A FORWARD -p udp --dport 3 -m recent --rcheck --name both -j DROP\n"
+		     "COMMIT\n", RULES_FAMILY_IPV4, sh, 0));
+	S_free(&s4b);
+	{
+		struct pkt_meta chk3 = M("10.0.0.1", "10.0.0.2", 17, 1, 3, 64);
+
+		CHECK_EQ(EV(&s4c, chk3, NEW).verdict, A);
+	}
+	/* the IPv6 runtime still holds the old list */
+	CHECK_EQ(EV(&s6, chk6, NEW).verdict, D);
+	S_free(&s4c);
+	S_free(&s6);
+	/* private state: a runtime without rules_shared starts empty */
+	CHECK(S_load(&s4, v4, RULES_FAMILY_IPV4, NULL, 0));
+	CHECK_EQ(EV(&s4, chk4, NEW).verdict, A);
+	S_free(&s4);
+	rules_shared_free(sh);
+}
+
+/* ---- the keyed table with threads --------------------------------------------- */
+
+struct kjob {
+	struct ktab *t;
+	unsigned id;
+	unsigned rounds;
+	uint64_t added;
+};
+
+/* Each thread adds one to the counter of 64 keys shared by all and of 64
+ * keys of its own, round after round, and removes and re-adds its own
+ * keys now and then: every increment must be there at the end, and the
+ * shared keys must each have one entry. */
+static void *
+kjob_run(void *arg)
+{
+	struct kjob *j = arg;
+	unsigned r, k;
+
+	for (r = 0; r < j->rounds; r++) {
+		for (k = 0; k < 128; k++) {
+			struct ktab_key key;
+			struct ktab_ent *e;
+			uint32_t h;
+			bool created;
+
+			memset(&key, 0, sizeof(key));
+			key.w[0] = k < 64 ? k : 1000 + j->id * 64 + k;
+			h = ktab_hash(j->t, &key);
+			e = ktab_get(j->t, &key, h, r, NULL, NULL, &created);
+			if (e == NULL)
+				continue; /* cannot happen: room for all */
+			if (k >= 64 && r % 7 == 6) {
+				ktab_remove(j->t, e);
+				continue;
+			}
+			(*(uint64_t *)ktab_payload(e))++;
+			ktab_unlock(e);
+		}
+	}
+	return NULL;
+}
+
+static void
+test_ktab_threads(void)
+{
+	enum { NT = 4, ROUNDS = 2000 };
+	struct ktab t;
+	struct kjob jobs[NT];
+	pthread_t th[NT];
+	uint64_t shared_sum = 0;
+	unsigned i, k;
+
+	CHECK_EQ(ktab_init(&t, 64 + NT * 64, sizeof(uint64_t)), 0);
+	for (i = 0; i < NT; i++) {
+		jobs[i] = (struct kjob){ .t = &t, .id = i, .rounds = ROUNDS };
+		pthread_create(&th[i], NULL, kjob_run, &jobs[i]);
+	}
+	for (i = 0; i < NT; i++)
+		pthread_join(th[i], NULL);
+	for (k = 0; k < 64; k++) {
+		struct ktab_key key;
+		struct ktab_ent *e;
+
+		memset(&key, 0, sizeof(key));
+		key.w[0] = k;
+		e = ktab_find(&t, &key, ktab_hash(&t, &key));
+		CHECK(e != NULL);
+		if (e == NULL)
+			continue;
+		CHECK_EQ(*(uint64_t *)ktab_payload(e), NT * ROUNDS);
+		shared_sum += *(uint64_t *)ktab_payload(e);
+		ktab_unlock(e);
+	}
+	CHECK_EQ(shared_sum, 64ull * NT * ROUNDS);
+	/* own keys: removed in the round before the last multiple of 7, then
+	 * counted since; the table holds exactly the keys alive */
+	CHECK_EQ(ktab_count(&t), 64 + NT * 64);
+	for (i = 0; i < NT; i++)
+		for (k = 64; k < 128; k++) {
+			struct ktab_key key;
+			struct ktab_ent *e;
+
+			memset(&key, 0, sizeof(key));
+			key.w[0] = 1000 + i * 64 + k;
+			e = ktab_find(&t, &key, ktab_hash(&t, &key));
+			CHECK(e != NULL);
+			if (e == NULL)
+				continue;
+			/* counted in the rounds after the last removal */
+			CHECK_EQ(*(uint64_t *)ktab_payload(e),
+				 ROUNDS - 1 - ((ROUNDS - 1 - 6) / 7 * 7 + 6));
+			ktab_unlock(e);
+		}
+	ktab_fini(&t);
+}
+
+/* Several workers on one recent list through the runtime: each worker
+ * sets its own 20 addresses 50 times and one address shared by all; the
+ * list ends with 81 entries, the shared one with its 32 newest stamps. */
+struct rjob {
+	struct rules_runtime *rt;
+	unsigned slot;
+};
+
+static void *
+rjob_run(void *arg)
+{
+	struct rjob *j = arg;
+	unsigned r, k;
+	char a[32];
+
+	for (r = 0; r < 50; r++)
+		for (k = 0; k <= 20; k++) {
+			struct pkt_meta m;
+			struct rules_pkt p;
+			struct rules_verdict v;
+
+			if (k == 20)
+				snprintf(a, sizeof(a), "10.200.0.1");
+			else
+				snprintf(a, sizeof(a), "10.%u.0.%u", 10 + j->slot, k + 1);
+			m = M(a, "10.9.9.9", 17, 1, 1, 64);
+			p = (struct rules_pkt){ .meta = &m, .state_bits = NEW,
+						.out_port = 1, .len = 60 };
+			rules_eval_burst(j->rt, j->slot, &p, 1, &v);
+		}
+	return NULL;
+}
+
+static void
+test_recent_threads(void)
+{
+	enum { NT = 4 };
+	struct S s;
+	struct rjob jobs[NT];
+	pthread_t th[NT];
+	unsigned i, k, found = 0;
+	char a[32];
+
+	if (!S_load(&s, HDR
+		    "-A FORWARD -p udp --dport 1 -m recent --set -j ACCEPT\n"
+		    "-A FORWARD -p udp --dport 2 -m recent --rcheck --hitcount 32 -j DROP\n"
+		    "-A FORWARD -p udp --dport 3 -m recent --rcheck -j DROP\n"
+		    "COMMIT\n", RULES_FAMILY_IPV4, NULL, NT)) {
+		CHECK(0);
+		return;
+	}
+	fake_now = 900000;
+	for (i = 0; i < NT; i++) {
+		jobs[i] = (struct rjob){ .rt = s.rt, .slot = i };
+		pthread_create(&th[i], NULL, rjob_run, &jobs[i]);
+	}
+	for (i = 0; i < NT; i++)
+		pthread_join(th[i], NULL);
+	for (i = 0; i < NT; i++)
+		for (k = 0; k < 20; k++) {
+			struct pkt_meta m;
+			struct rules_pkt p;
+			struct rules_verdict v;
+
+			snprintf(a, sizeof(a), "10.%u.0.%u", 10 + i, k + 1);
+			m = M(a, "10.9.9.9", 17, 1, 3, 64);
+			p = (struct rules_pkt){ .meta = &m, .state_bits = NEW,
+						.out_port = 1, .len = 60 };
+			rules_eval_burst(s.rt, 0, &p, 1, &v);
+			found += v.verdict == D;
+		}
+	CHECK_EQ(found, NT * 20);
+	{
+		struct pkt_meta m = M("10.200.0.1", "10.9.9.9", 17, 1, 2, 64);
+		struct rules_pkt p = { .meta = &m, .state_bits = NEW, .out_port = 1,
+				       .len = 60 };
+		struct rules_verdict v;
+
+		rules_eval_burst(s.rt, 0, &p, 1, &v);
+		CHECK_EQ(v.verdict, D); /* 32 stamps held */
+	}
+	S_free(&s);
+}
+
+int
+main(int argc, char **argv)
+{
+	char *eal[] = { argv[0], "--no-huge", "-m", "256", "--no-pci",
+			"--no-shconf", "-l", "0", "--log-level=lib.*:error", NULL };
+
+	(void)argc;
+	if (rte_eal_init((int)RTE_DIM(eal) - 1, eal) < 0) {
+		fprintf(stderr, "EAL init failed\n");
+		return 1;
+	}
+	test_recent_ssh();
+	test_recent_commands();
+	test_recent_rttl();
+	test_recent_lru();
+	test_recent_reap();
+	test_recent_shared();
+	test_ktab_threads();
+	test_recent_threads();
+	rte_eal_cleanup();
+	TEST_MAIN_END();
+}
