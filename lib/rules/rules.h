@@ -142,7 +142,8 @@ struct rules_port_range {
 	X(TCPMSS, "tcpmss")                                                   \
 	X(TOS, "tos")                                                         \
 	X(DSCP, "dscp")                                                       \
-	X(RECENT, "recent")
+	X(RECENT, "recent")                                                   \
+	X(HASHLIMIT, "hashlimit")
 
 enum rules_match_kind {
 #define RULES_MATCH_ENUM(id, name) RULES_MATCH_##id,
@@ -409,6 +410,41 @@ struct rules_match_recent {
 	bool rdest;        /**< --rdest (default --rsource) */
 };
 
+/* rules_match_hashlimit.mode: xt_hashlimit's XT_HASHLIMIT_* bits */
+#define RULES_HL_DSTIP 0x01
+#define RULES_HL_DSTPORT 0x02
+#define RULES_HL_SRCIP 0x04
+#define RULES_HL_SRCPORT 0x08
+#define RULES_HL_INVERT 0x10     /**< --hashlimit-above (match over the rate) */
+#define RULES_HL_BYTES 0x20      /**< a rate in bytes (Nb/s, Nkb/s, Nmb/s) */
+#define RULES_HL_RATE_MATCH 0x40 /**< --hashlimit-rate-match */
+
+#define RULES_HASHLIMIT_NAME_MAX 254 /**< longer --hashlimit-name is cut */
+#define RULES_HASHLIMIT_SCALE 1000000u /**< avg: microseconds per packet */
+
+/** -m hashlimit (revision 3, what iptables 1.8.9 sends): the kernel's
+ *  hashlimit_cfg3. The table (--hashlimit-name, per family) is shared by
+ *  every rule naming it and kept across reloads, with the configuration
+ *  of the rule that created it (rules_shared). */
+struct rules_match_hashlimit {
+	char name[RULES_HASHLIMIT_NAME_MAX + 1];
+	uint8_t mode;      /**< RULES_HL_* */
+	uint8_t srcmask;   /**< prefix lengths (default 32 / 128) */
+	uint8_t dstmask;
+	uint8_t family;    /**< enum rules_family of the rule */
+	uint64_t avg;      /**< packets: microseconds per packet (divided by
+			    *   the unit's seconds with --hashlimit-rate-match);
+			    *   bytes: 2^32-1 / (bytes per second / 16 + 1) */
+	uint64_t burst;    /**< packets; bytes: whole rates (0: none) */
+	uint32_t size;     /**< --hashlimit-htable-size (0: default) */
+	uint32_t max;      /**< --hashlimit-htable-max (0: default) */
+	uint32_t gc_interval; /**< ms */
+	uint32_t expire;   /**< ms */
+	uint32_t interval; /**< --hashlimit-rate-interval, seconds */
+	uint32_t unit;     /**< the rate's unit as written, seconds (bytes:
+			    *   15): the default expiry and rate-interval */
+};
+
 struct rules_match {
 	enum rules_match_kind kind;
 	union {
@@ -430,6 +466,7 @@ struct rules_match {
 		struct rules_match_tcpmss tcpmss; /**< TCPMSS */
 		struct rules_match_tos tos;       /**< TOS, DSCP */
 		struct rules_match_recent recent; /**< RECENT */
+		struct rules_match_hashlimit hashlimit; /**< HASHLIMIT */
 	};
 };
 

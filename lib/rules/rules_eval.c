@@ -614,6 +614,7 @@ match_one(const struct rules_runtime *rt, const struct rules_match *m,
 	case RULES_MATCH_COMMENT:
 	case RULES_MATCH_LIMIT: /* evaluated last, by rule_match() */
 	case RULES_MATCH_RECENT: /* stateful: rule_match() -> rt_sm_match() */
+	case RULES_MATCH_HASHLIMIT:
 	case RULES_MATCH_MAX:
 		return true;
 	}
@@ -653,7 +654,8 @@ sm_match(const struct rules_runtime *rt, const struct rt_sm *sm,
 	struct rt_smpkt sp = {
 		.p = v->pkt, .src = v->src, .dst = v->dst, .family = v->family,
 		.proto = v->proto, .ttl = v->ttl, .hook = hook,
-		.l4 = v->l4 == L4_OK, .sport = v->sport, .dport = v->dport,
+		.l4 = v->l4 == L4_OK, .l4trunc = v->l4 == L4_TRUNC,
+		.sport = v->sport, .dport = v->dport,
 		.len = v->len, .now = now_get(now), .hz = rt->hz,
 	};
 

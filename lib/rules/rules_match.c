@@ -48,6 +48,7 @@ static const struct rules_match_ops *const match_ops[RULES_MATCH_MAX] = {
 	[RULES_MATCH_TOS] = &rules_match_ops_tos,
 	[RULES_MATCH_DSCP] = &rules_match_ops_dscp,
 	[RULES_MATCH_RECENT] = &rules_match_ops_recent,
+	[RULES_MATCH_HASHLIMIT] = &rules_match_ops_hashlimit,
 };
 
 static int

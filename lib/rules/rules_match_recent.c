@@ -71,8 +71,9 @@ recent_parse(struct rules_rule_state *st, uint32_t idx, const char *opt,
 		if (!once(st, idx, (uint16_t)(R_SET << (c - 1)), opt))
 			return RULES_OPT_ERROR;
 		if (m->cmd != 0) {
+			/* iptables names them in its option table's order */
 			ERR(st, opt, "option \"%s\" cannot be used together with \"%s\" in -m recent",
-			    opt, cmd_opt[m->cmd]);
+			    cmd_opt[c < m->cmd ? c : m->cmd], cmd_opt[c < m->cmd ? m->cmd : c]);
 			return RULES_OPT_ERROR;
 		}
 		if (m->rttl && (c == RULES_RECENT_SET || c == RULES_RECENT_REMOVE)) {

@@ -194,6 +194,11 @@ int rules_dscp_class(const char *s);
  * 0x3f) or value[/mask] (0-255, mask 0xff when left out). */
 bool rules_parse_tos(const char *s, uint8_t *value, uint8_t *mask);
 
+/* ---- -m hashlimit (rules_match_hashlimit.c) ----------------------------- */
+
+/* Bytes per second of a bytes rate's cost (libxt_hashlimit's cost_to_bytes). */
+uint64_t rules_hashlimit_cost_to_bytes(uint64_t cost);
+
 /* ---- misc ---------------------------------------------------------------- */
 
 /* Grow an array of @size-byte elements to hold @need; false on ENOMEM. */

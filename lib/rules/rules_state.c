@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rules_build.h"
 #include "rules_rt.h"
 #include "rules_state.h"
 
@@ -151,6 +152,18 @@ rt_state_setup(struct rules_runtime *rt, struct rules_shared *shared, char *err,
 			case RULES_MATCH_RECENT:
 				rc = rt_recent_get(rt->shared, &m->recent, &sm->obj);
 				break;
+			case RULES_MATCH_HASHLIMIT: {
+				uint32_t capped;
+
+				rc = rt_hashlimit_get(rt->shared, &m->hashlimit,
+						      &sm->obj, &capped);
+				if (rc == 0 && capped &&
+				    rt_warn(rt, "line %u: -m hashlimit --hashlimit-name %s: %u entries (htable-max, or 8 x htable-size) capped at %u (preallocated); a full table drops packets of new destinations, as the kernel's",
+					    r->line, m->hashlimit.name, capped,
+					    RT_HASHLIMIT_ALLOC_MAX) < 0)
+					rc = -ENOMEM;
+				break;
+			}
 			default:
 				break;
 			}
@@ -186,6 +199,8 @@ rt_sm_match(const struct rules_runtime *rt, const struct rt_sm *sm,
 	switch (sm->m->kind) {
 	case RULES_MATCH_RECENT:
 		return rt_recent_match(sm->obj, &sm->m->recent, sp, hotdrop);
+	case RULES_MATCH_HASHLIMIT:
+		return rt_hashlimit_match(sm->obj, &sm->m->hashlimit, sp, hotdrop);
 	default:
 		return true;
 	}

@@ -26,7 +26,7 @@ struct rs_obj {
 	uint8_t kind;      /* enum rules_match_kind */
 	uint8_t family;    /* 0: both families share it */
 	bool listed;       /* findable by name (a newer one may replace it) */
-	char name[RULES_RECENT_NAME_MAX + 1];
+	char name[RULES_HASHLIMIT_NAME_MAX + 1]; /* the longest of the kinds' */
 	void (*destroy)(struct rs_obj *o);
 };
 
@@ -60,6 +60,7 @@ struct rt_smpkt {
 	uint8_t ttl;
 	uint8_t hook;              /* enum rules_hook evaluated */
 	bool l4;                   /* ports readable */
+	bool l4trunc;              /* the L4 header is cut short */
 	uint16_t sport, dport;     /* host order */
 	uint32_t len;              /* IP total length */
 	uint64_t now;              /* runtime clock ticks */
@@ -70,7 +71,7 @@ struct rt_smpkt {
 static inline bool
 rt_kind_stateful(enum rules_match_kind k)
 {
-	return k == RULES_MATCH_RECENT;
+	return k == RULES_MATCH_RECENT || k == RULES_MATCH_HASHLIMIT;
 }
 
 /* Set up every stateful match of rt (rt->rules filled); -ENOMEM, -EINVAL
@@ -90,5 +91,13 @@ int rt_recent_get(struct rules_shared *s, const struct rules_match_recent *m,
 		  struct rs_obj **out);
 bool rt_recent_match(struct rs_obj *o, const struct rules_match_recent *m,
 		     const struct rt_smpkt *sp, bool *hotdrop);
+
+/* Entries a hashlimit table allocates at most (preallocated). */
+#define RT_HASHLIMIT_ALLOC_MAX (1u << 18)
+/* *capped: the entries the table would have had (0: all allocated) */
+int rt_hashlimit_get(struct rules_shared *s, const struct rules_match_hashlimit *m,
+		     struct rs_obj **out, uint32_t *capped);
+bool rt_hashlimit_match(struct rs_obj *o, const struct rules_match_hashlimit *m,
+			const struct rt_smpkt *sp, bool *hotdrop);
 
 #endif

@@ -140,6 +140,7 @@ ev_line(struct S *s, const struct pkt_meta *m, uint16_t state, int line)
 
 #define HDR "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n"
 #define HDR6 HDR
+#define HDR_DROP "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n"
 
 /* ---- recent ------------------------------------------------------------------ */
 
@@ -401,6 +402,260 @@ test_recent_shared(void)
 	rules_shared_free(sh);
 }
 
+/* ---- hashlimit ------------------------------------------------------------------ */
+
+/* Packets: a bucket per source /24, burst 3, 2 per second; --hashlimit-above
+ * on destination ports; no mode: one bucket for all. */
+static void
+test_hashlimit_packets(void)
+{
+	struct S s;
+	struct pkt_meta a1 = M("10.0.0.1", "10.9.9.9", 17, 5, 53, 64);
+	struct pkt_meta a2 = M("10.0.0.2", "10.9.9.9", 17, 5, 53, 64);
+	struct pkt_meta b = M("10.0.1.1", "10.9.9.9", 17, 5, 53, 64);
+	int i, pass;
+
+	if (!S_load(&s, HDR_DROP
+		    "-A FORWARD -p udp --dport 53 -m hashlimit --hashlimit-upto 2/sec --hashlimit-burst 3 --hashlimit-mode srcip --hashlimit-srcmask 24 --hashlimit-name dns -j ACCEPT\n"
+		    "-A FORWARD -p udp --dport 54:55 -m hashlimit --hashlimit-above 1/sec --hashlimit-burst 1 --hashlimit-mode dstport --hashlimit-name ports -j REJECT\n"
+		    "-A FORWARD -p udp --dport 54:55 -j ACCEPT\n"
+		    "-A FORWARD -p udp --dport 56 -m hashlimit --hashlimit-upto 1/min --hashlimit-burst 2 --hashlimit-name all -j ACCEPT\n"
+		    "COMMIT\n", RULES_FAMILY_IPV4, NULL, 0)) {
+		CHECK(0);
+		return;
+	}
+	fake_now = 10000;
+	/* the /24 of a1 and a2 shares 3 */
+	CHECK_EQ(EV(&s, a1, NEW).verdict, A);
+	CHECK_EQ(EV(&s, a2, NEW).verdict, A);
+	CHECK_EQ(EV(&s, a1, EST).verdict, A);
+	CHECK_EQ(EV(&s, a2, NEW).verdict, D);
+	/* another /24: its own */
+	CHECK_EQ(EV(&s, b, NEW).verdict, A);
+	/* 499 ms: not yet a token (one per 500 ms) */
+	fake_now += 499;
+	CHECK_EQ(EV(&s, a1, NEW).verdict, D);
+	fake_now += 1;
+	CHECK_EQ(EV(&s, a1, NEW).verdict, A);
+	CHECK_EQ(EV(&s, a1, NEW).verdict, D);
+	/* 10 s idle: the bucket is full again, 3 and no more */
+	fake_now += 10000;
+	for (i = 0, pass = 0; i < 10; i++)
+		pass += EV(&s, a2, NEW).verdict == A;
+	CHECK_EQ(pass, 3);
+	/* above 1/sec burst 1 per destination port: the second to port 54
+	 * within a second is over (REJECT); port 55 has its own */
+	{
+		struct pkt_meta p54 = M("10.0.0.1", "10.9.9.9", 17, 5, 54, 64);
+		struct pkt_meta p55 = M("10.0.0.1", "10.9.9.9", 17, 5, 55, 64);
+
+		CHECK_EQ(EV(&s, p54, NEW).verdict, A);
+		CHECK_EQ(EV(&s, p54, NEW).verdict, R);
+		CHECK_EQ(EV(&s, p55, NEW).verdict, A);
+		fake_now += 1000;
+		CHECK_EQ(EV(&s, p54, NEW).verdict, A);
+	}
+	/* no mode: every packet in one bucket */
+	{
+		struct pkt_meta x = M("1.1.1.1", "2.2.2.2", 17, 5, 56, 64);
+		struct pkt_meta y = M("3.3.3.3", "4.4.4.4", 17, 5, 56, 64);
+
+		CHECK_EQ(EV(&s, x, NEW).verdict, A);
+		CHECK_EQ(EV(&s, y, NEW).verdict, A);
+		CHECK_EQ(EV(&s, x, NEW).verdict, D);
+	}
+	S_free(&s);
+}
+
+/* Bytes: 1kb/s is a second's credit of 1024 bytes as 65 chunks of 16;
+ * a 60-byte packet is 4 chunks: 16 packets, then one per 61.5 ms; a burst
+ * of 2kb is two more refills of a second's credit, spent when out. The
+ * kernel's integer credits, so the same packet counts. */
+static void
+test_hashlimit_bytes(void)
+{
+	struct S s;
+	struct pkt_meta a = M("10.0.0.1", "10.9.9.9", 17, 5, 1, 64);
+	struct pkt_meta b = M("10.0.0.1", "10.9.9.9", 17, 5, 2, 64);
+	int i, pass;
+
+	if (!S_load(&s, HDR_DROP
+		    "-A FORWARD -p udp --dport 1 -m hashlimit --hashlimit-upto 1kb/s --hashlimit-name b1 -j ACCEPT\n"
+		    "-A FORWARD -p udp --dport 2 -m hashlimit --hashlimit-upto 1kb/s --hashlimit-burst 2kb --hashlimit-name b2 -j ACCEPT\n"
+		    "COMMIT\n", RULES_FAMILY_IPV4, NULL, 0)) {
+		CHECK(0);
+		return;
+	}
+	fake_now = 5000;
+	for (i = 0, pass = 0; i < 30; i++)
+		pass += EV(&s, a, NEW).verdict == A;
+	CHECK_EQ(pass, 16);
+	/* 64527808 credits left, 258111012 a packet, 4194304 a ms: 47 ms */
+	fake_now += 46;
+	CHECK_EQ(EV(&s, a, NEW).verdict, D);
+	fake_now += 1;
+	CHECK_EQ(EV(&s, a, NEW).verdict, A);
+	for (i = 0, pass = 0; i < 100; i++)
+		pass += EV(&s, b, NEW).verdict == A;
+	CHECK_EQ(pass, 48);
+	S_free(&s);
+}
+
+/* --hashlimit-rate-match: 5/sec is 5 per 1-second window plus the burst
+ * (5): 10 match in a window; a window over the rate makes the whole next
+ * one not match; a quiet one restores it. */
+static void
+test_hashlimit_rate_match(void)
+{
+	struct S s;
+	struct pkt_meta a = M("10.0.0.1", "10.9.9.9", 17, 5, 1, 64);
+	int i, pass;
+
+	if (!S_load(&s, HDR_DROP
+		    "-A FORWARD -m hashlimit --hashlimit-upto 5/sec --hashlimit-rate-match --hashlimit-mode srcip --hashlimit-name rm -j ACCEPT\n"
+		    "COMMIT\n", RULES_FAMILY_IPV4, NULL, 0)) {
+		CHECK(0);
+		return;
+	}
+	fake_now = 1000;
+	for (i = 0, pass = 0; i < 15; i++)
+		pass += EV(&s, a, NEW).verdict == A;
+	CHECK_EQ(pass, 10);
+	fake_now += 1000; /* the window had 15 > 5/s: the next one is over */
+	for (i = 0, pass = 0; i < 3; i++)
+		pass += EV(&s, a, NEW).verdict == A;
+	CHECK_EQ(pass, 0);
+	fake_now += 1000; /* 3 in it: under the rate again */
+	CHECK_EQ(EV(&s, a, NEW).verdict, A);
+	S_free(&s);
+}
+
+/* A table of 16 entries: the 17th destination is dropped (hotdrop, the
+ * rule's) until entries expire; expiry runs as evaluations pass by. */
+static void
+test_hashlimit_full(void)
+{
+	struct S s;
+	char a[32];
+	int i, rid;
+
+	if (!S_load(&s, HDR
+		    "-A FORWARD -m hashlimit --hashlimit-upto 100/sec --hashlimit-mode srcip --hashlimit-name full --hashlimit-htable-size 16 --hashlimit-htable-max 16 --hashlimit-htable-expire 1000 --hashlimit-htable-gcinterval 100 -j ACCEPT\n"
+		    "-A FORWARD -j REJECT\n"
+		    "COMMIT\n", RULES_FAMILY_IPV4, NULL, 0)) {
+		CHECK(0);
+		return;
+	}
+	rid = rules_runtime_rule_id(s.rt, RULES_TABLE_FILTER, "FORWARD", 0);
+	fake_now = 100000;
+	for (i = 0; i < 16; i++) {
+		struct pkt_meta m;
+
+		snprintf(a, sizeof(a), "10.0.0.%d", i + 1);
+		m = M(a, "10.9.9.9", 17, 5, 1, 64);
+		CHECK_EQ(EV(&s, m, NEW).verdict, A);
+	}
+	{
+		struct pkt_meta m = M("10.0.1.1", "10.9.9.9", 17, 5, 1, 64);
+		struct rules_verdict v = EV(&s, m, NEW);
+
+		CHECK_EQ(v.verdict, D);
+		CHECK_EQ(v.rule, rid);
+		/* 1.1 s later the 16 expired; a pass over the table runs
+		 * with the next evaluations */
+		fake_now += 1100;
+		(void)EV(&s, m, NEW);
+		CHECK_EQ(EV(&s, m, NEW).verdict, A);
+	}
+	S_free(&s);
+}
+
+/* The table is the name's, as its first rule made it: a second rule with
+ * the name and another rate shares the bucket and the first rate; a
+ * reload keeps the table and its contents. */
+static void
+test_hashlimit_shared(void)
+{
+	struct rules_shared *sh;
+	struct S s1, s2;
+	struct pkt_meta p1 = M("10.0.0.1", "10.9.9.9", 17, 5, 1, 64);
+	struct pkt_meta p2 = M("10.0.0.1", "10.9.9.9", 17, 5, 2, 64);
+	static const char rs[] = HDR_DROP
+		"-A FORWARD -p udp --dport 1 -m hashlimit --hashlimit-upto 1/min --hashlimit-burst 2 --hashlimit-mode srcip --hashlimit-name sh -j ACCEPT\n"
+		"-A FORWARD -p udp --dport 2 -m hashlimit --hashlimit-upto 100/sec --hashlimit-burst 100 --hashlimit-mode srcip --hashlimit-name sh -j ACCEPT\n"
+		"COMMIT\n";
+
+	CHECK_EQ(rules_shared_create(&sh), 0);
+	fake_now = 70000;
+	CHECK(S_load(&s1, rs, RULES_FAMILY_IPV4, sh, 0));
+	CHECK_EQ(EV(&s1, p1, NEW).verdict, A);
+	CHECK_EQ(EV(&s1, p2, NEW).verdict, A); /* the same bucket: 2 in all */
+	CHECK_EQ(EV(&s1, p2, NEW).verdict, D);
+	CHECK(S_load(&s2, rs, RULES_FAMILY_IPV4, sh, 0));
+	S_free(&s1);
+	CHECK_EQ(EV(&s2, p1, NEW).verdict, D); /* still empty after the reload */
+	fake_now += 59999;
+	CHECK_EQ(EV(&s2, p1, NEW).verdict, D);
+	fake_now += 1;
+	CHECK_EQ(EV(&s2, p1, NEW).verdict, A); /* a minute: a token */
+	S_free(&s2);
+	rules_shared_free(sh);
+}
+
+/* Workers hitting one bucket at once spend its tokens exactly once: with
+ * the clock stopped, 4 threads of 600 packets pass the burst, 1000. */
+struct hjob {
+	struct rules_runtime *rt;
+	unsigned slot;
+	unsigned pass;
+};
+
+static void *
+hjob_run(void *arg)
+{
+	struct hjob *j = arg;
+	struct pkt_meta m = M("10.0.0.1", "10.9.9.9", 17, 5, 1, 64);
+	unsigned i;
+
+	for (i = 0; i < 600; i++) {
+		struct rules_pkt p = { .meta = &m, .state_bits = NEW, .out_port = 1,
+				       .len = 60 };
+		struct rules_verdict v;
+
+		rules_eval_burst(j->rt, j->slot, &p, 1, &v);
+		j->pass += v.verdict == A;
+	}
+	return NULL;
+}
+
+static void
+test_hashlimit_threads(void)
+{
+	enum { NT = 4 };
+	struct S s;
+	struct hjob jobs[NT];
+	pthread_t th[NT];
+	unsigned i, pass = 0;
+
+	if (!S_load(&s, HDR_DROP
+		    "-A FORWARD -m hashlimit --hashlimit-upto 1/sec --hashlimit-burst 1000 --hashlimit-mode srcip --hashlimit-name thr -j ACCEPT\n"
+		    "COMMIT\n", RULES_FAMILY_IPV4, NULL, NT)) {
+		CHECK(0);
+		return;
+	}
+	fake_now = 3000;
+	for (i = 0; i < NT; i++) {
+		jobs[i] = (struct hjob){ .rt = s.rt, .slot = i };
+		pthread_create(&th[i], NULL, hjob_run, &jobs[i]);
+	}
+	for (i = 0; i < NT; i++) {
+		pthread_join(th[i], NULL);
+		pass += jobs[i].pass;
+	}
+	CHECK_EQ(pass, 1000);
+	S_free(&s);
+}
+
 /* ---- the keyed table with threads --------------------------------------------- */
 
 struct kjob {
@@ -599,6 +854,12 @@ main(int argc, char **argv)
 	test_recent_lru();
 	test_recent_reap();
 	test_recent_shared();
+	test_hashlimit_packets();
+	test_hashlimit_bytes();
+	test_hashlimit_rate_match();
+	test_hashlimit_full();
+	test_hashlimit_shared();
+	test_hashlimit_threads();
 	test_ktab_threads();
 	test_recent_threads();
 	rte_eal_cleanup();
