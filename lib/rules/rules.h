@@ -143,7 +143,8 @@ struct rules_port_range {
 	X(TOS, "tos")                                                         \
 	X(DSCP, "dscp")                                                       \
 	X(RECENT, "recent")                                                   \
-	X(HASHLIMIT, "hashlimit")
+	X(HASHLIMIT, "hashlimit")                                             \
+	X(CONNLIMIT, "connlimit")
 
 enum rules_match_kind {
 #define RULES_MATCH_ENUM(id, name) RULES_MATCH_##id,
@@ -445,6 +446,18 @@ struct rules_match_hashlimit {
 			    *   15): the default expiry and rate-interval */
 };
 
+/** -m connlimit: the connections whose source (--connlimit-saddr) or
+ *  destination (--connlimit-daddr) address under the prefix is the
+ *  packet's, counted per rule as nf_conncount counts them; true when more
+ *  than limit (--connlimit-above), or at most limit (--connlimit-upto). */
+struct rules_match_connlimit {
+	uint32_t limit;
+	uint8_t plen;   /**< --connlimit-mask (default 32 / 128) */
+	uint8_t family; /**< enum rules_family of the rule */
+	bool upto;      /**< --connlimit-upto (the kernel's INVERT flag) */
+	bool daddr;     /**< --connlimit-daddr */
+};
+
 struct rules_match {
 	enum rules_match_kind kind;
 	union {
@@ -467,6 +480,7 @@ struct rules_match {
 		struct rules_match_tos tos;       /**< TOS, DSCP */
 		struct rules_match_recent recent; /**< RECENT */
 		struct rules_match_hashlimit hashlimit; /**< HASHLIMIT */
+		struct rules_match_connlimit connlimit; /**< CONNLIMIT */
 	};
 };
 
@@ -771,6 +785,8 @@ struct rules_pkt {
 	const uint8_t *l2;   /**< the frame from its Ethernet header (-m mac,
 			      *   -m pkttype); NULL: no MAC (mac never
 			      *   matches, pkttype is unicast) */
+	const void *conn;    /**< its conntrack entry, opaque (-m connlimit:
+			      *   rules_conn_ops reads it); NULL: none */
 };
 
 /** What the rules decided for one packet. */
@@ -808,6 +824,27 @@ struct rules_verdict {
 	uint8_t tos;        /**< ... to this (rules_tos_apply()) */
 };
 
+/** A connection's original tuple as -m connlimit keeps it: 40 bytes laid
+ *  out as lib/ct's struct ct_key (lib/pkt's struct pkt_tuple with the
+ *  conntrack zone in its pad). */
+struct rules_conn_key {
+	uint8_t b[40];
+} __attribute__((aligned(8)));
+
+/** How -m connlimit sees the connection table (the dataplane's lib/ct):
+ *  both called from the workers, while they evaluate. */
+struct rules_conn_ops {
+	/** The original tuple of rules_pkt.conn @conn into @k. */
+	void (*tuple)(void *arg, const void *conn, struct rules_conn_key *k);
+	/** Is the connection of original tuple @k in the table and open (not
+	 *  a TCP connection in TIME_WAIT or CLOSE, which the kernel's
+	 *  nf_conncount stops counting)? */
+	bool (*alive)(void *arg, const struct rules_conn_key *k);
+	void *arg;
+	uint32_t max;  /**< connections the table holds at most: each
+			*   -m connlimit can track that many (0: 65536) */
+};
+
 /** Optional build parameters. */
 struct rules_runtime_opts {
 	uint32_t n_slots;   /**< per-lcore slots for counters and limits
@@ -832,6 +869,10 @@ struct rules_runtime_opts {
 			      *   lists): give every build the same one and a
 			      *   reload keeps the lists, as the kernel does;
 			      *   NULL: the runtime's own, empty at build */
+	const struct rules_conn_ops *conn; /**< the connection table, for
+			      *   -m connlimit (copied; NULL: none, a
+			      *   connection it counted is then never seen to
+			      *   close, and the build warns) */
 };
 
 /**

@@ -307,6 +307,7 @@ rules_runtime_set_clock(struct rules_runtime *rt, uint64_t (*now)(void *arg),
 	if (rt->hz == 0)
 		rt->hz = 1;
 	set_limits(rt);
+	rt_state_set_hz(rt);
 }
 
 void
@@ -490,7 +491,7 @@ rules_runtime_build_opts(const struct rules_ruleset *rs,
 		rt->mtu[i] = o.mtu[i] ? o.mtu[i] : 1500;
 	rc = setup_rules(&b);
 	if (rc == 0)
-		rc = rt_state_setup(rt, o.shared, err, errlen);
+		rc = rt_state_setup(rt, o.shared, o.conn, err, errlen);
 	if (rc == 0)
 		rc = check_depth(&b);
 	b.rule_size = rt->family == RULES_FAMILY_IPV4 ? RTE_ACL_RULE_SZ(RT_F_NUM)

@@ -300,6 +300,7 @@ match_dnf(const struct rules_match *m, struct dnf *d)
 	case RULES_MATCH_DSCP:
 	case RULES_MATCH_RECENT:  /* state: the interpreter's (rules_state.h) */
 	case RULES_MATCH_HASHLIMIT:
+	case RULES_MATCH_CONNLIMIT:
 		return -E2BIG;
 	case RULES_MATCH_COMMENT:
 	case RULES_MATCH_LIMIT:   /* second stage (interpreter) */

@@ -615,6 +615,7 @@ match_one(const struct rules_runtime *rt, const struct rules_match *m,
 	case RULES_MATCH_LIMIT: /* evaluated last, by rule_match() */
 	case RULES_MATCH_RECENT: /* stateful: rule_match() -> rt_sm_match() */
 	case RULES_MATCH_HASHLIMIT:
+	case RULES_MATCH_CONNLIMIT:
 	case RULES_MATCH_MAX:
 		return true;
 	}

@@ -120,39 +120,6 @@ parse_rate(const char *s, struct rules_match_hashlimit *m, uint32_t *unit_s)
 	return NULL;
 }
 
-/* --hashlimit-srcmask/-dstmask: a prefix length or a mask; lengths above
- * the family's are the kernel's to refuse (finish). */
-static bool
-parse_plen(enum rules_family f, const char *s, uint32_t *out)
-{
-	uint8_t a[16];
-	unsigned bytes = f == RULES_FAMILY_IPV6 ? 16 : 4, i;
-	uint64_t v;
-	bool zero = false;
-
-	if (rules_parse_xtnum(s, 0, 255, &v)) {
-		*out = (uint32_t)v;
-		return f != RULES_FAMILY_IPV6 || v <= 128;
-	}
-	if (!rules_parse_ip(f, s, a))
-		return false;
-	/* a mask: its prefix length, 255 (kernel refuses) if not contiguous */
-	*out = 0;
-	for (i = 0; i < bytes * 8; i++) {
-		bool bit = a[i / 8] & (0x80 >> (i % 8));
-
-		if (bit && zero) {
-			*out = 255;
-			return f != RULES_FAMILY_IPV6;
-		}
-		if (bit)
-			(*out)++;
-		else
-			zero = true;
-	}
-	return true;
-}
-
 static enum rules_opt_result
 hl_parse(struct rules_rule_state *st, uint32_t idx, const char *opt,
 	 char *const *vals, uint32_t nvals, bool inv, uint32_t *used)
@@ -244,7 +211,7 @@ bad_mode:
 		    !no_inv(st, opt, inv) || !once(st, idx, src ? H_SRCMASK : H_DSTMASK, opt))
 			return RULES_OPT_ERROR;
 		*used = 1;
-		if (!parse_plen(st->c->family, vals[0], &plen)) {
+		if (!rules_parse_xtplen(st->c->family, vals[0], &plen)) {
 			ERR(st, opt, "bad value '%s' for %s, neither a valid network mask nor valid CIDR (0-%u)",
 			    vals[0], opt, st->c->family == RULES_FAMILY_IPV6 ? 128 : 32);
 			return RULES_OPT_ERROR;

@@ -98,6 +98,10 @@ bool rules_parse_uint(const char *s, uint32_t max, uint32_t *out);
 /* A number as iptables' option parser takes one (strtoull base 0: leading
  * blanks, '+', 0x hex, 0 octal; no '-', nothing after it) in [min, max]. */
 bool rules_parse_xtnum(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+/* A prefix length as iptables' XTTYPE_PLEN takes it: a number 0-255
+ * (IPv6: 0-128) or a mask (a non-contiguous IPv4 mask gives 255); what
+ * lies beyond the family's width is the caller's to judge. */
+bool rules_parse_xtplen(enum rules_family f, const char *s, uint32_t *out);
 
 /* iptables-save's quoting of free text (comments, log prefixes). */
 void rules_print_string(FILE *f, const char *s);

@@ -106,8 +106,8 @@ rs_release(struct rules_shared *s, struct rs_obj *o)
 /* ---- per runtime ------------------------------------------------------------ */
 
 int
-rt_state_setup(struct rules_runtime *rt, struct rules_shared *shared, char *err,
-	       size_t errlen)
+rt_state_setup(struct rules_runtime *rt, struct rules_shared *shared,
+	       const struct rules_conn_ops *conn, char *err, size_t errlen)
 {
 	uint32_t id, k, n = 0;
 	int rc = 0;
@@ -164,6 +164,20 @@ rt_state_setup(struct rules_runtime *rt, struct rules_shared *shared, char *err,
 					rc = -ENOMEM;
 				break;
 			}
+			case RULES_MATCH_CONNLIMIT: {
+				uint32_t capped;
+
+				sm->priv = rt_connlimit_create(conn, rt->hz ? rt->hz : 1,
+							       &capped);
+				if (sm->priv == NULL)
+					rc = -ENOMEM;
+				else if ((capped && rt_warn(rt, "line %u: -m connlimit tracks at most %u connections (preallocated), not the table's %u; beyond, its packets are dropped, as the kernel's when it cannot allocate",
+							     r->line, RT_CONNLIMIT_ALLOC_MAX, capped) < 0) ||
+					 (conn == NULL && rt_warn(rt, "line %u: -m connlimit without the connection table: a connection it counted is never seen to close",
+								  r->line) < 0))
+					rc = -ENOMEM;
+				break;
+			}
 			default:
 				break;
 			}
@@ -180,15 +194,28 @@ rt_state_free(struct rules_runtime *rt)
 {
 	uint32_t i;
 
-	for (i = 0; i < rt->n_sm; i++)
+	for (i = 0; i < rt->n_sm; i++) {
 		if (rt->sm[i].obj != NULL)
 			rs_release(rt->shared, rt->sm[i].obj);
+		if (rt->sm[i].m->kind == RULES_MATCH_CONNLIMIT)
+			rt_connlimit_free(rt->sm[i].priv);
+	}
 	free(rt->sm);
 	rt->sm = NULL;
 	rt->n_sm = 0;
 	if (rt->shared_own)
 		rules_shared_free(rt->shared);
 	rt->shared = NULL;
+}
+
+void
+rt_state_set_hz(struct rules_runtime *rt)
+{
+	uint32_t i;
+
+	for (i = 0; i < rt->n_sm; i++)
+		if (rt->sm[i].m->kind == RULES_MATCH_CONNLIMIT && rt->sm[i].priv != NULL)
+			rt_connlimit_set_hz(rt->sm[i].priv, rt->hz);
 }
 
 bool
@@ -201,6 +228,8 @@ rt_sm_match(const struct rules_runtime *rt, const struct rt_sm *sm,
 		return rt_recent_match(sm->obj, &sm->m->recent, sp, hotdrop);
 	case RULES_MATCH_HASHLIMIT:
 		return rt_hashlimit_match(sm->obj, &sm->m->hashlimit, sp, hotdrop);
+	case RULES_MATCH_CONNLIMIT:
+		return rt_connlimit_match(sm->priv, &sm->m->connlimit, sp, hotdrop);
 	default:
 		return true;
 	}

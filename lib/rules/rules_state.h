@@ -49,6 +49,7 @@ void rs_release(struct rules_shared *s, struct rs_obj *o);
 struct rt_sm {
 	const struct rules_match *m;
 	struct rs_obj *obj; /* its shared object, or NULL */
+	void *priv;         /* state of its own (connlimit), or NULL */
 };
 
 /* What a stateful match sees of a packet. */
@@ -71,13 +72,16 @@ struct rt_smpkt {
 static inline bool
 rt_kind_stateful(enum rules_match_kind k)
 {
-	return k == RULES_MATCH_RECENT || k == RULES_MATCH_HASHLIMIT;
+	return k == RULES_MATCH_RECENT || k == RULES_MATCH_HASHLIMIT ||
+	       k == RULES_MATCH_CONNLIMIT;
 }
 
 /* Set up every stateful match of rt (rt->rules filled); -ENOMEM, -EINVAL
  * with a message in err. */
 int rt_state_setup(struct rules_runtime *rt, struct rules_shared *shared,
-		   char *err, size_t errlen);
+		   const struct rules_conn_ops *conn, char *err, size_t errlen);
+/* The runtime's clock rate changed (rules_runtime_set_clock). */
+void rt_state_set_hz(struct rules_runtime *rt);
 void rt_state_free(struct rules_runtime *rt);
 
 /* Evaluate stateful match @sm for a packet; *hotdrop when the kernel
@@ -98,6 +102,16 @@ bool rt_recent_match(struct rs_obj *o, const struct rules_match_recent *m,
 int rt_hashlimit_get(struct rules_shared *s, const struct rules_match_hashlimit *m,
 		     struct rs_obj **out, uint32_t *capped);
 bool rt_hashlimit_match(struct rs_obj *o, const struct rules_match_hashlimit *m,
+			const struct rt_smpkt *sp, bool *hotdrop);
+
+/* Connections a connlimit rule tracks at most (preallocated). */
+#define RT_CONNLIMIT_ALLOC_MAX (1u << 18)
+/* A rule's counts (NULL: no memory); *capped as rt_hashlimit_get's. */
+void *rt_connlimit_create(const struct rules_conn_ops *ops, uint64_t hz,
+			  uint32_t *capped);
+void rt_connlimit_set_hz(void *p, uint64_t hz);
+void rt_connlimit_free(void *p);
+bool rt_connlimit_match(void *p, const struct rules_match_connlimit *m,
 			const struct rt_smpkt *sp, bool *hotdrop);
 
 #endif

@@ -320,3 +320,34 @@ rules_parse_xtnum(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 	*out = v;
 	return true;
 }
+
+bool
+rules_parse_xtplen(enum rules_family f, const char *s, uint32_t *out)
+{
+	uint8_t a[16];
+	unsigned bytes = f == RULES_FAMILY_IPV6 ? 16 : 4, i;
+	uint64_t v;
+	bool zero = false;
+
+	if (rules_parse_xtnum(s, 0, 255, &v)) {
+		*out = (uint32_t)v;
+		return f != RULES_FAMILY_IPV6 || v <= 128;
+	}
+	if (!rules_parse_ip(f, s, a))
+		return false;
+	/* a mask: its prefix length; 255 if it is not contiguous */
+	*out = 0;
+	for (i = 0; i < bytes * 8; i++) {
+		bool bit = a[i / 8] & (0x80 >> (i % 8));
+
+		if (bit && zero) {
+			*out = 255;
+			return f != RULES_FAMILY_IPV6;
+		}
+		if (bit)
+			(*out)++;
+		else
+			zero = true;
+	}
+	return true;
+}

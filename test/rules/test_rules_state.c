@@ -656,6 +656,240 @@ test_hashlimit_threads(void)
 	S_free(&s);
 }
 
+/* ---- connlimit ------------------------------------------------------------------- */
+
+/* A fake connection table: the connections the tests open, each with its
+ * original tuple and whether the table still has it open. */
+enum { FC_GONE = 0, FC_OPEN, FC_CLOSED };
+struct fconn {
+	struct rules_conn_key key;
+	int state;
+};
+
+#define NFC 64
+static struct fconn fconns[NFC];
+
+static void
+fc_tuple(void *arg, const void *conn, struct rules_conn_key *k)
+{
+	(void)arg;
+	*k = ((const struct fconn *)conn)->key;
+}
+
+static bool
+fc_alive(void *arg, const struct rules_conn_key *k)
+{
+	unsigned i;
+
+	(void)arg;
+	for (i = 0; i < NFC; i++)
+		if (!memcmp(&fconns[i].key, k, sizeof(*k)))
+			return __atomic_load_n(&fconns[i].state, __ATOMIC_RELAXED) == FC_OPEN;
+	return false;
+}
+
+static const struct rules_conn_ops fc_ops = {
+	.tuple = fc_tuple, .alive = fc_alive, .max = 1000,
+};
+
+/* Connection i: its packet (a TCP SYN from src, port 1000 + i, to dst:80)
+ * and its key. */
+static struct pkt_meta
+fc_open(unsigned i, const char *src, const char *dst)
+{
+	struct pkt_meta m = M(src, dst, 6, (uint16_t)(1000 + i), 80, 64);
+
+	memset(&fconns[i], 0, sizeof(fconns[i]));
+	memcpy(&fconns[i].key, &m.tuple, sizeof(m.tuple));
+	fconns[i].state = FC_GONE; /* not confirmed yet */
+	return m;
+}
+
+static bool
+CL_load(struct S *s, const char *txt, uint32_t slots)
+{
+	struct rules_parse_opts po = { .family = RULES_FAMILY_IPV4 };
+	struct rules_errors errs;
+	struct rules_runtime_opts o = { .n_slots = slots, .conn = &fc_ops };
+	char err[256];
+
+	memset(s, 0, sizeof(*s));
+	if (rules_parse_buffer(txt, strlen(txt), "test", &po, &s->rs, &errs) != 0 ||
+	    rules_runtime_build_opts(s->rs, ports, &o, &s->rt, err, sizeof(err)) != 0)
+		return false;
+	rules_runtime_set_clock(s->rt, fake_clock, NULL, 1000);
+	return true;
+}
+
+/* One packet of connection i; confirmed: its entry is in the table. */
+static struct rules_verdict
+CL_ev(struct S *s, const struct pkt_meta *m, unsigned i, bool confirmed,
+      unsigned slot)
+{
+	struct rules_pkt p = {
+		.meta = m, .state_bits = confirmed ? EST : NEW,
+		.ct_status = confirmed ? NF_CTS_CONFIRMED : 0, .out_port = 1,
+		.len = m->l3_len, .conn = i < NFC ? &fconns[i] : NULL,
+	};
+	struct rules_verdict v;
+
+	rules_eval_burst(s->rt, slot, &p, 1, &v);
+	return v;
+}
+
+/* The usual: more than 2 connections from one address refused; a
+ * connection the table lost or closed no longer counts, one refused
+ * (never confirmed) counts for a millisecond. */
+static void
+test_connlimit_basic(void)
+{
+	struct S s;
+	struct pkt_meta m[8];
+	unsigned i;
+
+	if (!CL_load(&s, HDR
+		     "-A FORWARD -p tcp --syn -m connlimit --connlimit-above 2 -j REJECT\n"
+		     "COMMIT\n", 1)) {
+		CHECK(0);
+		return;
+	}
+	fake_now = 1000;
+	for (i = 0; i < 8; i++)
+		m[i] = fc_open(i, "10.0.0.1", "10.9.9.9");
+	m[0].tcp_flags = m[1].tcp_flags = m[2].tcp_flags = m[3].tcp_flags = 0x02;
+	m[4].tcp_flags = m[5].tcp_flags = 0x02;
+	CHECK_EQ(CL_ev(&s, &m[0], 0, false, 0).verdict, A);
+	fconns[0].state = FC_OPEN;
+	CHECK_EQ(CL_ev(&s, &m[1], 1, false, 0).verdict, A);
+	fconns[1].state = FC_OPEN;
+	/* the third: 3 > 2 */
+	CHECK_EQ(CL_ev(&s, &m[2], 2, false, 0).verdict, R);
+	/* within the millisecond the refused one still counts */
+	CHECK_EQ(CL_ev(&s, &m[3], 3, false, 0).verdict, R);
+	fake_now += 1;
+	/* later it is gone (never confirmed): 2 open + this one */
+	CHECK_EQ(CL_ev(&s, &m[4], 4, false, 0).verdict, R);
+	fake_now += 1;
+	/* the first closes (TIME_WAIT): room for one */
+	fconns[0].state = FC_CLOSED;
+	CHECK_EQ(CL_ev(&s, &m[5], 5, false, 0).verdict, A);
+	fconns[5].state = FC_OPEN;
+	S_free(&s);
+}
+
+/* Masks, --connlimit-daddr, --connlimit-upto, packets without a
+ * connection, confirmed packets. */
+static void
+test_connlimit_keys(void)
+{
+	struct S s;
+	struct pkt_meta a = fc_open(10, "10.0.0.1", "10.9.9.9");
+	struct pkt_meta b = fc_open(11, "10.0.0.2", "10.9.9.9");
+	struct pkt_meta c = fc_open(12, "10.0.2.1", "10.9.9.8");
+	struct pkt_meta d = fc_open(13, "10.0.3.1", "10.9.9.8");
+	struct pkt_meta e = fc_open(14, "10.0.4.1", "10.9.9.8");
+	struct pkt_meta f = fc_open(15, "10.0.1.1", "10.9.9.9");
+	struct pkt_meta u = M("10.5.5.5", "10.6.6.6", 17, 1, 7, 64);
+
+	if (!CL_load(&s, HDR
+		     /* 0: per /24 source, at most 1 */
+		     "-A FORWARD -p tcp --dport 80 -s 10.0.0.0/23 -m connlimit --connlimit-upto 1 --connlimit-mask 24 -j ACCEPT\n"
+		     "-A FORWARD -p tcp --dport 80 -s 10.0.0.0/23 -j DROP\n"
+		     /* 2: per destination, above 1 */
+		     "-A FORWARD -p tcp -d 10.9.9.8 -m connlimit --connlimit-above 1 --connlimit-daddr -j REJECT\n"
+		     /* 3: a packet without a connection counts itself */
+		     "-A FORWARD -p udp -m connlimit --connlimit-above 0 -j DROP\n"
+		     "COMMIT\n", 1)) {
+		CHECK(0);
+		return;
+	}
+	fake_now = 50000;
+	CHECK_EQ(CL_ev(&s, &a, 10, false, 0).verdict, A);
+	fconns[10].state = FC_OPEN;
+	CHECK_EQ(CL_ev(&s, &b, 11, false, 0).verdict, D); /* same /24 */
+	CHECK_EQ(CL_ev(&s, &f, 15, false, 0).verdict, A); /* 10.0.1.0/24 */
+	/* to 10.9.9.8 (rule 2): c is the first, d the second */
+	CHECK_EQ(CL_ev(&s, &c, 12, false, 0).verdict, A);
+	fconns[12].state = FC_OPEN;
+	CHECK_EQ(CL_ev(&s, &d, 13, false, 0).verdict, R);
+	/* an established packet of c: counted once, and the refused d for
+	 * its millisecond */
+	CHECK_EQ(CL_ev(&s, &c, 12, true, 0).verdict, R);
+	fake_now += 5;
+	CHECK_EQ(CL_ev(&s, &c, 12, true, 0).verdict, A);
+	/* a confirmed connection rule 2 never saw (e), on a node that has
+	 * c: not added (the kernel skips confirmed ones), 1 counted */
+	fconns[14].state = FC_OPEN;
+	CHECK_EQ(CL_ev(&s, &e, 14, true, 0).verdict, A);
+	CHECK_EQ(CL_ev(&s, &e, 14, true, 0).verdict, A);
+	CHECK_EQ(CL_ev(&s, &u, NFC, false, 0).verdict, D);
+	S_free(&s);
+}
+
+/* Workers opening connections from one /24 at once: exactly the limit
+ * gets through (every attempt counts, none is lost or counted twice). */
+struct cjob {
+	struct rules_runtime *rt;
+	unsigned slot;
+	unsigned pass;
+};
+
+static void *
+cjob_run(void *arg)
+{
+	struct cjob *j = arg;
+	unsigned i;
+
+	for (i = 0; i < 10; i++) {
+		unsigned c = j->slot * 10 + i;
+		struct pkt_meta m;
+		struct rules_pkt p;
+		struct rules_verdict v;
+
+		m = M("10.0.0.1", "10.9.9.9", 6, (uint16_t)(2000 + c), 80, 64);
+		p = (struct rules_pkt){ .meta = &m, .state_bits = NEW, .out_port = 1,
+					.len = 60, .conn = &fconns[c] };
+		rules_eval_burst(j->rt, j->slot, &p, 1, &v);
+		j->pass += v.verdict == A;
+	}
+	return NULL;
+}
+
+static void
+test_connlimit_threads(void)
+{
+	enum { NT = 4 };
+	struct S s;
+	struct cjob jobs[NT];
+	pthread_t th[NT];
+	unsigned i, pass = 0;
+
+	for (i = 0; i < NT * 10; i++) {
+		struct pkt_meta m = M("10.0.0.1", "10.9.9.9", 6, (uint16_t)(2000 + i), 80, 64);
+
+		memset(&fconns[i], 0, sizeof(fconns[i]));
+		memcpy(&fconns[i].key, &m.tuple, sizeof(m.tuple));
+		fconns[i].state = FC_OPEN;
+	}
+	if (!CL_load(&s, HDR
+		     "-A FORWARD -m connlimit --connlimit-above 7 -j DROP\n"
+		     "COMMIT\n", NT)) {
+		CHECK(0);
+		return;
+	}
+	fake_now = 9000;
+	for (i = 0; i < NT; i++) {
+		jobs[i] = (struct cjob){ .rt = s.rt, .slot = i };
+		pthread_create(&th[i], NULL, cjob_run, &jobs[i]);
+	}
+	for (i = 0; i < NT; i++) {
+		pthread_join(th[i], NULL);
+		pass += jobs[i].pass;
+	}
+	CHECK_EQ(pass, 7);
+	S_free(&s);
+}
+
 /* ---- the keyed table with threads --------------------------------------------- */
 
 struct kjob {
@@ -860,6 +1094,9 @@ main(int argc, char **argv)
 	test_hashlimit_full();
 	test_hashlimit_shared();
 	test_hashlimit_threads();
+	test_connlimit_basic();
+	test_connlimit_keys();
+	test_connlimit_threads();
 	test_ktab_threads();
 	test_recent_threads();
 	rte_eal_cleanup();

@@ -205,6 +205,7 @@ stage_filter_stage(const struct dpfw_rules *r, struct dpfw_lcore *l, unsigned in
 			.mark = mark ? mark[i] : 0,
 			.ctmark = res[i].conn ? ct_conn_mark(res[i].conn) : 0,
 			.l2 = rte_pktmbuf_mtod(pkts[i], const uint8_t *),
+			.conn = res[i].conn,
 		};
 	stage_eval_both(r, l->index, false, rp, n, v);
 	for (i = 0; i < n; i++)

@@ -28,8 +28,26 @@
 #include <rte_rcu_qsbr.h>
 #include <rte_string_fns.h>
 
+#include "ct.h"
 #include "dpfw.h"
 #include "rules.h"
+
+/* -m connlimit's view of the connection table (lib/rules calls these from
+ * the workers, inside their bursts) */
+_Static_assert(sizeof(struct rules_conn_key) == sizeof(struct ct_key),
+	       "rules_conn_key is a ct_key");
+
+static void
+conn_tuple(void *arg, const void *conn, struct rules_conn_key *k)
+{
+	ct_conn_get_tuple(arg, conn, 0, (struct ct_key *)k);
+}
+
+static bool
+conn_alive(void *arg, const struct rules_conn_key *k)
+{
+	return ct_conn_open(arg, (const struct ct_key *)k);
+}
 
 static void
 generation_free(struct dpfw_rules *r)
@@ -56,11 +74,16 @@ load_family(struct dpfw *d, struct dpfw_rules *r, unsigned f,
 	struct rules_parse_opts po = {
 		.family = f ? RULES_FAMILY_IPV6 : RULES_FAMILY_IPV4,
 	};
+	struct rules_conn_ops conn = {
+		.tuple = conn_tuple, .alive = conn_alive, .arg = d->ct,
+		.max = d->cfg.ct_max,
+	};
 	struct rules_runtime_opts ro = {
 		.n_slots = d->nb_workers ? d->nb_workers : 1,
 		.socket_id = SOCKET_ID_ANY,
 		.mtu = { d->cfg.port[0].mtu, d->cfg.port[1].mtu },
 		.shared = shared,
+		.conn = d->ct != NULL ? &conn : NULL,
 	};
 	struct rules_errors *errs;
 	struct rules_hook_stats st;
