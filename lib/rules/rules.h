@@ -144,7 +144,8 @@ struct rules_port_range {
 	X(DSCP, "dscp")                                                       \
 	X(RECENT, "recent")                                                   \
 	X(HASHLIMIT, "hashlimit")                                             \
-	X(CONNLIMIT, "connlimit")
+	X(CONNLIMIT, "connlimit")                                             \
+	X(STRING, "string")
 
 enum rules_match_kind {
 #define RULES_MATCH_ENUM(id, name) RULES_MATCH_##id,
@@ -458,6 +459,20 @@ struct rules_match_connlimit {
 	bool daddr;     /**< --connlimit-daddr */
 };
 
+#define RULES_STRING_MAX 128 /**< pattern bytes (XT_STRING_MAX_PATTERN_SIZE) */
+
+/** -m string: the pattern found between byte offsets from and to of the
+ *  IP datagram (the kernel's skb data from the network header), xor inv. */
+struct rules_match_string {
+	uint8_t pattern[RULES_STRING_MAX];
+	uint8_t patlen;
+	bool inv;
+	bool icase;     /**< --icase: ASCII letters of either case */
+	char algo[16];  /**< --algo: "bm" or "kmp" (both find every occurrence) */
+	uint16_t from;  /**< --from (default 0) */
+	uint16_t to;    /**< --to (default 65535): the pattern ends before it */
+};
+
 struct rules_match {
 	enum rules_match_kind kind;
 	union {
@@ -481,6 +496,7 @@ struct rules_match {
 		struct rules_match_recent recent; /**< RECENT */
 		struct rules_match_hashlimit hashlimit; /**< HASHLIMIT */
 		struct rules_match_connlimit connlimit; /**< CONNLIMIT */
+		struct rules_match_string string; /**< STRING */
 	};
 };
 
@@ -756,6 +772,7 @@ int rules_chain_find(const struct rules_table *t, const char *name);
  * buckets are indexed by the caller's slot (0 .. n_slots-1).
  */
 struct pkt_meta; /* lib/pkt/pkt.h */
+struct rte_mbuf; /* DPDK */
 struct rules_runtime;
 
 /** Final decision for a packet. */
@@ -787,6 +804,9 @@ struct rules_pkt {
 			      *   matches, pkttype is unicast) */
 	const void *conn;    /**< its conntrack entry, opaque (-m connlimit:
 			      *   rules_conn_ops reads it); NULL: none */
+	const struct rte_mbuf *mbuf; /**< the frame as an mbuf, for -m string
+			      *   over a chained (reassembled) datagram;
+			      *   NULL: the datagram is whole at l2 */
 };
 
 /** What the rules decided for one packet. */

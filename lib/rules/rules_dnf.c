@@ -301,6 +301,7 @@ match_dnf(const struct rules_match *m, struct dnf *d)
 	case RULES_MATCH_RECENT:  /* state: the interpreter's (rules_state.h) */
 	case RULES_MATCH_HASHLIMIT:
 	case RULES_MATCH_CONNLIMIT:
+	case RULES_MATCH_STRING:  /* the payload: the interpreter's */
 		return -E2BIG;
 	case RULES_MATCH_COMMENT:
 	case RULES_MATCH_LIMIT:   /* second stage (interpreter) */

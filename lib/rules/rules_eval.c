@@ -607,6 +607,8 @@ match_one(const struct rules_runtime *rt, const struct rules_match *m,
 		return ((v->tos & m->tos.mask) == m->tos.value) != m->tos.inv;
 	case RULES_MATCH_DSCP:
 		return ((v->tos >> 2) == m->tos.value) != m->tos.inv;
+	case RULES_MATCH_STRING:
+		return rt_string_match(&m->string, v->pkt);
 	case RULES_MATCH_MAC:
 		/* xt_mac: no Ethernet header, no match (negated or not) */
 		return v->l2 != NULL &&

@@ -89,6 +89,11 @@ void rt_state_free(struct rules_runtime *rt);
 bool rt_sm_match(const struct rules_runtime *rt, const struct rt_sm *sm,
 		 const struct rt_smpkt *sp, bool *hotdrop);
 
+/* ---- stateless matches that read the packet (rules_eval_*.c) ---- */
+
+/* -m string on the datagram of @p. */
+bool rt_string_match(const struct rules_match_string *m, const struct rules_pkt *p);
+
 /* ---- the kinds (rules_state_*.c) ---- */
 
 int rt_recent_get(struct rules_shared *s, const struct rules_match_recent *m,

@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The matches of issue 15 that read the packet or the clock but keep no
+ * shared state: -m string (offsets, case, hex patterns, a datagram
+ * chained over mbuf segments).
+ *
+ * Each case runs through two runtimes built from the same ruleset: the
+ * real one (rte_acl, these rules slow) and one without rte_acl (every
+ * packet interpreted); they must give the same verdict and rule.
+ */
+#include <arpa/inet.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_eal.h>
+#include <rte_mbuf.h>
+
+#include "pkt.h"
+#include "rules.h"
+#include "test.h"
+
+static const char *ports[2] = { "eth0", "eth1" };
+
+static uint64_t fake_now;
+static uint64_t
+fake_clock(void *arg)
+{
+	(void)arg;
+	return fake_now;
+}
+
+struct T {
+	struct rules_ruleset *rs;
+	struct rules_runtime *rt, *ref;
+};
+
+static bool
+T_load(struct T *t, const char *txt, enum rules_family fam)
+{
+	struct rules_parse_opts po = { .family = fam };
+	struct rules_runtime_opts o = { .n_slots = 1 };
+	struct rules_errors errs;
+	char err[256];
+	uint32_t i;
+
+	memset(t, 0, sizeof(*t));
+	if (rules_parse_buffer(txt, strlen(txt), "test", &po, &t->rs, &errs) != 0) {
+		for (i = 0; i < errs.n; i++)
+			fprintf(stderr, "parse: %s\n", errs.e[i].msg);
+		return false;
+	}
+	if (rules_runtime_build_opts(t->rs, ports, &o, &t->rt, err, sizeof(err)) != 0)
+		return false;
+	o.no_acl = true;
+	if (rules_runtime_build_opts(t->rs, ports, &o, &t->ref, err, sizeof(err)) != 0)
+		return false;
+	rules_runtime_set_clock(t->rt, fake_clock, NULL, 1000);
+	rules_runtime_set_clock(t->ref, fake_clock, NULL, 1000);
+	return true;
+}
+
+static void
+T_free(struct T *t)
+{
+	rules_runtime_free(t->rt);
+	rules_runtime_free(t->ref);
+	rules_free(t->rs);
+}
+
+/* A frame: Ethernet, IPv4, UDP (ports 1000 -> dport), payload. */
+struct frame {
+	uint8_t b[2048];
+	struct pkt_meta m;
+};
+
+static void
+frame_udp(struct frame *f, uint16_t dport, const void *payload, uint16_t plen)
+{
+	uint8_t *ip = f->b + 14, *udp = ip + 20;
+
+	memset(f, 0, sizeof(*f));
+	f->b[12] = 0x08;
+	ip[0] = 0x45;
+	ip[2] = (uint8_t)((28 + plen) >> 8);
+	ip[3] = (uint8_t)(28 + plen);
+	ip[8] = 64;
+	ip[9] = 17;
+	memcpy(ip + 12, "\x0a\x00\x00\x01\x0a\x00\x00\x02", 8);
+	udp[0] = 0x03;
+	udp[1] = 0xe8;
+	udp[2] = (uint8_t)(dport >> 8);
+	udp[3] = (uint8_t)dport;
+	memcpy(udp + 8, payload, plen);
+	f->m.l3 = PKT_L3_IPV4;
+	f->m.tuple.family = 4;
+	f->m.tuple.proto = 17;
+	memcpy(f->m.tuple.src, ip + 12, 4);
+	memcpy(f->m.tuple.dst, ip + 16, 4);
+	f->m.tuple.sport = htons(1000);
+	f->m.tuple.dport = htons(dport);
+	f->m.flags = PKT_F_L4;
+	f->m.l3_off = 14;
+	f->m.l4_off = 34;
+	f->m.l3_len = (uint16_t)(28 + plen);
+	f->m.ttl = 64;
+}
+
+static struct rules_verdict
+ev_line(struct T *t, const struct frame *f, const struct rte_mbuf *mb, int line)
+{
+	struct rules_pkt p = { .meta = &f->m, .state_bits = NF_CTSTATE_NEW,
+			       .out_port = 1, .len = f->m.l3_len, .l2 = f->b,
+			       .mbuf = mb };
+	struct rules_verdict v, r;
+
+	rules_eval_burst(t->rt, 0, &p, 1, &v);
+	rules_eval_burst(t->ref, 0, &p, 1, &r);
+	if (v.verdict != r.verdict || v.rule != r.rule) {
+		test_failed++;
+		fprintf(stderr, "line %d: acl %u/%d, interpreter %u/%d\n", line,
+			v.verdict, v.rule, r.verdict, r.rule);
+	}
+	return v;
+}
+
+#define EV(t, f) ev_line((t), &(f), NULL, __LINE__)
+#define HDR "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n"
+
+/* ---- string ------------------------------------------------------------------ */
+
+/* The payload starts at offset 28 of the datagram (IPv4 20, UDP 8). */
+static void
+test_string(void)
+{
+	static const char pl[] = "xxGET /admin HTTP/1.1";
+	struct frame f;
+	struct T t;
+
+	if (!T_load(&t, HDR
+		    /* 0: anywhere, any case */
+		    "-A FORWARD -p udp --dport 1 -m string --algo bm --string \"get /ADMIN\" --icase -j DROP\n"
+		    /* 1: case matters */
+		    "-A FORWARD -p udp --dport 2 -m string --algo kmp --string \"get\" -j DROP\n"
+		    /* 2: "GET" is at 30..32: within --from 30 --to 33 */
+		    "-A FORWARD -p udp --dport 3 -m string --algo bm --from 30 --to 33 --string GET -j DROP\n"
+		    /* 3: not with --to 32 (it must end before --to) */
+		    "-A FORWARD -p udp --dport 4 -m string --algo bm --from 30 --to 32 --string GET -j DROP\n"
+		    /* 4: nor from 31 */
+		    "-A FORWARD -p udp --dport 5 -m string --algo bm --from 31 --string GET -j DROP\n"
+		    /* 5: negated, hex: "/1.1" */
+		    "-A FORWARD -p udp --dport 6 -m string --algo bm ! --hex-string \"|2f312e31|\" -j DROP\n"
+		    /* 6: the IP header is searched too: protocol 17 at offset 9 */
+		    "-A FORWARD -p udp --dport 7 -m string --algo bm --from 9 --to 10 --hex-string \"|11|\" -j DROP\n"
+		    "-A FORWARD -j ACCEPT\n"
+		    "COMMIT\n", RULES_FAMILY_IPV4)) {
+		CHECK(0);
+		return;
+	}
+	frame_udp(&f, 1, pl, sizeof(pl) - 1);
+	CHECK_EQ(EV(&t, f).rule, 0);
+	frame_udp(&f, 2, pl, sizeof(pl) - 1);
+	CHECK_EQ(EV(&t, f).rule, 7);
+	frame_udp(&f, 3, pl, sizeof(pl) - 1);
+	CHECK_EQ(EV(&t, f).rule, 2);
+	frame_udp(&f, 4, pl, sizeof(pl) - 1);
+	CHECK_EQ(EV(&t, f).rule, 7);
+	frame_udp(&f, 5, pl, sizeof(pl) - 1);
+	CHECK_EQ(EV(&t, f).rule, 7);
+	frame_udp(&f, 6, pl, sizeof(pl) - 1);
+	CHECK_EQ(EV(&t, f).rule, 7);
+	frame_udp(&f, 6, "xx", 2);
+	CHECK_EQ(EV(&t, f).rule, 5);
+	frame_udp(&f, 7, "", 0);
+	CHECK_EQ(EV(&t, f).rule, 6);
+	T_free(&t);
+}
+
+/* A datagram in three chained segments (as reassembly leaves it): a
+ * pattern across the boundaries is found, one past --to is not. */
+static void
+test_string_chain(void)
+{
+	struct rte_mempool *mp = rte_pktmbuf_pool_create("strpool", 64, 0, 0, 4096 + RTE_PKTMBUF_HEADROOM,
+							 SOCKET_ID_ANY);
+	struct rte_mbuf *seg[3];
+	uint8_t data[6000];
+	struct frame f;
+	struct T t;
+	unsigned i, off = 0, cut[3] = { 1500, 2500, 2000 };
+
+	CHECK(mp != NULL);
+	if (mp == NULL)
+		return;
+	/* the frame: headers, then a payload with "NEEDLE" across the first
+	 * cut (at payload offset 1500 - 42 - 3) and "OTHER" near the end */
+	memset(data, 'a', sizeof(data));
+	frame_udp(&f, 9, "", 0); /* the headers */
+	memcpy(data, f.b, 42);
+	memcpy(data + 1500 - 3, "NEEDLE", 6);
+	memcpy(data + 6000 - 10, "OTHER", 5);
+	f.m.l3_len = 6000 - 14;
+	for (i = 0; i < 3; i++) {
+		seg[i] = rte_pktmbuf_alloc(mp);
+		CHECK(seg[i] != NULL);
+		if (seg[i] == NULL)
+			return;
+		memcpy(rte_pktmbuf_append(seg[i], (uint16_t)cut[i]), data + off, cut[i]);
+		off += cut[i];
+		if (i > 0)
+			CHECK_EQ(rte_pktmbuf_chain(seg[0], seg[i]), 0);
+	}
+	if (!T_load(&t, HDR
+		    "-A FORWARD -m string --algo bm --string NEEDLE -j DROP\n"
+		    "-A FORWARD -m string --algo kmp --to 5980 --string OTHER -j REJECT\n"
+		    "-A FORWARD -m string --algo kmp --to 5982 --string OTHER -j ACCEPT\n"
+		    "COMMIT\n", RULES_FAMILY_IPV4)) {
+		CHECK(0);
+		return;
+	}
+	/* l2 is the first segment only: the rules must read the chain */
+	memcpy(f.b, data, 1500);
+	CHECK_EQ(ev_line(&t, &f, seg[0], __LINE__).rule, 0);
+	memcpy(data + 1500 - 3, "needle", 6);
+	rte_pktmbuf_free(seg[0]);
+	off = 0;
+	for (i = 0; i < 3; i++) {
+		seg[i] = rte_pktmbuf_alloc(mp);
+		memcpy(rte_pktmbuf_append(seg[i], (uint16_t)cut[i]), data + off, cut[i]);
+		off += cut[i];
+		if (i > 0)
+			rte_pktmbuf_chain(seg[0], seg[i]);
+	}
+	memcpy(f.b, data, 1500);
+	/* "OTHER" is at datagram offset 6000 - 10 - 14 = 5976..5980: it ends
+	 * before 5981, so --to 5980 misses it and --to 5982 finds it */
+	CHECK_EQ(ev_line(&t, &f, seg[0], __LINE__).rule, 2);
+	rte_pktmbuf_free(seg[0]);
+	T_free(&t);
+	rte_mempool_free(mp);
+}
+
+int
+main(int argc, char **argv)
+{
+	char *eal[] = { argv[0], "--no-huge", "-m", "256", "--no-pci",
+			"--no-shconf", "-l", "0", "--log-level=lib.*:error", NULL };
+
+	(void)argc;
+	if (rte_eal_init((int)RTE_DIM(eal) - 1, eal) < 0) {
+		fprintf(stderr, "EAL init failed\n");
+		return 1;
+	}
+	test_string();
+	test_string_chain();
+	rte_eal_cleanup();
+	TEST_MAIN_END();
+}
