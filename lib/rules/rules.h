@@ -145,7 +145,8 @@ struct rules_port_range {
 	X(RECENT, "recent")                                                   \
 	X(HASHLIMIT, "hashlimit")                                             \
 	X(CONNLIMIT, "connlimit")                                             \
-	X(STRING, "string")
+	X(STRING, "string")                                                   \
+	X(STATISTIC, "statistic")
 
 enum rules_match_kind {
 #define RULES_MATCH_ENUM(id, name) RULES_MATCH_##id,
@@ -473,6 +474,22 @@ struct rules_match_string {
 	uint16_t to;    /**< --to (default 65535): the pattern ends before it */
 };
 
+enum rules_statistic_mode {
+	RULES_STATISTIC_RANDOM = 0, /**< --mode random --probability */
+	RULES_STATISTIC_NTH = 1,    /**< --mode nth --every --packet */
+};
+
+/** -m statistic: random (true with probability/2^31) or every n-th
+ *  packet of the rule (packet p of each n, counted by the rule across
+ *  workers), xor inv. */
+struct rules_match_statistic {
+	uint8_t mode;         /**< enum rules_statistic_mode */
+	bool inv;
+	uint32_t probability; /**< of 2^31 (iptables rounds p x 2^31) */
+	uint32_t every;       /**< n, at least 1 */
+	uint32_t packet;      /**< p, 0 .. n-1 */
+};
+
 struct rules_match {
 	enum rules_match_kind kind;
 	union {
@@ -497,6 +514,7 @@ struct rules_match {
 		struct rules_match_hashlimit hashlimit; /**< HASHLIMIT */
 		struct rules_match_connlimit connlimit; /**< CONNLIMIT */
 		struct rules_match_string string; /**< STRING */
+		struct rules_match_statistic statistic; /**< STATISTIC */
 	};
 };
 

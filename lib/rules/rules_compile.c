@@ -491,7 +491,7 @@ rules_runtime_build_opts(const struct rules_ruleset *rs,
 		rt->mtu[i] = o.mtu[i] ? o.mtu[i] : 1500;
 	rc = setup_rules(&b);
 	if (rc == 0)
-		rc = rt_state_setup(rt, o.shared, o.conn, err, errlen);
+		rc = rt_state_setup(rt, o.shared, o.conn, o.n_slots, err, errlen);
 	if (rc == 0)
 		rc = check_depth(&b);
 	b.rule_size = rt->family == RULES_FAMILY_IPV4 ? RTE_ACL_RULE_SZ(RT_F_NUM)

@@ -618,6 +618,7 @@ match_one(const struct rules_runtime *rt, const struct rules_match *m,
 	case RULES_MATCH_RECENT: /* stateful: rule_match() -> rt_sm_match() */
 	case RULES_MATCH_HASHLIMIT:
 	case RULES_MATCH_CONNLIMIT:
+	case RULES_MATCH_STATISTIC:
 	case RULES_MATCH_MAX:
 		return true;
 	}
@@ -651,15 +652,15 @@ limit_take(const struct rules_runtime *rt, unsigned slot, uint32_t l,
 /* A stateful match (rules_state.h) on the view. */
 static bool
 sm_match(const struct rules_runtime *rt, const struct rt_sm *sm,
-	 const struct rt_view *v, uint8_t hook, struct rt_now *now,
-	 bool *hotdrop)
+	 const struct rt_view *v, uint8_t hook, unsigned slot,
+	 struct rt_now *now, bool *hotdrop)
 {
 	struct rt_smpkt sp = {
 		.p = v->pkt, .src = v->src, .dst = v->dst, .family = v->family,
 		.proto = v->proto, .ttl = v->ttl, .hook = hook,
 		.l4 = v->l4 == L4_OK, .l4trunc = v->l4 == L4_TRUNC,
 		.sport = v->sport, .dport = v->dport,
-		.len = v->len, .now = now_get(now), .hz = rt->hz,
+		.len = v->len, .now = now_get(now), .hz = rt->hz, .slot = slot,
 	};
 
 	return rt_sm_match(rt, sm, &sp, hotdrop);
@@ -692,7 +693,7 @@ rule_match(const struct rules_runtime *rt, unsigned slot, uint32_t id,
 		const struct rules_match *m = &r->matches[i];
 
 		if (unlikely(rt_kind_stateful(m->kind))) {
-			if (!sm_match(rt, &rt->sm[k++], v, hook, now, hotdrop))
+			if (!sm_match(rt, &rt->sm[k++], v, hook, slot, now, hotdrop))
 				return false;
 		} else if (!match_one(rt, m, v, hotdrop)) {
 			return false;

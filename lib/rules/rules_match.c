@@ -51,6 +51,7 @@ static const struct rules_match_ops *const match_ops[RULES_MATCH_MAX] = {
 	[RULES_MATCH_HASHLIMIT] = &rules_match_ops_hashlimit,
 	[RULES_MATCH_CONNLIMIT] = &rules_match_ops_connlimit,
 	[RULES_MATCH_STRING] = &rules_match_ops_string,
+	[RULES_MATCH_STATISTIC] = &rules_match_ops_statistic,
 };
 
 static int

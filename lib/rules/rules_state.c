@@ -107,7 +107,8 @@ rs_release(struct rules_shared *s, struct rs_obj *o)
 
 int
 rt_state_setup(struct rules_runtime *rt, struct rules_shared *shared,
-	       const struct rules_conn_ops *conn, char *err, size_t errlen)
+	       const struct rules_conn_ops *conn, uint32_t n_slots, char *err,
+	       size_t errlen)
 {
 	uint32_t id, k, n = 0;
 	int rc = 0;
@@ -178,6 +179,11 @@ rt_state_setup(struct rules_runtime *rt, struct rules_shared *shared,
 					rc = -ENOMEM;
 				break;
 			}
+			case RULES_MATCH_STATISTIC:
+				sm->priv = rt_statistic_create(&m->statistic, n_slots);
+				if (sm->priv == NULL)
+					rc = -ENOMEM;
+				break;
 			default:
 				break;
 			}
@@ -199,6 +205,8 @@ rt_state_free(struct rules_runtime *rt)
 			rs_release(rt->shared, rt->sm[i].obj);
 		if (rt->sm[i].m->kind == RULES_MATCH_CONNLIMIT)
 			rt_connlimit_free(rt->sm[i].priv);
+		if (rt->sm[i].m->kind == RULES_MATCH_STATISTIC)
+			rt_statistic_free(rt->sm[i].priv);
 	}
 	free(rt->sm);
 	rt->sm = NULL;
@@ -230,6 +238,8 @@ rt_sm_match(const struct rules_runtime *rt, const struct rt_sm *sm,
 		return rt_hashlimit_match(sm->obj, &sm->m->hashlimit, sp, hotdrop);
 	case RULES_MATCH_CONNLIMIT:
 		return rt_connlimit_match(sm->priv, &sm->m->connlimit, sp, hotdrop);
+	case RULES_MATCH_STATISTIC:
+		return rt_statistic_match(sm->priv, &sm->m->statistic, sp);
 	default:
 		return true;
 	}

@@ -65,6 +65,7 @@ struct rt_smpkt {
 	uint16_t sport, dport;     /* host order */
 	uint32_t len;              /* IP total length */
 	uint64_t now;              /* runtime clock ticks */
+	unsigned slot;             /* the worker's slot */
 	uint64_t hz;
 };
 
@@ -73,13 +74,14 @@ static inline bool
 rt_kind_stateful(enum rules_match_kind k)
 {
 	return k == RULES_MATCH_RECENT || k == RULES_MATCH_HASHLIMIT ||
-	       k == RULES_MATCH_CONNLIMIT;
+	       k == RULES_MATCH_CONNLIMIT || k == RULES_MATCH_STATISTIC;
 }
 
 /* Set up every stateful match of rt (rt->rules filled); -ENOMEM, -EINVAL
  * with a message in err. */
 int rt_state_setup(struct rules_runtime *rt, struct rules_shared *shared,
-		   const struct rules_conn_ops *conn, char *err, size_t errlen);
+		   const struct rules_conn_ops *conn, uint32_t n_slots, char *err,
+		   size_t errlen);
 /* The runtime's clock rate changed (rules_runtime_set_clock). */
 void rt_state_set_hz(struct rules_runtime *rt);
 void rt_state_free(struct rules_runtime *rt);
@@ -118,5 +120,10 @@ void rt_connlimit_set_hz(void *p, uint64_t hz);
 void rt_connlimit_free(void *p);
 bool rt_connlimit_match(void *p, const struct rules_match_connlimit *m,
 			const struct rt_smpkt *sp, bool *hotdrop);
+
+void *rt_statistic_create(const struct rules_match_statistic *m, uint32_t n_slots);
+void rt_statistic_free(void *p);
+bool rt_statistic_match(void *p, const struct rules_match_statistic *m,
+			const struct rt_smpkt *sp);
 
 #endif

@@ -2,7 +2,7 @@
 /*
  * The matches of issue 15 that read the packet or the clock but keep no
  * shared state: -m string (offsets, case, hex patterns, a datagram
- * chained over mbuf segments).
+ * chained over mbuf segments), -m statistic.
  *
  * Each case runs through two runtimes built from the same ruleset: the
  * real one (rte_acl, these rules slow) and one without rte_acl (every
@@ -126,6 +126,18 @@ ev_line(struct T *t, const struct frame *f, const struct rte_mbuf *mb, int line)
 }
 
 #define EV(t, f) ev_line((t), &(f), NULL, __LINE__)
+
+/* The rte_acl runtime alone (random verdicts differ between runtimes). */
+static struct rules_verdict
+ev1(struct T *t, const struct frame *f)
+{
+	struct rules_pkt p = { .meta = &f->m, .state_bits = NF_CTSTATE_NEW,
+			       .out_port = 1, .len = f->m.l3_len, .l2 = f->b };
+	struct rules_verdict v;
+
+	rules_eval_burst(t->rt, 0, &p, 1, &v);
+	return v;
+}
 #define HDR "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n"
 
 /* ---- string ------------------------------------------------------------------ */
@@ -241,6 +253,64 @@ test_string_chain(void)
 	rte_mempool_free(mp);
 }
 
+/* ---- statistic ------------------------------------------------------------- */
+
+/* nth: packet p of every n of the rule's packets (packets other rules
+ * took first are not counted); random: 0 never, 1 always, 0.3 about so. */
+static void
+test_statistic(void)
+{
+	struct frame f1, f2, f3, f4;
+	struct T t;
+	int i, drops = 0, hits = 0, never = 0, always = 0;
+
+	if (!T_load(&t, HDR
+		    "-A FORWARD -p udp --dport 1 -m statistic --mode nth --every 3 --packet 0 -j DROP\n"
+		    "-A FORWARD -p udp --dport 1:2 -m statistic --mode nth ! --every 4 --packet 3 -j ACCEPT\n"
+		    "-A FORWARD -p udp --dport 1:2 -j REJECT\n"
+		    "COMMIT\n", RULES_FAMILY_IPV4)) {
+		CHECK(0);
+		return;
+	}
+	frame_udp(&f1, 1, "x", 1);
+	frame_udp(&f2, 2, "x", 1);
+	/* rule 0 sees port 1 only: its 1st, 4th, 7th are dropped */
+	CHECK_EQ(EV(&t, f1).rule, 0);
+	CHECK_EQ(EV(&t, f1).rule, 1);
+	CHECK_EQ(EV(&t, f1).rule, 1);
+	CHECK_EQ(EV(&t, f1).rule, 0);
+	/* rule 1 has seen 2 packets: its 4th of each 4 is not accepted
+	 * (negated: the 4th falls through to REJECT) */
+	CHECK_EQ(EV(&t, f2).rule, 1);
+	CHECK_EQ(EV(&t, f2).rule, 2);
+	CHECK_EQ(EV(&t, f2).rule, 1);
+	T_free(&t);
+
+	if (!T_load(&t, HDR
+		    "-A FORWARD -p udp --dport 3 -m statistic --mode random --probability 0.3 -j DROP\n"
+		    "-A FORWARD -p udp --dport 4 -m statistic --mode random --probability 0 -j DROP\n"
+		    "-A FORWARD -p udp --dport 4 -m statistic --mode random --probability 1 -j REJECT\n"
+		    "COMMIT\n", RULES_FAMILY_IPV4)) {
+		CHECK(0);
+		return;
+	}
+	frame_udp(&f3, 3, "x", 1);
+	frame_udp(&f4, 4, "x", 1);
+	for (i = 0; i < 4000; i++) {
+		struct rules_verdict v = ev1(&t, &f3);
+
+		drops += v.verdict == RULES_VERDICT_DROP;
+		v = ev1(&t, &f4);
+		never += v.verdict == RULES_VERDICT_DROP;
+		always += v.verdict == RULES_VERDICT_REJECT;
+		hits++;
+	}
+	CHECK(drops > 1000 && drops < 1400); /* 1200 expected */
+	CHECK_EQ(never, 0);
+	CHECK_EQ(always, hits);
+	T_free(&t);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -254,6 +324,7 @@ main(int argc, char **argv)
 	}
 	test_string();
 	test_string_chain();
+	test_statistic();
 	rte_eal_cleanup();
 	TEST_MAIN_END();
 }

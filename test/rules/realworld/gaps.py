@@ -24,7 +24,8 @@ SUPPORTED_MATCHES = {"tcp", "udp", "multiport", "icmp", "icmp6", "icmpv6",
                      "state", "conntrack", "comment", "limit", "mark",
                      "connmark", "addrtype", "ttl", "hl", "length",
                      "iprange", "pkttype", "mac", "tcpmss", "tos",
-                     "dscp", "recent", "hashlimit", "connlimit", "string"}
+                     "dscp", "recent", "hashlimit", "connlimit", "string",
+                     "statistic"}
 SUPPORTED_TARGETS = {"ACCEPT", "DROP", "RETURN", "REJECT", "LOG", "CT",
                      "NOTRACK", "SNAT", "DNAT", "MASQUERADE", "MARK",
                      "CONNMARK", "CHECKSUM", "TCPMSS", "TTL", "HL",
