@@ -146,7 +146,8 @@ struct rules_port_range {
 	X(HASHLIMIT, "hashlimit")                                             \
 	X(CONNLIMIT, "connlimit")                                             \
 	X(STRING, "string")                                                   \
-	X(STATISTIC, "statistic")
+	X(STATISTIC, "statistic")                                             \
+	X(TIME, "time")
 
 enum rules_match_kind {
 #define RULES_MATCH_ENUM(id, name) RULES_MATCH_##id,
@@ -490,6 +491,28 @@ struct rules_match_statistic {
 	uint32_t packet;      /**< p, 0 .. n-1 */
 };
 
+/* rules_match_time.flags (xt_time's) */
+#define RULES_TIME_KERNELTZ 0x01   /**< --kerneltz (--localtz): the kernel's
+				    *   timezone instead of UTC */
+#define RULES_TIME_CONTIGUOUS 0x02 /**< --contiguous */
+#define RULES_TIME_ALL_WEEKDAYS 0xfe
+#define RULES_TIME_ALL_MONTHDAYS 0xfffffffeu
+
+/** -m time: the packet's wall-clock time (UTC unless --kerneltz) within
+ *  [date_start, date_stop] (Unix seconds), its time of day within
+ *  [daytime_start, daytime_stop] (seconds; start > stop spans midnight),
+ *  its weekday (bit 1 Monday .. bit 7 Sunday) and day of the month (bit
+ *  d) among the given ones. */
+struct rules_match_time {
+	uint32_t date_start;
+	uint32_t date_stop;     /**< default INT_MAX (2038-01-19T03:14:07) */
+	uint32_t daytime_start; /**< default 0 */
+	uint32_t daytime_stop;  /**< default 86399 */
+	uint32_t monthdays;     /**< default RULES_TIME_ALL_MONTHDAYS */
+	uint32_t weekdays;      /**< default RULES_TIME_ALL_WEEKDAYS */
+	uint8_t flags;          /**< RULES_TIME_* */
+};
+
 struct rules_match {
 	enum rules_match_kind kind;
 	union {
@@ -515,6 +538,7 @@ struct rules_match {
 		struct rules_match_connlimit connlimit; /**< CONNLIMIT */
 		struct rules_match_string string; /**< STRING */
 		struct rules_match_statistic statistic; /**< STATISTIC */
+		struct rules_match_time time;     /**< TIME */
 	};
 };
 
@@ -1036,6 +1060,17 @@ int rules_runtime_counters(const struct rules_runtime *rt,
 void rules_runtime_set_clock(struct rules_runtime *rt,
 			     uint64_t (*now)(void *arg), void *arg,
 			     uint64_t hz);
+
+/**
+ * Wall clock for -m time: @p unix_ns is the Unix time in nanoseconds at
+ * runtime clock tick @p tick, @p tz_minuteswest the kernel's timezone for
+ * --kerneltz (gettimeofday's tz_minuteswest, the kernel's sys_tz).
+ * rules_runtime_set_clock() sets both from CLOCK_REALTIME and the clock;
+ * call again (any thread, workers running) to follow the wall clock, or
+ * in tests.
+ */
+void rules_runtime_set_wallclock(struct rules_runtime *rt, uint64_t unix_ns,
+				 uint64_t tick, int32_t tz_minuteswest);
 
 /** Flattening statistics of one hook (for logs and tests). */
 struct rules_hook_stats {

@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
+#include <time.h>
 
 #include <rte_acl.h>
 #include <rte_cycles.h>
@@ -235,7 +237,7 @@ setup_rules(struct bctx *b)
 						nlim++;
 					}
 					if (mk->kind == RULES_MATCH_LIMIT ||
-					    rt_kind_stateful(mk->kind))
+					    rt_kind_effects(mk->kind))
 						rr->effects = 1;
 				}
 			}
@@ -308,6 +310,28 @@ rules_runtime_set_clock(struct rules_runtime *rt, uint64_t (*now)(void *arg),
 		rt->hz = 1;
 	set_limits(rt);
 	rt_state_set_hz(rt);
+	/* -m time's wall clock: now, at the clock's current tick */
+	{
+		struct timespec ts;
+		struct timeval tv;
+		struct timezone tz = { 0 };
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		gettimeofday(&tv, &tz); /* the kernel's sys_tz (--kerneltz) */
+		rules_runtime_set_wallclock(rt, (uint64_t)ts.tv_sec * 1000000000u +
+						(uint64_t)ts.tv_nsec,
+					    rt->clock(rt->clock_arg), tz.tz_minuteswest);
+	}
+}
+
+void
+rules_runtime_set_wallclock(struct rules_runtime *rt, uint64_t unix_ns,
+			    uint64_t tick, int32_t tz_minuteswest)
+{
+	int64_t at = (int64_t)((unsigned __int128)tick * 1000000000u / rt->hz);
+
+	__atomic_store_n(&rt->wall_off_ns, (int64_t)unix_ns - at, __ATOMIC_RELAXED);
+	__atomic_store_n(&rt->tz_west, tz_minuteswest, __ATOMIC_RELAXED);
 }
 
 void

@@ -303,6 +303,7 @@ match_dnf(const struct rules_match *m, struct dnf *d)
 	case RULES_MATCH_CONNLIMIT:
 	case RULES_MATCH_STRING:  /* the payload: the interpreter's */
 	case RULES_MATCH_STATISTIC:
+	case RULES_MATCH_TIME:
 		return -E2BIG;
 	case RULES_MATCH_COMMENT:
 	case RULES_MATCH_LIMIT:   /* second stage (interpreter) */

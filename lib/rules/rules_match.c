@@ -52,6 +52,7 @@ static const struct rules_match_ops *const match_ops[RULES_MATCH_MAX] = {
 	[RULES_MATCH_CONNLIMIT] = &rules_match_ops_connlimit,
 	[RULES_MATCH_STRING] = &rules_match_ops_string,
 	[RULES_MATCH_STATISTIC] = &rules_match_ops_statistic,
+	[RULES_MATCH_TIME] = &rules_match_ops_time,
 };
 
 static int

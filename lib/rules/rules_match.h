@@ -52,7 +52,7 @@ extern const struct rules_match_ops rules_match_ops_tcp, rules_match_ops_udp,
 	rules_match_ops_dscp;
 extern const struct rules_match_ops rules_match_ops_recent,
 	rules_match_ops_hashlimit, rules_match_ops_connlimit,
-	rules_match_ops_string, rules_match_ops_statistic;
+	rules_match_ops_string, rules_match_ops_statistic, rules_match_ops_time;
 
 /* ---- parse helpers ---- */
 

@@ -189,6 +189,8 @@ struct rules_runtime {
 	bool shared_own;           /* ... created for this runtime alone */
 	uint32_t n_sm;
 	struct rt_sm *sm;
+	int64_t wall_off_ns;       /* -m time: Unix ns at clock tick 0 (atomic) */
+	int32_t tz_west;           /* --kerneltz: minutes west of UTC (atomic) */
 };
 
 static inline uint32_t

@@ -230,7 +230,6 @@ bool
 rt_sm_match(const struct rules_runtime *rt, const struct rt_sm *sm,
 	    const struct rt_smpkt *sp, bool *hotdrop)
 {
-	(void)rt;
 	switch (sm->m->kind) {
 	case RULES_MATCH_RECENT:
 		return rt_recent_match(sm->obj, &sm->m->recent, sp, hotdrop);
@@ -240,6 +239,8 @@ rt_sm_match(const struct rules_runtime *rt, const struct rt_sm *sm,
 		return rt_connlimit_match(sm->priv, &sm->m->connlimit, sp, hotdrop);
 	case RULES_MATCH_STATISTIC:
 		return rt_statistic_match(sm->priv, &sm->m->statistic, sp);
+	case RULES_MATCH_TIME:
+		return rt_time_match(rt, &sm->m->time, sp);
 	default:
 		return true;
 	}

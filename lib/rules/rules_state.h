@@ -69,12 +69,20 @@ struct rt_smpkt {
 	uint64_t hz;
 };
 
+/* Does this kind change state when evaluated (a rule with it gets an
+ * entry even without a target)? */
+static inline bool
+rt_kind_effects(enum rules_match_kind k)
+{
+	return k == RULES_MATCH_RECENT || k == RULES_MATCH_HASHLIMIT ||
+	       k == RULES_MATCH_CONNLIMIT || k == RULES_MATCH_STATISTIC;
+}
+
 /* Is this kind evaluated by rt_sm_match() (and its rule always slow)? */
 static inline bool
 rt_kind_stateful(enum rules_match_kind k)
 {
-	return k == RULES_MATCH_RECENT || k == RULES_MATCH_HASHLIMIT ||
-	       k == RULES_MATCH_CONNLIMIT || k == RULES_MATCH_STATISTIC;
+	return rt_kind_effects(k) || k == RULES_MATCH_TIME;
 }
 
 /* Set up every stateful match of rt (rt->rules filled); -ENOMEM, -EINVAL
@@ -95,6 +103,9 @@ bool rt_sm_match(const struct rules_runtime *rt, const struct rt_sm *sm,
 
 /* -m string on the datagram of @p. */
 bool rt_string_match(const struct rules_match_string *m, const struct rules_pkt *p);
+/* -m time at the packet's wall-clock time. */
+bool rt_time_match(const struct rules_runtime *rt, const struct rules_match_time *m,
+		   const struct rt_smpkt *sp);
 
 /* ---- the kinds (rules_state_*.c) ---- */
 

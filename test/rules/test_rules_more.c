@@ -2,7 +2,8 @@
 /*
  * The matches of issue 15 that read the packet or the clock but keep no
  * shared state: -m string (offsets, case, hex patterns, a datagram
- * chained over mbuf segments), -m statistic.
+ * chained over mbuf segments), -m statistic, -m time (the wall clock
+ * set by hand).
  *
  * Each case runs through two runtimes built from the same ruleset: the
  * real one (rte_acl, these rules slow) and one without rte_acl (every
@@ -311,6 +312,82 @@ test_statistic(void)
 	T_free(&t);
 }
 
+/* ---- time ------------------------------------------------------------------- */
+
+/* Both runtimes' wall clock: Unix second @unix now, kernel timezone @tz. */
+static void
+T_wall(struct T *t, uint64_t unix_s, int32_t tz)
+{
+	rules_runtime_set_wallclock(t->rt, unix_s * 1000000000ull, fake_now, tz);
+	rules_runtime_set_wallclock(t->ref, unix_s * 1000000000ull, fake_now, tz);
+}
+
+/* 2024-01-01 was a Monday. */
+#define MON_2024_01_01 1704067200ull
+
+static void
+test_time(void)
+{
+	struct frame f;
+	struct T t;
+
+	if (!T_load(&t, HDR
+		    "-A FORWARD -p udp --dport 1 -m time --timestart 08:00 --timestop 09:00 --weekdays Mon -j DROP\n"
+		    "-A FORWARD -p udp --dport 1 -m time --timestart 22:00 --timestop 02:00 --weekdays Mon --contiguous -j REJECT\n"
+		    "-A FORWARD -p udp --dport 1 -m time --timestart 22:00 --timestop 02:00 --weekdays Mon -j ACCEPT\n"
+		    "-A FORWARD -p udp --dport 2 -m time --monthdays 2 --kerneltz -j DROP\n"
+		    "-A FORWARD -p udp --dport 3 -m time --datestart 2024-01-01T12:00 --datestop 2024-01-01T12:00:01 -j DROP\n"
+		    "-A FORWARD -p udp --dport 4 -m time ! --weekdays Mon,Tue -j DROP\n"
+		    "COMMIT\n", RULES_FAMILY_IPV4)) {
+		CHECK(0);
+		return;
+	}
+	frame_udp(&f, 1, "x", 1);
+	fake_now = 123456;
+	/* Monday 08:30 */
+	T_wall(&t, MON_2024_01_01 + 8 * 3600 + 1800, 0);
+	CHECK_EQ(EV(&t, f).rule, 0);
+	/* Monday 09:00:00 is in, 09:00:01 not */
+	T_wall(&t, MON_2024_01_01 + 9 * 3600, 0);
+	CHECK_EQ(EV(&t, f).rule, 0);
+	T_wall(&t, MON_2024_01_01 + 9 * 3600 + 1, 0);
+	CHECK_EQ(EV(&t, f).rule, -1);
+	/* Tuesday 01:00: the Monday night span only with --contiguous */
+	T_wall(&t, MON_2024_01_01 + 86400 + 3600, 0);
+	CHECK_EQ(EV(&t, f).rule, 1);
+	/* Monday 01:00: in the span, a Monday; not contiguous's (Sunday's) */
+	T_wall(&t, MON_2024_01_01 + 3600, 0);
+	CHECK_EQ(EV(&t, f).rule, 2);
+	/* the runtime clock moves the wall clock: 22:59 plus 2 minutes */
+	T_wall(&t, MON_2024_01_01 + 22 * 3600 - 60, 0);
+	CHECK_EQ(EV(&t, f).rule, -1);
+	fake_now += 120 * 1000;
+	CHECK_EQ(EV(&t, f).rule, 1);
+	/* --kerneltz: Monday 23:00 UTC is Tuesday the 2nd 01:00 at UTC+2 */
+	frame_udp(&f, 2, "x", 1);
+	T_wall(&t, MON_2024_01_01 + 23 * 3600 - 3 * 3600, -120);
+	CHECK_EQ(EV(&t, f).rule, -1);
+	T_wall(&t, MON_2024_01_01 + 23 * 3600, -120);
+	CHECK_EQ(EV(&t, f).rule, 3);
+	T_wall(&t, MON_2024_01_01 + 23 * 3600, 0);
+	CHECK_EQ(EV(&t, f).rule, -1);
+	/* dates: the two seconds of 12:00:00..12:00:01 */
+	frame_udp(&f, 3, "x", 1);
+	T_wall(&t, MON_2024_01_01 + 12 * 3600 - 1, 0);
+	CHECK_EQ(EV(&t, f).rule, -1);
+	T_wall(&t, MON_2024_01_01 + 12 * 3600 + 1, 0);
+	CHECK_EQ(EV(&t, f).rule, 4);
+	T_wall(&t, MON_2024_01_01 + 12 * 3600 + 2, 0);
+	CHECK_EQ(EV(&t, f).rule, -1);
+	/* ! --weekdays Mon,Tue: a Wednesday */
+	frame_udp(&f, 4, "x", 1);
+	T_wall(&t, MON_2024_01_01 + 2 * 86400 + 12 * 3600, 0);
+	CHECK_EQ(EV(&t, f).rule, 5);
+	T_wall(&t, MON_2024_01_01 + 86400 + 12 * 3600, 0);
+	CHECK_EQ(EV(&t, f).rule, -1);
+	T_free(&t);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -325,6 +402,7 @@ main(int argc, char **argv)
 	test_string();
 	test_string_chain();
 	test_statistic();
+	test_time();
 	rte_eal_cleanup();
 	TEST_MAIN_END();
 }
