@@ -147,7 +147,9 @@ struct rules_port_range {
 	X(CONNLIMIT, "connlimit")                                             \
 	X(STRING, "string")                                                   \
 	X(STATISTIC, "statistic")                                             \
-	X(TIME, "time")
+	X(TIME, "time")                                                       \
+	X(POLICY, "policy")                                                   \
+	X(OWNER, "owner")
 
 enum rules_match_kind {
 #define RULES_MATCH_ENUM(id, name) RULES_MATCH_##id,
@@ -513,6 +515,60 @@ struct rules_match_time {
 	uint8_t flags;          /**< RULES_TIME_* */
 };
 
+/* rules_match_policy.flags (xt_policy's) */
+#define RULES_POLICY_IN 0x01     /**< --dir in */
+#define RULES_POLICY_OUT 0x02    /**< --dir out */
+#define RULES_POLICY_NONE 0x04   /**< --pol none (else ipsec) */
+#define RULES_POLICY_STRICT 0x08 /**< --strict */
+#define RULES_POLICY_MAX_ELEM 4
+/* rules_policy_elem.match / .invert */
+#define RULES_POLICY_REQID 0x01
+#define RULES_POLICY_SPI 0x02
+#define RULES_POLICY_PROTO 0x04
+#define RULES_POLICY_MODE 0x08
+#define RULES_POLICY_TSRC 0x10
+#define RULES_POLICY_TDST 0x20
+
+/** One IPsec policy element of -m policy (between --next). */
+struct rules_policy_elem {
+	uint32_t reqid;
+	uint32_t spi;
+	uint8_t proto;     /**< ah, esp or ipcomp */
+	uint8_t mode;      /**< 0 transport, 1 tunnel */
+	uint8_t match;     /**< RULES_POLICY_REQID ... given */
+	uint8_t invert;    /**< ... negated */
+	uint8_t tsrc[16];  /**< --tunnel-src, as given (host bits kept) */
+	uint8_t tdst[16];
+	uint8_t tsrc_plen;
+	uint8_t tdst_plen;
+};
+
+/** -m policy: the IPsec policy a packet was decapsulated with (--dir in)
+ *  or will be encapsulated with (--dir out). A bump in the wire does no
+ *  IPsec: --pol none always matches, --pol ipsec never (doc/rules.md). */
+struct rules_match_policy {
+	uint8_t flags;  /**< RULES_POLICY_* */
+	uint8_t len;    /**< elements in pol[] (0 with --pol none) */
+	uint8_t family; /**< enum rules_family of the rule */
+	struct rules_policy_elem pol[RULES_POLICY_MAX_ELEM];
+};
+
+/* rules_match_owner.match / .invert (xt_owner's XT_OWNER_*) */
+#define RULES_OWNER_UID 0x01
+#define RULES_OWNER_GID 0x02
+#define RULES_OWNER_SOCKET 0x04
+#define RULES_OWNER_SUPPL_GROUPS 0x08
+
+/** -m owner: the local socket's user, group, existence. Forwarded
+ *  packets have no socket: the kernel's verdict for them is true exactly
+ *  when every option given is negated (doc/rules.md). */
+struct rules_match_owner {
+	uint32_t uid_min, uid_max;
+	uint32_t gid_min, gid_max;
+	uint8_t match;  /**< RULES_OWNER_* given */
+	uint8_t invert; /**< ... negated */
+};
+
 struct rules_match {
 	enum rules_match_kind kind;
 	union {
@@ -539,6 +595,8 @@ struct rules_match {
 		struct rules_match_string string; /**< STRING */
 		struct rules_match_statistic statistic; /**< STATISTIC */
 		struct rules_match_time time;     /**< TIME */
+		struct rules_match_policy policy; /**< POLICY */
+		struct rules_match_owner owner;   /**< OWNER */
 	};
 };
 

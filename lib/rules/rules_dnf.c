@@ -305,6 +305,12 @@ match_dnf(const struct rules_match *m, struct dnf *d)
 	case RULES_MATCH_STATISTIC:
 	case RULES_MATCH_TIME:
 		return -E2BIG;
+	case RULES_MATCH_POLICY:
+		/* no IPsec in a bump in the wire: none is always, ipsec never */
+		return (m->policy.flags & RULES_POLICY_NONE) ? one_box(d, &box_any) : 0;
+	case RULES_MATCH_OWNER:
+		/* no local socket: true only when every option is negated */
+		return (m->owner.match ^ m->owner.invert) == 0 ? one_box(d, &box_any) : 0;
 	case RULES_MATCH_COMMENT:
 	case RULES_MATCH_LIMIT:   /* second stage (interpreter) */
 	case RULES_MATCH_MAX:

@@ -609,6 +609,12 @@ match_one(const struct rules_runtime *rt, const struct rules_match *m,
 		return ((v->tos >> 2) == m->tos.value) != m->tos.inv;
 	case RULES_MATCH_STRING:
 		return rt_string_match(&m->string, v->pkt);
+	case RULES_MATCH_POLICY:
+		/* no IPsec here: no packet has a policy (doc/rules.md) */
+		return m->policy.flags & RULES_POLICY_NONE;
+	case RULES_MATCH_OWNER:
+		/* no local socket: xt_owner's verdict for socketless packets */
+		return (m->owner.match ^ m->owner.invert) == 0;
 	case RULES_MATCH_MAC:
 		/* xt_mac: no Ethernet header, no match (negated or not) */
 		return v->l2 != NULL &&

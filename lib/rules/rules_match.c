@@ -53,6 +53,8 @@ static const struct rules_match_ops *const match_ops[RULES_MATCH_MAX] = {
 	[RULES_MATCH_STRING] = &rules_match_ops_string,
 	[RULES_MATCH_STATISTIC] = &rules_match_ops_statistic,
 	[RULES_MATCH_TIME] = &rules_match_ops_time,
+	[RULES_MATCH_POLICY] = &rules_match_ops_policy,
+	[RULES_MATCH_OWNER] = &rules_match_ops_owner,
 };
 
 static int

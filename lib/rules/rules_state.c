@@ -105,6 +105,37 @@ rs_release(struct rules_shared *s, struct rs_obj *o)
 
 /* ---- per runtime ------------------------------------------------------------ */
 
+/* Matches about the local host, which a bump in the wire is not: the
+ * rule loads (the kernel's verdict for a forwarded packet is kept), the
+ * build says what it does. */
+static int
+warn_host_only(struct rules_runtime *rt)
+{
+	uint32_t id, k;
+
+	for (id = 0; id < rt->n_rules; id++) {
+		const struct rt_rule *rr = &rt->rules[id];
+		const struct rules_rule *r = rr->r;
+
+		for (k = 0; k < r->n_matches; k++) {
+			const struct rules_match *m = &r->matches[k];
+			bool always;
+
+			if (m->kind != RULES_MATCH_OWNER)
+				continue;
+			always = (m->owner.match ^ m->owner.invert) == 0;
+			if (rt_warn(rt, "%s %s rule %u (line %u): -m owner: a bump in the wire has no local sockets, so no packet has an owner: the rule %s",
+				    rules_table_name(rr->table),
+				    rt->rs->tables[rr->table].chains[rr->chain].name,
+				    rr->index + 1, r->line,
+				    always ? "matches every packet (its options are all negated, as the kernel judges a packet without a socket)"
+					   : "never matches") < 0)
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
 int
 rt_state_setup(struct rules_runtime *rt, struct rules_shared *shared,
 	       const struct rules_conn_ops *conn, uint32_t n_slots, char *err,
@@ -133,8 +164,9 @@ rt_state_setup(struct rules_runtime *rt, struct rules_shared *shared,
 				n++;
 			}
 	}
-	if (n == 0)
-		return 0;
+	rc = warn_host_only(rt);
+	if (rc < 0 || n == 0)
+		return rc;
 	rt->sm = calloc(n, sizeof(*rt->sm));
 	if (rt->sm == NULL)
 		return -ENOMEM;

@@ -3,7 +3,7 @@
  * The matches of issue 15 that read the packet or the clock but keep no
  * shared state: -m string (offsets, case, hex patterns, a datagram
  * chained over mbuf segments), -m statistic, -m time (the wall clock
- * set by hand).
+ * set by hand), -m policy and -m owner (no IPsec, no local sockets).
  *
  * Each case runs through two runtimes built from the same ruleset: the
  * real one (rte_acl, these rules slow) and one without rte_acl (every
@@ -388,6 +388,51 @@ test_time(void)
 	T_free(&t);
 }
 
+/* ---- policy, owner: what a bump in the wire has not ------------------------- */
+
+/* No IPsec: --pol none always, --pol ipsec never (in the ACL too). No
+ * local socket: -m owner true exactly when every option is negated, with
+ * a warning naming the line. */
+static void
+test_policy_owner(void)
+{
+	struct frame f;
+	struct T t;
+	struct rules_verdict v;
+	uint32_t i, warned = 0;
+
+	if (!T_load(&t, HDR
+		    "-A FORWARD -p udp --dport 1 -m policy --dir in --pol ipsec -j DROP\n"
+		    "-A FORWARD -p udp --dport 1 -m policy --dir out --pol ipsec --strict --proto esp -j DROP\n"
+		    "-A FORWARD -p udp --dport 1 -m policy --dir in --pol none -j REJECT\n"
+		    "COMMIT\n"
+		    "*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n"
+		    "-A POSTROUTING -m owner --uid-owner 1000 -j MASQUERADE\n"
+		    "-A POSTROUTING -m owner ! --uid-owner 1000 --socket-exists -j MASQUERADE\n"
+		    "-A POSTROUTING -m owner ! --uid-owner 1000 ! --socket-exists -j SNAT --to-source 1.2.3.4\n"
+		    "COMMIT\n", RULES_FAMILY_IPV4)) {
+		CHECK(0);
+		return;
+	}
+	frame_udp(&f, 1, "x", 1);
+	v = EV(&t, f);
+	CHECK_EQ(v.verdict, RULES_VERDICT_REJECT);
+	CHECK_EQ(v.rule, 2);
+	frame_udp(&f, 2, "x", 1);
+	v = EV(&t, f);
+	CHECK_EQ(v.snat_rule, rules_runtime_rule_id(t.rt, RULES_TABLE_NAT, "POSTROUTING", 2));
+	for (i = 0; i < rules_runtime_n_warnings(t.rt); i++) {
+		const char *w = rules_runtime_warning(t.rt, i);
+
+		if (strstr(w, "-m owner") && strstr(w, "no local sockets"))
+			warned++;
+		if (strstr(w, "(line 16)") && strstr(w, "matches every packet"))
+			warned += 10;
+	}
+	CHECK_EQ(warned, 13);
+	T_free(&t);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -403,6 +448,7 @@ main(int argc, char **argv)
 	test_string_chain();
 	test_statistic();
 	test_time();
+	test_policy_owner();
 	rte_eal_cleanup();
 	TEST_MAIN_END();
 }
