@@ -350,6 +350,10 @@ struct ct_conn *ct_find(struct ct_table *t, const struct ct_key *k, int *dir);
  * TIME_WAIT or CLOSE, which the kernel's nf_conncount no longer counts?
  */
 bool ct_conn_open(const struct ct_table *t, const struct ct_key *k);
+/** -m helper's question: the helper of the master of an expected
+ *  connection (RELATED through an expectation), NF_HELPER_NONE for any
+ *  other connection. */
+enum nf_helper ct_conn_master_helper(const struct ct_conn *c);
 
 /** Read accessors. */
 /** A connection's tuple in direction dir (0 original, 1 reply: under NAT

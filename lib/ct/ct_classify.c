@@ -142,6 +142,7 @@ handle_new(struct ct_worker *w, const struct ct_proto_ops *ops, struct ct_pkt *p
 			c->mark = ct_rec(t, e.master)->mark;
 			c->help_id = e.master;
 			c->children = (uint16_t)e.master_id;
+			c->master_helper = e.helper;
 			w->cnt[CT_CNT_expected]++;
 		}
 	}

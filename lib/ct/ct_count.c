@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * What -m connlimit asks of the table (lib/rules, through the dataplane's
- * rules_conn_ops): is a connection still there and open, by its original
- * tuple, as the kernel's nf_conncount looks it up. A lock-free lookup, for
- * the workers.
+ * What the rules ask of the table (lib/rules, through the dataplane's
+ * rules_conn_ops): -m connlimit, is a connection still there and open, by
+ * its original tuple, as the kernel's nf_conncount looks it up (a
+ * lock-free lookup, for the workers); -m helper, the helper of an
+ * expected connection's master.
  */
 #include <netinet/in.h>
 
@@ -25,4 +26,12 @@ ct_conn_open(const struct ct_table *t, const struct ct_key *k)
 		return s != NF_TCP_TIME_WAIT && s != NF_TCP_CLOSE;
 	}
 	return true;
+}
+
+enum nf_helper
+ct_conn_master_helper(const struct ct_conn *c)
+{
+	if (!(ct_status_load(c) & NF_CTS_EXPECTED))
+		return NF_HELPER_NONE;
+	return (enum nf_helper)c->master_helper;
 }

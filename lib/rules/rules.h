@@ -149,7 +149,8 @@ struct rules_port_range {
 	X(STATISTIC, "statistic")                                             \
 	X(TIME, "time")                                                       \
 	X(POLICY, "policy")                                                   \
-	X(OWNER, "owner")
+	X(OWNER, "owner")                                                     \
+	X(HELPER, "helper")
 
 enum rules_match_kind {
 #define RULES_MATCH_ENUM(id, name) RULES_MATCH_##id,
@@ -569,6 +570,16 @@ struct rules_match_owner {
 	uint8_t invert; /**< ... negated */
 };
 
+#define RULES_HELPER_NAME_MAX 29 /**< longer --helper names are cut */
+
+/** -m helper --helper NAME: the packet's connection was expected by a
+ *  master whose helper's name NAME starts with (the kernel compares the
+ *  helper's name's length: "ftp-21" is ftp); "" any helper; xor inv. */
+struct rules_match_helper {
+	char name[RULES_HELPER_NAME_MAX + 1];
+	bool inv;
+};
+
 struct rules_match {
 	enum rules_match_kind kind;
 	union {
@@ -597,6 +608,7 @@ struct rules_match {
 		struct rules_match_time time;     /**< TIME */
 		struct rules_match_policy policy; /**< POLICY */
 		struct rules_match_owner owner;   /**< OWNER */
+		struct rules_match_helper helper; /**< HELPER */
 	};
 };
 
@@ -960,6 +972,9 @@ struct rules_conn_ops {
 	 *  a TCP connection in TIME_WAIT or CLOSE, which the kernel's
 	 *  nf_conncount stops counting)? */
 	bool (*alive)(void *arg, const struct rules_conn_key *k);
+	/** -m helper: the helper (enum nf_helper) of the master that expected
+	 *  connection @conn; NF_HELPER_NONE when it was not expected. */
+	uint8_t (*master_helper)(void *arg, const void *conn);
 	void *arg;
 	uint32_t max;  /**< connections the table holds at most: each
 			*   -m connlimit can track that many (0: 65536) */
@@ -990,9 +1005,10 @@ struct rules_runtime_opts {
 			      *   reload keeps the lists, as the kernel does;
 			      *   NULL: the runtime's own, empty at build */
 	const struct rules_conn_ops *conn; /**< the connection table, for
-			      *   -m connlimit (copied; NULL: none, a
-			      *   connection it counted is then never seen to
-			      *   close, and the build warns) */
+			      *   -m connlimit and -m helper (copied; NULL:
+			      *   none: a connection connlimit counted is never
+			      *   seen to close, helper sees no master; the
+			      *   build warns) */
 };
 
 /**

@@ -304,6 +304,7 @@ match_dnf(const struct rules_match *m, struct dnf *d)
 	case RULES_MATCH_STRING:  /* the payload: the interpreter's */
 	case RULES_MATCH_STATISTIC:
 	case RULES_MATCH_TIME:
+	case RULES_MATCH_HELPER:
 		return -E2BIG;
 	case RULES_MATCH_POLICY:
 		/* no IPsec in a bump in the wire: none is always, ipsec never */

@@ -626,6 +626,7 @@ match_one(const struct rules_runtime *rt, const struct rules_match *m,
 	case RULES_MATCH_CONNLIMIT:
 	case RULES_MATCH_STATISTIC:
 	case RULES_MATCH_TIME:
+	case RULES_MATCH_HELPER:
 	case RULES_MATCH_MAX:
 		return true;
 	}

@@ -55,6 +55,7 @@ static const struct rules_match_ops *const match_ops[RULES_MATCH_MAX] = {
 	[RULES_MATCH_TIME] = &rules_match_ops_time,
 	[RULES_MATCH_POLICY] = &rules_match_ops_policy,
 	[RULES_MATCH_OWNER] = &rules_match_ops_owner,
+	[RULES_MATCH_HELPER] = &rules_match_ops_helper,
 };
 
 static int

@@ -7,7 +7,8 @@
  * where a packet can have a local socket. A bump in the wire has none:
  * its forwarded packets are the kernel's socketless ones, for which
  * xt_owner is true exactly when every option given is negated; the build
- * warns, naming the line (rules_state.c).
+ * warns, naming the line (rules_state.c). Also -m helper (--helper
+ * NAME), which asks about the connection (rules_state.c).
  */
 #include <grp.h>
 #include <pwd.h>
@@ -168,4 +169,44 @@ dump_owner(FILE *f, const struct rules_match *mm)
 const struct rules_match_ops rules_match_ops_owner = {
 	.name = "owner", .parse = owner_parse, .finish = owner_finish,
 	.dump = dump_owner,
+};
+
+/* ---- helper ---------------------------------------------------------------- */
+
+static enum rules_opt_result
+helper_parse(struct rules_rule_state *st, uint32_t idx, const char *opt,
+	     char *const *vals, uint32_t nvals, bool inv, uint32_t *used)
+{
+	struct rules_match_helper *m = &M(st, idx)->helper;
+
+	if (strcmp(opt, "--helper"))
+		return RULES_OPT_UNKNOWN;
+	if (!need_val(st, opt, nvals, 1, "a helper name") || !once(st, idx, 1, opt))
+		return RULES_OPT_ERROR;
+	*used = 1;
+	/* iptables keeps 29 characters; any name (the kernel does not
+	 * check it: an unknown one never matches) */
+	snprintf(m->name, sizeof(m->name), "%s", vals[0]);
+	m->inv = inv;
+	return RULES_OPT_OK;
+}
+
+static bool
+helper_finish(struct rules_rule_state *st, uint32_t idx)
+{
+	return need_opt(st, idx, 1, "--helper");
+}
+
+static void
+dump_helper(FILE *f, const struct rules_match *mm)
+{
+	fputs(" -m helper", f);
+	print_inv(f, mm->helper.inv);
+	fputs(" --helper ", f);
+	rules_print_string(f, mm->helper.name);
+}
+
+const struct rules_match_ops rules_match_ops_helper = {
+	.name = "helper", .parse = helper_parse, .finish = helper_finish,
+	.dump = dump_helper,
 };

@@ -189,6 +189,8 @@ struct rules_runtime {
 	bool shared_own;           /* ... created for this runtime alone */
 	uint32_t n_sm;
 	struct rt_sm *sm;
+	struct rules_conn_ops conn_ops; /* the connection table (-m helper) */
+	bool has_conn_ops;
 	int64_t wall_off_ns;       /* -m time: Unix ns at clock tick 0 (atomic) */
 	int32_t tz_west;           /* --kerneltz: minutes west of UTC (atomic) */
 };

@@ -144,6 +144,10 @@ rt_state_setup(struct rules_runtime *rt, struct rules_shared *shared,
 	uint32_t id, k, n = 0;
 	int rc = 0;
 
+	if (conn != NULL) {
+		rt->conn_ops = *conn;
+		rt->has_conn_ops = true;
+	}
 	if (shared == NULL) {
 		/* a runtime of its own: its lists start empty and go with it */
 		rc = rules_shared_create(&rt->shared);
@@ -273,6 +277,24 @@ rt_sm_match(const struct rules_runtime *rt, const struct rt_sm *sm,
 		return rt_statistic_match(sm->priv, &sm->m->statistic, sp);
 	case RULES_MATCH_TIME:
 		return rt_time_match(rt, &sm->m->time, sp);
+	case RULES_MATCH_HELPER: {
+		/* xt_helper: the master's helper, compared over its name's
+		 * length; no connection or no master: false (xor !) */
+		const struct rules_match_helper *m = &sm->m->helper;
+		const char *name;
+		unsigned h;
+
+		if (sp->p->conn == NULL || !rt->has_conn_ops ||
+		    rt->conn_ops.master_helper == NULL)
+			return m->inv;
+		h = rt->conn_ops.master_helper(rt->conn_ops.arg, sp->p->conn);
+		if (h == NF_HELPER_NONE)
+			return m->inv;
+		if (m->name[0] == '\0')
+			return !m->inv;
+		name = nf_helper_name(h);
+		return (strncmp(name, m->name, strlen(name)) == 0) != m->inv;
+	}
 	default:
 		return true;
 	}

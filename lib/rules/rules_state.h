@@ -82,7 +82,8 @@ rt_kind_effects(enum rules_match_kind k)
 static inline bool
 rt_kind_stateful(enum rules_match_kind k)
 {
-	return rt_kind_effects(k) || k == RULES_MATCH_TIME;
+	return rt_kind_effects(k) || k == RULES_MATCH_TIME ||
+	       k == RULES_MATCH_HELPER;
 }
 
 /* Set up every stateful match of rt (rt->rules filled); -ENOMEM, -EINVAL

@@ -3,7 +3,8 @@
  * The matches of issue 15 that read the packet or the clock but keep no
  * shared state: -m string (offsets, case, hex patterns, a datagram
  * chained over mbuf segments), -m statistic, -m time (the wall clock
- * set by hand), -m policy and -m owner (no IPsec, no local sockets).
+ * set by hand), -m policy and -m owner (no IPsec, no local sockets),
+ * -m helper (a fake connection table).
  *
  * Each case runs through two runtimes built from the same ruleset: the
  * real one (rte_acl, these rules slow) and one without rte_acl (every
@@ -433,6 +434,76 @@ test_policy_owner(void)
 	T_free(&t);
 }
 
+/* ---- helper --------------------------------------------------------------- */
+
+/* A fake connection table: conn is a pointer to the master's helper. */
+static uint8_t
+fake_master_helper(void *arg, const void *conn)
+{
+	(void)arg;
+	return *(const uint8_t *)conn;
+}
+
+static void
+fake_tuple(void *arg, const void *conn, struct rules_conn_key *k)
+{
+	(void)arg;
+	(void)conn;
+	memset(k, 0, sizeof(*k));
+}
+
+static bool
+fake_alive(void *arg, const struct rules_conn_key *k)
+{
+	(void)arg;
+	(void)k;
+	return true;
+}
+
+/* -m helper: the master's helper by the length of its name ("ftp-21" is
+ * ftp), "" any, negation; no master or no connection: false. */
+static void
+test_helper(void)
+{
+	static const char txt[] = HDR
+		"-A FORWARD -p udp --dport 1 -m helper --helper ftp-21 -j DROP\n"
+		"-A FORWARD -p udp --dport 1 -m helper --helper \"\" -j REJECT\n"
+		"-A FORWARD -p udp --dport 1 -m helper ! --helper tftp -j ACCEPT\n"
+		"COMMIT\n";
+	struct rules_conn_ops ops = { .tuple = fake_tuple, .alive = fake_alive,
+				      .master_helper = fake_master_helper };
+	struct rules_parse_opts po = { .family = RULES_FAMILY_IPV4 };
+	struct rules_runtime_opts o = { .n_slots = 1, .conn = &ops };
+	uint8_t ftp = NF_HELPER_FTP, tftp = NF_HELPER_TFTP, none = NF_HELPER_NONE;
+	struct rules_ruleset *rs;
+	struct rules_runtime *rt;
+	struct rules_errors errs;
+	struct frame f;
+	char err[256];
+	const struct {
+		const uint8_t *conn;
+		int rule;
+	} cases[] = {
+		{ &ftp, 0 }, { &tftp, 1 }, { &none, 2 }, { NULL, 2 },
+	};
+	unsigned i;
+
+	CHECK_EQ(rules_parse_buffer(txt, strlen(txt), "test", &po, &rs, &errs), 0);
+	CHECK_EQ(rules_runtime_build_opts(rs, ports, &o, &rt, err, sizeof(err)), 0);
+	frame_udp(&f, 1, "x", 1);
+	for (i = 0; i < RTE_DIM(cases); i++) {
+		struct rules_pkt p = { .meta = &f.m, .state_bits = NF_CTSTATE_RELATED,
+				       .out_port = 1, .len = f.m.l3_len, .l2 = f.b,
+				       .conn = cases[i].conn };
+		struct rules_verdict v;
+
+		rules_eval_burst(rt, 0, &p, 1, &v);
+		CHECK_EQ(v.rule, cases[i].rule);
+	}
+	rules_runtime_free(rt);
+	rules_free(rs);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -449,6 +520,7 @@ main(int argc, char **argv)
 	test_statistic();
 	test_time();
 	test_policy_owner();
+	test_helper();
 	rte_eal_cleanup();
 	TEST_MAIN_END();
 }

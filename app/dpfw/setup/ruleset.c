@@ -49,6 +49,13 @@ conn_alive(void *arg, const struct rules_conn_key *k)
 	return ct_conn_open(arg, (const struct ct_key *)k);
 }
 
+static uint8_t
+conn_master_helper(void *arg, const void *conn)
+{
+	RTE_SET_USED(arg);
+	return (uint8_t)ct_conn_master_helper(conn);
+}
+
 static void
 generation_free(struct dpfw_rules *r)
 {
@@ -75,7 +82,8 @@ load_family(struct dpfw *d, struct dpfw_rules *r, unsigned f,
 		.family = f ? RULES_FAMILY_IPV6 : RULES_FAMILY_IPV4,
 	};
 	struct rules_conn_ops conn = {
-		.tuple = conn_tuple, .alive = conn_alive, .arg = d->ct,
+		.tuple = conn_tuple, .alive = conn_alive,
+		.master_helper = conn_master_helper, .arg = d->ct,
 		.max = d->cfg.ct_max,
 	};
 	struct rules_runtime_opts ro = {

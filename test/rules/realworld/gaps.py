@@ -25,7 +25,7 @@ SUPPORTED_MATCHES = {"tcp", "udp", "multiport", "icmp", "icmp6", "icmpv6",
                      "connmark", "addrtype", "ttl", "hl", "length",
                      "iprange", "pkttype", "mac", "tcpmss", "tos",
                      "dscp", "recent", "hashlimit", "connlimit", "string",
-                     "statistic", "time", "policy", "owner"}
+                     "statistic", "time", "policy", "owner", "helper"}
 SUPPORTED_TARGETS = {"ACCEPT", "DROP", "RETURN", "REJECT", "LOG", "CT",
                      "NOTRACK", "SNAT", "DNAT", "MASQUERADE", "MARK",
                      "CONNMARK", "CHECKSUM", "TCPMSS", "TTL", "HL",
