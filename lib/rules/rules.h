@@ -757,6 +757,7 @@ struct rules_target {
 #define RULES_IP_IIF 0x04
 #define RULES_IP_OIF 0x08
 #define RULES_IP_PROTO 0x10
+#define RULES_IP_FRAG 0x20  /**< -f: a fragment other than the first (IPv4) */
 
 struct rules_rule {
 	uint32_t line;      /**< source line (the first of an -s/-d expansion) */

@@ -350,6 +350,9 @@ rule_dnf(struct bctx *b, uint32_t id, struct dnf *d, bool *approx)
 		if (rc == 0)
 			rc = dnf_and_approx(d, &part, RT_RULE_MAX_BOXES, approx);
 	}
+	/* -f is not in the ACL key: the interpreter tests it */
+	if (r->has & RULES_IP_FRAG)
+		*approx = true;
 	for (i = 0; i < 2 && rc == 0; i++) {
 		uint8_t set = i == 0 ? rr->iif_set : rr->oif_set;
 		uint8_t bit = i == 0 ? RT_MISC_IN1 : RT_MISC_OUT1;

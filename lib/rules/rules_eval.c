@@ -694,6 +694,11 @@ rule_match(const struct rules_runtime *rt, unsigned slot, uint32_t id,
 	if ((r->has & RULES_IP_PROTO) && r->proto != 0 &&
 	    (v->proto == r->proto) == !!(r->inv & RULES_IP_PROTO))
 		return false;
+	/* -f: a fragment past the first (reassembly leaves none: as in the
+	 * kernel, whose defrag runs before every table) */
+	if ((r->has & RULES_IP_FRAG) &&
+	    !!(v->pkt->meta->flags & PKT_F_FRAG_LATER) == !!(r->inv & RULES_IP_FRAG))
+		return false;
 	if (!(rr->iif_set & (1u << v->in_port)) ||
 	    !(rr->oif_set & (1u << v->out_port)))
 		return false;

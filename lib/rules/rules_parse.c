@@ -780,8 +780,17 @@ rule_args(struct rules_rule_state *st, char **v, uint32_t n)
 				return;
 			used = 2;
 		} else if (!strcmp(tok, "-f") || !strcmp(tok, "--fragment")) {
-			rules_err(c, tok, "fragment matching (-f) is not supported");
-			return;
+			if (c->family == RULES_FAMILY_IPV6) {
+				rules_err(c, tok, "-f is not supported in IPv6 (ip6tables has -m frag)");
+				return;
+			}
+			if (r->has & RULES_IP_FRAG) {
+				rules_err(c, tok, "multiple -f flags not allowed");
+				return;
+			}
+			r->has |= RULES_IP_FRAG;
+			if (inv)
+				r->inv |= RULES_IP_FRAG;
 		} else {
 			res = rules_target_option(st, tok, vals, nvals, inv, &used);
 			if (res == RULES_OPT_UNKNOWN)

@@ -504,6 +504,32 @@ test_helper(void)
 	rules_free(rs);
 }
 
+/* ---- -f --------------------------------------------------------------------- */
+
+/* -f: fragments past the first; ! -f: the rest (first fragments too). */
+static void
+test_fragment(void)
+{
+	struct frame f;
+	struct T t;
+
+	if (!T_load(&t, HDR
+		    "-A FORWARD -f -j DROP\n"
+		    "-A FORWARD -p udp ! -f -j REJECT\n"
+		    "COMMIT\n", RULES_FAMILY_IPV4)) {
+		CHECK(0);
+		return;
+	}
+	frame_udp(&f, 1, "x", 1);
+	CHECK_EQ(EV(&t, f).rule, 1);
+	f.m.flags = PKT_F_FRAG; /* the first fragment: ports readable */
+	f.m.flags |= PKT_F_L4;
+	CHECK_EQ(EV(&t, f).rule, 1);
+	f.m.flags = PKT_F_FRAG | PKT_F_FRAG_LATER;
+	CHECK_EQ(EV(&t, f).rule, 0);
+	T_free(&t);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -521,6 +547,7 @@ main(int argc, char **argv)
 	test_time();
 	test_policy_owner();
 	test_helper();
+	test_fragment();
 	rte_eal_cleanup();
 	TEST_MAIN_END();
 }

@@ -101,8 +101,6 @@ def features(path):
             elif t in ("-j", "--jump", "-g", "--goto"):
                 if nxt not in SUPPORTED_TARGETS and nxt not in chains:
                     add("target: %s" % nxt, n)
-            elif t in ("-f", "--fragment"):
-                add("match: -f (fragments)", n)
             elif CT_EXTRA.match(t):
                 add("match: conntrack --ctorig/--ctrepl addresses, --ctexpire", n)
     return feats
