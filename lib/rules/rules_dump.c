@@ -214,6 +214,13 @@ dump_rule(FILE *f, const struct rules_ruleset *rs, const struct rules_table *t,
 	fputc('\n', f);
 }
 
+void
+rules_dump_rule(FILE *f, const struct rules_ruleset *rs, const struct rules_table *t,
+		const struct rules_chain *ch, const struct rules_rule *r)
+{
+	dump_rule(f, rs, t, ch, r, false);
+}
+
 int
 rules_dump(const struct rules_ruleset *rs, FILE *f, bool counters)
 {

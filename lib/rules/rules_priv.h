@@ -132,6 +132,7 @@ struct rules_rule_state {
 	/* -s/-d lists (iptables expands "a,b" into one rule per address) */
 	uint32_t n_src, n_dst;
 	struct rules_addr *srcs, *dsts;
+	bool other_family; /* -6 in iptables (-4 in ip6tables): line ignored */
 };
 
 /* Option parser of a match or target: @opt is the option token (without a
@@ -202,6 +203,13 @@ bool rules_parse_tos(const char *s, uint8_t *value, uint8_t *mask);
 
 /* Bytes per second of a bytes rate's cost (libxt_hashlimit's cost_to_bytes). */
 uint64_t rules_hashlimit_cost_to_bytes(uint64_t cost);
+
+/* ---- dump (rules_dump.c) -------------------------------------------------- */
+
+/* One rule's iptables-save line (no counters), as -D compares rules. */
+void rules_dump_rule(FILE *f, const struct rules_ruleset *rs,
+		     const struct rules_table *t, const struct rules_chain *ch,
+		     const struct rules_rule *r);
 
 /* ---- misc ---------------------------------------------------------------- */
 

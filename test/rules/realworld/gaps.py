@@ -32,7 +32,9 @@ SUPPORTED_TARGETS = {"ACCEPT", "DROP", "RETURN", "REJECT", "LOG", "CT",
                      "TOS", "DSCP"}
 OK_COMMANDS = {"-A", "--append", "-N", "--new-chain", "-P", "--policy",
                "-I", "--insert", "-F", "--flush", "-X", "--delete-chain",
-               "-Z", "--zero"}
+               "-Z", "--zero", "-D", "--delete",
+               # refused as iptables-restore refuses it (it crashes)
+               "-R", "--replace"}
 COMMANDS = {"-I": "-I", "--insert": "-I", "-F": "-F", "--flush": "-F",
             "-X": "-X", "--delete-chain": "-X", "-Z": "-Z", "--zero": "-Z",
             "-D": "-D", "--delete": "-D", "-R": "-R", "--replace": "-R",
@@ -85,8 +87,8 @@ def features(path):
             toks = s.split()
         if toks and re.match(r"^\[\d+:\d+\]$", toks[0]):
             toks = toks[1:]
-        if toks and toks[0] in ("-4", "-6", "--ipv4", "--ipv6"):
-            add("syntax: -4/-6 line prefix", n)
+        # -4/-6 prefixes: dpfw takes them as iptables-restore does
+        while toks and toks[0] in ("-4", "-6", "--ipv4", "--ipv6"):
             toks = toks[1:]
         if not toks:
             continue
