@@ -437,18 +437,36 @@ print_bytes(FILE *f, uint64_t avg, uint64_t burst)
 	unsigned long long r = rules_hashlimit_cost_to_bytes(avg);
 	unsigned i;
 
+	unsigned long long per = r, c;
+
 	for (i = 0; i < RULES_ARRAY_SIZE(units) - 1; i++)
 		if (r >= units[i].thresh &&
 		    bytes_to_cost(r & ~(units[i].thresh - 1)) == avg)
 			break;
+	if (bytes_to_cost(r & ~(units[i].thresh - 1)) != avg) {
+		/* iptables' bytes would read back as another cost: the
+		 * chunks c with 2^32-1 / (c + 1) == avg, in bytes */
+		c = UINT32_MAX / (avg + 1);
+		while (c > 0 && UINT32_MAX / c == avg)
+			c--;
+		while (UINT32_MAX / (c + 1) != avg)
+			c++;
+		r = c << HL_BYTE_SHIFT;
+		i = RULES_ARRAY_SIZE(units) - 1;
+	}
 	fprintf(f, " %llu%sb/s", r / units[i].thresh, units[i].name);
 	if (burst == 0)
 		return HL_BYTE_EXPIRE * 1000;
-	r *= burst;
+	r = per * burst;
 	for (i = 0; i < RULES_ARRAY_SIZE(units) - 1; i++)
 		if (r >= units[i].thresh)
 			break;
-	fprintf(f, " --hashlimit-burst %llu%sb", r / units[i].thresh, units[i].name);
+	/* iptables rounds the bytes down to its unit; when that reads back
+	 * as fewer rates, the exact bytes (a 'b' is taken as is) */
+	if ((r / units[i].thresh * units[i].thresh + per - 1) / per != burst)
+		fprintf(f, " --hashlimit-burst %llub", r);
+	else
+		fprintf(f, " --hashlimit-burst %llu%sb", r / units[i].thresh, units[i].name);
 	return HL_BYTE_EXPIRE_BURST * 1000;
 }
 
@@ -485,7 +503,8 @@ dump_hashlimit(FILE *f, const struct rules_match *mm)
 		if (m->mode & RULES_HL_DSTPORT)
 			fprintf(f, "%sdstport", sep);
 	}
-	fprintf(f, " --hashlimit-name %s", m->name);
+	fputs(" --hashlimit-name ", f);
+	rules_print_word(f, m->name);
 	if (m->size)
 		fprintf(f, " --hashlimit-htable-size %u", m->size);
 	if (m->max)

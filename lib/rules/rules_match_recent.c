@@ -211,16 +211,18 @@ dump_recent(FILE *f, const struct rules_match *mm)
 	fputs(" -m recent", f);
 	print_inv(f, m->inv);
 	fprintf(f, " %s", cmd_opt[m->cmd & 7]);
-	/* iptables prints both with %d */
+	/* iptables prints both with %d, so 2^31 and more come out negative
+	 * and do not load again: here unsigned */
 	if (m->seconds)
-		fprintf(f, " --seconds %d", (int32_t)m->seconds);
+		fprintf(f, " --seconds %u", m->seconds);
 	if (m->reap)
 		fputs(" --reap", f);
 	if (m->hitcount)
-		fprintf(f, " --hitcount %d", (int32_t)m->hitcount);
+		fprintf(f, " --hitcount %u", m->hitcount);
 	if (m->rttl)
 		fputs(" --rttl", f);
-	fprintf(f, " --name %s", m->name);
+	fputs(" --name ", f);
+	rules_print_word(f, m->name);
 	rules_format_ip(fam, m->mask, a, sizeof(a));
 	fprintf(f, " --mask %s %s", a, m->rdest ? "--rdest" : "--rsource");
 }

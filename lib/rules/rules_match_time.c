@@ -322,7 +322,7 @@ dump_time(FILE *f, const struct rules_match *mm)
 				sep = ",";
 			}
 		if (*sep == ' ')
-			fputc(' ', f);
+			fputs(" \"\"", f); /* iptables prints nothing: it would not load */
 	}
 	sep = " ";
 	if (m->weekdays != RULES_TIME_ALL_WEEKDAYS) {
@@ -333,12 +333,13 @@ dump_time(FILE *f, const struct rules_match *mm)
 				sep = ",";
 			}
 		if (*sep == ' ')
-			fputc(' ', f);
+			fputs(" \"\"", f);
 	}
 	if (m->date_start != 0)
 		print_date(f, "--datestart", m->date_start);
-	if (m->date_stop != 0)
-		print_date(f, "--datestop", m->date_stop);
+	/* iptables leaves a date stop of 0 out, which reads back as the
+	 * default: printed here */
+	print_date(f, "--datestop", m->date_stop);
 	if (m->flags & RULES_TIME_KERNELTZ)
 		fputs(" --kerneltz", f);
 	if (m->flags & RULES_TIME_CONTIGUOUS)

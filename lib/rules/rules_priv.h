@@ -105,6 +105,10 @@ bool rules_parse_xtplen(enum rules_family f, const char *s, uint32_t *out);
 
 /* iptables-save's quoting of free text (comments, log prefixes). */
 void rules_print_string(FILE *f, const char *s);
+/* A name iptables-save prints as it is (-m recent --name, ...): as it is
+ * when that reads back as one word, else quoted (iptables' own text would
+ * not load again). */
+void rules_print_word(FILE *f, const char *s);
 
 /* ---- matches (rules_match.c; the modules: rules_match.h) --------------- */
 

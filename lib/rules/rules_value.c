@@ -351,3 +351,21 @@ rules_parse_xtplen(enum rules_family f, const char *s, uint32_t *out)
 	}
 	return true;
 }
+
+void
+rules_print_word(FILE *f, const char *s)
+{
+	const char *q;
+
+	if (s[0] != '\0' && strpbrk(s, " \t\"") == NULL) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (q = s; *q; q++) {
+		if (*q == '"' || *q == '\\')
+			fputc('\\', f);
+		fputc(*q, f);
+	}
+	fputc('"', f);
+}
