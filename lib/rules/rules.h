@@ -150,7 +150,9 @@ struct rules_port_range {
 	X(TIME, "time")                                                       \
 	X(POLICY, "policy")                                                   \
 	X(OWNER, "owner")                                                     \
-	X(HELPER, "helper")
+	X(HELPER, "helper")                                                   \
+	X(SOCKET, "socket")                                                   \
+	X(CGROUP, "cgroup")
 
 enum rules_match_kind {
 #define RULES_MATCH_ENUM(id, name) RULES_MATCH_##id,
@@ -580,6 +582,23 @@ struct rules_match_helper {
 	bool inv;
 };
 
+/* rules_match_hostonly.flags */
+#define RULES_SOCKET_TRANSPARENT 0x01  /**< -m socket --transparent */
+#define RULES_SOCKET_NOWILDCARD 0x02   /**< --nowildcard */
+#define RULES_SOCKET_RESTORE_SKMARK 0x04 /**< --restore-skmark */
+#define RULES_CGROUP_ID 0x10           /**< -m cgroup --cgroup */
+#define RULES_CGROUP_PATH 0x20         /**< -m cgroup --path */
+
+/** -m socket, -m cgroup: about local sockets, which a bump in the wire
+ *  has none of: they never match forwarded packets (the kernel's verdict
+ *  for a packet without a local socket, negated or not). */
+struct rules_match_hostonly {
+	uint8_t flags;
+	bool inv;         /**< ! --cgroup / ! --path */
+	uint32_t classid; /**< --cgroup */
+	char path[64];    /**< --path (cut, as a name) */
+};
+
 struct rules_match {
 	enum rules_match_kind kind;
 	union {
@@ -609,6 +628,7 @@ struct rules_match {
 		struct rules_match_policy policy; /**< POLICY */
 		struct rules_match_owner owner;   /**< OWNER */
 		struct rules_match_helper helper; /**< HELPER */
+		struct rules_match_hostonly hostonly; /**< SOCKET, CGROUP */
 	};
 };
 

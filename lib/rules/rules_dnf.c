@@ -312,6 +312,9 @@ match_dnf(const struct rules_match *m, struct dnf *d)
 	case RULES_MATCH_OWNER:
 		/* no local socket: true only when every option is negated */
 		return (m->owner.match ^ m->owner.invert) == 0 ? one_box(d, &box_any) : 0;
+	case RULES_MATCH_SOCKET:
+	case RULES_MATCH_CGROUP:
+		return 0; /* no local socket: never */
 	case RULES_MATCH_COMMENT:
 	case RULES_MATCH_LIMIT:   /* second stage (interpreter) */
 	case RULES_MATCH_MAX:

@@ -615,6 +615,9 @@ match_one(const struct rules_runtime *rt, const struct rules_match *m,
 	case RULES_MATCH_OWNER:
 		/* no local socket: xt_owner's verdict for socketless packets */
 		return (m->owner.match ^ m->owner.invert) == 0;
+	case RULES_MATCH_SOCKET:
+	case RULES_MATCH_CGROUP:
+		return false; /* no local socket, whatever the options */
 	case RULES_MATCH_MAC:
 		/* xt_mac: no Ethernet header, no match (negated or not) */
 		return v->l2 != NULL &&

@@ -56,6 +56,8 @@ static const struct rules_match_ops *const match_ops[RULES_MATCH_MAX] = {
 	[RULES_MATCH_POLICY] = &rules_match_ops_policy,
 	[RULES_MATCH_OWNER] = &rules_match_ops_owner,
 	[RULES_MATCH_HELPER] = &rules_match_ops_helper,
+	[RULES_MATCH_SOCKET] = &rules_match_ops_socket,
+	[RULES_MATCH_CGROUP] = &rules_match_ops_cgroup,
 };
 
 static int

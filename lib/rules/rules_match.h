@@ -53,7 +53,8 @@ extern const struct rules_match_ops rules_match_ops_tcp, rules_match_ops_udp,
 extern const struct rules_match_ops rules_match_ops_recent,
 	rules_match_ops_hashlimit, rules_match_ops_connlimit,
 	rules_match_ops_string, rules_match_ops_statistic, rules_match_ops_time,
-	rules_match_ops_policy, rules_match_ops_owner, rules_match_ops_helper;
+	rules_match_ops_policy, rules_match_ops_owner, rules_match_ops_helper,
+	rules_match_ops_socket, rules_match_ops_cgroup;
 
 /* ---- parse helpers ---- */
 

@@ -7,8 +7,11 @@
  * where a packet can have a local socket. A bump in the wire has none:
  * its forwarded packets are the kernel's socketless ones, for which
  * xt_owner is true exactly when every option given is negated; the build
- * warns, naming the line (rules_state.c). Also -m helper (--helper
- * NAME), which asks about the connection (rules_state.c).
+ * warns, naming the line (rules_state.c). Also -m socket and -m cgroup,
+ * about local sockets too (never true for a forwarded packet, negated or
+ * not, as the kernel judges a packet without one; the build warns), and
+ * -m helper (--helper NAME), which asks about the connection
+ * (rules_state.c).
  */
 #include <grp.h>
 #include <pwd.h>
@@ -209,4 +212,143 @@ dump_helper(FILE *f, const struct rules_match *mm)
 const struct rules_match_ops rules_match_ops_helper = {
 	.name = "helper", .parse = helper_parse, .finish = helper_finish,
 	.dump = dump_helper,
+};
+
+/* ---- socket, cgroup ---------------------------------------------------------- */
+
+static enum rules_opt_result
+socket_parse(struct rules_rule_state *st, uint32_t idx, const char *opt,
+	     char *const *vals, uint32_t nvals, bool inv, uint32_t *used)
+{
+	static const struct {
+		const char *opt;
+		uint8_t bit;
+	} flags[] = {
+		{ "--transparent", RULES_SOCKET_TRANSPARENT },
+		{ "--nowildcard", RULES_SOCKET_NOWILDCARD },
+		{ "--restore-skmark", RULES_SOCKET_RESTORE_SKMARK },
+	};
+	struct rules_match_hostonly *m = &M(st, idx)->hostonly;
+	unsigned i;
+
+	(void)vals;
+	(void)nvals;
+	(void)used;
+	for (i = 0; i < RULES_ARRAY_SIZE(flags); i++)
+		if (!strcmp(opt, flags[i].opt)) {
+			if (!no_inv(st, opt, inv) || !once(st, idx, flags[i].bit, opt))
+				return RULES_OPT_ERROR;
+			m->flags |= flags[i].bit;
+			return RULES_OPT_OK;
+		}
+	return RULES_OPT_UNKNOWN;
+}
+
+/* The kernel's hooks for a match about local sockets. */
+static bool
+hostonly_hooks(struct rules_rule_state *st, const char *name, uint32_t ok,
+	       const char *where)
+{
+	const struct rules_chain *ch = &st->c->rs->tables[st->table].chains[st->chain];
+
+	if (ch->builtin && !(ok & RULES_HOOK_BIT(ch->hook))) {
+		ERR(st, name, "match '%s' is only valid in %s, not in %s (the kernel refuses the rule: Invalid argument)",
+		    name, where, ch->name);
+		return false;
+	}
+	return true;
+}
+
+static bool
+socket_finish(struct rules_rule_state *st, uint32_t idx)
+{
+	(void)idx;
+	return hostonly_hooks(st, "socket",
+			      RULES_HOOK_BIT(RULES_HOOK_PREROUTING) |
+				      RULES_HOOK_BIT(RULES_HOOK_INPUT),
+			      "PREROUTING and INPUT");
+}
+
+static void
+dump_socket(FILE *f, const struct rules_match *mm)
+{
+	const struct rules_match_hostonly *m = &mm->hostonly;
+
+	fputs(" -m socket", f);
+	if (m->flags & RULES_SOCKET_TRANSPARENT)
+		fputs(" --transparent", f);
+	if (m->flags & RULES_SOCKET_NOWILDCARD)
+		fputs(" --nowildcard", f);
+	if (m->flags & RULES_SOCKET_RESTORE_SKMARK)
+		fputs(" --restore-skmark", f);
+}
+
+const struct rules_match_ops rules_match_ops_socket = {
+	.name = "socket", .parse = socket_parse, .finish = socket_finish,
+	.dump = dump_socket,
+};
+
+static enum rules_opt_result
+cgroup_parse(struct rules_rule_state *st, uint32_t idx, const char *opt,
+	     char *const *vals, uint32_t nvals, bool inv, uint32_t *used)
+{
+	struct rules_match_hostonly *m = &M(st, idx)->hostonly;
+	bool path = !strcmp(opt, "--path");
+	uint64_t v;
+
+	if (!path && strcmp(opt, "--cgroup"))
+		return RULES_OPT_UNKNOWN;
+	if (!need_val(st, opt, nvals, 1, path ? "a cgroup path" : "a class id") ||
+	    !once(st, idx, path ? RULES_CGROUP_PATH : RULES_CGROUP_ID, opt))
+		return RULES_OPT_ERROR;
+	*used = 1;
+	if (path) {
+		snprintf(m->path, sizeof(m->path), "%s", vals[0]);
+	} else if (!rules_parse_xtnum(vals[0], 0, UINT32_MAX, &v)) {
+		ERR(st, opt, "bad value '%s' for %s, or out of range (0-4294967295)",
+		    vals[0], opt);
+		return RULES_OPT_ERROR;
+	} else {
+		m->classid = (uint32_t)v;
+	}
+	m->flags |= path ? RULES_CGROUP_PATH : RULES_CGROUP_ID;
+	m->inv = inv;
+	return RULES_OPT_OK;
+}
+
+static bool
+cgroup_finish(struct rules_rule_state *st, uint32_t idx)
+{
+	const struct rules_match_hostonly *m = &M(st, idx)->hostonly;
+	uint8_t both = RULES_CGROUP_ID | RULES_CGROUP_PATH;
+
+	if ((m->flags & both) == 0 || (m->flags & both) == both) {
+		ERR(st, "cgroup", "-m cgroup needs one of --cgroup and --path (the kernel refuses the rule: Invalid argument)");
+		return false;
+	}
+	return hostonly_hooks(st, "cgroup",
+			      RULES_HOOK_BIT(RULES_HOOK_OUTPUT) |
+				      RULES_HOOK_BIT(RULES_HOOK_POSTROUTING) |
+				      RULES_HOOK_BIT(RULES_HOOK_INPUT),
+			      "OUTPUT, POSTROUTING and INPUT");
+}
+
+static void
+dump_cgroup(FILE *f, const struct rules_match *mm)
+{
+	const struct rules_match_hostonly *m = &mm->hostonly;
+
+	fputs(" -m cgroup", f);
+	print_inv(f, m->inv);
+	if (m->flags & RULES_CGROUP_PATH) {
+		fputs(" --path ", f);
+		rules_print_string(f, m->path);
+	} else {
+		fprintf(f, " --cgroup %u", m->classid);
+	}
+}
+
+const struct rules_match_ops rules_match_ops_cgroup = {
+	.name = "cgroup", .parse = cgroup_parse, .finish = cgroup_finish,
+	.dump = dump_cgroup,
 };

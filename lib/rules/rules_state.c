@@ -121,13 +121,17 @@ warn_host_only(struct rules_runtime *rt)
 			const struct rules_match *m = &r->matches[k];
 			bool always;
 
-			if (m->kind != RULES_MATCH_OWNER)
+			if (m->kind != RULES_MATCH_OWNER && m->kind != RULES_MATCH_SOCKET &&
+			    m->kind != RULES_MATCH_CGROUP)
 				continue;
-			always = (m->owner.match ^ m->owner.invert) == 0;
-			if (rt_warn(rt, "%s %s rule %u (line %u): -m owner: a bump in the wire has no local sockets, so no packet has an owner: the rule %s",
+			always = m->kind == RULES_MATCH_OWNER &&
+				 (m->owner.match ^ m->owner.invert) == 0;
+			if (rt_warn(rt, "%s %s rule %u (line %u): -m %s: a bump in the wire has no local sockets, so no packet has %s: the rule %s",
 				    rules_table_name(rr->table),
 				    rt->rs->tables[rr->table].chains[rr->chain].name,
-				    rr->index + 1, r->line,
+				    rr->index + 1, r->line, rules_match_name(m->kind),
+				    m->kind == RULES_MATCH_OWNER ? "an owner"
+				    : m->kind == RULES_MATCH_SOCKET ? "a socket" : "a cgroup",
 				    always ? "matches every packet (its options are all negated, as the kernel judges a packet without a socket)"
 					   : "never matches") < 0)
 				return -ENOMEM;

@@ -432,6 +432,21 @@ test_policy_owner(void)
 	}
 	CHECK_EQ(warned, 13);
 	T_free(&t);
+
+	/* -m socket, -m cgroup: never, negated or not */
+	if (!T_load(&t, "*mangle\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n"
+		    "-A PREROUTING -m socket --transparent -j DROP\n"
+		    "-A POSTROUTING -m cgroup ! --cgroup 7 -j DROP\n"
+		    "-A POSTROUTING -m cgroup --path / -j DROP\n"
+		    "COMMIT\n", RULES_FAMILY_IPV4)) {
+		CHECK(0);
+		return;
+	}
+	frame_udp(&f, 1, "x", 1);
+	v = EV(&t, f);
+	CHECK_EQ(v.verdict, RULES_VERDICT_ACCEPT);
+	CHECK_EQ(rules_runtime_n_warnings(t.rt), 3);
+	T_free(&t);
 }
 
 /* ---- helper --------------------------------------------------------------- */

@@ -25,7 +25,8 @@ SUPPORTED_MATCHES = {"tcp", "udp", "multiport", "icmp", "icmp6", "icmpv6",
                      "connmark", "addrtype", "ttl", "hl", "length",
                      "iprange", "pkttype", "mac", "tcpmss", "tos",
                      "dscp", "recent", "hashlimit", "connlimit", "string",
-                     "statistic", "time", "policy", "owner", "helper"}
+                     "statistic", "time", "policy", "owner", "helper",
+                     "socket", "cgroup"}
 SUPPORTED_TARGETS = {"ACCEPT", "DROP", "RETURN", "REJECT", "LOG", "CT",
                      "NOTRACK", "SNAT", "DNAT", "MASQUERADE", "MARK",
                      "CONNMARK", "CHECKSUM", "TCPMSS", "TTL", "HL",
