@@ -36,7 +36,10 @@ parse_hex(const char *s, struct rules_match_string *m, char *bad)
 	if (n == 0)
 		return "the pattern must contain at least one character";
 	while (i < n) {
-		if (k >= RULES_STRING_MAX)
+		/* iptables refuses a closing '|' after the 128th byte too, so
+		 * that its own save of a 128-byte pattern does not load: here
+		 * only a 129th byte is too long */
+		if (k >= RULES_STRING_MAX && !(s[i] == '|' && hex && i + 1 == n))
 			return "pattern too long (at most 128 bytes)";
 		if (s[i] == '\\' && !hex) {
 			literal = true;
