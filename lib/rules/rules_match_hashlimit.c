@@ -329,6 +329,12 @@ hl_finish(struct rules_rule_state *st, uint32_t idx)
 		if (seen & H_BURST) {
 			uint64_t per = rules_hashlimit_cost_to_bytes(m->avg);
 
+			if (per == 0) {
+				/* a rate of less than 16 bytes a second: iptables
+				 * divides the burst by 0 and dies (nothing loads) */
+				ERR(st, "--hashlimit-burst", "a byte rate below 16b/s takes no --hashlimit-burst (iptables-restore crashes on it: division by zero)");
+				return false;
+			}
 			if (m->burst < per) {
 				ERR(st, "--hashlimit-burst", "burst cannot be smaller than %llub (one second of the rate)",
 				    (unsigned long long)per);
@@ -443,7 +449,7 @@ print_bytes(FILE *f, uint64_t avg, uint64_t burst)
 		if (r >= units[i].thresh &&
 		    bytes_to_cost(r & ~(units[i].thresh - 1)) == avg)
 			break;
-	if (bytes_to_cost(r & ~(units[i].thresh - 1)) != avg) {
+	if (bytes_to_cost(r & ~(units[i].thresh - 1)) != avg || r == 0) {
 		/* iptables' bytes would read back as another cost: the
 		 * chunks c with 2^32-1 / (c + 1) == avg, in bytes */
 		c = UINT32_MAX / (avg + 1);
@@ -451,7 +457,8 @@ print_bytes(FILE *f, uint64_t avg, uint64_t burst)
 			c--;
 		while (UINT32_MAX / (c + 1) != avg)
 			c++;
-		r = c << HL_BYTE_SHIFT;
+		/* (0 does not load: a rate below 16b/s is any of 1-15) */
+		r = c ? c << HL_BYTE_SHIFT : 1;
 		i = RULES_ARRAY_SIZE(units) - 1;
 	}
 	fprintf(f, " %llu%sb/s", r / units[i].thresh, units[i].name);
