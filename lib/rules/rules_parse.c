@@ -1117,6 +1117,11 @@ edit_line(struct parser *p, char **v, uint32_t n, const struct rules_counters *c
 			rules_err(&p->c, idx >= 0 ? v[1] : v[0],
 				  "cannot delete chain '%s': it %s", t->chains[i].name,
 				  t->chains[i].n_rules > 0 ? "has rules" : "is the target of a jump");
+			/* chains deleted before this one: the name index must
+			 * not keep their old slots (a later line would write
+			 * past the table's chains) */
+			if (deleted)
+				index_rebuild(p, t);
 			return;
 		}
 		delete_chain(t, i);
