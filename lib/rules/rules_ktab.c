@@ -154,7 +154,11 @@ ktab_find(struct ktab *t, const struct ktab_key *k, uint32_t h)
 
 		if (e != NULL)
 			return e;
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		/* No fence needed: every slot load was an acquire; a probe
+		 * that saw any slot a writer stored after taking seq
+		 * synchronizes with it, so this load sees seq moved on. A
+		 * probe that saw only older slots saw the table as it was
+		 * before that writer. */
 		if (!(s0 & 1) && LOAD_RELAXED(&t->seq) == s0)
 			return NULL;
 		rte_pause();
