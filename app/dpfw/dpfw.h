@@ -243,6 +243,7 @@ struct dpfw {
 	struct dpfw_rules *rules;           /* current ruleset (atomic pointer) */
 	struct rte_rcu_qsbr *rules_qsbr;    /* workers' quiescent states */
 	struct ipset_registry *ipsets;      /* the sets (ipsets.c) */
+	struct rules_shared *rules_shared;  /* -m recent lists, kept across reloads */
 	uint64_t rules_generation;          /* last published generation */
 	struct dpfw_prom *prom;             /* Prometheus endpoint (prom.c) */
 	uint64_t tsc_per_tick;              /* conntrack ticks are DPFW_CT_HZ per second */

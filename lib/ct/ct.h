@@ -345,6 +345,17 @@ int ct_delete(struct ct_table *t, const struct ct_key *k);
 uint32_t ct_flush(struct ct_table *t);
 /** Find the connection of a tuple (control thread). dir gets 0/1. */
 struct ct_conn *ct_find(struct ct_table *t, const struct ct_key *k, int *dir);
+/**
+ * -m connlimit's question (a worker, between ct_classify_burst() and its
+ * quiescent state): is the connection whose original tuple is @p k in the
+ * table (confirmed, not dying) and open, i.e. not a TCP connection in
+ * TIME_WAIT or CLOSE, which the kernel's nf_conncount no longer counts?
+ */
+bool ct_conn_open(const struct ct_table *t, const struct ct_key *k);
+/** -m helper's question: the helper of the master of an expected
+ *  connection (RELATED through an expectation), NF_HELPER_NONE for any
+ *  other connection. */
+enum nf_helper ct_conn_master_helper(const struct ct_conn *c);
 
 /** Read accessors. */
 /** A connection's tuple in direction dir (0 original, 1 reply: under NAT

@@ -147,6 +147,7 @@ handle_new(struct ct_worker *w, const struct ct_proto_ops *ops, struct ct_pkt *p
 			pd->nat = e.nat;
 			pd->master = e.master;
 			pd->nat_port = e.nat_port;
+			c->master_helper = e.helper;
 			w->cnt[CT_CNT_expected]++;
 		}
 	}

@@ -90,7 +90,8 @@ struct ct_conn {
 		uint8_t raw[56];
 	} proto;
 	uint8_t helper;        /* enum nf_helper: raw's CT --helper (the ALG's) */
-	uint8_t spare8;
+	uint8_t master_helper; /* an expected connection: its master's helper
+				* (-m helper), set when it is created */
 	/* A master (helper set): data connections made from its expectations
 	 * that are alive (conntrack's use= counts them). An expected
 	 * connection: the low 16 bits of its master's help_id. Atomic. */

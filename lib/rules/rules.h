@@ -142,7 +142,18 @@ struct rules_port_range {
 	X(TCPMSS, "tcpmss")                                                   \
 	X(TOS, "tos")                                                         \
 	X(DSCP, "dscp")                                                       \
-	X(SET, "set")
+	X(SET, "set")                                                         \
+	X(RECENT, "recent")                                                   \
+	X(HASHLIMIT, "hashlimit")                                             \
+	X(CONNLIMIT, "connlimit")                                             \
+	X(STRING, "string")                                                   \
+	X(STATISTIC, "statistic")                                             \
+	X(TIME, "time")                                                       \
+	X(POLICY, "policy")                                                   \
+	X(OWNER, "owner")                                                     \
+	X(HELPER, "helper")                                                   \
+	X(SOCKET, "socket")                                                   \
+	X(CGROUP, "cgroup")
 
 enum rules_match_kind {
 #define RULES_MATCH_ENUM(id, name) RULES_MATCH_##id,
@@ -431,6 +442,213 @@ struct rules_match_set {
 	uint64_t packets, bytes;
 };
 
+/** -m recent commands (one per match). */
+enum rules_recent_cmd {
+	RULES_RECENT_SET = 1, /**< --set: add or refresh the address */
+	RULES_RECENT_CHECK,   /**< --rcheck: is it in the list */
+	RULES_RECENT_UPDATE,  /**< --update: --rcheck, refreshing it when true */
+	RULES_RECENT_REMOVE,  /**< --remove: take it out when present */
+};
+
+#define RULES_RECENT_NAME_MAX 199 /**< longer --name is cut, as iptables does */
+
+/** -m recent: the list --name (shared by every rule naming it, both
+ *  families, and kept across reloads: rules_shared), the address
+ *  (--rsource/--rdest) under --mask; --seconds, --hitcount, --rttl and
+ *  --reap refine --rcheck/--update. */
+struct rules_match_recent {
+	char name[RULES_RECENT_NAME_MAX + 1];
+	uint8_t mask[16];  /**< IPv4: first 4 bytes */
+	uint32_t seconds;  /**< 0: not given */
+	uint32_t hitcount; /**< 0: not given */
+	uint8_t cmd;       /**< enum rules_recent_cmd */
+	uint8_t family;    /**< enum rules_family of the rule */
+	bool inv;          /**< ! before the command */
+	bool rttl;
+	bool reap;
+	bool rdest;        /**< --rdest (default --rsource) */
+};
+
+/* rules_match_hashlimit.mode: xt_hashlimit's XT_HASHLIMIT_* bits */
+#define RULES_HL_DSTIP 0x01
+#define RULES_HL_DSTPORT 0x02
+#define RULES_HL_SRCIP 0x04
+#define RULES_HL_SRCPORT 0x08
+#define RULES_HL_INVERT 0x10     /**< --hashlimit-above (match over the rate) */
+#define RULES_HL_BYTES 0x20      /**< a rate in bytes (Nb/s, Nkb/s, Nmb/s) */
+#define RULES_HL_RATE_MATCH 0x40 /**< --hashlimit-rate-match */
+
+#define RULES_HASHLIMIT_NAME_MAX 254 /**< longer --hashlimit-name is cut */
+#define RULES_HASHLIMIT_SCALE 1000000u /**< avg: microseconds per packet */
+
+/** -m hashlimit (revision 3, what iptables 1.8.9 sends): the kernel's
+ *  hashlimit_cfg3. The table (--hashlimit-name, per family) is shared by
+ *  every rule naming it and kept across reloads, with the configuration
+ *  of the rule that created it (rules_shared). */
+struct rules_match_hashlimit {
+	char name[RULES_HASHLIMIT_NAME_MAX + 1];
+	uint8_t mode;      /**< RULES_HL_* */
+	uint8_t srcmask;   /**< prefix lengths (default 32 / 128) */
+	uint8_t dstmask;
+	uint8_t family;    /**< enum rules_family of the rule */
+	uint64_t avg;      /**< packets: microseconds per packet (divided by
+			    *   the unit's seconds with --hashlimit-rate-match);
+			    *   bytes: 2^32-1 / (bytes per second / 16 + 1) */
+	uint64_t burst;    /**< packets; bytes: whole rates (0: none) */
+	uint32_t size;     /**< --hashlimit-htable-size (0: default) */
+	uint32_t max;      /**< --hashlimit-htable-max (0: default) */
+	uint32_t gc_interval; /**< ms */
+	uint32_t expire;   /**< ms */
+	uint32_t interval; /**< --hashlimit-rate-interval, seconds */
+	uint32_t unit;     /**< the rate's unit as written, seconds (bytes:
+			    *   15): the default expiry and rate-interval */
+};
+
+/** -m connlimit: the connections whose source (--connlimit-saddr) or
+ *  destination (--connlimit-daddr) address under the prefix is the
+ *  packet's, counted per rule as nf_conncount counts them; true when more
+ *  than limit (--connlimit-above), or at most limit (--connlimit-upto). */
+struct rules_match_connlimit {
+	uint32_t limit;
+	uint8_t plen;   /**< --connlimit-mask (default 32 / 128) */
+	uint8_t family; /**< enum rules_family of the rule */
+	bool upto;      /**< --connlimit-upto (the kernel's INVERT flag) */
+	bool daddr;     /**< --connlimit-daddr */
+};
+
+#define RULES_STRING_MAX 128 /**< pattern bytes (XT_STRING_MAX_PATTERN_SIZE) */
+
+/** -m string: the pattern found between byte offsets from and to of the
+ *  IP datagram (the kernel's skb data from the network header), xor inv. */
+struct rules_match_string {
+	uint8_t pattern[RULES_STRING_MAX];
+	uint8_t patlen;
+	bool inv;
+	bool icase;     /**< --icase: ASCII letters of either case */
+	char algo[16];  /**< --algo: "bm" or "kmp" (both find every occurrence) */
+	uint16_t from;  /**< --from (default 0) */
+	uint16_t to;    /**< --to (default 65535): the pattern ends before it */
+};
+
+enum rules_statistic_mode {
+	RULES_STATISTIC_RANDOM = 0, /**< --mode random --probability */
+	RULES_STATISTIC_NTH = 1,    /**< --mode nth --every --packet */
+};
+
+/** -m statistic: random (true with probability/2^31) or every n-th
+ *  packet of the rule (packet p of each n, counted by the rule across
+ *  workers), xor inv. */
+struct rules_match_statistic {
+	uint8_t mode;         /**< enum rules_statistic_mode */
+	bool inv;
+	uint32_t probability; /**< of 2^31 (iptables rounds p x 2^31) */
+	uint32_t every;       /**< n, at least 1 */
+	uint32_t packet;      /**< p, 0 .. n-1 */
+};
+
+/* rules_match_time.flags (xt_time's) */
+#define RULES_TIME_KERNELTZ 0x01   /**< --kerneltz (--localtz): the kernel's
+				    *   timezone instead of UTC */
+#define RULES_TIME_CONTIGUOUS 0x02 /**< --contiguous */
+#define RULES_TIME_ALL_WEEKDAYS 0xfe
+#define RULES_TIME_ALL_MONTHDAYS 0xfffffffeu
+
+/** -m time: the packet's wall-clock time (UTC unless --kerneltz) within
+ *  [date_start, date_stop] (Unix seconds), its time of day within
+ *  [daytime_start, daytime_stop] (seconds; start > stop spans midnight),
+ *  its weekday (bit 1 Monday .. bit 7 Sunday) and day of the month (bit
+ *  d) among the given ones. */
+struct rules_match_time {
+	uint32_t date_start;
+	uint32_t date_stop;     /**< default INT_MAX (2038-01-19T03:14:07) */
+	uint32_t daytime_start; /**< default 0 */
+	uint32_t daytime_stop;  /**< default 86399 */
+	uint32_t monthdays;     /**< default RULES_TIME_ALL_MONTHDAYS */
+	uint32_t weekdays;      /**< default RULES_TIME_ALL_WEEKDAYS */
+	uint8_t flags;          /**< RULES_TIME_* */
+};
+
+/* rules_match_policy.flags (xt_policy's) */
+#define RULES_POLICY_IN 0x01     /**< --dir in */
+#define RULES_POLICY_OUT 0x02    /**< --dir out */
+#define RULES_POLICY_NONE 0x04   /**< --pol none (else ipsec) */
+#define RULES_POLICY_STRICT 0x08 /**< --strict */
+#define RULES_POLICY_MAX_ELEM 4
+/* rules_policy_elem.match / .invert */
+#define RULES_POLICY_REQID 0x01
+#define RULES_POLICY_SPI 0x02
+#define RULES_POLICY_PROTO 0x04
+#define RULES_POLICY_MODE 0x08
+#define RULES_POLICY_TSRC 0x10
+#define RULES_POLICY_TDST 0x20
+
+/** One IPsec policy element of -m policy (between --next). */
+struct rules_policy_elem {
+	uint32_t reqid;
+	uint32_t spi;
+	uint8_t proto;     /**< ah, esp or ipcomp */
+	uint8_t mode;      /**< 0 transport, 1 tunnel */
+	uint8_t match;     /**< RULES_POLICY_REQID ... given */
+	uint8_t invert;    /**< ... negated */
+	uint8_t tsrc[16];  /**< --tunnel-src, as given (host bits kept) */
+	uint8_t tdst[16];
+	uint8_t tsrc_plen;
+	uint8_t tdst_plen;
+};
+
+/** -m policy: the IPsec policy a packet was decapsulated with (--dir in)
+ *  or will be encapsulated with (--dir out). A bump in the wire does no
+ *  IPsec: --pol none always matches, --pol ipsec never (doc/rules.md). */
+struct rules_match_policy {
+	uint8_t flags;  /**< RULES_POLICY_* */
+	uint8_t len;    /**< elements in pol[] (0 with --pol none) */
+	uint8_t family; /**< enum rules_family of the rule */
+	struct rules_policy_elem pol[RULES_POLICY_MAX_ELEM];
+};
+
+/* rules_match_owner.match / .invert (xt_owner's XT_OWNER_*) */
+#define RULES_OWNER_UID 0x01
+#define RULES_OWNER_GID 0x02
+#define RULES_OWNER_SOCKET 0x04
+#define RULES_OWNER_SUPPL_GROUPS 0x08
+
+/** -m owner: the local socket's user, group, existence. Forwarded
+ *  packets have no socket: the kernel's verdict for them is true exactly
+ *  when every option given is negated (doc/rules.md). */
+struct rules_match_owner {
+	uint32_t uid_min, uid_max;
+	uint32_t gid_min, gid_max;
+	uint8_t match;  /**< RULES_OWNER_* given */
+	uint8_t invert; /**< ... negated */
+};
+
+#define RULES_HELPER_NAME_MAX 29 /**< longer --helper names are cut */
+
+/** -m helper --helper NAME: the packet's connection was expected by a
+ *  master whose helper's name NAME starts with (the kernel compares the
+ *  helper's name's length: "ftp-21" is ftp); "" any helper; xor inv. */
+struct rules_match_helper {
+	char name[RULES_HELPER_NAME_MAX + 1];
+	bool inv;
+};
+
+/* rules_match_hostonly.flags */
+#define RULES_SOCKET_TRANSPARENT 0x01  /**< -m socket --transparent */
+#define RULES_SOCKET_NOWILDCARD 0x02   /**< --nowildcard */
+#define RULES_SOCKET_RESTORE_SKMARK 0x04 /**< --restore-skmark */
+#define RULES_CGROUP_ID 0x10           /**< -m cgroup --cgroup */
+#define RULES_CGROUP_PATH 0x20         /**< -m cgroup --path */
+
+/** -m socket, -m cgroup: about local sockets, which a bump in the wire
+ *  has none of: they never match forwarded packets (the kernel's verdict
+ *  for a packet without a local socket, negated or not). */
+struct rules_match_hostonly {
+	uint8_t flags;
+	bool inv;         /**< ! --cgroup / ! --path */
+	uint32_t classid; /**< --cgroup */
+	char path[64];    /**< --path (cut, as a name) */
+};
+
 struct rules_match {
 	enum rules_match_kind kind;
 	union {
@@ -452,6 +670,16 @@ struct rules_match {
 		struct rules_match_tcpmss tcpmss; /**< TCPMSS */
 		struct rules_match_tos tos;       /**< TOS, DSCP */
 		struct rules_match_set set;       /**< SET */
+		struct rules_match_recent recent; /**< RECENT */
+		struct rules_match_hashlimit hashlimit; /**< HASHLIMIT */
+		struct rules_match_connlimit connlimit; /**< CONNLIMIT */
+		struct rules_match_string string; /**< STRING */
+		struct rules_match_statistic statistic; /**< STATISTIC */
+		struct rules_match_time time;     /**< TIME */
+		struct rules_match_policy policy; /**< POLICY */
+		struct rules_match_owner owner;   /**< OWNER */
+		struct rules_match_helper helper; /**< HELPER */
+		struct rules_match_hostonly hostonly; /**< SOCKET, CGROUP */
 	};
 };
 
@@ -612,6 +840,7 @@ struct rules_target {
 #define RULES_IP_IIF 0x04
 #define RULES_IP_OIF 0x08
 #define RULES_IP_PROTO 0x10
+#define RULES_IP_FRAG 0x20  /**< -f: a fragment other than the first (IPv4) */
 
 struct rules_rule {
 	uint32_t line;      /**< source line (the first of an -s/-d expansion) */
@@ -740,6 +969,7 @@ int rules_chain_find(const struct rules_table *t, const char *name);
  */
 struct pkt_meta; /* lib/pkt/pkt.h */
 struct pkt_tuple;
+struct rte_mbuf; /* DPDK */
 struct rules_runtime;
 
 /** Final decision for a packet. */
@@ -769,9 +999,13 @@ struct rules_pkt {
 	const uint8_t *l2;   /**< the frame from its Ethernet header (-m mac,
 			      *   -m pkttype); NULL: no MAC (mac never
 			      *   matches, pkttype is unicast) */
-	const void *conn;    /**< the packet's connection, opaque, handed to
-			      *   rules_runtime_opts.ct_tuple / ct_expire;
+	const void *conn;    /**< the packet's connection, opaque: handed to
+			      *   rules_runtime_opts.ct_tuple / ct_expire and
+			      *   to rules_conn_ops (-m connlimit, -m helper);
 			      *   NULL without one */
+	const struct rte_mbuf *mbuf; /**< the frame as an mbuf, for -m string
+			      *   over a chained (reassembled) datagram;
+			      *   NULL: the datagram is whole at l2 */
 };
 
 /** What the rules decided for one packet. */
@@ -842,6 +1076,30 @@ struct rules_set_ops {
 	void *arg;
 };
 
+/** A connection's original tuple as -m connlimit keeps it: 40 bytes laid
+ *  out as lib/ct's struct ct_key (lib/pkt's struct pkt_tuple with the
+ *  conntrack zone in its pad). */
+struct rules_conn_key {
+	uint8_t b[40];
+} __attribute__((aligned(8)));
+
+/** How -m connlimit sees the connection table (the dataplane's lib/ct):
+ *  both called from the workers, while they evaluate. */
+struct rules_conn_ops {
+	/** The original tuple of rules_pkt.conn @conn into @k. */
+	void (*tuple)(void *arg, const void *conn, struct rules_conn_key *k);
+	/** Is the connection of original tuple @k in the table and open (not
+	 *  a TCP connection in TIME_WAIT or CLOSE, which the kernel's
+	 *  nf_conncount stops counting)? */
+	bool (*alive)(void *arg, const struct rules_conn_key *k);
+	/** -m helper: the helper (enum nf_helper) of the master that expected
+	 *  connection @conn; NF_HELPER_NONE when it was not expected. */
+	uint8_t (*master_helper)(void *arg, const void *conn);
+	void *arg;
+	uint32_t max;  /**< connections the table holds at most: each
+			*   -m connlimit can track that many (0: 65536) */
+};
+
 /** Optional build parameters. */
 struct rules_runtime_opts {
 	uint32_t n_slots;   /**< per-lcore slots for counters and limits
@@ -877,7 +1135,26 @@ struct rules_runtime_opts {
 	const void *ct_arg;  /**< their first argument */
 	const struct rules_set_ops *sets; /**< ipsets for -m set and SET
 			      *   (NULL: a ruleset naming a set does not build) */
+	struct rules_shared *shared; /**< where named state lives (-m recent
+			      *   lists): give every build the same one and a
+			      *   reload keeps the lists, as the kernel does;
+			      *   NULL: the runtime's own, empty at build */
+	const struct rules_conn_ops *conn; /**< the connection table, for
+			      *   -m connlimit and -m helper (copied; NULL:
+			      *   none: a connection connlimit counted is never
+			      *   seen to close, helper sees no master; the
+			      *   build warns) */
 };
+
+/**
+ * Named state that outlives a ruleset, as the kernel's does: -m recent
+ * lists by name (both families share one). Create one per process, pass
+ * it in rules_runtime_opts.shared to every build, free it after the last
+ * runtime that used it.
+ */
+struct rules_shared;
+int rules_shared_create(struct rules_shared **out);
+void rules_shared_free(struct rules_shared *s);
 
 /**
  * Compile @p rs for the two ports named @p port_names (-i/-o match them
@@ -1019,6 +1296,17 @@ int rules_runtime_counters(const struct rules_runtime *rt,
 void rules_runtime_set_clock(struct rules_runtime *rt,
 			     uint64_t (*now)(void *arg), void *arg,
 			     uint64_t hz);
+
+/**
+ * Wall clock for -m time: @p unix_ns is the Unix time in nanoseconds at
+ * runtime clock tick @p tick, @p tz_minuteswest the kernel's timezone for
+ * --kerneltz (gettimeofday's tz_minuteswest, the kernel's sys_tz).
+ * rules_runtime_set_clock() sets both from CLOCK_REALTIME and the clock;
+ * call again (any thread, workers running) to follow the wall clock, or
+ * in tests.
+ */
+void rules_runtime_set_wallclock(struct rules_runtime *rt, uint64_t unix_ns,
+				 uint64_t tick, int32_t tz_minuteswest);
 
 /** Flattening statistics of one hook (for logs and tests). */
 struct rules_hook_stats {

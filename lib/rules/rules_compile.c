@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
+#include <time.h>
 
 #include <rte_acl.h>
 #include <rte_cycles.h>
@@ -21,6 +23,7 @@
 
 #include "rules_priv.h"
 #include "rules_build.h"
+#include "rules_state.h"
 
 #define RT_DEFAULT_MAX_ENTRIES (1u << 20)
 #define RT_DEFAULT_MAX_ACL (1u << 22)
@@ -279,6 +282,9 @@ setup_rules(struct bctx *b)
 						rr->has_limit++;
 						nlim++;
 					}
+					if (mk->kind == RULES_MATCH_LIMIT ||
+					    rt_kind_effects(mk->kind))
+						rr->effects = 1;
 				}
 			}
 		}
@@ -349,6 +355,29 @@ rules_runtime_set_clock(struct rules_runtime *rt, uint64_t (*now)(void *arg),
 	if (rt->hz == 0)
 		rt->hz = 1;
 	set_limits(rt);
+	rt_state_set_hz(rt);
+	/* -m time's wall clock: now, at the clock's current tick */
+	{
+		struct timespec ts;
+		struct timeval tv;
+		struct timezone tz = { 0 };
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		gettimeofday(&tv, &tz); /* the kernel's sys_tz (--kerneltz) */
+		rules_runtime_set_wallclock(rt, (uint64_t)ts.tv_sec * 1000000000u +
+						(uint64_t)ts.tv_nsec,
+					    rt->clock(rt->clock_arg), tz.tz_minuteswest);
+	}
+}
+
+void
+rules_runtime_set_wallclock(struct rules_runtime *rt, uint64_t unix_ns,
+			    uint64_t tick, int32_t tz_minuteswest)
+{
+	int64_t at = (int64_t)((unsigned __int128)tick * 1000000000u / rt->hz);
+
+	__atomic_store_n(&rt->wall_off_ns, (int64_t)unix_ns - at, __ATOMIC_RELAXED);
+	__atomic_store_n(&rt->tz_west, tz_minuteswest, __ATOMIC_RELAXED);
 }
 
 void
@@ -358,6 +387,7 @@ rules_runtime_free(struct rules_runtime *rt)
 
 	if (rt == NULL)
 		return;
+	rt_state_free(rt);
 	for (i = 0; i < RT_HOOK_NUM; i++) {
 		rte_acl_free(rt->hooks[i].acl);
 		rte_free(rt->hooks[i].entries);
@@ -537,6 +567,8 @@ rules_runtime_build_opts(const struct rules_ruleset *rs,
 	if (o.sets != NULL)
 		rt->set_ops = *o.sets;
 	rc = setup_rules(&b);
+	if (rc == 0)
+		rc = rt_state_setup(rt, o.shared, o.conn, o.n_slots, err, errlen);
 	if (rc == 0)
 		rc = check_depth(&b);
 	b.rule_size = rt->family == RULES_FAMILY_IPV4 ? RTE_ACL_RULE_SZ(RT_F_NUM)

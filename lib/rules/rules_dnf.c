@@ -299,7 +299,23 @@ match_dnf(const struct rules_match *m, struct dnf *d)
 	case RULES_MATCH_TOS:
 	case RULES_MATCH_DSCP:
 	case RULES_MATCH_SET:     /* the sets: the interpreter's */
+	case RULES_MATCH_RECENT:  /* state: the interpreter's (rules_state.h) */
+	case RULES_MATCH_HASHLIMIT:
+	case RULES_MATCH_CONNLIMIT:
+	case RULES_MATCH_STRING:  /* the payload: the interpreter's */
+	case RULES_MATCH_STATISTIC:
+	case RULES_MATCH_TIME:
+	case RULES_MATCH_HELPER:
 		return -E2BIG;
+	case RULES_MATCH_POLICY:
+		/* no IPsec in a bump in the wire: none is always, ipsec never */
+		return (m->policy.flags & RULES_POLICY_NONE) ? one_box(d, &box_any) : 0;
+	case RULES_MATCH_OWNER:
+		/* no local socket: true only when every option is negated */
+		return (m->owner.match ^ m->owner.invert) == 0 ? one_box(d, &box_any) : 0;
+	case RULES_MATCH_SOCKET:
+	case RULES_MATCH_CGROUP:
+		return 0; /* no local socket: never */
 	case RULES_MATCH_COMMENT:
 	case RULES_MATCH_LIMIT:   /* second stage (interpreter) */
 	case RULES_MATCH_MAX:
@@ -338,6 +354,9 @@ rule_dnf(struct bctx *b, uint32_t id, struct dnf *d, bool *approx)
 		if (rc == 0)
 			rc = dnf_and_approx(d, &part, RT_RULE_MAX_BOXES, approx);
 	}
+	/* -f is not in the ACL key: the interpreter tests it */
+	if (r->has & RULES_IP_FRAG)
+		*approx = true;
 	for (i = 0; i < 2 && rc == 0; i++) {
 		uint8_t set = i == 0 ? rr->iif_set : rr->oif_set;
 		uint8_t bit = i == 0 ? RT_MISC_IN1 : RT_MISC_OUT1;

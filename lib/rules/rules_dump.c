@@ -220,10 +220,19 @@ dump_rule(FILE *f, const struct rules_ruleset *rs, const struct rules_table *t,
 	if (r->has & RULES_IP_PROTO)
 		fprintf(f, "%s -p %s", r->inv & RULES_IP_PROTO ? " !" : "",
 			rules_proto_name(r->proto, buf, sizeof(buf)));
+	if (r->has & RULES_IP_FRAG)
+		fputs(r->inv & RULES_IP_FRAG ? " ! -f" : " -f", f);
 	for (i = 0; i < r->n_matches; i++)
 		rules_match_dump(f, &r->matches[i]);
 	dump_target(f, rs, t, &r->target);
 	fputc('\n', f);
+}
+
+void
+rules_dump_rule(FILE *f, const struct rules_ruleset *rs, const struct rules_table *t,
+		const struct rules_chain *ch, const struct rules_rule *r)
+{
+	dump_rule(f, rs, t, ch, r, false);
 }
 
 int

@@ -18,6 +18,7 @@
 
 #include "pkt.h"
 #include "rules_rt.h"
+#include "rules_state.h"
 
 /* --ctstatus' bits fit the key's misc nibble (RT_MISC_STATUS_SHIFT). */
 _Static_assert(NF_CTS_MATCHABLE == 0x0f, "NF_CTS_MATCHABLE is IPS bits 0-3");
@@ -50,6 +51,7 @@ struct rt_view {
 	uint16_t tcpmss;
 	uint8_t ctmark_set;        /* CONNMARK changed ctmark */
 	const void *conn;          /* rules_pkt.conn (NULL in raw) */
+	const struct rules_pkt *pkt; /* the packet as given (stateful matches) */
 };
 
 struct rt_now {
@@ -119,6 +121,7 @@ make_view(const struct rules_pkt *p, bool raw, struct rt_view *v)
 	v->l2 = p->l2;
 	v->tcph = p->l2 != NULL && v->l4 == L4_OK && proto == IPPROTO_TCP
 		? p->l2 + m->l4_off : NULL;
+	v->pkt = p;
 	v->tcpmss_set = 0;
 	v->tcpmss = 0;
 	v->ttl_set = 0;
@@ -664,6 +667,17 @@ match_one(const struct rules_runtime *rt, const struct rules_match *m,
 		return ((v->tos & m->tos.mask) == m->tos.value) != m->tos.inv;
 	case RULES_MATCH_DSCP:
 		return ((v->tos >> 2) == m->tos.value) != m->tos.inv;
+	case RULES_MATCH_STRING:
+		return rt_string_match(&m->string, v->pkt);
+	case RULES_MATCH_POLICY:
+		/* no IPsec here: no packet has a policy (doc/rules.md) */
+		return m->policy.flags & RULES_POLICY_NONE;
+	case RULES_MATCH_OWNER:
+		/* no local socket: xt_owner's verdict for socketless packets */
+		return (m->owner.match ^ m->owner.invert) == 0;
+	case RULES_MATCH_SOCKET:
+	case RULES_MATCH_CGROUP:
+		return false; /* no local socket, whatever the options */
 	case RULES_MATCH_MAC:
 		/* xt_mac: no Ethernet header, no match (negated or not) */
 		return v->l2 != NULL &&
@@ -671,6 +685,12 @@ match_one(const struct rules_runtime *rt, const struct rules_match *m,
 	case RULES_MATCH_SET:   /* rule_match(): it needs the set's handle */
 	case RULES_MATCH_COMMENT:
 	case RULES_MATCH_LIMIT: /* evaluated last, by rule_match() */
+	case RULES_MATCH_RECENT: /* stateful: rule_match() -> rt_sm_match() */
+	case RULES_MATCH_HASHLIMIT:
+	case RULES_MATCH_CONNLIMIT:
+	case RULES_MATCH_STATISTIC:
+	case RULES_MATCH_TIME:
+	case RULES_MATCH_HELPER:
 	case RULES_MATCH_MAX:
 		return true;
 	}
@@ -746,15 +766,33 @@ set_target(const struct rules_runtime *rt, const struct rt_rule *rr,
 		rt->set_ops.del(rt->set_ops.arg, rr->sets[n + 1], &p, &tg->set.del);
 }
 
+/* A stateful match (rules_state.h) on the view. */
+static bool
+sm_match(const struct rules_runtime *rt, const struct rt_sm *sm,
+	 const struct rt_view *v, uint8_t hook, unsigned slot,
+	 struct rt_now *now, bool *hotdrop)
+{
+	struct rt_smpkt sp = {
+		.p = v->pkt, .src = v->src, .dst = v->dst, .family = v->family,
+		.proto = v->proto, .ttl = v->ttl, .hook = hook,
+		.l4 = v->l4 == L4_OK, .l4trunc = v->l4 == L4_TRUNC,
+		.sport = v->sport, .dport = v->dport,
+		.len = v->len, .now = now_get(now), .hz = rt->hz, .slot = slot,
+	};
+
+	return rt_sm_match(rt, sm, &sp, hotdrop);
+}
+
 /* A whole rule: the ip part, the matches in order, -m limit last. */
 static bool
 rule_match(const struct rules_runtime *rt, unsigned slot, uint32_t id,
-	   const struct rt_view *v, struct rt_now *now, bool *hotdrop)
+	   const struct rt_view *v, uint8_t hook, struct rt_now *now,
+	   bool *hotdrop)
 {
 	const struct rt_rule *rr = &rt->rules[id];
 	const struct rules_rule *r = rr->r;
 	unsigned words = v->family == 6 ? 4 : 1;
-	uint32_t i, l;
+	uint32_t i, l, k = rr->sm < 0 ? 0 : (uint32_t)rr->sm;
 
 	if ((r->has & RULES_IP_SRC) &&
 	    addr_match(v->src, &r->src, words) == !!(r->inv & RULES_IP_SRC))
@@ -765,17 +803,28 @@ rule_match(const struct rules_runtime *rt, unsigned slot, uint32_t id,
 	if ((r->has & RULES_IP_PROTO) && r->proto != 0 &&
 	    (v->proto == r->proto) == !!(r->inv & RULES_IP_PROTO))
 		return false;
+	/* -f: a fragment past the first (reassembly leaves none: as in the
+	 * kernel, whose defrag runs before every table) */
+	if ((r->has & RULES_IP_FRAG) &&
+	    !!(v->pkt->meta->flags & PKT_F_FRAG_LATER) == !!(r->inv & RULES_IP_FRAG))
+		return false;
 	if (!(rr->iif_set & (1u << v->in_port)) ||
 	    !(rr->oif_set & (1u << v->out_port)))
 		return false;
 	for (i = 0; i < r->n_matches; i++) {
-		if (unlikely(r->matches[i].kind == RULES_MATCH_SET)) {
-			if (!set_match(rt, rr->sets[i], &r->matches[i].set, v))
+		const struct rules_match *m = &r->matches[i];
+
+		if (unlikely(m->kind == RULES_MATCH_SET)) {
+			if (!set_match(rt, rr->sets[i], &m->set, v))
 				return false;
 			continue;
 		}
-		if (!match_one(rt, &r->matches[i], v, hotdrop))
+		if (unlikely(rt_kind_stateful(m->kind))) {
+			if (!sm_match(rt, &rt->sm[k++], v, hook, slot, now, hotdrop))
+				return false;
+		} else if (!match_one(rt, m, v, hotdrop)) {
 			return false;
+		}
 	}
 	if (rr->limit < 0)
 		return true;
@@ -852,7 +901,10 @@ interp(const struct rules_runtime *rt, unsigned slot,
 			continue;
 		}
 		id = rt->chain_base[hk->table][chain] + i;
-		if (!rule_match(rt, slot, id, v, now, &hotdrop)) {
+		if (!rule_match(rt, slot, id, v, (uint8_t)hk->hook, now, &hotdrop) ||
+		    unlikely(hotdrop)) {
+			/* hotdrop: whatever the match said (a stateful one
+			 * may say true and still drop, as the kernel's) */
 			if (unlikely(hotdrop)) {
 				o->verdict = RULES_VERDICT_DROP;
 				o->rule = (int32_t)id;

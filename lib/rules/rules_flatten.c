@@ -127,9 +127,12 @@ flatten(struct bctx *b, uint32_t chain, const struct dnf *path, uint32_t depth)
 		uint32_t id = b->rt->chain_base[b->t][chain] + i;
 		const struct rt_rule *rr = &b->rt->rules[id];
 		const struct rules_target *tg = &rr->r->target;
-		bool slow = rr->has_limit || b->rapprox[id];
+		bool slow = rr->has_limit || b->rapprox[id] || rr->effects;
 
-		if (tg->kind == RULES_T_NONE || b->rdnf[id].n == 0)
+		/* a rule without target only counts, unless a match of it
+		 * changes state (recent --set, limit): then the interpreter
+		 * must see the packets it matches (a slow entry, below) */
+		if ((tg->kind == RULES_T_NONE && !rr->effects) || b->rdnf[id].n == 0)
 			continue;
 		rc = dnf_and(path, &b->rdnf[id], &cond, RT_ENTRY_MAX_BOXES);
 		if (rc == -E2BIG) {

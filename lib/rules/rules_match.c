@@ -48,6 +48,17 @@ static const struct rules_match_ops *const match_ops[RULES_MATCH_MAX] = {
 	[RULES_MATCH_TOS] = &rules_match_ops_tos,
 	[RULES_MATCH_DSCP] = &rules_match_ops_dscp,
 	[RULES_MATCH_SET] = &rules_match_ops_set,
+	[RULES_MATCH_RECENT] = &rules_match_ops_recent,
+	[RULES_MATCH_HASHLIMIT] = &rules_match_ops_hashlimit,
+	[RULES_MATCH_CONNLIMIT] = &rules_match_ops_connlimit,
+	[RULES_MATCH_STRING] = &rules_match_ops_string,
+	[RULES_MATCH_STATISTIC] = &rules_match_ops_statistic,
+	[RULES_MATCH_TIME] = &rules_match_ops_time,
+	[RULES_MATCH_POLICY] = &rules_match_ops_policy,
+	[RULES_MATCH_OWNER] = &rules_match_ops_owner,
+	[RULES_MATCH_HELPER] = &rules_match_ops_helper,
+	[RULES_MATCH_SOCKET] = &rules_match_ops_socket,
+	[RULES_MATCH_CGROUP] = &rules_match_ops_cgroup,
 };
 
 static int

@@ -65,6 +65,11 @@ enum rules_opt_result rules_ct_tuple_parse(struct rules_rule_state *st,
 void rules_ct_dump_addrs(FILE *f, const struct rules_match_conntrack *ct);
 void rules_ct_dump_ports(FILE *f, const struct rules_match_conntrack *ct);
 void rules_ct_dump_expire(FILE *f, const struct rules_match_conntrack *ct);
+extern const struct rules_match_ops rules_match_ops_recent,
+	rules_match_ops_hashlimit, rules_match_ops_connlimit,
+	rules_match_ops_string, rules_match_ops_statistic, rules_match_ops_time,
+	rules_match_ops_policy, rules_match_ops_owner, rules_match_ops_helper,
+	rules_match_ops_socket, rules_match_ops_cgroup;
 
 /* ---- parse helpers ---- */
 

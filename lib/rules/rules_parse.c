@@ -780,9 +780,28 @@ rule_args(struct rules_rule_state *st, char **v, uint32_t n)
 			if (!seen_once(st, &seen, SEEN_C, tok, "-c"))
 				return;
 			used = 2;
+		} else if (!strcmp(tok, "-4") || !strcmp(tok, "--ipv4") ||
+			   !strcmp(tok, "-6") || !strcmp(tok, "--ipv6")) {
+			/* iptables-restore ignores a line meant for the other
+			 * family from this option on; its own is a no-op */
+			bool six = tok[1] == '6' || !strcmp(tok, "--ipv6");
+
+			if (six != (c->family == RULES_FAMILY_IPV6)) {
+				st->other_family = true;
+				return;
+			}
 		} else if (!strcmp(tok, "-f") || !strcmp(tok, "--fragment")) {
-			rules_err(c, tok, "fragment matching (-f) is not supported");
-			return;
+			if (c->family == RULES_FAMILY_IPV6) {
+				rules_err(c, tok, "-f is not supported in IPv6 (ip6tables has -m frag)");
+				return;
+			}
+			if (r->has & RULES_IP_FRAG) {
+				rules_err(c, tok, "multiple -f flags not allowed");
+				return;
+			}
+			r->has |= RULES_IP_FRAG;
+			if (inv)
+				r->inv |= RULES_IP_FRAG;
 		} else {
 			res = rules_target_option(st, tok, vals, nvals, inv, &used);
 			if (res == RULES_OPT_UNKNOWN)
@@ -860,6 +879,8 @@ rule_line(struct parser *p, char **v, uint32_t n,
 	st.chain = (uint32_t)idx;
 
 	rule_args(&st, v + 2, n - 2);
+	if (st.other_family)
+		goto out; /* a -6 (-4) line: not ours */
 	if (p->c.n_errors == errs0 && !p->c.nomem && rules_match_finish(&st))
 		rules_target_finish(&st);
 
@@ -1097,6 +1118,11 @@ edit_line(struct parser *p, char **v, uint32_t n, const struct rules_counters *c
 			rules_err(&p->c, idx >= 0 ? v[1] : v[0],
 				  "cannot delete chain '%s': it %s", t->chains[i].name,
 				  t->chains[i].n_rules > 0 ? "has rules" : "is the target of a jump");
+			/* chains deleted before this one: the name index must
+			 * not keep their old slots (a later line would write
+			 * past the table's chains) */
+			if (deleted)
+				index_rebuild(p, t);
 			return;
 		}
 		delete_chain(t, i);
@@ -1104,6 +1130,158 @@ edit_line(struct parser *p, char **v, uint32_t n, const struct rules_counters *c
 	}
 	if (deleted)
 		index_rebuild(p, t);
+}
+
+/* ---- -D, -R ---------------------------------------------------------- */
+
+/* Delete rule j of chain ch. */
+static void
+remove_rule(struct parser *p, struct rules_chain *ch, uint32_t j)
+{
+	rules_rule_release(&ch->rules[j]);
+	memmove(&ch->rules[j], &ch->rules[j + 1],
+		(ch->n_rules - j - 1) * sizeof(*ch->rules));
+	ch->n_rules--;
+	p->c.n_rules--;
+}
+
+/* The first rule of @ch whose iptables-save line is @want's; -1 if none. */
+static int
+find_equal(struct parser *p, const struct rules_table *t,
+	   const struct rules_chain *ch, const struct rules_rule *want)
+{
+	char *a = NULL, *b = NULL;
+	size_t al = 0, bl = 0;
+	FILE *f = open_memstream(&a, &al);
+	uint32_t j;
+	int found = -1;
+
+	if (f == NULL) {
+		p->c.nomem = true;
+		return -1;
+	}
+	rules_dump_rule(f, p->c.rs, t, ch, want);
+	fclose(f);
+	for (j = 0; j < ch->n_rules && found < 0; j++) {
+		f = open_memstream(&b, &bl);
+		if (f == NULL) {
+			p->c.nomem = true;
+			break;
+		}
+		rules_dump_rule(f, p->c.rs, t, ch, &ch->rules[j]);
+		fclose(f);
+		if (a != NULL && b != NULL && !strcmp(a, b))
+			found = (int)j;
+		free(b);
+		b = NULL;
+	}
+	free(a);
+	return found;
+}
+
+/*
+ * -D CHAIN N deletes rule N (from 1), -D CHAIN rule the first rule equal
+ * to the one given (compared as iptables-save would print them; an -s/-d
+ * list deletes one rule per address), as iptables-restore does; nothing
+ * to delete is its error. -R is refused: iptables-restore 1.8.9
+ * (nf_tables) crashes replacing a rule the file added (so nothing loads),
+ * and a file holds no other rules to replace.
+ */
+static void
+delete_line(struct parser *p, char **v, uint32_t n)
+{
+	struct rules_table *t = &p->c.rs->tables[p->table];
+	bool replace = v[0][1] == 'R' || !strcmp(v[0], "--replace");
+	struct rules_rule_state st;
+	struct rules_rule r;
+	uint32_t errs0 = p->c.n_errors, is, id;
+	struct rules_chain *ch;
+	int idx;
+
+	if (n < 2) {
+		rules_err(&p->c, v[0], "expected a chain name after %s", v[0]);
+		return;
+	}
+	idx = rules_ctx_chain_find(&p->c, (enum rules_table_id)p->table, v[1]);
+	if (idx < 0) {
+		rules_err(&p->c, v[1], "chain '%s' does not exist in table '%s'", v[1],
+			  rules_table_name((enum rules_table_id)p->table));
+		return;
+	}
+	ch = &t->chains[idx];
+	mark_present(p);
+	if (n >= 3 && is_number(v[2])) {
+		unsigned long k = strtoul(v[2], NULL, 10);
+
+		if (k == 0) {
+			rules_err(&p->c, v[2], "invalid rule number '0' after %s", v[0]);
+			return;
+		}
+		if (k > ch->n_rules) {
+			rules_err(&p->c, v[2], "index of %s too big: chain '%s' has %u rule%s",
+				  replace ? "replacement" : "deletion", ch->name,
+				  ch->n_rules, ch->n_rules == 1 ? "" : "s");
+			return;
+		}
+		if (replace) {
+			rules_err(&p->c, v[0], "-R is not supported: iptables-restore 1.8.9 (nf_tables) crashes replacing a rule of its own file, so such a file does not load; delete (-D) and insert (-I) instead");
+			return;
+		}
+		if (n > 3) {
+			rules_err(&p->c, v[3], "-D %s %s takes no rule after the number", v[1], v[2]);
+			return;
+		}
+		remove_rule(p, ch, (uint32_t)k - 1);
+		return;
+	}
+	if (replace) {
+		rules_err(&p->c, v[0], "expected a rule number after %s %s", v[0], v[1]);
+		return;
+	}
+	memset(&r, 0, sizeof(r));
+	memset(&st, 0, sizeof(st));
+	r.line = p->c.line;
+	st.c = &p->c;
+	st.r = &r;
+	st.table = (enum rules_table_id)p->table;
+	st.chain = (uint32_t)idx;
+	rule_args(&st, v + 2, n - 2);
+	if (st.other_family)
+		goto out;
+	if (p->c.n_errors == errs0 && !p->c.nomem && rules_match_finish(&st))
+		rules_target_finish(&st);
+	if (p->c.n_errors != errs0 || p->c.nomem)
+		goto out;
+	for (is = 0; is < (st.n_src ? st.n_src : 1); is++)
+		for (id = 0; id < (st.n_dst ? st.n_dst : 1); id++) {
+			struct rules_rule one = r;
+			int j;
+
+			if (st.n_src && st.srcs[is].plen > 0) {
+				one.src = st.srcs[is];
+				one.has |= RULES_IP_SRC;
+			}
+			if (st.n_dst && st.dsts[id].plen > 0) {
+				one.dst = st.dsts[id];
+				one.has |= RULES_IP_DST;
+			}
+			one.n_matches = st.n_matches;
+			one.matches = st.matches;
+			j = find_equal(p, t, ch, &one);
+			if (p->c.nomem)
+				goto out;
+			if (j < 0) {
+				rules_err(&p->c, v[0], "no rule to delete: chain '%s' has none equal to this one (iptables-restore: \"Bad rule (does a matching rule exist in that chain?)\")",
+					  ch->name);
+				goto out;
+			}
+			remove_rule(p, ch, (uint32_t)j);
+		}
+out:
+	free(st.matches);
+	free(st.seen);
+	free(st.srcs);
+	free(st.dsts);
 }
 
 /* ---- lines ------------------------------------------------------------ */
@@ -1259,6 +1437,22 @@ one_line(struct parser *p, const char *s, size_t len)
 		rules_err(&p->c, NULL, "expected a rule after the counters");
 		return;
 	}
+	/* -4 / -6 before the command: iptables-restore ignores a line of the
+	 * other family (ip6tables-restore the reverse) and drops its own */
+	while (p->tok.n > 0 && s[0] != ':' &&
+	       (!strcmp(p->tok.v[0], "-4") || !strcmp(p->tok.v[0], "--ipv4") ||
+		!strcmp(p->tok.v[0], "-6") || !strcmp(p->tok.v[0], "--ipv6"))) {
+		bool six = p->tok.v[0][1] == '6' || !strcmp(p->tok.v[0], "--ipv6");
+
+		if (six != (p->c.family == RULES_FAMILY_IPV6))
+			return;
+		memmove(p->tok.v, p->tok.v + 1, (p->tok.n - 1) * sizeof(*p->tok.v));
+		p->tok.n--;
+	}
+	if (p->tok.n == 0) {
+		rules_err(&p->c, NULL, "expected a command after -4/-6");
+		return;
+	}
 	if (p->skipping) {
 		if (p->skip_reports && p->tok.v[0][0] == '-' &&
 		    strcmp(p->tok.v[0], "-N") && strcmp(p->tok.v[0], "-P"))
@@ -1288,6 +1482,11 @@ one_line(struct parser *p, const char *s, size_t len)
 	    !strcmp(p->tok.v[0], "-X") || !strcmp(p->tok.v[0], "--delete-chain") ||
 	    !strcmp(p->tok.v[0], "-Z") || !strcmp(p->tok.v[0], "--zero")) {
 		edit_line(p, p->tok.v, p->tok.n, has_cnt ? &cnt : NULL);
+		return;
+	}
+	if (!strcmp(p->tok.v[0], "-D") || !strcmp(p->tok.v[0], "--delete") ||
+	    !strcmp(p->tok.v[0], "-R") || !strcmp(p->tok.v[0], "--replace")) {
+		delete_line(p, p->tok.v, p->tok.n);
 		return;
 	}
 	if (!has_cnt && (!strcmp(p->tok.v[0], "-N") || !strcmp(p->tok.v[0], "--new-chain") ||

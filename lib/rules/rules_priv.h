@@ -97,9 +97,20 @@ int rules_parse_port_range(const char *s, const char *proto,
 bool rules_parse_cnum(const char *s, size_t n, uint32_t max, uint32_t *out);
 /* Decimal unsigned within [0, max]; false if not. */
 bool rules_parse_uint(const char *s, uint32_t max, uint32_t *out);
+/* A number as iptables' option parser takes one (strtoull base 0: leading
+ * blanks, '+', 0x hex, 0 octal; no '-', nothing after it) in [min, max]. */
+bool rules_parse_xtnum(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+/* A prefix length as iptables' XTTYPE_PLEN takes it: a number 0-255
+ * (IPv6: 0-128) or a mask (a non-contiguous IPv4 mask gives 255); what
+ * lies beyond the family's width is the caller's to judge. */
+bool rules_parse_xtplen(enum rules_family f, const char *s, uint32_t *out);
 
 /* iptables-save's quoting of free text (comments, log prefixes). */
 void rules_print_string(FILE *f, const char *s);
+/* A name iptables-save prints as it is (-m recent --name, ...): as it is
+ * when that reads back as one word, else quoted (iptables' own text would
+ * not load again). */
+void rules_print_word(FILE *f, const char *s);
 
 /* ---- matches (rules_match.c; the modules: rules_match.h) --------------- */
 
@@ -127,6 +138,7 @@ struct rules_rule_state {
 	/* -s/-d lists (iptables expands "a,b" into one rule per address) */
 	uint32_t n_src, n_dst;
 	struct rules_addr *srcs, *dsts;
+	bool other_family; /* -6 in iptables (-4 in ip6tables): line ignored */
 };
 
 /* Option parser of a match or target: @opt is the option token (without a
@@ -199,6 +211,18 @@ int rules_dscp_class(const char *s);
 /* A TOS as iptables takes it: a symbolic name (Minimize-Delay, ...: mask
  * 0x3f) or value[/mask] (0-255, mask 0xff when left out). */
 bool rules_parse_tos(const char *s, uint8_t *value, uint8_t *mask);
+
+/* ---- -m hashlimit (rules_match_hashlimit.c) ----------------------------- */
+
+/* Bytes per second of a bytes rate's cost (libxt_hashlimit's cost_to_bytes). */
+uint64_t rules_hashlimit_cost_to_bytes(uint64_t cost);
+
+/* ---- dump (rules_dump.c) -------------------------------------------------- */
+
+/* One rule's iptables-save line (no counters), as -D compares rules. */
+void rules_dump_rule(FILE *f, const struct rules_ruleset *rs,
+		     const struct rules_table *t, const struct rules_chain *ch,
+		     const struct rules_rule *r);
 
 /* ---- misc ---------------------------------------------------------------- */
 

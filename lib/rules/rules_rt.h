@@ -13,6 +13,8 @@
 
 #include "rules.h"
 
+struct rt_sm; /* rules_state.h */
+
 /* ---- the rte_acl key ----------------------------------------------------
  * Built per packet, all multi-byte fields big-endian (rte_acl reads input
  * bytes in memory order and compares them with host-order rule values).
@@ -133,6 +135,10 @@ struct rt_rule {
 	void **sets;       /* -m set and SET: the sets' handles, one per match
 			    * index, then SET's --add-set and --del-set
 			    * (NULL: the rule names no set) */
+	int32_t sm;        /* index in sm[] of its first stateful match, -1
+			    * (rules_state.h: recent, ...) */
+	uint8_t effects;   /* a match changes state (limit, recent, ...): the
+			    * rule gets an entry even without a target */
 };
 
 /* -m limit: one bucket per (slot, limit). Credits in clock ticks. */
@@ -187,6 +193,15 @@ struct rules_runtime {
 	uint32_t (*ct_expire)(const void *arg, const void *conn);
 	const void *ct_arg;
 	struct rules_set_ops set_ops; /* the ipsets (find NULL: none) */
+	/* stateful matches (rules_state.c) */
+	struct rules_shared *shared; /* where their named tables live */
+	bool shared_own;           /* ... created for this runtime alone */
+	uint32_t n_sm;
+	struct rt_sm *sm;
+	struct rules_conn_ops conn_ops; /* the connection table (-m helper) */
+	bool has_conn_ops;
+	int64_t wall_off_ns;       /* -m time: Unix ns at clock tick 0 (atomic) */
+	int32_t tz_west;           /* --kerneltz: minutes west of UTC (atomic) */
 };
 
 static inline uint32_t

@@ -300,3 +300,71 @@ rules_print_string(FILE *f, const char *s)
 	}
 	fputc('"', f);
 }
+
+bool
+rules_parse_xtnum(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	const char *p = s;
+	unsigned long long v;
+	char *end;
+
+	while (isspace((unsigned char)*p))
+		p++;
+	if (*p == '-')
+		return false; /* strtoull takes a minus; iptables does not */
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (end == s || *end != '\0' || errno == ERANGE || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+bool
+rules_parse_xtplen(enum rules_family f, const char *s, uint32_t *out)
+{
+	uint8_t a[16];
+	unsigned bytes = f == RULES_FAMILY_IPV6 ? 16 : 4, i;
+	uint64_t v;
+	bool zero = false;
+
+	if (rules_parse_xtnum(s, 0, 255, &v)) {
+		*out = (uint32_t)v;
+		return f != RULES_FAMILY_IPV6 || v <= 128;
+	}
+	if (!rules_parse_ip(f, s, a))
+		return false;
+	/* a mask: its prefix length; 255 if it is not contiguous */
+	*out = 0;
+	for (i = 0; i < bytes * 8; i++) {
+		bool bit = a[i / 8] & (0x80 >> (i % 8));
+
+		if (bit && zero) {
+			*out = 255;
+			return f != RULES_FAMILY_IPV6;
+		}
+		if (bit)
+			(*out)++;
+		else
+			zero = true;
+	}
+	return true;
+}
+
+void
+rules_print_word(FILE *f, const char *s)
+{
+	const char *q;
+
+	if (s[0] != '\0' && strpbrk(s, " \t\"") == NULL) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (q = s; *q; q++) {
+		if (*q == '"' || *q == '\\')
+			fputc('\\', f);
+		fputc(*q, f);
+	}
+	fputc('"', f);
+}

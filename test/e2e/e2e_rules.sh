@@ -4,7 +4,9 @@
 # port unreachable: field by field as Linux sends them), LOG lines in the
 # kernel's format, raw NOTRACK and DROP, IPv6, and a live reload on SIGHUP
 # (a good file replaces the ruleset, a broken one is refused whole and the
-# running one stays); dpfwctl rules show [-c] / check / load.
+# running one stays); dpfwctl rules show [-c] / check / load; the stateful
+# matches (hashlimit, connlimit counted in the connection table, recent,
+# string) in the dataplane.
 # usage: e2e_rules.sh DPFW_BINARY SOURCE_ROOT [DPFWCTL_BINARY]
 . "$(dirname "$0")/lib.sh"
 e2e_init "$@"
@@ -135,9 +137,45 @@ check_eq "b:81 refused again" refused "$(ns_a $PROBE tcp $IP_B 81)"
 check_not "dpfwctl rules load of a broken file fails" ctl rules load -4 "$R/broken.rules"
 check_eq "... and generation 3 stays: b:81 refused" refused "$(ns_a $PROBE tcp $IP_B 81)"
 
+# --- stateful matches ------------------------------------------------------------
+check "dpfwctl rules load -4 loads generation 4 (matches.rules)" ctl rules load -4 "$R/matches.rules"
+check "rules show prints it as iptables-save does" \
+	bash -c "'$CTL_BIN' -s '$E2E_TMP/ctl.sock' rules show | diff -u <(grep -v '^#' '$R/matches.rules') -"
+# hashlimit: a burst of 2 echo requests, then one every 2 s
+check "hashlimit: 2 of 5 quick echo requests answered (burst 2)" \
+	bash -c "ip netns exec $NS_A ping -c 5 -i 0.2 -W 1 $IP_B | grep -q ' 2 received'"
+# connlimit: one connection to b:84 per source, counted in the connection table
+ns_b bash -c "timeout 20 nc -l -n -k 84 >/dev/null" &
+E2E_BG_PIDS+=($!)
+wait_listen $NS_B tcp 84 5
+ns_a bash -c "sleep 4 | timeout 10 nc -N -n $IP_B 84" &
+held=$!
+E2E_BG_PIDS+=($held)
+sleep 1
+check_eq "connlimit: a second connection to b:84 while one is open is reset" refused \
+	"$(ns_a $PROBE tcp $IP_B 84)"
+wait "$held"
+sleep 1
+check_eq "... and once the first is closed (TIME_WAIT) a new one is accepted" connected \
+	"$(ns_a $PROBE tcp $IP_B 84)"
+# recent: b:86 opens for 60 s to a source that knocked on UDP 85
+ns_b bash -c "timeout 20 nc -l -n -k 86 >/dev/null" &
+E2E_BG_PIDS+=($!)
+wait_listen $NS_B tcp 86 5
+check_eq "recent: b:86 refused before the knock" refused "$(ns_a $PROBE tcp $IP_B 86)"
+ns_a bash -c "echo knock >/dev/udp/$IP_B/85"
+check_eq "... and accepted after it" connected "$(ns_a $PROBE tcp $IP_B 86)"
+# string: UDP to b:87 carrying "secret" dropped
+ns_b bash -c "timeout 8 nc -u -l -n -k 87 >$E2E_TMP/u87" &
+E2E_BG_PIDS+=($!)
+wait_listen $NS_B udp 87 5
+ns_a bash -c "echo 'the secret word' >/dev/udp/$IP_B/87; echo 'a plain word' >/dev/udp/$IP_B/87"
+check "string: the datagram without it arrives" wait_until 5 grep -q plain "$E2E_TMP/u87"
+check_not "... the one with it does not" grep -q secret "$E2E_TMP/u87"
+
 dp_stop INT
 check_eq "dpfw exits 0" 0 "$DP_RC"
 check "the rules line counts drops and rejects" \
-	grep -Eq "^rules: generation=3 dropped=[1-9][0-9]* rejected=[1-9][0-9]* reject_sent=[1-9]" "$DP_OUT"
+	grep -Eq "^rules: generation=4 dropped=[1-9][0-9]* rejected=[1-9][0-9]* reject_sent=[1-9]" "$DP_OUT"
 check "every mbuf back in the pool (REJECT answers included)" grep -Eq "$E2E_MBUFS_OK_RE" "$DP_OUT"
 e2e_finish

@@ -182,7 +182,8 @@ stage_raw_stage(struct dpfw *d, struct dpfw_lcore *l, const struct dpfw_rules *r
 					    .in_port = (uint8_t)in,
 					    .out_port = (uint8_t)(in ^ 1),
 					    .len = meta[i].l3_len,
-					    .l2 = rte_pktmbuf_mtod(pkts[i], const uint8_t *) };
+					    .l2 = rte_pktmbuf_mtod(pkts[i], const uint8_t *),
+					    .mbuf = pkts[i] };
 	stage_eval_both(r, l->index, true, rp, n, v, NULL);
 	*notrack = 0;
 	for (i = 0; i < n; i++) {
@@ -235,6 +236,7 @@ stage_filter_stage(const struct dpfw_rules *r, struct dpfw_lcore *l, unsigned in
 			.ctmark = res[i].conn ? ct_conn_mark(res[i].conn) : 0,
 			.l2 = rte_pktmbuf_mtod(pkts[i], const uint8_t *),
 			.conn = res[i].conn,
+			.mbuf = pkts[i],
 		};
 	if (nat != NULL) {
 		nat->rp = rp;

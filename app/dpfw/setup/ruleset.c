@@ -12,6 +12,12 @@
  * loop, after the bursts that may still hold the old pointer), free the
  * old generation. A worker loads the pointer once per burst, so a burst is
  * classified by exactly one generation, never by a half-built one.
+ *
+ * The named state of the stateful matches (-m recent lists) lives in
+ * d->rules_shared, given to every build: a reload keeps the lists its
+ * rules still name, and both families share them, as in the kernel. A
+ * check (`dpfwctl rules check`) builds with state of its own, so it
+ * leaves the running lists alone.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -22,8 +28,33 @@
 #include <rte_rcu_qsbr.h>
 #include <rte_string_fns.h>
 
+#include "ct.h"
 #include "dpfw.h"
 #include "rules.h"
+
+/* -m connlimit's view of the connection table (lib/rules calls these from
+ * the workers, inside their bursts) */
+_Static_assert(sizeof(struct rules_conn_key) == sizeof(struct ct_key),
+	       "rules_conn_key is a ct_key");
+
+static void
+conn_tuple(void *arg, const void *conn, struct rules_conn_key *k)
+{
+	ct_conn_get_tuple(arg, conn, 0, (struct ct_key *)k);
+}
+
+static bool
+conn_alive(void *arg, const struct rules_conn_key *k)
+{
+	return ct_conn_open(arg, (const struct ct_key *)k);
+}
+
+static uint8_t
+conn_master_helper(void *arg, const void *conn)
+{
+	RTE_SET_USED(arg);
+	return (uint8_t)ct_conn_master_helper(conn);
+}
 
 static void
 generation_free(struct dpfw_rules *r)
@@ -132,12 +163,17 @@ nat_check(const struct dpfw *d, struct dpfw_rules *r, unsigned f, const char *pa
  * file src->path when text is NULL); messages go to err. */
 static int
 load_family(struct dpfw *d, struct dpfw_rules *r, unsigned f,
-	    const struct dpfw_rules_src *src, FILE *err)
+	    const struct dpfw_rules_src *src, struct rules_shared *shared, FILE *err)
 {
 	const char *path = src->path;
 	const char *ports[2] = { d->cfg.port[0].name, d->cfg.port[1].name };
 	struct rules_parse_opts po = {
 		.family = f ? RULES_FAMILY_IPV6 : RULES_FAMILY_IPV4,
+	};
+	struct rules_conn_ops conn = {
+		.tuple = conn_tuple, .alive = conn_alive,
+		.master_helper = conn_master_helper, .arg = d->ct,
+		.max = d->cfg.ct_max,
 	};
 	struct rules_runtime_opts ro = {
 		.n_slots = d->nb_workers ? d->nb_workers : 1,
@@ -147,6 +183,8 @@ load_family(struct dpfw *d, struct dpfw_rules *r, unsigned f,
 		.ct_expire = rules_ct_expire,
 		.ct_arg = d,
 		.sets = dpfw_ipsets_ops(d),
+		.shared = shared,
+		.conn = d->ct != NULL ? &conn : NULL,
 	};
 	struct rules_addr local[DPFW_MAX_PORTS];
 	struct rules_errors *errs;
@@ -220,9 +258,9 @@ dpfw_rules_build(struct dpfw *d, const char *path4, const char *path6,
 	return dpfw_rules_build_src(d, src, out, err);
 }
 
-int
-dpfw_rules_build_src(struct dpfw *d, const struct dpfw_rules_src src[2],
-		     struct dpfw_rules **out, FILE *err)
+static int
+build_gen(struct dpfw *d, const struct dpfw_rules_src src[2],
+	  struct rules_shared *shared, struct dpfw_rules **out, FILE *err)
 {
 	struct dpfw_rules *r;
 	unsigned f;
@@ -235,7 +273,7 @@ dpfw_rules_build_src(struct dpfw *d, const struct dpfw_rules_src src[2],
 	for (f = 0; f < 2; f++) {
 		if (src[f].path == NULL || src[f].path[0] == '\0')
 			continue;
-		ret = load_family(d, r, f, &src[f], err);
+		ret = load_family(d, r, f, &src[f], shared, err);
 		if (ret < 0) {
 			generation_free(r);
 			return ret;
@@ -254,6 +292,13 @@ dpfw_rules_build_src(struct dpfw *d, const struct dpfw_rules_src src[2],
 	}
 	*out = r;
 	return 0;
+}
+
+int
+dpfw_rules_build_src(struct dpfw *d, const struct dpfw_rules_src src[2],
+		     struct dpfw_rules **out, FILE *err)
+{
+	return build_gen(d, src, d->rules_shared, out, err);
 }
 
 void
@@ -314,7 +359,8 @@ dpfw_rules_init(struct dpfw *d)
 	sz = rte_rcu_qsbr_get_memsize(d->nb_workers ? d->nb_workers : 1);
 	d->rules_qsbr = rte_zmalloc("dpfw_rules_qsbr", sz, RTE_CACHE_LINE_SIZE);
 	if (d->rules_qsbr == NULL ||
-	    rte_rcu_qsbr_init(d->rules_qsbr, d->nb_workers ? d->nb_workers : 1) != 0) {
+	    rte_rcu_qsbr_init(d->rules_qsbr, d->nb_workers ? d->nb_workers : 1) != 0 ||
+	    rules_shared_create(&d->rules_shared) != 0) {
 		fprintf(stderr, "dpfw: out of memory for the ruleset RCU state\n");
 		return -1;
 	}
@@ -341,6 +387,8 @@ dpfw_rules_fini(struct dpfw *d)
 	generation_free(d->rules);
 	d->rules = NULL;
 	dpfw_ipsets_fini(d);
+	rules_shared_free(d->rules_shared); /* after the last runtime */
+	d->rules_shared = NULL;
 	rte_free(d->rules_qsbr);
 	d->rules_qsbr = NULL;
 }
@@ -371,7 +419,7 @@ dpfw_rules_check_src(struct dpfw *d, const struct dpfw_rules_src src[2], FILE *e
 	struct dpfw_rules *r;
 	int ret;
 
-	ret = dpfw_rules_build_src(d, src, &r, err);
+	ret = build_gen(d, src, NULL, &r, err);
 	dpfw_rules_discard(r);
 	return ret;
 }

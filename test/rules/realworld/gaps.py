@@ -24,14 +24,18 @@ SUPPORTED_MATCHES = {"tcp", "udp", "multiport", "icmp", "icmp6", "icmpv6",
                      "state", "conntrack", "comment", "limit", "mark",
                      "connmark", "addrtype", "ttl", "hl", "length",
                      "iprange", "pkttype", "mac", "tcpmss", "tos",
-                     "dscp", "set"}
+                     "dscp", "set", "recent", "hashlimit", "connlimit", "string",
+                     "statistic", "time", "policy", "owner", "helper",
+                     "socket", "cgroup"}
 SUPPORTED_TARGETS = {"ACCEPT", "DROP", "RETURN", "REJECT", "LOG", "CT",
                      "NOTRACK", "SNAT", "DNAT", "MASQUERADE", "MARK",
                      "CONNMARK", "CHECKSUM", "TCPMSS", "TTL", "HL",
                      "TOS", "DSCP", "SET"}
 OK_COMMANDS = {"-A", "--append", "-N", "--new-chain", "-P", "--policy",
                "-I", "--insert", "-F", "--flush", "-X", "--delete-chain",
-               "-Z", "--zero"}
+               "-Z", "--zero", "-D", "--delete",
+               # refused as iptables-restore refuses it (it crashes)
+               "-R", "--replace"}
 COMMANDS = {"-I": "-I", "--insert": "-I", "-F": "-F", "--flush": "-F",
             "-X": "-X", "--delete-chain": "-X", "-Z": "-Z", "--zero": "-Z",
             "-D": "-D", "--delete": "-D", "-R": "-R", "--replace": "-R",
@@ -81,8 +85,8 @@ def features(path):
             toks = s.split()
         if toks and re.match(r"^\[\d+:\d+\]$", toks[0]):
             toks = toks[1:]
-        if toks and toks[0] in ("-4", "-6", "--ipv4", "--ipv6"):
-            add("syntax: -4/-6 line prefix", n)
+        # -4/-6 prefixes: dpfw takes them as iptables-restore does
+        while toks and toks[0] in ("-4", "-6", "--ipv4", "--ipv6"):
             toks = toks[1:]
         if not toks:
             continue
@@ -97,8 +101,6 @@ def features(path):
             elif t in ("-j", "--jump", "-g", "--goto"):
                 if nxt not in SUPPORTED_TARGETS and nxt not in chains:
                     add("target: %s" % nxt, n)
-            elif t in ("-f", "--fragment"):
-                add("match: -f (fragments)", n)
     return feats
 
 
