@@ -45,7 +45,8 @@ concurrent_conn:c bytes_per_conn_at_capacity:c rules_10_established_100k:e
 rules_1000_established_100k:e rules_10000_established_100k:e rules_10_new_conn_per_s:r
 rules_1000_new_conn_per_s:r rules_10000_new_conn_per_s:r latency_p50_us:l latency_p99_us:l
 syn_flood_established_loss:z syn_flood_new_conn_per_s:f frag_flood_established_loss:z
-icmperr_flood_established_loss:z ipset_1m_established_100k:e"
+icmperr_flood_established_loss:z ipset_1m_established_100k:e
+rules_mangle_established_100k:e"
 
 fail=0
 bad() { echo "bench_check: $*" >&2; fail=1; }

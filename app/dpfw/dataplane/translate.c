@@ -154,13 +154,14 @@ rewrite(struct dpfw *d, struct dpfw_lcore *l, struct rte_mbuf *m, struct pkt_met
 	struct ct_key other;
 	uint32_t st;
 
-	/* the result's state bits say SNAT/DNAT without a call per packet */
+	/* the result's state bits say SNAT/DNAT (the connection's NAT status,
+	 * kept in step for first packets by sync_state): no call per packet */
 	if (likely(!(res->state_bits & (NF_CTSTATE_SNAT | NF_CTSTATE_DNAT))) ||
 	    res->conn == NULL)
 		return true;
-	st = ct_conn_status(res->conn);
-	if (likely(!(st & NF_CTS_NAT_MASK)) ||
-	    !nat_hook_applies(st, (res->flags & CT_RES_REPLY) != 0, manip))
+	st = (res->state_bits & NF_CTSTATE_SNAT ? NF_CTS_SRC_NAT : 0) |
+	     (res->state_bits & NF_CTSTATE_DNAT ? NF_CTS_DST_NAT : 0);
+	if (!nat_hook_applies(st, (res->flags & CT_RES_REPLY) != 0, manip))
 		return true;
 	if (unlikely(is_redirect(m, meta, res))) {
 		l->stats.nat_redirect++;
