@@ -708,6 +708,62 @@ parse_iface(struct rules_rule_state *st, const char *opt, const char *val,
 	return true;
 }
 
+/*
+ * iptables' own long options, as its getopt_long() takes them: a unique
+ * prefix stands for the option ("--dest" is --destination), one that
+ * several options share is ambiguous, unless they are the same option
+ * ("--sourc"). Only prefixes no loaded match or target took come here
+ * (getopt prefers an extension's exact name). Those valid in a rule map
+ * to the spelling rule_args() knows; the others (commands, -v, ...) stay
+ * unknown.
+ */
+static const struct {
+	const char *name;
+	char val;
+} main_opts[] = {
+	{ "append", 'A' }, { "delete", 'D' }, { "check", 'C' }, { "insert", 'I' },
+	{ "replace", 'R' }, { "list", 'L' }, { "list-rules", 'S' }, { "flush", 'F' },
+	{ "zero", 'Z' }, { "new-chain", 'N' }, { "delete-chain", 'X' },
+	{ "rename-chain", 'E' }, { "policy", 'P' }, { "source", 's' },
+	{ "destination", 'd' }, { "src", 's' }, { "dst", 'd' }, { "protocol", 'p' },
+	{ "in-interface", 'i' }, { "jump", 'j' }, { "table", 't' }, { "match", 'm' },
+	{ "numeric", 'n' }, { "out-interface", 'o' }, { "verbose", 'v' },
+	{ "wait", 'w' }, { "wait-interval", 'W' }, { "exact", 'x' },
+	{ "fragments", 'f' }, { "version", 'V' }, { "help", 'h' },
+	{ "line-numbers", '0' }, { "modprobe", 'M' }, { "set-counters", 'c' },
+	{ "goto", 'g' }, { "ipv4", '4' }, { "ipv6", '6' },
+};
+
+static const char *
+main_abbrev(const char *tok)
+{
+	static const char *const canon[][2] = {
+		{ "s", "--source" }, { "d", "--destination" }, { "p", "--protocol" },
+		{ "i", "--in-interface" }, { "o", "--out-interface" }, { "j", "--jump" },
+		{ "g", "--goto" }, { "m", "--match" }, { "f", "--fragments" },
+		{ "c", "--set-counters" }, { "4", "--ipv4" }, { "6", "--ipv6" },
+	};
+	size_t len = strlen(tok + 2);
+	char val = 0;
+	unsigned k;
+
+	if (len == 0)
+		return NULL;
+	for (k = 0; k < RULES_ARRAY_SIZE(main_opts); k++) {
+		if (strncmp(main_opts[k].name, tok + 2, len))
+			continue;
+		if (main_opts[k].name[len] == '\0')
+			return NULL; /* exact: rule_args() had its chance */
+		if (val != 0 && val != main_opts[k].val)
+			return NULL; /* ambiguous */
+		val = main_opts[k].val;
+	}
+	for (k = 0; val != 0 && k < RULES_ARRAY_SIZE(canon); k++)
+		if (canon[k][0][0] == val)
+			return canon[k][1];
+	return NULL;
+}
+
 enum { SEEN_S = 1, SEEN_D = 2, SEEN_I = 4, SEEN_O = 8, SEEN_P = 16, SEEN_C = 32 };
 
 static bool
@@ -881,6 +937,10 @@ rule_args(struct rules_rule_state *st, char **v, uint32_t n)
 				res = rules_match_option(st, tok, vals, nvals, inv, &used);
 			if (res == RULES_OPT_ERROR)
 				return;
+			if (res == RULES_OPT_UNKNOWN && eq == NULL && tok[1] == '-' &&
+			    (v[i] = (char *)main_abbrev(tok)) != NULL)
+				continue; /* "--dest": again as "--destination" */
+			v[i] = tok;
 			if (res == RULES_OPT_UNKNOWN) {
 				if (tok[1] != '-')
 					rules_err(c, tok, "unknown or unsupported option");
