@@ -356,6 +356,11 @@ bool ct_conn_open(const struct ct_table *t, const struct ct_key *k);
  *  connection (RELATED through an expectation), NF_HELPER_NONE for any
  *  other connection. */
 enum nf_helper ct_conn_master_helper(const struct ct_conn *c);
+/** -m connbytes' question (a worker, as ct_conn_open): the packet and
+ *  byte counters of @p c by direction; false when the table keeps none
+ *  (conf.acct off). */
+bool ct_conn_acct(const struct ct_table *t, const struct ct_conn *c,
+		  uint64_t packets[2], uint64_t bytes[2]);
 
 /** Read accessors. */
 /** A connection's tuple in direction dir (0 original, 1 reply: under NAT

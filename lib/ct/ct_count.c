@@ -4,7 +4,7 @@
  * rules_conn_ops): -m connlimit, is a connection still there and open, by
  * its original tuple, as the kernel's nf_conncount looks it up (a
  * lock-free lookup, for the workers); -m helper, the helper of an
- * expected connection's master.
+ * expected connection's master; -m connbytes, its counters.
  */
 #include <netinet/in.h>
 
@@ -34,4 +34,21 @@ ct_conn_master_helper(const struct ct_conn *c)
 	if (!(ct_status_load(c) & NF_CTS_EXPECTED))
 		return NF_HELPER_NONE;
 	return (enum nf_helper)c->master_helper;
+}
+
+bool
+ct_conn_acct(const struct ct_table *t, const struct ct_conn *c,
+	     uint64_t packets[2], uint64_t bytes[2])
+{
+	const struct ct_acct *a;
+	int d;
+
+	if (t->acct == NULL)
+		return false;
+	a = &t->acct[ct_rec_idx(t, c)];
+	for (d = 0; d < 2; d++) {
+		packets[d] = __atomic_load_n(&a->packets[d], __ATOMIC_RELAXED);
+		bytes[d] = __atomic_load_n(&a->bytes[d], __ATOMIC_RELAXED);
+	}
+	return true;
 }

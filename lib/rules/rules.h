@@ -153,7 +153,11 @@ struct rules_port_range {
 	X(OWNER, "owner")                                                     \
 	X(HELPER, "helper")                                                   \
 	X(SOCKET, "socket")                                                   \
-	X(CGROUP, "cgroup")
+	X(CGROUP, "cgroup")                                                   \
+	X(PHYSDEV, "physdev")                                                 \
+	X(AH, "ah")                                                           \
+	X(ESP, "esp")                                                         \
+	X(CONNBYTES, "connbytes")
 
 enum rules_match_kind {
 #define RULES_MATCH_ENUM(id, name) RULES_MATCH_##id,
@@ -649,6 +653,53 @@ struct rules_match_hostonly {
 	char path[64];    /**< --path (cut, as a name) */
 };
 
+/* rules_match_physdev.has / .inv (xt_physdev's bits) */
+#define RULES_PHYSDEV_IN 0x01      /**< --physdev-in NAME */
+#define RULES_PHYSDEV_OUT 0x02     /**< --physdev-out NAME */
+#define RULES_PHYSDEV_IS_IN 0x04   /**< --physdev-is-in */
+#define RULES_PHYSDEV_IS_OUT 0x08  /**< --physdev-is-out */
+#define RULES_PHYSDEV_BRIDGED 0x10 /**< --physdev-is-bridged */
+
+/** -m physdev: the bridge ports a frame came in and goes out on. A bump
+ *  in the wire is a two-port bridge: the ports are the config's (as -i/-o
+ *  name them); as on a bridge with br_netfilter, the out port is not yet
+ *  chosen in PREROUTING (doc/rules.md). Names as given, '+' included. */
+struct rules_match_physdev {
+	uint8_t has;
+	uint8_t inv;
+	char in[RULES_IFNAMSIZ];
+	char out[RULES_IFNAMSIZ];
+};
+
+/** -m ah --ahspi / -m esp --espspi: the SPI (the AH header's bytes 4-7,
+ *  the ESP header's first 4) in [lo, hi] xor inv; 0:0xffffffff when the
+ *  option is left out (iptables-save then prints nothing). */
+struct rules_match_spi {
+	uint32_t lo;
+	uint32_t hi;
+	bool inv;
+};
+
+/** -m connbytes modes and directions (xt_connbytes' numbering). */
+enum rules_connbytes_mode {
+	RULES_CONNBYTES_PKTS = 0, RULES_CONNBYTES_BYTES = 1, RULES_CONNBYTES_AVGPKT = 2,
+};
+enum rules_connbytes_dir {
+	RULES_CONNBYTES_ORIG = 0, RULES_CONNBYTES_REPLY = 1, RULES_CONNBYTES_BOTH = 2,
+};
+
+/** -m connbytes: the connection's packets, bytes or average packet size
+ *  (by direction) in [from, to] (a FROM alone: to UINT64_MAX); from > to
+ *  is the negation (what < to or what > from), as xt_connbytes stores
+ *  "!". Needs the connection's
+ *  counters (rules_conn_ops.acct): without them, no match. */
+struct rules_match_connbytes {
+	uint64_t from;
+	uint64_t to;
+	uint8_t mode; /**< enum rules_connbytes_mode */
+	uint8_t dir;  /**< enum rules_connbytes_dir */
+};
+
 struct rules_match {
 	enum rules_match_kind kind;
 	union {
@@ -680,6 +731,9 @@ struct rules_match {
 		struct rules_match_owner owner;   /**< OWNER */
 		struct rules_match_helper helper; /**< HELPER */
 		struct rules_match_hostonly hostonly; /**< SOCKET, CGROUP */
+		struct rules_match_physdev physdev; /**< PHYSDEV */
+		struct rules_match_spi spi;       /**< AH, ESP */
+		struct rules_match_connbytes connbytes; /**< CONNBYTES */
 	};
 };
 
@@ -901,6 +955,10 @@ struct rules_errors {
 struct rules_parse_opts {
 	enum rules_family family; /**< 0 means IPv4 */
 	uint32_t max_errors;      /**< stop after this many (0: RULES_MAX_ERRORS) */
+	bool resolve;             /**< resolve host names in -s/-d (getaddrinfo,
+				   *   as iptables does: one rule per address);
+				   *   false: a name is an error (tests, fuzzing:
+				   *   no lookups) */
 };
 
 /**
@@ -1095,6 +1153,11 @@ struct rules_conn_ops {
 	/** -m helper: the helper (enum nf_helper) of the master that expected
 	 *  connection @conn; NF_HELPER_NONE when it was not expected. */
 	uint8_t (*master_helper)(void *arg, const void *conn);
+	/** -m connbytes: the packet and byte counters of connection @conn
+	 *  by direction (0 original, 1 reply), the current packet counted;
+	 *  false when the table keeps none (NULL: never any; the build
+	 *  warns about each -m connbytes). */
+	bool (*acct)(void *arg, const void *conn, uint64_t packets[2], uint64_t bytes[2]);
 	void *arg;
 	uint32_t max;  /**< connections the table holds at most: each
 			*   -m connlimit can track that many (0: 65536) */

@@ -559,8 +559,10 @@ rules_runtime_build_opts(const struct rules_ruleset *rs,
 		memcpy(rt->local[i], o.local[i], o.n_local[i] * sizeof(*rt->local[i]));
 		rt->n_local[i] = o.n_local[i];
 	}
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < 2; i++) {
 		rt->mtu[i] = o.mtu[i] ? o.mtu[i] : 1500;
+		snprintf(rt->port_name[i], sizeof(rt->port_name[i]), "%s", port_names[i]);
+	}
 	rt->ct_tuple = o.ct_tuple;
 	rt->ct_expire = o.ct_expire;
 	rt->ct_arg = o.ct_arg;

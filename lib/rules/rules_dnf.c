@@ -306,6 +306,10 @@ match_dnf(const struct rules_match *m, struct dnf *d)
 	case RULES_MATCH_STATISTIC:
 	case RULES_MATCH_TIME:
 	case RULES_MATCH_HELPER:
+	case RULES_MATCH_PHYSDEV: /* the ports' names and the hook */
+	case RULES_MATCH_AH:      /* the SPI: the interpreter's */
+	case RULES_MATCH_ESP:
+	case RULES_MATCH_CONNBYTES: /* the connection's counters */
 		return -E2BIG;
 	case RULES_MATCH_POLICY:
 		/* no IPsec in a bump in the wire: none is always, ipsec never */

@@ -682,6 +682,12 @@ match_one(const struct rules_runtime *rt, const struct rules_match *m,
 		/* xt_mac: no Ethernet header, no match (negated or not) */
 		return v->l2 != NULL &&
 		       (memcmp(v->l2 + 6, m->mac.addr, 6) == 0) != m->mac.inv;
+	case RULES_MATCH_AH:
+	case RULES_MATCH_ESP:
+		return rt_spi_match(&m->spi, m->kind == RULES_MATCH_AH, v->pkt, hotdrop);
+	case RULES_MATCH_CONNBYTES:
+		return rt_connbytes_match(rt, &m->connbytes, v->conn);
+	case RULES_MATCH_PHYSDEV: /* rule_match(): it needs the hook */
 	case RULES_MATCH_SET:   /* rule_match(): it needs the set's handle */
 	case RULES_MATCH_COMMENT:
 	case RULES_MATCH_LIMIT: /* evaluated last, by rule_match() */
@@ -816,6 +822,11 @@ rule_match(const struct rules_runtime *rt, unsigned slot, uint32_t id,
 
 		if (unlikely(m->kind == RULES_MATCH_SET)) {
 			if (!set_match(rt, rr->sets[i], &m->set, v))
+				return false;
+			continue;
+		}
+		if (unlikely(m->kind == RULES_MATCH_PHYSDEV)) {
+			if (!rt_physdev_match(rt, &m->physdev, v->in_port, v->out_port, hook))
 				return false;
 			continue;
 		}

@@ -10,7 +10,7 @@
  * How iptables-restore 1.8.9 (nf_tables) attributes options, which we copy:
  *  - an option goes to the most recently loaded match that has it;
  *  - an option no loaded match has loads the match named by -p (tcp, udp,
- *    sctp, icmp, icmp6) if -p came before it: "-p tcp --dport 22" works,
+ *    sctp, icmp, icmp6, esp, and ah in IPv4) if -p came before it: "-p tcp --dport 22" works,
  *    "--dport 22 -p tcp" does not;
  *  - tcp, udp and sctp are one match per rule: a second "-m tcp" adds its
  *    options to the first (iptables-save prints one -m tcp, where the first
@@ -59,6 +59,10 @@ static const struct rules_match_ops *const match_ops[RULES_MATCH_MAX] = {
 	[RULES_MATCH_HELPER] = &rules_match_ops_helper,
 	[RULES_MATCH_SOCKET] = &rules_match_ops_socket,
 	[RULES_MATCH_CGROUP] = &rules_match_ops_cgroup,
+	[RULES_MATCH_PHYSDEV] = &rules_match_ops_physdev,
+	[RULES_MATCH_AH] = &rules_match_ops_ah,
+	[RULES_MATCH_ESP] = &rules_match_ops_esp,
+	[RULES_MATCH_CONNBYTES] = &rules_match_ops_connbytes,
 };
 
 static int
@@ -126,6 +130,8 @@ implicit_match(struct rules_rule_state *st)
 	case 6: return RULES_MATCH_TCP;
 	case 17: return RULES_MATCH_UDP;
 	case 132: return RULES_MATCH_SCTP;
+	case 50: return RULES_MATCH_ESP;
+	case 51: return st->c->family == RULES_FAMILY_IPV4 ? RULES_MATCH_AH : -1;
 	case 1: return st->c->family == RULES_FAMILY_IPV4 ? RULES_MATCH_ICMP : -1;
 	case 58: return st->c->family == RULES_FAMILY_IPV6 ? RULES_MATCH_ICMP6 : -1;
 	default: return -1;

@@ -70,6 +70,8 @@ extern const struct rules_match_ops rules_match_ops_recent,
 	rules_match_ops_string, rules_match_ops_statistic, rules_match_ops_time,
 	rules_match_ops_policy, rules_match_ops_owner, rules_match_ops_helper,
 	rules_match_ops_socket, rules_match_ops_cgroup;
+extern const struct rules_match_ops rules_match_ops_physdev, rules_match_ops_ah,
+	rules_match_ops_esp, rules_match_ops_connbytes;
 
 /* ---- parse helpers ---- */
 

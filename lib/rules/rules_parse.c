@@ -552,6 +552,71 @@ chain_line(struct parser *p)
 
 /* ---- rules ------------------------------------------------------------ */
 
+/*
+ * An -s/-d item that is not an address: a host name ("name" or
+ * "name/mask"), resolved now as iptables does, each address masked, the
+ * duplicates the mask makes dropped (xtables' ipparse_hostnetworkmask).
+ * Returns 1 when it appended the addresses, 0 when the host part is an
+ * address literal (the caller reports its own error), -1 on an error
+ * recorded here.
+ */
+static int
+resolve_item(struct rules_rule_state *st, const char *opt, const char *item,
+	     bool inv, struct rules_addr **list, uint32_t *n, uint32_t *cap)
+{
+	struct rules_ctx *c = st->c;
+	uint8_t addrs[RULES_RESOLVE_MAX][16], tmp[16];
+	const char *slash = strchr(item, '/');
+	char host[128];
+	size_t hl = slash ? (size_t)(slash - item) : strlen(item);
+	uint32_t first = *n;
+	int k, i;
+
+	if (hl == 0 || hl >= sizeof(host))
+		return 0;
+	memcpy(host, item, hl);
+	host[hl] = '\0';
+	if (!c->resolve || rules_parse_ip(c->family, host, tmp))
+		return 0;
+	k = rules_resolve_host(c->family, host, addrs, RULES_RESOLVE_MAX);
+	if (k < 0) {
+		rules_err(c, opt, "host/network '%s' after %s not found (host names are resolved at load)",
+			  host, opt);
+		return -1;
+	}
+	for (i = 0; i < k; i++) {
+		char text[RULES_ADDRSTRLEN + 72];
+		struct rules_addr a;
+		const char *why;
+		uint32_t j;
+
+		rules_format_ip(c->family, addrs[i], text, RULES_ADDRSTRLEN);
+		if (slash != NULL)
+			snprintf(text + strlen(text), sizeof(text) - strlen(text), "%s", slash);
+		memset(&a, 0, sizeof(a));
+		why = rules_parse_prefix(c->family, text, &a);
+		if (why != NULL) {
+			rules_err(c, opt, "%s after %s, got '%s'", why, opt, item);
+			return -1;
+		}
+		if (inv && a.plen == 0) {
+			rules_err(c, opt, "'! %s %s' can never match", opt, item);
+			return -1;
+		}
+		for (j = first; j < *n; j++)
+			if (!memcmp(&(*list)[j], &a, sizeof(a)))
+				break;
+		if (j < *n)
+			continue;
+		if (!rules_grow((void **)list, cap, *n + 1, sizeof(**list))) {
+			c->nomem = true;
+			return -1;
+		}
+		(*list)[(*n)++] = a;
+	}
+	return 1;
+}
+
 static bool
 parse_addr_list(struct rules_rule_state *st, const char *opt, const char *val,
 		bool inv, bool src)
@@ -585,18 +650,25 @@ parse_addr_list(struct rules_rule_state *st, const char *opt, const char *val,
 		item[len] = '\0';
 		why = rules_parse_prefix(c->family, item, &a);
 		if (why != NULL) {
-			rules_err(c, opt, "%s after %s, got '%s'", why, opt, item);
-			return false;
+			int k = resolve_item(st, opt, item, inv, list, n, &cap);
+
+			if (k < 0)
+				return false;
+			if (k == 0) {
+				rules_err(c, opt, "%s after %s, got '%s'", why, opt, item);
+				return false;
+			}
+		} else {
+			if (inv && a.plen == 0) {
+				rules_err(c, opt, "'! %s %s' can never match", opt, item);
+				return false;
+			}
+			if (!rules_grow((void **)list, &cap, *n + 1, sizeof(**list))) {
+				c->nomem = true;
+				return false;
+			}
+			(*list)[(*n)++] = a;
 		}
-		if (inv && a.plen == 0) {
-			rules_err(c, opt, "'! %s %s' can never match", opt, item);
-			return false;
-		}
-		if (!rules_grow((void **)list, &cap, *n + 1, sizeof(**list))) {
-			c->nomem = true;
-			return false;
-		}
-		(*list)[(*n)++] = a;
 		if (comma == NULL)
 			break;
 		s = comma + 1;
@@ -634,6 +706,62 @@ parse_iface(struct rules_rule_state *st, const char *opt, const char *val,
 	if (inv)
 		r->inv |= in ? RULES_IP_IIF : RULES_IP_OIF;
 	return true;
+}
+
+/*
+ * iptables' own long options, as its getopt_long() takes them: a unique
+ * prefix stands for the option ("--dest" is --destination), one that
+ * several options share is ambiguous, unless they are the same option
+ * ("--sourc"). Only prefixes no loaded match or target took come here
+ * (getopt prefers an extension's exact name). Those valid in a rule map
+ * to the spelling rule_args() knows; the others (commands, -v, ...) stay
+ * unknown.
+ */
+static const struct {
+	const char *name;
+	char val;
+} main_opts[] = {
+	{ "append", 'A' }, { "delete", 'D' }, { "check", 'C' }, { "insert", 'I' },
+	{ "replace", 'R' }, { "list", 'L' }, { "list-rules", 'S' }, { "flush", 'F' },
+	{ "zero", 'Z' }, { "new-chain", 'N' }, { "delete-chain", 'X' },
+	{ "rename-chain", 'E' }, { "policy", 'P' }, { "source", 's' },
+	{ "destination", 'd' }, { "src", 's' }, { "dst", 'd' }, { "protocol", 'p' },
+	{ "in-interface", 'i' }, { "jump", 'j' }, { "table", 't' }, { "match", 'm' },
+	{ "numeric", 'n' }, { "out-interface", 'o' }, { "verbose", 'v' },
+	{ "wait", 'w' }, { "wait-interval", 'W' }, { "exact", 'x' },
+	{ "fragments", 'f' }, { "version", 'V' }, { "help", 'h' },
+	{ "line-numbers", '0' }, { "modprobe", 'M' }, { "set-counters", 'c' },
+	{ "goto", 'g' }, { "ipv4", '4' }, { "ipv6", '6' },
+};
+
+static const char *
+main_abbrev(const char *tok)
+{
+	static const char *const canon[][2] = {
+		{ "s", "--source" }, { "d", "--destination" }, { "p", "--protocol" },
+		{ "i", "--in-interface" }, { "o", "--out-interface" }, { "j", "--jump" },
+		{ "g", "--goto" }, { "m", "--match" }, { "f", "--fragments" },
+		{ "c", "--set-counters" }, { "4", "--ipv4" }, { "6", "--ipv6" },
+	};
+	size_t len = strlen(tok + 2);
+	char val = 0;
+	unsigned k;
+
+	if (len == 0)
+		return NULL;
+	for (k = 0; k < RULES_ARRAY_SIZE(main_opts); k++) {
+		if (strncmp(main_opts[k].name, tok + 2, len))
+			continue;
+		if (main_opts[k].name[len] == '\0')
+			return NULL; /* exact: rule_args() had its chance */
+		if (val != 0 && val != main_opts[k].val)
+			return NULL; /* ambiguous */
+		val = main_opts[k].val;
+	}
+	for (k = 0; val != 0 && k < RULES_ARRAY_SIZE(canon); k++)
+		if (canon[k][0][0] == val)
+			return canon[k][1];
+	return NULL;
 }
 
 enum { SEEN_S = 1, SEEN_D = 2, SEEN_I = 4, SEEN_O = 8, SEEN_P = 16, SEEN_C = 32 };
@@ -790,7 +918,8 @@ rule_args(struct rules_rule_state *st, char **v, uint32_t n)
 				st->other_family = true;
 				return;
 			}
-		} else if (!strcmp(tok, "-f") || !strcmp(tok, "--fragment")) {
+		} else if (!strcmp(tok, "-f") || !strcmp(tok, "--fragment") ||
+			   !strcmp(tok, "--fragments")) { /* iptables' name; getopt takes its prefix */
 			if (c->family == RULES_FAMILY_IPV6) {
 				rules_err(c, tok, "-f is not supported in IPv6 (ip6tables has -m frag)");
 				return;
@@ -808,6 +937,10 @@ rule_args(struct rules_rule_state *st, char **v, uint32_t n)
 				res = rules_match_option(st, tok, vals, nvals, inv, &used);
 			if (res == RULES_OPT_ERROR)
 				return;
+			if (res == RULES_OPT_UNKNOWN && eq == NULL && tok[1] == '-' &&
+			    (v[i] = (char *)main_abbrev(tok)) != NULL)
+				continue; /* "--dest": again as "--destination" */
+			v[i] = tok;
 			if (res == RULES_OPT_UNKNOWN) {
 				if (tok[1] != '-')
 					rules_err(c, tok, "unknown or unsupported option");
@@ -1514,6 +1647,7 @@ rules_parse_buffer(const char *buf, size_t len, const char *name,
 	p.c.family = opts && opts->family == RULES_FAMILY_IPV6 ? RULES_FAMILY_IPV6
 							     : RULES_FAMILY_IPV4;
 	p.c.max_errors = opts && opts->max_errors ? opts->max_errors : RULES_MAX_ERRORS;
+	p.c.resolve = opts && opts->resolve;
 	p.c.errs = errs;
 	p.table = -1;
 	p.c.rs = calloc(1, sizeof(*p.c.rs));

@@ -52,6 +52,7 @@ struct rules_ctx {
 	uint32_t n_errors;
 	uint32_t max_errors;
 	uint32_t n_rules;    /* in the whole ruleset, against RULES_MAX_RULES */
+	bool resolve;        /* rules_parse_opts.resolve */
 	bool nomem;
 	struct rules_chain_index chidx[RULES_TABLE_MAX];
 };
@@ -79,6 +80,13 @@ const char *rules_parse_prefix(enum rules_family f, const char *s,
 int rules_mask_plen(const uint8_t *m, unsigned bytes);
 void rules_format_ip(enum rules_family f, const uint8_t a[16], char *buf,
 		     size_t len);
+
+/* Resolve host @name for family @f (rules_resolve.c): up to @max
+ * addresses into out[], in getaddrinfo()'s order; their count, or -1 when
+ * the name does not resolve. */
+#define RULES_RESOLVE_MAX 64
+int rules_resolve_host(enum rules_family f, const char *name, uint8_t (*out)[16],
+		       uint32_t max);
 
 /* Protocol by name (iptables' own names, then /etc/protocols) or number.
  * Returns 0-255, or -1. "all" is 0. */
@@ -216,6 +224,12 @@ bool rules_parse_tos(const char *s, uint8_t *value, uint8_t *mask);
 
 /* Bytes per second of a bytes rate's cost (libxt_hashlimit's cost_to_bytes). */
 uint64_t rules_hashlimit_cost_to_bytes(uint64_t cost);
+
+/* ---- -m physdev (rules_match_physdev.c) -------------------------------- */
+
+/* May the match sit in OUTPUT (xt_physdev: not with the out device unless
+ * it asks for bridged frames)? */
+bool rules_physdev_out_ok(const struct rules_match_physdev *m);
 
 /* ---- dump (rules_dump.c) -------------------------------------------------- */
 

@@ -187,6 +187,7 @@ struct rules_runtime {
 	struct rules_addr *local[2]; /* the ports' addresses (-m addrtype) */
 	uint32_t n_local[2];
 	uint16_t mtu[2];           /* the ports' MTUs (TCPMSS --clamp-mss-to-pmtu) */
+	char port_name[2][RULES_IFNAMSIZ]; /* the ports' names (-m physdev) */
 	/* the connection's tuples and timer (rules_runtime_opts) */
 	bool (*ct_tuple)(const void *arg, const void *conn, int dir,
 			 struct pkt_tuple *out);

@@ -173,6 +173,8 @@ rt_state_setup(struct rules_runtime *rt, struct rules_shared *shared,
 			}
 	}
 	rc = warn_host_only(rt);
+	if (rc == 0)
+		rc = rt_connbytes_warn(rt);
 	if (rc < 0 || n == 0)
 		return rc;
 	rt->sm = calloc(n, sizeof(*rt->sm));

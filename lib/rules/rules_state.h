@@ -104,6 +104,18 @@ bool rt_sm_match(const struct rules_runtime *rt, const struct rt_sm *sm,
 
 /* -m string on the datagram of @p. */
 bool rt_string_match(const struct rules_match_string *m, const struct rules_pkt *p);
+/* -m physdev for a packet from in_port to out_port in hook @hook (enum
+ * rules_hook; rules_eval_physdev.c). */
+bool rt_physdev_match(const struct rules_runtime *rt, const struct rules_match_physdev *m,
+		      unsigned in_port, unsigned out_port, uint8_t hook);
+/* -m ah (@ah) / -m esp on @p's SPI; *hotdrop on a header cut short. */
+bool rt_spi_match(const struct rules_match_spi *m, bool ah, const struct rules_pkt *p,
+		  bool *hotdrop);
+/* -m connbytes on connection @conn (rules_eval_connbytes.c); the build's
+ * warning for each such rule when the table keeps no counters. */
+bool rt_connbytes_match(const struct rules_runtime *rt, const struct rules_match_connbytes *m,
+			const void *conn);
+int rt_connbytes_warn(struct rules_runtime *rt);
 /* -m time at the packet's wall-clock time. */
 bool rt_time_match(const struct rules_runtime *rt, const struct rules_match_time *m,
 		   const struct rt_smpkt *sp);

@@ -5,6 +5,7 @@
  *    equals NAME.expected byte for byte (what the real iptables-restore +
  *    iptables-save printed, see gen_expected.sh); the dump parses again to
  *    the same dump;
+ *    (files named *resolve* resolve host names in -s/-d);
  *  - bad rulesets: every test/rules/bad/NAME.rules is rejected, no ruleset
  *    comes back, and the first error names the line and says what
  *    NAME.expect's second line says;
@@ -120,6 +121,9 @@ test_corpus(void)
 		const char *name = ents[i]->d_name;
 		struct rules_parse_opts o = {
 			.family = strstr(name, ".v6.") ? RULES_FAMILY_IPV6 : RULES_FAMILY_IPV4,
+			/* host names: only in files that say so (names in
+			 * /etc/hosts, or ones that cannot resolve) */
+			.resolve = strstr(name, "resolve") != NULL,
 		};
 		bool counters = strstr(name, "counters") != NULL;
 		struct rules_errors errs;
@@ -182,6 +186,9 @@ test_bad(void)
 		const char *name = ents[i]->d_name;
 		struct rules_parse_opts o = {
 			.family = strstr(name, ".v6.") ? RULES_FAMILY_IPV6 : RULES_FAMILY_IPV4,
+			/* host names: only in files that say so (names in
+			 * /etc/hosts, or ones that cannot resolve) */
+			.resolve = strstr(name, "resolve") != NULL,
 		};
 		struct rules_errors errs;
 		struct rules_ruleset *rs = (struct rules_ruleset *)1;

@@ -56,6 +56,13 @@ conn_master_helper(void *arg, const void *conn)
 	return (uint8_t)ct_conn_master_helper(conn);
 }
 
+/* -m connbytes: the counters, kept with ct_acct = yes only */
+static bool
+conn_acct(void *arg, const void *conn, uint64_t packets[2], uint64_t bytes[2])
+{
+	return ct_conn_acct(arg, conn, packets, bytes);
+}
+
 static void
 generation_free(struct dpfw_rules *r)
 {
@@ -169,10 +176,13 @@ load_family(struct dpfw *d, struct dpfw_rules *r, unsigned f,
 	const char *ports[2] = { d->cfg.port[0].name, d->cfg.port[1].name };
 	struct rules_parse_opts po = {
 		.family = f ? RULES_FAMILY_IPV6 : RULES_FAMILY_IPV4,
+		.resolve = true, /* host names in -s/-d, as iptables-restore */
 	};
 	struct rules_conn_ops conn = {
 		.tuple = conn_tuple, .alive = conn_alive,
 		.master_helper = conn_master_helper, .arg = d->ct,
+		/* without accounting the build warns: connbytes never matches */
+		.acct = d->cfg.ct_acct ? conn_acct : NULL,
 		.max = d->cfg.ct_max,
 	};
 	struct rules_runtime_opts ro = {

@@ -26,7 +26,7 @@ SUPPORTED_MATCHES = {"tcp", "udp", "multiport", "icmp", "icmp6", "icmpv6",
                      "iprange", "pkttype", "mac", "tcpmss", "tos",
                      "dscp", "set", "recent", "hashlimit", "connlimit", "string",
                      "statistic", "time", "policy", "owner", "helper",
-                     "socket", "cgroup"}
+                     "socket", "cgroup", "physdev", "ah", "esp", "connbytes"}
 SUPPORTED_TARGETS = {"ACCEPT", "DROP", "RETURN", "REJECT", "LOG", "CT",
                      "NOTRACK", "SNAT", "DNAT", "MASQUERADE", "MARK",
                      "CONNMARK", "CHECKSUM", "TCPMSS", "TTL", "HL",
