@@ -24,7 +24,7 @@
  * Concurrency. Readers (workers testing packets) take no lock and write
  * nothing but counters (relaxed atomic adds) and never see a half-made
  * entry: a record is filled before the hash publishes it. Every change of
- * a set's structure (a new or removed entry) takes the set's spinlock; a
+ * a set's structure (a new or removed entry) takes the set's lock; a
  * change of data only (a timeout refreshed by SET --exist, counters) is an
  * atomic store. So the SET target from the fast path locks only when it
  * really adds or removes an entry, and a packet re-adding what is there

@@ -126,15 +126,15 @@ entries(const struct ipset_slot *sl, const struct ipset_set *s, bool save, FILE 
 		struct copy c;
 		void *d;
 
-		rte_spinlock_lock(&ss->lock);
+		ipset_lock(&ss->lock);
 		t = ss->tab;
 		if (i >= t->cap) {
-			rte_spinlock_unlock(&ss->lock);
+			ipset_unlock(&ss->lock);
 			break;
 		}
 		d = ipset_tab_lookup(t, &t->rec[i].key);
 		if (d == NULL || IPSET_DATA_REC(d) != i) {
-			rte_spinlock_unlock(&ss->lock);
+			ipset_unlock(&ss->lock);
 			continue;
 		}
 		c.key = t->rec[i].key;
@@ -142,7 +142,7 @@ entries(const struct ipset_slot *sl, const struct ipset_set *s, bool save, FILE 
 		c.expiry = __atomic_load_n(&t->hot[i].expiry, __ATOMIC_RELAXED);
 		c.hot = t->hot[i];
 		c.comment = t->rec[i].comment ? strdup(t->rec[i].comment) : NULL;
-		rte_spinlock_unlock(&ss->lock);
+		ipset_unlock(&ss->lock);
 		if (!ipset_alive(c.expiry, now)) {
 			free(c.comment);
 			continue;

@@ -14,7 +14,7 @@
 #define DPFW_IPSET_PRIV_H
 
 #include <rte_common.h>
-#include <rte_spinlock.h>
+#include <rte_pause.h>
 
 #include "ipset.h"
 
@@ -128,7 +128,7 @@ struct ipset_create {
 /* A set's content (what a slot points at). */
 struct ipset_set {
 	struct ipset_create cr;
-	rte_spinlock_t lock;       /* structure changes */
+	uint8_t lock;              /* structure changes (ipset_lock()) */
 	struct ipset_registry *reg;
 	struct ipset_tab *tab;     /* hash types (atomic pointer) */
 	struct ipset_bitmap bm;    /* bitmap:port */
@@ -235,6 +235,24 @@ static inline uint64_t *
 ipset_listv_exp(struct ipset_listv *l, uint32_t size)
 {
 	return (uint64_t *)(void *)&l->m[size];
+}
+
+
+/* A set's structure lock: a byte taken with the compiler's atomic builtins
+ * (not rte_spinlock's inline assembly, which ThreadSanitizer cannot see as
+ * synchronisation), as lib/ct's per-connection guard. */
+static inline void
+ipset_lock(uint8_t *l)
+{
+	while (__atomic_test_and_set(l, __ATOMIC_ACQUIRE))
+		while (__atomic_load_n(l, __ATOMIC_RELAXED))
+			rte_pause();
+}
+
+static inline void
+ipset_unlock(uint8_t *l)
+{
+	__atomic_clear(l, __ATOMIC_RELEASE);
 }
 
 #endif

@@ -102,7 +102,7 @@ ipset_set_create(struct ipset_registry *r, const struct ipset_create *cr,
 		return -ENOMEM;
 	s->cr = *cr;
 	s->reg = r;
-	rte_spinlock_init(&s->lock);
+	s->lock = 0;
 	if (ipset_is_hash(cr->type)) {
 		uint32_t m = maxelem_of(s);
 
@@ -457,9 +457,9 @@ wlock(struct ipset_set *s)
 		__atomic_fetch_add(&s->reg->add_busy, 1, __ATOMIC_RELAXED);
 		return false;
 	}
-	rte_spinlock_lock(&s->lock);
+	ipset_lock(&s->lock);
 	if (s->growing) {
-		rte_spinlock_unlock(&s->lock);
+		ipset_unlock(&s->lock);
 		__atomic_fetch_add(&s->reg->add_busy, 1, __ATOMIC_RELAXED);
 		return false;
 	}
@@ -488,7 +488,7 @@ hash_add(struct ipset_set *s, const struct ipset_key *k, uint64_t expiry, bool e
 		return 0;
 	}
 	if (ctl)
-		rte_spinlock_lock(&s->lock);
+		ipset_lock(&s->lock);
 	else if (!wlock(s))
 		return -EBUSY;
 	t = s->tab;
@@ -525,7 +525,7 @@ hash_add(struct ipset_set *s, const struct ipset_key *k, uint64_t expiry, bool e
 	rc = ipset_tab_insert(t, k, nomatch, expiry, x && x->has_counters ? x->packets : 0,
 			      x && x->has_counters ? x->bytes : 0, x ? x->comment : NULL, NULL);
 out:
-	rte_spinlock_unlock(&s->lock);
+	ipset_unlock(&s->lock);
 	return rc;
 }
 
@@ -540,11 +540,11 @@ hash_del(struct ipset_set *s, const struct ipset_key *k, bool ctl)
 	if (tab_get(s, t, k, &now, &rec) < 0)
 		return -ENOENT;
 	if (ctl)
-		rte_spinlock_lock(&s->lock);
+		ipset_lock(&s->lock);
 	else if (!wlock(s))
 		return -EBUSY;
 	rc = ipset_tab_remove(s->tab, k);
-	rte_spinlock_unlock(&s->lock);
+	ipset_unlock(&s->lock);
 	return rc;
 }
 
@@ -674,7 +674,7 @@ grow(struct ipset_set *s)
 	if (cap <= old->cap)
 		return 0;
 	__atomic_store_n(&s->growing, 1, __ATOMIC_RELEASE);
-	rte_spinlock_lock(&s->lock);
+	ipset_lock(&s->lock);
 	rc = ipset_tab_create(s->reg, &s->cr, cap, &t);
 	for (i = 0; rc == 0 && i < old->cap; i++) {
 		struct ipset_rec *rr = &old->rec[i];
@@ -688,7 +688,7 @@ grow(struct ipset_set *s)
 	}
 	if (rc == 0)
 		__atomic_store_n(&s->tab, t, __ATOMIC_RELEASE);
-	rte_spinlock_unlock(&s->lock);
+	ipset_unlock(&s->lock);
 	__atomic_store_n(&s->growing, 0, __ATOMIC_RELEASE);
 	if (rc < 0) {
 		ipset_tab_free(t);
@@ -966,7 +966,7 @@ gc_set(struct ipset_set *s, uint64_t now, uint32_t *budget)
 		e = __atomic_load_n(&t->hot[i].expiry, __ATOMIC_RELAXED);
 		if (ipset_alive(e, now) || e == 0)
 			continue;
-		rte_spinlock_lock(&s->lock);
+		ipset_lock(&s->lock);
 		d = ipset_tab_lookup(t, &t->rec[i].key);
 		/* still this record's key and still expired */
 		if (d != NULL && IPSET_DATA_REC(d) == i &&
@@ -975,7 +975,7 @@ gc_set(struct ipset_set *s, uint64_t now, uint32_t *budget)
 			__atomic_store_n(&t->hot[i].expiry, 0, __ATOMIC_RELAXED);
 			removed++;
 		}
-		rte_spinlock_unlock(&s->lock);
+		ipset_unlock(&s->lock);
 	}
 	return removed;
 }
